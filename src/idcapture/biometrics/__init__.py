@@ -1,0 +1,1 @@
+"""Biometrics: pure functions over numpy arrays (face and finger)."""
