@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# idcapture's one entry point for set-up, the demo and the tests.
+#
+#   ./run.sh demo [ARGS]   set up, then run the full capture demo on the simulators
+#   ./run.sh test [ARGS]   set up, then lint, type-check and run the whole test suite
+#   ./run.sh setup         set up only (system packages, .venv, compiled test libraries)
+#
+# Set-up is idempotent and quick when nothing changed. It needs Debian (apt) for the
+# system packages; as non-root it uses sudo when available.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$(pwd)
+VENV="$ROOT/.venv"
+PY="${PYTHON:-python3}"
+
+# System packages: compilers for the C simulators of the vendor ABIs.
+APT_PACKAGES=(gcc make libc6-dev
+    pcscd vsmartcard-vpcd libpcsclite-dev swig)  # PC/SC test stack; pyscard builds from source
+
+log() { printf '[run.sh] %s\n' "$*" >&2; }
+
+apt_install() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if ! command -v apt-get >/dev/null; then
+        log "missing system packages (${missing[*]}) and no apt-get: install them by hand"
+        return 1
+    fi
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    log "installing system packages: ${missing[*]}"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+setup_venv() {
+    if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+        log "Python >= 3.10 is required ($PY is $("$PY" --version 2>&1))"; exit 1
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        log "creating virtual environment in .venv"
+        "$PY" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv && "$PY" -m venv "$VENV"; }
+    fi
+    local stamp; stamp=$(cat pyproject.toml | sha256sum | cut -c1-16)
+    if [ "$(cat "$VENV/.idcapture-stamp" 2>/dev/null)" != "$stamp" ]; then
+        log "installing idcapture and its dependencies into .venv"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[all,dev]"
+        echo "$stamp" > "$VENV/.idcapture-stamp"
+    fi
+}
+
+build_native() {
+    if [ -f native/Makefile ]; then
+        make -s -C native BUILD="$ROOT/build/native"
+    fi
+}
+
+setup() {
+    apt_install "${APT_PACKAGES[@]}"
+    setup_venv
+    build_native
+}
+
+run_tests() {
+    log "ruff"
+    "$VENV/bin/python" -m ruff check src tests benchmarks examples
+    log "mypy"
+    "$VENV/bin/python" -m mypy
+    log "pytest"
+    local rc=0
+    "$VENV/bin/python" -m pytest "$@" || rc=$?
+    if [ $rc -eq 5 ]; then log "pytest collected no tests: failing"; return 1; fi
+    return $rc
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    setup) setup ;;
+    demo) setup; exec "$VENV/bin/idcapture" demo "$@" ;;
+    test) setup; run_tests "$@" ;;
+    *) sed -n '2,10p' "$0"; exit 2 ;;
+esac

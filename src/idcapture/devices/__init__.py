@@ -1,0 +1,18 @@
+"""Device interfaces: one base class per family, and what every device shares."""
+
+from .base import Device, DeviceInfo, DeviceKind, DeviceState
+from .camera import Camera, Frame
+from .fingerprint import FingerImage, FingerprintSensor
+from .id_reader import IdReader
+
+__all__ = [
+    "Camera",
+    "Device",
+    "DeviceInfo",
+    "DeviceKind",
+    "DeviceState",
+    "FingerImage",
+    "FingerprintSensor",
+    "Frame",
+    "IdReader",
+]

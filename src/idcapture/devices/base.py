@@ -1,0 +1,283 @@
+"""The base of every device: lifecycle, locking, timeouts, logging and state.
+
+A driver subclasses one of the three family bases (:class:`~idcapture.devices.IdReader`,
+:class:`~idcapture.devices.Camera`, :class:`~idcapture.devices.FingerprintSensor`) and
+implements the primitives whose names start with ``_`` (``_open``, ``_close`` and the
+family's own). The public methods here own the rest:
+
+* **Locking.** Every device has one re-entrant lock. Every public call takes it, so a
+  device can be shared between threads; calls are serialised, never interleaved. A call
+  that cannot get the lock within its timeout raises :class:`DeviceTimeout` naming the
+  lock.
+* **Lifecycle.** ``open()`` is called by :func:`idcapture.open`; ``close()`` is
+  idempotent; a device is a context manager; a call on a closed device raises
+  :class:`DeviceClosed`.
+* **State.** :attr:`Device.state` is ``closed``, ``open``, ``removed`` (the device went
+  away; the next call tries to reconnect) or ``error``.
+* **Async.** Every blocking call has an ``a``-prefixed coroutine twin that runs it in a
+  worker thread (:func:`asyncio.to_thread`), so an asyncio frontend never blocks its
+  loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, ClassVar, TypeVar
+
+from ..address import Address
+from ..errors import DeviceClosed, DeviceRemoved, DeviceTimeout, IdCaptureError
+
+__all__ = ["Device", "DeviceInfo", "DeviceKind", "DeviceState"]
+
+_R = TypeVar("_R")
+
+
+class DeviceKind(str, enum.Enum):
+    """The three device families."""
+
+    ID_READER = "id_reader"
+    CAMERA = "camera"
+    FINGERPRINT_SENSOR = "fingerprint_sensor"
+
+    @classmethod
+    def parse(cls, value: str) -> DeviceKind:
+        key = value.strip().lower().replace("-", "_")
+        aliases = {"id_reader": cls.ID_READER, "reader": cls.ID_READER,
+                   "camera": cls.CAMERA, "fingerprint_sensor": cls.FINGERPRINT_SENSOR,
+                   "fingerprint": cls.FINGERPRINT_SENSOR, "finger": cls.FINGERPRINT_SENSOR}
+        try:
+            return aliases[key]
+        except KeyError:
+            raise ValueError(f"unknown device kind {value!r}") from None
+
+
+class DeviceState(str, enum.Enum):
+    CLOSED = "closed"
+    OPEN = "open"
+    REMOVED = "removed"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What discovery and an open device tell about a device.
+
+    ``address`` opens it with :func:`idcapture.open`.
+    """
+
+    driver: str
+    kind: DeviceKind
+    address: str
+    description: str = ""
+    vendor: str = ""
+    model: str = ""
+    serial: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"driver": self.driver, "kind": self.kind.value, "address": self.address,
+                "description": self.description, "vendor": self.vendor, "model": self.model,
+                "serial": self.serial, "extra": dict(self.extra)}
+
+
+class Device:
+    """Base of every device. See the module docstring for what it owns."""
+
+    kind: ClassVar[DeviceKind]
+    #: the registry name of the driver, set when it is registered
+    driver_name: ClassVar[str] = ""
+    #: timeout of a call when the caller gives none (seconds)
+    default_timeout: ClassVar[float] = 5.0
+
+    def __init__(self, address: Address | str = "", *, timeout: float | None = None) -> None:
+        if isinstance(address, str):
+            from ..address import parse_address
+
+            address = parse_address(address if ":" in address else
+                                    f"{self.driver_name or 'device'}:{address}")
+        self.address: Address = address
+        self.timeout: float = timeout if timeout is not None else address.float_option(
+            "timeout", self.default_timeout)
+        self._lock = threading.RLock()
+        self._state = DeviceState.CLOSED
+        self._ever_opened = False
+        self._closed_for_good = False
+        self.log = logging.getLogger(f"idcapture.device.{address.driver}")
+
+    # ---------------------------------------------------------------- primitives
+
+    def _open(self) -> None:
+        """Connect to the device. Raise DeviceNotFound / DriverUnavailable on failure."""
+
+    def _close(self) -> None:
+        """Release the device. Called once, with the lock held; must not raise."""
+
+    def _info(self) -> DeviceInfo:
+        return DeviceInfo(self.driver_name or self.address.driver, self.kind, str(self.address))
+
+    @classmethod
+    def discover(cls, timeout: float = 2.0) -> list[DeviceInfo]:
+        """Devices of this driver attached now. Drivers that can enumerate override it."""
+        return []
+
+    @classmethod
+    def check_available(cls) -> None:
+        """Raise :class:`DriverUnavailable` if the driver cannot work on this machine.
+
+        Called by the registry for ``idcapture drivers``; native drivers look for their
+        library here.
+        """
+
+    # ---------------------------------------------------------------- lifecycle
+
+    @property
+    def state(self) -> DeviceState:
+        return self._state
+
+    @property
+    def info(self) -> DeviceInfo:
+        return self._info()
+
+    def open(self) -> Device:
+        """Open the device (idempotent while open). Returns ``self``."""
+        with self._acquire("open", self.timeout):
+            if self._closed_for_good:
+                raise DeviceClosed(f"{self.address.driver} device was closed; open a new one")
+            if self._state is DeviceState.OPEN:
+                return self
+            self._open()
+            self._state = DeviceState.OPEN
+            self._ever_opened = True
+            self.log.debug("opened %s", self.address)
+        return self
+
+    def close(self) -> None:
+        """Close the device. Safe to call more than once, and from any thread."""
+        with self._lock:
+            if self._closed_for_good:
+                return
+            self._closed_for_good = True
+            if self._ever_opened:
+                try:
+                    self._close()
+                except Exception:  # pragma: no cover - primitives must not raise
+                    self.log.exception("error while closing %s", self.address.driver)
+            self._state = DeviceState.CLOSED
+            self.log.debug("closed %s", self.address.driver)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed_for_good
+
+    def __enter__(self: _D) -> _D:
+        self.open()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            if not self._closed_for_good and self._ever_opened:
+                self.close()
+        except Exception:
+            pass
+
+    def reconnect(self) -> None:
+        """Close the connection and open it again (after the device came back)."""
+        with self._acquire("reconnect", self.timeout):
+            self._check_usable()
+            try:
+                self._close()
+            except Exception:  # pragma: no cover
+                pass
+            self._state = DeviceState.CLOSED
+            self._open()
+            self._state = DeviceState.OPEN
+            self.log.info("reconnected %s", self.address.driver)
+
+    # ---------------------------------------------------------------- helpers for subclasses
+
+    def _check_usable(self) -> None:
+        if self._closed_for_good:
+            raise DeviceClosed(f"{self.address.driver} device is closed")
+
+    @contextmanager
+    def _acquire(self, what: str, timeout: float | None) -> Iterator[None]:
+        t = self.timeout if timeout is None else timeout
+        if not self._lock.acquire(timeout=max(t, 0.0)):
+            raise DeviceTimeout(f"timed out after {t:.1f} s waiting for the device lock "
+                                f"(another thread is using the {self.address.driver} device "
+                                f"for a call) before {what}", awaited="device lock", timeout=t)
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _call(self, what: str, fn: Callable[[], _R], timeout: float | None = None) -> _R:
+        """Run ``fn`` under the lock on an open device, tracking removal.
+
+        If the device was removed earlier, one reconnect is tried first.
+        """
+        with self._acquire(what, timeout):
+            self._check_usable()
+            if self._state is DeviceState.CLOSED:
+                raise DeviceClosed(f"{self.address.driver} device is not open; call open() "
+                                   "or use idcapture.open()")
+            if self._state is DeviceState.REMOVED:
+                try:
+                    self._close()
+                except Exception:  # pragma: no cover
+                    pass
+                try:
+                    self._open()
+                except IdCaptureError as exc:
+                    raise DeviceRemoved(f"{self.address.driver} device is still gone "
+                                        f"({exc.code}); reconnect it and try again") from exc
+                self._state = DeviceState.OPEN
+                self.log.info("device %s is back", self.address.driver)
+            try:
+                return fn()
+            except DeviceRemoved:
+                self._state = DeviceState.REMOVED
+                self.log.warning("device %s was removed during %s", self.address.driver, what)
+                raise
+
+    @staticmethod
+    def _deadline(timeout: float) -> Callable[[], float]:
+        """A function returning the seconds left until ``timeout`` from now."""
+        end = time.monotonic() + timeout
+
+        def left() -> float:
+            return end - time.monotonic()
+
+        return left
+
+    async def _async(self, fn: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def aopen(self) -> Device:
+        """Coroutine twin of :meth:`open`."""
+        return await self._async(self.open)
+
+    async def aclose(self) -> None:
+        """Coroutine twin of :meth:`close`."""
+        await self._async(self.close)
+
+    def options(self) -> Mapping[str, str]:
+        return dict(self.address.options)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.address.driver} state={self._state.value}>"
+
+
+_D = TypeVar("_D", bound=Device)

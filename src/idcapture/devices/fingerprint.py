@@ -1,0 +1,102 @@
+"""The fingerprint-sensor family."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..errors import DeviceTimeout, RetryNeeded, RetryOutcome, RetryReason
+from ..record import FingerPosition, utcnow
+from .base import Device, DeviceKind
+
+__all__ = ["FingerImage", "FingerprintSensor"]
+
+
+@dataclass(frozen=True)
+class FingerImage:
+    """A captured finger: an 8-bit greyscale image (dark ridges on a light background)."""
+
+    image: np.ndarray
+    resolution_ppi: int
+    position: FingerPosition
+    captured_at: _dt.datetime
+    duration_s: float
+    device: str = ""
+    attempts: int = 1
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+class FingerprintSensor(Device):
+    """Base of every fingerprint sensor.
+
+    Drivers implement ``_try_capture() -> np.ndarray | RetryOutcome``: one attempt,
+    returning the image, or a retry outcome (``NO_FINGER`` when nothing is on the
+    sensor, ``FINGER_LIFTED``, ``TOO_LIGHT``...). Broken devices raise typed errors.
+    They also set :attr:`resolution_ppi`.
+    """
+
+    kind: ClassVar[DeviceKind] = DeviceKind.FINGERPRINT_SENSOR
+    default_timeout: ClassVar[float] = 15.0
+    poll_interval: ClassVar[float] = 0.05
+    resolution_ppi: int = 500
+
+    def _try_capture(self) -> np.ndarray | RetryOutcome:
+        raise NotImplementedError
+
+    def try_capture(self, position: FingerPosition = FingerPosition.UNKNOWN
+                    ) -> FingerImage | RetryOutcome:
+        """One capture attempt: the image, or the reason to try again."""
+        start = time.monotonic()
+        result = self._call("finger capture", self._try_capture)
+        if isinstance(result, RetryOutcome):
+            return result
+        return self._finish(result, position, start, 1)
+
+    def capture(self, position: FingerPosition = FingerPosition.UNKNOWN,
+                timeout: float | None = None) -> FingerImage:
+        """Wait up to ``timeout`` for a finger and capture it.
+
+        "No finger" outcomes are waited out; any other retry outcome raises
+        :class:`RetryNeeded` carrying it, so the operator can be told what to do.
+        """
+        t = self.timeout if timeout is None else timeout
+        left = self._deadline(t)
+        start = time.monotonic()
+        attempts = 0
+        interval = self.address.float_option("poll", self.poll_interval)
+        while True:
+            attempts += 1
+            result = self._call("finger capture", self._try_capture, max(left(), 0.5))
+            if not isinstance(result, RetryOutcome):
+                return self._finish(result, position, start, attempts)
+            if result.reason is not RetryReason.NO_FINGER:
+                raise RetryNeeded(result)
+            remaining = left()
+            if remaining <= 0:
+                raise DeviceTimeout(f"timed out after {t:.1f} s waiting for a finger on the "
+                                    f"{self.address.driver} sensor", awaited="finger placement",
+                                    timeout=t)
+            time.sleep(min(interval, remaining))
+
+    def _finish(self, image: np.ndarray, position: FingerPosition, start: float,
+                attempts: int) -> FingerImage:
+        if image.dtype != np.uint8 or image.ndim != 2:
+            raise TypeError("driver returned a finger image that is not 2-D uint8")
+        return FingerImage(image, int(self.resolution_ppi), position, utcnow(),
+                           time.monotonic() - start, str(self.address.driver), attempts)
+
+    async def acapture(self, position: FingerPosition = FingerPosition.UNKNOWN,
+                       timeout: float | None = None) -> FingerImage:
+        """Coroutine twin of :meth:`capture`."""
+        return await self._async(self.capture, position, timeout)

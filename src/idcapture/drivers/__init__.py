@@ -1,0 +1,1 @@
+"""Device drivers shipped with idcapture, one package per protocol family."""

@@ -1,0 +1,25 @@
+"""The built-in plugin: registers every driver shipped with idcapture.
+
+Drivers are registered by dotted path and imported only when used; a driver whose
+module or library cannot load is listed as unavailable with its reason.
+"""
+
+from __future__ import annotations
+
+from ..plugins import DriverRegistry, hookimpl
+
+#: (kind, name, "module:Class", description)
+BUILTIN_DRIVERS: list[tuple[str, str, str, str]] = [
+    ("id_reader", "sim", "idcapture.drivers.sim.id_reader:SimIdReader",
+     "in-process ID-card reader simulator"),
+    ("camera", "sim", "idcapture.drivers.sim.camera:SimCamera",
+     "in-process camera simulator"),
+    ("fingerprint_sensor", "sim", "idcapture.drivers.sim.fingerprint:SimFingerprintSensor",
+     "in-process fingerprint sensor simulator"),
+]
+
+
+@hookimpl
+def idcapture_register_drivers(registry: DriverRegistry) -> None:
+    for kind, name, target, description in BUILTIN_DRIVERS:
+        registry.add(kind, name, target, description)

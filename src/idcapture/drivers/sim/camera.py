@@ -1,0 +1,106 @@
+"""``sim:camera``: an in-process camera producing a synthetic scene.
+
+Options: ``width`` and ``height`` (default 640x480), ``fps`` (default 30; frames are
+paced to it), ``face=false`` for an empty scene.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+import cv2
+import numpy as np
+
+from ...address import Address
+from ...devices.base import DeviceInfo
+from ...devices.camera import Camera
+from ...errors import DeviceRemoved
+
+__all__ = ["SimCamera", "draw_face_scene"]
+
+SceneFn = Callable[[int], np.ndarray]
+
+
+def draw_face_scene(width: int = 640, height: int = 480, face: bool = True) -> np.ndarray:
+    """A plain wall with a drawn head and shoulders in the middle (BGR uint8)."""
+    img = np.full((height, width, 3), (215, 220, 222), np.uint8)
+    if face:
+        cx, cy = width // 2, int(height * 0.45)
+        s = min(width, height) / 480.0
+        cv2.ellipse(img, (cx, int(cy + 260 * s)), (int(170 * s), int(110 * s)), 0, 180, 360,
+                    (90, 70, 60), -1)
+        cv2.ellipse(img, (cx, cy), (int(75 * s), int(100 * s)), 0, 0, 360, (150, 180, 225), -1)
+        for dx in (-30, 30):
+            cv2.ellipse(img, (int(cx + dx * s), int(cy - 15 * s)), (int(12 * s), int(6 * s)),
+                        0, 0, 360, (250, 250, 250), -1)
+            cv2.circle(img, (int(cx + dx * s), int(cy - 15 * s)), int(5 * s), (40, 30, 30), -1)
+        cv2.ellipse(img, (cx, int(cy + 45 * s)), (int(22 * s), int(6 * s)), 0, 0, 360,
+                    (90, 90, 170), -1)
+        cv2.ellipse(img, (cx, int(cy - 85 * s)), (int(78 * s), int(35 * s)), 0, 180, 360,
+                    (30, 30, 35), -1)
+    return img
+
+
+class SimCamera(Camera):
+    """A camera whose frames come from a scene function (settable with :meth:`set_scene`)."""
+
+    default_timeout: ClassVar[float] = 2.0
+
+    def __init__(self, address: Address | str = "", *, timeout: float | None = None) -> None:
+        super().__init__(address, timeout=timeout)
+        self._w = self.address.int_option("width", 640)
+        self._h = self.address.int_option("height", 480)
+        self._fps = self.address.float_option("fps", 30.0)
+        still = draw_face_scene(self._w, self._h, self.address.bool_option("face", True))
+        self._scene: SceneFn = lambda _i: still
+        self._next = 0.0
+        self._n = 0
+        self._unplugged = False
+
+    def set_scene(self, scene: SceneFn | np.ndarray) -> None:
+        """Frames from now on: a fixed image, or a function of the frame number."""
+        if isinstance(scene, np.ndarray):
+            fixed = scene
+            self._scene = lambda _i: fixed
+        else:
+            self._scene = scene
+
+    def unplug(self, unplugged: bool = True) -> None:
+        self._unplugged = unplugged
+
+    @property
+    def resolution(self) -> tuple[int, int]:
+        return (self._w, self._h)
+
+    @property
+    def frame_rate(self) -> float:
+        return self._fps
+
+    def _open(self) -> None:
+        if self._unplugged:
+            raise DeviceRemoved("simulated camera is unplugged")
+        self._next = time.monotonic()
+
+    def _read_frame(self) -> np.ndarray | None:
+        if self._unplugged:
+            raise DeviceRemoved("simulated camera was unplugged")
+        if self._fps > 0:
+            now = time.monotonic()
+            if now < self._next:
+                time.sleep(self._next - now)
+            self._next = max(self._next + 1.0 / self._fps, time.monotonic() - 1.0 / self._fps)
+        frame: np.ndarray = self._scene(self._n).copy()
+        self._n += 1
+        return frame
+
+    def _info(self) -> DeviceInfo:
+        return DeviceInfo("sim", self.kind, "sim:camera", "in-process camera simulator",
+                          vendor="idcapture", model="sim",
+                          extra={"width": str(self._w), "height": str(self._h)})
+
+    @classmethod
+    def discover(cls, timeout: float = 2.0) -> list[DeviceInfo]:
+        return [DeviceInfo("sim", cls.kind, "sim:camera", "in-process camera simulator",
+                           vendor="idcapture", model="sim")]

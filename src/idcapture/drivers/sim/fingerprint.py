@@ -1,0 +1,103 @@
+"""``sim:fingerprint``: an in-process fingerprint sensor.
+
+By default a finger (a fixed synthetic ridge pattern) is always on the sensor. Present
+other images, queue retry outcomes, or take the finger off from Python.
+Options: ``finger=none`` starts with nothing on the sensor; ``ppi`` (default 500).
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from typing import ClassVar
+
+import numpy as np
+
+from ...address import Address
+from ...devices.base import DeviceInfo
+from ...devices.fingerprint import FingerprintSensor
+from ...errors import DeviceRemoved, RetryOutcome, RetryReason
+
+__all__ = ["SimFingerprintSensor", "ridge_pattern"]
+
+
+def ridge_pattern(width: int = 300, height: int = 400, period: float = 9.0,
+                  seed: int = 0) -> np.ndarray:
+    """A finger-shaped pattern of concentric ridges (dark) on a light background."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
+    cx, cy = width * (0.5 + rng.uniform(-0.05, 0.05)), height * (0.45 + rng.uniform(-0.05, 0.05))
+    r = np.hypot((xx - cx) * 1.0, (yy - cy) * 0.8)
+    ridges = 0.5 + 0.5 * np.cos(2 * np.pi * r / period)
+    mask = ((xx - width / 2) / (width * 0.42)) ** 2 + ((yy - height / 2) / (height * 0.46)) ** 2
+    inside = mask <= 1.0
+    img = np.full((height, width), 235.0)
+    img[inside] = 60 + 170 * ridges[inside]
+    img += rng.normal(0, 4, img.shape)
+    out: np.ndarray = np.clip(img, 0, 255).astype(np.uint8)
+    return out
+
+
+class SimFingerprintSensor(FingerprintSensor):
+    """A sensor fed from Python: :meth:`present`, :meth:`lift`, :meth:`queue_outcome`."""
+
+    poll_interval: ClassVar[float] = 0.01
+    default_timeout: ClassVar[float] = 5.0
+
+    def __init__(self, address: Address | str = "", *, timeout: float | None = None) -> None:
+        super().__init__(address, timeout=timeout)
+        self.resolution_ppi = self.address.int_option("ppi", 500)
+        empty = (self.address.option("finger", "") or "").lower() == "none"
+        self._finger: np.ndarray | None = None if empty else ridge_pattern()
+        self._queue: collections.deque[RetryOutcome | np.ndarray] = collections.deque()
+        self._qlock = threading.Lock()
+        self._unplugged = False
+
+    def present(self, image: np.ndarray) -> None:
+        """Put a finger (8-bit greyscale image) on the sensor until :meth:`lift`."""
+        if image.dtype != np.uint8 or image.ndim != 2:
+            raise ValueError("a finger image must be a 2-D uint8 array")
+        with self._qlock:
+            self._finger = image
+
+    def lift(self) -> None:
+        with self._qlock:
+            self._finger = None
+
+    def queue_outcome(self, item: RetryOutcome | np.ndarray) -> None:
+        """The next capture attempt returns ``item`` (before the finger on the sensor)."""
+        with self._qlock:
+            self._queue.append(item)
+
+    def unplug(self, unplugged: bool = True) -> None:
+        self._unplugged = unplugged
+
+    def _open(self) -> None:
+        if self._unplugged:
+            raise DeviceRemoved("simulated sensor is unplugged")
+
+    def _try_capture(self) -> np.ndarray | RetryOutcome:
+        if self._unplugged:
+            raise DeviceRemoved("simulated sensor was unplugged")
+        with self._qlock:
+            if self._queue:
+                item = self._queue.popleft()
+                if isinstance(item, np.ndarray):
+                    copy: np.ndarray = item.copy()
+                    return copy
+                return item
+            finger = self._finger
+        if finger is None:
+            return RetryOutcome(RetryReason.NO_FINGER, "no finger on the sensor")
+        result: np.ndarray = finger.copy()
+        return result
+
+    def _info(self) -> DeviceInfo:
+        return DeviceInfo("sim", self.kind, "sim:fingerprint", "in-process fingerprint sensor",
+                          vendor="idcapture", model="sim",
+                          extra={"resolution_ppi": str(self.resolution_ppi)})
+
+    @classmethod
+    def discover(cls, timeout: float = 2.0) -> list[DeviceInfo]:
+        return [DeviceInfo("sim", cls.kind, "sim:fingerprint", "in-process fingerprint sensor",
+                           vendor="idcapture", model="sim")]

@@ -1,0 +1,1 @@
+"""Transports: serial, USB, PC/SC and native libraries. They move bytes; they know no protocol."""
