@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from . import __version__, open_camera, open_fingerprint_sensor, open_id_reader
+from .idnumbers import id_number_check
 from .privacy import mask_id_number
 from .record import (
     CaptureRecord,
@@ -55,30 +56,6 @@ def encode_jpeg(bgr: np.ndarray, quality: int = 90) -> bytes:
     Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1])).save(buf, format="JPEG",
                                                                 quality=quality)
     return buf.getvalue()
-
-
-def id_number_check(doc: IdentityDocument) -> Check:
-    """Check digit, and birth date and sex consistent with the number (citizen cards)."""
-    from stdnum.cn import ric
-    from stdnum.exceptions import ValidationError
-
-    number = doc.id_number
-    try:
-        ric.validate(number)
-    except ValidationError as exc:
-        return Check("id-number", CheckOutcome.FAILED,
-                     f"ID number {mask_id_number(number)} is invalid: {exc}", utcnow())
-    problems = []
-    if doc.birth_date is not None and ric.get_birth_date(number) != doc.birth_date:
-        problems.append("birth date on the card differs from the number")
-    if doc.sex.value in ("male", "female"):
-        odd = int(number[16]) % 2 == 1
-        if odd != (doc.sex.value == "male"):
-            problems.append("sex on the card differs from the number")
-    if problems:
-        return Check("id-number", CheckOutcome.FAILED, "; ".join(problems), utcnow())
-    return Check("id-number", CheckOutcome.PASSED, "check digit, birth date and sex agree",
-                 utcnow())
 
 
 def validity_check(doc: IdentityDocument, today: _dt.date | None = None) -> Check:
