@@ -1,0 +1,1 @@
+"""Example idcapture driver plugin."""
