@@ -68,8 +68,8 @@ class Minutia:
         return math.degrees(self.angle) % 360.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"x": round(float(self.x), 3), "y": round(float(self.y), 3),
-                "angle_rad": round(float(self.angle), 6), "kind": self.kind.value,
+        return {"x": float(self.x), "y": float(self.y),
+                "angle_rad": float(self.angle), "kind": self.kind.value,
                 "quality": int(self.quality)}
 
     @classmethod
@@ -140,8 +140,8 @@ class FingerTemplate:
             "angle_convention": "iso19794-2: radians, counter-clockwise on screen from +x",
             "minutiae": [m.to_json() for m in self.minutiae],
         }
+        d["block_size_px"] = int(self.block_size)
         if include_maps and self.orientation is not None:
-            d["block_size_px"] = int(self.block_size)
             for name in ("orientation", "coherence", "ridge_period", "mask"):
                 arr = getattr(self, name)
                 if arr is not None:

@@ -1,0 +1,79 @@
+"""One pass over a finger image: the block maps every later step shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .blocks import BLOCK, block_mean
+from .enhancement import enhance, normalise_contrast
+from .frequency import RidgeSignatures, ridge_period, signatures
+from .image import BASE_PPI, WorkingImage, to_working
+from .orientation import OrientationField, orientation_field
+from .segmentation import block_std, pixel_mask, segment_blocks
+
+__all__ = ["FingerAnalysis", "analyse"]
+
+
+@dataclass
+class FingerAnalysis:
+    """Block maps of one image at 500 ppi (block side :data:`~.blocks.BLOCK` px).
+
+    ``mask`` is the foreground; ``orientation`` the ridge orientation and coherence;
+    ``period`` the ridge period in pixels and ``period_confidence`` its reliability;
+    ``grey_mean``/``grey_std`` the grey-level statistics per block; ``signatures`` the
+    oriented samples used for frequency and clarity measures.
+    """
+
+    work: WorkingImage
+    mask: np.ndarray
+    orientation: OrientationField
+    period: np.ndarray
+    period_confidence: np.ndarray
+    grey_mean: np.ndarray
+    grey_std: np.ndarray
+    signatures: RidgeSignatures
+    block: int = BLOCK
+    _enhanced: np.ndarray | None = field(default=None, repr=False)
+    _pixel_mask: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Working image shape (rows, columns) at 500 ppi."""
+        h, w = self.work.pixels.shape
+        return (h, w)
+
+    @property
+    def pixel_mask(self) -> np.ndarray:
+        """Foreground mask at pixel resolution (working image)."""
+        if self._pixel_mask is None:
+            self._pixel_mask = pixel_mask(self.mask, self.shape, self.block)
+        return self._pixel_mask
+
+    @property
+    def enhanced(self) -> np.ndarray:
+        """Contextually enhanced image (ridges negative), computed on first use."""
+        if self._enhanced is None:
+            norm = normalise_contrast(self.work.pixels)
+            self._enhanced = enhance(norm, self.orientation.theta, self.period,
+                                     self.orientation.coherence, self.mask)
+        return self._enhanced
+
+
+def analyse(image: np.ndarray, ppi: int = BASE_PPI) -> FingerAnalysis:
+    """Segment ``image`` and estimate its orientation, coherence and ridge period per block.
+
+    ``image`` is a 2-D grey array (uint8 0-255, or float 0-1/0-255) at ``ppi``; other
+    resolutions are rescaled to 500 ppi. Raises :class:`~idcapture.errors.ConfigError` for
+    input that is not a usable grey image.
+    """
+    work = to_working(image, ppi)
+    px = work.pixels
+    orient = orientation_field(px)
+    std = block_std(px)
+    mean = block_mean(px)
+    mask = segment_blocks(std, orient.coherence)
+    sigs = signatures(px, orient.theta)
+    period, conf = ridge_period(sigs.profile, mask)
+    return FingerAnalysis(work, mask, orient, period, conf, mean, std, sigs)

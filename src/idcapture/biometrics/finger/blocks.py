@@ -1,0 +1,44 @@
+"""Block-grid helpers: every map is computed on square blocks of ``BLOCK`` pixels."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = ["BLOCK", "block_mean", "block_shape", "smooth_masked", "upsample"]
+
+BLOCK = 16
+"""Block side in pixels at 500 ppi (about 1.5 ridge periods)."""
+
+
+def block_shape(shape: tuple[int, int], block: int = BLOCK) -> tuple[int, int]:
+    """Number of block rows and columns covering an image of ``shape``."""
+    return (-(-shape[0] // block), -(-shape[1] // block))
+
+
+def block_mean(arr: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """Mean of ``arr`` over each block (edge blocks padded by replication)."""
+    nby, nbx = block_shape(arr.shape[:2], block)
+    ph, pw = nby * block - arr.shape[0], nbx * block - arr.shape[1]
+    if ph or pw:
+        arr = cv2.copyMakeBorder(arr, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
+    out: np.ndarray = arr.reshape(nby, block, nbx, block).mean(axis=(1, 3), dtype=np.float32)
+    return out
+
+
+def smooth_masked(values: np.ndarray, weights: np.ndarray, sigma: float) -> np.ndarray:
+    """Normalised Gaussian smoothing: ``G*(w v) / G*w`` (fills blocks of zero weight)."""
+    w = weights.astype(np.float32)
+    num = cv2.GaussianBlur(values.astype(np.float32) * w, (0, 0), sigma,
+                           borderType=cv2.BORDER_REPLICATE)
+    den = cv2.GaussianBlur(w, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+    out: np.ndarray = num / np.maximum(den, 1e-6)
+    return out
+
+
+def upsample(block_map: np.ndarray, shape: tuple[int, int], block: int = BLOCK) -> np.ndarray:
+    """Bilinear interpolation of a block map (values at block centres) to pixel ``shape``."""
+    nby, nbx = block_map.shape
+    big = cv2.resize(block_map.astype(np.float32), (nbx * block, nby * block),
+                     interpolation=cv2.INTER_LINEAR)
+    return big[: shape[0], : shape[1]]

@@ -1,0 +1,261 @@
+"""Minutiae detection on the thinned enhanced image, direction, quality and clean-up."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .analysis import FingerAnalysis
+from .blocks import upsample
+from .skeleton import NEIGHBOUR_OFFSETS, crossing_number, thin
+
+__all__ = ["RawMinutiae", "detect_minutiae"]
+
+_DY = np.array([d[0] for d in NEIGHBOUR_OFFSETS], np.int64)
+_DX = np.array([d[1] for d in NEIGHBOUR_OFFSETS], np.int64)
+_IS4 = (np.abs(_DY) + np.abs(_DX) == 1).astype(np.int64)
+
+KIND_ENDING = 1
+KIND_BIFURCATION = 2
+
+_CONTINUED, _HIT_END, _HIT_BIF = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class RawMinutiae:
+    """Minutiae in working-image pixels (500 ppi) as parallel arrays.
+
+    ``angle`` is ISO-convention radians (counter-clockwise on screen); ``kind`` is 1 for
+    endings and 2 for bifurcations; ``quality`` is 0-100.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    angle: np.ndarray
+    kind: np.ndarray
+    quality: np.ndarray
+    skeleton: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.x.size)
+
+
+def _trace(skel: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy: np.ndarray,
+           sx: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Follow the skeleton from ``(sy, sx)``, having left the minutia at ``(oy, ox)``.
+
+    Returns the path ``(steps + 1, N, 2)`` (positions stay put once a tracer stops), the
+    step at which each tracer stopped and why (continued / reached an ending / reached a
+    bifurcation).
+    """
+    n = oy.size
+    h, w = skel.shape
+    cy, cx = sy.copy(), sx.copy()
+    py, px = oy.copy(), ox.copy()
+    qy, qx = oy.copy(), ox.copy()
+    alive = np.ones(n, bool)
+    stop_step = np.full(n, steps, np.int64)
+    stop_kind = np.full(n, _CONTINUED, np.int64)
+    path = np.empty((steps + 1, n, 2), np.int64)
+    path[0, :, 0], path[0, :, 1] = cy, cx
+    for s in range(1, steps + 1):
+        far = np.maximum(np.abs(cy - oy), np.abs(cx - ox)) > 2
+        bif = alive & (cn[cy, cx] >= 3) & far
+        stop_kind[bif] = _HIT_BIF
+        stop_step[bif] = s - 1
+        alive &= ~bif
+        ny = np.clip(cy[:, None] + _DY, 0, h - 1)
+        nx = np.clip(cx[:, None] + _DX, 0, w - 1)
+        ok = skel[ny, nx]
+        ok &= ~((ny == py[:, None]) & (nx == px[:, None]))
+        ok &= ~((ny == qy[:, None]) & (nx == qx[:, None]))
+        ok &= np.maximum(np.abs(ny - oy[:, None]), np.abs(nx - ox[:, None])) > 1
+        score = np.where(ok, 4 * ((ny - py[:, None]) ** 2 + (nx - px[:, None]) ** 2) + _IS4, -1)
+        k = np.argmax(score, axis=1)
+        none = score[np.arange(n), k] < 0
+        end = alive & none
+        stop_kind[end] = _HIT_END
+        stop_step[end] = s - 1
+        alive &= ~end
+        mv = alive
+        qy[mv], qx[mv] = py[mv], px[mv]
+        py[mv], px[mv] = cy[mv], cx[mv]
+        cy[mv] = ny[mv, k[mv]]
+        cx[mv] = nx[mv, k[mv]]
+        path[s, :, 0], path[s, :, 1] = cy, cx
+        if not alive.any():
+            path[s + 1:] = path[s]
+            break
+    return path, stop_step, stop_kind
+
+
+def _branch_starts(skel: np.ndarray, y: np.ndarray, x: np.ndarray,
+                   count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each pixel, up to ``count`` neighbours that start separate skeleton branches."""
+    h, w = skel.shape
+    ny = np.clip(y[:, None] + _DY, 0, h - 1)
+    nx = np.clip(x[:, None] + _DX, 0, w - 1)
+    ring = skel[ny, nx]
+    # a branch starts at each ring pixel whose predecessor in the ring is empty; prefer
+    # the 4-neighbour of the run when the run holds one
+    start = ring & ~np.roll(ring, 1, axis=1)
+    run_next = ring & np.roll(start, 1, axis=1) & (_IS4 == 1)[None, :]
+    choose = start.copy()
+    # move a diagonal run start onto the following 4-neighbour when it is in the same run
+    diag_start = start & (_IS4 == 0)[None, :]
+    shift = np.roll(run_next, -1, axis=1) & diag_start
+    choose &= ~shift
+    choose |= np.roll(shift, 1, axis=1)
+    order = np.argsort(~choose, axis=1, kind="stable")[:, :count]
+    valid = np.take_along_axis(choose, order, 1)
+    by = np.take_along_axis(ny, order, 1)
+    bx = np.take_along_axis(nx, order, 1)
+    return by, bx, valid
+
+
+def _angle_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Absolute difference of two angle arrays, in ``[0, pi]``."""
+    d = np.mod(a - b + math.pi, 2 * math.pi) - math.pi
+    out: np.ndarray = np.abs(d)
+    return out
+
+
+def detect_minutiae(an: FingerAnalysis, *, border_px: float = 10.0,
+                    min_coherence: float = 0.15) -> RawMinutiae:
+    """Endings and bifurcations of ``an`` with direction, quality and false ones removed.
+
+    Removal rules (lengths scale with the local ridge period ``p``): minutiae closer than
+    ``border_px`` (or ``p``) to the foreground border; minutiae in noise (coherence below
+    ``min_coherence``); spurs (an ending whose ridge reaches a bifurcation within ``p``; both
+    go); islands and short ridges (two endings joined by less than ``1.8 p`` of ridge);
+    bridges (two bifurcations joined by less than ``p``); broken ridges (two endings facing
+    each other across a gap below ``1.3 p``); and clusters (more than two other minutiae
+    within ``p``).
+    """
+    pmask = an.pixel_mask
+    enh = an.enhanced
+    ridge = (enh < 0) & pmask
+    skel = thin(ridge)
+    cn = crossing_number(skel)
+    h, w = skel.shape
+    inner = np.zeros((h, w), np.uint8)
+    inner[1:-1, 1:-1] = pmask[1:-1, 1:-1]
+    dist = cv2.distanceTransform(inner, cv2.DIST_L2, 3)
+    period_px = upsample(an.period, (h, w), an.block)
+    coh_px = upsample(an.orientation.coherence, (h, w), an.block)
+    c2 = upsample(an.orientation.cos2, (h, w), an.block)
+    s2 = upsample(an.orientation.sin2, (h, w), an.block)
+
+    ys, xs = np.nonzero((cn == 1) | (cn == 3))
+    kinds = np.where(cn[ys, xs] == 1, KIND_ENDING, KIND_BIFURCATION)
+    keep = dist[ys, xs] > np.maximum(border_px, 0.8 * period_px[ys, xs])
+    keep &= coh_px[ys, xs] >= min_coherence
+    ys, xs, kinds = ys[keep], xs[keep], kinds[keep]
+    # merge bifurcation pixels of one junction (adjacent CN>=3 pixels)
+    if ys.size:
+        bif = kinds == KIND_BIFURCATION
+        by, bx = ys[bif], xs[bif]
+        if by.size > 1:
+            dup = ((np.abs(by[:, None] - by[None, :]) <= 2)
+                   & (np.abs(bx[:, None] - bx[None, :]) <= 2))
+            dup = np.triu(dup, 1).any(axis=0)
+            drop = np.zeros(ys.size, bool)
+            drop[np.nonzero(bif)[0][dup]] = True
+            ys, xs, kinds = ys[~drop], xs[~drop], kinds[~drop]
+    n = ys.size
+    if n == 0:
+        e = np.zeros(0)
+        return RawMinutiae(e, e, e, e.astype(np.int64), e, skel)
+
+    per = period_px[ys, xs]
+    steps = int(max(12, math.ceil(2.0 * float(per.max()))))
+    dir_step = 9
+    # three branch tracers per minutia (endings use only their first)
+    by, bx, valid = _branch_starts(skel, ys, xs, 3)
+    oy = np.repeat(ys, 3)
+    ox = np.repeat(xs, 3)
+    path, stop_step, stop_kind = _trace(skel, cn, oy, ox, by.ravel(), bx.ravel(), steps)
+    valid = valid.ravel()
+    stop_step = np.where(valid, stop_step, -1).reshape(n, 3)
+    stop_kind = np.where(valid, stop_kind, -1).reshape(n, 3)
+    tip = path[np.minimum(dir_step, steps)].reshape(n, 3, 2)
+    vy = (tip[..., 0] - ys[:, None]).astype(np.float64)
+    vx = (tip[..., 1] - xs[:, None]).astype(np.float64)
+    ang = np.arctan2(vy, vx)                              # image coordinates
+    vlen = np.hypot(vy, vx)
+
+    is_end = kinds == KIND_ENDING
+    is_bif = ~is_end
+    remove = np.zeros(n, bool)
+    # endings need exactly one branch, bifurcations three
+    nvalid = valid.reshape(n, 3).sum(axis=1)
+    remove |= is_end & (nvalid != 1)
+    remove |= is_bif & (nvalid != 3)
+    # spurs, islands, bridges
+    s0, k0 = stop_step[:, 0], stop_kind[:, 0]
+    remove |= is_end & (k0 == _HIT_BIF) & (s0 < per)
+    remove |= is_end & (k0 == _HIT_END) & (s0 < 1.8 * per)
+    short_bif = (stop_kind == _HIT_BIF) & (stop_step < per[:, None]) & (stop_step >= 0)
+    short_end = (stop_kind == _HIT_END) & (stop_step < per[:, None]) & (stop_step >= 0)
+    remove |= is_bif & (short_bif | short_end).any(axis=1)
+
+    # direction from the traced ridge
+    dir_img = np.where(is_end, ang[:, 0], 0.0)
+    if is_bif.any():
+        a = ang[is_bif]
+        d01 = _angle_diff(a[:, 0], a[:, 1])
+        d02 = _angle_diff(a[:, 0], a[:, 2])
+        d12 = _angle_diff(a[:, 1], a[:, 2])
+        stem = np.argmin(np.stack([d12, d02, d01], axis=1), axis=1)   # branch not in the pair
+        u = np.stack([np.cos(a), np.sin(a)], axis=-1)                 # (m, 3, 2)
+        sel = np.arange(a.shape[0])
+        s_vec = u[sel, stem]
+        fork = u.sum(axis=1) - s_vec
+        vec = fork - s_vec
+        dir_img[is_bif] = np.arctan2(vec[:, 1], vec[:, 0])
+    remove |= vlen[np.arange(n), 0] < 3
+    # combine with the orientation field (resolving its 180 degree ambiguity by the trace)
+    field = 0.5 * np.arctan2(s2[ys, xs], c2[ys, xs])
+    field = np.where(_angle_diff(field, dir_img) > 0.5 * math.pi, field + math.pi, field)
+    c = coh_px[ys, xs]
+    wf = np.where(_angle_diff(field, dir_img) < math.radians(35), 1.5 * c, 0.0)
+    fx = np.cos(dir_img) + wf * np.cos(field)
+    fy = np.sin(dir_img) + wf * np.sin(field)
+    dir_img = np.arctan2(fy, fx)
+
+    # broken ridges: two endings pointing away from each other across a short gap
+    e_idx = np.nonzero(is_end & ~remove)[0]
+    if e_idx.size > 1:
+        ey, ex, ea = ys[e_idx].astype(float), xs[e_idx].astype(float), dir_img[e_idx]
+        dyy = ey[None, :] - ey[:, None]
+        dxx = ex[None, :] - ex[:, None]
+        dd = np.hypot(dyy, dxx)
+        link = np.arctan2(dyy, dxx)                         # from i to j
+        near = (dd < 1.3 * per[e_idx][:, None]) & (dd > 0)
+        facing = (_angle_diff(link, ea[:, None] + math.pi) < math.radians(50)) & \
+                 (_angle_diff(link, ea[None, :]) < math.radians(50))
+        broken = near & facing
+        broken |= broken.T
+        remove[e_idx[broken.any(axis=1)]] = True
+
+    # clusters and overlaps
+    ky, kx = ys.astype(float), xs.astype(float)
+    dd = np.hypot(ky[:, None] - ky[None, :], kx[:, None] - kx[None, :])
+    np.fill_diagonal(dd, np.inf)
+    alive = ~remove
+    close = (dd < per[:, None]) & alive[None, :]
+    remove |= close.sum(axis=1) > 2
+    remove |= ((dd < 0.45 * per[:, None]) & alive[None, :]).any(axis=1)
+
+    keep = ~remove
+    ys, xs, kinds, dir_img = ys[keep], xs[keep], kinds[keep], dir_img[keep]
+    per, c = per[keep], c[keep]
+    border = np.clip(dist[ys, xs] / (3.0 * per), 0.0, 1.0)
+    contrast = np.clip(upsample(an.grey_std, (h, w), an.block)[ys, xs] / 30.0, 0.0, 1.0)
+    quality = 100.0 * np.sqrt(np.clip(c, 0, 1)) * (0.4 + 0.6 * border) * (0.5 + 0.5 * contrast)
+    angle = np.mod(-dir_img, 2 * math.pi)                # ISO: counter-clockwise on screen
+    return RawMinutiae(xs.astype(np.float64), ys.astype(np.float64), angle, kinds,
+                       np.clip(np.round(quality), 1, 100), skel)

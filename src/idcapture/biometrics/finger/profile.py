@@ -1,0 +1,114 @@
+"""Quality profiles: every threshold the quality verdict uses, by name.
+
+A station picks a profile (``"default"``, ``"strict"``, ``"lenient"``) or builds its own
+with :meth:`QualityProfile.from_mapping`, e.g. from a configuration file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from ...errors import ConfigError
+
+__all__ = ["PROFILES", "QualityProfile", "get_profile"]
+
+
+@dataclass(frozen=True)
+class QualityProfile:
+    """Thresholds for :func:`~idcapture.biometrics.finger.quality`.
+
+    Areas are in pixels at 500 ppi; grey levels 0-255 (0 black); fractions 0-1.
+    """
+
+    name: str = "default"
+    pass_score: float = 40.0
+    """Lowest overall score (0-100) that passes."""
+    no_finger_area_fraction: float = 0.04
+    """Below this share of the image in finger area: no finger on the sensor."""
+    no_finger_contrast: float = 6.0
+    """Below this grey-level spread (block standard deviation, 90th percentile): no finger."""
+    min_area_px: int = 40_000
+    """Smallest finger area (at 500 ppi) for a usable impression."""
+    full_area_px: int = 110_000
+    """Finger area at which the area term of the score saturates."""
+    min_minutiae: int = 12
+    """Fewer minutiae than this: the impression is not usable."""
+    light_grey: float = 215.0
+    """Mean grey of the finger area above this: too light (dry finger or too little pressure)."""
+    light_ridge_fraction: float = 0.22
+    """Ridge share of the finger area below this (thin, broken ridges): too light."""
+    dark_grey: float = 60.0
+    """Mean grey of the finger area below this: too dark (wet finger or too much pressure)."""
+    dark_ridge_fraction: float = 0.7
+    """Ridge share of the finger area above this (merged ridges): too dark."""
+    min_clarity: float = 0.70
+    """Mean local clarity below this (ridges and valleys not separable): smudged."""
+    min_certainty: float = 0.55
+    """Mean orientation certainty below this: smudged."""
+    max_centre_offset: float = 0.28
+    """Finger centre farther than this share of the image half-size from the centre."""
+    max_rotation_degrees: float = 40.0
+    """Finger axis tilted more than this from vertical: rotated."""
+    min_elongation_for_rotation: float = 1.25
+    """The finger's long/short axis ratio must exceed this before rotation is judged."""
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The profile as a plain dict (for configuration files)."""
+        return asdict(self)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], base: QualityProfile | None = None
+                     ) -> QualityProfile:
+        """Build a profile from ``data``, unset keys taken from ``base`` (default profile).
+
+        Raises :class:`~idcapture.errors.ConfigError` naming an unknown key or a bad value.
+        """
+        known = {f.name: f for f in fields(cls)}
+        start = base if base is not None else cls()
+        changes: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in known:
+                raise ConfigError(f"unknown finger quality profile key {key!r}", "bad-profile")
+            cur = getattr(start, key)
+            try:
+                if isinstance(cur, str):
+                    changes[key] = str(value)
+                elif isinstance(cur, int):
+                    changes[key] = int(value)
+                else:
+                    changes[key] = float(value)
+            except (TypeError, ValueError):
+                raise ConfigError(f"finger quality profile key {key!r} needs a number, got "
+                                  f"{value!r}", "bad-profile") from None
+        return replace(start, **changes)
+
+
+PROFILES: dict[str, QualityProfile] = {
+    "default": QualityProfile(),
+    "strict": QualityProfile(name="strict", pass_score=55.0, min_area_px=60_000,
+                             min_minutiae=20, min_clarity=0.75, min_certainty=0.62,
+                             max_centre_offset=0.2, max_rotation_degrees=30.0),
+    "lenient": QualityProfile(name="lenient", pass_score=25.0, min_area_px=25_000,
+                              min_minutiae=8, min_clarity=0.62, min_certainty=0.45,
+                              max_centre_offset=0.4, max_rotation_degrees=55.0),
+}
+
+
+def get_profile(profile: str | QualityProfile | Mapping[str, Any] | None) -> QualityProfile:
+    """A profile by name, a profile itself, or a mapping of overrides of the default."""
+    if profile is None:
+        return PROFILES["default"]
+    if isinstance(profile, QualityProfile):
+        return profile
+    if isinstance(profile, str):
+        try:
+            return PROFILES[profile]
+        except KeyError:
+            raise ConfigError(f"unknown finger quality profile {profile!r}; known: "
+                              f"{', '.join(sorted(PROFILES))}", "bad-profile") from None
+    if isinstance(profile, Mapping):
+        return QualityProfile.from_mapping(profile)
+    raise ConfigError(f"finger quality profile must be a name, a QualityProfile or a mapping, "
+                      f"got {type(profile).__name__}", "bad-profile")

@@ -1,0 +1,168 @@
+"""Minutiae extraction on synthetic prints with known minutiae, and on real images."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from finger_synth import minutia_sites
+
+from idcapture.biometrics import finger
+from idcapture.biometrics.finger import FingerTemplate, MinutiaKind
+
+SHAPE = (400, 360)
+
+
+def _print(**kw: float) -> tuple[np.ndarray, np.ndarray]:
+    from finger_synth import ellipse_mask, render, wavy_phase
+    sites = minutia_sites(SHAPE, 18)
+    img = render(wavy_phase(SHAPE, 9.0, sites), ellipse_mask(SHAPE), **kw)  # type: ignore[arg-type]
+    return img, np.array([(x, y) for x, y, _ in sites])
+
+
+def _pair(a: np.ndarray, b: np.ndarray, tol: float) -> list[tuple[int, int]]:
+    """Greedy nearest pairs of points within ``tol``."""
+    d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
+    pairs: list[tuple[int, int]] = []
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    for flat in np.argsort(d, axis=None):
+        i, j = divmod(int(flat), d.shape[1])
+        if d[i, j] > tol:
+            break
+        if i not in used_a and j not in used_b:
+            pairs.append((i, j))
+            used_a.add(i)
+            used_b.add(j)
+    return pairs
+
+
+def _angle_err(a: float, b: float) -> float:
+    return abs((a - b + math.pi) % (2 * math.pi) - math.pi)
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> tuple[np.ndarray, np.ndarray, FingerTemplate]:
+    img, truth = _print()
+    return img, truth, finger.extract(img)
+
+
+def test_finds_the_planted_minutiae(synthetic: tuple[np.ndarray, np.ndarray,
+                                                     FingerTemplate]) -> None:
+    _, truth, t = synthetic
+    got = t.as_array()
+    pairs = _pair(truth, got[:, :2], 8.0)
+    recall = len(pairs) / len(truth)
+    precision = len(pairs) / max(len(got), 1)
+    assert recall >= 0.85, recall
+    assert precision >= 0.85, precision
+    assert all(1 <= m.quality <= 100 for m in t.minutiae)
+    assert set(got[:, 3]) <= {1.0, 2.0}
+
+
+def test_template_keeps_block_maps(synthetic: tuple[np.ndarray, np.ndarray,
+                                                    FingerTemplate]) -> None:
+    img, _, t = synthetic
+    assert (t.width, t.height, t.resolution_ppi) == (img.shape[1], img.shape[0], 500)
+    assert t.orientation is not None and t.ridge_period is not None and t.mask is not None
+    assert t.orientation.shape == t.mask.shape == (25, 23)
+    assert abs(float(np.median(t.ridge_period[t.mask])) - 9.0) < 1.0
+    assert 0 < t.quality <= 100
+
+
+def test_inverting_grey_levels_swaps_kinds_and_keeps_directions(
+        synthetic: tuple[np.ndarray, np.ndarray, FingerTemplate]) -> None:
+    # a ridge ending is a valley bifurcation at the same place, pointing the same way
+    img, _, t = synthetic
+    inv = finger.extract(255 - img)
+    pairs = _pair(t.as_array()[:, :2], inv.as_array()[:, :2], 6.0)
+    assert len(pairs) >= 0.8 * len(t.minutiae)
+    swapped = [t.minutiae[i].kind != inv.minutiae[j].kind for i, j in pairs]
+    assert sum(swapped) >= 0.9 * len(pairs)
+    errs = [_angle_err(t.minutiae[i].angle, inv.minutiae[j].angle) for i, j in pairs]
+    assert float(np.median(errs)) < math.radians(15)
+
+
+def test_mirroring_mirrors_directions(synthetic: tuple[np.ndarray, np.ndarray,
+                                                       FingerTemplate]) -> None:
+    img, _, t = synthetic
+    w = img.shape[1]
+    mir = finger.extract(np.ascontiguousarray(img[:, ::-1]))
+    a = t.as_array()
+    b = mir.as_array()
+    b[:, 0] = w - 1 - b[:, 0]
+    pairs = _pair(a[:, :2], b[:, :2], 6.0)
+    assert len(pairs) >= 0.8 * len(a)
+    errs = [_angle_err(math.pi - a[i, 2], b[j, 2]) for i, j in pairs]
+    assert float(np.median(errs)) < math.radians(15)
+
+
+def test_direction_points_to_the_side_with_the_extra_ridge() -> None:
+    # horizontal ridges; the phase winds by 2*pi around (x0, y0), so the right-hand side
+    # holds one more period (one more ridge and one more valley) than the left. Whether the
+    # minutia is a ridge ending (extra ridge starts here, direction into it) or a bifurcation
+    # (extra valley starts here, direction between the branches), it points to the right.
+    h, w = 160, 200
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
+    x0, y0 = 100.0, 80.0
+    for offset in (0.0, math.pi):
+        phase = 2 * math.pi * ys / 9.0 + np.arctan2(ys - y0, xs - x0) + offset
+        img = np.where(np.cos(phase) > 0, 40, 220).astype(np.float64)
+        img = cv2.GaussianBlur(img, (0, 0), 1.0).astype(np.uint8)
+        t = finger.extract(img)
+        near = [m for m in t.minutiae if math.hypot(m.x - x0, m.y - y0) < 8]
+        assert len(near) == 1, t.minutiae
+        assert _angle_err(near[0].angle, 0.0) < math.radians(20)
+        # mirrored left-right, it points left
+        tm = finger.extract(np.ascontiguousarray(img[:, ::-1]))
+        near = [m for m in tm.minutiae if math.hypot(m.x - (w - 1 - x0), m.y - y0) < 8]
+        assert len(near) == 1
+        assert _angle_err(near[0].angle, math.pi) < math.radians(20)
+
+
+def test_blank_image_has_no_minutiae() -> None:
+    t = finger.extract(np.full((300, 300), 230, np.uint8))
+    assert t.minutiae == ()
+    assert t.quality == 0
+
+
+def _read_iso(path: Path) -> np.ndarray:
+    b = path.read_bytes()
+    n = b[27]
+    rows = []
+    for i in range(n):
+        o = 28 + 6 * i
+        x = ((b[o] & 0x3F) << 8) | b[o + 1]
+        y = ((b[o + 2] & 0x3F) << 8) | b[o + 3]
+        rows.append((x, y, b[o + 4] * 2 * math.pi / 256))
+    return np.array(rows, float)
+
+
+@pytest.mark.shared_data
+def test_directions_agree_with_an_iso_extractor(shared_data: Path) -> None:
+    root = shared_data / "fingerprints" / "FingerJetFXOSE_samples"
+    errs: list[float] = []
+    matched = total = 0
+    for ist in sorted((root / "templates-iso").glob("*.ist"))[:4]:
+        img = cv2.imread(str(root / "images-pgm" / (ist.stem + ".pgm")), cv2.IMREAD_GRAYSCALE)
+        ref = _read_iso(ist)
+        got = finger.extract(img).as_array()
+        pairs = _pair(ref[:, :2], got[:, :2], 12.0)
+        matched += len(pairs)
+        total += len(got)
+        errs += [_angle_err(ref[i, 2], got[j, 2]) for i, j in pairs]
+    assert matched / total > 0.45
+    assert float(np.median(errs)) < math.radians(15)
+
+
+@pytest.mark.shared_data
+def test_real_impressions_give_usable_templates(shared_data: Path) -> None:
+    root = shared_data / "fingerprints" / "FVC2002_DB1_B"
+    for name in ("101_1", "104_2", "108_5"):
+        img = cv2.imread(str(root / f"{name}.tif"), cv2.IMREAD_GRAYSCALE)
+        t = finger.extract(img)
+        assert 12 <= len(t.minutiae) <= 120, (name, len(t.minutiae))
+        assert FingerTemplate.from_json(t.to_json()) == t

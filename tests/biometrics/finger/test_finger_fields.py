@@ -1,0 +1,91 @@
+"""Orientation, ridge period, segmentation and input checks on images with known geometry."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+from finger_synth import ellipse_mask, good_print, plane_wave, render
+
+from idcapture.biometrics import finger
+from idcapture.errors import ConfigError
+
+SHAPE = (256, 256)
+
+
+def _centre(a: np.ndarray) -> np.ndarray:
+    return a[4:-4, 4:-4]
+
+
+@pytest.mark.parametrize("angle", [0.0, 30.0, 75.0, 120.0, 160.0])
+def test_orientation_of_straight_ridges(angle: float) -> None:
+    img = render(plane_wave(SHAPE, 9.0, angle), np.ones(SHAPE, bool), noise=4.0)
+    an = finger.analyse(img)
+    est = np.degrees(_centre(an.orientation.screen))
+    err = np.abs((est - angle + 90.0) % 180.0 - 90.0)
+    assert float(np.median(err)) < 2.0
+    assert float(err.max()) < 6.0
+    assert float(_centre(an.orientation.coherence).min()) > 0.8
+
+
+@pytest.mark.parametrize("period", [6.5, 9.0, 12.0])
+def test_ridge_period_of_straight_ridges(period: float) -> None:
+    img = render(plane_wave(SHAPE, period, 40.0), np.ones(SHAPE, bool), noise=4.0)
+    an = finger.analyse(img)
+    est = _centre(an.period)
+    assert abs(float(np.median(est)) - period) / period < 0.04
+    assert float(np.abs(est - period).max()) / period < 0.12
+
+
+def test_segmentation_follows_the_finger_area() -> None:
+    shape = (400, 360)
+    img = good_print(shape)
+    an = finger.analyse(img)
+    truth = ellipse_mask(shape)
+    got = an.pixel_mask
+    inter = float((got & truth).sum())
+    union = float((got | truth).sum())
+    assert inter / union > 0.85
+    # a blank sensor has no foreground at all
+    assert not finger.analyse(np.full(shape, 235, np.uint8)).mask.any()
+
+
+def test_other_resolutions_are_rescaled() -> None:
+    img = render(plane_wave(SHAPE, 9.0, 30.0), np.ones(SHAPE, bool), noise=2.0)
+    big = cv2.resize(img, (512, 512), interpolation=cv2.INTER_CUBIC)
+    an = finger.analyse(big, ppi=1000)
+    assert an.work.scale == pytest.approx(0.5)
+    assert an.shape == (256, 256)
+    assert abs(float(np.median(_centre(an.period))) - 9.0) < 0.5
+
+
+@pytest.mark.parametrize("bad, ppi, code", [
+    (np.zeros(100, np.uint8), 500, "bad-image"),
+    (np.zeros((20, 300), np.uint8), 500, "bad-image"),
+    (np.full((100, 100), np.nan), 500, "bad-image"),
+    (np.array([["a"] * 80] * 80, dtype=object), 500, "bad-image"),
+    (np.zeros((100, 100), np.uint8), 0, "bad-ppi"),
+    (np.zeros((100, 100), np.uint8), 72.5, "bad-ppi"),
+])
+def test_bad_input_raises_a_typed_error(bad: np.ndarray, ppi: int, code: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        finger.quality(bad, ppi=ppi)
+    assert info.value.code == code
+
+
+def test_colour_and_float_images_are_accepted() -> None:
+    img = good_print((300, 260), count=6)
+    a = finger.analyse(img)
+    b = finger.analyse(np.dstack([img] * 3))
+    c = finger.analyse(img.astype(np.float64) / 255.0)
+    assert np.array_equal(a.mask, b.mask)
+    assert np.allclose(a.period, c.period, atol=0.05)
+
+
+def test_to_screen_angle_flips_the_y_axis() -> None:
+    from idcapture.biometrics.finger.orientation import to_screen_angle
+    # a step down-right in image coordinates is clockwise on screen: -45 degrees
+    theta = np.array([math.atan2(1.0, 1.0)])
+    assert math.degrees(float(to_screen_angle(theta)[0])) == pytest.approx(315.0)

@@ -1,0 +1,119 @@
+"""Quality score, measures and retry reasons on synthetic and real impressions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from finger_synth import ellipse_mask, minutia_sites, render, wavy_phase
+
+from idcapture.biometrics import finger
+from idcapture.biometrics.finger import QualityProfile, get_profile
+from idcapture.errors import ConfigError, RetryReason
+from idcapture.record import QualityReport
+
+SHAPE = (400, 360)
+PHASE = wavy_phase(SHAPE, 9.0, minutia_sites(SHAPE))
+MASK = ellipse_mask(SHAPE)
+
+
+def _assess(img: np.ndarray) -> finger.FingerQuality:
+    return finger.quality(img, template=finger.extract(img))
+
+
+def test_good_impression_passes_with_measures() -> None:
+    q = _assess(render(PHASE, MASK))
+    assert q.passed, q.to_json()
+    assert q.reasons == []
+    assert q.score >= get_profile("default").pass_score
+    for name in ("orientation_certainty", "local_clarity", "frequency_domain",
+                 "ridge_valley_uniformity", "foreground_area", "minutiae_count"):
+        assert name in q.measures
+    assert q.measures["orientation_certainty"] > 0.8
+    report = q.to_report()
+    assert isinstance(report, QualityReport)
+    assert report.passed and report.profile == "default"
+    assert {m.name for m in report.measures} == set(q.measures)
+
+
+@pytest.mark.parametrize("case, reason", [
+    ("blank", RetryReason.NO_FINGER),
+    ("partial", RetryReason.AREA_TOO_SMALL),
+    ("light", RetryReason.TOO_LIGHT),
+    ("dark", RetryReason.TOO_DARK),
+    ("smudged", RetryReason.SMUDGED),
+    ("off-centre", RetryReason.OFF_CENTRE),
+    ("rotated", RetryReason.ROTATED),
+])
+def test_bad_impressions_fail_with_the_right_reason(case: str, reason: RetryReason) -> None:
+    rng = np.random.default_rng(5)
+    if case == "blank":
+        img = np.clip(rng.normal(235, 3, SHAPE), 0, 255).astype(np.uint8)
+    elif case == "partial":
+        img = render(PHASE, ellipse_mask(SHAPE, axes=(60, 80)))
+    elif case == "light":
+        img = render(PHASE, MASK, ridge=170, valley=250, duty=0.22)
+    elif case == "dark":
+        img = render(PHASE, MASK, ridge=15, valley=90, duty=0.8)
+    elif case == "smudged":
+        blurred = cv2.GaussianBlur(render(PHASE, MASK), (0, 0), 3.5).astype(float)
+        img = np.clip(blurred + rng.normal(0, 18, SHAPE), 0, 255).astype(np.uint8)
+    elif case == "off-centre":
+        img = render(PHASE, ellipse_mask(SHAPE, centre=(250, 270), axes=(95, 115)))
+    else:
+        img = render(PHASE, ellipse_mask(SHAPE, axes=(80, 170), angle_deg=60))
+    q = _assess(img)
+    assert not q.passed
+    assert reason in q.reasons, q.to_json()
+    assert q.score < get_profile("default").pass_score
+    assert reason.value in q.to_report().reasons
+
+
+def test_profile_thresholds_drive_the_verdict() -> None:
+    img = render(PHASE, ellipse_mask(SHAPE, axes=(60, 80)))
+    assert RetryReason.AREA_TOO_SMALL in _assess(img).reasons
+    relaxed = finger.quality(img, profile={"min_area_px": 5000, "pass_score": 0,
+                                           "min_minutiae": 0})
+    assert RetryReason.AREA_TOO_SMALL not in relaxed.reasons
+    assert relaxed.profile.min_area_px == 5000
+
+
+def test_profiles_by_name_and_errors() -> None:
+    assert get_profile("strict").pass_score > get_profile("default").pass_score
+    p = QualityProfile.from_mapping({"light_grey": "200"})
+    assert p.light_grey == 200.0
+    assert QualityProfile.from_mapping(p.to_mapping()) == p
+    with pytest.raises(ConfigError, match="unknown finger quality profile"):
+        get_profile("nope")
+    with pytest.raises(ConfigError, match="brightness"):
+        QualityProfile.from_mapping({"brightness": 1})
+    with pytest.raises(ConfigError, match="needs a number"):
+        QualityProfile.from_mapping({"min_area_px": "big"})
+
+
+def test_score_falls_with_blur() -> None:
+    clean = render(PHASE, MASK)
+    scores = [finger.quality(cv2.GaussianBlur(clean, (0, 0), s)).score if s else
+              finger.quality(clean).score for s in (0, 2.0, 3.5)]
+    assert scores[0] > scores[1] > scores[2]
+
+
+@pytest.mark.shared_data
+def test_real_impressions(shared_data: Path) -> None:
+    fp = shared_data / "fingerprints"
+    sfinge = sorted((fp / "NFIQ2_examples" / "images").glob("*.pgm"))
+    assert sfinge
+    for path in sfinge[:2]:
+        img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        q = finger.quality(img, template=finger.extract(img))
+        assert q.passed, (path.name, q.to_json())
+    fvc = cv2.imread(str(fp / "FVC2002_DB1_B" / "104_2.tif"), cv2.IMREAD_GRAYSCALE)
+    good = finger.quality(fvc)
+    smudged = finger.quality(cv2.GaussianBlur(fvc, (0, 0), 4.0))
+    assert smudged.score < good.score
+    assert RetryReason.SMUDGED in smudged.reasons
+    corner = np.full_like(fvc, 235)
+    corner[:120, :120] = fvc[120:240, 120:240]
+    assert RetryReason.AREA_TOO_SMALL in finger.quality(corner).reasons
