@@ -11,7 +11,7 @@ import pytest
 from finger_synth import minutia_sites
 
 from idcapture.biometrics import finger
-from idcapture.biometrics.finger import FingerTemplate, MinutiaKind
+from idcapture.biometrics.finger import FingerTemplate
 
 SHAPE = (400, 360)
 

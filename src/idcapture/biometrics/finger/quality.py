@@ -17,7 +17,8 @@ Measures are computed per foreground block (16 x 16 px at 500 ppi) from the shar
 
 The score multiplies the share of "good" foreground blocks by an area term and a minutiae
 term; an impression that fails one of the profile's checks (too light, too dark, smudged,
-too small...) is capped just below the profile's pass score. Thresholds for the verdict come from a :class:`~.profile.QualityProfile`.
+too small...) is capped just below the profile's pass score. Thresholds for the verdict
+come from a :class:`~.profile.QualityProfile`.
 """
 
 from __future__ import annotations
