@@ -1,0 +1,102 @@
+"""Exam registration: numbers allocated from the configured pattern, inside the window.
+
+A student keeps the registration number first allocated to them: registering again,
+or re-importing the roster, never changes it. Numbers count up separately in each
+*scope* (the pattern before ``{seq}``, for instance year + region + school), in the
+order of the roster (school, class, student-status number, ID number), so that a
+school's numbers follow its classes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..errors import RosterError
+from ..privacy import mask_id_number
+from .config import StationConfig
+from .store import Store, _now, today
+
+__all__ = ["RegistrationReport", "register_students", "station_config"]
+
+log = logging.getLogger("idcapture.station.registration")
+
+
+def station_config(store: Store) -> StationConfig:
+    """The configuration saved in ``store`` (defaults if it has none)."""
+    data = store.setting("config")
+    return StationConfig.from_json(data) if data else StationConfig()
+
+
+@dataclass
+class RegistrationReport:
+    """Newly registered, already registered (number unchanged), and unknown ID numbers."""
+
+    new: dict[str, str] = field(default_factory=dict)
+    existing: dict[str, str] = field(default_factory=dict)
+    not_on_roster: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"new": len(self.new), "already_registered": len(self.existing),
+                "not_on_roster": [mask_id_number(n) for n in self.not_on_roster]}
+
+
+def register_students(store: Store, id_numbers: Iterable[str] | None = None, *,
+                      school_code: str | None = None, operator: str = "",
+                      day: _dt.date | None = None) -> RegistrationReport:
+    """Register the given students (default: every student on the roster, or of one school).
+
+    Raises :class:`RosterError` (code ``window-closed`` / ``window-not-open``) outside
+    the registration window.
+    """
+    cfg = station_config(store)
+    cfg.registration_window.enforce("registration", day or today())
+    pattern = cfg.pattern
+    report = RegistrationReport()
+    sql = ("SELECT s.id_number, s.school_code, r.registration_number FROM students s "
+           "LEFT JOIN registrations r ON r.id_number = s.id_number")
+    params: list[str] = []
+    if school_code:
+        sql += " WHERE s.school_code = ?"
+        params.append(school_code)
+    sql += " ORDER BY s.school_code, s.class_name, s.student_no, s.id_number"
+    rows = store.query(sql, params)
+    wanted: set[str] | None = None
+    if id_numbers is not None:
+        wanted = {n.strip().upper() for n in id_numbers}
+        on_roster = {r[0] for r in rows}
+        report.not_on_roster = sorted(wanted - on_roster)
+    now = _now()
+    with store.transaction() as cur:
+        seqs = {r[0]: int(r[1]) for r in cur.execute("SELECT scope, last FROM sequences")}
+        inserts = []
+        for id_number, school, reg in rows:
+            if wanted is not None and id_number not in wanted:
+                continue
+            if reg:
+                report.existing[id_number] = reg
+                continue
+            scope = pattern.scope(year=cfg.year, region=cfg.region, school=school,
+                                  station=cfg.station_id)
+            seq = seqs.get(scope, 0) + 1
+            number = pattern.format(scope, seq)
+            seqs[scope] = seq
+            inserts.append((id_number, number, scope, seq, now))
+            report.new[id_number] = number
+        try:
+            cur.executemany("INSERT INTO registrations(id_number, registration_number, scope, "
+                            "sequence, registered_at) VALUES (?,?,?,?,?)", inserts)
+        except Exception as exc:  # sqlite3.IntegrityError: a clash with another pattern
+            raise RosterError("a registration number clashes with one already allocated; "
+                              "was the pattern changed after registration began?",
+                              "registration-clash") from exc
+        cur.executemany("INSERT INTO sequences(scope, last) VALUES (?, ?) ON CONFLICT(scope) "
+                        "DO UPDATE SET last = excluded.last", list(seqs.items()))
+        store.audit(operator or "operator", "registered",
+                    detail=f"new {len(report.new)}, already registered {len(report.existing)}"
+                           f", not on roster {len(report.not_on_roster)}")
+    for n in report.not_on_roster:
+        log.warning("cannot register %s: not on the roster", mask_id_number(n))
+    return report
