@@ -14,6 +14,8 @@ BUILTIN_DRIVERS: list[tuple[str, str, str, str]] = [
      "in-process ID-card reader simulator"),
     ("camera", "sim", "idcapture.drivers.sim.camera:SimCamera",
      "in-process camera simulator"),
+    ("camera", "opencv", "idcapture.drivers.opencv.camera:OpenCvCamera",
+     "cameras, video files and streams through OpenCV VideoCapture"),
     ("fingerprint_sensor", "sim", "idcapture.drivers.sim.fingerprint:SimFingerprintSensor",
      "in-process fingerprint sensor simulator"),
 ]
