@@ -25,6 +25,7 @@ COMMAND_MODULES: list[str] = [
     "core",
     "record_cmd",
     "demo",
+    "finger_tools",
 ]
 
 
