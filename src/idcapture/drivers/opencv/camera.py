@@ -38,7 +38,7 @@ from ...devices.base import DeviceInfo
 from ...devices.camera import Camera
 from ...errors import ConfigError, DeviceNotFound, DeviceRemoved, DriverUnavailable
 
-__all__ = ["OpenCvCamera", "BACKENDS"]
+__all__ = ["BACKENDS", "OpenCvCamera"]
 
 #: backend option -> cv2 constant name
 BACKENDS: dict[str, str] = {
