@@ -1,0 +1,204 @@
+"""Automatic capture over a stream of frames.
+
+Feed frames one by one to :class:`AutoCapture` (each step returns the measures and the
+instruction to show), or hand an iterable to :func:`auto_capture`. Capture happens when
+every measure has passed on ``steady_frames`` consecutive frames; the next ``burst``
+passing frames are kept and the best of them is the result. After ``timeout_s`` the
+best frame seen so far is returned with the measures it fails.
+
+The frames are not kept beyond the best one and the burst; time comes from the
+timestamps passed in (or a monotonic clock), so a recorded stream replays identically.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .analysis import FaceAnalysis, analyze_face
+from .detection import FaceTracker
+from .frames import FaceInputError, Image, check_bgr
+from .framing import framing_box
+from .guidance import Instruction, guidance
+from .profiles import Profile, get_profile
+from .quality import FaceQuality, assess_quality
+
+__all__ = ["AutoCapture", "CaptureResult", "CaptureState", "LiveStep", "auto_capture"]
+
+
+class CaptureState(str, enum.Enum):
+    """Where the capture is."""
+
+    GUIDING = "guiding"      # measures failing: show the instruction
+    STEADYING = "steadying"  # all pass: waiting for the face to stay still
+    BURST = "burst"          # collecting the burst
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class LiveStep:
+    """The outcome of one frame: what was measured and what to show."""
+
+    state: CaptureState
+    analysis: FaceAnalysis
+    quality: FaceQuality
+    instruction: Instruction
+
+
+@dataclass
+class CaptureResult:
+    """The chosen frame (a copy), its analysis and quality; ``failing`` names the measures
+    the frame fails (empty when ``accepted``)."""
+
+    accepted: bool
+    timed_out: bool
+    frame: Image | None
+    analysis: FaceAnalysis | None
+    quality: FaceQuality | None
+    frames_seen: int
+    elapsed_s: float
+    failing: list[str] = field(default_factory=list)
+
+
+def _rank(q: FaceQuality) -> tuple[int, float]:
+    return (1 if q.passed else 0, q.report.score)
+
+
+class AutoCapture:
+    """The capture state machine for one person. Not thread-safe; one per stream."""
+
+    def __init__(self, profile: str | Profile = "exam-480x640", *, steady_frames: int = 5,
+                 burst: int = 5, timeout_s: float = 30.0, language: str = "en",
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if steady_frames < 1 or burst < 1 or timeout_s <= 0:
+            raise FaceInputError("steady_frames and burst must be >= 1 and timeout_s > 0")
+        self.profile = get_profile(profile)
+        self.steady_frames = steady_frames
+        self.burst = burst
+        self.timeout_s = timeout_s
+        self.language = language
+        self._clock = clock
+        self._tracker: FaceTracker | None = None
+        self._frame_size: tuple[int, int] | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Start again (for the next person)."""
+        self._start: float | None = None
+        self._seen = 0
+        self._steady = 0
+        self._prev_mid: tuple[float, float] | None = None
+        self._best: tuple[tuple[int, float], Image, FaceAnalysis, FaceQuality] | None = None
+        self._burst: list[tuple[float, Image, FaceAnalysis, FaceQuality]] = []
+        self._result: CaptureResult | None = None
+        if self._tracker is not None:
+            self._tracker.reset()
+
+    @property
+    def result(self) -> CaptureResult | None:
+        """The result once :attr:`done`."""
+        return self._result
+
+    @property
+    def done(self) -> bool:
+        return self._result is not None
+
+    def _tracker_for(self, size: tuple[int, int]) -> FaceTracker:
+        if self._tracker is None or self._frame_size != size:
+            fb = framing_box(self.profile, size)
+            # find faces down to 65 % of the target size (HOG boxes are about 1.9 IED
+            # wide), so that "move closer" can be said before the face is big enough
+            self._tracker = FaceTracker(min_face_px=max(40.0, 0.65 * fb.target_ied * 1.9))
+            self._frame_size = size
+        return self._tracker
+
+    def feed(self, frame: Image, timestamp: float | None = None) -> LiveStep:
+        """Analyse the next frame. After the capture is done, further frames are only
+        measured (the result does not change until :meth:`reset`)."""
+        frame = check_bgr(frame)
+        now = self._clock() if timestamp is None else timestamp
+        if self._start is None:
+            self._start = now
+        size = (frame.shape[1], frame.shape[0])
+        analysis = analyze_face(frame, tracker=self._tracker_for(size))
+        motion = None
+        lm = analysis.landmarks
+        if lm is not None:
+            mid = lm.eye_midpoint
+            if self._prev_mid is not None:
+                motion = math.hypot(mid[0] - self._prev_mid[0],
+                                    mid[1] - self._prev_mid[1]) / lm.inter_eye_distance
+            self._prev_mid = mid
+        else:
+            self._prev_mid = None
+        quality = assess_quality(frame, analysis, self.profile, motion=motion)
+        instruction = guidance(quality, self.language)
+        if self._result is not None:
+            return LiveStep(CaptureState.DONE, analysis, quality, instruction)
+        self._seen += 1
+        rank = _rank(quality)
+        if self._best is None or rank > self._best[0]:
+            self._best = (rank, np.array(frame, copy=True), analysis, quality)
+        # a frame without a motion measure (first with a face) cannot count as steady
+        if quality.passed and motion is not None:
+            self._steady += 1
+        else:
+            self._steady = 0
+            self._burst = []
+        state = CaptureState.GUIDING if self._steady == 0 else CaptureState.STEADYING
+        if self._steady >= self.steady_frames:
+            state = CaptureState.BURST
+            self._burst.append((quality.report.score, np.array(frame, copy=True),
+                                analysis, quality))
+            if len(self._burst) >= self.burst:
+                _, bf, ba, bq = max(self._burst, key=lambda b: b[0])
+                self._result = CaptureResult(True, False, bf, ba, bq, self._seen,
+                                             now - self._start, [])
+                state = CaptureState.DONE
+        if self._result is None and now - self._start >= self.timeout_s:
+            self._finish_timeout(now)
+            state = CaptureState.DONE
+        return LiveStep(state, analysis, quality, instruction)
+
+    def _finish_timeout(self, now: float) -> None:
+        start = self._start if self._start is not None else now
+        if self._best is None:
+            self._result = CaptureResult(False, True, None, None, None, self._seen,
+                                         now - start, ["SingleFacePresent"])
+            return
+        _, f, a, q = self._best
+        failing = [m.name for m in q.report.measures if m.passed is False]
+        self._result = CaptureResult(not failing, True, f, a, q, self._seen, now - start,
+                                     failing)
+
+    def finish(self, timestamp: float | None = None) -> CaptureResult:
+        """End now (the stream ran out): the best frame so far, as on a timeout."""
+        if self._result is None:
+            self._finish_timeout(self._clock() if timestamp is None else timestamp)
+        assert self._result is not None
+        return self._result
+
+
+def auto_capture(frames: Iterable[Image], profile: str | Profile = "exam-480x640", *,
+                 timeout_s: float = 30.0, fps: float | None = None,
+                 on_step: Callable[[LiveStep], None] | None = None,
+                 **kwargs: object) -> CaptureResult:
+    """Run :class:`AutoCapture` over ``frames`` until it is done or they run out.
+
+    With ``fps`` the timestamps are frame numbers / fps (replay of a recorded stream);
+    without, the monotonic clock. ``on_step`` sees every :class:`LiveStep` (to draw the
+    preview). Other keyword arguments go to :class:`AutoCapture`.
+    """
+    cap = AutoCapture(profile, timeout_s=timeout_s, **kwargs)  # type: ignore[arg-type]
+    for i, frame in enumerate(frames):
+        step = cap.feed(frame, None if fps is None else i / fps)
+        if on_step is not None:
+            on_step(step)
+        if cap.done:
+            break
+    return cap.finish(None if fps is None else cap._seen / fps)

@@ -1,0 +1,145 @@
+"""1:1 comparison of the live portrait with the ID-card chip photo.
+
+Both faces are turned into dlib's 128-D ResNet descriptors; the Euclidean distance
+between them is the raw comparison value. The card photo (102x126 px, a face about
+55 px wide) is enlarged 2x before detection. The decision uses
+:data:`DEFAULT_THRESHOLD`, chosen from same-person and different-person distances of
+real photos reduced and compressed like the card photo (``benchmarks/bench_face_compare.py``
+prints them), with a review band above it where a person should look.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from ...record import Check, CheckOutcome, utcnow
+from . import _models
+from .detection import detect_faces
+from .frames import FaceInputError, Image, check_bgr, to_gray
+from .landmarks import Landmarks, find_landmarks
+
+__all__ = [
+    "CHECK_NAME",
+    "DEFAULT_REVIEW_BAND",
+    "DEFAULT_THRESHOLD",
+    "FaceMatch",
+    "NoFaceFound",
+    "compare_faces",
+    "face_descriptor",
+    "face_vs_card_check",
+]
+
+#: Same person when the descriptor distance is below this.
+DEFAULT_THRESHOLD = 0.55
+#: Distances in [threshold, threshold + band) are a WARNING (look at the photos).
+DEFAULT_REVIEW_BAND = 0.07
+#: The name of the check in a CaptureRecord.
+CHECK_NAME = "face-vs-card"
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class NoFaceFound(FaceInputError):
+    """No face could be found in one of the images to compare."""
+
+    default_code = "no-face"
+
+    def __init__(self, which: str) -> None:
+        super().__init__(f"no face found in the {which}")
+        self.which = which
+
+
+def face_descriptor(image: Image, landmarks: Landmarks | None = None, *,
+                    which: str = "image") -> FloatArray:
+    """The 128-D descriptor of the largest face in a BGR image.
+
+    Small images (under 300 px high, like the 102x126 card photo) are enlarged so the
+    face reaches the detector's size. Pass ``landmarks`` (in ``image`` coordinates) to
+    skip detection.
+    """
+    image = check_bgr(image, which)
+    dlib = _models.dlib_module()
+    model = _models.face_descriptor_model()
+    k = 1.0
+    if landmarks is None:
+        h = image.shape[0]
+        if h < 300:
+            k = 2.0 if h >= 150 else 300.0 / h
+            image = cv2.resize(image, None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC)
+        gray = to_gray(image)
+        faces = detect_faces(gray, min_face_px=min(80.0, 0.3 * min(gray.shape[:2])))
+        if not faces:
+            raise NoFaceFound(which)
+        landmarks = find_landmarks(gray, faces[0])
+    pts = landmarks.points
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    rect = dlib.rectangle(int(x0), int(y0), int(x1), int(y1))
+    parts = [dlib.point(round(x), round(y)) for x, y in pts]
+    shape = dlib.full_object_detection(rect, parts)
+    rgb = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    return np.asarray(model.compute_face_descriptor(rgb, shape, 0, 0.25), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class FaceMatch:
+    """A 1:1 comparison: the distance, a 0-100 score (50 at the threshold, higher = more
+    alike), the threshold and the verdict."""
+
+    distance: float
+    score: float
+    threshold: float
+    review_band: float
+    outcome: CheckOutcome
+
+    @property
+    def same_person(self) -> bool:
+        return self.outcome is CheckOutcome.PASSED
+
+
+def _decide(distance: float, threshold: float, band: float) -> FaceMatch:
+    score = 100.0 / (1.0 + float(np.exp((distance - threshold) / 0.05)))
+    if distance < threshold:
+        outcome = CheckOutcome.PASSED
+    elif distance < threshold + band:
+        outcome = CheckOutcome.WARNING
+    else:
+        outcome = CheckOutcome.FAILED
+    return FaceMatch(round(distance, 4), round(score, 1), threshold, band, outcome)
+
+
+def compare_faces(portrait: Image, card_photo: Image, *,
+                  portrait_landmarks: Landmarks | None = None,
+                  threshold: float = DEFAULT_THRESHOLD,
+                  review_band: float = DEFAULT_REVIEW_BAND) -> FaceMatch:
+    """Compare the live ``portrait`` (BGR) with the decoded ``card_photo`` (BGR, 102x126).
+
+    Raises :class:`NoFaceFound` naming the image without a detectable face.
+    """
+    a = face_descriptor(portrait, portrait_landmarks, which="portrait")
+    b = face_descriptor(card_photo, which="card photo")
+    return _decide(float(np.linalg.norm(a - b)), threshold, review_band)
+
+
+def face_vs_card_check(match: FaceMatch | None, *, error: str = "",
+                       checked_at: _dt.datetime | None = None) -> Check:
+    """The ``face-vs-card`` Check for a CaptureRecord (``record.set_check(...)``).
+
+    With ``match`` None the check is NOT_CHECKED and ``error`` says why (no card photo,
+    no face found...).
+    """
+    when = checked_at or utcnow()
+    if match is None:
+        return Check(CHECK_NAME, CheckOutcome.NOT_CHECKED, error or "not compared", when)
+    messages = {CheckOutcome.PASSED: "portrait matches the card photo",
+                CheckOutcome.WARNING: "portrait may not match the card photo: review",
+                CheckOutcome.FAILED: "portrait does not match the card photo"}
+    return Check(CHECK_NAME, match.outcome, messages.get(match.outcome, ""), when,
+                 {"distance": match.distance, "score": match.score,
+                  "threshold": match.threshold, "review_band": match.review_band,
+                  "method": "dlib-resnet-128"})

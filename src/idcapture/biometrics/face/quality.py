@@ -1,0 +1,371 @@
+"""Quality measures of a face in a frame, under a portrait profile.
+
+Every measure is a :class:`~idcapture.record.Measure` with its raw value (and unit), a
+0-100 score and a pass/fail verdict against the profile's threshold. Names follow the
+ISO/IEC 29794-5 quality components where one fits. Scores are logistic in the raw value
+and are **50 at the profile threshold** (above 50 passes), so the same score reads the
+same way under every profile; for a two-sided window the recorded ``threshold`` is the
+bound nearer to the value.
+
+Face-region measures are taken on a copy of the face resampled to a fixed inter-eye
+distance (:data:`REF_IED` px), so that sharpness and the histogram measures do not
+depend on how large the face is in the frame.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from ...errors import RetryReason
+from ...record import Measure, QualityReport
+from .analysis import FaceAnalysis
+from .frames import Image, check_bgr
+from .framing import FramingBox, framing_box
+from .profiles import CHIN_PER_IED, CROWN_PER_IED, FACE_WIDTH_PER_IED, Profile, get_profile
+
+__all__ = [
+    "MEASURE_ORDER",
+    "REF_IED",
+    "Advice",
+    "FacePatch",
+    "FaceQuality",
+    "assess_quality",
+    "face_patch",
+]
+
+#: Inter-eye distance (px) at which face-region measures are taken.
+REF_IED = 48.0
+
+# names (ISO/IEC 29794-5 component names where one fits)
+SINGLE_FACE = "SingleFacePresent"
+IED = "InterEyeDistance"
+HEAD_SIZE = "HeadSize"
+H_POS = "HorizontalPosition"
+V_POS = "VerticalPosition"
+YAW = "HeadPoseYaw"
+PITCH = "HeadPosePitch"
+ROLL = "HeadPoseRoll"
+MOTION = "HeadMotion"
+LUM_MEAN = "LuminanceMean"
+UNDER = "UnderExposurePrevention"
+OVER = "OverExposurePrevention"
+ILLUM = "IlluminationUniformity"
+DYN_RANGE = "DynamicRange"
+SHARP = "Sharpness"
+EYES = "EyesOpen"
+MOUTH = "MouthClosed"
+COLOUR = "NaturalColour"
+BG_UNIFORM = "BackgroundUniformity"
+BG_COLOUR = "BackgroundColour"
+
+#: Priority of the measures for operator guidance: the first failing one is said first.
+MEASURE_ORDER: tuple[str, ...] = (
+    SINGLE_FACE, IED, HEAD_SIZE, H_POS, V_POS, YAW, PITCH, ROLL, MOTION,
+    LUM_MEAN, UNDER, OVER, ILLUM, DYN_RANGE, SHARP, EYES, MOUTH, COLOUR,
+    BG_UNIFORM, BG_COLOUR,
+)
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _sig(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _higher(x: float, t: float, w: float) -> float:
+    return 100.0 * _sig((x - t) / w)
+
+
+def _lower(x: float, t: float, w: float) -> float:
+    return 100.0 * _sig((t - x) / w)
+
+
+def _window(name: str, x: float, lo: float, hi: float, w: float, unit: str) -> Measure:
+    score = 100.0 * _sig((x - lo) / w) * _sig((hi - x) / w) / _sig((hi - lo) / (2 * w)) ** 2
+    passed = lo <= x <= hi
+    return Measure(name, float(x), round(min(100.0, score), 1), unit, passed,
+                   lo if x < (lo + hi) / 2 else hi)
+
+
+def _min(name: str, x: float, t: float, w: float, unit: str) -> Measure:
+    return Measure(name, float(x), round(_higher(x, t, w), 1), unit, bool(x >= t), t)
+
+
+def _max(name: str, x: float, t: float, w: float, unit: str) -> Measure:
+    return Measure(name, float(x), round(_lower(x, t, w), 1), unit, bool(x <= t), t)
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What to do about one failing measure. ``side`` is ``"left"``/``"right"`` where it
+    applies (the subject's own left and right)."""
+
+    measure: str
+    reason: RetryReason
+    side: str = ""
+
+
+@dataclass
+class FaceQuality:
+    """The quality report of one frame plus the advice derived from its failing measures
+    (most important first)."""
+
+    report: QualityReport
+    advice: list[Advice] = field(default_factory=list)
+    framing: FramingBox | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.report.passed
+
+    def measure(self, name: str) -> Measure | None:
+        for m in self.report.measures:
+            if m.name == name:
+                return m
+        return None
+
+
+@dataclass(frozen=True)
+class FacePatch:
+    """The face resampled to :data:`REF_IED`: BGR and grey pixels, landmarks in patch
+    coordinates, the face-region mask and the inner-face mask (brows to mouth)."""
+
+    bgr: Image
+    gray: Image
+    points: FloatArray
+    face_mask: npt.NDArray[np.bool_]
+    inner_mask: npt.NDArray[np.bool_]
+
+
+def face_patch(frame: Image, points: FloatArray) -> FacePatch:
+    """Cut the face out of ``frame`` and resample it so the IED is :data:`REF_IED`."""
+    eyes = np.stack([points[36:42].mean(axis=0), points[42:48].mean(axis=0)])
+    ied = float(np.hypot(*(eyes[1] - eyes[0])))
+    h, w = frame.shape[:2]
+    pad = 0.15 * ied
+    x0 = int(max(0.0, points[:, 0].min() - pad))
+    x1 = int(min(float(w), points[:, 0].max() + pad + 1))
+    y0 = int(max(0.0, points[17:27, 1].min() - 0.5 * ied))
+    y1 = int(min(float(h), points[:, 1].max() + pad + 1))
+    roi = frame[y0:y1, x0:x1]
+    f = REF_IED / max(ied, 1.0)
+    interp = cv2.INTER_AREA if f < 1.0 else cv2.INTER_LINEAR
+    pw = max(8, round(roi.shape[1] * f))
+    ph = max(8, round(roi.shape[0] * f))
+    bgr = cv2.resize(roi, (pw, ph), interpolation=interp)
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    pts = (points - np.array([x0, y0])) * np.array([pw / roi.shape[1], ph / roi.shape[0]])
+    outline = np.concatenate([pts[0:17], pts[26:16:-1]])
+    fm = np.zeros((ph, pw), np.uint8)
+    cv2.fillPoly(fm, [np.round(outline).astype(np.int32)], 1)
+    im = np.zeros((ph, pw), np.uint8)
+    cv2.fillConvexPoly(im, cv2.convexHull(np.round(pts[17:68]).astype(np.int32)), 1)
+    return FacePatch(bgr, gray, pts, fm.astype(bool), im.astype(bool))
+
+
+def _entropy(hist: FloatArray) -> float:
+    p = hist[hist > 0] / hist.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+def _lab(bgr_mean: Sequence[float]) -> FloatArray:
+    px = np.asarray(bgr_mean, np.float32).reshape(1, 1, 3) / 255.0
+    return cv2.cvtColor(px, cv2.COLOR_BGR2Lab).reshape(3).astype(np.float64)
+
+
+def _patch_measures(patch: FacePatch, p: Profile) -> tuple[list[Measure], str]:
+    out: list[Measure] = []
+    vals = patch.gray[patch.face_mask]
+    if vals.size < 50:
+        return out, ""
+    hist = np.bincount(vals, minlength=256).astype(np.float64)
+    n = float(vals.size)
+    lo, hi = p.luminance_window
+    out.append(_window(LUM_MEAN, float(vals.mean()) / 255.0, lo, hi, 0.04, "fraction"))
+    out.append(_max(UNDER, float(hist[:26].sum() / n), p.max_underexposed, 0.02, "fraction"))
+    out.append(_max(OVER, float(hist[247:].sum() / n), p.max_overexposed, 0.01, "fraction"))
+    # illumination: darker / brighter half of the face, split at the nose line
+    nose_x = float(patch.points[27:31, 0].mean())
+    cols = np.arange(patch.gray.shape[1])[None, :]
+    left = patch.face_mask & (cols < nose_x)
+    right = patch.face_mask & (cols >= nose_x)
+    side = ""
+    if left.any() and right.any():
+        ml = float(patch.gray[left].mean())
+        mr = float(patch.gray[right].mean())
+        ratio = min(ml, mr) / max(ml, mr, 1e-6)
+        # image-left half is the subject's right side
+        side = "right" if ml < mr else "left"
+        out.append(_min(ILLUM, ratio, p.min_illumination_ratio, 0.06, "ratio"))
+    out.append(_min(DYN_RANGE, _entropy(hist), p.min_dynamic_range_bits, 0.3, "bits"))
+    # sharpness: variance of the Laplacian over the inner face at the reference IED
+    lap = cv2.Laplacian(patch.gray, cv2.CV_32F, ksize=1)
+    inner = lap[patch.inner_mask]
+    if inner.size > 20:
+        sharp = float(inner.var())
+        out.append(Measure(SHARP, sharp,
+                           round(100.0 * _sig(math.log(max(sharp, 1e-3) / p.min_sharpness)
+                                              / 0.35), 1),
+                           "laplacian-variance", sharp >= p.min_sharpness, p.min_sharpness))
+    # natural colour: CIELAB a*, b* of the two cheek zones vs the natural-skin box
+    pts = patch.points
+    mouth_y = float(pts[48:68, 1].mean())
+    ied = REF_IED
+    half = max(1, round(0.15 * ied))
+    samples = []
+    for s in (36, 42):
+        cx, cy = pts[s:s + 6].mean(axis=0)
+        cy = cy + 0.5 * (mouth_y - cy)
+        xa, ya = round(cx), round(cy)
+        zone = patch.bgr[max(0, ya - half):ya + half, max(0, xa - half):xa + half]
+        if zone.size:
+            samples.append(zone.reshape(-1, 3))
+    if samples:
+        lab = _lab(np.concatenate(samples).mean(axis=0))
+        a, b = float(lab[1]), float(lab[2])
+        da = max(5.0 - a, 0.0, a - 25.0)
+        db = max(5.0 - b, 0.0, b - 35.0)
+        out.append(_max(COLOUR, math.hypot(da, db), p.max_colour_distance, 3.0, "delta-ab"))
+    return out, side
+
+
+def _background(frame: Image, analysis: FaceAnalysis, fb: FramingBox,
+                p: Profile) -> list[Measure]:
+    lm = analysis.landmarks
+    assert lm is not None
+    x0, y0 = int(max(0, fb.x)), int(max(0, fb.y))
+    x1 = int(min(frame.shape[1], fb.x + fb.width))
+    y1 = int(min(frame.shape[0], fb.y + fb.height))
+    box = frame[y0:y1, x0:x1]
+    if box.size == 0:
+        return []
+    k = 120.0 / box.shape[1]
+    small = cv2.resize(box, (120, max(8, round(box.shape[0] * k))),
+                       interpolation=cv2.INTER_AREA)
+    sh, sw = small.shape[:2]
+    ied = lm.inter_eye_distance * k
+    mx, my = lm.eye_midpoint
+    cx, cy = (mx - x0) * k, (my - y0) * k
+    chin_y = cy + CHIN_PER_IED * ied
+    rx = FACE_WIDTH_PER_IED * ied        # head plus hair: twice the face width
+    top = cy - CROWN_PER_IED * ied * 1.35
+    yy, xx = np.mgrid[0:sh, 0:sw]
+    ecy = (top + chin_y) / 2.0
+    ery = (chin_y - top) / 2.0
+    head = ((xx - cx) / rx) ** 2 + ((yy - ecy) / ery) ** 2 <= 1.0
+    bg = (~head) & (yy < chin_y)
+    if bg.sum() < 30:
+        return []
+    g = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)
+    mag = np.sqrt(gx * gx + gy * gy)
+    grad = float(mag[bg].mean())
+    lab = _lab(small[bg].mean(axis=0))
+    de = min(float(np.linalg.norm(lab - _lab((b, g_, r))))
+             for (r, g_, b) in p.background_colours_rgb)
+    return [_max(BG_UNIFORM, grad, p.max_background_gradient, 3.0, "sobel-magnitude"),
+            _max(BG_COLOUR, de, p.max_background_colour_de, 6.0, "delta-e76")]
+
+
+def _advice(m: Measure, side: str) -> Advice | None:
+    if m.passed is not False:
+        return None
+    n, v, t = m.name, m.value, m.threshold if m.threshold is not None else 0.0
+    R = RetryReason
+    table: dict[str, RetryReason] = {
+        IED: R.MOVE_CLOSER, YAW: R.LOOK_STRAIGHT, PITCH: R.LOOK_STRAIGHT,
+        ROLL: R.LOOK_STRAIGHT, MOTION: R.HOLD_STILL, UNDER: R.MORE_LIGHT, OVER: R.LESS_LIGHT,
+        DYN_RANGE: R.MORE_LIGHT, SHARP: R.HOLD_STILL, EYES: R.OPEN_EYES,
+        MOUTH: R.CLOSE_MOUTH, COLOUR: R.EVEN_LIGHT, BG_UNIFORM: R.PLAIN_BACKGROUND,
+        BG_COLOUR: R.PLAIN_BACKGROUND,
+    }
+    if n == SINGLE_FACE:
+        return Advice(n, R.NO_FACE if v < 0 else R.MULTIPLE_FACES)
+    if n == HEAD_SIZE:
+        return Advice(n, R.MOVE_CLOSER if v < t else R.MOVE_BACK)
+    if n == H_POS:   # face right of centre in the image = displaced to the subject's left
+        return Advice(n, R.MOVE_RIGHT if v > 0 else R.MOVE_LEFT)
+    if n == V_POS:
+        return Advice(n, R.MOVE_UP if v > 0 else R.MOVE_DOWN)
+    if n == LUM_MEAN:
+        return Advice(n, R.MORE_LIGHT if v < t else R.LESS_LIGHT)
+    if n == ILLUM:
+        return Advice(n, R.EVEN_LIGHT, side)
+    if n == ROLL:
+        return Advice(n, R.LOOK_STRAIGHT, "tilt")
+    reason = table.get(n)
+    return Advice(n, reason) if reason is not None else Advice(n, R.OTHER)
+
+
+def assess_quality(frame: Image, analysis: FaceAnalysis, profile: str | Profile,
+                   *, framing: FramingBox | None = None,
+                   motion: float | None = None) -> FaceQuality:
+    """Measure the face of ``analysis`` in ``frame`` against ``profile``.
+
+    ``framing`` defaults to :func:`~idcapture.biometrics.face.framing.framing_box` for the
+    frame; ``motion`` (eye-midpoint movement since the previous frame divided by the IED)
+    adds the ``HeadMotion`` measure. With no face the report holds one failing
+    ``SingleFacePresent`` measure of value -1.
+    """
+    p = get_profile(profile)
+    frame = check_bgr(frame)
+    fh, fw = frame.shape[:2]
+    fb = framing if framing is not None else framing_box(p, (fw, fh))
+    measures: list[Measure] = []
+    side = ""
+    lm = analysis.landmarks
+    if lm is None or analysis.primary is None:
+        measures.append(Measure(SINGLE_FACE, -1.0, 0.0, "area-ratio", False,
+                                p.max_second_face_ratio))
+    else:
+        faces = analysis.faces
+        ratio = faces[1].area / faces[0].area if len(faces) > 1 else 0.0
+        measures.append(_max(SINGLE_FACE, ratio, p.max_second_face_ratio, 0.05, "area-ratio"))
+        pose = analysis.pose
+        yaw = pose.yaw if pose is not None and math.isfinite(pose.yaw) else 0.0
+        ied = lm.inter_eye_distance
+        ied_eff = ied / max(math.cos(math.radians(yaw)), 0.2)
+        s_ied = p.target_ied_px / p.max_upscale   # the portrait's enlargement limit
+        measures.append(_min(IED, ied_eff, s_ied, 0.06 * s_ied, "px"))
+        lo, hi = p.head_size_window
+        measures.append(_window(HEAD_SIZE, ied_eff / fb.target_ied, lo, hi, 0.025, "ratio"))
+        mx, my = lm.eye_midpoint
+        tol = p.max_position_offset
+        for name, off in ((H_POS, (mx - fb.centre_x) / fb.width),
+                          (V_POS, (my - fb.eye_line_y) / fb.height)):
+            m = Measure(name, float(off), round(_lower(abs(off), tol, 0.012), 1), "fraction",
+                        abs(off) <= tol, math.copysign(tol, off))
+            measures.append(m)
+        if pose is not None:
+            measures.append(_max(YAW, abs(pose.yaw), p.max_yaw_deg, 1.5, "deg"))
+            if math.isfinite(pose.pitch):
+                measures.append(_max(PITCH, abs(pose.pitch), p.max_pitch_deg, 1.5, "deg"))
+        measures.append(_max(ROLL, abs(lm.roll_deg), p.max_roll_deg, 1.5, "deg"))
+        if motion is not None:
+            measures.append(_max(MOTION, motion, p.max_motion, 0.01, "ied-per-frame"))
+        patch = face_patch(frame, lm.points)
+        pm, side = _patch_measures(patch, p)
+        measures.extend(pm)
+        ear = min(lm.eye_aspect_ratios())
+        measures.append(_min(EYES, ear, p.min_eye_aspect_ratio, 0.025, "eye-aspect-ratio"))
+        measures.append(_max(MOUTH, lm.mouth_opening(), p.max_mouth_opening, 0.008,
+                             "gap-per-eye-chin"))
+        measures.extend(_background(frame, analysis, fb, p))
+    order = {n: i for i, n in enumerate(MEASURE_ORDER)}
+    measures.sort(key=lambda m: order.get(m.name, len(order)))
+    advice = [a for a in (_advice(m, side) for m in measures) if a is not None]
+    passed = all(m.passed is not False for m in measures)
+    score = round(float(np.mean([m.score for m in measures])), 1) if measures else 0.0
+    reasons = list(dict.fromkeys(a.reason.value for a in advice))
+    report = QualityReport(p.name, score, passed, measures, reasons)
+    return FaceQuality(report, advice, fb)

@@ -1,0 +1,99 @@
+"""Frames made from a face photo, and degradations of known amount.
+
+Used by the tests and benchmarks, and by camera simulators that need a plausible live
+frame: :func:`place_face` scales and moves a photo so that its eyes land at a chosen
+place and distance in a frame of a chosen size; the ``degrade_*`` functions each spoil
+one property by a stated amount.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .frames import FaceInputError, Image, check_bgr
+
+__all__ = [
+    "degrade_blur",
+    "degrade_exposure",
+    "degrade_jpeg",
+    "degrade_noise",
+    "degrade_rotation",
+    "degrade_side_light",
+    "place_face",
+]
+
+
+def place_face(photo: Image, eye_midpoint: tuple[float, float], ied: float,
+               frame_size: tuple[int, int], target_midpoint: tuple[float, float],
+               target_ied: float, fill: tuple[int, int, int] | None = None) -> Image:
+    """A ``frame_size`` (w, h) frame in which the photo's eyes sit at ``target_midpoint``
+    with ``target_ied`` between them. Areas outside the photo repeat its border (or take
+    the ``fill`` BGR colour)."""
+    photo = check_bgr(photo, "photo")
+    if ied <= 0 or target_ied <= 0:
+        raise FaceInputError("inter-eye distances must be positive")
+    k = target_ied / ied
+    tx = target_midpoint[0] - eye_midpoint[0] * k
+    ty = target_midpoint[1] - eye_midpoint[1] * k
+    m = np.array([[k, 0.0, tx], [0.0, k, ty]], dtype=np.float64)
+    interp = cv2.INTER_AREA if k < 1.0 else cv2.INTER_LINEAR
+    if k < 0.5:   # pre-shrink: warpAffine does not average like INTER_AREA
+        small = cv2.resize(photo, None, fx=k * 2, fy=k * 2, interpolation=cv2.INTER_AREA)
+        m[:, :2] = np.eye(2) * 0.5
+        photo = small
+    border = cv2.BORDER_REPLICATE if fill is None else cv2.BORDER_CONSTANT
+    value = (0, 0, 0) if fill is None else fill
+    return cv2.warpAffine(photo, m, frame_size, flags=interp, borderMode=border,
+                          borderValue=value)
+
+
+def degrade_blur(frame: Image, sigma: float) -> Image:
+    """Gaussian blur of standard deviation ``sigma`` pixels (0 returns a copy)."""
+    if sigma <= 0:
+        return np.array(frame, copy=True)
+    return cv2.GaussianBlur(frame, (0, 0), sigma)
+
+
+def degrade_exposure(frame: Image, gain: float) -> Image:
+    """Multiply every pixel by ``gain`` (< 1 darkens, > 1 brightens and clips)."""
+    lut = np.clip(np.arange(256) * gain, 0, 255).astype(np.uint8)
+    return cv2.LUT(frame, lut)
+
+
+def degrade_side_light(frame: Image, strength: float, centre_x: float | None = None) -> Image:
+    """Darken the image's left side: gain falls linearly from 1 at the right edge of the
+    face (``centre_x`` +/- a quarter of the width) to ``1 - strength`` at its left edge."""
+    _h, w = frame.shape[:2]
+    cx = w / 2.0 if centre_x is None else centre_x
+    span = w / 4.0
+    x = np.arange(w, dtype=np.float32)
+    t = np.clip((x - (cx - span)) / (2 * span), 0.0, 1.0)
+    gain = (1.0 - strength) + strength * t
+    out = frame.astype(np.float32) * gain[None, :, None]
+    return np.asarray(np.clip(out, 0, 255), dtype=np.uint8)
+
+
+def degrade_rotation(frame: Image, degrees: float, centre: tuple[float, float]) -> Image:
+    """Rotate the frame about ``centre`` (in-plane head roll)."""
+    m = cv2.getRotationMatrix2D(centre, degrees, 1.0)
+    return cv2.warpAffine(frame, m, (frame.shape[1], frame.shape[0]),
+                          flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def degrade_jpeg(frame: Image, quality: int) -> Image:
+    """Encode and decode as JPEG at ``quality``."""
+    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise FaceInputError("JPEG encoding failed")
+    img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    if img is None:
+        raise FaceInputError("JPEG decoding failed")
+    return img
+
+
+def degrade_noise(frame: Image, sigma: float, seed: int = 0) -> Image:
+    """Add Gaussian noise of ``sigma`` grey levels (fixed seed: repeatable)."""
+    rng = np.random.default_rng(seed)
+    out = frame.astype(np.float32) + rng.normal(0.0, sigma, frame.shape).astype(np.float32)
+    return np.clip(out, 0, 255).astype(np.uint8)
