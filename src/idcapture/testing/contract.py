@@ -35,7 +35,7 @@ from ..errors import DeviceClosed, DeviceTimeout, RetryOutcome
 from ..plugins import DriverRegistry
 from ..record import FingerPosition, IdentityDocument
 
-__all__ = ["DeviceContract", "IdReaderContract", "CameraContract", "FingerprintSensorContract"]
+__all__ = ["CameraContract", "DeviceContract", "FingerprintSensorContract", "IdReaderContract"]
 
 
 class DeviceContract:
