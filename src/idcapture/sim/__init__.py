@@ -1,0 +1,1 @@
+"""Simulators: the device side of each protocol, and synthetic biometric data to feed them."""
