@@ -66,17 +66,21 @@ setup() {
 }
 
 run_tests() {
-    log "ruff"
+    # Every stage runs; the command fails if any of them failed.
+    local failed=()
     local lint=()
     for d in src tests benchmarks examples; do [ -d "$d" ] && lint+=("$d"); done
-    "$VENV/bin/python" -m ruff check "${lint[@]}"
+    log "ruff"
+    "$VENV/bin/python" -m ruff check "${lint[@]}" || failed+=(ruff)
     log "mypy"
-    "$VENV/bin/python" -m mypy
+    "$VENV/bin/python" -m mypy || failed+=(mypy)
     log "pytest"
     local rc=0
     "$VENV/bin/python" -m pytest "$@" || rc=$?
-    if [ $rc -eq 5 ]; then log "pytest collected no tests: failing"; return 1; fi
-    return $rc
+    if [ $rc -eq 5 ]; then log "pytest collected no tests"; failed+=(pytest); fi
+    [ $rc -ne 0 ] && [ $rc -ne 5 ] && failed+=(pytest)
+    if [ ${#failed[@]} -gt 0 ]; then log "FAILED: ${failed[*]}"; return 1; fi
+    log "all checks passed"
 }
 
 cmd="${1:-}"
