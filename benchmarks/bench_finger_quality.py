@@ -1,0 +1,108 @@
+"""Finger quality: speed (one core), agreement with NIST NFIQ 2 and separation of bad
+impressions.
+
+    python benchmarks/bench_finger_quality.py [--repeat 15] [--per-style 6]
+
+1. Median time of ``finger.quality`` on a 640 x 480 synthetic impression, against a
+   same-run baseline (one 3x3 Sobel pass plus one forward/inverse DFT of the image).
+   Target <= 15 ms (NFIQ 2: 38-73 ms).
+2. Pearson and Spearman correlation of our score with the NFIQ 2 v2.3 scores NIST ships
+   for its example images (needs ../shared/data beside the checkout; only five images, so
+   read the figure as a sanity check, not a calibration).
+3. Share of synthetic good / dry / wet / partial / smudged / rotated impressions that pass
+   the default profile, and the most common retry reason per style.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import statistics
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from idcapture.biometrics import finger  # noqa: E402
+
+cv2.setNumThreads(1)
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fingerprints"
+
+
+def _median_ms(fn: object, repeat: int) -> float:
+    ts = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()  # type: ignore[operator]
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts) * 1000.0
+
+
+def _rank(a: np.ndarray) -> np.ndarray:
+    return np.argsort(np.argsort(a)).astype(float)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--per-style", type=int, default=6)
+    args = ap.parse_args()
+    from idcapture.sim.fingerprints import generate_master, make_impression
+
+    img = make_impression(generate_master(11, size=(480, 640)), seed=1, style="good").image
+    f32 = img.astype(np.float32)
+
+    def baseline() -> None:
+        cv2.Sobel(f32, cv2.CV_32F, 1, 0, ksize=3)
+        cv2.idft(cv2.dft(f32, flags=cv2.DFT_COMPLEX_OUTPUT), flags=cv2.DFT_REAL_OUTPUT)
+
+    finger.quality(img)
+    t_q = _median_ms(lambda: finger.quality(img), args.repeat)
+    t_b = _median_ms(baseline, args.repeat)
+    print(f"quality 640x480: median {t_q:.1f} ms (target <= 15 ms); baseline {t_b:.2f} ms; "
+          f"ratio {t_q / t_b:.1f}x")
+
+    nfiq_dir = DATA / "NFIQ2_examples"
+    if nfiq_dir.is_dir():
+        ours, theirs = [], []
+        for out in sorted((nfiq_dir / "expected_output").glob("*_output.txt")):
+            m = re.search(r"UnifiedQualityScore:\s*(\d+)", out.read_text())
+            name = out.name.replace("_output.txt", ".pgm")
+            image = cv2.imread(str(nfiq_dir / "images" / name), cv2.IMREAD_GRAYSCALE)
+            if m is None or image is None:
+                continue
+            ours.append(finger.extract(image).quality)
+            theirs.append(int(m.group(1)))
+        a, b = np.array(ours, float), np.array(theirs, float)
+        if len(a) > 2 and a.std() > 0 and b.std() > 0:
+            pearson = float(np.corrcoef(a, b)[0, 1])
+            spearman = float(np.corrcoef(_rank(a), _rank(b))[0, 1])
+            print(f"NFIQ 2 examples: ours {ours} vs NFIQ 2 {theirs}; Pearson {pearson:.2f}, "
+                  f"Spearman {spearman:.2f} (n={len(a)})")
+        else:
+            print(f"NFIQ 2 examples: ours {ours} vs NFIQ 2 {theirs} (no spread to correlate)")
+    else:
+        print("NFIQ 2 examples: ../shared/data not found, skipped")
+
+    for style in ("good", "dry", "wet", "partial", "smudged", "rotated"):
+        passed = 0
+        reasons: collections.Counter[str] = collections.Counter()
+        scores = []
+        for seed in range(args.per_style):
+            imp = make_impression(generate_master(200 + seed), seed=seed, style=style)
+            q = finger.quality(imp.image, template=finger.extract(imp.image))
+            passed += q.passed
+            scores.append(q.score)
+            reasons.update(r.value for r in q.reasons)
+        top = ", ".join(f"{k} x{v}" for k, v in reasons.most_common(3)) or "-"
+        print(f"{style:8s} pass {passed}/{args.per_style}  median score "
+              f"{statistics.median(scores):.0f}  reasons: {top}")
+
+
+if __name__ == "__main__":
+    main()
