@@ -21,10 +21,10 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from idcapture.biometrics import finger  # noqa: E402
+from idcapture.biometrics import finger
 
 cv2.setNumThreads(1)
 

@@ -25,10 +25,10 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from idcapture.biometrics import finger  # noqa: E402
+from idcapture.biometrics import finger
 
 cv2.setNumThreads(1)
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fingerprints"
