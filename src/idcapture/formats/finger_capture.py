@@ -48,8 +48,9 @@ def add_finger_capture(record: CaptureRecord, image: np.ndarray, *, ppi: int,
     """Store an 8-bit grey finger image and its template in ``record``.
 
     The template (if given) must describe the same image size; it is written as one
-    view at ``position`` and ``ppi`` (the image's, which govern) with its own quality. With ``append`` the capture is also
-    added to ``record.fingers``. Returns the new :class:`FingerCapture`.
+    view at ``position`` and ``ppi`` (the image's, which govern) with its own
+    quality. With ``append`` the capture is also added to ``record.fingers``.
+    Returns the new :class:`FingerCapture`.
     """
     arr = as_image_array(image)
     if arr.ndim != 2:
