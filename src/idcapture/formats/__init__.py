@@ -16,6 +16,8 @@ Every reader is strict and raises :class:`FormatError` (a
 from __future__ import annotations
 
 from ._binary import FormatError
+from .finger_capture import add_finger_capture, finger_image, finger_template
+from .images import CodecUnavailable
 from .minutiae import (
     ExtendedDataArea,
     FingerView,
@@ -29,6 +31,7 @@ from .minutiae import (
 )
 
 __all__ = [
+    "CodecUnavailable",
     "ExtendedDataArea",
     "FingerView",
     "FormatError",
@@ -37,6 +40,9 @@ __all__ = [
     "MinutiaeRecord",
     "MinutiaeStandard",
     "RecordMinutia",
+    "add_finger_capture",
+    "finger_image",
+    "finger_template",
     "from_template",
     "read_minutiae_record",
 ]
