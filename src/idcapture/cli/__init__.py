@@ -26,6 +26,7 @@ COMMAND_MODULES: list[str] = [
     "record_cmd",
     "demo",
     "finger_tools",
+    "finger_synth",
 ]
 
 
