@@ -1,0 +1,611 @@
+"""The capture session: an explicit state machine a frontend drives step by step.
+
+One session captures one student::
+
+    CARD ──card──▶ (not on roster / not registered / captured already) ─▶ REFUSED
+      │
+      ├─ card and roster disagree ─▶ DECISION ──accept──▶ PORTRAIT
+      │                                      └─reject──▶ REFUSED
+      └──────────────────────────────────────────────▶ PORTRAIT ──frame──▶ RIGHT_THUMB
+    RIGHT_THUMB ──finger──▶ LEFT_THUMB ──finger──▶ REVIEW ──save──▶ SAVED
+
+The frontend sends events (:class:`CardPresented`, :class:`FramePresented`,
+:class:`FingerPresented`, :class:`FingerRetry`, :class:`OperatorDecision`,
+:class:`Redo`, :class:`Save`, :class:`Cancel`) to :meth:`CaptureSession.handle` and
+gets back a :class:`Prompt`: the state now, what to tell the operator, what the
+session expects next. A frame that gives no portrait or a finger below the quality
+profile keeps the state and says why (a retry); :class:`Redo` goes back to any step.
+
+After every event the session is written to the store (its images as content-addressed
+files, the draft as JSON), so :meth:`CaptureSession.resume` continues a session after a
+crash at the step it was in. :class:`Save` writes the record and finishes the session
+in one transaction: the record is saved whole or not at all.
+
+Nothing personal appears in a prompt's ``message`` or in a log line: ID numbers and
+names are masked; the frontend shows card and roster values from
+:attr:`CaptureSession.comparison`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from ..errors import RetryOutcome, RosterError
+from ..idnumbers import id_number_check
+from ..privacy import mask_id_number
+from ..record import (
+    CaptureRecord,
+    Check,
+    CheckOutcome,
+    FaceCapture,
+    FingerCapture,
+    FingerPosition,
+    IdentityDocument,
+    RecordStatus,
+    StationInfo,
+    Subject,
+    from_dict,
+    to_dict,
+    utcnow,
+)
+from .registration import station_config
+from .steps import Steps, encode_png
+from .store import Store, today
+
+__all__ = [
+    "Cancel",
+    "CaptureSession",
+    "CardPresented",
+    "Event",
+    "FingerPresented",
+    "FingerRetry",
+    "FramePresented",
+    "OperatorDecision",
+    "Prompt",
+    "Redo",
+    "Save",
+    "SessionState",
+    "card_validity_check",
+]
+
+log = logging.getLogger("idcapture.station.session")
+
+
+class SessionState(str, enum.Enum):
+    """Where a session is."""
+
+    CARD = "card"
+    DECISION = "decision"
+    PORTRAIT = "portrait"
+    RIGHT_THUMB = "right-thumb"
+    LEFT_THUMB = "left-thumb"
+    REVIEW = "review"
+    SAVED = "saved"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (SessionState.SAVED, SessionState.REFUSED, SessionState.CANCELLED)
+
+
+_FINGER_STATES = {SessionState.RIGHT_THUMB: FingerPosition.RIGHT_THUMB,
+                  SessionState.LEFT_THUMB: FingerPosition.LEFT_THUMB}
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass
+class CardPresented:
+    """A card was read. ``blobs`` holds the bytes behind the document's references."""
+
+    document: IdentityDocument
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass
+class OperatorDecision:
+    """The operator's answer to a DECISION prompt (card and roster disagree)."""
+
+    accept: bool
+    note: str = ""
+
+
+@dataclass
+class FramePresented:
+    """A camera frame (BGR uint8). ``manual``: the operator frames the portrait by hand."""
+
+    image: np.ndarray
+    manual: bool = False
+    device: str = ""
+
+
+@dataclass
+class FingerPresented:
+    """A finger image for the current thumb.
+
+    ``keep_below_quality``: the operator keeps an image below the quality profile
+    (after the prompt offered it); its failed check stays in the record.
+    """
+
+    image: np.ndarray
+    resolution_ppi: int = 500
+    device: str = ""
+    keep_below_quality: bool = False
+
+
+@dataclass
+class FingerRetry:
+    """The sensor asked for another try (finger too light, lifted...)."""
+
+    outcome: RetryOutcome
+
+
+@dataclass
+class Redo:
+    """Go back to ``step`` (portrait, right-thumb, left-thumb) and capture it again."""
+
+    step: SessionState
+
+
+@dataclass
+class Save:
+    """Save the record (REVIEW state)."""
+
+
+@dataclass
+class Cancel:
+    """Abandon the session; nothing is saved."""
+
+    reason: str = ""
+
+
+Event = (CardPresented | OperatorDecision | FramePresented | FingerPresented | FingerRetry
+         | Redo | Save | Cancel)
+
+
+@dataclass
+class Prompt:
+    """What the session says after an event."""
+
+    state: SessionState
+    message: str
+    expects: tuple[str, ...] = ()
+    retry: RetryOutcome | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    code: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.state.finished
+
+
+def card_validity_check(doc: IdentityDocument, day: _dt.date) -> Check:
+    """``card-validity``: FAILED for an expired card, PASSED while valid."""
+    if doc.long_term:
+        return Check("card-validity", CheckOutcome.PASSED, "long-term card", utcnow())
+    if doc.valid_until is None:
+        return Check("card-validity", CheckOutcome.NOT_CHECKED, "the card has no end date",
+                     utcnow())
+    if doc.valid_until < day:
+        return Check("card-validity", CheckOutcome.FAILED,
+                     f"card expired on {doc.valid_until.isoformat()}", utcnow())
+    return Check("card-validity", CheckOutcome.PASSED,
+                 f"valid until {doc.valid_until.isoformat()}", utcnow())
+
+
+_EXPECTS = {
+    SessionState.CARD: ("card", "cancel"),
+    SessionState.DECISION: ("decision", "cancel"),
+    SessionState.PORTRAIT: ("frame", "redo", "cancel"),
+    SessionState.RIGHT_THUMB: ("finger", "redo", "cancel"),
+    SessionState.LEFT_THUMB: ("finger", "redo", "cancel"),
+    SessionState.REVIEW: ("save", "redo", "cancel"),
+}
+
+
+class CaptureSession:
+    """One student's capture (see the module docstring).
+
+    Create with :meth:`start` (a new capture), :meth:`correction` (re-capture one step
+    of a saved record, keeping its history) or :meth:`resume` (after a crash).
+    """
+
+    max_portrait_attempts = 3
+    max_finger_attempts = 3
+
+    def __init__(self, store: Store, session_id: str, operator: str, steps: Steps) -> None:
+        self.store = store
+        self.session_id = session_id
+        self.operator = operator
+        self.steps = steps
+        self.state = SessionState.CARD
+        self.record = CaptureRecord()
+        self.id_number = ""
+        self.attempts: dict[str, int] = {}
+        self.comparison: dict[str, dict[str, str]] = {}
+        self.correction_of: str = ""
+        self.correction_step: str = ""
+        self.note = ""
+        self.day: _dt.date | None = None
+        self._portrait_pixels: Any = None
+
+    # ------------------------------------------------------------------ creation
+
+    @classmethod
+    def start(cls, store: Store, operator: str = "operator", steps: Steps | None = None,
+              day: _dt.date | None = None) -> CaptureSession:
+        """A new session waiting for a card."""
+        s = cls(store, uuid.uuid4().hex, operator, steps or Steps())
+        s.day = day
+        cfg = station_config(store)
+        s.record.station = StationInfo(cfg.station_id, operator, f"idcapture {__version__}")
+        s._persist()
+        return s
+
+    @classmethod
+    def resume(cls, store: Store, session_id: str, steps: Steps | None = None
+               ) -> CaptureSession:
+        """The session ``session_id`` as it was after its last event."""
+        loaded = store.load_session(session_id)
+        if loaded is None:
+            raise RosterError(f"no capture session {session_id[:8]}", "no-session")
+        state, body = loaded
+        s = cls(store, session_id, body["operator"], steps or Steps())
+        s.state = SessionState(state)
+        s.id_number = body["id_number"]
+        s.attempts = dict(body["attempts"])
+        s.comparison = body["comparison"]
+        s.correction_of = body.get("correction_of", "")
+        s.correction_step = body.get("correction_step", "")
+        s.note = body.get("note", "")
+        s.day = _dt.date.fromisoformat(body["day"]) if body.get("day") else None
+        s.record = from_dict(body["record"], validate=False)
+        for ref in s.record.refs():
+            s.record.blobs[ref.sha256] = store.read_blob(ref.sha256)
+        log.info("session %s resumed at step %s", session_id[:8], s.state.value)
+        return s
+
+    @classmethod
+    def correction(cls, store: Store, id_number: str, step: SessionState | str,
+                   operator: str = "operator", reason: str = "",
+                   steps: Steps | None = None) -> CaptureSession:
+        """Re-capture ``step`` of the saved record of ``id_number``.
+
+        The new version replaces the current one when saved; earlier versions stay in
+        the store's history.
+        """
+        step = SessionState(step)
+        if step not in (SessionState.PORTRAIT, SessionState.RIGHT_THUMB,
+                        SessionState.LEFT_THUMB):
+            raise RosterError("a correction re-captures the portrait, right-thumb or "
+                              "left-thumb step", "bad-step")
+        current = store.current_record(id_number)
+        if current is None:
+            raise RosterError(f"no saved record for {mask_id_number(id_number)} to correct",
+                              "no-record")
+        s = cls(store, uuid.uuid4().hex, operator, steps or Steps())
+        s.record = current.record(store)
+        s.record.station.operator = operator
+        s.record.status = RecordStatus.DRAFT
+        s.id_number = id_number
+        s.correction_of = f"{current.record_id}:{current.version}"
+        s.correction_step = step.value
+        s.note = reason
+        s._clear(step)
+        s.state = step
+        store.audit(operator, "correction-started", mask_id_number(id_number),
+                    f"step {step.value}: {reason}"[:200])
+        s._persist()
+        return s
+
+    # ------------------------------------------------------------------ persistence
+
+    def _persist(self) -> None:
+        for ref in self.record.refs():
+            if ref.sha256 in self.record.blobs:
+                self.store.put_blob(self.record.blobs[ref.sha256])
+        body = {"operator": self.operator, "id_number": self.id_number,
+                "attempts": self.attempts, "comparison": self.comparison,
+                "correction_of": self.correction_of, "correction_step": self.correction_step,
+                "note": self.note, "day": self.day.isoformat() if self.day else None,
+                "record": to_dict(self.record),
+                "blobs": [r.sha256 for r in self.record.refs()]}
+        self.store.save_session(self.session_id, self.state.value, body, self.state.finished)
+
+    def _today(self) -> _dt.date:
+        return self.day or today()
+
+    # ------------------------------------------------------------------ driving
+
+    def prompt(self) -> Prompt:
+        """The prompt for the current state (what to show after a resume)."""
+        text = {
+            SessionState.CARD: "place the student's ID card on the reader",
+            SessionState.DECISION: "card and roster disagree: accept or reject",
+            SessionState.PORTRAIT: "take the portrait",
+            SessionState.RIGHT_THUMB: "place the right thumb on the sensor",
+            SessionState.LEFT_THUMB: "place the left thumb on the sensor",
+            SessionState.REVIEW: "review and save the record",
+            SessionState.SAVED: "record saved",
+            SessionState.REFUSED: "capture refused",
+            SessionState.CANCELLED: "session cancelled",
+        }[self.state]
+        return Prompt(self.state, text, _EXPECTS.get(self.state, ()))
+
+    def handle(self, event: Event) -> Prompt:
+        """Apply one event; returns the prompt for what comes next."""
+        if self.state.finished:
+            return Prompt(self.state, "the session is finished", (), code="finished")
+        if isinstance(event, Cancel):
+            self.state = SessionState.CANCELLED
+            self.store.audit(self.operator, "session-cancelled",
+                             mask_id_number(self.id_number), event.reason[:200])
+            self._persist()
+            return self.prompt()
+        if isinstance(event, Redo):
+            return self._redo(event.step)
+        handler = {
+            SessionState.CARD: (CardPresented, self._on_card),
+            SessionState.DECISION: (OperatorDecision, self._on_decision),
+            SessionState.PORTRAIT: (FramePresented, self._on_frame),
+            SessionState.RIGHT_THUMB: ((FingerPresented, FingerRetry), self._on_finger),
+            SessionState.LEFT_THUMB: ((FingerPresented, FingerRetry), self._on_finger),
+            SessionState.REVIEW: (Save, self._on_save),
+        }[self.state]
+        kinds, fn = handler
+        if not isinstance(event, kinds):  # type: ignore[arg-type]
+            p = self.prompt()
+            p.message = (f"{type(event).__name__} is not expected at step "
+                         f"{self.state.value}: {p.message}")
+            p.code = "unexpected-event"
+            return p
+        prompt: Prompt = fn(event)  # type: ignore[operator]
+        self._persist()
+        return prompt
+
+    # ------------------------------------------------------------------ steps
+
+    def _refuse(self, message: str, code: str) -> Prompt:
+        self.state = SessionState.REFUSED
+        self.record = CaptureRecord(station=self.record.station)  # nothing is kept
+        log.warning("capture refused (%s): %s", code, message)
+        self.store.audit(self.operator, "capture-refused", mask_id_number(self.id_number),
+                         f"{code}: {message}"[:200])
+        return Prompt(self.state, message, (), code=code)
+
+    def _on_card(self, ev: CardPresented) -> Prompt:
+        doc = ev.document
+        self.id_number = doc.id_number.strip().upper()
+        masked = mask_id_number(self.id_number)
+        cfg = station_config(self.store)
+        day = self._today()
+        makeup_set = cfg.makeup_window.opens is not None or cfg.makeup_window.closes is not None
+        if not (cfg.capture_window.contains(day)
+                or (makeup_set and cfg.makeup_window.contains(day))):
+            return self._refuse(f"capture is not open today ({day.isoformat()}): capture "
+                                f"window {cfg.capture_window.describe()}, make-up window "
+                                f"{cfg.makeup_window.describe()}", "window-closed")
+        student = self.store.student(self.id_number)
+        if student is None:
+            return self._refuse(f"card {masked} is not on the roster: nothing captured",
+                                "not-on-roster")
+        reg = self.store.registration(self.id_number)
+        if reg is None:
+            return self._refuse(f"student {masked} is not registered: register before "
+                                "capture", "not-registered")
+        if self.store.current_record(self.id_number) is not None:
+            return self._refuse(f"student {masked} is captured already: use a correction "
+                                "to re-capture a step", "already-captured")
+        rec = self.record
+        card_blobs = dict(ev.blobs) or dict(getattr(doc, "_idcapture_blobs", {}) or {})
+        kept_raw = {k: r for k, r in doc.raw_blocks.items() if r.sha256 in card_blobs}
+        doc.raw_blocks = kept_raw
+        if doc.photo is not None and doc.photo.sha256 not in card_blobs:
+            doc.photo = None
+        for ref in [*kept_raw.values(), *([doc.photo] if doc.photo else [])]:
+            rec.blobs[ref.sha256] = card_blobs[ref.sha256]
+        rec.identity = doc
+        rec.subject = Subject(self.id_number, reg, student["school_code"],
+                              student["class_name"])
+        rec.set_check(id_number_check(doc))
+        rec.set_check(card_validity_check(doc, day))
+        differ: list[str] = []
+        self.comparison = {}
+        roster = {"name": student["name"], "sex": student["sex"],
+                  "birth_date": student["birth_date"]}
+        card = {"name": doc.name.strip(), "sex": doc.sex.value,
+                "birth_date": doc.birth_date.isoformat() if doc.birth_date else ""}
+        for k in ("name", "sex", "birth_date"):
+            self.comparison[k] = {"card": card[k], "roster": roster[k]}
+            if card[k] != roster[k]:
+                differ.append(k)
+        self.store.audit(self.operator, "card-read", masked,
+                         f"registration {reg}; differs: {', '.join(differ) or 'none'}")
+        if differ:
+            self.state = SessionState.DECISION
+            return Prompt(self.state, "card and roster disagree on " + ", ".join(differ)
+                          + ": check the student and accept or reject",
+                          _EXPECTS[self.state], details={"fields": differ},
+                          code="card-roster-mismatch")
+        rec.set_check(Check("card-vs-roster", CheckOutcome.PASSED,
+                            "name, sex and birth date agree with the roster", utcnow()))
+        self.state = SessionState.PORTRAIT
+        return Prompt(self.state, "card accepted: take the portrait", _EXPECTS[self.state])
+
+    def _on_decision(self, ev: OperatorDecision) -> Prompt:
+        differ = [k for k, v in self.comparison.items() if v["card"] != v["roster"]]
+        if not ev.accept:
+            return self._refuse("card and roster disagree; operator rejected the capture",
+                                "card-roster-rejected")
+        self.record.set_check(Check(
+            "card-vs-roster", CheckOutcome.OVERRIDDEN,
+            f"card and roster disagree on {', '.join(differ)}; accepted by operator "
+            f"{self.operator}" + (f": {ev.note}" if ev.note else ""), utcnow(),
+            {"fields": differ, "operator": self.operator, "note": ev.note}))
+        self.store.audit(self.operator, "mismatch-accepted", mask_id_number(self.id_number),
+                         f"fields {', '.join(differ)}; {ev.note}"[:200])
+        self.state = SessionState.PORTRAIT
+        return Prompt(self.state, "mismatch accepted: take the portrait", _EXPECTS[self.state])
+
+    def _bump(self, key: str) -> int:
+        self.attempts[key] = self.attempts.get(key, 0) + 1
+        return self.attempts[key]
+
+    def _on_frame(self, ev: FramePresented) -> Prompt:
+        n = self._bump("portrait")
+        maker = self.steps.portrait
+        result = maker.manual(ev.image) if ev.manual else maker.make(ev.image)
+        if result.retry is not None:
+            expects = _EXPECTS[self.state]
+            msg = f"portrait: {result.retry} (attempt {n})"
+            if n >= self.max_portrait_attempts:
+                expects = (*expects, "manual")
+                msg += "; the operator may frame the portrait by hand"
+            return Prompt(self.state, msg, expects, result.retry, code="portrait-retry")
+        rec = self.record
+        ref = rec.add_blob(result.jpeg, "image/jpeg", result.width_px, result.height_px)
+        rec.portrait = FaceCapture(ref, result.profile, utcnow(), ev.device,
+                                   result.quality, result.crop)
+        if result.check is not None:
+            rec.set_check(result.check)
+        photo = None
+        media = ""
+        ident = rec.identity
+        if ident is not None and ident.photo is not None and \
+                ident.photo.media_type.startswith("image/"):
+            photo = rec.blobs.get(ident.photo.sha256)
+            media = ident.photo.media_type
+        rec.set_check(self.steps.face_vs_card.compare(result, photo, media))
+        self.state = self._next_state()
+        return Prompt(self.state, f"portrait taken: {self.prompt().message}",
+                      _EXPECTS[self.state])
+
+    def _on_finger(self, ev: FingerPresented | FingerRetry) -> Prompt:
+        pos = _FINGER_STATES[self.state]
+        key = pos.slug
+        n = self._bump(key)
+        if isinstance(ev, FingerRetry):
+            return Prompt(self.state, f"{key}: {ev.outcome} (attempt {n}): try again",
+                          _EXPECTS[self.state], ev.outcome, code="finger-retry")
+        verdict = self.steps.finger_quality.assess(ev.image, ev.resolution_ppi, pos)
+        if verdict.retry is not None and not ev.keep_below_quality:
+            expects = _EXPECTS[self.state]
+            msg = f"{verdict.retry} (attempt {n}): try again"
+            if n >= self.max_finger_attempts:
+                expects = (*expects, "keep")
+                msg += "; or keep this image below the quality profile"
+            return Prompt(self.state, msg, expects, verdict.retry, code="finger-retry")
+        rec = self.record
+        png = encode_png(ev.image)
+        h, w = ev.image.shape[:2]
+        ref = rec.add_blob(png, "image/png", w, h)
+        rec.fingers = [f for f in rec.fingers if f.position != pos]
+        rec.fingers.append(FingerCapture(pos, ref, int(ev.resolution_ppi), utcnow(), ev.device,
+                                         verdict.quality, attempts=n,
+                                         minutiae_count=verdict.minutiae_count))
+        q = verdict.check
+        if verdict.retry is not None:
+            q = Check(q.name, CheckOutcome.FAILED, q.message + "; kept by the operator",
+                      q.checked_at, {**q.details, "kept_by": self.operator})
+        rec.set_check(Check(f"finger-quality:{key}", q.outcome, q.message, q.checked_at,
+                            q.details, q.related_record))
+        session_hashes = {int(f.position): f.image.sha256 for f in rec.fingers
+                          if f.position != pos}
+        dup = self.steps.duplicates.check(self.store, self.id_number, pos, ev.image,
+                                          ref.sha256, session_hashes)
+        rec.set_check(Check(f"finger-duplicate:{key}", dup.outcome, dup.message,
+                            dup.checked_at, dup.details, dup.related_record))
+        if dup.outcome is CheckOutcome.FAILED:
+            self.store.audit(self.operator, "duplicate-finger",
+                             mask_id_number(self.id_number), dup.message[:200])
+        self.state = self._next_state()
+        extra = f" (warning: {dup.message})" if dup.outcome is CheckOutcome.FAILED else ""
+        return Prompt(self.state, f"{key} taken{extra}: {self.prompt().message}",
+                      _EXPECTS[self.state],
+                      code="duplicate-finger" if dup.outcome is CheckOutcome.FAILED else "")
+
+    def _next_state(self) -> SessionState:
+        rec = self.record
+        if rec.portrait is None:
+            return SessionState.PORTRAIT
+        for st, pos in _FINGER_STATES.items():
+            if rec.finger(pos) is None:
+                return st
+        return SessionState.REVIEW
+
+    def _clear(self, step: SessionState) -> None:
+        rec = self.record
+        if step is SessionState.PORTRAIT:
+            rec.portrait = None
+            rec.checks = [c for c in rec.checks if c.name not in ("face-quality",
+                                                                  "face-vs-card")]
+            self.attempts.pop("portrait", None)
+        else:
+            pos = _FINGER_STATES[step]
+            rec.fingers = [f for f in rec.fingers if f.position != pos]
+            rec.checks = [c for c in rec.checks if not c.name.endswith(":" + pos.slug)]
+            self.attempts.pop(pos.slug, None)
+        live = {r.sha256 for r in rec.refs()}
+        rec.blobs = {k: v for k, v in rec.blobs.items() if k in live}
+
+    def _redo(self, step: SessionState) -> Prompt:
+        step = SessionState(step)
+        if step not in (SessionState.PORTRAIT, *_FINGER_STATES) or self.state in (
+                SessionState.CARD, SessionState.DECISION):
+            p = self.prompt()
+            p.message = f"cannot redo {step.value} now: {p.message}"
+            p.code = "bad-redo"
+            return p
+        self._clear(step)
+        self.state = step
+        self.store.audit(self.operator, "step-redone", mask_id_number(self.id_number),
+                         step.value)
+        self._persist()
+        p = self.prompt()
+        p.message = f"redo: {p.message}"
+        return p
+
+    def _on_save(self, _ev: Save) -> Prompt:
+        rec = self.record
+        failed = rec.failed_checks()
+        rec.status = RecordStatus.COMPLETE
+        rec.updated_at = utcnow()
+        if self.correction_of:
+            rec.extensions = {**rec.extensions, "idcapture.station": {
+                **dict(rec.extensions.get("idcapture.station", {})),
+                "corrected_step": self.correction_step, "corrects": self.correction_of,
+                "note": self.note}}
+        self.state = SessionState.SAVED
+        body = {"operator": self.operator, "id_number": self.id_number, "attempts": {},
+                "comparison": {}, "record": to_dict(rec), "blobs": []}
+
+        def finish(cur: Any) -> None:
+            import json as _json
+
+            cur.execute("UPDATE sessions SET state = ?, body = ?, finished = 1 "
+                        "WHERE session_id = ?",
+                        (self.state.value, _json.dumps(body, ensure_ascii=False),
+                         self.session_id))
+
+        reason = (f"correction of {self.correction_step}: {self.note}" if self.correction_of
+                  else "capture")
+        version = self.store.save_record(rec, self.id_number, reason=reason[:200],
+                                         operator=self.operator, extra=finish)
+        self.store.audit(self.operator, "record-saved", mask_id_number(self.id_number),
+                         f"record {rec.record_id[:8]} v{version}; failed checks: "
+                         f"{', '.join(c.name for c in failed) or 'none'}")
+        log.info("record %s v%d saved for %s", rec.record_id[:8], version,
+                 mask_id_number(self.id_number))
+        return Prompt(self.state, f"record saved (version {version})", (),
+                      details={"record_id": rec.record_id, "version": version,
+                               "failed_checks": [c.name for c in failed]})

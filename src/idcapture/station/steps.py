@@ -1,0 +1,314 @@
+"""The pluggable biometric steps of a capture session.
+
+Each step is a small protocol, so a frontend or a later library version can replace
+it; the defaults use :mod:`idcapture.biometrics` when it can run here. A step that
+cannot judge something says so: its check is ``NOT_CHECKED`` with the reason, never
+a pass it did not earn.
+
+* :class:`FingerQualityGate` — is this finger image good enough to keep?
+* :class:`DuplicateChecker` — is this finger already enrolled (for this or another
+  student)? The default compares image hashes exactly: it catches the same image
+  presented twice and nothing more, and says so in the check. A minutiae comparator
+  replaces it behind the same interface.
+* :class:`PortraitMaker` — turn a camera frame into the standard portrait, or say what
+  the student should do.
+* :class:`FaceCardComparer` — compare the portrait with the card photo.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..errors import IdCaptureError, RetryNeeded, RetryOutcome, RetryReason
+from ..record import Check, CheckOutcome, CropBox, FingerPosition, QualityReport, utcnow
+from .store import Store
+
+__all__ = [
+    "DuplicateChecker",
+    "ExactImageDuplicateChecker",
+    "FaceCardComparer",
+    "FingerAssessment",
+    "FingerQualityGate",
+    "LibraryFaceCardComparer",
+    "LibraryFingerQualityGate",
+    "LibraryPortraitMaker",
+    "PortraitResult",
+    "Steps",
+    "encode_jpeg",
+    "encode_png",
+]
+
+log = logging.getLogger("idcapture.station.steps")
+
+
+def encode_png(gray: np.ndarray) -> bytes:
+    """Lossless PNG of an 8-bit image (fingerprints are stored this way)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(gray).save(buf, format="PNG", compress_level=6)
+    return buf.getvalue()
+
+
+def encode_jpeg(bgr: np.ndarray, quality: int = 90) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1])).save(buf, format="JPEG",
+                                                                quality=quality)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- fingers
+
+
+@dataclass
+class FingerAssessment:
+    """The verdict on one finger image.
+
+    ``retry`` set: the image is not kept and the operator is told why. Otherwise
+    ``check`` (``finger-quality``) goes into the record with ``quality``.
+    """
+
+    check: Check
+    quality: QualityReport | None = None
+    retry: RetryOutcome | None = None
+    minutiae_count: int | None = None
+
+
+class FingerQualityGate(Protocol):
+    """Decide whether a finger image is good enough to keep."""
+
+    def assess(self, image: np.ndarray, ppi: int, position: FingerPosition
+               ) -> FingerAssessment: ...
+
+
+class LibraryFingerQualityGate:
+    """Quality from :func:`idcapture.biometrics.finger.quality.quality` under ``profile``.
+
+    A failing image is a retry with the library's reasons (too dark, off-centre...).
+    After ``max_attempts`` failures the last image may be kept by the operator
+    (the session records that decision); this gate only judges.
+    """
+
+    def __init__(self, profile: str = "default") -> None:
+        self.profile = profile
+
+    def assess(self, image: np.ndarray, ppi: int, position: FingerPosition
+               ) -> FingerAssessment:
+        try:
+            from ..biometrics.finger.quality import quality
+        except ImportError as exc:  # pragma: no cover - the module ships with the package
+            return FingerAssessment(Check(
+                "finger-quality", CheckOutcome.NOT_CHECKED,
+                f"finger quality assessment is not available: {exc.__class__.__name__}",
+                utcnow()))
+        q = quality(image, ppi, profile=self.profile)
+        report = q.to_report()
+        name = position.slug
+        if not q.passed:
+            reason = q.reasons[0] if q.reasons else RetryReason.LOW_QUALITY
+            return FingerAssessment(
+                Check("finger-quality", CheckOutcome.FAILED,
+                      f"{name}: quality {q.score} below profile {report.profile!r}", utcnow(),
+                      {"position": name, "score": q.score}),
+                report, RetryOutcome(reason, f"{name}: {reason.value.replace('-', ' ')} "
+                                     f"(quality {q.score})", {"score": float(q.score)}))
+        return FingerAssessment(
+            Check("finger-quality", CheckOutcome.PASSED,
+                  f"{name}: quality {q.score} meets profile {report.profile!r}", utcnow(),
+                  {"position": name, "score": q.score}), report)
+
+
+class DuplicateChecker(Protocol):
+    """Is this finger image already enrolled? Returns the ``finger-duplicate`` check."""
+
+    def check(self, store: Store, id_number: str, position: FingerPosition,
+              image: np.ndarray, image_sha256: str,
+              this_session: dict[int, str]) -> Check: ...
+
+
+class ExactImageDuplicateChecker:
+    """Duplicate check by exact image hash: the honest minimum until a comparator exists.
+
+    It finds the very same image enrolled for another student or for the other finger
+    of this student (``this_session`` maps position codes to image hashes already
+    taken in the session). It cannot see a second impression of the same finger, and
+    its passing check says so (``details["method"] = "exact-image-hash"``).
+    """
+
+    method = "exact-image-hash"
+
+    def check(self, store: Store, id_number: str, position: FingerPosition,
+              image: np.ndarray, image_sha256: str,
+              this_session: dict[int, str]) -> Check:
+        for pos_code, sha in this_session.items():
+            if pos_code != int(position) and sha == image_sha256:
+                other = FingerPosition(pos_code).slug
+                return Check("finger-duplicate", CheckOutcome.FAILED,
+                             f"{position.slug} is the same image as this student's {other}",
+                             utcnow(), {"method": self.method, "position": position.slug,
+                                        "same_as": other})
+        for owner, pos_code, record_id in store.finger_owners(image_sha256):
+            if owner == id_number and pos_code == int(position):
+                continue
+            return Check("finger-duplicate", CheckOutcome.FAILED,
+                         f"{position.slug} is the same image as a finger already enrolled "
+                         f"({FingerPosition(pos_code).slug} of record {record_id[:8]})",
+                         utcnow(), {"method": self.method, "position": position.slug},
+                         related_record=record_id)
+        return Check("finger-duplicate", CheckOutcome.PASSED,
+                     f"{position.slug}: no identical image enrolled (exact-image check only; "
+                     "a second impression of an enrolled finger is not detected)", utcnow(),
+                     {"method": self.method, "position": position.slug})
+
+
+# --------------------------------------------------------------------------- face
+
+
+@dataclass
+class PortraitResult:
+    """A portrait made from a frame, or the instruction to give (``retry``)."""
+
+    jpeg: bytes = b""
+    width_px: int = 0
+    height_px: int = 0
+    profile: str = ""
+    crop: CropBox | None = None
+    quality: QualityReport | None = None
+    check: Check | None = None
+    retry: RetryOutcome | None = None
+    #: the portrait's BGR pixels, kept for the card comparison (not stored)
+    image: np.ndarray | None = field(default=None, repr=False)
+    landmarks: Any = field(default=None, repr=False)
+
+
+class PortraitMaker(Protocol):
+    """Turn a BGR frame into the standard portrait, or say what the student should do."""
+
+    def make(self, frame: np.ndarray) -> PortraitResult: ...
+
+    def manual(self, frame: np.ndarray) -> PortraitResult:
+        """The portrait framed by the operator when automatic framing is not possible."""
+        ...
+
+
+class LibraryPortraitMaker:
+    """Portrait through :mod:`idcapture.biometrics.face` (detection, quality, crop).
+
+    :meth:`manual` makes a centre crop of the profile's size when the operator decides
+    to frame by hand (the face detector finds no face); its ``face-quality`` check is a
+    WARNING saying the portrait was not assessed automatically.
+    """
+
+    def __init__(self, profile: str = "exam-480x640", min_face_px: float = 120.0) -> None:
+        self.profile = profile
+        self.min_face_px = min_face_px
+
+    def _size(self) -> tuple[int, int]:
+        try:
+            from ..biometrics.face import get_profile
+
+            p = get_profile(self.profile)
+            return int(p.width_px), int(p.height_px)
+        except (ImportError, IdCaptureError, KeyError, ValueError):
+            return 480, 640
+
+    def make(self, frame: np.ndarray) -> PortraitResult:
+        try:
+            from ..biometrics.face import analyze_face, assess_quality, make_portrait
+        except ImportError as exc:  # pragma: no cover
+            return PortraitResult(retry=RetryOutcome(
+                RetryReason.OTHER, f"face analysis unavailable ({exc.__class__.__name__}); "
+                "frame the portrait by hand"))
+        try:
+            analysis = analyze_face(frame, min_face_px=self.min_face_px)
+        except IdCaptureError as exc:  # models missing, bad frame
+            return PortraitResult(retry=RetryOutcome(RetryReason.OTHER, str(exc)))
+        if not analysis.found or analysis.landmarks is None:
+            return PortraitResult(retry=RetryOutcome(RetryReason.NO_FACE,
+                                                     "no face found in the frame"))
+        fq = assess_quality(frame, analysis, self.profile)
+        if not fq.passed:
+            reason = fq.advice[0].reason if fq.advice else RetryReason.OTHER
+            return PortraitResult(quality=fq.report, retry=RetryOutcome(
+                reason, reason.value.replace("-", " ")))
+        try:
+            p = make_portrait(frame, analysis.landmarks, self.profile)
+        except RetryNeeded as exc:
+            return PortraitResult(quality=fq.report, retry=exc.outcome)
+        h, w = p.image.shape[:2]
+        return PortraitResult(
+            p.jpeg, w, h, p.profile, p.crop, fq.report,
+            Check("face-quality", CheckOutcome.PASSED,
+                  f"portrait quality {fq.report.score:.0f} meets profile {p.profile!r}",
+                  utcnow(), {"score": fq.report.score}),
+            image=p.image, landmarks=analysis.landmarks)
+
+    def manual(self, frame: np.ndarray) -> PortraitResult:
+        import cv2
+
+        w, h = self._size()
+        fh, fw = frame.shape[:2]
+        scale = min(fw / w, fh / h)
+        cw, ch = int(w * scale), int(h * scale)
+        x0, y0 = (fw - cw) // 2, (fh - ch) // 2
+        out = cv2.resize(frame[y0:y0 + ch, x0:x0 + cw], (w, h), interpolation=cv2.INTER_AREA)
+        return PortraitResult(
+            encode_jpeg(out), w, h, self.profile, CropBox(x0, y0, cw, ch, w, h), None,
+            Check("face-quality", CheckOutcome.WARNING,
+                  "portrait framed by the operator: the face detector found no face, so "
+                  "quality was not assessed automatically", utcnow(), {"method": "manual"}),
+            image=out)
+
+
+class FaceCardComparer(Protocol):
+    """Compare the portrait with the card photo; returns the ``face-vs-card`` check."""
+
+    def compare(self, portrait: PortraitResult, card_photo: bytes | None,
+                card_photo_media: str) -> Check: ...
+
+
+class LibraryFaceCardComparer:
+    """1:1 comparison through :func:`idcapture.biometrics.face.compare_faces`."""
+
+    def compare(self, portrait: PortraitResult, card_photo: bytes | None,
+                card_photo_media: str) -> Check:
+        name = "face-vs-card"
+        if card_photo is None:
+            return Check(name, CheckOutcome.NOT_CHECKED,
+                         "the card gave no decoded photo to compare with", utcnow())
+        if portrait.image is None:
+            return Check(name, CheckOutcome.NOT_CHECKED, "no portrait pixels to compare",
+                         utcnow())
+        try:
+            import cv2
+
+            from ..biometrics.face import compare_faces, face_vs_card_check
+        except ImportError as exc:  # pragma: no cover
+            return Check(name, CheckOutcome.NOT_CHECKED,
+                         f"face comparison unavailable ({exc.__class__.__name__})", utcnow())
+        card = cv2.imdecode(np.frombuffer(card_photo, np.uint8), cv2.IMREAD_COLOR)
+        if card is None:
+            return Check(name, CheckOutcome.NOT_CHECKED,
+                         f"card photo ({card_photo_media}) could not be decoded", utcnow())
+        try:
+            match = compare_faces(portrait.image, card)
+        except IdCaptureError as exc:
+            return face_vs_card_check(None, error=f"not compared: {exc}")
+        return face_vs_card_check(match)
+
+
+@dataclass
+class Steps:
+    """The set of pluggable steps a session uses."""
+
+    finger_quality: FingerQualityGate = field(default_factory=LibraryFingerQualityGate)
+    duplicates: DuplicateChecker = field(default_factory=ExactImageDuplicateChecker)
+    portrait: PortraitMaker = field(default_factory=LibraryPortraitMaker)
+    face_vs_card: FaceCardComparer = field(default_factory=LibraryFaceCardComparer)
