@@ -12,8 +12,8 @@ pytest.importorskip("dlib", reason="the face extra (dlib-bin) is not installed")
 pytest.importorskip("face_recognition_models",
                     reason="the face extra (face-recognition-models) is not installed")
 
-from idcapture.biometrics.face import analyze_face, framing_box, get_profile  # noqa: E402
-from idcapture.biometrics.face.synthetic import place_face  # noqa: E402
+from idcapture.biometrics.face import analyze_face, framing_box, get_profile
+from idcapture.biometrics.face.synthetic import place_face
 
 FRAME = (640, 480)
 

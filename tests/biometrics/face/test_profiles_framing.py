@@ -42,7 +42,7 @@ def test_framing_box_has_profile_aspect_and_fits(name: str, size: tuple[int, int
     p = get_profile(name)
     fb = framing_box(p, size)
     assert fb.width / fb.height == pytest.approx(p.aspect)
-    assert 0 <= fb.x and fb.x + fb.width <= size[0] and 0 <= fb.y <= fb.y + fb.height <= size[1]
+    assert fb.x >= 0 and fb.x + fb.width <= size[0] and 0 <= fb.y <= fb.y + fb.height <= size[1]
     assert fb.eye_band[0] <= fb.eye_line_y <= fb.eye_band[1]
     assert fb.target_ied == pytest.approx(p.target_ied_px * fb.width / p.width_px)
 

@@ -75,12 +75,13 @@ class Profile:
     max_pitch_deg: float = 10.0
     max_roll_deg: float = 8.0
     min_sharpness: float = 40.0           # variance of Laplacian at the reference IED
-    luminance_window: tuple[float, float] = (0.30, 0.75)  # face mean luma, 0-1
+    max_blockiness: float = 1.3           # JPEG 8x8 grid step / step elsewhere
+    luminance_window: tuple[float, float] = (0.20, 0.75)  # face mean luma, 0-1
     max_underexposed: float = 0.05        # fraction of face pixels with luma <= 25
     max_overexposed: float = 0.02         # fraction of face pixels with luma >= 247
     min_dynamic_range_bits: float = 5.5   # entropy of face luma
     min_illumination_ratio: float = 0.70  # darker / brighter face half
-    max_background_gradient: float = 12.0  # mean Sobel magnitude over the background
+    max_background_gradient: float = 20.0  # mean Sobel magnitude over the background
     max_background_colour_de: float = 35.0  # CIE76 distance to the nearest allowed colour
     max_colour_distance: float = 10.0     # cheek a*b* outside the natural-skin box
     min_eye_aspect_ratio: float = 0.20

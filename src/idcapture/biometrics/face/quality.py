@@ -36,6 +36,7 @@ __all__ = [
     "FacePatch",
     "FaceQuality",
     "assess_quality",
+    "blockiness",
     "face_patch",
 ]
 
@@ -58,6 +59,7 @@ OVER = "OverExposurePrevention"
 ILLUM = "IlluminationUniformity"
 DYN_RANGE = "DynamicRange"
 SHARP = "Sharpness"
+COMPRESSION = "CompressionArtifacts"
 EYES = "EyesOpen"
 MOUTH = "MouthClosed"
 COLOUR = "NaturalColour"
@@ -67,7 +69,7 @@ BG_COLOUR = "BackgroundColour"
 #: Priority of the measures for operator guidance: the first failing one is said first.
 MEASURE_ORDER: tuple[str, ...] = (
     SINGLE_FACE, IED, HEAD_SIZE, H_POS, V_POS, YAW, PITCH, ROLL, MOTION,
-    LUM_MEAN, UNDER, OVER, ILLUM, DYN_RANGE, SHARP, EYES, MOUTH, COLOUR,
+    LUM_MEAN, UNDER, OVER, ILLUM, DYN_RANGE, SHARP, COMPRESSION, EYES, MOUTH, COLOUR,
     BG_UNIFORM, BG_COLOUR,
 )
 
@@ -238,6 +240,34 @@ def _patch_measures(patch: FacePatch, p: Profile) -> tuple[list[Measure], str]:
     return out, side
 
 
+def blockiness(gray: Image) -> float:
+    """JPEG blocking: mean absolute step across the 8x8 grid lines of ``gray`` divided by
+    the mean step elsewhere (about 1.0 for an uncompressed image, larger with blocking).
+    ``gray`` must start on the 8x8 grid of the encoder (a frame or a crop at multiples
+    of 8)."""
+    g = gray.astype(np.float32)
+    dx = np.abs(np.diff(g, axis=1))
+    dy = np.abs(np.diff(g, axis=0))
+    on_x = (np.arange(dx.shape[1]) % 8) == 7
+    on_y = (np.arange(dy.shape[0]) % 8) == 7
+    if not on_x.any() or not on_y.any():
+        return 1.0
+    inside = float(dx[:, ~on_x].mean() + dy[~on_y, :].mean()) + 1e-3
+    across = float(dx[:, on_x].mean() + dy[on_y, :].mean()) + 1e-3
+    return across / inside
+
+
+def _compression(frame: Image, points: FloatArray, p: Profile) -> Measure | None:
+    x0, y0 = (np.floor(points[17:68].min(axis=0) / 8) * 8).astype(int)
+    x1, y1 = points[17:68].max(axis=0).astype(int)
+    x0, y0 = max(int(x0), 0), max(int(y0), 0)
+    roi = frame[y0:y1, x0:x1]
+    if roi.shape[0] < 24 or roi.shape[1] < 24:
+        return None
+    raw = blockiness(cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY))
+    return _max(COMPRESSION, raw, p.max_blockiness, 0.05, "ratio")
+
+
 def _background(frame: Image, analysis: FaceAnalysis, fb: FramingBox,
                 p: Profile) -> list[Measure]:
     lm = analysis.landmarks
@@ -285,7 +315,7 @@ def _advice(m: Measure, side: str) -> Advice | None:
     table: dict[str, RetryReason] = {
         IED: R.MOVE_CLOSER, YAW: R.LOOK_STRAIGHT, PITCH: R.LOOK_STRAIGHT,
         ROLL: R.LOOK_STRAIGHT, MOTION: R.HOLD_STILL, UNDER: R.MORE_LIGHT, OVER: R.LESS_LIGHT,
-        DYN_RANGE: R.MORE_LIGHT, SHARP: R.HOLD_STILL, EYES: R.OPEN_EYES,
+        DYN_RANGE: R.MORE_LIGHT, SHARP: R.HOLD_STILL, COMPRESSION: R.OTHER, EYES: R.OPEN_EYES,
         MOUTH: R.CLOSE_MOUTH, COLOUR: R.EVEN_LIGHT, BG_UNIFORM: R.PLAIN_BACKGROUND,
         BG_COLOUR: R.PLAIN_BACKGROUND,
     }
@@ -356,6 +386,9 @@ def assess_quality(frame: Image, analysis: FaceAnalysis, profile: str | Profile,
         patch = face_patch(frame, lm.points)
         pm, side = _patch_measures(patch, p)
         measures.extend(pm)
+        comp = _compression(frame, lm.points, p)
+        if comp is not None:
+            measures.append(comp)
         ear = min(lm.eye_aspect_ratios())
         measures.append(_min(EYES, ear, p.min_eye_aspect_ratio, 0.025, "eye-aspect-ratio"))
         measures.append(_max(MOUTH, lm.mouth_opening(), p.max_mouth_opening, 0.008,

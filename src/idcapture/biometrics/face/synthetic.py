@@ -61,12 +61,14 @@ def degrade_exposure(frame: Image, gain: float) -> Image:
     return cv2.LUT(frame, lut)
 
 
-def degrade_side_light(frame: Image, strength: float, centre_x: float | None = None) -> Image:
-    """Darken the image's left side: gain falls linearly from 1 at the right edge of the
-    face (``centre_x`` +/- a quarter of the width) to ``1 - strength`` at its left edge."""
+def degrade_side_light(frame: Image, strength: float, centre_x: float | None = None,
+                       half_width: float | None = None) -> Image:
+    """Darken the image's left side (the subject's right): the gain rises linearly from
+    ``1 - strength`` at ``centre_x - half_width`` to 1 at ``centre_x + half_width``
+    (defaults: the frame centre and a quarter of the frame width)."""
     _h, w = frame.shape[:2]
     cx = w / 2.0 if centre_x is None else centre_x
-    span = w / 4.0
+    span = w / 4.0 if half_width is None else half_width
     x = np.arange(w, dtype=np.float32)
     t = np.clip((x - (cx - span)) / (2 * span), 0.0, 1.0)
     gain = (1.0 - strength) + strength * t
