@@ -364,8 +364,7 @@ def make_impression(master: MasterPrint, seed: int,
     map_y = map_y.astype(np.float32)
 
     # contact: finger area (shrunk for a light touch), cut by a straight edge if partial
-    edge_dist = _edge_distance(master)
-    sampled = cv2.remap(np.dstack([master.ridge_distance, edge_dist]), map_x, map_y,
+    sampled = cv2.remap(np.dstack([master.ridge_distance, master.edge_distance]), map_x, map_y,
                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                         borderValue=(-20.0, -20.0, 0.0, 0.0))
     dist = np.ascontiguousarray(sampled[..., 0])
@@ -414,13 +413,6 @@ def make_impression(master: MasterPrint, seed: int,
                       finger_class=master.finger_class.value, ppi=master.ppi)
 
 
-def _edge_distance(master: MasterPrint) -> FloatImage:
-    """Distance (px) from each finger pixel to the edge of the finger (0 outside)."""
-    padded = np.pad(master.mask, 1).astype(np.uint8)
-    d = cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
-    return np.ascontiguousarray(d, dtype=np.float32)
-
-
 def _partial_cut(master: MasterPrint, p: ImpressionParams, map_x: FloatImage,
                  map_y: FloatImage, period: float) -> FloatImage | None:
     """Soft half-plane that keeps about ``p.contact`` of the finger, or ``None``."""
@@ -447,7 +439,7 @@ def _transform_truth(master: MasterPrint, geo: _Geometry, mask: npt.NDArray[np.b
     new_ang = np.mod(np.arctan2(-(ty - qy), tx - qx), 2.0 * math.pi)
     h, w = mask.shape
     inner = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2,
-                                  cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+                                  cv2.DIST_MASK_5)[1:-1, 1:-1]
     out: list[TruthMinutia] = []
     for i, m in enumerate(master.minutiae):
         x, y = float(qx[i]), float(qy[i])

@@ -61,6 +61,8 @@ class MasterPrint:
         period: float32 ``(h, w)`` local ridge period in pixels.
         singular_points: cores and deltas in pixels.
         minutiae: ground-truth minutiae, sorted by ``y`` then ``x``.
+        edge_distance: float32 ``(h, w)`` distance in pixels to the finger edge (0 outside).
+        mean_period: mean ridge period over the finger, in pixels.
     """
 
     seed: int
@@ -73,16 +75,13 @@ class MasterPrint:
     period: npt.NDArray[np.float32] = field(repr=False)
     singular_points: SingularPoints
     minutiae: tuple[TruthMinutia, ...]
+    edge_distance: npt.NDArray[np.float32] = field(repr=False)
+    mean_period: float
 
     @property
     def shape(self) -> tuple[int, int]:
         """``(height, width)`` in pixels."""
         return (int(self.mask.shape[0]), int(self.mask.shape[1]))
-
-    @property
-    def mean_period(self) -> float:
-        """Mean ridge period over the finger, in pixels."""
-        return float(self.period[self.mask].mean())
 
     def image(self) -> npt.NDArray[np.uint8]:
         """The clean master as uint8 greyscale: black ridges on white."""
@@ -171,5 +170,7 @@ def generate_master(seed: int, finger_class: FingerClass | str | None = None,
     ridges[~mask] = 0.0
     return MasterPrint(seed=int(seed), finger_class=fc, ppi=int(ppi), ridges=ridges,
                        ridge_distance=distance, mask=mask, orientation=orientation,
-                       period=periods, singular_points=points, minutiae=minutiae)
+                       period=periods, singular_points=points, minutiae=minutiae,
+                       edge_distance=np.asarray(inside, np.float32),
+                       mean_period=float(periods[mask].mean()))
 

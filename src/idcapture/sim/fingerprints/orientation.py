@@ -74,15 +74,21 @@ def smooth_noise(rng: np.random.Generator, shape: tuple[int, int],
                  scale: float) -> FloatImage:
     """Smooth random field of unit standard deviation with features about ``scale`` px wide.
 
-    A coarse grid of normal samples is upsampled with bicubic interpolation, which is both
-    fast and deterministic for a given generator state.
+    A coarse grid of normal samples is upsampled with bicubic interpolation straight to
+    ``shape`` (so the cell size is ``scale`` rounded to fit); below 6 px, blurred white
+    noise is used instead. Both are deterministic for a given generator state.
     """
     h, w = shape
-    gh = max(2, math.ceil(h / scale) + 2)
-    gw = max(2, math.ceil(w / scale) + 2)
+    if scale < 6.0:
+        white = rng.standard_normal((h, w), dtype=np.float32)
+        fine = cv2.GaussianBlur(white, (0, 0), scale)
+        fstd = float(fine.std())
+        res_fine: FloatImage = (fine / (fstd if fstd > 1e-6 else 1.0)).astype(np.float32)
+        return res_fine
+    gh = max(2, math.ceil(h / scale) + 1)
+    gw = max(2, math.ceil(w / scale) + 1)
     grid = rng.standard_normal((gh, gw)).astype(np.float32)
-    big = cv2.resize(grid, (int(gw * scale), int(gh * scale)), interpolation=cv2.INTER_CUBIC)
-    out = np.ascontiguousarray(big[:h, :w])
+    out = cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC)
     std = float(out.std())
     res: FloatImage = ((out - float(out.mean())) / (std if std > 1e-6 else 1.0)).astype(
         np.float32)
