@@ -178,11 +178,11 @@ def orientation_field(shape: tuple[int, int], finger_class: FingerClass,
         amp = rng.uniform(0.12, 0.22) * fh
         sx = rng.uniform(0.18, 0.26) * fw
         sy = rng.uniform(0.28, 0.4) * fh
-        # ridges are level sets of f = y_up + amp * bump(x) * bump(y)
+        # ridges are level sets of f = y_up - amp * bump(x) * bump(y): they rise in the middle
         gx = np.exp(-((xx - cx) ** 2) / (2 * sx * sx))
         gy = np.exp(-((yy - cy) ** 2) / (2 * sy * sy))
-        dfdx = amp * gy * gx * (-(xx - cx) / (sx * sx))
-        dfdy_up = 1.0 + amp * gx * gy * ((yy - cy) / (sy * sy))  # d/dy_up = -d/dy_img
+        dfdx = amp * gy * gx * ((xx - cx) / (sx * sx))
+        dfdy_up = 1.0 - amp * gx * gy * ((yy - cy) / (sy * sy))  # d/dy_up = -d/dy_img
         # tangent to the level set in the y-up frame: (dfdy_up, -dfdx)
         theta = np.arctan2(-dfdx, dfdy_up).astype(np.float32)
     else:
