@@ -102,6 +102,7 @@ CREATE TABLE records (
     PRIMARY KEY (record_id, version)
 );
 CREATE UNIQUE INDEX records_current ON records(id_number) WHERE current = 1;
+CREATE INDEX records_export ON records(registration_number, id_number) WHERE current = 1;
 CREATE TABLE finger_hashes (
     sha256 TEXT NOT NULL,
     id_number TEXT NOT NULL,
@@ -429,14 +430,19 @@ class Store:
                           (id_number,))
         return [self._stored(r) for r in rows]
 
-    def current_records(self) -> Iterator[StoredRecord]:
-        """Every current record, ordered by registration number (streamed)."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT * FROM records WHERE current = 1 ORDER BY registration_number, "
-                "id_number").fetchall()
-        for r in rows:
-            yield self._stored(r)
+    def current_records(self, batch: int = 2000) -> Iterator[StoredRecord]:
+        """Every current record, ordered by registration number (read in batches)."""
+        last = ("", "")
+        while True:
+            rows = self.query(
+                "SELECT * FROM records WHERE current = 1 AND (registration_number, id_number)"
+                " > (?, ?) ORDER BY registration_number, id_number LIMIT ?",
+                (last[0], last[1], batch))
+            for r in rows:
+                yield self._stored(r)
+            if len(rows) < batch:
+                return
+            last = (rows[-1]["registration_number"], rows[-1]["id_number"])
 
     def count_records(self) -> int:
         return int(self.query("SELECT COUNT(*) FROM records WHERE current = 1")[0][0])

@@ -1,0 +1,155 @@
+"""The check report: records with failed or missing checks, and who is not captured yet.
+
+A record *passes* when every required part is present (portrait, both thumbs) and no
+check has FAILED. Problems are graded:
+
+* ``blocking`` — a FAILED check (quality below profile, face does not match the card,
+  duplicate finger, expired card, invalid ID number) or a missing part or check;
+  such a record is left out of an export unless the operator forces it;
+* ``attention`` — a WARNING, an operator OVERRIDE (card/roster mismatch accepted) or a
+  check that could NOT be run (with its reason); exported, but listed.
+
+With ``strict=True`` attention items block too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..privacy import mask_id_number
+from .store import Store
+
+__all__ = ["REQUIRED_CHECKS", "CheckReport", "Problem", "RecordStatusLine",
+           "absent_students", "check_station", "record_problems"]
+
+#: checks every saved record must carry
+REQUIRED_CHECKS: tuple[str, ...] = (
+    "id-number", "card-validity", "card-vs-roster", "face-vs-card",
+    "finger-quality:right-thumb", "finger-quality:left-thumb",
+    "finger-duplicate:right-thumb", "finger-duplicate:left-thumb",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a record (``check`` names the check or the missing part)."""
+
+    check: str
+    outcome: str
+    message: str
+    blocking: bool
+
+
+def record_problems(body: Mapping[str, Any], strict: bool = False) -> list[Problem]:
+    """The problems of one record, from its JSON object (see the module docstring)."""
+    out: list[Problem] = []
+    if not body.get("portrait"):
+        out.append(Problem("portrait", "missing", "no portrait", True))
+    positions = {f.get("position") for f in body.get("fingers", [])}
+    for pos in ("right-thumb", "left-thumb"):
+        if pos not in positions:
+            out.append(Problem(pos, "missing", f"no {pos} image", True))
+    checks = {c["name"]: c for c in body.get("checks", [])}
+    for name in REQUIRED_CHECKS:
+        if name not in checks:
+            out.append(Problem(name, "missing", "check was not run", True))
+    for name, c in checks.items():
+        outcome = c.get("outcome", "")
+        if outcome == "failed":
+            out.append(Problem(name, outcome, c.get("message", ""), True))
+        elif outcome in ("warning", "overridden", "not-checked"):
+            out.append(Problem(name, outcome, c.get("message", ""), strict))
+    return out
+
+
+@dataclass
+class RecordStatusLine:
+    """A record in the check report (identifiers masked)."""
+
+    registration_number: str
+    id_number_masked: str
+    school_code: str
+    class_name: str
+    record_id: str
+    version: int
+    problems: list[Problem]
+
+    @property
+    def blocking(self) -> bool:
+        return any(p.blocking for p in self.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"registration_number": self.registration_number,
+                "id_number": self.id_number_masked, "school_code": self.school_code,
+                "class_name": self.class_name, "record_id": self.record_id,
+                "version": self.version, "blocking": self.blocking,
+                "problems": [p.__dict__ for p in self.problems]}
+
+
+@dataclass
+class CheckReport:
+    """What ``idcapture station check`` prints."""
+
+    records: int = 0
+    passed: int = 0
+    with_problems: list[RecordStatusLine] = field(default_factory=list)
+    not_captured: list[dict[str, str]] = field(default_factory=list)
+    not_registered: int = 0
+
+    @property
+    def blocked(self) -> int:
+        return sum(1 for r in self.with_problems if r.blocking)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"records": self.records, "passed": self.passed, "blocked": self.blocked,
+                "with_problems": [r.as_dict() for r in self.with_problems],
+                "not_captured": self.not_captured, "not_registered": self.not_registered}
+
+    def lines(self) -> Iterator[str]:
+        """The report as text lines for a terminal."""
+        yield (f"{self.records} records: {self.passed} pass every check, {self.blocked} "
+               f"blocked, {len(self.with_problems) - self.blocked} need attention")
+        for r in self.with_problems:
+            tag = "BLOCKED" if r.blocking else "attention"
+            yield f"  [{tag}] {r.registration_number} {r.id_number_masked} ({r.class_name})"
+            for p in r.problems:
+                yield f"      {p.check}: {p.outcome} - {p.message}"
+        yield (f"{len(self.not_captured)} registered students not captured yet "
+               f"(make-up list); {self.not_registered} on the roster not registered")
+        for s in self.not_captured:
+            yield f"  {s['registration_number']} {s['id_number']} {s['class_name']}"
+
+
+def absent_students(store: Store) -> list[dict[str, str]]:
+    """Registered students with no saved record (masked): the make-up list."""
+    rows = store.query(
+        "SELECT r.registration_number, s.id_number, s.school_code, s.class_name "
+        "FROM registrations r JOIN students s ON s.id_number = r.id_number "
+        "WHERE NOT EXISTS (SELECT 1 FROM records c WHERE c.id_number = r.id_number "
+        "AND c.current = 1) ORDER BY r.registration_number")
+    return [{"registration_number": r[0], "id_number": mask_id_number(r[1]),
+             "school_code": r[2], "class_name": r[3]} for r in rows]
+
+
+def check_station(store: Store, strict: bool = False) -> CheckReport:
+    """Check every current record and list the students not yet captured."""
+    report = CheckReport()
+    classes = {r[0]: (r[1], r[2]) for r in store.query(
+        "SELECT id_number, school_code, class_name FROM students")}
+    for rec in store.current_records():
+        report.records += 1
+        problems = record_problems(rec.body, strict)
+        if not problems:
+            report.passed += 1
+            continue
+        school, cls = classes.get(rec.id_number, ("", ""))
+        report.with_problems.append(RecordStatusLine(
+            rec.registration_number, mask_id_number(rec.id_number), school, cls,
+            rec.record_id, rec.version, problems))
+    report.not_captured = absent_students(store)
+    report.not_registered = int(store.query(
+        "SELECT COUNT(*) FROM students s WHERE NOT EXISTS (SELECT 1 FROM registrations r "
+        "WHERE r.id_number = s.id_number)")[0][0])
+    return report

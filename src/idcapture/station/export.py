@@ -1,0 +1,423 @@
+"""Export packages for the provincial system, their encryption and their verification.
+
+A package is one ZIP file::
+
+    export.xlsx                    one row per exported student (an export profile)
+    photos/<报名号>.jpg             the portraits
+    fingers/<报名号>_right_thumb.png
+    fingers/<报名号>_left_thumb.png
+    export-report.json             what was exported, what was left out and why (masked)
+    manifest.json                  SHA-256 and size of every other file
+
+Only records that pass their checks (:mod:`idcapture.station.checking`) are exported
+unless ``force`` is given; the report names every record left out with its reasons.
+
+With a passphrase the ZIP is encrypted as a whole (AES-256-GCM from the
+``cryptography`` package, key from the passphrase with scrypt) in 1 MiB segments,
+each authenticated, with the segment number and a last-segment flag in its nonce, so
+that segments cannot be reordered, dropped or the file truncated unnoticed (the
+STREAM construction of Hoang, Reyhanitabar, Rogaway and Vizár). Layout::
+
+    b"IDCAPTURE-PKG\\x01" | salt (16) | log2 N (1) | r (1) | p (1) | nonce prefix (7)
+    then segments: AES-GCM(plain[i]) with nonce = prefix | i (4, big-endian) | last (1)
+
+:func:`verify_package` checks a package (decrypting it first when needed) against
+its manifest: every listed file present with its hash and size, nothing unlisted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import os
+import struct
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import ConfigError, IdCaptureError, RecordError
+from ..formats.export_xlsx import ExportProfile, get_profile, write_workbook
+from ..privacy import mask_id_number
+from .checking import record_problems
+from .registration import station_config
+from .store import Store, _now
+
+__all__ = [
+    "ENCRYPTED_MAGIC",
+    "ExportReport",
+    "VerifyReport",
+    "decrypt_package",
+    "encrypt_package",
+    "export_package",
+    "is_encrypted",
+    "verify_package",
+]
+
+log = logging.getLogger("idcapture.station.export")
+
+ENCRYPTED_MAGIC = b"IDCAPTURE-PKG\x01"
+_SEGMENT = 1 << 20
+_TAG = 16
+_SCRYPT = (15, 8, 1)  # log2 N, r, p: about 32 MiB and a tenth of a second
+
+Progress = Callable[[int, int], None]
+
+
+class PackageError(IdCaptureError):
+    """A package cannot be read: wrong passphrase, altered or truncated file."""
+
+    default_code = "package"
+
+
+@dataclass
+class ExportReport:
+    """What an export did."""
+
+    package: Path
+    profile: str
+    exported: int = 0
+    forced: int = 0
+    left_out: list[dict[str, Any]] = field(default_factory=list)
+    files: int = 0
+    encrypted: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"package": self.package.name, "profile": self.profile,
+                "exported": self.exported, "forced": self.forced,
+                "left_out": self.left_out, "files": self.files, "encrypted": self.encrypted}
+
+
+_SEX_TEXT = {"male": "男", "female": "女"}
+
+
+def _summary(problems: list[Any]) -> str:
+    if not problems:
+        return "通过"
+    return "; ".join(f"{p.check}: {p.outcome}" for p in problems)
+
+
+def _quality(body: dict[str, Any], pos: str) -> str:
+    for f in body.get("fingers", []):
+        if f.get("position") == pos and f.get("quality"):
+            return f"{f['quality'].get('score', 0):.0f}"
+    return ""
+
+
+class _HashingWriter:
+    """Writes zip members and remembers each one's SHA-256 and size."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self.files: dict[str, dict[str, Any]] = {}
+
+    def add(self, name: str, data: bytes, compress: bool = False) -> None:
+        info = zipfile.ZipInfo(name, date_time=time.gmtime()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        info.external_attr = 0o644 << 16
+        self.zf.writestr(info, data)
+        self.files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def export_package(store: Store, out: str | Path, *, profile: str | ExportProfile | None = None,
+                   force: bool = False, passphrase: str | None = None, operator: str = "",
+                   progress: Progress | None = None) -> ExportReport:
+    """Write the export package for every registered, captured student to ``out``.
+
+    ``out`` is the package file (``.zip``; encrypted packages conventionally end in
+    ``.zip.enc``). Returns an :class:`ExportReport`. ``progress(done, total)`` is called
+    about every 1% on long runs.
+    """
+    t0 = time.perf_counter()
+    cfg = station_config(store)
+    prof = profile if isinstance(profile, ExportProfile) else get_profile(
+        profile or cfg.export_profile)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = ExportReport(out, prof.name, encrypted=passphrase is not None)
+    students = {r["id_number"]: r for r in store.query(
+        "SELECT id_number, name, sex, birth_date, ethnicity, school_code, school_name, "
+        "class_name, student_no FROM students")}
+    total = store.count_records()
+    step = max(1, total // 100)
+    fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=str(out.parent))
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+            w = _HashingWriter(zf)
+            rows: list[dict[str, str]] = []
+            for n, rec in enumerate(store.current_records(), start=1):
+                if progress is not None and (n % step == 0 or n == total):
+                    progress(n, total)
+                row = _export_one(store, w, rec, students, force, report)
+                if row is not None:
+                    rows.append(row)
+            buf = io.BytesIO()
+            write_workbook(buf, prof, rows)
+            w.add("export.xlsx", buf.getvalue())
+            rep = report.as_dict()
+            rep.update({"created_at": _now(), "station_id": cfg.station_id})
+            w.add("export-report.json", json.dumps(rep, ensure_ascii=False, indent=2,
+                                                   sort_keys=True).encode("utf-8"), True)
+            manifest = {"format": "idcapture-export", "version": 1, "created_at": _now(),
+                        "station_id": cfg.station_id, "profile": prof.name,
+                        "records": report.exported, "files": w.files}
+            w.add("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2,
+                                              sort_keys=True).encode("utf-8"), True)
+            report.files = len(w.files)
+        if passphrase is not None:
+            encrypt_package(tmp, out, passphrase)
+            tmp.unlink()
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    report.seconds = time.perf_counter() - t0
+    store.audit(operator or "operator", "exported", out.name,
+                f"profile {prof.name}; exported {report.exported} (forced {report.forced}); "
+                f"left out {len(report.left_out)}; encrypted {report.encrypted}")
+    log.info("export %s: %d records, %d left out", out.name, report.exported,
+             len(report.left_out))
+    return report
+
+
+def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, Any],
+                force: bool, report: ExportReport) -> dict[str, str] | None:
+    body = rec.body
+    reg = rec.registration_number
+    masked = mask_id_number(rec.id_number)
+    problems = record_problems(body)
+    blocking = [p for p in problems if p.blocking]
+    student = students.get(rec.id_number)
+    if student is None or not reg:
+        report.left_out.append({"registration_number": reg, "id_number": masked,
+                                "reasons": ["not on the roster or not registered"]})
+        return None
+    if blocking and not force:
+        report.left_out.append({"registration_number": reg, "id_number": masked,
+                                "reasons": [f"{p.check}: {p.outcome} - {p.message}"
+                                            for p in blocking]})
+        return None
+    if blocking:
+        report.forced += 1
+    files = {"photo_file": "", "right_thumb_file": "", "left_thumb_file": ""}
+    portrait = body.get("portrait")
+    if portrait:
+        name = f"photos/{reg}.jpg"
+        w.add(name, store.read_blob(portrait["image"]["sha256"]))
+        files["photo_file"] = name
+    for f in body.get("fingers", []):
+        pos = f.get("position")
+        if pos in ("right-thumb", "left-thumb"):
+            name = f"fingers/{reg}_{pos.replace('-', '_')}.png"
+            w.add(name, store.read_blob(f["image"]["sha256"]))
+            files[f"{pos.replace('-', '_')}_file"] = name
+    report.exported += 1
+    ident = body.get("identity") or {}
+    portrait_q = (portrait or {}).get("quality") or {}
+    return {
+        "registration_number": reg, "name": student["name"],
+        "sex": _SEX_TEXT.get(student["sex"], ""), "ethnicity": student["ethnicity"],
+        "birth_date": student["birth_date"], "id_number": rec.id_number,
+        "student_no": student["student_no"], "school_code": student["school_code"],
+        "school_name": student["school_name"], "class_name": student["class_name"],
+        **files, "captured_at": body.get("updated_at", ""),
+        "station_id": (body.get("station") or {}).get("station_id", ""),
+        "check_summary": _summary(problems), "record_id": rec.record_id,
+        "card_valid_until": ident.get("valid_until", ""),
+        "right_thumb_quality": _quality(body, "right-thumb"),
+        "left_thumb_quality": _quality(body, "left-thumb"),
+        "portrait_quality": (f"{portrait_q['score']:.0f}" if "score" in portrait_q else ""),
+    }
+
+
+# --------------------------------------------------------------------------- encryption
+
+
+def _derive(passphrase: str, salt: bytes, params: tuple[int, int, int]) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    log_n, r, p = params
+    if not (10 <= log_n <= 22 and 1 <= r <= 32 and 1 <= p <= 16):
+        raise PackageError("encrypted package header holds implausible key parameters",
+                           "package-header")
+    return Scrypt(salt=salt, length=32, n=1 << log_n, r=r, p=p).derive(
+        passphrase.encode("utf-8"))
+
+
+def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
+    return prefix + struct.pack(">I", index) + (b"\x01" if last else b"\x00")
+
+
+def encrypt_package(src: str | Path, dst: str | Path, passphrase: str) -> None:
+    """Encrypt the file ``src`` into ``dst`` with ``passphrase`` (see the module docstring)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not passphrase:
+        raise ConfigError("the export passphrase must not be empty")
+    salt = os.urandom(16)
+    prefix = os.urandom(7)
+    header = ENCRYPTED_MAGIC + salt + bytes(_SCRYPT) + prefix
+    aead = AESGCM(_derive(passphrase, salt, _SCRYPT))
+    dst = Path(dst)
+    tmp = dst.with_name(dst.name + ".part")
+    with open(src, "rb") as fin, open(tmp, "wb") as fout:
+        fout.write(header)
+        index = 0
+        chunk = fin.read(_SEGMENT)
+        while True:
+            nxt = fin.read(_SEGMENT)
+            last = not nxt
+            fout.write(aead.encrypt(_nonce(prefix, index, last), chunk, header))
+            if last:
+                break
+            chunk = nxt
+            index += 1
+        fout.flush()
+        os.fsync(fout.fileno())
+    os.replace(tmp, dst)
+
+
+def is_encrypted(path: str | Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(len(ENCRYPTED_MAGIC)) == ENCRYPTED_MAGIC
+
+
+def decrypt_package(src: str | Path, dst: IO[bytes], passphrase: str) -> None:
+    """Decrypt ``src`` into the open binary file ``dst``.
+
+    Raises :class:`PackageError` for a wrong passphrase or an altered, reordered or
+    truncated file (nothing tells these apart, by design).
+    """
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    hlen = len(ENCRYPTED_MAGIC) + 16 + 3 + 7
+    with open(src, "rb") as fin:
+        header = fin.read(hlen)
+        if len(header) != hlen or not header.startswith(ENCRYPTED_MAGIC):
+            raise PackageError("not an encrypted idcapture package", "package-header")
+        salt = header[len(ENCRYPTED_MAGIC):len(ENCRYPTED_MAGIC) + 16]
+        params = tuple(header[len(ENCRYPTED_MAGIC) + 16:len(ENCRYPTED_MAGIC) + 19])
+        prefix = header[-7:]
+        aead = AESGCM(_derive(passphrase, salt, (params[0], params[1], params[2])))
+        index = 0
+        block = fin.read(_SEGMENT + _TAG)
+        while True:
+            nxt = fin.read(_SEGMENT + _TAG)
+            last = not nxt
+            try:
+                dst.write(aead.decrypt(_nonce(prefix, index, last), block, header))
+            except InvalidTag:
+                raise PackageError("cannot decrypt the package: wrong passphrase, or the "
+                                   f"file was altered or truncated (segment {index})",
+                                   "package-auth") from None
+            if last:
+                return
+            block = nxt
+            index += 1
+
+
+# --------------------------------------------------------------------------- verify
+
+
+@dataclass
+class VerifyReport:
+    """The result of :func:`verify_package`: ``ok`` and every problem found."""
+
+    package: str
+    ok: bool = True
+    files_checked: int = 0
+    records: int = 0
+    encrypted: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    def fail(self, message: str) -> None:
+        self.ok = False
+        self.problems.append(message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@contextlib.contextmanager
+def _opened(path: Path, passphrase: str | None) -> Iterator[tuple[Path, bool]]:
+    if not is_encrypted(path):
+        yield path, False
+        return
+    if passphrase is None:
+        raise PackageError("the package is encrypted: give its passphrase",
+                           "package-passphrase")
+    fd, name = tempfile.mkstemp(prefix=".verify-", suffix=".zip")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            decrypt_package(path, fh, passphrase)
+        yield Path(name), True
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+
+def verify_package(path: str | Path, passphrase: str | None = None) -> VerifyReport:
+    """Check a package against its manifest (see the module docstring)."""
+    p = Path(path)
+    report = VerifyReport(p.name)
+    if not p.is_file():
+        report.fail("package file not found")
+        return report
+    try:
+        with _opened(p, passphrase) as (plain, enc):
+            report.encrypted = enc
+            _verify_zip(plain, report)
+    except PackageError as exc:
+        report.fail(str(exc))
+    return report
+
+
+def _verify_zip(path: Path, report: VerifyReport) -> None:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        report.fail("not a readable ZIP package")
+        return
+    with zf:
+        names = set(zf.namelist())
+        if "manifest.json" not in names:
+            report.fail("manifest.json is missing")
+            return
+        try:
+            manifest = json.loads(zf.read("manifest.json"))
+            files: dict[str, dict[str, Any]] = manifest["files"]
+            report.records = int(manifest.get("records", 0))
+        except (ValueError, KeyError, TypeError, zipfile.BadZipFile):
+            report.fail("manifest.json is not a valid manifest")
+            return
+        for name, meta in sorted(files.items()):
+            if name not in names:
+                report.fail(f"{name}: listed in the manifest but missing")
+                continue
+            h = hashlib.sha256()
+            size = 0
+            try:
+                with zf.open(name) as fh:
+                    while chunk := fh.read(1 << 20):
+                        h.update(chunk)
+                        size += len(chunk)
+            except (zipfile.BadZipFile, OSError, RecordError) as exc:
+                report.fail(f"{name}: cannot be read ({exc.__class__.__name__})")
+                continue
+            report.files_checked += 1
+            if h.hexdigest() != meta.get("sha256") or size != meta.get("size"):
+                report.fail(f"{name}: content does not match its SHA-256 in the manifest")
+        for extra in sorted(names - set(files) - {"manifest.json"}):
+            report.fail(f"{extra}: in the package but not in the manifest")
