@@ -30,6 +30,7 @@ from idcapture.biometrics.face import (
 )
 from idcapture.biometrics.face.synthetic import (
     degrade_blur,
+    degrade_colour_cast,
     degrade_exposure,
     degrade_jpeg,
     degrade_rotation,
@@ -61,7 +62,7 @@ def main() -> None:
          on(degrade_exposure)),
         ("brighten gain", "OverExposurePrevention", [1.0, 1.15, 1.3, 1.5, 1.8],
          on(degrade_exposure)),
-        ("side light", "IlluminationUniformity", [0.0, 0.15, 0.3, 0.4, 0.5, 0.65],
+        ("side light", "IlluminationUniformity", [0.0, 0.3, 0.5, 0.65, 0.75, 0.9],
          lambda ph, a: degrade_side_light(ph.frame(prof.name, SIZE), a, fb.centre_x,
                                           1.2 * fb.target_ied)),
         ("rotation deg", "HeadPoseRoll", [0, 3, 6, 9, 12, 16],
@@ -70,6 +71,8 @@ def main() -> None:
          lambda ph, a: ph.frame(prof.name, SIZE, dx=a * fb.width)),
         ("face scale", "HeadSize", [1.0, 0.93, 0.87, 0.8, 0.7, 0.6],
          lambda ph, a: ph.frame(prof.name, SIZE, scale=a)),
+        ("blue cast", "NaturalColour", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5],
+         on(degrade_colour_cast)),
         ("JPEG quality", "CompressionArtifacts", [95, 75, 50, 30, 20, 10],
          lambda ph, a: degrade_jpeg(ph.frame(prof.name, SIZE), int(a))),
     ]

@@ -19,6 +19,7 @@ from idcapture.biometrics.face import (
 )
 from idcapture.biometrics.face.compare import NoFaceFound
 from idcapture.errors import RetryNeeded, RetryReason
+from idcapture.formats import iso19794_5 as iso
 from idcapture.record import CaptureRecord, CheckOutcome
 
 
@@ -68,9 +69,17 @@ def test_portrait_geometry_and_encoding(neutral, profile) -> None:  # type: igno
     if por.size_in_window:
         lo, hi = p.file_size_window_bytes  # type: ignore[misc]
         assert lo <= len(por.jpeg) <= hi
+    iso_bytes = por.iso_record(quality=80)
+    parsed = iso.read(iso_bytes)
+    img0 = parsed.images[0]
+    assert img0.data == por.jpeg and (img0.width, img0.height) == (p.width_px, p.height_px)
+    assert img0.eyes is not None
+    (sl_x, _), (sr_x, _) = img0.eyes     # subject's left eye is on the image's right
+    assert sl_x > sr_x and abs(sl_x - rx) <= 1
     rec = CaptureRecord()
-    fc = por.to_face_capture(rec)
+    fc = por.to_face_capture(rec, iso_record=iso_bytes)
     assert rec.portrait is fc and rec.blob(fc.image) == por.jpeg
+    assert fc.iso_record is not None and rec.blob(fc.iso_record) == iso_bytes
 
 
 def test_portrait_refuses_excess_upscaling(neutral) -> None:  # type: ignore[no-untyped-def]

@@ -193,8 +193,8 @@ def _patch_measures(patch: FacePatch, p: Profile) -> tuple[list[Measure], str]:
     n = float(vals.size)
     lo, hi = p.luminance_window
     out.append(_window(LUM_MEAN, float(vals.mean()) / 255.0, lo, hi, 0.04, "fraction"))
-    out.append(_max(UNDER, float(hist[:26].sum() / n), p.max_underexposed, 0.02, "fraction"))
-    out.append(_max(OVER, float(hist[247:].sum() / n), p.max_overexposed, 0.01, "fraction"))
+    out.append(_max(UNDER, float(hist[:26].sum() / n), p.max_underexposed, 0.012, "fraction"))
+    out.append(_max(OVER, float(hist[247:].sum() / n), p.max_overexposed, 0.005, "fraction"))
     # illumination: darker / brighter half of the face, split at the nose line
     nose_x = float(patch.points[27:31, 0].mean())
     cols = np.arange(patch.gray.shape[1])[None, :]

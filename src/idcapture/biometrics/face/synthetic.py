@@ -15,6 +15,7 @@ from .frames import FaceInputError, Image, check_bgr
 
 __all__ = [
     "degrade_blur",
+    "degrade_colour_cast",
     "degrade_exposure",
     "degrade_jpeg",
     "degrade_noise",
@@ -73,6 +74,13 @@ def degrade_side_light(frame: Image, strength: float, centre_x: float | None = N
     t = np.clip((x - (cx - span)) / (2 * span), 0.0, 1.0)
     gain = (1.0 - strength) + strength * t
     out = frame.astype(np.float32) * gain[None, :, None]
+    return np.asarray(np.clip(out, 0, 255), dtype=np.uint8)
+
+
+def degrade_colour_cast(frame: Image, amount: float) -> Image:
+    """A cold (bluish) cast: blue times ``1 + amount``, red times ``1 - amount``."""
+    gains = np.array([1.0 + amount, 1.0, max(0.0, 1.0 - amount)], dtype=np.float32)
+    out = frame.astype(np.float32) * gains[None, None, :]
     return np.asarray(np.clip(out, 0, 255), dtype=np.uint8)
 
 
