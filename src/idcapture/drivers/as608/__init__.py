@@ -1,0 +1,1 @@
+"""AS60x serial fingerprint modules: the sans-IO codec (:mod:`.protocol`) and the driver."""
