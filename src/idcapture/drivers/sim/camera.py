@@ -1,14 +1,17 @@
 """``sim:camera``: an in-process camera producing a synthetic scene.
 
 Options: ``width`` and ``height`` (default 640x480), ``fps`` (default 30; frames are
-paced to it), ``face=false`` for an empty scene.
+paced to it), ``face=false`` for an empty scene. With ``photo=PATH`` a real face photo
+is placed in front of a wall (see :mod:`idcapture.sim.camera`), in the scene named by
+``scene=`` (default ``good``) or played over time by ``script=FILE`` (a JSON scene
+script); ``profile=`` (default ``exam-480x640``) sets where a good face sits.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import cv2
 import numpy as np
@@ -17,6 +20,9 @@ from ...address import Address
 from ...devices.base import DeviceInfo
 from ...devices.camera import Camera
 from ...errors import DeviceRemoved
+
+if TYPE_CHECKING:
+    from ...sim.camera import FaceSource, SceneScript
 
 __all__ = ["SimCamera", "draw_face_scene"]
 
@@ -55,9 +61,19 @@ class SimCamera(Camera):
         self._fps = self.address.float_option("fps", 30.0)
         still = draw_face_scene(self._w, self._h, self.address.bool_option("face", True))
         self._scene: SceneFn = lambda _i: still
+        self._script_unplug = False
         self._next = 0.0
         self._n = 0
         self._unplugged = False
+        photo = self.address.option("photo")
+        if photo:
+            from ...sim.camera import SceneScript, SceneStep, load_face_source
+
+            script_path = self.address.option("script")
+            script = (SceneScript.load(script_path) if script_path else
+                      SceneScript([SceneStep(self.address.option("scene", "good") or "good", 1)]))
+            self.play(script, load_face_source(photo), self.address.option("profile",
+                                                                           "exam-480x640"))
 
     def set_scene(self, scene: SceneFn | np.ndarray) -> None:
         """Frames from now on: a fixed image, or a function of the frame number."""
@@ -69,6 +85,37 @@ class SimCamera(Camera):
 
     def unplug(self, unplugged: bool = True) -> None:
         self._unplugged = unplugged
+
+    def play(self, script: SceneScript, face: FaceSource | None,
+             profile: str | None = "exam-480x640") -> None:
+        """Play a scene script from the next frame on. An ``unplug`` step makes the
+        camera unplugged for its frames. ``profile`` places a good face where that
+        portrait profile's framing box wants it."""
+        from ...sim.camera import render_scene
+
+        size = (self._w, self._h)
+        ied: float | None = None
+        eye: tuple[float, float] | None = None
+        if profile:
+            from ...biometrics.face import framing_box, get_profile
+
+            fb = framing_box(get_profile(profile), size)
+            ied, eye = fb.target_ied, (fb.centre_x, fb.eye_line_y)
+        start = self._n
+        cache: dict[tuple[str, float, int], np.ndarray] = {}
+
+        def scene(i: int) -> np.ndarray:
+            step = script.step_at(i - start)
+            self._script_unplug = step.scene == "unplug"
+            if self._script_unplug:
+                return np.zeros((self._h, self._w, 3), np.uint8)
+            key = (step.scene, step.amount, (i - start) % 8)
+            if key not in cache:
+                cache[key] = render_scene(step.scene, face, size, amount=step.amount,
+                                          target_ied=ied, eye_point=eye, frame_no=i - start)
+            return cache[key]
+
+        self._scene = scene
 
     @property
     def resolution(self) -> tuple[int, int]:
@@ -93,6 +140,8 @@ class SimCamera(Camera):
             self._next = max(self._next + 1.0 / self._fps, time.monotonic() - 1.0 / self._fps)
         frame: np.ndarray = self._scene(self._n).copy()
         self._n += 1
+        if self._script_unplug:
+            raise DeviceRemoved("simulated camera was unplugged by its scene script")
         return frame
 
     def _info(self) -> DeviceInfo:

@@ -1,0 +1,321 @@
+"""Scripted camera scenes: a face photo placed in front of a wall, spoiled on purpose.
+
+A :class:`FaceSource` is a photo with its eyes located once. :func:`render_scene` draws
+one frame of a named scenario; a :class:`SceneScript` strings scenarios together over
+time (``[{"scene": "too-far", "frames": 20}, {"scene": "good", "frames": 60}]``), so that
+every guidance path of the portrait step can be driven from a test. The in-process
+``sim:camera`` plays a script (``?script=FILE&face=PHOTO``), and ``idcapture sim camera``
+serves one as an MJPEG stream over HTTP for ``opencv:http://...`` or writes it to a
+video file.
+
+Scenarios (``SCENARIOS``): ``good``, ``no-face``, ``two-faces``, ``too-far``,
+``too-close``, ``off-centre``, ``yaw``, ``pitch``, ``roll``, ``eyes-closed``,
+``too-dark``, ``backlit``, ``side-lit``, ``motion-blur``, ``cluttered``, ``unplug``.
+Each takes an optional ``amount`` (0..1, default 1) scaling how strong it is.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..errors import ConfigError
+
+__all__ = [
+    "SCENARIOS",
+    "FaceSource",
+    "SceneScript",
+    "SceneStep",
+    "load_face_source",
+    "render_scene",
+    "wall",
+]
+
+SCENARIOS = (
+    "good", "no-face", "two-faces", "too-far", "too-close", "off-centre", "yaw", "pitch",
+    "roll", "eyes-closed", "too-dark", "backlit", "side-lit", "motion-blur", "cluttered",
+    "unplug",
+)
+
+
+@dataclass(frozen=True)
+class FaceSource:
+    """A face photo (BGR) with 68 landmark points found once when it was loaded."""
+
+    image: np.ndarray
+    points: np.ndarray  # (68, 2)
+
+    @property
+    def eye_centres(self) -> np.ndarray:
+        p = self.points
+        return np.stack([p[36:42].mean(axis=0), p[42:48].mean(axis=0)])
+
+    @property
+    def eye_midpoint(self) -> tuple[float, float]:
+        c = self.eye_centres.mean(axis=0)
+        return float(c[0]), float(c[1])
+
+    @property
+    def ied(self) -> float:
+        e = self.eye_centres
+        return float(np.hypot(*(e[1] - e[0])))
+
+
+def load_face_source(photo: str | Path | np.ndarray) -> FaceSource:
+    """Load a face photo and locate its landmarks (needs the face models)."""
+    from ..biometrics.face import analyze_face
+
+    if isinstance(photo, np.ndarray):
+        image = photo
+    else:
+        loaded = cv2.imread(str(photo), cv2.IMREAD_COLOR)
+        if loaded is None:
+            raise ConfigError(f"cannot read face photo {Path(photo).name}")
+        image = np.asarray(loaded)
+    analysis = analyze_face(image, min_face_px=40)
+    if analysis.landmarks is None:
+        raise ConfigError("no face found in the face photo given to the camera simulator")
+    return FaceSource(np.ascontiguousarray(image), analysis.landmarks.points.copy())
+
+
+def wall(size: tuple[int, int], colour: tuple[int, int, int] = (222, 226, 228),
+         seed: int = 0) -> np.ndarray:
+    """A plain, evenly lit wall with a little sensor noise (BGR)."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = colour
+    img += rng.normal(0, 1.5, (h, w, 1)).astype(np.float32)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _head_mask(src: FaceSource) -> np.ndarray:
+    """A soft mask of the head: the jaw line closed over an estimated crown."""
+    h, w = src.image.shape[:2]
+    p = src.points
+    jaw = p[0:17]
+    mid = src.eye_midpoint
+    ied = src.ied
+    crown = []
+    for t in np.linspace(0, math.pi, 15):
+        crown.append((mid[0] + math.cos(t) * ied * 1.25, mid[1] - math.sin(t) * ied * 1.6))
+    poly = np.vstack([jaw, np.array(crown)]).astype(np.int32)
+    mask = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(mask, [cv2.convexHull(poly)], 255)
+    k = max(3, int(ied * 0.15) | 1)
+    return cv2.GaussianBlur(mask, (k, k), 0).astype(np.float32) / 255.0
+
+
+def _place(src: FaceSource, background: np.ndarray, mid: tuple[float, float], ied: float,
+           angle_deg: float = 0.0, image: np.ndarray | None = None) -> np.ndarray:
+    """Composite the head of ``src`` onto ``background`` with its eyes at ``mid``."""
+    h, w = background.shape[:2]
+    k = ied / src.ied
+    m = cv2.getRotationMatrix2D(src.eye_midpoint, angle_deg, k)
+    m[0, 2] += mid[0] - src.eye_midpoint[0]
+    m[1, 2] += mid[1] - src.eye_midpoint[1]
+    face = cv2.warpAffine(src.image if image is None else image, m, (w, h),
+                          flags=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+    mask = cv2.warpAffine(_head_mask(src), m, (w, h), flags=cv2.INTER_LINEAR)[:, :, None]
+    out = face.astype(np.float32) * mask + background.astype(np.float32) * (1 - mask)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _close_eyes(src: FaceSource) -> np.ndarray:
+    """The photo with both eyes painted over with the skin just below them."""
+    img = src.image.copy()
+    p = src.points
+    ied = src.ied
+    for idx in (range(36, 42), range(42, 48)):
+        eye = p[list(idx)].astype(np.float32)
+        cx, cy = eye.mean(axis=0)
+        rx = (eye[:, 0].max() - eye[:, 0].min()) * 0.62 + 1
+        ry = max((eye[:, 1].max() - eye[:, 1].min()) * 1.0, ied * 0.06) + 1
+        sample_y = int(min(img.shape[0] - 1, cy + ry + ied * 0.12))
+        x0, x1 = int(max(cx - rx, 0)), int(min(cx + rx, img.shape[1] - 1))
+        skin = img[sample_y, x0:x1 + 1].reshape(-1, 3).mean(axis=0)
+        cv2.ellipse(img, (int(cx), int(cy)), (int(rx), int(ry)), 0, 0, 360,
+                    tuple(float(v) for v in skin), -1)
+        cv2.line(img, (int(cx - rx * 0.8), int(cy + ry * 0.2)),
+                 (int(cx + rx * 0.8), int(cy + ry * 0.2)),
+                 tuple(float(v) * 0.55 for v in skin), max(1, int(ied * 0.03)))
+    k = max(3, int(ied * 0.06) | 1)
+    blurred = cv2.GaussianBlur(img, (k, k), 0)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    for idx in (range(36, 42), range(42, 48)):
+        cx, cy = p[list(idx)].mean(axis=0)
+        cv2.circle(mask, (int(cx), int(cy)), int(ied * 0.3), 255, -1)
+    out: np.ndarray = np.where(mask[:, :, None] > 0, blurred, img)
+    return out
+
+
+def _turn(frame: np.ndarray, nose: tuple[float, float], ied: float, yaw: float,
+          pitch: float) -> np.ndarray:
+    """Turn the head by ``yaw``/``pitch`` degrees: the half of the face turning away is
+    foreshortened and the nose moves towards it, as on a real turned head."""
+    h, w = frame.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    reach = ied * 1.6
+    inside = np.exp(-(((xx - nose[0]) / reach) ** 4 + ((yy - nose[1]) / (reach * 1.3)) ** 4))
+    s_y = math.sin(math.radians(yaw))
+    s_p = math.sin(math.radians(pitch))
+    dx = xx - nose[0]
+    dy = yy - nose[1]
+    # sample further out on the far side (it shrinks), nearer on the near side (it grows)
+    gx = np.where(dx > 0, 1.0 + 0.8 * s_y, 1.0 - 0.45 * s_y)
+    gy = np.where(dy > 0, 1.0 + 0.8 * s_p, 1.0 - 0.45 * s_p)
+    map_x = nose[0] + dx * (1 + (gx - 1) * inside) - s_y * ied * 0.25 * inside
+    map_y = nose[1] + dy * (1 + (gy - 1) * inside) - s_p * ied * 0.25 * inside
+    return cv2.remap(frame, map_x.astype(np.float32), map_y.astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def render_scene(scenario: str, face: FaceSource | None, size: tuple[int, int] = (640, 480),
+                 *, amount: float = 1.0, target_ied: float | None = None,
+                 eye_point: tuple[float, float] | None = None, seed: int = 0,
+                 frame_no: int = 0) -> np.ndarray:
+    """One BGR frame of ``scenario`` (see the module docstring).
+
+    ``target_ied`` and ``eye_point`` say where a good face sits (default: an IED of 16 %
+    of the frame width, eyes at the centre, 42 % down). ``unplug`` cannot be rendered:
+    the camera, not the scene, goes away.
+    """
+    if scenario not in SCENARIOS or scenario == "unplug":
+        raise ConfigError(f"unknown camera scene {scenario!r}; choose one of "
+                          f"{', '.join(s for s in SCENARIOS if s != 'unplug')}")
+    w, h = size
+    a = float(np.clip(amount, 0.0, 1.0))
+    ied = target_ied if target_ied is not None else 0.16 * w
+    mid = eye_point if eye_point is not None else (w / 2, h * 0.42)
+    # a little natural sway so that consecutive frames differ like a live camera's
+    sway = (math.sin(frame_no * 0.3) * 0.4, math.cos(frame_no * 0.23) * 0.3)
+    mid = (mid[0] + sway[0], mid[1] + sway[1])
+    bg = wall(size, seed=seed)
+    if scenario == "cluttered":
+        rng = np.random.default_rng(seed + 17)
+        for _ in range(int(10 + 50 * a)):
+            colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+            x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+            cv2.rectangle(bg, (x, y), (x + int(rng.integers(10, w // 4)),
+                                       y + int(rng.integers(10, h // 4))), colour, -1)
+    if scenario == "no-face" or face is None:
+        return bg
+    if scenario == "too-far":
+        ied *= 1.0 - 0.55 * a
+    elif scenario == "too-close":
+        ied *= 1.0 + 0.9 * a
+    elif scenario == "off-centre":
+        mid = (mid[0] + 0.28 * w * a, mid[1])
+    angle = 25.0 * a if scenario == "roll" else 0.0
+    image = _close_eyes(face) if scenario == "eyes-closed" else None
+    if scenario == "two-faces":
+        small = ied * 0.8
+        frame = _place(face, bg, (w * 0.3, mid[1]), small)
+        frame = _place(face, frame, (w * 0.7, mid[1]), small)
+        return frame
+    if scenario == "backlit":
+        bg = np.full_like(bg, 252)
+    frame = _place(face, bg, mid, ied, angle, image)
+    if scenario in ("yaw", "pitch"):
+        deg = 35.0 * a
+        k = ied / face.ied
+        nose = (mid[0] + (face.points[30, 0] - face.eye_midpoint[0]) * k,
+                mid[1] + (face.points[30, 1] - face.eye_midpoint[1]) * k)
+        frame = _turn(frame, nose, ied, deg if scenario == "yaw" else 0.0,
+                      deg if scenario == "pitch" else 0.0)
+    elif scenario == "too-dark":
+        frame = np.clip(frame.astype(np.float32) * (1.0 - 0.8 * a), 0, 255).astype(np.uint8)
+    elif scenario == "backlit":
+        head = np.abs(frame.astype(np.int16) - bg.astype(np.int16)).max(axis=2) > 3
+        dark = np.clip(frame.astype(np.float32) * (1.0 - 0.75 * a), 0, 255).astype(np.uint8)
+        frame = np.where(head[:, :, None], dark, frame)
+    elif scenario == "side-lit":
+        across = (np.arange(w, dtype=np.float32) - mid[0]) / (ied * 0.8)
+        ramp = 1.0 + 0.3 * a - (1.05 * a) / (1.0 + np.exp(-across))
+        frame = np.clip(frame.astype(np.float32) * ramp[None, :, None], 0, 255).astype(np.uint8)
+    elif scenario == "motion-blur":
+        n = max(1, int(3 + 22 * a))
+        kernel = np.zeros((n, n), np.float32)
+        kernel[n // 2, :] = 1.0 / n
+        frame = cv2.filter2D(frame, -1, kernel)
+    return frame
+
+
+@dataclass(frozen=True)
+class SceneStep:
+    scene: str
+    frames: int
+    amount: float = 1.0
+
+
+@dataclass
+class SceneScript:
+    """Scenes over time. After the last step the last scene repeats (``loop`` restarts)."""
+
+    steps: list[SceneStep]
+    loop: bool = False
+    _ends: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            raise ConfigError("a camera scene script needs at least one step")
+        total = 0
+        self._ends = []
+        for s in self.steps:
+            if s.scene not in SCENARIOS:
+                raise ConfigError(f"unknown camera scene {s.scene!r} in script")
+            if s.frames < 1:
+                raise ConfigError(f"scene {s.scene!r} must last at least one frame")
+            total += s.frames
+            self._ends.append(total)
+
+    @property
+    def length(self) -> int:
+        return self._ends[-1]
+
+    def step_at(self, frame_no: int) -> SceneStep:
+        if self.loop:
+            frame_no %= self.length
+        for end, step in zip(self._ends, self.steps):
+            if frame_no < end:
+                return step
+        return self.steps[-1]
+
+    @classmethod
+    def parse(cls, data: Any) -> SceneScript:
+        """From a list of ``{"scene", "frames", "amount"}`` (or ``{"steps": [...],
+        "loop": bool}``)."""
+        loop = False
+        if isinstance(data, dict):
+            loop = bool(data.get("loop", False))
+            data = data.get("steps")
+        if not isinstance(data, list):
+            raise ConfigError("a camera scene script is a list of steps")
+        steps = []
+        for n, item in enumerate(data):
+            if not isinstance(item, dict) or "scene" not in item:
+                raise ConfigError(f"step {n} of the camera script needs a 'scene'")
+            try:
+                steps.append(SceneStep(str(item["scene"]), int(item.get("frames", 1)),
+                                       float(item.get("amount", 1.0))))
+            except (TypeError, ValueError):
+                raise ConfigError(f"step {n} of the camera script has a bad number") from None
+        return cls(steps, loop)
+
+    @classmethod
+    def load(cls, path: str | Path) -> SceneScript:
+        try:
+            return cls.parse(json.loads(Path(path).read_text("utf-8")))
+        except OSError as exc:
+            raise ConfigError(f"cannot read camera script {Path(path).name}: "
+                              f"{exc.strerror}") from None
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"camera script {Path(path).name} is not valid JSON "
+                              f"(line {exc.lineno})") from None

@@ -1,0 +1,144 @@
+"""Scripted camera scenes: rendering, scripts, and the guidance each scene provokes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import idcapture
+from idcapture.errors import ConfigError, DeviceRemoved
+from idcapture.sim.camera import SCENARIOS, SceneScript, SceneStep, render_scene, wall
+
+
+def test_wall_is_plain_and_deterministic() -> None:
+    a = wall((320, 240), seed=3)
+    assert a.shape == (240, 320, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, wall((320, 240), seed=3))
+    assert a.std() < 3
+
+
+def test_faceless_scenes() -> None:
+    empty = render_scene("no-face", None, (320, 240))
+    clutter = render_scene("cluttered", None, (320, 240))
+    assert empty.std() < 3 and clutter.std() > 20
+    with pytest.raises(ConfigError, match="unknown camera scene"):
+        render_scene("sunset", None)
+    with pytest.raises(ConfigError):
+        render_scene("unplug", None)
+
+
+def test_script_parsing_and_timing(tmp_path: Path) -> None:
+    s = SceneScript.parse([{"scene": "too-far", "frames": 3}, {"scene": "good", "frames": 2}])
+    assert [s.step_at(i).scene for i in range(7)] == ["too-far"] * 3 + ["good"] * 4
+    looped = SceneScript.parse({"loop": True, "steps": [{"scene": "good", "frames": 2},
+                                                        {"scene": "roll", "frames": 1}]})
+    assert [looped.step_at(i).scene for i in range(6)] == ["good", "good", "roll"] * 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{\"scene\": 1")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        SceneScript.load(bad)
+    for data in ([], [{"frames": 2}], [{"scene": "good", "frames": 0}],
+                 [{"scene": "good", "frames": "x"}], [{"scene": "dance"}]):
+        with pytest.raises(ConfigError):
+            SceneScript.parse(data)
+
+
+# ------------------------------------------------------------------ with real faces
+
+face_mod = pytest.importorskip("idcapture.biometrics.face")
+pytest.importorskip("dlib", reason="the face extra (dlib-bin) is not installed")
+pytest.importorskip("face_recognition_models",
+                    reason="the face extra (face-recognition-models) is not installed")
+
+
+@pytest.fixture(scope="module")
+def face_photo(shared_data: Path) -> Path:
+    p = shared_data / "faces" / "frl-london-subset" / "neutral_front" / "001_03.jpg"
+    if not p.exists():
+        pytest.skip("frl-london-subset neutral_front photos are not in the shared data")
+    return p
+
+
+EXPECTED = {
+    "good": None,
+    "no-face": "no-face",
+    "two-faces": "multiple-faces",
+    "too-far": "move-closer",
+    "too-close": "move-back",
+    "off-centre": "move-right",
+    "pitch": "look-straight",
+    "roll": "look-straight",
+    "eyes-closed": "open-eyes",
+    "too-dark": "more-light",
+    "backlit": "more-light",
+    "side-lit": "even-light",
+    "cluttered": "plain-background",
+}
+KNOWN_GAPS = {
+    "yaw": ("look-straight", "a synthetic turn also shrinks the inter-eye distance, and "
+            "guidance asks to move closer before it asks to look straight"),
+    "motion-blur": ("hold-still", "the sharpness threshold of exam-480x640 still accepts "
+                    "a 25 px motion blur of a 640x480 frame"),
+}
+
+
+def guidance_for(scene: str, photo: Path) -> str | None:
+    from idcapture.biometrics.face import AutoCapture, framing_box, get_profile
+    from idcapture.sim.camera import load_face_source
+
+    face = load_face_source(photo)
+    fb = framing_box(get_profile("exam-480x640"), (640, 480))
+    cap = AutoCapture("exam-480x640", timeout_s=1000)
+    step = None
+    for i in range(6):
+        frame = render_scene(scene, face, (640, 480), target_ied=fb.target_ied,
+                             eye_point=(fb.centre_x, fb.eye_line_y), frame_no=i)
+        step = cap.feed(frame, timestamp=i / 30)
+    assert step is not None
+    return step.instruction.reason.value if step.instruction.reason else None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scene", sorted(EXPECTED))
+def test_scene_gives_expected_guidance(scene: str, face_photo: Path) -> None:
+    assert guidance_for(scene, face_photo) == EXPECTED[scene]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scene", [
+    pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[s][1]))
+    for s in sorted(KNOWN_GAPS)])
+def test_scenes_with_known_guidance_gaps(scene: str, face_photo: Path) -> None:
+    # strict: when the gap is closed this fails, and the scene moves to EXPECTED
+    assert guidance_for(scene, face_photo) == KNOWN_GAPS[scene][0]
+
+
+def test_all_scenarios_covered() -> None:
+    assert set(EXPECTED) | set(KNOWN_GAPS) | {"unplug"} == set(SCENARIOS)
+
+
+def test_sim_camera_plays_script_with_unplug(face_photo: Path, tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps([{"scene": "no-face", "frames": 2},
+                                  {"scene": "unplug", "frames": 1},
+                                  {"scene": "good", "frames": 5}]))
+    with idcapture.open_camera(f"sim:camera?fps=0&photo={face_photo}&script={script}") as cam:
+        a = cam.read_frame()
+        b = cam.read_frame()
+        assert a.image.std() < 3 and b.image.std() < 3
+        with pytest.raises(DeviceRemoved):
+            cam.read_frame()
+        good = cam.read_frame()
+        assert good.image.std() > 20
+
+
+def test_sim_camera_scene_option(face_photo: Path) -> None:
+    from idcapture.biometrics.face import analyze_face
+
+    with idcapture.open_camera(f"sim:camera?fps=0&photo={face_photo}&scene=two-faces") as cam:
+        assert len(analyze_face(cam.read_frame().image).faces) == 2
+    script = SceneScript([SceneStep("good", 1)])
+    assert script.length == 1
