@@ -207,17 +207,33 @@ def sex_from_number(number: str, kind: IdNumberKind | None = None) -> Sex:
     return Sex.UNKNOWN
 
 
-def region_name(number: str) -> str | None:
-    """The province and county of a citizen number's region code (GB/T 2260), if known."""
-    from stdnum.cn import ric
-    from stdnum.exceptions import ValidationError
+def _county_info(code: str) -> dict[str, str] | None:
+    """stdnum's GB/T 2260 entry for a 6-digit code, whatever the year it was in use."""
+    from stdnum import numdb
 
+    results = numdb.get("cn/loc").info(code[:6])
+    info = {k: v for _part, props in results for k, v in props.items()}
+    if "county" not in info:
+        return None
+    # historical names are listed as "[start-end]name,..."; keep the latest name
+    counties = [c.split("]", 1)[-1] for c in info["county"].split(",") if c]
+    info["county"] = counties[-1] if counties else ""
+    return info
+
+
+def region_name(number: str) -> str | None:
+    """The province and county of a citizen number's region code (GB/T 2260), if known.
+
+    The region code is the one in use when the number was first issued, which can be
+    decades after birth, so any period of validity of the code is accepted.
+    """
     n = _normalise(number)
     if n[:6] in HMT_REGION_CODES:
         return HMT_REGION_CODES[n[:6]]
-    try:
-        info = ric.get_birth_place(n)
-    except (ValidationError, ValueError, IndexError, KeyError):
+    if len(n) < 6 or not n[:6].isdigit():
+        return None
+    info = _county_info(n)
+    if info is None:
         return None
     return " ".join(v for v in (info.get("province"), info.get("prefecture"),
                                 info.get("county")) if v)
@@ -237,7 +253,6 @@ def _coerce_sex(sex: Sex | str | None) -> Sex:
 def _check_citizen_like(n: str, kind: IdNumberKind, birth_date: _dt.date | None,
                         sex: Sex, check_region: bool) -> list[IdNumberProblem]:
     from stdnum.cn import ric
-    from stdnum.exceptions import ValidationError
 
     problems: list[IdNumberProblem] = []
     if len(n) != 18:
@@ -271,13 +286,10 @@ def _check_citizen_like(n: str, kind: IdNumberKind, birth_date: _dt.date | None,
                                                 "Taiwan permit code, not a citizen region"))
     elif n[:2] not in PROVINCE_CODES:
         problems.append(IdNumberProblem("region", "region code names no province"))
-    elif check_region and encoded is not None:
-        try:
-            ric.get_birth_place(n)
-        except (ValidationError, KeyError):  # stdnum raises KeyError on province-only hits
-            problems.append(IdNumberProblem(
-                "region", "region code is not a known county-level code (GB/T 2260) "
-                          "for the birth year", Severity.WARNING))
+    elif check_region and _county_info(n) is None:
+        problems.append(IdNumberProblem(
+            "region", "region code is not a known county-level code (GB/T 2260)",
+            Severity.WARNING))
     return problems
 
 

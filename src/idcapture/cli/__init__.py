@@ -24,9 +24,12 @@ __all__ = ["COMMAND_MODULES", "Commands", "main", "print_json"]
 COMMAND_MODULES: list[str] = [
     "core",
     "record_cmd",
+    "emrtd_cmd",
     "demo",
+    "id_reader",
     "finger_tools",
     "finger_synth",
+    "face_cmd",
 ]
 
 

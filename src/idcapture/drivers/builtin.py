@@ -28,6 +28,10 @@ BUILTIN_DRIVERS: list[tuple[str, str, str, str]] = [
      "cameras, video files and streams through OpenCV VideoCapture"),
     ("fingerprint_sensor", "sim", "idcapture.drivers.sim.fingerprint:SimFingerprintSensor",
      "in-process fingerprint sensor simulator"),
+    ("fingerprint_sensor", "as608", "idcapture.drivers.as608.driver:As608Sensor",
+     "AS60x serial fingerprint module (AS608, ZFM-20, R30x, R503)"),
+    ("fingerprint_sensor", "zkfinger", "idcapture.drivers.zkfinger.driver:ZkFingerSensor",
+     "ZKTeco USB fingerprint reader through the ZKFinger SDK (libzkfp)"),
 ]
 
 

@@ -1,0 +1,166 @@
+"""Card data files for the SAM simulators (documented in docs/testers/card-files.md).
+
+A card file is JSON::
+
+    {"format": "idcapture.sam-card/1",
+     "kind": "resident-id",            # or hmt-residence-permit, foreigner-permanent-2017/2023
+     "fields": {"name": "...", "sex": "1", ...},   # text-block fields, as on the card
+     "photo": {"seed": 1},             # or {"base64": "..."} or {"hex": "..."} or null
+     "fingerprints": [{"finger": 11, "quality": 90, "seed": 3}],   # 0-2 records, or
+                                       # {"base64": "..."} for a raw 512/1024-byte block
+     "appended_addresses": ["..."],    # optional, 35 characters at most each
+     "management_info": "..."}         # optional, 14 characters (28 bytes UCS-2)
+
+``seed`` makes deterministic opaque bytes (WLT photos cannot be made without the
+vendor library; fingerprint records follow the GA 490 layout with a CRC-8 check byte).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ...drivers.sam.cardtext import build_text_block
+from ...errors import ConfigError
+from ...record import DocumentKind
+
+__all__ = ["CARD_FORMAT", "SimCard", "card_from_dict", "crc8", "fingerprint_record",
+           "load_card", "sample_card_paths", "sample_cards", "seeded_bytes"]
+
+CARD_FORMAT = "idcapture.sam-card/1"
+
+
+def seeded_bytes(label: str, seed: int | str, n: int) -> bytes:
+    """``n`` deterministic pseudo-random bytes for ``label`` and ``seed``."""
+    return hashlib.shake_256(f"{label}:{seed}".encode()).digest(n)
+
+
+def crc8(data: bytes, poly: int = 0x07) -> int:
+    """CRC-8 (polynomial x^8+x^2+x+1, initial 0)."""
+    crc = 0
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = ((crc << 1) ^ poly) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+def fingerprint_record(finger: int, quality: int, seed: int | str = 0,
+                       enrolment: int = 1) -> bytes:
+    """A 512-byte card fingerprint record: 'C', result, finger code, quality, ..., CRC-8."""
+    rec = bytearray(seeded_bytes("fingerprint", f"{seed}:{finger}", 512))
+    rec[0], rec[4], rec[5], rec[6] = 0x43, enrolment, finger, quality
+    rec[511] = crc8(bytes(rec[:511]))
+    return bytes(rec)
+
+
+@dataclass
+class SimCard:
+    """One card as the simulators hold it: its fields and its raw blocks."""
+
+    kind: DocumentKind
+    fields: dict[str, str]
+    photo: bytes = b""
+    fingerprint: bytes = b""
+    appended_addresses: list[str] = field(default_factory=list)
+    management_info: str = ""
+    source: str = ""
+
+    @property
+    def text(self) -> bytes:
+        return build_text_block(self.kind, self.fields)
+
+    @property
+    def appended_block(self) -> bytes:
+        out = b""
+        for a in self.appended_addresses:
+            raw = a.encode("utf-16-le")
+            out += raw + " ".encode("utf-16-le") * ((70 - len(raw)) // 2)
+        return out
+
+    @property
+    def management_block(self) -> bytes:
+        raw = self.management_info.encode("utf-16-le")[:28]
+        return raw + " ".encode("utf-16-le") * ((28 - len(raw)) // 2)
+
+
+def _bytes(spec: Any, label: str, where: str, size: int | None) -> bytes:
+    if spec is None:
+        return b""
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{where}: expected an object with seed, base64 or hex")
+    if "seed" in spec:
+        data = seeded_bytes(label, spec["seed"], size or 1024)
+    elif "base64" in spec:
+        data = base64.b64decode(spec["base64"])
+    elif "hex" in spec:
+        data = bytes.fromhex(spec["hex"])
+    else:
+        raise ConfigError(f"{where}: give one of seed, base64, hex")
+    if size is not None and len(data) != size:
+        raise ConfigError(f"{where}: {len(data)} bytes, expected {size}")
+    return data
+
+
+def card_from_dict(d: Mapping[str, Any], source: str = "") -> SimCard:
+    """A :class:`SimCard` from the parsed JSON of a card file; errors name the field."""
+    where = source or "card"
+    fmt = d.get("format", CARD_FORMAT)
+    if fmt != CARD_FORMAT:
+        raise ConfigError(f"{where}: format {fmt!r} is not {CARD_FORMAT!r}")
+    try:
+        kind = DocumentKind(d.get("kind", "resident-id"))
+    except ValueError:
+        raise ConfigError(f"{where}: kind {d.get('kind')!r} is not a card kind") from None
+    fields = d.get("fields")
+    if not isinstance(fields, Mapping) or not all(isinstance(v, str) for v in fields.values()):
+        raise ConfigError(f"{where}: fields must be an object of strings")
+    photo = _bytes(d.get("photo"), "photo", f"{where}: photo", 1024)
+    fps = d.get("fingerprints", [])
+    if isinstance(fps, Mapping):
+        fp = _bytes(fps, "fingerprint", f"{where}: fingerprints", None)
+        if len(fp) not in (0, 512, 1024):
+            raise ConfigError(f"{where}: fingerprints: {len(fp)} bytes, expected 0/512/1024")
+    elif isinstance(fps, list) and len(fps) <= 2:
+        fp = b"".join(fingerprint_record(int(r["finger"]), int(r.get("quality", 80)),
+                                         r.get("seed", i), int(r.get("enrolment", 1)))
+                      for i, r in enumerate(fps))
+    else:
+        raise ConfigError(f"{where}: fingerprints must be a list of at most 2 records")
+    card = SimCard(kind, dict(fields), photo, fp, list(d.get("appended_addresses", [])),
+                   str(d.get("management_info", "")), source)
+    try:
+        card.text  # noqa: B018 - validates every field against its slot
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    for a in card.appended_addresses:
+        if len(a) > 35:
+            raise ConfigError(f"{where}: appended address longer than 35 characters")
+    return card
+
+
+def load_card(path: str | Path) -> SimCard:
+    """Read a card file."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"card file {p.name}: {exc}") from None
+    return card_from_dict(data, p.name)
+
+
+def sample_card_paths() -> list[Path]:
+    """The sample card files shipped with the package."""
+    root = resources.files("idcapture.sim") / "cards"
+    return sorted(Path(str(root)).glob("*.json"))
+
+
+def sample_cards() -> list[SimCard]:
+    """The sample cards (all four kinds, with edge cases)."""
+    return [load_card(p) for p in sample_card_paths()]
