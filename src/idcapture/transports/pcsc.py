@@ -255,6 +255,7 @@ class PcscConnection:
         """Connect (shared mode) and return the ATR."""
         from smartcard.System import readers
 
+        conn: Any = None
         try:
             match = [r for r in readers() if str(r) == self.reader]
             if not match:
@@ -262,6 +263,9 @@ class PcscConnection:
             conn = match[0].createConnection()
             conn.connect(protocol=self.protocol.pcsc_flags())
         except _families() as exc:
+            if conn is not None:
+                self._conn = conn
+                self.disconnect()
             raise map_error(exc, f"connecting to the card in {self.reader!r}") from None
         self._conn = conn
         self.atr = bytes(conn.getATR())
@@ -287,8 +291,29 @@ class PcscConnection:
         try:
             data, sw1, sw2 = self._conn.transmit(list(apdu))
         except _families() as exc:
-            raise map_error(exc, "exchanging an APDU") from None
+            err = map_error(exc, "exchanging an APDU")
+            if isinstance(err, DeviceFault) and self._card_went_away():
+                err = DeviceRemoved(f"the card was removed during an APDU exchange "
+                                    f"({err.message})", "card-removed")
+            raise err from None
         return bytes(data), (sw1 << 8) | sw2
+
+    def _card_went_away(self, within: float = 1.5) -> bool:
+        """After a failed exchange without a result code: did the card leave the reader?
+
+        A card pulled in the middle of an exchange often shows as "no valid response"
+        first; the reader reports the removal a few hundred milliseconds later.
+        """
+        end = time.monotonic() + within
+        while True:
+            try:
+                if not card_present(self.reader):
+                    return True
+            except IdCaptureError:
+                return True
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.05)
 
     def transmit(self, apdu: bytes) -> bytes:
         """Send one command APDU, return the full response (data + SW)."""

@@ -20,7 +20,9 @@ authentication) and :meth:`PcscEmrtdReader.read_record` returns a
 
 from __future__ import annotations
 
-from typing import ClassVar
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from ...address import Address
 from ...devices.base import DeviceInfo
@@ -29,6 +31,9 @@ from ...errors import ConfigError, DeviceNotFound, DeviceRemoved, DriverUnavaila
 from ...record import CaptureRecord, IdentityDocument
 from .passive_auth import TrustStore
 from .session import AccessKey, EmrtdReading, EmrtdSession
+
+if TYPE_CHECKING:
+    from ...transports.pcsc import PcscConnection
 
 __all__ = ["PcscEmrtdReader"]
 
@@ -139,7 +144,7 @@ class PcscEmrtdReader(IdReader):
         conn = PcscConnection(self._reader_name, self._protocol)
         self._conn = conn
         try:
-            conn.connect()
+            self._connect(conn, left)
             session = EmrtdSession(conn.transmit, self._key, self.trust, self.groups,
                                    self.chunk, left)
             reading = session.read()
@@ -148,6 +153,18 @@ class PcscEmrtdReader(IdReader):
             self._disconnect()
         self.last_reading = reading
         return reading
+
+    @staticmethod
+    def _connect(conn: PcscConnection, left: Callable[[], float]) -> None:
+        """Connect, retrying briefly while a just-placed card is still powering up."""
+        while True:
+            try:
+                conn.connect()
+                return
+            except DeviceRemoved as exc:
+                if exc.code != "card-removed" or left() < 0.1:
+                    raise
+            time.sleep(0.05)
 
     # ---------------------------------------------------------------- records
 

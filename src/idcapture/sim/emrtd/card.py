@@ -18,7 +18,7 @@ Faults (:class:`Faults`, settable while the card is served):
 ``delay_s``
     every APDU is answered this much later (a slow card).
 ``tamper_dg``
-    these data groups are changed by one byte after the SOD was signed.
+    these data groups have one bit changed (three quarters in) after the SOD was signed.
 ``pace_only``
     the chip offers EF.CardAccess and refuses BAC, like a PACE-only ID card.
 ``no_application``
@@ -114,7 +114,8 @@ class EmrtdCard:
         out = {EF_COM_FID: self.ef_com, EF_SOD_FID: self.sod}
         for n, content in self.groups.items():
             if n in self.faults.tamper_dg:
-                content = content[:-1] + bytes([content[-1] ^ 0x01])
+                mid = len(content) * 3 // 4
+                content = content[:mid] + bytes([content[mid] ^ 0x01]) + content[mid + 1:]
             out[DG_FID[n]] = content
         return out
 
