@@ -35,9 +35,9 @@ __all__ = [
 ]
 
 #: Same person when the descriptor distance is below this.
-DEFAULT_THRESHOLD = 0.55
+DEFAULT_THRESHOLD = 0.50
 #: Distances in [threshold, threshold + band) are a WARNING (look at the photos).
-DEFAULT_REVIEW_BAND = 0.07
+DEFAULT_REVIEW_BAND = 0.10
 #: The name of the check in a CaptureRecord.
 CHECK_NAME = "face-vs-card"
 
@@ -73,6 +73,12 @@ def face_descriptor(image: Image, landmarks: Landmarks | None = None, *,
             image = cv2.resize(image, None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC)
         gray = to_gray(image)
         faces = detect_faces(gray, min_face_px=min(80.0, 0.3 * min(gray.shape[:2])))
+        if not faces and k > 1.0:
+            # heavily compressed chip photos: one more try, larger and less strict
+            k2 = 1.5
+            image = cv2.resize(image, None, fx=k2, fy=k2, interpolation=cv2.INTER_CUBIC)
+            gray = to_gray(image)
+            faces = detect_faces(gray, min_face_px=80.0, threshold=-0.3)
         if not faces:
             raise NoFaceFound(which)
         landmarks = find_landmarks(gray, faces[0])
