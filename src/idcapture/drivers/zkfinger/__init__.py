@@ -1,0 +1,1 @@
+"""ZKTeco USB fingerprint readers through the ZKFinger SDK (libzkfp), with cffi."""
