@@ -1,0 +1,247 @@
+"""``idcapture face quality|portrait|capture|compare`` and ``idcapture sim camera``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, RetryNeeded
+from . import Commands, print_json
+
+
+def _read_image(path: str) -> np.ndarray:
+    import cv2
+
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    if img is None:
+        raise ConfigError(f"cannot read image {Path(path).name}")
+    return np.asarray(img)
+
+
+def _measures(report: Any) -> list[dict[str, Any]]:
+    return [{"name": m.name, "value": m.value, "unit": m.unit, "score": m.score,
+             "passed": m.passed, "threshold": m.threshold} for m in report.measures]
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    from ..biometrics.face import analyze_face, assess_quality, guidance
+
+    frame = _read_image(args.image)
+    analysis = analyze_face(frame)
+    q = assess_quality(frame, analysis, args.profile)
+    instr = guidance(q, args.lang)
+    if args.json:
+        print_json({"profile": args.profile, "passed": q.passed, "score": q.report.score,
+                    "faces": len(analysis.faces), "instruction": instr.text,
+                    "reason": instr.reason.value if instr.reason else None,
+                    "measures": _measures(q.report)})
+    else:
+        print(f"{'PASS' if q.passed else 'FAIL'}  score {q.report.score:.0f}  "
+              f"profile {args.profile}  faces {len(analysis.faces)}")
+        for m in q.report.measures:
+            mark = {True: "ok ", False: "BAD", None: "   "}[m.passed]
+            print(f"  {mark} {m.name:<28} {m.value:10.3f} {m.unit:<8} score {m.score:5.1f}")
+        print(f"instruction: {instr.text}")
+    return 0 if q.passed else 1
+
+
+def _write_portrait(frame: np.ndarray, landmarks: Any, profile: str, out: str,
+                    iso: str | None) -> dict[str, Any]:
+    from ..biometrics.face import make_portrait
+
+    portrait = make_portrait(frame, landmarks, profile)
+    Path(out).write_bytes(portrait.jpeg)
+    info = {"output": out, "width": portrait.image.shape[1],
+            "height": portrait.image.shape[0], "bytes": len(portrait.jpeg),
+            "jpeg_quality": portrait.jpeg_quality, "upscale": round(portrait.upscale, 3),
+            "size_in_window": portrait.size_in_window}
+    if iso:
+        Path(iso).write_bytes(portrait.iso_record())
+        info["iso_record"] = iso
+    return info
+
+
+def cmd_portrait(args: argparse.Namespace) -> int:
+    from ..biometrics.face import analyze_face
+
+    frame = _read_image(args.image)
+    analysis = analyze_face(frame)
+    if analysis.landmarks is None:
+        print("idcapture: no face found in the image", file=sys.stderr)
+        return 1
+    try:
+        info = _write_portrait(frame, analysis.landmarks, args.profile, args.output, args.iso)
+    except RetryNeeded as exc:
+        print(f"idcapture: cannot make the portrait: {exc.outcome}", file=sys.stderr)
+        return 1
+    if args.json:
+        print_json(info)
+    else:
+        print(f"portrait {info['width']}x{info['height']}, {info['bytes']} bytes -> "
+              f"{args.output}")
+    return 0
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    from .. import open_camera
+    from ..biometrics.face import AutoCapture
+
+    cap = AutoCapture(args.profile, timeout_s=args.timeout, language=args.lang)
+    last = None
+    with open_camera(args.address) as cam:
+        while not cap.done:
+            frame = cam.read_frame(timeout=5)
+            step = cap.feed(frame.image, frame.timestamp)
+            text = step.instruction.text
+            if text != last and not args.json:
+                print(f"[{step.state.value}] {text}", flush=True)
+                last = text
+    result = cap.result
+    assert result is not None
+    if result.frame is None or result.analysis is None or result.analysis.landmarks is None:
+        print(f"idcapture: no usable face within {args.timeout:g} s "
+              f"(failing: {', '.join(result.failing) or 'no face'})", file=sys.stderr)
+        return 1
+    try:
+        info = _write_portrait(result.frame, result.analysis.landmarks, args.profile,
+                               args.output, args.iso)
+    except RetryNeeded as exc:
+        print(f"idcapture: cannot make the portrait: {exc.outcome}", file=sys.stderr)
+        return 1
+    info.update({"accepted": result.accepted, "timed_out": result.timed_out,
+                 "failing": result.failing, "frames": result.frames_seen,
+                 "seconds": round(result.elapsed_s, 2)})
+    if args.json:
+        print_json(info)
+    else:
+        verdict = "captured" if result.accepted else "best frame after timeout"
+        print(f"{verdict} after {result.frames_seen} frames ({result.elapsed_s:.1f} s) -> "
+              f"{args.output}" + (f"; failing: {', '.join(result.failing)}"
+                                  if result.failing else ""))
+    return 0 if result.accepted else 1
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from ..biometrics.face import compare_faces
+
+    match = compare_faces(_read_image(args.portrait), _read_image(args.card_photo))
+    if args.json:
+        print_json({"distance": match.distance, "score": match.score,
+                    "threshold": match.threshold, "outcome": match.outcome.value})
+    else:
+        print(f"{match.outcome.value}: score {match.score:.1f} (distance {match.distance:.3f},"
+              f" threshold {match.threshold:.3f})")
+    return 0 if match.same_person else 1
+
+
+def cmd_sim_camera(args: argparse.Namespace) -> int:
+    from ..sim.camera import SceneScript, SceneStep, load_face_source, render_scene
+
+    size = (args.width, args.height)
+    face = load_face_source(args.photo) if args.photo else None
+    script = (SceneScript.load(args.script) if args.script
+              else SceneScript([SceneStep(args.scene, 1)], loop=False))
+    ied = eye = None
+    if face is not None:
+        from ..biometrics.face import framing_box, get_profile
+
+        fb = framing_box(get_profile(args.profile), size)
+        ied, eye = fb.target_ied, (fb.centre_x, fb.eye_line_y)
+    cache: dict[tuple[str, float, int], np.ndarray] = {}
+
+    def source(i: int) -> np.ndarray | None:
+        step = script.step_at(i)
+        if step.scene == "unplug":
+            return None
+        key = (step.scene, step.amount, i % 8)
+        if key not in cache:
+            cache[key] = render_scene(step.scene, face, size, amount=step.amount,
+                                      target_ied=ied, eye_point=eye, frame_no=i)
+        return cache[key]
+
+    if args.output:
+        import cv2
+
+        w = cv2.VideoWriter(args.output, cv2.VideoWriter.fourcc(*"MJPG"), args.fps, size)
+        if not w.isOpened():
+            raise ConfigError(f"cannot write video {Path(args.output).name}")
+        n = args.frames or script.length
+        for i in range(n):
+            frame = source(i)
+            if frame is None:
+                break
+            w.write(frame)
+        w.release()
+        print(f"wrote {n} frames to {args.output}")
+        return 0
+    from ..sim.mjpeg import MjpegServer
+
+    server = MjpegServer(source, args.port, args.host, args.fps)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server.start()
+    print(json.dumps({"url": server.url, "address": f"opencv:{server.url}"}), flush=True)
+    try:
+        while not stop.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def register(commands: Commands) -> None:
+    g = commands.group("face", help="portrait quality, capture and comparison")
+    p = g.add_parser("quality", help="measure a face image against a portrait profile")
+    p.add_argument("image")
+    p.add_argument("--profile", default="exam-480x640")
+    p.add_argument("--lang", default="en", choices=["en", "zh"])
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_quality)
+    p = g.add_parser("portrait", help="crop and encode a standard portrait from an image")
+    p.add_argument("image")
+    p.add_argument("--profile", default="exam-480x640")
+    p.add_argument("-o", "--output", required=True, help="JPEG file to write")
+    p.add_argument("--iso", help="also write an ISO/IEC 19794-5 face record here")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_portrait)
+    p = g.add_parser("capture", help="auto-capture a portrait from a camera, with guidance")
+    p.add_argument("address", help="camera address, e.g. opencv:0 or sim:camera")
+    p.add_argument("--profile", default="exam-480x640")
+    p.add_argument("-o", "--output", required=True, help="JPEG file to write")
+    p.add_argument("--iso", help="also write an ISO/IEC 19794-5 face record here")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds before the best "
+                   "frame seen is taken")
+    p.add_argument("--lang", default="en", choices=["en", "zh"])
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_capture)
+    p = g.add_parser("compare", help="compare a portrait with an ID-card photo")
+    p.add_argument("portrait")
+    p.add_argument("card_photo")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_compare)
+
+    s = commands.group("sim", help="wire-level device simulators")
+    p = s.add_parser("camera", help="serve scripted camera scenes as an MJPEG stream "
+                     "(or write them to a video file)")
+    p.add_argument("--photo", help="face photo to place in the scenes")
+    p.add_argument("--scene", default="good", help="one scene, played continuously")
+    p.add_argument("--script", help="JSON scene script (overrides --scene)")
+    p.add_argument("--profile", default="exam-480x640", help="where a good face sits")
+    p.add_argument("--width", type=int, default=640)
+    p.add_argument("--height", type=int, default=480)
+    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8081, help="HTTP port (0: any free port)")
+    p.add_argument("-o", "--output", help="write a video file instead of serving")
+    p.add_argument("--frames", type=int, default=0, help="frames to write with -o "
+                   "(default: the script's length)")
+    p.set_defaults(func=cmd_sim_camera)

@@ -1,0 +1,112 @@
+"""``idcapture face ...`` and ``idcapture sim camera`` end to end, on real face photos."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import idcapture
+from idcapture.cli import main
+
+pytest.importorskip("dlib", reason="the face extra (dlib-bin) is not installed")
+pytest.importorskip("face_recognition_models",
+                    reason="the face extra (face-recognition-models) is not installed")
+
+
+@pytest.fixture(scope="module")
+def faces(shared_data: Path) -> Path:
+    d = shared_data / "faces" / "frl-london-subset"
+    if not d.is_dir():
+        pytest.skip("faces/frl-london-subset is not in the shared data")
+    return d
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().out
+
+
+def test_quality_portrait_compare(faces: Path, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    photo = str(faces / "neutral_front" / "004_03.jpg")
+    code, out = run(capsys, "face", "quality", photo, "--json")
+    data = json.loads(out)
+    assert code == (0 if data["passed"] else 1)
+    assert {m["name"] for m in data["measures"]} >= {"InterEyeDistance", "Sharpness"}
+    out_jpg = tmp_path / "p.jpg"
+    code, out = run(capsys, "face", "portrait", photo, "-o", str(out_jpg), "--iso",
+                    str(tmp_path / "p.iso"), "--json")
+    assert code == 0
+    img = cv2.imread(str(out_jpg))
+    assert img.shape == (640, 480, 3)
+    assert (tmp_path / "p.iso").read_bytes()[:4] == b"FAC\x00"
+    card = cv2.resize(cv2.imread(str(faces / "smiling_front" / "004_08.jpg")), (102, 126),
+                      interpolation=cv2.INTER_AREA)
+    cv2.imwrite(str(tmp_path / "card.bmp"), card)
+    code, out = run(capsys, "face", "compare", str(out_jpg), str(tmp_path / "card.bmp"),
+                    "--json")
+    assert code == 0 and json.loads(out)["outcome"] == "passed"
+    other = cv2.resize(cv2.imread(str(faces / "smiling_front" / "010_08.jpg")), (102, 126),
+                       interpolation=cv2.INTER_AREA)
+    cv2.imwrite(str(tmp_path / "other.bmp"), other)
+    code, out = run(capsys, "face", "compare", str(out_jpg), str(tmp_path / "other.bmp"),
+                    "--json")
+    assert code == 1 and json.loads(out)["outcome"] != "passed"
+
+
+@pytest.mark.slow
+def test_capture_from_sim_camera_with_guidance(faces: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "s.json"
+    script.write_text(json.dumps([{"scene": "too-far", "frames": 10},
+                                  {"scene": "good", "frames": 200}]))
+    photo = faces / "neutral_front" / "004_03.jpg"
+    out_jpg = tmp_path / "cap.jpg"
+    code, out = run(capsys, "face", "capture",
+                    f"sim:camera?fps=0&photo={photo}&script={script}", "-o", str(out_jpg),
+                    "--timeout", "60")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "[guiding] Move closer"
+    assert "captured after" in lines[-1]
+    assert cv2.imread(str(out_jpg)).shape == (640, 480, 3)
+
+
+@pytest.mark.slow
+def test_sim_camera_serves_mjpeg_to_the_opencv_driver(faces: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items()}
+    proc = subprocess.Popen([sys.executable, "-m", "idcapture", "sim", "camera", "--photo",
+                             str(faces / "neutral_front" / "004_03.jpg"), "--scene",
+                             "roll", "--port", "0", "--fps", "60"],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        with idcapture.open_camera(info["address"]) as cam:
+            frames = [cam.read_frame(timeout=10) for _ in range(5)]
+        assert frames[-1].image.shape == (480, 640, 3)
+        from idcapture.biometrics.face import analyze_face
+
+        pose = analyze_face(frames[-1].image).pose
+        assert pose is not None and abs(pose.roll) > 15
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert proc.returncode == 0
+
+
+def test_sim_camera_writes_video(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "v.avi"
+    code, _ = run(capsys, "sim", "camera", "--scene", "no-face", "-o", str(out), "--frames",
+                  "4", "--width", "160", "--height", "120")
+    assert code == 0
+    with idcapture.open_camera(f"opencv:{out}") as cam:
+        assert cam.resolution == (160, 120)
+        assert np.asarray(cam.read_frame().image).std() < 5
