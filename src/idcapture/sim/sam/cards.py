@@ -30,8 +30,19 @@ from ...drivers.sam.cardtext import build_text_block
 from ...errors import ConfigError
 from ...record import DocumentKind
 
-__all__ = ["CARD_FORMAT", "SimCard", "card_from_dict", "crc8", "fingerprint_record",
-           "load_card", "sample_card_paths", "sample_cards", "seeded_bytes"]
+__all__ = [
+    "CARD_FORMAT",
+    "SimCard",
+    "card_from_dict",
+    "card_image",
+    "crc8",
+    "fingerprint_record",
+    "load_card",
+    "sample_card_paths",
+    "sample_cards",
+    "seeded_bytes",
+    "write_card_image",
+]
 
 CARD_FORMAT = "idcapture.sam-card/1"
 
@@ -164,3 +175,26 @@ def sample_card_paths() -> list[Path]:
 def sample_cards() -> list[SimCard]:
     """The sample cards (all four kinds, with edge cases)."""
     return [load_card(p) for p in sample_card_paths()]
+
+
+CARD_IMAGE_MAGIC = b"IDCSIM1\x00"
+
+
+def card_image(card: SimCard) -> bytes:
+    """The binary card image the C simulators read (``native/sim/simcard.h``).
+
+    ``IDCSIM1\\0``, four little-endian uint16 lengths (text, photo, fingerprint,
+    appended address), then those blocks.
+    """
+    blocks = (card.text, card.photo, card.fingerprint, card.appended_block)
+    head = CARD_IMAGE_MAGIC + b"".join(len(b).to_bytes(2, "little") for b in blocks)
+    return head + b"".join(blocks)
+
+
+def write_card_image(card: SimCard, path: str | Path) -> Path:
+    """Write :func:`card_image` to ``path`` atomically (the C simulators poll the file)."""
+    p = Path(path)
+    tmp = p.with_name(p.name + ".tmp")
+    tmp.write_bytes(card_image(card))
+    tmp.replace(p)
+    return p
