@@ -142,3 +142,16 @@ def test_sim_camera_scene_option(face_photo: Path) -> None:
         assert len(analyze_face(cam.read_frame().image).faces) == 2
     script = SceneScript([SceneStep("good", 1)])
     assert script.length == 1
+
+
+def test_shipped_demo_face_is_auto_captured() -> None:
+    from idcapture.biometrics.face import AutoCapture
+
+    with idcapture.open_camera("sim:camera?fps=0&photo=demo") as cam:
+        cap = AutoCapture("exam-480x640", timeout_s=1000)
+        for _ in range(60):
+            frame = cam.read_frame()
+            cap.feed(frame.image, frame.timestamp)
+            if cap.done:
+                break
+        assert cap.result is not None and cap.result.accepted, cap.result

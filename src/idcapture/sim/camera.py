@@ -29,6 +29,7 @@ from ..errors import ConfigError
 
 __all__ = [
     "SCENARIOS",
+    "demo_face_path",
     "FaceSource",
     "SceneScript",
     "SceneStep",
@@ -65,6 +66,14 @@ class FaceSource:
     def ied(self) -> float:
         e = self.eye_centres
         return float(np.hypot(*(e[1] - e[0])))
+
+
+def demo_face_path() -> Path:
+    """The face photo shipped for the simulators and the demo (public domain; see
+    ``idcapture/data/faces/NOTICE.txt``)."""
+    from importlib import resources
+
+    return Path(str(resources.files("idcapture").joinpath("data/faces/demo-face.png")))
 
 
 def load_face_source(photo: str | Path | np.ndarray) -> FaceSource:

@@ -2,7 +2,8 @@
 
 Options: ``width`` and ``height`` (default 640x480), ``fps`` (default 30; frames are
 paced to it), ``face=false`` for an empty scene. With ``photo=PATH`` a real face photo
-is placed in front of a wall (see :mod:`idcapture.sim.camera`), in the scene named by
+(``photo=demo`` for the face shipped with idcapture) is placed in front of a wall (see
+:mod:`idcapture.sim.camera`), in the scene named by
 ``scene=`` (default ``good``) or played over time by ``script=FILE`` (a JSON scene
 script); ``profile=`` (default ``exam-480x640``) sets where a good face sits.
 """
@@ -67,8 +68,10 @@ class SimCamera(Camera):
         self._unplugged = False
         photo = self.address.option("photo")
         if photo:
-            from ...sim.camera import SceneScript, SceneStep, load_face_source
+            from ...sim.camera import SceneScript, SceneStep, demo_face_path, load_face_source
 
+            if photo == "demo":
+                photo = str(demo_face_path())
             script_path = self.address.option("script")
             script = (SceneScript.load(script_path) if script_path else
                       SceneScript([SceneStep(self.address.option("scene", "good") or "good", 1)]))
