@@ -2,7 +2,10 @@
 
 By default a finger (a fixed synthetic ridge pattern) is always on the sensor. Present
 other images, queue retry outcomes, or take the finger off from Python.
-Options: ``finger=none`` starts with nothing on the sensor; ``ppi`` (default 500).
+Options: ``finger=none`` starts with nothing on the sensor; ``ppi`` (default 500);
+``script=FILE`` (an event script of :mod:`idcapture.sim.finger_sources`) and/or
+``source=SPEC`` (the finger left on the sensor afterwards, e.g. ``synthetic:seed=3``) feed
+it like the AS608 and ZKFinger simulators, with the same acceptance check as those drivers.
 """
 
 from __future__ import annotations
@@ -52,6 +55,12 @@ class SimFingerprintSensor(FingerprintSensor):
         self._queue: collections.deque[RetryOutcome | np.ndarray] = collections.deque()
         self._qlock = threading.Lock()
         self._unplugged = False
+        self._feed = None
+        script, source = self.address.option("script"), self.address.option("source")
+        if script or source:
+            from ...sim.finger_sources import FingerFeed
+
+            self._feed = FingerFeed.from_spec(script, source)
 
     def present(self, image: np.ndarray) -> None:
         """Put a finger (8-bit greyscale image) on the sensor until :meth:`lift`."""
@@ -87,10 +96,28 @@ class SimFingerprintSensor(FingerprintSensor):
                     return copy
                 return item
             finger = self._finger
+        if self._feed is not None:
+            return self._scripted()
         if finger is None:
             return RetryOutcome(RetryReason.NO_FINGER, "no finger on the sensor")
         result: np.ndarray = finger.copy()
         return result
+
+    def _scripted(self) -> np.ndarray | RetryOutcome:
+        from ...sim.finger_sources import PollKind
+        from ..finger_acceptance import assess
+
+        assert self._feed is not None
+        poll = self._feed.poll()
+        if poll.kind is PollKind.UNPLUGGED:
+            self._unplugged = True
+            raise DeviceRemoved("simulated sensor was unplugged")
+        if poll.kind is PollKind.LIFTED:
+            return RetryOutcome(RetryReason.FINGER_LIFTED, "the finger left the sensor "
+                                "during the capture")
+        if poll.image is None:
+            return RetryOutcome(RetryReason.NO_FINGER, "no finger on the sensor")
+        return assess(poll.image) or poll.image
 
     def _info(self) -> DeviceInfo:
         return DeviceInfo("sim", self.kind, "sim:fingerprint", "in-process fingerprint sensor",
