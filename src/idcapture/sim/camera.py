@@ -29,10 +29,10 @@ from ..errors import ConfigError
 
 __all__ = [
     "SCENARIOS",
-    "demo_face_path",
     "FaceSource",
     "SceneScript",
     "SceneStep",
+    "demo_face_path",
     "load_face_source",
     "render_scene",
     "wall",
