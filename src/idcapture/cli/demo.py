@@ -1,4 +1,4 @@
-"""``idcapture demo``: the end-to-end run on the simulators."""
+"""``idcapture demo``: a school's capture day on the simulators (see :mod:`idcapture.demo`)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from . import Commands
 def cmd_demo(args: argparse.Namespace) -> int:
     from ..demo import run_demo
 
-    run_demo(Path(args.out))
-    return 0
+    result = run_demo(Path(args.out))
+    return 0 if result.verify.ok else 1
 
 
 def register(commands: Commands) -> None:
-    p = commands.top.add_parser("demo", help="run a complete capture on the simulators")
+    p = commands.top.add_parser("demo", help="run a school's capture day on the simulators: "
+                                "roster, registration, capture, check, export")
     p.add_argument("--out", default="demo-output", help="folder to write into "
                    "(default: ./demo-output)")
     p.set_defaults(func=cmd_demo)

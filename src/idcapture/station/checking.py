@@ -107,15 +107,29 @@ class CheckReport:
                 "with_problems": [r.as_dict() for r in self.with_problems],
                 "not_captured": self.not_captured, "not_registered": self.not_registered}
 
-    def lines(self) -> Iterator[str]:
-        """The report as text lines for a terminal."""
+    def lines(self, verbose: bool = False) -> Iterator[str]:
+        """The report as text lines for a terminal.
+
+        Blocked records are always listed with their problems; records that only need
+        attention are counted by check unless ``verbose``.
+        """
         yield (f"{self.records} records: {self.passed} pass every check, {self.blocked} "
                f"blocked, {len(self.with_problems) - self.blocked} need attention")
+        counts: dict[str, int] = {}
         for r in self.with_problems:
-            tag = "BLOCKED" if r.blocking else "attention"
-            yield f"  [{tag}] {r.registration_number} {r.id_number_masked} ({r.class_name})"
+            if r.blocking or verbose:
+                tag = "BLOCKED" if r.blocking else "attention"
+                yield (f"  [{tag}] {r.registration_number} {r.id_number_masked} "
+                       f"({r.class_name})")
+                for p in r.problems:
+                    if p.blocking or verbose:
+                        yield f"      {p.check}: {p.outcome} - {p.message}"
             for p in r.problems:
-                yield f"      {p.check}: {p.outcome} - {p.message}"
+                if not p.blocking:
+                    key = f"{p.check} {p.outcome}"
+                    counts[key] = counts.get(key, 0) + 1
+        if counts and not verbose:
+            yield "  attention: " + ", ".join(f"{k} ({n})" for k, n in sorted(counts.items()))
         yield (f"{len(self.not_captured)} registered students not captured yet "
                f"(make-up list); {self.not_registered} on the roster not registered")
         for s in self.not_captured:

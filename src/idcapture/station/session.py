@@ -378,7 +378,7 @@ class CaptureSession:
     def _refuse(self, message: str, code: str) -> Prompt:
         self.state = SessionState.REFUSED
         self.record = CaptureRecord(station=self.record.station)  # nothing is kept
-        log.warning("capture refused (%s): %s", code, message)
+        log.info("capture refused (%s): %s", code, message)
         self.store.audit(self.operator, "capture-refused", mask_id_number(self.id_number),
                          f"{code}: {message}"[:200])
         return Prompt(self.state, message, (), code=code)

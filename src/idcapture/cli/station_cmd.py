@@ -1,0 +1,252 @@
+"""``idcapture station ...``: the capture station, headless."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import Commands, print_json
+
+if TYPE_CHECKING:
+    from ..station import Store
+
+
+def _store(args: argparse.Namespace) -> Store:
+    from ..station import Store
+
+    return Store.open(args.store)
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        print(f"\r{label}: {done}/{total} ({100 * done // max(total, 1)}%)", end="",
+              file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+    return show
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from ..station import StationConfig, Store
+
+    cfg = StationConfig.load(args.config) if args.config else StationConfig()
+    for key in ("station_id", "region", "registration_pattern"):
+        value = getattr(args, key)
+        if value:
+            setattr(cfg, key, value)
+    if args.year:
+        cfg.year = args.year
+    cfg = StationConfig.from_json(cfg.to_json())  # validate the combination
+    Store.create(args.store, {"config": cfg.to_json()}).close()
+    print(f"station store created in {args.store}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from ..station import import_roster
+
+    with _store(args) as store:
+        rep = import_roster(store, args.roster, args.mapping, operator=args.operator,
+                            progress=lambda n: print(f"\rrows read: {n}", end="",
+                                                     file=sys.stderr, flush=True))
+    if args.json:
+        print_json(rep.as_dict())
+    else:
+        print(f"\n{rep.source}: {rep.added} added, {rep.updated} updated, {rep.unchanged} "
+              f"unchanged, {rep.rejected_rows} rows rejected")
+        for p in rep.rejected:
+            print(f"  {p}")
+    return 0 if rep.rejected_rows == 0 else 1
+
+
+def _day(text: str | None) -> _dt.date | None:
+    return _dt.date.fromisoformat(text) if text else None
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    from ..station import register_students
+
+    with _store(args) as store:
+        rep = register_students(store, args.id_number or None, school_code=args.school,
+                                operator=args.operator, day=_day(args.date))
+    if args.json:
+        print_json(rep.as_dict())
+    else:
+        print(f"{len(rep.new)} registered, {len(rep.existing)} already registered, "
+              f"{len(rep.not_on_roster)} not on the roster")
+    return 0 if not rep.not_on_roster else 1
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    from .. import open_camera, open_fingerprint_sensor, open_id_reader
+    from ..station.runner import Devices, Policy, run_capture
+    from ..station.session import CaptureSession, SessionState
+
+    with _store(args) as store, open_id_reader(args.reader) as r, \
+            open_camera(args.camera) as c, open_fingerprint_sensor(args.sensor) as f:
+        if args.resume:
+            session = CaptureSession.resume(store, args.resume)
+        elif args.correct:
+            session = CaptureSession.correction(store, args.correct, args.step, args.operator,
+                                                args.reason)
+        else:
+            session = CaptureSession.start(store, args.operator, day=_day(args.date))
+        policy = Policy(accept_mismatch=args.accept_mismatch, manual_portrait=True,
+                        keep_low_quality=args.keep_low_quality)
+        last = run_capture(session, Devices(r, c, f), policy=policy, timeout=args.timeout,
+                           on_prompt=lambda p: print(f"[{p.state.value}] {p.message}"))
+    return 0 if last.state is SessionState.SAVED else 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ..station.checking import check_station
+
+    with _store(args) as store:
+        rep = check_station(store, strict=args.strict)
+    if args.json:
+        print_json(rep.as_dict())
+    else:
+        for line in rep.lines(verbose=args.verbose_report):
+            print(line)
+    return 0 if rep.blocked == 0 and not rep.not_captured else 1
+
+
+def _passphrase(args: argparse.Namespace, confirm: bool) -> str | None:
+    if args.passphrase_env:
+        value = os.environ.get(args.passphrase_env)
+        if not value:
+            from ..errors import ConfigError
+            raise ConfigError(f"environment variable {args.passphrase_env} is empty")
+        return value
+    if args.encrypt:
+        first = getpass.getpass("passphrase: ")
+        if confirm and getpass.getpass("again: ") != first:
+            from ..errors import ConfigError
+            raise ConfigError("the passphrases differ")
+        return first
+    return None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..station.export import export_package
+
+    passphrase = _passphrase(args, confirm=True)
+    with _store(args) as store:
+        rep = export_package(store, args.out, profile=args.profile, force=args.force,
+                             passphrase=passphrase, operator=args.operator,
+                             progress=_progress("exporting"))
+    if args.json:
+        print_json(rep.as_dict())
+    else:
+        print(f"{rep.exported} records exported to {rep.package} ({rep.files} files, "
+              f"{rep.seconds:.1f} s){' encrypted' if rep.encrypted else ''}; "
+              f"{len(rep.left_out)} left out")
+        for lo in rep.left_out:
+            print(f"  {lo['registration_number']} {lo['id_number']}: "
+                  f"{'; '.join(lo['reasons'])}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from ..station.export import is_encrypted, verify_package
+
+    passphrase = None
+    if Path(args.package).is_file() and is_encrypted(args.package):
+        args.encrypt = True
+        passphrase = _passphrase(args, confirm=False)
+    rep = verify_package(args.package, passphrase)
+    if args.json:
+        print_json(rep.as_dict())
+    else:
+        print(f"{rep.package}: {'OK' if rep.ok else 'FAILED'} ({rep.files_checked} files "
+              f"checked, {rep.records} records)")
+        for p in rep.problems:
+            print(f"  {p}")
+    return 0 if rep.ok else 1
+
+
+def register(commands: Commands) -> None:
+    g = commands.group("station", help="the roster-first capture station")
+
+    def common(p: argparse.ArgumentParser, json_out: bool = True) -> None:
+        p.add_argument("--store", default="station", help="station store folder "
+                       "(default ./station)")
+        p.add_argument("--operator", default=os.environ.get("USER", "operator"),
+                       help="who is acting (written to the audit log)")
+        if json_out:
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = g.add_parser("init", help="create a station store")
+    common(p, json_out=False)
+    p.add_argument("--config", help="station configuration file (JSON)")
+    p.add_argument("--station-id", dest="station_id")
+    p.add_argument("--region", help="6-digit region code used in registration numbers")
+    p.add_argument("--year", type=int)
+    p.add_argument("--registration-pattern", dest="registration_pattern",
+                   help="e.g. '{yy}{region}{school:4}{seq:4}'")
+    p.set_defaults(func=cmd_init)
+
+    p = g.add_parser("import-roster", help="import a roster (.xlsx or .csv)")
+    common(p)
+    p.add_argument("roster")
+    p.add_argument("--mapping", help="column mapping: a built-in name or a .json file")
+    p.set_defaults(func=cmd_import)
+
+    p = g.add_parser("register", help="allocate exam registration numbers")
+    common(p)
+    p.add_argument("id_number", nargs="*", help="students to register (default: all)")
+    p.add_argument("--school", help="only this school code")
+    p.add_argument("--date", help="act as if today were this date (YYYY-MM-DD)")
+    p.set_defaults(func=cmd_register)
+
+    p = g.add_parser("capture", help="run one capture session on the devices")
+    common(p, json_out=False)
+    p.add_argument("--reader", default=None, help="ID reader address (default "
+                   "$IDCAPTURE_ID_READER)")
+    p.add_argument("--camera", default=None)
+    p.add_argument("--sensor", default=None)
+    p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--resume", metavar="SESSION", help="resume an interrupted session")
+    p.add_argument("--correct", metavar="ID_NUMBER", help="re-capture one step of a record")
+    p.add_argument("--step", default="portrait", help="with --correct: portrait, "
+                   "right-thumb or left-thumb")
+    p.add_argument("--reason", default="", help="with --correct: why")
+    p.add_argument("--accept-mismatch", action="store_true",
+                   help="accept a card/roster disagreement (recorded)")
+    p.add_argument("--keep-low-quality", action="store_true",
+                   help="keep a finger below the quality profile after the retries")
+    p.add_argument("--date", help="act as if today were this date (YYYY-MM-DD)")
+    p.set_defaults(func=cmd_capture)
+
+    p = g.add_parser("check", help="list records with failed or missing checks, and absent "
+                     "students")
+    common(p)
+    p.add_argument("--strict", action="store_true", help="warnings and overrides block too")
+    p.add_argument("--all", dest="verbose_report", action="store_true",
+                   help="list every record that needs attention")
+    p.set_defaults(func=cmd_check)
+
+    for name, fn, text in (("export", cmd_export, "write the export package"),
+                           ("verify-export", cmd_verify, "check a package against its "
+                            "manifest")):
+        p = g.add_parser(name, help=text)
+        if name == "export":
+            common(p)
+            p.add_argument("out", help="package file to write (.zip)")
+            p.add_argument("--profile", help="export profile: built-in name or .json file")
+            p.add_argument("--force", action="store_true",
+                           help="export records whose checks fail too")
+        else:
+            p.add_argument("package")
+            p.add_argument("--json", action="store_true")
+        p.add_argument("--encrypt", action="store_true", help="ask for a passphrase")
+        p.add_argument("--passphrase-env", metavar="VAR",
+                       help="read the passphrase from this environment variable")
+        p.set_defaults(func=fn)
+
