@@ -30,6 +30,7 @@ COMMAND_MODULES: list[str] = [
     "finger_tools",
     "finger_synth",
     "face_cmd",
+    "station_cmd",
     "finger_capture",
 ]
 
