@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .blocks import BLOCK, block_mean
-from .enhancement import enhance, normalise_contrast
+from .enhancement import enhance_pixels
 from .frequency import RidgeSignatures, ridge_period, signatures
 from .image import BASE_PPI, WorkingImage, to_working
 from .orientation import OrientationField, orientation_field
@@ -55,9 +55,8 @@ class FingerAnalysis:
     def enhanced(self) -> np.ndarray:
         """Contextually enhanced image (ridges negative), computed on first use."""
         if self._enhanced is None:
-            norm = normalise_contrast(self.work.pixels)
-            self._enhanced = enhance(norm, self.orientation.theta, self.period,
-                                     self.orientation.coherence, self.mask)
+            self._enhanced = enhance_pixels(self.work.pixels, self.orientation.theta,
+                                            self.period, self.mask)
         return self._enhanced
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["BLOCK", "block_mean", "block_shape", "smooth_masked", "upsample"]
+__all__ = ["BLOCK", "block_mean", "block_shape", "sample_at", "smooth_masked", "upsample"]
 
 BLOCK = 16
 """Block side in pixels at 500 ppi (about 1.5 ridge periods)."""
@@ -22,8 +22,10 @@ def block_mean(arr: np.ndarray, block: int = BLOCK) -> np.ndarray:
     ph, pw = nby * block - arr.shape[0], nbx * block - arr.shape[1]
     if ph or pw:
         arr = cv2.copyMakeBorder(arr, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
-    out: np.ndarray = arr.reshape(nby, block, nbx, block).mean(axis=(1, 3), dtype=np.float32)
-    return out
+    # area interpolation by an integer factor is the exact block average
+    src = np.ascontiguousarray(arr, dtype=np.float32)
+    out: np.ndarray = cv2.resize(src, (nbx, nby), interpolation=cv2.INTER_AREA)
+    return out.reshape(nby, nbx)
 
 
 def smooth_masked(values: np.ndarray, weights: np.ndarray, sigma: float) -> np.ndarray:
@@ -42,3 +44,22 @@ def upsample(block_map: np.ndarray, shape: tuple[int, int], block: int = BLOCK) 
     big = cv2.resize(block_map.astype(np.float32), (nbx * block, nby * block),
                      interpolation=cv2.INTER_LINEAR)
     return big[: shape[0], : shape[1]]
+
+
+def sample_at(block_map: np.ndarray, y: np.ndarray, x: np.ndarray,
+              block: int = BLOCK) -> np.ndarray:
+    """Bilinear value of a block map at pixel positions ``(y, x)``, as :func:`upsample`
+    would give there, without building the full-resolution map."""
+    nby, nbx = block_map.shape
+    fy = np.clip((np.asarray(y, np.float64) + 0.5) / block - 0.5, 0.0, nby - 1)
+    fx = np.clip((np.asarray(x, np.float64) + 0.5) / block - 0.5, 0.0, nbx - 1)
+    y0 = np.minimum(fy.astype(np.int64), max(nby - 2, 0))
+    x0 = np.minimum(fx.astype(np.int64), max(nbx - 2, 0))
+    y1 = np.minimum(y0 + 1, nby - 1)
+    x1 = np.minimum(x0 + 1, nbx - 1)
+    ay, ax = fy - y0, fx - x0
+    m = np.asarray(block_map, np.float64)
+    top = m[y0, x0] * (1 - ax) + m[y0, x1] * ax
+    bot = m[y1, x0] * (1 - ax) + m[y1, x1] * ax
+    out: np.ndarray = top * (1 - ay) + bot * ay
+    return out

@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 
 from .analysis import FingerAnalysis
-from .blocks import upsample
+from .blocks import sample_at, upsample
+from .enhancement import half_size
 from .skeleton import NEIGHBOUR_OFFSETS, crossing_number, thin
 
 __all__ = ["RawMinutiae", "detect_minutiae"]
@@ -135,24 +136,26 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 10.0,
     each other across a gap below ``1.3 p``); and clusters (more than two other minutiae
     within ``p``).
     """
-    pmask = an.pixel_mask
-    enh = an.enhanced
-    ridge = (enh < 0) & pmask
-    skel = thin(ridge)
+    enh = an.enhanced                                     # 0 outside the finger area
+    skel = thin(enh < 0)
     cn = crossing_number(skel)
     h, w = skel.shape
-    inner = np.zeros((h, w), np.uint8)
-    inner[1:-1, 1:-1] = pmask[1:-1, 1:-1]
-    dist = cv2.distanceTransform(inner, cv2.DIST_L2, 3)
-    period_px = upsample(an.period, (h, w), an.block)
-    coh_px = upsample(an.orientation.coherence, (h, w), an.block)
-    c2 = upsample(an.orientation.cos2, (h, w), an.block)
-    s2 = upsample(an.orientation.sin2, (h, w), an.block)
-
     ys, xs = np.nonzero((cn == 1) | (cn == 3))
+    # distance to the finger border (or the image frame), at half resolution
+    hs, ws = half_size((h, w))
+    up = upsample(an.mask.astype(np.float32), (hs, ws), an.block // 2)
+    inner = (up > 0.5).astype(np.uint8)
+    inner[0, :] = inner[-1, :] = 0
+    inner[:, 0] = inner[:, -1] = 0
+    dist_half = cv2.distanceTransform(inner, cv2.DIST_L2, 3)
+
+    def border_distance(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+        out: np.ndarray = 2.0 * dist_half[np.minimum(y // 2, hs - 1), np.minimum(x // 2, ws - 1)]
+        return out
+
     kinds = np.where(cn[ys, xs] == 1, KIND_ENDING, KIND_BIFURCATION)
-    keep = dist[ys, xs] > np.maximum(border_px, 0.8 * period_px[ys, xs])
-    keep &= coh_px[ys, xs] >= min_coherence
+    keep = border_distance(ys, xs) > np.maximum(border_px, 0.8 * sample_at(an.period, ys, xs))
+    keep &= sample_at(an.orientation.coherence, ys, xs) >= min_coherence
     ys, xs, kinds = ys[keep], xs[keep], kinds[keep]
     # merge bifurcation pixels of one junction (adjacent CN>=3 pixels)
     if ys.size:
@@ -170,7 +173,7 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 10.0,
         e = np.zeros(0)
         return RawMinutiae(e, e, e, e.astype(np.int64), e, skel)
 
-    per = period_px[ys, xs]
+    per = sample_at(an.period, ys, xs)
     steps = int(max(12, math.ceil(2.0 * float(per.max()))))
     dir_step = 9
     # three branch tracers per minutia (endings use only their first)
@@ -218,9 +221,10 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 10.0,
         dir_img[is_bif] = np.arctan2(vec[:, 1], vec[:, 0])
     remove |= vlen[np.arange(n), 0] < 3
     # combine with the orientation field (resolving its 180 degree ambiguity by the trace)
-    field = 0.5 * np.arctan2(s2[ys, xs], c2[ys, xs])
+    field = 0.5 * np.arctan2(sample_at(an.orientation.sin2, ys, xs),
+                             sample_at(an.orientation.cos2, ys, xs))
     field = np.where(_angle_diff(field, dir_img) > 0.5 * math.pi, field + math.pi, field)
-    c = coh_px[ys, xs]
+    c = sample_at(an.orientation.coherence, ys, xs)
     wf = np.where(_angle_diff(field, dir_img) < math.radians(35), 1.5 * c, 0.0)
     fx = np.cos(dir_img) + wf * np.cos(field)
     fy = np.sin(dir_img) + wf * np.sin(field)
@@ -253,8 +257,8 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 10.0,
     keep = ~remove
     ys, xs, kinds, dir_img = ys[keep], xs[keep], kinds[keep], dir_img[keep]
     per, c = per[keep], c[keep]
-    border = np.clip(dist[ys, xs] / (3.0 * per), 0.0, 1.0)
-    contrast = np.clip(upsample(an.grey_std, (h, w), an.block)[ys, xs] / 30.0, 0.0, 1.0)
+    border = np.clip(border_distance(ys, xs) / (3.0 * per), 0.0, 1.0)
+    contrast = np.clip(sample_at(an.grey_std, ys, xs) / 30.0, 0.0, 1.0)
     quality = 100.0 * np.sqrt(np.clip(c, 0, 1)) * (0.4 + 0.6 * border) * (0.5 + 0.5 * contrast)
     angle = np.mod(-dir_img, 2 * math.pi)                # ISO: counter-clockwise on screen
     return RawMinutiae(xs.astype(np.float64), ys.astype(np.float64), angle, kinds,
