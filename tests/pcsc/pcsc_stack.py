@@ -61,13 +61,17 @@ class Pcscd:
         self.configure(ports)
 
     def configure(self, ports: tuple[int, ...]) -> None:
-        """Reader entries for the next start (one entry = two slots: port, port+1)."""
+        """Reader entries for the next start (one entry = two slots: port, port+1).
+
+        The first entry is ``idcapture Test PCD``, further ones ``... B``, ``... C``.
+        """
         confdir = self.workdir / "reader.conf.d"
         if confdir.exists():
             shutil.rmtree(confdir)
         confdir.mkdir(parents=True)
-        entries = [f'FRIENDLYNAME "{READER_PREFIX}"\nDEVICENAME /dev/null:0x{p:04X}\n'
-                   f"LIBPATH {VPCD_LIB}\nCHANNELID 0x{p:04X}\n" for p in ports]
+        names = [READER_PREFIX] + [f"{READER_PREFIX} {chr(66 + i)}" for i in range(len(ports))]
+        entries = [f'FRIENDLYNAME "{name}"\nDEVICENAME /dev/null:0x{p:04X}\n'
+                   f"LIBPATH {VPCD_LIB}\nCHANNELID 0x{p:04X}\n" for name, p in zip(names, ports)]
         (confdir / "idcapture-vpcd").write_text("\n".join(entries))
         self.ports = ports
         self.confdir = confdir

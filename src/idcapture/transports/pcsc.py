@@ -251,8 +251,22 @@ class PcscConnection:
     def connected(self) -> bool:
         return self._conn is not None
 
-    def connect(self) -> bytes:
-        """Connect (shared mode) and return the ATR."""
+    def connect(self, settle: float = 1.0) -> bytes:
+        """Connect (shared mode) and return the ATR.
+
+        A card that was just placed may show as present before it is powered; for up to
+        ``settle`` seconds "no card" / "unpowered" answers are retried.
+        """
+        end = time.monotonic() + settle
+        while True:
+            try:
+                return self._connect_once()
+            except DeviceRemoved as exc:
+                if exc.code != "card-removed" or time.monotonic() >= end:
+                    raise
+            time.sleep(0.05)
+
+    def _connect_once(self) -> bytes:
         from smartcard.System import readers
 
         conn: Any = None
@@ -284,6 +298,12 @@ class PcscConnection:
                 fn()
             except Exception:
                 pass
+        # if the service went away, the handles are dead: drop them so that pyscard's
+        # __del__ does not try (and fail noisily) to release them again
+        inner = getattr(conn, "component", conn)
+        for attr in ("hcard", "hcontext"):
+            if getattr(inner, attr, None) is not None:
+                setattr(inner, attr, None)
 
     def _raw(self, apdu: bytes) -> tuple[bytes, int]:
         if self._conn is None:

@@ -20,9 +20,7 @@ authentication) and :meth:`PcscEmrtdReader.read_record` returns a
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from ...address import Address
 from ...devices.base import DeviceInfo
@@ -31,9 +29,6 @@ from ...errors import ConfigError, DeviceNotFound, DeviceRemoved, DriverUnavaila
 from ...record import CaptureRecord, IdentityDocument
 from .passive_auth import TrustStore
 from .session import AccessKey, EmrtdReading, EmrtdSession
-
-if TYPE_CHECKING:
-    from ...transports.pcsc import PcscConnection
 
 __all__ = ["PcscEmrtdReader"]
 
@@ -144,7 +139,7 @@ class PcscEmrtdReader(IdReader):
         conn = PcscConnection(self._reader_name, self._protocol)
         self._conn = conn
         try:
-            self._connect(conn, left)
+            conn.connect(settle=max(min(left(), 1.0), 0.0))
             session = EmrtdSession(conn.transmit, self._key, self.trust, self.groups,
                                    self.chunk, left)
             reading = session.read()
@@ -153,18 +148,6 @@ class PcscEmrtdReader(IdReader):
             self._disconnect()
         self.last_reading = reading
         return reading
-
-    @staticmethod
-    def _connect(conn: PcscConnection, left: Callable[[], float]) -> None:
-        """Connect, retrying briefly while a just-placed card is still powering up."""
-        while True:
-            try:
-                conn.connect()
-                return
-            except DeviceRemoved as exc:
-                if exc.code != "card-removed" or left() < 0.1:
-                    raise
-            time.sleep(0.05)
 
     # ---------------------------------------------------------------- records
 
