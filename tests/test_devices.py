@@ -127,7 +127,7 @@ def test_lock_timeout_names_the_lock() -> None:
         def hold() -> None:
             with r._lock:
                 holder_ready.set()
-                release.wait(5)
+                release.wait(60)
 
         t = threading.Thread(target=hold)
         t.start()
