@@ -29,8 +29,10 @@ COMMAND_MODULES: list[str] = [
     "id_reader",
     "finger_tools",
     "finger_synth",
+    "finger_match",
     "face_cmd",
     "station_cmd",
+    "web_cmd",
     "finger_capture",
 ]
 

@@ -1,0 +1,132 @@
+"""Many comparisons on every core: template preparation, all-pairs scores, clusters.
+
+Work is split by probe rows across worker processes (``jobs``; 0 means all cores); each
+row is one batched call (:func:`.compare.compare_many`), so there is no per-pair Python
+loop. With ``jobs=1`` everything runs in the calling process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from .compare import PreparedTemplate, gallery_arrays, prepare, score_from_raw
+from .compare_core import GalleryArrays, raw_scores
+
+__all__ = ["all_pair_scores", "clusters", "synthetic_templates"]
+
+Progress = Callable[[int, int], None]
+
+
+def _jobs(jobs: int) -> int:
+    return max(1, jobs if jobs > 0 else (os.cpu_count() or 1))
+
+
+_GALLERY: GalleryArrays | None = None
+_PROBES: list[PreparedTemplate] = []
+
+
+def _init(gallery: GalleryArrays, probes: list[PreparedTemplate]) -> None:
+    global _GALLERY, _PROBES
+    _GALLERY, _PROBES = gallery, probes
+
+
+def _rows(rows: list[int]) -> list[tuple[int, np.ndarray]]:
+    assert _GALLERY is not None
+    out = []
+    for i in rows:
+        rest = np.arange(i + 1, len(_GALLERY))
+        if len(rest) == 0:
+            out.append((i, np.zeros(0)))
+            continue
+        raw = raw_scores(_PROBES[i].arrays, _GALLERY.take(rest))
+        out.append((i, score_from_raw(raw)))
+    return out
+
+
+def all_pair_scores(items: Sequence[PreparedTemplate], jobs: int = 0,
+                    progress: Progress | None = None) -> np.ndarray:
+    """Symmetric ``(n, n)`` score matrix (diagonal 100) of every template against every other.
+
+    Row ``i`` is scored from template ``i``'s side against all later templates.
+    """
+    n = len(items)
+    scores = np.full((n, n), 100.0)
+    gallery = gallery_arrays(list(items))
+    probes = list(items)
+    # interleave rows so that every chunk holds long and short rows alike
+    chunks = [list(range(s, n, max(1, 8 * _jobs(jobs)))) for s in range(max(1, 8 * _jobs(jobs)))]
+    chunks = [c for c in chunks if c]
+    done = 0
+
+    def put(res: list[tuple[int, np.ndarray]]) -> None:
+        nonlocal done
+        for i, row in res:
+            scores[i, i + 1:] = row
+            scores[i + 1:, i] = row
+        done += len(res)
+        if progress:
+            progress(done, n)
+
+    if _jobs(jobs) == 1 or n < 64:
+        _init(gallery, probes)
+        for c in chunks:
+            put(_rows(c))
+        return scores
+    with ProcessPoolExecutor(_jobs(jobs), initializer=_init,
+                             initargs=(gallery, probes)) as ex:
+        for res in ex.map(_rows, chunks):
+            put(res)
+    return scores
+
+
+def clusters(scores: np.ndarray, threshold: float) -> list[list[int]]:
+    """Groups (connected components, size >= 2) of indices linked by a score >= threshold."""
+    n = scores.shape[0]
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    ii, jj = np.nonzero(np.triu(scores >= threshold, k=1))
+    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[rj] = ri
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
+
+
+def _synthetic_one(args: tuple[int, int, int]) -> list[tuple[str, PreparedTemplate]]:
+    from ...sim.fingerprints import generate_master, make_impression
+    from .extractor import extract
+
+    finger, impressions, seed = args
+    master = generate_master(seed * 100_003 + finger)
+    out = []
+    for k in range(impressions):
+        imp = make_impression(master, seed=seed * 1_000 + finger * 10 + k)
+        out.append((f"{finger + 1}_{k + 1}", prepare(extract(imp.image, imp.ppi))))
+    return out
+
+
+def synthetic_templates(fingers: int, impressions: int, seed: int = 1, jobs: int = 0
+                        ) -> tuple[list[str], list[PreparedTemplate]]:
+    """``fingers`` synthetic fingers x ``impressions`` images each, extracted and prepared."""
+    work: list[Any] = [(f, impressions, seed) for f in range(fingers)]
+    if _jobs(jobs) == 1:
+        res = [_synthetic_one(w) for w in work]
+    else:
+        with ProcessPoolExecutor(_jobs(jobs)) as ex:
+            res = list(ex.map(_synthetic_one, work))
+    stems = [s for r in res for s, _ in r]
+    return stems, [t for r in res for _, t in r]

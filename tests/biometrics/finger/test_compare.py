@@ -1,0 +1,137 @@
+"""Tests of the MCC comparator, its calibration and the FVC metrics."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from idcapture.biometrics.finger import extract
+from idcapture.biometrics.finger.compare import (
+    MATCH_THRESHOLD,
+    compare,
+    compare_many,
+    fmr_at_score,
+    gallery_arrays,
+    prepare,
+    score_from_raw,
+    threshold_for_fmr,
+)
+from idcapture.biometrics.finger.compare_eval import error_rates, fvc_pairs
+from idcapture.biometrics.finger.compare_parallel import all_pair_scores, clusters
+from idcapture.biometrics.finger.template import FingerTemplate
+from idcapture.errors import ConfigError
+from idcapture.sim.fingerprints import generate_master, make_impression
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> dict[str, FingerTemplate]:
+    out = {}
+    for m in (3, 4):
+        master = generate_master(m)
+        for k in (1, 2):
+            imp = make_impression(master, seed=10 * m + k)
+            out[f"{m}_{k}"] = extract(imp.image, imp.ppi)
+    return out
+
+
+def _moved(t: FingerTemplate, angle: float, dx: float, dy: float) -> FingerTemplate:
+    a = t.as_array()
+    c, s = math.cos(angle), math.sin(angle)
+    x, y = a[:, 0], -a[:, 1]
+    a2 = a.copy()
+    a2[:, 0] = c * x - s * y + dx
+    a2[:, 1] = -(s * x + c * y) - dy
+    a2[:, 2] = (a[:, 2] + angle) % (2 * math.pi)
+    return FingerTemplate.from_array(a2, t.width, t.height)
+
+
+def test_genuine_impressions_match_and_different_fingers_do_not(
+        synthetic: dict[str, FingerTemplate]) -> None:
+    assert compare(synthetic["3_1"], synthetic["3_2"]) >= MATCH_THRESHOLD
+    assert compare(synthetic["4_1"], synthetic["4_2"]) >= MATCH_THRESHOLD
+    for a in ("3_1", "3_2"):
+        for b in ("4_1", "4_2"):
+            assert compare(synthetic[a], synthetic[b]) < MATCH_THRESHOLD
+
+
+def test_score_is_invariant_to_rotation_and_translation(
+        synthetic: dict[str, FingerTemplate]) -> None:
+    t = synthetic["3_1"]
+    moved = _moved(t, math.radians(35), 40.0, -25.0)
+    assert compare(t, moved) >= 90.0
+    assert compare(t, synthetic["3_2"]) == pytest.approx(compare(synthetic["3_2"], t))
+
+
+def test_batched_scores_agree_with_one_to_one(synthetic: dict[str, FingerTemplate]) -> None:
+    names = sorted(synthetic)
+    prepared = [prepare(synthetic[n]) for n in names]
+    batch = compare_many(prepared[0], gallery_arrays(prepared))
+    single = [compare_many(prepared[0], [p])[0] for p in prepared]
+    np.testing.assert_allclose(batch, single, rtol=1e-4, atol=1e-3)
+    scores = all_pair_scores(prepared, jobs=1)
+    assert clusters(scores, MATCH_THRESHOLD) == [[0, 1], [2, 3]]
+
+
+def test_calibration_is_monotonic_and_documented_points_hold() -> None:
+    raw = np.linspace(0, 0.05, 200)
+    s = score_from_raw(raw)
+    assert np.all(np.diff(s) >= 0)
+    assert threshold_for_fmr(1e-4) == pytest.approx(40.0)
+    assert fmr_at_score(40.0) == pytest.approx(1e-4)
+    with pytest.raises(ConfigError):
+        threshold_for_fmr(0.0)
+
+
+def test_bad_input_is_a_typed_error() -> None:
+    with pytest.raises(ConfigError):
+        prepare("not a template")  # type: ignore[arg-type]
+
+
+def test_empty_template_scores_zero() -> None:
+    empty = FingerTemplate(300, 300, 500, ())
+    full = _moved(FingerTemplate(300, 300, 500, ()), 0, 0, 0)
+    assert compare(empty, full) == 0.0
+
+
+def test_error_rates_and_fvc_pairs() -> None:
+    gen, imp = fvc_pairs(["1_1", "1_2", "2_1", "2_2", "3_1"])
+    assert gen == [(0, 1), (2, 3)]
+    assert imp == [(0, 2), (0, 4), (2, 4)]
+    _, all_imp = fvc_pairs(["1_1", "1_2", "2_1", "2_2"], all_impostors=True)
+    assert len(all_imp) == 4
+    r = error_rates([10, 20, 30, 40], [0, 1, 2, 35])
+    assert r.eer == pytest.approx(0.25)
+    assert r.zero_fmr == pytest.approx(0.75)
+    with pytest.raises(ConfigError):
+        fvc_pairs(["abc"])
+
+
+def test_fvc_images_genuine_above_impostor(shared_data: Path) -> None:
+    from PIL import Image
+
+    folder = shared_data / "fingerprints" / "FVC2002_DB1_B"
+    t = {n: extract(np.asarray(Image.open(folder / f"{n}.tif").convert("L")), 500)
+         for n in ("104_1", "104_2", "106_1")}
+    assert compare(t["104_1"], t["104_2"]) >= MATCH_THRESHOLD
+    assert compare(t["104_1"], t["106_1"]) < MATCH_THRESHOLD
+
+
+def test_iso_templates_from_another_extractor(shared_data: Path) -> None:
+    """FingerJet FX templates: a001_04p/b001_04p and a001_06p/b001_06p are mates.
+
+    (Both pairs are different images of one finger; the other names are different fingers.)
+    """
+    from idcapture.formats.minutiae import MinutiaeRecord
+
+    folder = shared_data / "fingerprints" / "FingerJetFXOSE_samples" / "templates-iso"
+    names = ("a001_03p", "a001_04p", "a001_05p", "a001_06p", "b001_04p", "b001_06p")
+    t = {n: MinutiaeRecord.from_bytes((folder / f"{n}.ist").read_bytes()).to_templates()[0]
+         for n in names}
+    mates = {("a001_04p", "b001_04p"), ("a001_06p", "b001_06p")}
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            s = compare(t[a], t[b])
+            assert (s >= MATCH_THRESHOLD) == ((a, b) in mates), (a, b, s)
