@@ -15,7 +15,8 @@ PY="${PYTHON:-python3}"
 
 # System packages: compilers for the C simulators of the vendor ABIs.
 APT_PACKAGES=(gcc make libc6-dev
-    pcscd vsmartcard-vpcd libpcsclite-dev swig)  # PC/SC test stack; pyscard builds from source
+    pcscd vsmartcard-vpcd libpcsclite-dev swig  # PC/SC test stack; pyscard builds from source
+    chromium fonts-noto-cjk)  # browser tests of the web frontend (Playwright drives Debian's chromium)
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }
 

@@ -1,0 +1,409 @@
+"""The ASGI application (Starlette): pages, the JSON API and the live preview WebSocket.
+
+Built only on the library's public surface: :class:`~.runtime.StationRuntime` (the
+station session, the device registry, CaptureRecord) and the station's check and export
+functions. See ``docs/integrators/web-frontend.md`` for the routes and the security model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..errors import IdCaptureError
+from ..station import Store
+from . import i18n
+from .pages import ExportJob, check_rows, today_rows
+from .runtime import ROLES, StationRuntime
+from .security import (
+    PRELOGIN_COOKIE,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    Authenticator,
+    WebSession,
+    content_security_policy,
+    csrf_ok,
+    same_origin,
+    verify_operator,
+)
+
+__all__ = ["WebConfig", "create_app"]
+
+log = logging.getLogger("idcapture.web")
+HERE = Path(__file__).parent
+PUBLIC = ("/login", "/static/")
+_SHA = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass
+class WebConfig:
+    """How the frontend runs. ``sim_control`` enables the test-only simulator endpoints."""
+
+    store: Path
+    addresses: dict[str, str] = field(default_factory=dict)
+    token: str | None = None
+    sim_control: bool = False
+    language: str = i18n.DEFAULT_LANGUAGE
+    profile: str = "exam-480x640"
+
+
+class Guard:
+    """ASGI middleware: authentication, CSRF and origin checks, security headers."""
+
+    def __init__(self, app: ASGIApp, auth: Authenticator) -> None:
+        self.app = app
+        self.auth = auth
+
+    def _session(self, scope: Scope) -> tuple[WebSession | None, bool]:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        bearer = self.auth.bearer_ok(headers.get("authorization"))
+        sid = None
+        for part in headers.get("cookie", "").split(";"):
+            k, _, v = part.strip().partition("=")
+            if k == SESSION_COOKIE:
+                sid = v
+        sess = self.auth.session(sid)
+        if sess is None and bearer:
+            return WebSession("", "", "api"), True
+        return sess, False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        host = headers.get("host", "")
+        scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
+        path: str = scope.get("path", "")
+        sess, bearer = self._session(scope)
+        scope.setdefault("state", {})
+        scope["state"]["web_session"] = sess
+        if scope["type"] == "websocket":
+            if sess is None or not same_origin(headers, scheme, host):
+                await send({"type": "websocket.close", "code": 4403})
+                return
+            await self.app(scope, receive, send)
+            return
+        method = scope.get("method", "GET")
+        public = path == "/login" or path.startswith("/static/")
+
+        async def deny(status: int, message: str) -> None:
+            resp: Response
+            if status == 401 and method == "GET" and "text/html" in headers.get("accept", ""):
+                resp = RedirectResponse("/login", 303)
+            else:
+                resp = JSONResponse({"error": message}, status)
+            await resp(scope, receive, self._headers(send))
+
+        if method not in SAFE_METHODS:
+            has_origin = "origin" in headers or "referer" in headers
+            if (not bearer or has_origin) and not same_origin(headers, scheme, host):
+                await deny(403, "cross-origin request refused")
+                return
+        if not public:
+            if sess is None:
+                await deny(401, "log in first (access token required)")
+                return
+            if method not in SAFE_METHODS and not bearer and not csrf_ok(
+                    sess.csrf, headers.get("x-csrf-token")):
+                await deny(403, "missing or wrong CSRF token")
+                return
+        await self.app(scope, receive, self._headers(send))
+
+    @staticmethod
+    def _headers(send: Send) -> Send:
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                hs = list(message.get("headers", []))
+                hs += [(b"content-security-policy", content_security_policy().encode()),
+                       (b"x-content-type-options", b"nosniff"),
+                       (b"x-frame-options", b"DENY"),
+                       (b"referrer-policy", b"no-referrer"),
+                       (b"cross-origin-opener-policy", b"same-origin"),
+                       (b"cross-origin-resource-policy", b"same-origin"),
+                       (b"cache-control", b"no-store")]
+                message = {**message, "headers": hs}
+            await send(message)
+        return wrapped
+
+
+def _language(request: Request, default: str) -> str:
+    lang = request.cookies.get("idc_lang", default)
+    return lang if lang in i18n.LANGUAGES else default
+
+
+def create_app(config: WebConfig, runtime: StationRuntime | None = None,
+               auth: Authenticator | None = None) -> Starlette:
+    """The application for ``config``; ``runtime`` and ``auth`` may be given (tests)."""
+    store_holder: dict[str, Any] = {}
+    authn = auth or Authenticator(config.token)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    def rt() -> StationRuntime:
+        r: StationRuntime = store_holder["runtime"]
+        return r
+
+    def store() -> Store:
+        s: Store = store_holder["store"]
+        return s
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if runtime is not None:
+            store_holder["store"] = runtime.store
+            store_holder["runtime"] = runtime
+            own = False
+        else:
+            st = Store.open(config.store)
+            store_holder["store"] = st
+            store_holder["runtime"] = StationRuntime(st, config.addresses,
+                                                     profile=config.profile)
+            own = True
+        store_holder["export"] = ExportJob(store_holder["store"])
+        await run_in_threadpool(rt().start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(rt().stop)
+            if own:
+                store().close()
+
+    def operators() -> dict[str, Any]:
+        ops = store().setting("operators") or {}
+        return ops if isinstance(ops, dict) else {}
+
+    def page(request: Request, name: str, **ctx: Any) -> Response:
+        lang = _language(request, config.language)
+        sess: WebSession | None = request.state.web_session
+        context = {"lang": lang, "t": lambda k: i18n.translate(k, lang),
+                   "strings": json.dumps(i18n.table(lang), ensure_ascii=False),
+                   "csrf": sess.csrf if sess else "", "operator": sess.operator if sess else "",
+                   "page": name, **ctx}
+        return templates.TemplateResponse(request, f"{name}.html", context)
+
+    def operator_of(request: Request) -> str:
+        sess: WebSession | None = request.state.web_session
+        return sess.operator if sess and sess.operator else "operator"
+
+    async def body(request: Request) -> dict[str, Any]:
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            return {}
+        try:
+            data = await request.json()
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    # ---------------------------------------------------------------- login
+
+    async def login(request: Request) -> Response:
+        if request.method == "GET":
+            pre = secrets.token_urlsafe(24)
+            resp = page(request, "login", pre=pre, need_operator=bool(operators()),
+                        failed=False)
+            resp.set_cookie(PRELOGIN_COOKIE, pre, httponly=True, samesite="strict")
+            return resp
+        form = await request.form()
+        pre_ok = csrf_ok(request.cookies.get(PRELOGIN_COOKIE, ""), str(form.get("csrf", "")))
+        token_ok = authn.token_ok(str(form.get("token", "")))
+        ops = operators()
+        name = str(form.get("operator", "")).strip()[:40]
+        op_ok = (not ops) or (name in ops and verify_operator(ops[name],
+                                                              str(form.get("password", ""))))
+        if not (pre_ok and token_ok and op_ok):
+            log.warning("login refused")
+            pre = secrets.token_urlsafe(24)
+            resp = page(request, "login", pre=pre, need_operator=bool(ops), failed=True)
+            resp.status_code = 403
+            resp.set_cookie(PRELOGIN_COOKIE, pre, httponly=True, samesite="strict")
+            return resp
+        sess = authn.new_session(name if ops else "operator")
+        resp = RedirectResponse("/today", 303)
+        resp.set_cookie(SESSION_COOKIE, sess.sid, httponly=True, samesite="strict")
+        resp.delete_cookie(PRELOGIN_COOKIE)
+        log.info("operator logged in")
+        return resp
+
+    async def logout(request: Request) -> Response:
+        authn.end(request.cookies.get(SESSION_COOKIE))
+        resp = JSONResponse({"ok": True})
+        resp.delete_cookie(SESSION_COOKIE)
+        return resp
+
+    async def set_language(request: Request) -> Response:
+        lang = (await body(request)).get("lang")
+        if lang not in i18n.LANGUAGES:
+            return JSONResponse({"error": "unknown language"}, 400)
+        resp = JSONResponse({"ok": True, "lang": lang})
+        resp.set_cookie("idc_lang", str(lang), samesite="strict")
+        return resp
+
+    # ---------------------------------------------------------------- pages
+
+    async def home(_request: Request) -> Response:
+        return RedirectResponse("/today", 303)
+
+    async def today_page(request: Request) -> Response:
+        rows, counts = await run_in_threadpool(today_rows, store())
+        todo = [r for r in rows if r["status"] in ("to-capture", "to-correct")]
+        return page(request, "today", rows=rows, counts=counts, todo=todo)
+
+    async def capture_page(request: Request) -> Response:
+        return page(request, "capture")
+
+    async def check_page(request: Request) -> Response:
+        report = await run_in_threadpool(check_rows, store())
+        return page(request, "check", report=report)
+
+    async def export_page(request: Request) -> Response:
+        return page(request, "export")
+
+    async def devices_page(request: Request) -> Response:
+        from ..plugins import get_registry
+
+        drivers = [e.as_dict() for e in get_registry().entries()]
+        return page(request, "devices", drivers=drivers, roles=list(ROLES))
+
+    # ---------------------------------------------------------------- API
+
+    async def capture_state(_request: Request) -> Response:
+        snap = await run_in_threadpool(rt().snapshot)
+        return JSONResponse(snap)
+
+    async def capture_action(request: Request) -> Response:
+        action = request.path_params["action"]
+        data = await body(request)
+        r = rt()
+        calls: dict[str, Callable[[], Any]] = {
+            "start": lambda: r.start_session(operator_of(request)),
+            "decide": lambda: r.decide(bool(data.get("accept")), str(data.get("note", ""))[:200]),
+            "manual": r.manual_portrait,
+            "keep": r.keep_finger,
+            "redo": lambda: r.redo(str(data.get("step", ""))),
+            "save": r.save,
+            "cancel": lambda: r.cancel(str(data.get("reason", ""))[:200]),
+        }
+        fn = calls.get(action)
+        if fn is None:
+            return JSONResponse({"error": "unknown action"}, 404)
+        try:
+            await run_in_threadpool(fn)
+        except (IdCaptureError, ValueError) as exc:
+            code = getattr(exc, "code", "bad-request")
+            return JSONResponse({"error": str(exc), "code": code}, 409)
+        return JSONResponse(await run_in_threadpool(r.snapshot))
+
+    async def blob(request: Request) -> Response:
+        sha = request.path_params["sha"]
+        if not _SHA.fullmatch(sha):
+            return JSONResponse({"error": "bad blob id"}, 404)
+        found = rt().blob(sha)
+        if found is None:
+            return JSONResponse({"error": "not part of the open capture"}, 404)
+        data, media = found
+        if not media.startswith("image/"):
+            return JSONResponse({"error": "not an image"}, 404)
+        return Response(data, media_type=media)
+
+    async def reopen(request: Request) -> Response:
+        data = await body(request)
+        try:
+            await run_in_threadpool(rt().reopen, str(data.get("record_id", "")),
+                                    str(data.get("step", "")), operator_of(request),
+                                    str(data.get("reason", ""))[:200])
+        except (IdCaptureError, ValueError) as exc:
+            return JSONResponse({"error": str(exc)}, 409)
+        return JSONResponse({"ok": True, "next": "/capture"})
+
+    async def export_start(request: Request) -> Response:
+        data = await body(request)
+        job: ExportJob = store_holder["export"]
+        return JSONResponse(job.start(operator_of(request), bool(data.get("force"))))
+
+    async def export_status(_request: Request) -> Response:
+        job: ExportJob = store_holder["export"]
+        return JSONResponse(job.status)
+
+    async def devices_api(request: Request) -> Response:
+        from ..plugins import get_registry
+
+        out: dict[str, Any] = {"station": {k: v.as_dict() for k, v in rt().slots.items()}}
+        if request.query_params.get("discover") == "1":
+            found, problems = await run_in_threadpool(get_registry().discover, None, 3.0)
+            out["discovered"] = [d.as_dict() for d in found]
+            out["problems"] = [{"driver": d, "problem": p} for d, p in problems]
+        return JSONResponse(out)
+
+    async def reconnect(request: Request) -> Response:
+        role = str((await body(request)).get("role", ""))
+        try:
+            await run_in_threadpool(rt().reconnect, role)
+        except IdCaptureError as exc:
+            return JSONResponse({"error": str(exc)}, 409)
+        return JSONResponse({"station": {k: v.as_dict() for k, v in rt().slots.items()}})
+
+    async def preview(ws: WebSocket) -> None:
+        await ws.accept()
+        import asyncio
+
+        sub = rt().preview.subscribe(asyncio.get_running_loop())
+        try:
+            while True:
+                msg = await sub.next()
+                await ws.send_bytes(msg)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            rt().preview.unsubscribe(sub)
+
+    routes: list[Any] = [
+        Route("/", home),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/lang", set_language, methods=["POST"]),
+        Route("/today", today_page),
+        Route("/capture", capture_page),
+        Route("/check", check_page),
+        Route("/export", export_page),
+        Route("/devices", devices_page),
+        Route("/api/capture/state", capture_state),
+        Route("/api/capture/{action}", capture_action, methods=["POST"]),
+        Route("/api/blob/{sha}", blob),
+        Route("/api/check/reopen", reopen, methods=["POST"]),
+        Route("/api/export/start", export_start, methods=["POST"]),
+        Route("/api/export/status", export_status),
+        Route("/api/devices", devices_api),
+        Route("/api/devices/reconnect", reconnect, methods=["POST"]),
+        WebSocketRoute("/ws/preview", preview),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    if config.sim_control:
+        from .simcontrol import sim_routes
+
+        routes[-1:-1] = sim_routes(rt)
+        log.warning("simulator control endpoints are ON (test use only)")
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.auth = authn
+    app.state.config = config
+    app.add_middleware(Guard, auth=authn)
+    return app
+

@@ -1,0 +1,137 @@
+"""Access control for the station's web frontend.
+
+* **Access token.** Each server run makes a random token, printed once at start. The
+  login page asks for it (and for an operator name and password when the store defines
+  operators); a successful login gets an ``HttpOnly; SameSite=Strict`` session cookie.
+  Scripts may instead send ``Authorization: Bearer <token>``.
+* **CSRF.** Every state-changing request (any method but GET/HEAD) from a browser
+  session must carry the session's CSRF token (``X-CSRF-Token`` header or a ``csrf``
+  form field) *and* an ``Origin`` (or ``Referer``) equal to the server's own origin.
+  WebSocket upgrades are checked for the origin too. Bearer requests are exempt from
+  the CSRF token (a browser cannot attach that header cross-site) but not from the
+  origin check when they carry an ``Origin``.
+* **Headers.** A strict content-security policy (no inline script or style, nothing
+  from another origin, no framing), ``nosniff``, ``no-referrer`` and ``no-store``.
+
+Operators live in the store setting ``operators``: ``{name: {"salt": hex, "hash": hex,
+"iterations": n}}`` (PBKDF2-HMAC-SHA256); :func:`operator_entry` makes one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "SESSION_COOKIE",
+    "Authenticator",
+    "WebSession",
+    "content_security_policy",
+    "operator_entry",
+    "verify_operator",
+]
+
+SESSION_COOKIE = "idc_session"
+PRELOGIN_COOKIE = "idc_pre"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def operator_entry(password: str, iterations: int = 200_000) -> dict[str, Any]:
+    """The stored form of an operator password (for the store setting ``operators``)."""
+    if not password:
+        raise ValueError("an operator password must not be empty")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    return {"salt": salt.hex(), "hash": digest.hex(), "iterations": iterations}
+
+
+def verify_operator(entry: Any, password: str) -> bool:
+    """Whether ``password`` matches a stored :func:`operator_entry`."""
+    try:
+        salt = bytes.fromhex(entry["salt"])
+        want = bytes.fromhex(entry["hash"])
+        n = int(entry["iterations"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    got = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, n)
+    return hmac.compare_digest(got, want)
+
+
+def content_security_policy() -> str:
+    """The page policy: everything from this origin only, no inline code, no framing."""
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: "
+            "data:; connect-src 'self'; font-src 'self'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'")
+
+
+@dataclass
+class WebSession:
+    """A logged-in browser."""
+
+    sid: str
+    csrf: str
+    operator: str
+    created: float = field(default_factory=time.time)
+
+
+class Authenticator:
+    """The per-run token, the browser sessions and the checks of each request."""
+
+    def __init__(self, token: str | None = None, session_ttl_s: float = 12 * 3600) -> None:
+        self.token = token or secrets.token_urlsafe(24)
+        self.session_ttl_s = session_ttl_s
+        self._sessions: dict[str, WebSession] = {}
+        self._lock = threading.Lock()
+        self.failures = 0
+
+    def token_ok(self, presented: str) -> bool:
+        ok = hmac.compare_digest(presented.encode("utf-8"), self.token.encode("utf-8"))
+        if not ok:
+            self.failures += 1
+        return ok
+
+    def new_session(self, operator: str) -> WebSession:
+        s = WebSession(secrets.token_urlsafe(32), secrets.token_urlsafe(32), operator)
+        with self._lock:
+            self._sessions[s.sid] = s
+        return s
+
+    def session(self, sid: str | None) -> WebSession | None:
+        if not sid:
+            return None
+        with self._lock:
+            s = self._sessions.get(sid)
+            if s is not None and time.time() - s.created > self.session_ttl_s:
+                del self._sessions[sid]
+                return None
+            return s
+
+    def end(self, sid: str | None) -> None:
+        with self._lock:
+            self._sessions.pop(sid or "", None)
+
+    def bearer_ok(self, header: str | None) -> bool:
+        if not header or not header.lower().startswith("bearer "):
+            return False
+        return self.token_ok(header[7:].strip())
+
+
+def same_origin(headers: Any, scheme: str, host: str) -> bool:
+    """Whether the request's ``Origin`` (or ``Referer``) is this server's origin."""
+    own = f"{scheme}://{host}"
+    origin = headers.get("origin")
+    if origin is not None:
+        return bool(origin == own)
+    referer = headers.get("referer")
+    if referer is not None:
+        return bool(referer == own or referer.startswith(own + "/"))
+    return False
+
+
+def csrf_ok(expected: str, presented: str | None) -> bool:
+    return bool(presented) and hmac.compare_digest(expected.encode(), str(presented).encode())

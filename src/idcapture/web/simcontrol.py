@@ -1,0 +1,124 @@
+"""Test-only endpoints that drive the in-process simulators of a running server.
+
+Mounted only when the server runs with ``--sim-control`` (never by default), and
+behind the same token and CSRF checks as every other endpoint. They exist so that a
+browser test (or a tester at the keyboard) can place a card, present a finger or pull a
+simulated device's cable while the page drives the capture:
+
+* ``POST /api/sim/card`` ``{"document": {...}}`` places a card (``{"remove": true}``
+  takes it off); the document has ``id_number``, ``name``, ``sex`` (男/女),
+  ``birth_date``, optional ``ethnicity``, ``valid_until``;
+* ``POST /api/sim/finger`` ``{"seed": n, "style": "good" | "wet" | ...}`` presents one
+  synthetic impression (one placement, then lifted);
+* ``POST /api/sim/unplug`` ``{"role": "reader" | "camera" | "sensor", "unplugged": bool}``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ..record import DocumentKind, IdentityDocument, Sex
+from .runtime import StationRuntime
+
+__all__ = ["document_from_json", "sim_routes"]
+
+
+def document_from_json(d: dict[str, Any]) -> IdentityDocument:
+    """A resident ID card from the JSON the card endpoint takes."""
+    number = str(d["id_number"]).strip().upper()
+    sex = {"男": Sex.MALE, "女": Sex.FEMALE, "male": Sex.MALE,
+           "female": Sex.FEMALE}.get(str(d.get("sex", "")), Sex.UNKNOWN)
+    birth = (_dt.date.fromisoformat(d["birth_date"]) if d.get("birth_date") else
+             _dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14])))
+    today = _dt.date.today()
+    until = (_dt.date.fromisoformat(d["valid_until"]) if d.get("valid_until")
+             else today + _dt.timedelta(days=3000))
+    return IdentityDocument(kind=DocumentKind.RESIDENT_ID, id_number=number,
+                            name=str(d.get("name", "")), sex=sex,
+                            ethnicity=str(d.get("ethnicity", "汉")), birth_date=birth,
+                            address="广东省广州市天河区示范路1号",
+                            issuing_authority="广州市公安局天河分局",
+                            valid_from=today - _dt.timedelta(days=400), valid_until=until)
+
+
+def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
+    """The routes (see the module docstring)."""
+    from ..drivers.sim.camera import SimCamera
+    from ..drivers.sim.fingerprint import SimFingerprintSensor
+    from ..drivers.sim.id_reader import SimIdReader
+
+    async def data(request: Request) -> dict[str, Any]:
+        try:
+            d = await request.json()
+        except ValueError:
+            return {}
+        return d if isinstance(d, dict) else {}
+
+    async def card(request: Request) -> Response:
+        reader = runtime().device("reader")
+        if not isinstance(reader, SimIdReader):
+            return JSONResponse({"error": "the reader is not a simulator"}, 409)
+        d = await data(request)
+        if d.get("remove"):
+            reader.remove_card()
+            return JSONResponse({"ok": True})
+        try:
+            doc = document_from_json(d.get("document") or {})
+        except (KeyError, ValueError, TypeError) as exc:
+            return JSONResponse({"error": f"bad document: {exc.__class__.__name__}"}, 400)
+        reader.remove_card()
+        await run_in_threadpool(_settle, reader)
+        reader.place_card(doc)
+        return JSONResponse({"ok": True})
+
+    async def finger(request: Request) -> Response:
+        sensor = runtime().device("sensor")
+        if not isinstance(sensor, SimFingerprintSensor):
+            return JSONResponse({"error": "the sensor is not a simulator"}, 409)
+        d = await data(request)
+        seed = int(d.get("seed", 0))
+        style = str(d.get("style", "good"))
+
+        def make() -> Any:
+            from ..sim.fingerprints import generate_master, make_impression
+
+            return make_impression(generate_master(1000 + seed), seed=seed, style=style).image
+
+        try:
+            image = await run_in_threadpool(make)
+        except (ValueError, KeyError) as exc:
+            return JSONResponse({"error": f"bad finger request: {exc}"}, 400)
+        sensor.queue_outcome(image)
+        return JSONResponse({"ok": True})
+
+    async def unplug(request: Request) -> Response:
+        d = await data(request)
+        role = str(d.get("role", ""))
+        dev = runtime().device(role) if role in ("reader", "camera", "sensor") else None
+        if not isinstance(dev, (SimIdReader, SimCamera, SimFingerprintSensor)):
+            return JSONResponse({"error": "no simulated device in that role"}, 409)
+        dev.unplug(bool(d.get("unplugged", True)))
+        return JSONResponse({"ok": True})
+
+    return [Route("/api/sim/card", card, methods=["POST"]),
+            Route("/api/sim/finger", finger, methods=["POST"]),
+            Route("/api/sim/unplug", unplug, methods=["POST"])]
+
+
+def _settle(reader: Any) -> None:
+    """Let the reader see the empty slot, so the next card counts as a new placement."""
+    import time
+
+    for _ in range(3):
+        try:
+            reader.card_present()
+        except Exception:
+            pass
+        time.sleep(0.02)
