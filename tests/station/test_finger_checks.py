@@ -1,0 +1,29 @@
+"""The minutiae duplicate checker on synthetic thumbs (same-session path)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from idcapture.record import CheckOutcome, FingerPosition
+from idcapture.sim.fingerprints import generate_master, make_impression
+from idcapture.station import Store
+from idcapture.station.finger_checks import MinutiaeDuplicateChecker
+
+
+def test_same_thumb_twice_fires_and_distinct_thumbs_stay_silent(tmp_path: Path) -> None:
+    store = Store.create(tmp_path / "store")
+    checker = MinutiaeDuplicateChecker()
+    m1, m2 = generate_master(21), generate_master(22)
+    right = make_impression(m1, seed=1).image
+    same_again = make_impression(m1, seed=2).image
+    other = make_impression(m2, seed=3).image
+    c1 = checker.check(store, "x", FingerPosition.RIGHT_THUMB, right, "a" * 64, {})
+    assert c1.outcome is CheckOutcome.PASSED
+    c2 = checker.check(store, "x", FingerPosition.LEFT_THUMB, same_again, "b" * 64,
+                       {int(FingerPosition.RIGHT_THUMB): "a" * 64})
+    assert c2.outcome is CheckOutcome.FAILED
+    assert c2.details["same_as"] == FingerPosition.RIGHT_THUMB.slug
+    c3 = checker.check(store, "x", FingerPosition.LEFT_THUMB, other, "c" * 64,
+                       {int(FingerPosition.RIGHT_THUMB): "a" * 64})
+    assert c3.outcome is CheckOutcome.PASSED
+    store.close()
