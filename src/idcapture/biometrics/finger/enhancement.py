@@ -130,7 +130,7 @@ def enhance_half(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
     h, w = shape
     hs, ws = small.shape
     n = N_ORIENTATIONS
-    gauss, pairs = _separable_bank(_image_period(period, mask) / 2.0, n)
+    _gauss, pairs = _separable_bank(_image_period(period, mask) / 2.0, n)
     half_block = BLOCK // 2
     # per-pixel orientation at half resolution, interpolated in the doubled-angle domain
     c2 = upsample(np.cos(2.0 * theta), (hs, ws), half_block)
@@ -142,13 +142,14 @@ def enhance_half(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
     b1 = (b0 + 1) % n
     resp = np.empty((n, hs, ws), np.float32)
     border = cv2.BORDER_REFLECT
-    flat_grey = cv2.sepFilter2D(small, cv2.CV_32F, gauss, gauss, borderType=border)
-    for i, j, cx, cy, sx, sy, dc_i, dc_j in pairs:
+    # The kernels' DC gain (exp(-(2 pi sigma)^2 / 2), under 2 % of the envelope's) meets an
+    # image whose local mean normalise_contrast has already removed, so it is not undone.
+    for i, j, cx, cy, sx, sy, _dc_i, _dc_j in pairs:
         cc = cv2.sepFilter2D(small, cv2.CV_32F, cx, cy, borderType=border)
         ss = cv2.sepFilter2D(small, cv2.CV_32F, sx, sy, borderType=border)
-        cv2.scaleAdd(flat_grey, -dc_i, cc - ss, dst=resp[i])
+        cv2.subtract(cc, ss, dst=resp[i])
         if j != i:
-            cv2.scaleAdd(flat_grey, -dc_j, cc + ss, dst=resp[j])
+            cv2.add(cc, ss, dst=resp[j])
     flat = resp.reshape(-1)
     base = np.arange(hs * ws, dtype=np.int32).reshape(hs, ws)
     r0 = flat[b0 * (hs * ws) + base]

@@ -19,8 +19,10 @@ MAX_PERIOD = 20.0
 
 SIG_LEN = 32
 """Samples across the ridges per signature."""
-SIG_LINES = 16
+SIG_LINES = 8
 """Parallel lines (along the ridges) averaged into one signature."""
+SIG_LINE_STEP = 2.0
+"""Spacing of those lines, pixels (the lines span the block's 16 px along the ridges)."""
 _NFFT = 128
 
 
@@ -46,7 +48,7 @@ def signatures(pixels: np.ndarray, theta: np.ndarray, block: int = BLOCK) -> Rid
     tx, ty = np.cos(theta), np.sin(theta)            # along the ridges
     nx, ny = -ty, tx                                  # across the ridges
     u = np.arange(SIG_LEN, dtype=np.float32) - (SIG_LEN - 1) / 2.0
-    v = np.arange(SIG_LINES, dtype=np.float32) - (SIG_LINES - 1) / 2.0
+    v = (np.arange(SIG_LINES, dtype=np.float32) - (SIG_LINES - 1) / 2.0) * SIG_LINE_STEP
     # shape (nby, nbx, lines, len)
     mx = (cx[..., None, None] + nx[..., None, None] * u + tx[..., None, None] * v[:, None])
     my = (cy[..., None, None] + ny[..., None, None] * u + ty[..., None, None] * v[:, None])

@@ -11,7 +11,7 @@ import numpy as np
 from .analysis import FingerAnalysis
 from .blocks import sample_at, upsample
 from .enhancement import half_size
-from .skeleton import NEIGHBOUR_OFFSETS, crossing_number, thin
+from .skeleton import CN_TABLE, NEIGHBOUR_OFFSETS, thin_with_codes
 
 __all__ = ["RawMinutiae", "detect_minutiae"]
 
@@ -23,6 +23,8 @@ KIND_ENDING = 1
 KIND_BIFURCATION = 2
 
 _CONTINUED, _HIT_END, _HIT_BIF = 0, 1, 2
+_CANDIDATE = np.zeros(256, np.uint8)
+_CANDIDATE[[1, 3]] = 1                                   # crossing number 1 or 3
 
 
 @dataclass(frozen=True)
@@ -45,14 +47,15 @@ class RawMinutiae:
 
 
 def _trace(skel: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy: np.ndarray,
-           sx: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           sx: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Follow the skeleton from ``(sy, sx)``, having left the minutia at ``(oy, ox)``.
 
-    Returns the path ``(steps + 1, N, 2)`` (positions stay put once a tracer stops), the
-    step at which each tracer stopped and why (continued / reached an ending / reached a
-    bifurcation).
+    Each tracer goes at most ``limit`` steps. Returns the path ``(max(limit) + 1, N, 2)``
+    (positions stay put once a tracer stops), the step at which each tracer stopped and
+    why (continued / reached an ending / reached a bifurcation).
     """
     n = oy.size
+    steps = int(limit.max()) if n else 0
     h, w = skel.shape
     cy, cx = sy.copy(), sx.copy()
     py, px = oy.copy(), ox.copy()
@@ -87,6 +90,7 @@ def _trace(skel: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy:
         cy[mv] = ny[mv, k[mv]]
         cx[mv] = nx[mv, k[mv]]
         path[s, :, 0], path[s, :, 1] = cy, cx
+        alive &= limit > s
         if not alive.any():
             path[s + 1:] = path[s]
             break
@@ -137,10 +141,18 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 10.0,
     within ``p``).
     """
     enh = an.enhanced                                     # 0 outside the finger area
-    skel = thin(enh < 0)
-    cn = crossing_number(skel)
+    skel8, code = thin_with_codes(enh < 0)
+    skel = skel8.view(bool)
+    cn = cv2.LUT(code, CN_TABLE)
+    cv2.multiply(cn, skel8, dst=cn)
     h, w = skel.shape
-    ys, xs = np.nonzero((cn == 1) | (cn == 3))
+    cand = cv2.findNonZero(cv2.multiply(cv2.LUT(cn, _CANDIDATE), skel8))
+    if cand is None:
+        ys = xs = np.zeros(0, np.int64)
+    else:
+        pts = cand.reshape(-1, 2).astype(np.int64)
+        order = np.lexsort((pts[:, 0], pts[:, 1]))      # row-major, as np.nonzero
+        ys, xs = pts[order, 1], pts[order, 0]
     # distance to the finger border (or the image frame), at half resolution
     hs, ws = half_size((h, w))
     up = upsample(an.mask.astype(np.float32), (hs, ws), an.block // 2)
@@ -174,29 +186,37 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 10.0,
         return RawMinutiae(e, e, e, e.astype(np.int64), e, skel)
 
     per = sample_at(an.period, ys, xs)
-    steps = int(max(12, math.ceil(2.0 * float(per.max()))))
     dir_step = 9
-    # three branch tracers per minutia (endings use only their first)
+    is_end = kinds == KIND_ENDING
+    is_bif = ~is_end
+    # three branch tracers per minutia; endings need exactly one branch, bifurcations three
     by, bx, valid = _branch_starts(skel, ys, xs, 3)
-    oy = np.repeat(ys, 3)
-    ox = np.repeat(xs, 3)
-    path, stop_step, stop_kind = _trace(skel, cn, oy, ox, by.ravel(), bx.ravel(), steps)
-    valid = valid.ravel()
-    stop_step = np.where(valid, stop_step, -1).reshape(n, 3)
-    stop_kind = np.where(valid, stop_kind, -1).reshape(n, 3)
+    nvalid = valid.sum(axis=1)
+    remove = (is_end & (nvalid != 1)) | (is_bif & (nvalid != 3))
+    # trace only what the checks below read: up to 1.8 p from an ending, p from a fork
+    need = np.ceil(np.where(is_end, 1.8, 1.0) * per).astype(np.int64)
+    limit = np.maximum(need, dir_step)[:, None] + np.zeros((1, 3), np.int64)
+    run = (valid & ~remove[:, None]).ravel()
+    steps = int(limit.max())
+    path = np.empty((steps + 1, n * 3, 2), np.int64)
+    path[:, :, 0] = np.repeat(ys, 3)
+    path[:, :, 1] = np.repeat(xs, 3)
+    stop_step = np.full(n * 3, -1, np.int64)
+    stop_kind = np.full(n * 3, -1, np.int64)
+    if run.any():
+        sub, ss, sk = _trace(skel, cn, np.repeat(ys, 3)[run], np.repeat(xs, 3)[run],
+                             by.ravel()[run], bx.ravel()[run], limit.ravel()[run])
+        path[: sub.shape[0], run] = sub
+        path[sub.shape[0]:, run] = sub[-1]
+        stop_step[run], stop_kind[run] = ss, sk
+    stop_step = stop_step.reshape(n, 3)
+    stop_kind = stop_kind.reshape(n, 3)
     tip = path[np.minimum(dir_step, steps)].reshape(n, 3, 2)
     vy = (tip[..., 0] - ys[:, None]).astype(np.float64)
     vx = (tip[..., 1] - xs[:, None]).astype(np.float64)
     ang = np.arctan2(vy, vx)                              # image coordinates
     vlen = np.hypot(vy, vx)
 
-    is_end = kinds == KIND_ENDING
-    is_bif = ~is_end
-    remove = np.zeros(n, bool)
-    # endings need exactly one branch, bifurcations three
-    nvalid = valid.reshape(n, 3).sum(axis=1)
-    remove |= is_end & (nvalid != 1)
-    remove |= is_bif & (nvalid != 3)
     # spurs, islands, bridges
     s0, k0 = stop_step[:, 0], stop_kind[:, 0]
     remove |= is_end & (k0 == _HIT_BIF) & (s0 < per)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["NEIGHBOUR_OFFSETS", "crossing_number", "neighbour_code", "thin"]
+__all__ = ["CN_TABLE", "NEIGHBOUR_OFFSETS", "crossing_number", "neighbour_code", "thin",
+           "thin_with_codes"]
 
 # Ring order P2..P9 = N, NE, E, SE, S, SW, W, NW; bit i of the neighbour code is ring[i].
 NEIGHBOUR_OFFSETS: tuple[tuple[int, int], ...] = (
@@ -40,6 +41,8 @@ def _guo_hall_tables() -> tuple[np.ndarray, np.ndarray]:
 _DEL1, _DEL2 = _guo_hall_tables()
 _CN = np.array([sum(abs(b[i] - b[(i + 1) % 8]) for i in range(8)) // 2
                 for b in (_bits(c) for c in range(256))], np.uint8)
+CN_TABLE = _CN
+"""Crossing number of each 8-bit neighbour code."""
 
 
 def neighbour_code(binary: np.ndarray) -> np.ndarray:
@@ -57,19 +60,30 @@ _LUT2 = _DEL2.astype(np.uint8)
 
 
 def thin(binary: np.ndarray, max_iter: int = 30) -> np.ndarray:
-    """One-pixel-wide 8-connected skeleton of a boolean ridge map (Guo-Hall).
+    """One-pixel-wide 8-connected skeleton of a boolean ridge map (Guo-Hall)."""
+    skel, _ = thin_with_codes(binary, max_iter)
+    out: np.ndarray = skel.view(bool)
+    return out
+
+
+def thin_with_codes(binary: np.ndarray, max_iter: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """Guo-Hall skeleton (uint8 0/1) and the :func:`neighbour_code` of every pixel of it.
 
     Each sub-iteration is a 3x3 neighbour-code filter, a table look-up and a subtraction
-    (all in OpenCV on 8-bit images), limited to the bounding box of the ridge pixels.
+    (all in OpenCV on 8-bit images), limited to the bounding box of the ridge pixels; the
+    codes of the last, unchanging pass come back with the skeleton.
     """
-    full = np.zeros(binary.shape, np.uint8)
-    ys, xs = np.nonzero(np.asarray(binary)[1:-1, 1:-1])
-    if ys.size == 0:
-        return full.astype(bool)
-    y0, y1 = int(ys.min()), int(ys.max()) + 3
-    x0, x1 = int(xs.min()), int(xs.max()) + 3
+    src = np.ascontiguousarray(binary, dtype=np.uint8)
+    full = np.zeros(src.shape, np.uint8)
+    codes = np.zeros(src.shape, np.uint8)
+    inner = np.ascontiguousarray(src[1:-1, 1:-1])
+    bx, by, bw, bh = cv2.boundingRect(inner) if inner.size else (0, 0, 0, 0)
+    if bw == 0 or bh == 0:
+        return full, codes
+    y0, y1, x0, x1 = by, by + bh + 2, bx, bx + bw + 2
     img = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    img[1:-1, 1:-1] = np.asarray(binary)[y0 + 1:y1 - 1, x0 + 1:x1 - 1]
+    img[1:-1, 1:-1] = src[y0 + 1:y1 - 1, x0 + 1:x1 - 1] != 0
+    code: np.ndarray = img
     for _ in range(max_iter):
         changed = False
         for lut in (_LUT1, _LUT2):
@@ -80,9 +94,11 @@ def thin(binary: np.ndarray, max_iter: int = 30) -> np.ndarray:
                 changed = True
         if not changed:
             break
+    else:
+        code = cv2.filter2D(img, cv2.CV_8U, _KERNEL, borderType=cv2.BORDER_CONSTANT)
     full[y0:y1, x0:x1] = img
-    out: np.ndarray = full.astype(bool)
-    return out
+    codes[y0:y1, x0:x1] = code
+    return full, codes
 
 
 def crossing_number(skeleton: np.ndarray) -> np.ndarray:
