@@ -156,6 +156,16 @@ class IdentityDocument:
     photo_status: PhotoStatus = PhotoStatus.ABSENT
     raw_blocks: dict[str, BlobRef] = field(default_factory=dict)
     read_at: _dt.datetime | None = None
+    #: the bytes behind ``photo`` and ``raw_blocks`` as read by the driver, by SHA-256;
+    #: a record that holds the document finds them here (they are not part of the JSON)
+    blobs: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+
+    def add_blob(self, data: bytes, media_type: str, width_px: int | None = None,
+                 height_px: int | None = None) -> BlobRef:
+        """Keep ``data`` with the document and return its reference."""
+        ref = BlobRef.for_bytes(bytes(data), media_type, width_px, height_px)
+        self.blobs[ref.sha256] = bytes(data)
+        return ref
 
     def __repr__(self) -> str:  # never print personal data by accident
         from .privacy import mask_id_number
@@ -340,12 +350,14 @@ class CaptureRecord:
         return ref
 
     def blob(self, ref: BlobRef) -> bytes:
-        """The bytes behind ``ref``; :class:`RecordError` if they are missing."""
-        try:
-            return self.blobs[ref.sha256]
-        except KeyError:
-            raise RecordError(f"blob {ref.sha256[:12]}... is not in the record",
-                              "blobs") from None
+        """The bytes behind ``ref`` (held by the record, or by its identity document as
+        the driver read it); :class:`RecordError` if they are missing."""
+        data = self.blobs.get(ref.sha256)
+        if data is None and self.identity is not None:
+            data = self.identity.blobs.get(ref.sha256)
+        if data is None:
+            raise RecordError(f"blob {ref.sha256[:12]}... is not in the record", "blobs")
+        return data
 
     def refs(self) -> list[BlobRef]:
         """Every blob reference the record's JSON holds."""

@@ -20,7 +20,7 @@ from ...address import Address
 from ...devices.base import DeviceInfo
 from ...devices.id_reader import IdReader
 from ...errors import AddressError, DeviceNotFound, DeviceRemoved, ProtocolError
-from ...record import BlobRef, DocumentKind, IdentityDocument, PhotoStatus
+from ...record import DocumentKind, IdentityDocument, PhotoStatus
 from ...transports.native import NativeLibrary, NativeLibrarySpec, load_library
 from ..sam.cardtext import MARKERS, build_text_block
 from ..sam.codes import ethnic_code_for
@@ -149,11 +149,8 @@ class TermbReader(IdReader):
                                    source_driver=self.address.driver)
         doc.extra["text_source"] = "rebuilt from CVR getters"
         if bmp[:2] == b"BM":
-            doc.photo = BlobRef.for_bytes(bmp, "image/bmp", 102, 126)
+            doc.photo = doc.add_blob(bmp, "image/bmp", 102, 126)
             doc.photo_status = PhotoStatus.DECODED
-            from ..sam.document import _BLOBS_ATTR
-
-            getattr(doc, _BLOBS_ATTR)[doc.photo.sha256] = bmp
         return doc
 
     def _info(self) -> DeviceInfo:

@@ -58,9 +58,6 @@ FINGER_CODES: dict[int, str] = {
     99: "unknown",
 }
 
-_BLOBS_ATTR = "_idcapture_blobs"
-
-
 def _date(text: str, field: str, problems: list[str]) -> _dt.date | None:
     if not text:
         return None
@@ -170,14 +167,13 @@ def document_from_blocks(text: bytes, photo: bytes | None = None,
         doc.appended_addresses = parse_appended_addresses(appended)
     if problems:
         doc.extra["text_problems"] = ",".join(problems)
-    setattr(doc, _BLOBS_ATTR, blobs)
+    doc.blobs.update(blobs)
     return doc
 
 
 def document_blobs(doc: IdentityDocument) -> dict[str, bytes]:
     """The bytes behind the document's ``raw_blocks`` and ``photo``, by SHA-256."""
-    blobs = getattr(doc, _BLOBS_ATTR, None)
-    return dict(blobs) if isinstance(blobs, dict) else {}
+    return dict(doc.blobs)
 
 
 def attach_to_record(record: CaptureRecord, doc: IdentityDocument) -> None:
