@@ -117,13 +117,17 @@ class _HashingWriter:
     def __init__(self, zf: zipfile.ZipFile) -> None:
         self.zf = zf
         self.files: dict[str, dict[str, Any]] = {}
+        self.stamp = time.gmtime()[:6]
 
-    def add(self, name: str, data: bytes, compress: bool = False) -> None:
-        info = zipfile.ZipInfo(name, date_time=time.gmtime()[:6])
+    def add(self, name: str, data: bytes, compress: bool = False,
+            sha256: str | None = None) -> None:
+        """Add a member; ``sha256`` may be given when already verified (store blobs)."""
+        info = zipfile.ZipInfo(name, date_time=self.stamp)
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
         info.external_attr = 0o644 << 16
         self.zf.writestr(info, data)
-        self.files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        self.files[name] = {"sha256": sha256 or hashlib.sha256(data).hexdigest(),
+                            "size": len(data)}
 
 
 def export_package(store: Store, out: str | Path, *, profile: str | ExportProfile | None = None,
@@ -214,13 +218,15 @@ def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, A
     portrait = body.get("portrait")
     if portrait:
         name = f"photos/{reg}.jpg"
-        w.add(name, store.read_blob(portrait["image"]["sha256"]))
+        sha = portrait["image"]["sha256"]
+        w.add(name, store.read_blob(sha), sha256=sha)  # read_blob verified the hash
         files["photo_file"] = name
     for f in body.get("fingers", []):
         pos = f.get("position")
         if pos in ("right-thumb", "left-thumb"):
             name = f"fingers/{reg}_{pos.replace('-', '_')}.png"
-            w.add(name, store.read_blob(f["image"]["sha256"]))
+            sha = f["image"]["sha256"]
+            w.add(name, store.read_blob(sha), sha256=sha)
             files[f"{pos.replace('-', '_')}_file"] = name
     report.exported += 1
     ident = body.get("identity") or {}
