@@ -125,7 +125,8 @@ class PcscEmrtdReader(IdReader):
 
     def _read_document(self) -> IdentityDocument:
         reading = self._read_emrtd()
-        doc, _blobs = reading.identity(self.driver_name or "pcsc")
+        doc, blobs = reading.identity(self.driver_name or "pcsc")
+        doc.blobs.update(blobs)
         return doc
 
     def _read_emrtd(self) -> EmrtdReading:
