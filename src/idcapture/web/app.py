@@ -137,7 +137,7 @@ class Guard:
                 hs += [(b"content-security-policy", content_security_policy().encode()),
                        (b"x-content-type-options", b"nosniff"),
                        (b"x-frame-options", b"DENY"),
-                       (b"referrer-policy", b"no-referrer"),
+                       (b"referrer-policy", b"same-origin"),
                        (b"cross-origin-opener-policy", b"same-origin"),
                        (b"cross-origin-resource-policy", b"same-origin"),
                        (b"cache-control", b"no-store")]
