@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from browser_helpers import ARTIFACTS, CHROMIUM, Server, free_port, launch_browser
-from conftest import make_store
+from web_helpers import make_store
 
 from idcapture.idnumbers import make_citizen_id
 from idcapture.record import CheckOutcome, FingerPosition

@@ -11,8 +11,8 @@
   the CSRF token (a browser cannot attach that header cross-site) but not from the
   origin check when they carry an ``Origin``.
 * **Headers.** A strict content-security policy (no inline script or style, nothing
-  from another origin, no framing), ``nosniff``, ``same-origin`` referrers (``no-referrer`` would make
-  Chromium send ``Origin: null`` on form posts) and ``no-store``.
+  from another origin, no framing), ``nosniff``, ``same-origin`` referrers
+  (``no-referrer`` would make Chromium send ``Origin: null`` on form posts), ``no-store``.
 
 Operators live in the store setting ``operators``: ``{name: {"salt": hex, "hash": hex,
 "iterations": n}}`` (PBKDF2-HMAC-SHA256); :func:`operator_entry` makes one.
