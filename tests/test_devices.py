@@ -142,7 +142,7 @@ def test_lock_timeout_names_the_lock() -> None:
 
 
 def test_threads_serialise_on_one_reader() -> None:
-    with idcapture.open_id_reader("sim:id-reader") as r:
+    with idcapture.open_id_reader("sim:id-reader?repeat=true") as r:
         assert isinstance(r, SimIdReader)
         docs: list[str] = []
 

@@ -40,6 +40,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         if ident.get("address"):
             ident["address"] = mask_address(ident["address"])
         ident["appended_addresses"] = [mask_address(a) for a in ident["appended_addresses"]]
+    subject = d.get("subject")
+    if subject and not args.unmask and subject.get("roster_id"):
+        subject["roster_id"] = mask_id_number(subject["roster_id"])
     if args.json:
         print_json(d)
         return 0
