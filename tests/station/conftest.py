@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,10 +30,13 @@ def students() -> list[dict[str, str]]:
 @pytest.fixture(autouse=True)
 def _no_personal_data_in_logs(caplog: pytest.LogCaptureFixture,
                               students: list[dict[str, str]]) -> Iterator[None]:
-    """Every station test: no sample ID number or name appears unmasked in a log line."""
+    """Every station test: no ID number (any 18-character number, and the sample
+    students' numbers and names) appears unmasked in a log line."""
     caplog.set_level(logging.DEBUG, logger="idcapture")
     yield
     text = "\n".join(r.getMessage() for r in caplog.records)
+    unmasked = re.findall(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])", text)
+    assert not unmasked, f"{len(unmasked)} unmasked ID numbers in the log"
     for s in students:
         assert s["id_number"] not in text, f"unmasked ID number {mask_id_number(s['id_number'])}"
         assert s["name"] not in text or len(s["name"]) < 2
