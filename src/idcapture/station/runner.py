@@ -73,7 +73,7 @@ def run_capture(session: CaptureSession, devices: Devices, *, policy: Policy | N
         st = session.state
         if st is SessionState.CARD:
             doc = devices.reader.wait_for_card(timeout=timeout)
-            event = CardPresented(doc, dict(getattr(doc, "_idcapture_blobs", {}) or {}))
+            event = CardPresented(doc, dict(doc.blobs))
         elif st is SessionState.DECISION:
             event = (decide(prompt, session) if decide is not None
                      else OperatorDecision(pol.accept_mismatch, pol.note))

@@ -407,7 +407,7 @@ class CaptureSession:
             return self._refuse(f"student {masked} is captured already: use a correction "
                                 "to re-capture a step", "already-captured")
         rec = self.record
-        card_blobs = dict(ev.blobs) or dict(getattr(doc, "_idcapture_blobs", {}) or {})
+        card_blobs = dict(ev.blobs) or dict(doc.blobs)
         kept_raw = {k: r for k, r in doc.raw_blocks.items() if r.sha256 in card_blobs}
         doc.raw_blocks = kept_raw
         if doc.photo is not None and doc.photo.sha256 not in card_blobs:
