@@ -34,7 +34,8 @@ class Server:
     def __init__(self, store: Path, port: int, camera: str | None = None,
                  sim_control: bool = True) -> None:
         self.store, self.port, self.camera, self.sim_control = store, port, camera, sim_control
-        self.proc: subprocess.Popen[str] | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = store.parent / f"server-{port}.log"
         self.token = ""
         self.base = f"http://127.0.0.1:{port}"
 
@@ -46,17 +47,22 @@ class Server:
         if self.camera:
             cmd += ["--camera", self.camera]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, env=env)
+        offset = self.log.stat().st_size if self.log.exists() else 0
+        with open(self.log, "ab") as out:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
         end = time.monotonic() + timeout
-        assert self.proc.stdout is not None
-        while time.monotonic() < end:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"server exited with {self.proc.poll()}")
-            if line.startswith("access token:"):
-                self.token = line.split(":", 1)[1].strip()
-                break
+        self.token = ""
+        while time.monotonic() < end and not self.token:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            with open(self.log, "rb") as fh:
+                fh.seek(offset)
+                lines = fh.read().decode("utf-8", "replace").splitlines()
+            for line in lines:
+                if line.startswith("access token:"):
+                    self.token = line.split(":", 1)[1].strip()
+                    break
+            time.sleep(0.1)
         while time.monotonic() < end:
             try:
                 with urllib.request.urlopen(self.base + "/login", timeout=2) as r:
@@ -80,8 +86,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
-        if self.proc is not None and self.proc.stdout is not None:
-            self.proc.stdout.close()
 
     def api(self, path: str, body: dict[str, Any] | None = None,
             headers: dict[str, str] | None = None, token: str | None = None
