@@ -2,9 +2,9 @@
 
 Real neutral frontal photos are placed in a 640x480 frame at the exam profile's framing
 box, then spoiled by known amounts (blur, darkening, over-exposure, side light, rotation,
-off-centre placement, smaller face, JPEG). For each amount the table prints the median
-raw value and score of the measure over the photos and the fraction that pass under
-the profile; the undegraded row is the baseline measured in the same run. A final table
+off-centre placement, smaller face, JPEG, motion smear). For each amount the table prints
+the median raw value and score of the measure over the photos and the fraction that pass
+under the profile; the undegraded row is the baseline measured in the same run. A final table
 gives each measure's pass rate on the undegraded photos.
 
     .venv/bin/python benchmarks/bench_face_quality.py [--profile exam-480x640] [--n 12]
@@ -33,6 +33,7 @@ from idcapture.biometrics.face.synthetic import (
     degrade_colour_cast,
     degrade_exposure,
     degrade_jpeg,
+    degrade_motion_blur,
     degrade_rotation,
     degrade_side_light,
 )
@@ -58,6 +59,11 @@ def main() -> None:
 
     cases: list[tuple[str, str, list[float], Deg]] = [
         ("blur sigma px", "Sharpness", [0, 0.5, 1.0, 1.5, 2.0, 3.0], on(degrade_blur)),
+        ("h. smear px", "Sharpness", [0, 5, 9, 15, 25], on(degrade_motion_blur)),
+        ("h. smear px", "MotionBlurPrevention", [0, 3, 5, 9, 15, 25], on(degrade_motion_blur)),
+        ("30deg smear px", "MotionBlurPrevention", [0, 3, 5, 9, 15, 25],
+         lambda ph, a: degrade_motion_blur(ph.frame(prof.name, SIZE), a, 30.0)),
+        ("blur sigma px", "MotionBlurPrevention", [0, 1.0, 2.0, 3.0], on(degrade_blur)),
         ("darken gain", "LuminanceMean", [1.0, 0.8, 0.6, 0.45, 0.35, 0.25],
          on(degrade_exposure)),
         ("brighten gain", "OverExposurePrevention", [1.0, 1.15, 1.3, 1.5, 1.8],

@@ -75,6 +75,7 @@ class Profile:
     max_pitch_deg: float = 10.0
     max_roll_deg: float = 8.0
     min_sharpness: float = 40.0           # variance of Laplacian at the reference IED
+    min_blur_isotropy: float = 0.15       # weakest / strongest directional detail
     max_blockiness: float = 1.3           # JPEG 8x8 grid step / step elsewhere
     luminance_window: tuple[float, float] = (0.20, 0.75)  # face mean luma, 0-1
     max_underexposed: float = 0.05        # fraction of face pixels with luma <= 25

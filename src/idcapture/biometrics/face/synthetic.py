@@ -18,6 +18,7 @@ __all__ = [
     "degrade_colour_cast",
     "degrade_exposure",
     "degrade_jpeg",
+    "degrade_motion_blur",
     "degrade_noise",
     "degrade_rotation",
     "degrade_side_light",
@@ -54,6 +55,24 @@ def degrade_blur(frame: Image, sigma: float) -> Image:
     if sigma <= 0:
         return np.array(frame, copy=True)
     return cv2.GaussianBlur(frame, (0, 0), sigma)
+
+
+def degrade_motion_blur(frame: Image, length: float, angle_deg: float = 0.0) -> Image:
+    """A straight motion smear ``length`` pixels long at ``angle_deg`` (0 = horizontal,
+    counter-clockwise); lengths below 1.5 px return a copy."""
+    if length < 1.5:
+        return np.array(frame, copy=True)
+    n = int(np.ceil(length)) | 1
+    kernel = np.zeros((n, n), np.float32)
+    c = (n - 1) / 2.0
+    half = (length - 1) / 2.0
+    cv2.line(kernel, (round(c - half), n // 2), (round(c + half), n // 2), 1.0, 1)
+    m = cv2.getRotationMatrix2D((c, c), angle_deg, 1.0)
+    turned = np.asarray(cv2.warpAffine(kernel, m, (n, n), flags=cv2.INTER_LINEAR),
+                        dtype=np.float32)
+    total = max(float(turned.sum()), 1e-6)
+    return cv2.filter2D(frame, -1, turned / np.float32(total),
+                        borderType=cv2.BORDER_REPLICATE)
 
 
 def degrade_exposure(frame: Image, gain: float) -> Image:
