@@ -63,7 +63,9 @@ def _write_portrait(frame: np.ndarray, landmarks: Any, profile: str, out: str,
             "jpeg_quality": portrait.jpeg_quality, "upscale": round(portrait.upscale, 3),
             "size_in_window": portrait.size_in_window}
     if iso:
-        Path(iso).write_bytes(portrait.iso_record())
+        from ..formats.iso19794_5 import portrait_record
+
+        Path(iso).write_bytes(portrait_record(portrait.jpeg, portrait.size, portrait.eyes))
         info["iso_record"] = iso
     return info
 

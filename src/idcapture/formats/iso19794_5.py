@@ -39,6 +39,7 @@ __all__ = [
     "ImageDataType",
     "SourceType",
     "face_record_from_jpeg",
+    "portrait_record",
     "pose_code",
     "pose_degrees",
     "read",
@@ -413,3 +414,25 @@ def face_record_from_jpeg(jpeg: bytes, *,
                     expression=int(expression), feature_points=points,
                     feature_mask=0)
     return FaceRecord((img,))
+
+
+def portrait_record(jpeg: bytes, size: tuple[int, int],
+                    eyes_in_image: tuple[tuple[float, float], tuple[float, float]], *,
+                    quality: int = 0) -> bytes:
+    """The encoded full-frontal record of a finished portrait (a digital-camera still).
+
+    ``size`` is the portrait's (width, height) and must match the JPEG; ``eyes_in_image``
+    are the eye centres in image order, **image-left eye first** (as
+    ``Portrait.eyes`` gives them); they are stored as the subject's left eye (12.1, on
+    the image's right) and right eye (12.2). ``quality`` (0-100) goes in the image
+    information block.
+    """
+    rec = face_record_from_jpeg(jpeg, eyes=(eyes_in_image[1], eyes_in_image[0]),
+                                face_image_type=FaceImageType.FULL_FRONTAL,
+                                source_type=SourceType.STATIC_PHOTO_DIGITAL_CAMERA,
+                                quality=max(0, min(100, int(quality))))
+    img = rec.images[0]
+    if (img.width, img.height) != tuple(size):
+        raise RecordError(f"portrait size {size[0]}x{size[1]} does not match its JPEG "
+                          f"({img.width}x{img.height})", "image")
+    return rec.to_bytes()

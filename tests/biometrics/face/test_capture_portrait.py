@@ -18,7 +18,7 @@ from idcapture.biometrics.face import (
     make_portrait,
 )
 from idcapture.biometrics.face.compare import NoFaceFound
-from idcapture.errors import RetryNeeded, RetryReason
+from idcapture.errors import RecordError, RetryNeeded, RetryReason
 from idcapture.formats import iso19794_5 as iso
 from idcapture.record import CaptureRecord, CheckOutcome
 
@@ -69,13 +69,16 @@ def test_portrait_geometry_and_encoding(neutral, profile) -> None:  # type: igno
     if por.size_in_window:
         lo, hi = p.file_size_window_bytes  # type: ignore[misc]
         assert lo <= len(por.jpeg) <= hi
-    iso_bytes = por.iso_record(quality=80)
+    iso_bytes = iso.portrait_record(por.jpeg, por.size, por.eyes, quality=80)
     parsed = iso.read(iso_bytes)
     img0 = parsed.images[0]
     assert img0.data == por.jpeg and (img0.width, img0.height) == (p.width_px, p.height_px)
     assert img0.eyes is not None
     (sl_x, _), (sr_x, _) = img0.eyes     # subject's left eye is on the image's right
     assert sl_x > sr_x and abs(sl_x - rx) <= 1
+    assert img0.quality == 80
+    with pytest.raises(RecordError, match="does not match"):
+        iso.portrait_record(por.jpeg, (p.width_px + 1, p.height_px), por.eyes)
     rec = CaptureRecord()
     fc = por.to_face_capture(rec, iso_record=iso_bytes)
     assert rec.portrait is fc and rec.blob(fc.image) == por.jpeg

@@ -81,30 +81,19 @@ class Portrait:
     upscale: float
     size_in_window: bool
 
-    def iso_record(self, *, quality: int = 0) -> bytes:
-        """An ISO/IEC 19794-5:2005 full-frontal face image record holding the JPEG, with
-        the eye centres as feature points 12.1/12.2 and ``quality`` (0-100) in the image
-        information block.
-
-        The record codec lives in :mod:`idcapture.formats.iso19794_5` (a pure byte codec,
-        imported here on use)."""
-        from ...formats import iso19794_5 as iso
-
-        left_img, right_img = self.eyes
-        # the subject's left eye appears on the image's right
-        rec = iso.face_record_from_jpeg(self.jpeg, eyes=(right_img, left_img),
-                                        face_image_type=iso.FaceImageType.FULL_FRONTAL,
-                                        source_type=iso.SourceType.STATIC_PHOTO_DIGITAL_CAMERA,
-                                        quality=max(0, min(100, int(quality))))
-        return rec.to_bytes()
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) of the portrait in pixels."""
+        return int(self.image.shape[1]), int(self.image.shape[0])
 
     def to_face_capture(self, record: CaptureRecord, *, source_frame: Image | None = None,
                         quality: QualityReport | None = None, device: str = "",
                         captured_at: _dt.datetime | None = None,
                         iso_record: bytes | None = None) -> FaceCapture:
         """Add the JPEG (and optionally the source frame as PNG and an ISO/IEC 19794-5
-        record, see :meth:`iso_record`) to ``record``'s blobs, set ``record.portrait``
-        and return it."""
+        record, made with :func:`idcapture.formats.iso19794_5.portrait_record` from
+        :attr:`jpeg`, :attr:`size` and :attr:`eyes`) to ``record``'s blobs, set
+        ``record.portrait`` and return it."""
         h, w = self.image.shape[:2]
         ref = record.add_blob(self.jpeg, "image/jpeg", w, h)
         src: BlobRef | None = None
