@@ -10,8 +10,9 @@ Live loop, one call per frame::
 
 or step by step: :func:`analyze_face` (detection, 68 landmarks, head pose),
 :func:`assess_quality` (ISO/IEC 29794-5-style measures under a :class:`Profile`),
-:func:`guidance` (the instruction), :func:`make_portrait` (crop, scale, JPEG) and
-:func:`compare_faces` (1:1 against the ID-card photo).
+:func:`guidance` (the instruction), :func:`make_portrait` (crop, scale, JPEG),
+:func:`portrait_geometry` (re-detect the face in a portrait and check it against the
+profile) and :func:`compare_faces` (1:1 against the ID-card photo).
 
 Models come from the ``dlib-bin`` and ``face-recognition-models`` packages (the
 ``face`` extra); without them, the calls that need a model raise
@@ -32,6 +33,7 @@ from .compare import (
 from .detection import FaceBox, FaceTracker, detect_faces
 from .frames import FaceInputError
 from .framing import FramingBox, framing_box, portrait_crop
+from .geometry import PortraitGeometry, portrait_geometry
 from .guidance import Instruction, guidance, instruction_text
 from .landmarks import HeadPose, Landmarks, find_landmarks, head_pose
 from .portrait import Portrait, make_portrait
@@ -59,6 +61,7 @@ __all__ = [
     "LiveStep",
     "NoFaceFound",
     "Portrait",
+    "PortraitGeometry",
     "Profile",
     "analyze_face",
     "assess_quality",
@@ -75,5 +78,6 @@ __all__ = [
     "instruction_text",
     "make_portrait",
     "portrait_crop",
+    "portrait_geometry",
     "profile_names",
 ]

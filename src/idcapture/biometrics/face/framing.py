@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from ...errors import RetryOutcome, RetryReason
 from .frames import FaceInputError
 from .landmarks import Landmarks
-from .profiles import CHIN_PER_IED, CROWN_PER_IED, FACE_WIDTH_PER_IED, Profile
+from .profiles import (
+    CHIN_PER_IED,
+    CROWN_PER_IED,
+    FACE_WIDTH_PER_IED,
+    FACE_WIDTH_PER_IED_RANGE,
+    Profile,
+)
 
 __all__ = ["CropRect", "FramingBox", "framing_box", "portrait_crop"]
 
@@ -95,8 +101,13 @@ def portrait_crop(landmarks: Landmarks, profile: Profile,
     """The rectangle to cut so the portrait meets ``profile``, or why it cannot be cut.
 
     The crop puts the eye midpoint on the profile's eye line, horizontally centred, with
-    the face at its target width. When that rectangle leaves the frame, the crop is
-    shrunk (a larger face) or shifted as far as the profile's windows allow.
+    the face at its target width: the face's own jaw width per IED (from its landmarks,
+    kept within :data:`~.profiles.FACE_WIDTH_PER_IED_RANGE`) sets the output IED, so a
+    narrow or a wide face still lands in the profile's face-width window. Where the
+    target width would need more than ``max_upscale``, the face is made as large as
+    that limit allows, if that still reaches the window. When the rectangle leaves the
+    frame, the crop is shrunk (a larger face) or shifted as far as the profile's windows
+    allow.
     """
     fw, fh = frame_size
     ied = landmarks.inter_eye_distance
@@ -104,19 +115,26 @@ def portrait_crop(landmarks: Landmarks, profile: Profile,
         return RetryOutcome(RetryReason.NO_FACE, "no usable eyes")
     mx, my = landmarks.eye_midpoint
     pw, ph = profile.width_px, profile.height_px
-    s = ied / profile.target_ied_px            # frame px per output px
+    lo_r, hi_r = FACE_WIDTH_PER_IED_RANGE
+    ratio = min(max(landmarks.face_width / ied, lo_r), hi_r)
+    lo_w, hi_w = profile.face_width_window_px
+    s = ied * ratio / profile.face_width_px    # frame px per output px
     fit = min(fw / pw, fh / ph)
     if s > fit:                                # the crop would be larger than the frame
-        face_out = FACE_WIDTH_PER_IED * ied / fit
-        if face_out > profile.face_width_window_px[1]:
+        face_out = ratio * ied / fit
+        if face_out > hi_w:
             return RetryOutcome(RetryReason.MOVE_BACK, "face too large for the frame",
                                 {"face_width_px": face_out})
         s = fit
+    if 1.0 / s > profile.max_upscale + 1e-9:
+        # at the enlargement limit the face may still be wide enough for the window
+        face_out = ratio * ied * profile.max_upscale
+        if face_out < lo_w - 1e-9:
+            return RetryOutcome(RetryReason.MOVE_CLOSER,
+                                f"portrait would need {1.0 / s:.2f}x enlargement "
+                                f"(limit {profile.max_upscale:.2f}x)", {"upscale": 1.0 / s})
+        s = 1.0 / profile.max_upscale
     upscale = 1.0 / s
-    if upscale > profile.max_upscale + 1e-9:
-        return RetryOutcome(RetryReason.MOVE_CLOSER,
-                            f"portrait would need {upscale:.2f}x enlargement "
-                            f"(limit {profile.max_upscale:.2f}x)", {"upscale": upscale})
     cw, ch = pw * s, ph * s
     x = mx - pw / 2.0 * s
     y = my - profile.eye_line_px * s

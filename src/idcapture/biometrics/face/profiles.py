@@ -30,6 +30,7 @@ __all__ = [
     "CHIN_PER_IED",
     "CROWN_PER_IED",
     "FACE_WIDTH_PER_IED",
+    "FACE_WIDTH_PER_IED_RANGE",
     "PROFILES",
     "Profile",
     "get_profile",
@@ -39,6 +40,9 @@ __all__ = [
 #: Cheek-to-cheek face width (dlib jaw landmarks 0-16) per inter-eye distance; the mean
 #: of 2.28 measured on frontal photos (range 2.07-2.40).
 FACE_WIDTH_PER_IED = 2.28
+#: The range of that ratio measured over frontal photos: a face's own ratio (from its
+#: landmarks) is trusted within it when the portrait is scaled.
+FACE_WIDTH_PER_IED_RANGE = (2.07, 2.40)
 #: Eye line to chin per inter-eye distance (measured mean 1.99).
 CHIN_PER_IED = 2.0
 #: Eye line to top of the hair per inter-eye distance: the chin distance plus hair, an
