@@ -136,7 +136,8 @@ def _hull_inside(points: np.ndarray, sites: np.ndarray, omega: float) -> np.ndar
     side = np.einsum("ej,ej->e", centroid - p0, normal)
     normal[side > 0] *= -1.0
     flat = points.reshape(-1, 2)
-    dist = np.einsum("pej,ej->pe", flat[:, None, :] - p0[None, :, :], normal)
+    # signed distance of every point to every edge line: one small matrix product
+    dist = flat @ normal.T - np.einsum("ej,ej->e", p0, normal)[None, :]
     return np.asarray(dist.max(axis=1) <= omega).reshape(points.shape[:-1])
 
 
@@ -169,12 +170,16 @@ def cylinders(template: FingerTemplate, params: MccParams = DEFAULT_PARAMS) -> C
     centres = xy[:, None, :] + np.einsum("nij,cj->nci", rot, off)       # (n, C2, 2)
     inside = _hull_inside(centres, xy, p.omega) & in_disc[None, :]     # (n, C2)
 
-    # spatial contributions of every neighbour to every cell centre
-    d2 = ((centres[:, :, None, :] - xy[None, None, :, :]) ** 2).sum(-1)  # (n, C2, n)
-    gs = np.exp(-d2 / (2.0 * p.sigma_s ** 2))
-    gs[d2 > (3.0 * p.sigma_s) ** 2] = 0.0
+    # spatial contributions of every neighbour to every cell centre; squared distances
+    # from one matrix product, the Gaussian only where it is within 3 sigma
+    flat = centres.reshape(-1, 2)
+    d2 = (flat * flat).sum(1)[:, None] + (xy * xy).sum(1)[None, :] - 2.0 * (flat @ xy.T)
+    d2 = d2.reshape(n, -1, n)                                            # (n, C2, n)
+    near = d2 <= (3.0 * p.sigma_s) ** 2
     idx = np.arange(n)
-    gs[idx, :, idx] = 0.0
+    near[idx, :, idx] = False
+    gs = np.zeros(d2.shape, np.float32)
+    gs[near] = np.exp(d2[near] * (-1.0 / (2.0 * p.sigma_s ** 2)))
     # directional contributions: neighbour direction relative to the centre minutia
     dth = _wrap(ang[None, :] - ang[:, None])                            # (n centre, n nb)
     phi = -math.pi + (np.arange(nd) + 0.5) * (_TWO_PI / nd)             # (nd,)
@@ -182,7 +187,7 @@ def cylinders(template: FingerTemplate, params: MccParams = DEFAULT_PARAMS) -> C
     half = math.pi / nd
     k = 1.0 / (p.sigma_d * math.sqrt(2.0))
     gd = 0.5 * (_erf((diff + half) * k) - _erf((diff - half) * k))       # (n, n, nd)
-    contrib = np.einsum("icj,ijd->icd", gs, gd)                         # (n, C2, nd)
+    contrib = np.matmul(gs, gd.astype(np.float32))                      # (n, C2, nd)
     bits = (contrib > p.mu_psi) & inside[:, :, None]
     valid = np.broadcast_to(inside[:, :, None], bits.shape)
 
