@@ -14,15 +14,16 @@
 Thresholds: the same-session and re-capture checks are 1:1 decisions at score 40
 (estimated FMR 1e-4). The search of the store is 1:N, so its threshold is raised with N
 to keep the expected number of false hits per search at ``fmr_per_search`` (see the
-integrator docs on de-duplication arithmetic).
+integrator docs on de-duplication arithmetic): with the default 1e-4 and 2,000 enrolled
+thumbs the threshold is 73.
 
-Templates of enrolled fingers are extracted from the stored images on first use and
-kept in memory by image hash, in one search index.
+Enrolled fingers live in a :class:`~idcapture.biometrics.finger.index.FingerIndex`
+(packed cylinders with pre-selection), kept in step with the store's current fingers:
+a new image is extracted once, a superseded one is no longer searched.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -52,21 +53,31 @@ def _decode(data: bytes) -> np.ndarray:
 
 
 class MinutiaeDuplicateChecker:
-    """Duplicate and re-capture checks with the MCC comparator (see the module docs)."""
+    """Duplicate and re-capture checks with the MCC comparator (see the module docs).
+
+    Not thread-safe: one checker per capture session loop (the session is single-threaded).
+    """
 
     method = METHOD
 
-    def __init__(self, threshold: float = 40.0, fmr_per_search: float = 1e-3) -> None:
+    def __init__(self, threshold: float = 40.0, fmr_per_search: float = 1e-4,
+                 index_params: Any = None) -> None:
         from ..biometrics.finger.compare import threshold_for_fmr
+        from ..biometrics.finger.index import DEFAULT_INDEX_PARAMS, FingerIndex
 
         self.threshold = float(threshold)
         self.fmr_per_search = float(fmr_per_search)
         self._threshold_for_fmr = threshold_for_fmr
         self._templates: dict[str, Any] = {}        # image sha256 -> PreparedTemplate
-        self._enrolled: dict[tuple[str, int], tuple[str, str]] = {}  # (id, pos) -> sha, rec
-        self._loaded_from: int | None = None
+        self.index = FingerIndex(index_params or DEFAULT_INDEX_PARAMS)
+        # per index position: (id_number, position code, record id, image sha256)
+        self._entries: list[tuple[str, int, str, str]] = []
+        self._position_of: dict[tuple[str, int, str], int] = {}   # (id, pos, sha) -> pos
+        self._current: dict[tuple[str, int], int] = {}            # (id, pos) -> index pos
+        self._active = np.zeros(0, bool)
+        self._synced: tuple[int, int] | None = None
 
-    # ------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------------ enrolment
 
     def _prepare(self, image: np.ndarray, ppi: int, sha: str) -> Any:
         from ..biometrics.finger import extract
@@ -76,23 +87,66 @@ class MinutiaeDuplicateChecker:
             self._templates[sha] = prepare(extract(image, ppi))
         return self._templates[sha]
 
-    def _load_store(self, store: Store) -> None:
-        """Index every current finger of the store (extracting each image once)."""
-        self._enrolled.clear()
-        for sr in store.current_records():
-            for f in sr.body.get("fingers", []):
-                sha = f["image"]["sha256"]
-                key = (sr.id_number, int(f["position_code"]))
-                self._enrolled[key] = (sha, sr.record_id)
-                if sha in self._templates:
-                    continue
-                try:
-                    img = _decode(store.read_blob(sha))
-                    self._prepare(img, int(f.get("resolution_ppi", 500)), sha)
-                except (OSError, ValueError, IdCaptureError) as exc:
-                    log.warning("finger image %s... not usable for comparison: %s",
-                                sha[:12], exc.__class__.__name__)
-        self._loaded_from = store.count_records()
+    def enrol(self, id_number: str, position: FingerPosition | int, record_id: str,
+              template: Any, image_sha256: str) -> int:
+        """Make ``template`` the current finger ``position`` of ``id_number`` (searchable).
+
+        The store's fingers are enrolled automatically; this is for callers that hold
+        templates already (imports, benchmarks). Returns the index position.
+        """
+        from ..biometrics.finger.compare import prepare
+
+        key = (id_number, int(position), image_sha256)
+        pos = self._position_of.get(key)
+        if pos is None:
+            prepared = prepare(template)
+            self._templates.setdefault(image_sha256, prepared)
+            pos = self.index.add(f"{record_id}:{int(position)}", prepared)
+            self._entries.append((id_number, int(position), record_id, image_sha256))
+            self._position_of[key] = pos
+            self._active = np.append(self._active, False)
+        old = self._current.get((id_number, int(position)))
+        if old is not None:
+            self._active[old] = False
+        self._current[(id_number, int(position))] = pos
+        self._active[pos] = True
+        return pos
+
+    def _sync(self, store: Store) -> None:
+        """Enrol every current finger of the store not yet indexed; retire superseded ones."""
+        row = store.query("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM records")[0]
+        stamp = (int(row[0]), int(row[1]))
+        if stamp == self._synced:
+            return
+        rows = store.query("SELECT sha256, id_number, position, record_id FROM finger_hashes")
+        current = {(r[1], int(r[2])): (r[0], r[3]) for r in rows}
+        for (owner, pos_code), (sha, rec) in current.items():
+            if (owner, pos_code, sha) in self._position_of:
+                pos = self._position_of[(owner, pos_code, sha)]
+                if self._current.get((owner, pos_code)) != pos:
+                    self.enrol(owner, pos_code, rec, self._templates[sha], sha)
+                continue
+            try:
+                if sha not in self._templates:
+                    self._prepare(_decode(store.read_blob(sha)), self._ppi(store, owner, sha),
+                                  sha)
+                self.enrol(owner, pos_code, rec, self._templates[sha], sha)
+            except (OSError, ValueError, IdCaptureError) as exc:
+                log.warning("finger image %s... not usable for comparison: %s",
+                            sha[:12], exc.__class__.__name__)
+        for key, pos in list(self._current.items()):
+            if key not in current:
+                self._active[pos] = False
+                del self._current[key]
+        self._synced = stamp
+
+    @staticmethod
+    def _ppi(store: Store, id_number: str, sha: str) -> int:
+        sr = store.current_record(id_number)
+        for f in (sr.body.get("fingers", []) if sr else []):
+            if f["image"]["sha256"] == sha:
+                return int(f.get("resolution_ppi", 500))
+        return 500
 
     def search_threshold(self, n: int) -> float:
         """Score threshold for a search of ``n`` enrolled fingers."""
@@ -103,14 +157,23 @@ class MinutiaeDuplicateChecker:
     def check(self, store: Store, id_number: str, position: FingerPosition,
               image: np.ndarray, image_sha256: str,
               this_session: dict[int, str]) -> Check:
-        from ..biometrics.finger.compare import compare, compare_many
-
+        """The session's duplicate check for one captured finger image (500 ppi)."""
         try:
             probe = self._prepare(image, 500, image_sha256)
         except IdCaptureError as exc:
             return Check(NAME, CheckOutcome.NOT_CHECKED,
                          f"{position.slug}: no template could be made ({exc.code})", utcnow(),
                          {"method": METHOD, "position": position.slug})
+        return self.check_template(store, id_number, position, probe, image_sha256,
+                                   this_session)
+
+    def check_template(self, store: Store, id_number: str, position: FingerPosition,
+                       probe: Any, image_sha256: str, this_session: dict[int, str]) -> Check:
+        """As :meth:`check`, for a template (or prepared template) already made."""
+        from ..biometrics.finger.compare import compare, prepare
+
+        probe = prepare(probe)
+        self._templates.setdefault(image_sha256, probe)
         base = {"method": METHOD, "position": position.slug}
         # 1. the other thumb of this session
         for pos_code, sha in this_session.items():
@@ -123,42 +186,42 @@ class MinutiaeDuplicateChecker:
                              f"{position.slug} matches this student's {other} (score {s:.0f}):"
                              " the same finger was presented twice", utcnow(),
                              {**base, "same_as": other, "score": round(s, 1)})
-        # 2. every enrolled finger of other students, 3. this student's earlier capture
-        if self._loaded_from != store.count_records():
-            self._load_store(store)
-        keys = [k for k, (sha, _) in self._enrolled.items() if sha in self._templates]
-        others = [k for k in keys if k[0] != id_number]
-        if others:
-            from ..biometrics.finger.compare import gallery_arrays
-
-            gal = gallery_arrays([self._templates[self._enrolled[k][0]] for k in others])
-            scores = compare_many(probe, gal)
-            thr = self.search_threshold(len(others))
-            best = int(np.argmax(scores))
-            if scores[best] >= thr:
-                owner, pos_code = others[best]
-                rec = self._enrolled[others[best]][1]
+        # 2. every enrolled finger of other students (1:N search)
+        self._sync(store)
+        searchable = self._active.copy()
+        for pos_code in range(11):
+            own = self._current.get((id_number, pos_code))
+            if own is not None:
+                searchable[own] = False
+        n_others = int(searchable.sum())
+        if n_others:
+            thr = self.search_threshold(n_others)
+            hits = self.index.search(probe, top=1, threshold=thr,
+                                     exclude=np.flatnonzero(~searchable))
+            if hits:
+                owner, pos_code, rec, _ = self._entries[hits[0].index]
+                score = hits[0].score
                 return Check(NAME, CheckOutcome.FAILED,
                              f"{position.slug} matches the {FingerPosition(pos_code).slug} "
                              f"enrolled for another student (record {rec[:8]}, score "
-                             f"{scores[best]:.0f})", utcnow(),
-                             {**base, "score": round(float(scores[best]), 1),
-                              "threshold": round(thr, 1),
+                             f"{score:.0f})", utcnow(),
+                             {**base, "score": round(score, 1), "threshold": round(thr, 1),
                               "other_student": mask_id_number(owner)},
                              related_record=rec)
-        earlier = self._enrolled.get((id_number, int(position)))
-        if earlier is not None and earlier[0] in self._templates and \
-                earlier[0] != image_sha256:
-            s = compare(probe, self._templates[earlier[0]])
+        # 3. this student's earlier capture of the same finger
+        earlier = self._current.get((id_number, int(position)))
+        if earlier is not None and self._entries[earlier][3] != image_sha256:
+            _, _, rec, sha = self._entries[earlier]
+            s = compare(probe, self._templates[sha])
             ok = s >= self.threshold
             return Check(NAME, CheckOutcome.PASSED if ok else CheckOutcome.FAILED,
                          f"{position.slug} {'verifies' if ok else 'does NOT verify'} against "
                          f"the earlier capture (score {s:.0f})", utcnow(),
                          {**base, "verified_against_earlier": ok, "score": round(s, 1)},
-                         related_record=earlier[1])
+                         related_record=rec)
         return Check(NAME, CheckOutcome.PASSED,
-                     f"{position.slug}: no match among {len(others)} enrolled fingers of other "
-                     "students", utcnow(), {**base, "searched": len(others)})
+                     f"{position.slug}: no match among {n_others} enrolled fingers of other "
+                     "students", utcnow(), {**base, "searched": n_others})
 
 
 def store_templates(folder: Path) -> tuple[list[str], list[Any]]:
@@ -177,5 +240,4 @@ def store_templates(folder: Path) -> tuple[list[str], list[Any]]:
                 except (OSError, ValueError, IdCaptureError):
                     continue
                 labels.append(f"{sr.record_id[:8]}:{f['position']}")
-    _ = json  # the record bodies are already parsed JSON
     return labels, out

@@ -1,0 +1,103 @@
+"""The minutiae duplicate checker against a populated store (scripted simulator cases)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from idcapture.record import (
+    CaptureRecord,
+    CheckOutcome,
+    FingerCapture,
+    FingerPosition,
+    utcnow,
+)
+from idcapture.sim.fingerprints import generate_master, make_impression
+from idcapture.station import Store
+from idcapture.station.finger_checks import MinutiaeDuplicateChecker
+from idcapture.station.steps import encode_png
+
+RT, LT = FingerPosition.RIGHT_THUMB, FingerPosition.LEFT_THUMB
+STUDENT_A = "110101200801011237"
+STUDENT_B = "110101200802021234"
+
+
+@pytest.fixture(scope="module")
+def images() -> dict[str, np.ndarray]:
+    """Two impressions of finger f1, one each of f2 and f3 (synthetic sensor images)."""
+    m = {k: generate_master(s) for k, s in (("f1", 61), ("f2", 62), ("f3", 63))}
+    return {"f1a": make_impression(m["f1"], seed=1).image,
+            "f1b": make_impression(m["f1"], seed=2).image,
+            "f2": make_impression(m["f2"], seed=3).image,
+            "f3": make_impression(m["f3"], seed=4).image}
+
+
+def _save(store: Store, id_number: str, thumbs: dict[FingerPosition, np.ndarray]) -> str:
+    rec = CaptureRecord()
+    for pos, img in thumbs.items():
+        ref = rec.add_blob(encode_png(img), "image/png", img.shape[1], img.shape[0])
+        rec.fingers.append(FingerCapture(pos, ref, 500, utcnow()))
+    store.save_record(rec, id_number)
+    return rec.record_id
+
+
+def _sha(img: np.ndarray) -> str:
+    import hashlib
+
+    return hashlib.sha256(encode_png(img)).hexdigest()
+
+
+def test_one_finger_under_two_students_names_the_other_record(
+        tmp_path: Path, images: dict[str, np.ndarray]) -> None:
+    with Store.create(tmp_path / "store") as store:
+        rec_a = _save(store, STUDENT_A, {RT: images["f1a"], LT: images["f2"]})
+        checker = MinutiaeDuplicateChecker()
+        # student B presents student A's right thumb (another impression of it)
+        hit = checker.check(store, STUDENT_B, RT, images["f1b"], _sha(images["f1b"]), {})
+        assert hit.outcome is CheckOutcome.FAILED
+        assert hit.related_record == rec_a
+        assert hit.details["other_student"] != STUDENT_A          # masked
+        assert STUDENT_A[-4:] not in hit.message
+        assert hit.details["score"] >= hit.details["threshold"]
+        # a finger nobody has enrolled stays silent
+        quiet = checker.check(store, STUDENT_B, LT, images["f3"], _sha(images["f3"]), {})
+        assert quiet.outcome is CheckOutcome.PASSED
+        assert quiet.details["searched"] == 2
+
+
+def test_recapture_verifies_against_the_earlier_capture(
+        tmp_path: Path, images: dict[str, np.ndarray]) -> None:
+    with Store.create(tmp_path / "store") as store:
+        rec_a = _save(store, STUDENT_A, {RT: images["f1a"], LT: images["f2"]})
+        checker = MinutiaeDuplicateChecker()
+        ok = checker.check(store, STUDENT_A, RT, images["f1b"], _sha(images["f1b"]), {})
+        assert ok.outcome is CheckOutcome.PASSED
+        assert ok.details["verified_against_earlier"] is True
+        assert ok.related_record == rec_a
+        bad = checker.check(store, STUDENT_A, RT, images["f3"], _sha(images["f3"]), {})
+        assert bad.outcome is CheckOutcome.FAILED
+        assert bad.details["verified_against_earlier"] is False
+
+
+def test_superseded_fingers_are_no_longer_searched(
+        tmp_path: Path, images: dict[str, np.ndarray]) -> None:
+    with Store.create(tmp_path / "store") as store:
+        _save(store, STUDENT_A, {RT: images["f1a"]})
+        checker = MinutiaeDuplicateChecker()
+        first = checker.check(store, STUDENT_B, RT, images["f1b"], _sha(images["f1b"]), {})
+        assert first.outcome is CheckOutcome.FAILED
+        # student A's record is replaced: the right thumb is now finger f3
+        _save(store, STUDENT_A, {RT: images["f3"]})
+        again = checker.check(store, STUDENT_B, RT, images["f1b"], _sha(images["f1b"]), {})
+        assert again.outcome is CheckOutcome.PASSED
+        other = checker.check(store, STUDENT_B, LT, images["f3"], _sha(images["f3"]), {})
+        assert other.outcome is CheckOutcome.FAILED
+
+
+def test_search_threshold_grows_with_the_store() -> None:
+    checker = MinutiaeDuplicateChecker()
+    assert checker.search_threshold(1) == pytest.approx(40.0)
+    assert checker.search_threshold(2_000) == pytest.approx(73.0, abs=0.1)
+    assert checker.search_threshold(100_000) > checker.search_threshold(2_000)
