@@ -19,14 +19,19 @@ class OrientationField:
     in ``[0, pi)``; ``coherence`` is 0 (isotropic) to 1 (perfectly parallel ridges);
     ``energy`` is the mean squared gradient of the block (a contrast measure).
     ``cos2``/``sin2`` are the smoothed doubled-angle unit vectors of the ridge direction.
+    ``covariance`` holds the unsmoothed per-block gradient moments ``(gxx - gyy, 2 gxy,
+    gxx + gyy)``, shape ``(3, rows, columns)``, for measures that need them raw.
     """
 
-    __slots__ = ("coherence", "cos2", "energy", "sin2", "theta")
+    __slots__ = ("coherence", "cos2", "covariance", "energy", "sin2", "theta")
 
-    def __init__(self, theta: np.ndarray, coherence: np.ndarray, energy: np.ndarray) -> None:
+    def __init__(self, theta: np.ndarray, coherence: np.ndarray, energy: np.ndarray,
+                 covariance: np.ndarray | None = None) -> None:
         self.theta = theta
         self.coherence = coherence
         self.energy = energy
+        self.covariance = covariance if covariance is not None else np.zeros(
+            (3, *theta.shape), np.float32)
         self.cos2 = np.cos(2.0 * theta).astype(np.float32)
         self.sin2 = np.sin(2.0 * theta).astype(np.float32)
 
@@ -72,4 +77,5 @@ def orientation_field(pixels: np.ndarray, block: int = BLOCK,
     # gradient direction is 0.5*atan2(b, a); ridges run perpendicular to it
     theta = np.mod(0.5 * np.arctan2(b, a) + 0.5 * math.pi, math.pi).astype(np.float32)
     return OrientationField(theta, np.clip(coherence, 0.0, 1.0).astype(np.float32),
-                            e.astype(np.float32))
+                            e.astype(np.float32),
+                            np.stack([gxx - gyy, 2.0 * gxy, e]).astype(np.float32))

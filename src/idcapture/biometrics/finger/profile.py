@@ -23,33 +23,38 @@ class QualityProfile:
     """
 
     name: str = "default"
-    pass_score: float = 40.0
-    """Lowest overall score (0-100) that passes."""
+    pass_score: float = 60.0
+    """Lowest overall score (0-100) that passes. The score is fitted to NFIQ 2 v2.3 (see
+    :mod:`~idcapture.biometrics.finger.quality`); on the synthetic impressions every dry
+    and wet one scores below 60 and every good one above 85."""
     no_finger_area_fraction: float = 0.04
     """Below this share of the image in finger area: no finger on the sensor."""
     no_finger_contrast: float = 6.0
     """Below this grey-level spread (block standard deviation, 90th percentile): no finger."""
-    min_area_px: int = 40_000
-    """Smallest finger area (at 500 ppi) for a usable impression."""
-    full_area_px: int = 110_000
-    """Finger area at which the area term of the score saturates."""
+    min_area_px: int = 30_000
+    """Smallest finger area (pixels at 500 ppi) for a usable impression, on any sensor."""
+    min_area_fraction: float = 0.36
+    """Smallest share of the sensor image the finger must cover (partial contact)."""
     min_minutiae: int = 12
     """Fewer minutiae than this: the impression is not usable."""
-    light_grey: float = 215.0
-    """Mean grey of the finger area above this: too light (dry finger or too little pressure)."""
-    light_ridge_fraction: float = 0.22
+    light_grey: float = 200.0
+    """Mean grey of the finger area above this, with a spread below
+    :attr:`light_max_contrast`: too light (dry finger or too little pressure)."""
+    light_max_contrast: float = 40.0
+    """Grey-level spread (mean block standard deviation) under which a light print is faint."""
+    light_ridge_fraction: float = 0.30
     """Ridge share of the finger area below this (thin, broken ridges): too light."""
-    dark_grey: float = 60.0
+    dark_grey: float = 75.0
     """Mean grey of the finger area below this: too dark (wet finger or too much pressure)."""
-    dark_ridge_fraction: float = 0.7
+    dark_ridge_fraction: float = 0.62
     """Ridge share of the finger area above this (merged ridges): too dark."""
-    min_clarity: float = 0.70
+    min_clarity: float = 0.79
     """Mean local clarity below this (ridges and valleys not separable): smudged."""
-    min_certainty: float = 0.55
-    """Mean orientation certainty below this: smudged."""
+    min_certainty: float = 0.72
+    """Mean orientation certainty (32 px blocks) below this: smudged."""
     max_centre_offset: float = 0.28
     """Finger centre farther than this share of the image half-size from the centre."""
-    max_rotation_degrees: float = 40.0
+    max_rotation_degrees: float = 20.0
     """Finger axis tilted more than this from vertical: rotated."""
     min_elongation_for_rotation: float = 1.25
     """The finger's long/short axis ratio must exceed this before rotation is judged."""
@@ -87,12 +92,14 @@ class QualityProfile:
 
 PROFILES: dict[str, QualityProfile] = {
     "default": QualityProfile(),
-    "strict": QualityProfile(name="strict", pass_score=55.0, min_area_px=60_000,
-                             min_minutiae=20, min_clarity=0.75, min_certainty=0.62,
-                             max_centre_offset=0.2, max_rotation_degrees=30.0),
-    "lenient": QualityProfile(name="lenient", pass_score=25.0, min_area_px=25_000,
-                              min_minutiae=8, min_clarity=0.62, min_certainty=0.45,
-                              max_centre_offset=0.4, max_rotation_degrees=55.0),
+    "strict": QualityProfile(name="strict", pass_score=75.0, min_area_px=60_000,
+                             min_area_fraction=0.45, min_minutiae=20, min_clarity=0.82,
+                             min_certainty=0.78, max_centre_offset=0.2,
+                             max_rotation_degrees=15.0),
+    "lenient": QualityProfile(name="lenient", pass_score=40.0, min_area_px=20_000,
+                              min_area_fraction=0.25, min_minutiae=8, min_clarity=0.74,
+                              min_certainty=0.62, max_centre_offset=0.4,
+                              max_rotation_degrees=35.0),
 }
 
 
