@@ -280,3 +280,40 @@ def test_runner_drives_the_simulators(enrolled: Store, students: list[dict[str, 
     assert seen.count("right-thumb") == 2  # the retry kept the state
     rec = enrolled.current_record(students[4]["id_number"])
     assert rec is not None
+
+
+def test_kept_fingers_carry_their_minutiae_template(enrolled: Store,
+                                                    students: list[dict[str, str]]) -> None:
+    from idcapture.biometrics.finger import extract
+    from idcapture.biometrics.finger.compare import compare, prepare
+    from idcapture.formats.finger_capture import finger_image, finger_template
+    from idcapture.sim.fingerprints import generate_master, make_impression
+
+    right, left = generate_master(71), generate_master(72)
+    capture_all(enrolled, students[0], make_impression(right, seed=1, style="good").image,
+                make_impression(left, seed=1, style="good").image)
+    stored = enrolled.current_record(students[0]["id_number"])
+    assert stored is not None
+    rec = stored.record(enrolled, validate=True)  # reloaded from the store, blobs included
+    second = prepare(extract(make_impression(right, seed=9, style="good").image, 500))
+    scores = {}
+    for cap in rec.fingers:
+        assert cap.template_format == "iso-19794-2:2005" and cap.template is not None
+        tpl = finger_template(rec, cap)
+        assert tpl is not None and tpl.position is cap.position
+        assert len(tpl.minutiae) == cap.minutiae_count and cap.minutiae_count > 10
+        assert (tpl.width, tpl.height) == finger_image(rec, cap).shape[::-1]
+        scores[cap.position] = compare(second, prepare(tpl))
+    # the stored template is the finger's: another impression of the right thumb matches
+    # it and not the left thumb's
+    assert scores[FingerPosition.RIGHT_THUMB] >= 40 > scores[FingerPosition.LEFT_THUMB]
+
+
+def test_a_finger_with_no_usable_template_is_kept_without_one(
+        enrolled: Store, students: list[dict[str, str]]) -> None:
+    s = CaptureSession.start(enrolled, "op1", steps())
+    s.handle(CardPresented(card_for(students[0])))
+    s.handle(FramePresented(FRAME))
+    s.handle(FingerPresented(np.full((400, 300), 235, np.uint8), keep_below_quality=True))
+    cap = s.record.finger(FingerPosition.RIGHT_THUMB)
+    assert cap is not None and cap.template is None and not cap.minutiae_count

@@ -33,12 +33,13 @@ import enum
 import logging
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import __version__
-from ..errors import RetryOutcome, RosterError
+from ..errors import IdCaptureError, RetryOutcome, RosterError
+from ..formats.finger_capture import add_finger_capture
 from ..idnumbers import id_number_check
 from ..privacy import mask_id_number
 from ..record import (
@@ -46,7 +47,6 @@ from ..record import (
     Check,
     CheckOutcome,
     FaceCapture,
-    FingerCapture,
     FingerPosition,
     IdentityDocument,
     RecordStatus,
@@ -57,8 +57,11 @@ from ..record import (
     utcnow,
 )
 from .registration import station_config
-from .steps import Steps, encode_png
+from .steps import Steps
 from .store import Store, today
+
+if TYPE_CHECKING:
+    from ..biometrics.finger.template import FingerTemplate
 
 __all__ = [
     "Cancel",
@@ -74,6 +77,7 @@ __all__ = [
     "Save",
     "SessionState",
     "card_validity_check",
+    "finger_template_of",
 ]
 
 log = logging.getLogger("idcapture.station.session")
@@ -203,6 +207,28 @@ def card_validity_check(doc: IdentityDocument, day: _dt.date) -> Check:
                  f"valid until {doc.valid_until.isoformat()}", utcnow())
 
 
+def finger_template_of(image: np.ndarray, ppi: int, position: FingerPosition
+                       ) -> FingerTemplate | None:
+    """The minutiae template of a kept finger image, or ``None`` when none can be made.
+
+    The session stores it beside the image as an ISO/IEC 19794-2 record, so duplicate
+    checks and ``idcapture finger dedup`` can use it without extracting it again. An
+    image kept below the quality profile may give no template (no minutiae found); the
+    record then holds the image only.
+    """
+    try:
+        from ..biometrics.finger import extract
+
+        tpl = extract(image, ppi, position=position)
+    except (IdCaptureError, ValueError) as exc:
+        log.info("no template for the %s: %s", position.slug, exc.__class__.__name__)
+        return None
+    if not tpl.minutiae:
+        log.info("no template for the %s: no minutiae found", position.slug)
+        return None
+    return tpl
+
+
 _EXPECTS = {
     SessionState.CARD: ("card", "cancel"),
     SessionState.DECISION: ("decision", "cancel"),
@@ -222,6 +248,8 @@ class CaptureSession:
 
     max_portrait_attempts = 3
     max_finger_attempts = 3
+    #: store each kept finger's minutiae template (ISO/IEC 19794-2) in the record
+    store_templates = True
 
     def __init__(self, store: Store, session_id: str, operator: str, steps: Steps) -> None:
         self.store = store
@@ -506,13 +534,14 @@ class CaptureSession:
                 msg += "; or keep this image below the quality profile"
             return Prompt(self.state, msg, expects, verdict.retry, code="finger-retry")
         rec = self.record
-        png = encode_png(ev.image)
-        h, w = ev.image.shape[:2]
-        ref = rec.add_blob(png, "image/png", w, h)
+        ppi = int(ev.resolution_ppi)
+        template = finger_template_of(ev.image, ppi, pos) if self.store_templates else None
         rec.fingers = [f for f in rec.fingers if f.position != pos]
-        rec.fingers.append(FingerCapture(pos, ref, int(ev.resolution_ppi), utcnow(), ev.device,
-                                         verdict.quality, attempts=n,
-                                         minutiae_count=verdict.minutiae_count))
+        cap = add_finger_capture(rec, ev.image, ppi=ppi, position=pos, template=template,
+                                 quality=verdict.quality, device=ev.device, attempts=n)
+        if cap.minutiae_count is None:
+            cap.minutiae_count = verdict.minutiae_count
+        ref = cap.image
         q = verdict.check
         if verdict.retry is not None:
             q = Check(q.name, CheckOutcome.FAILED, q.message + "; kept by the operator",
