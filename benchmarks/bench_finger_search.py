@@ -10,11 +10,17 @@ thread (the other core stays free, as on a station). Run::
 
     python benchmarks/bench_finger_search.py            # 1k, 10k, 100k (~10 min to build)
     python benchmarks/bench_finger_search.py --sizes 1000 10000
+
+``--students N`` instead runs the station's duplicate checker over N distinct synthetic
+students (two thumbs each, every finger a different synthetic master, rendered and
+extracted; ``--flow`` uses flow-field minutiae templates instead of images) in capture
+order, and reports every check that fired: on distinct students each one is a false hit.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import time
 
@@ -33,7 +39,7 @@ from idcapture.biometrics.finger.compare import (
 )
 from idcapture.biometrics.finger.index import FingerIndex, PackedTemplate, pack_template
 from idcapture.biometrics.finger.index_synth import flow_template
-from idcapture.sim.fingerprints import generate_master, make_impression
+from idcapture.sim.fingerprints import MasterPrint, generate_master, make_impression
 
 MATES = 12
 FIELDS = 12
@@ -63,11 +69,72 @@ def _background(args: tuple[int, int]) -> list[PackedTemplate]:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _master(seed: int) -> MasterPrint:
+    return generate_master(seed)
+
+
+def _student_thumbs(args: tuple[int, bool]) -> tuple[PreparedTemplate, PreparedTemplate]:
+    i, flow = args
+    out = []
+    for k in (0, 1):
+        if flow:       # 40 flow fields shared by all students, minutiae drawn anew
+            m = _master(50_000 + (2 * i + k) % 40)
+            rng = np.random.default_rng(2 * i + k)
+            t = flow_template(m.orientation, m.mask, rng, count=int(rng.integers(25, 60)))
+        else:
+            m = generate_master(50_000 + 2 * i + k)
+            t = extract(make_impression(m, seed=i * 2 + k).image, m.ppi)
+        out.append(prepare(t))
+    return out[0], out[1]
+
+
+def students(n: int, flow: bool, jobs: int) -> None:
+    """False hits of the station checks over ``n`` distinct synthetic students."""
+    import tempfile
+    from pathlib import Path
+
+    from idcapture.record import CheckOutcome, FingerPosition
+    from idcapture.station import Store
+    from idcapture.station.finger_checks import MinutiaeDuplicateChecker
+
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(jobs) as ex:
+        thumbs = list(ex.map(_student_thumbs, [(i, flow) for i in range(n)], chunksize=8))
+    kind = "flow-field minutiae templates" if flow else "rendered and extracted images"
+    print(f"{n} students x 2 thumbs ({kind}) made in {time.perf_counter() - t0:.0f} s")
+    rt, lt = FingerPosition.RIGHT_THUMB, FingerPosition.LEFT_THUMB
+    fired: list[str] = []
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, Store.create(Path(tmp) / "store") as store:
+        checker = MinutiaeDuplicateChecker()
+        for i, (r, left) in enumerate(thumbs):
+            sid = f"student{i:06d}"
+            c1 = checker.check_template(store, sid, rt, r, f"{i}r", {})
+            c2 = checker.check_template(store, sid, lt, left, f"{i}l", {int(rt): f"{i}r"})
+            fired += [f"{sid}: {c.message}" for c in (c1, c2)
+                      if c.outcome is not CheckOutcome.PASSED]
+            checker.enrol(sid, rt, f"rec{i}", r, f"{i}r")
+            checker.enrol(sid, lt, f"rec{i}", left, f"{i}l")
+        searched = len(checker.index)
+    dt = time.perf_counter() - t1
+    print(f"{2 * n} checks in {dt:.0f} s ({dt / (2 * n) * 1e3:.0f} ms each, last search "
+          f"over {searched - 2} thumbs, threshold {checker.search_threshold(searched):.0f}); "
+          f"false hits: {len(fired)}")
+    for line in fired:
+        print("  ", line)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     ap.add_argument("--jobs", type=int, default=2, help="processes to build the gallery")
+    ap.add_argument("--students", type=int, default=0)
+    ap.add_argument("--flow", action="store_true")
     args = ap.parse_args()
+    if args.students:
+        students(args.students, args.flow, args.jobs)
+        return
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.jobs) as ex:
         mates = list(ex.map(_mate, range(MATES)))

@@ -101,3 +101,11 @@ def test_search_threshold_grows_with_the_store() -> None:
     assert checker.search_threshold(1) == pytest.approx(40.0)
     assert checker.search_threshold(2_000) == pytest.approx(73.0, abs=0.1)
     assert checker.search_threshold(100_000) > checker.search_threshold(2_000)
+
+
+def test_a_print_without_usable_minutiae_is_not_checked(tmp_path: Path) -> None:
+    blank = np.full((300, 300), 200, np.uint8)
+    with Store.create(tmp_path / "store") as store:
+        c = MinutiaeDuplicateChecker().check(store, STUDENT_A, RT, blank, "0" * 64, {})
+    assert c.outcome is CheckOutcome.NOT_CHECKED
+    assert "minutiae" in c.message

@@ -41,6 +41,8 @@ log = logging.getLogger("idcapture.station.finger_checks")
 
 NAME = "finger-duplicate"
 METHOD = "minutiae-mcc"
+#: fewer local structures than this cannot give a meaningful score
+MIN_CYLINDERS = 4
 
 
 def _decode(data: bytes) -> np.ndarray:
@@ -175,6 +177,11 @@ class MinutiaeDuplicateChecker:
         probe = prepare(probe)
         self._templates.setdefault(image_sha256, probe)
         base = {"method": METHOD, "position": position.slug}
+        if len(probe) < MIN_CYLINDERS:
+            return Check(NAME, CheckOutcome.NOT_CHECKED,
+                         f"{position.slug}: too few usable minutiae to compare "
+                         f"({probe.minutiae_count} found)", utcnow(),
+                         {**base, "minutiae": probe.minutiae_count})
         # 1. the other thumb of this session
         for pos_code, sha in this_session.items():
             if pos_code == int(position) or sha not in self._templates:

@@ -108,3 +108,12 @@ def test_empty_index_and_bad_input() -> None:
         ix.add_many(["a", "b"], [])
     with pytest.raises(ConfigError):
         flow_template(np.zeros((10, 10)), np.zeros((10, 10), bool), np.random.default_rng(0))
+
+
+def test_templates_too_small_for_cylinders_are_indexed_and_score_zero() -> None:
+    arr = np.array([[100.0, 100.0, 0.5, 1, 80], [180.0, 120.0, 2.0, 2, 80]])
+    tiny = FingerTemplate.from_array(arr, 300, 300)
+    ix = FingerIndex()
+    ix.add("tiny", tiny)
+    assert len(ix) == 1 and ix.search(tiny) == []
+    assert ix.score_all(tiny).tolist() == [0.0]

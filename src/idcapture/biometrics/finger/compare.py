@@ -100,7 +100,7 @@ CALIBRATION = Calibration(
 def score_from_raw(raw: npt.ArrayLike) -> np.ndarray:
     """Calibrated score ``-10 log10(FMR)`` (0-100) for raw similarities."""
     f = np.maximum(CALIBRATION.fmr(raw), 1e-10)
-    return np.asarray(np.clip(-10.0 * np.log10(f), 0.0, 100.0))
+    return np.asarray(np.clip(-10.0 * np.log10(f), 0.0, 100.0) + 0.0)  # no -0.0
 
 
 def fmr_at_score(score: float) -> float:

@@ -199,8 +199,8 @@ def cylinders(template: FingerTemplate, params: MccParams = DEFAULT_PARAMS) -> C
     sel = np.flatnonzero(keep).astype(np.int32)
     return CylinderSet(
         xy[sel].astype(np.float32), ang[sel].astype(np.float32), kind[sel],
-        np.ascontiguousarray(bits[sel].reshape(len(sel), -1), dtype=np.float32),
-        np.ascontiguousarray(valid[sel].reshape(len(sel), -1), dtype=np.float32),
+        np.ascontiguousarray(bits[sel].reshape(len(sel), p.cells), dtype=np.float32),
+        np.ascontiguousarray(valid[sel].reshape(len(sel), p.cells), dtype=np.float32),
         sel, n)
 
 
