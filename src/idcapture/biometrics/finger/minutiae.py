@@ -23,6 +23,14 @@ KIND_ENDING = 1
 KIND_BIFURCATION = 2
 
 _CONTINUED, _HIT_END, _HIT_BIF = 0, 1, 2
+_DIR_INDEX = np.full(9, -1, np.int64)
+for _k, (_ddy, _ddx) in enumerate(NEIGHBOUR_OFFSETS):
+    _DIR_INDEX[(_ddy + 1) * 3 + (_ddx + 1)] = _k
+_OPPOSITE = np.array([(_k + 4) % 8 for _k in range(8)], np.int64)
+# score of stepping to neighbour k when the tracer came from neighbour j: squared distance
+# from where it came from (x4), plus 1 for a 4-neighbour step
+_STEP_SCORE = np.array([[4 * ((_DY[k] - _DY[j]) ** 2 + (_DX[k] - _DX[j]) ** 2) + _IS4[k]
+                         for k in range(8)] for j in range(8)], np.int64)
 _CANDIDATE = np.zeros(256, np.uint8)
 _CANDIDATE[[1, 3]] = 1                                   # crossing number 1 or 3
 
@@ -52,49 +60,63 @@ def _trace(skel: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy:
 
     Each tracer goes at most ``limit`` steps. Returns the path ``(max(limit) + 1, N, 2)``
     (positions stay put once a tracer stops), the step at which each tracer stopped and
-    why (continued / reached an ending / reached a bifurcation).
+    why (continued / reached an ending / reached a bifurcation). At each step a tracer
+    takes the skeleton neighbour farthest from where it came from (4-neighbours first on a
+    tie), never stepping back onto its last two positions or next to the minutia.
+    ``skel`` must be empty on the image's outer frame (as :func:`thin` leaves it).
     """
     n = oy.size
     steps = int(limit.max()) if n else 0
-    h, w = skel.shape
-    cy, cx = sy.copy(), sx.copy()
-    py, px = oy.copy(), ox.copy()
-    qy, qx = oy.copy(), ox.copy()
-    alive = np.ones(n, bool)
+    w = skel.shape[1]
+    sk = skel.reshape(-1)
+    cnf = cn.reshape(-1)
+    off = _DY * w + _DX
+    cy, cx = sy.astype(np.int64), sx.astype(np.int64)
+    c = cy * w + cx
+    p = oy.astype(np.int64) * w + ox
+    q = p.copy()
+    # direction index from each tracer to where it came from
+    pd = _DIR_INDEX[(oy - cy + 1) * 3 + (ox - cx + 1)]
     stop_step = np.full(n, steps, np.int64)
     stop_kind = np.full(n, _CONTINUED, np.int64)
-    path = np.empty((steps + 1, n, 2), np.int64)
-    path[0, :, 0], path[0, :, 1] = cy, cx
+    path = np.empty((steps + 1, n), np.int64)
+    path[0] = c
+    live = np.arange(n)
+    o_y, o_x, lim = oy.astype(np.int64), ox.astype(np.int64), limit
     for s in range(1, steps + 1):
-        far = np.maximum(np.abs(cy - oy), np.abs(cx - ox)) > 2
-        bif = alive & (cn[cy, cx] >= 3) & far
-        stop_kind[bif] = _HIT_BIF
-        stop_step[bif] = s - 1
-        alive &= ~bif
-        ny = np.clip(cy[:, None] + _DY, 0, h - 1)
-        nx = np.clip(cx[:, None] + _DX, 0, w - 1)
-        ok = skel[ny, nx]
-        ok &= ~((ny == py[:, None]) & (nx == px[:, None]))
-        ok &= ~((ny == qy[:, None]) & (nx == qx[:, None]))
-        ok &= np.maximum(np.abs(ny - oy[:, None]), np.abs(nx - ox[:, None])) > 1
-        score = np.where(ok, 4 * ((ny - py[:, None]) ** 2 + (nx - px[:, None]) ** 2) + _IS4, -1)
+        path[s] = path[s - 1]
+        far = np.maximum(np.abs(cy - o_y), np.abs(cx - o_x)) > 2
+        bif = far & (cnf[c] >= 3)
+        nb = c[:, None] + off
+        ny = cy[:, None] + _DY
+        nx = cx[:, None] + _DX
+        ok = sk[nb] & (nb != p[:, None]) & (nb != q[:, None])
+        ok &= np.maximum(np.abs(ny - o_y[:, None]), np.abs(nx - o_x[:, None])) > 1
+        score = np.where(ok, _STEP_SCORE[pd], -1)
         k = np.argmax(score, axis=1)
-        none = score[np.arange(n), k] < 0
-        end = alive & none
-        stop_kind[end] = _HIT_END
-        stop_step[end] = s - 1
-        alive &= ~end
-        mv = alive
-        qy[mv], qx[mv] = py[mv], px[mv]
-        py[mv], px[mv] = cy[mv], cx[mv]
-        cy[mv] = ny[mv, k[mv]]
-        cx[mv] = nx[mv, k[mv]]
-        path[s, :, 0], path[s, :, 1] = cy, cx
-        alive &= limit > s
-        if not alive.any():
+        end = ~bif & (np.take_along_axis(score, k[:, None], 1)[:, 0] < 0)
+        stop_kind[live[bif]] = _HIT_BIF
+        stop_step[live[bif]] = s - 1
+        stop_kind[live[end]] = _HIT_END
+        stop_step[live[end]] = s - 1
+        go = ~(bif | end)
+        q, p = p[go], c[go]
+        k = k[go]
+        c = np.take_along_axis(nb[go], k[:, None], 1)[:, 0]
+        cy, cx = cy[go] + _DY[k], cx[go] + _DX[k]
+        pd = _OPPOSITE[k]
+        live, o_y, o_x, lim = live[go], o_y[go], o_x[go], lim[go]
+        path[s, live] = c
+        more = lim > s
+        if not more.all():
+            c, cy, cx, p, q, pd = c[more], cy[more], cx[more], p[more], q[more], pd[more]
+            live, o_y, o_x, lim = live[more], o_y[more], o_x[more], lim[more]
+        if live.size == 0:
             path[s + 1:] = path[s]
             break
-    return path, stop_step, stop_kind
+    out = np.empty((steps + 1, n, 2), np.int64)
+    out[..., 0], out[..., 1] = np.divmod(path, w)
+    return out, stop_step, stop_kind
 
 
 def _branch_starts(skel: np.ndarray, y: np.ndarray, x: np.ndarray,
@@ -266,13 +288,14 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 10.0,
         remove[e_idx[broken.any(axis=1)]] = True
 
     # clusters and overlaps
-    ky, kx = ys.astype(float), xs.astype(float)
+    # (only survivors matter on either side: the others are gone already)
+    live = np.flatnonzero(~remove)
+    ky, kx = ys[live].astype(float), xs[live].astype(float)
     dd = np.hypot(ky[:, None] - ky[None, :], kx[:, None] - kx[None, :])
     np.fill_diagonal(dd, np.inf)
-    alive = ~remove
-    close = (dd < per[:, None]) & alive[None, :]
-    remove |= close.sum(axis=1) > 2
-    remove |= ((dd < 0.45 * per[:, None]) & alive[None, :]).any(axis=1)
+    lp = per[live][:, None]
+    crowded = ((dd < lp).sum(axis=1) > 2) | (dd < 0.45 * lp).any(axis=1)
+    remove[live[crowded]] = True
 
     keep = ~remove
     ys, xs, kinds, dir_img = ys[keep], xs[keep], kinds[keep], dir_img[keep]

@@ -83,19 +83,22 @@ def thin_with_codes(binary: np.ndarray, max_iter: int = 30) -> tuple[np.ndarray,
     y0, y1, x0, x1 = by, by + bh + 2, bx, bx + bw + 2
     img = np.zeros((y1 - y0, x1 - x0), np.uint8)
     img[1:-1, 1:-1] = src[y0 + 1:y1 - 1, x0 + 1:x1 - 1] != 0
-    code: np.ndarray = img
+    # one set of work buffers for every pass (fresh large arrays cost page faults)
+    code = np.empty_like(img)
+    hit = np.empty_like(img)
     for _ in range(max_iter):
         changed = False
         for lut in (_LUT1, _LUT2):
-            code = cv2.filter2D(img, cv2.CV_8U, _KERNEL, borderType=cv2.BORDER_CONSTANT)
-            kill = cv2.bitwise_and(cv2.LUT(code, lut), img)
-            if cv2.countNonZero(kill):
-                cv2.subtract(img, kill, dst=img)
+            cv2.filter2D(img, cv2.CV_8U, _KERNEL, dst=code, borderType=cv2.BORDER_CONSTANT)
+            cv2.LUT(code, lut, dst=hit)
+            cv2.bitwise_and(hit, img, dst=hit)
+            if cv2.countNonZero(hit):
+                cv2.subtract(img, hit, dst=img)
                 changed = True
         if not changed:
             break
     else:
-        code = cv2.filter2D(img, cv2.CV_8U, _KERNEL, borderType=cv2.BORDER_CONSTANT)
+        cv2.filter2D(img, cv2.CV_8U, _KERNEL, dst=code, borderType=cv2.BORDER_CONSTANT)
     full[y0:y1, x0:x1] = img
     codes[y0:y1, x0:x1] = code
     return full, codes
