@@ -23,7 +23,7 @@ SIG_LINES = 8
 """Parallel lines (along the ridges) averaged into one signature."""
 SIG_LINE_STEP = 2.0
 """Spacing of those lines, pixels (the lines span the block's 16 px along the ridges)."""
-_NFFT = 128
+_NFFT = 64
 
 
 @dataclass(frozen=True)
