@@ -6,11 +6,16 @@ In a fresh folder it
    ``roster.xlsx``, creates a station store and imports the roster;
 2. registers every student (exam registration numbers from the station's pattern);
 3. runs a capture session per student on the in-process simulators, opened through
-   the device registry: the ID reader is given each student's card, the camera shows
-   its drawn face scene and the fingerprint sensor is given each student's synthetic
-   thumbs. The run includes a card that is not on the roster (refused), a poor first
-   fingerprint (retried), a card whose name differs from the roster (the operator
-   accepts it, recorded), one duplicate thumb (flagged) and two absent students;
+   the device registry: the ID reader is given each student's card (its chip photo a
+   102x126 BMP made from the face shipped with idcapture, decoded by the simulated
+   reader), the camera shows that face in front of a wall, so portraits are taken
+   automatically and compared with the card photo, and the fingerprint sensor is given
+   each student's synthetic thumbs, whose minutiae templates are stored in the record.
+   The run includes a card that is not on the roster (refused), a student standing too
+   far back and one looking aside (guided, then taken), a poor first fingerprint
+   (retried), a card whose name differs from the roster (the operator accepts it,
+   recorded), a second impression of one student's thumb given by another student
+   (caught by the fingerprint comparator) and two absent students;
 4. prints the check report and exports the Excel package, which it verifies.
 
 It takes well under two minutes. Nothing personal is printed unmasked.
@@ -18,16 +23,21 @@ It takes well under two minutes. Nothing personal is printed unmasked.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 
 from . import open_camera, open_fingerprint_sensor, open_id_reader
+from .errors import ConfigError
 from .formats.roster import write_roster
 from .idnumbers import make_citizen_id
 from .privacy import mask_id_number
@@ -38,17 +48,25 @@ from .station.export import ExportReport, VerifyReport, export_package, verify_p
 from .station.runner import Devices, Policy, run_capture
 from .station.samples import sample_students
 from .station.session import CaptureSession, Prompt, SessionState
+from .station.steps import Steps
+
+if TYPE_CHECKING:
+    from .sim.camera import FaceSource
 
 log = logging.getLogger("idcapture.demo")
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["DemoResult", "card_photo_bmp", "run_demo"]
 
 STUDENTS = 40
 POOR_FINGER = 3        # this student's first right-thumb impression is too wet
 NAME_MISMATCH = 5      # this student's card spells the name differently
-DUPLICATE_OF = 2       # ... whose right thumb image is presented again by
+DUPLICATE_OF = 2       # another impression of this student's right thumb is given by
 DUPLICATE_BY = 9       # this student, as the left thumb
 ABSENT = (38, 39)      # these two miss the capture day
+#: students whose first camera frame needs guidance: (scene, amount) before a good one
+GUIDED = {6: ("too-far", 0.6), 14: ("yaw", 1.0)}
+CARD_PHOTO_PROFILE = "ga461-358x441"   # the card photo's framing, scaled to the chip's size
+CHIP_PHOTO_SIZE = (102, 126)
 
 
 @dataclass
@@ -67,33 +85,63 @@ class DemoResult:
     verify: VerifyReport
 
 
-def _card(row: dict[str, str], today: _dt.date) -> IdentityDocument:
+def _card(row: dict[str, str], today: _dt.date, photo: bytes) -> IdentityDocument:
     n = row["id_number"]
-    return IdentityDocument(
+    doc = IdentityDocument(
         kind=DocumentKind.RESIDENT_ID, id_number=n, name=row["name"],
         sex=Sex.MALE if row["sex"] == "男" else Sex.FEMALE, ethnicity_code=None,
         ethnicity=row["ethnicity"], birth_date=_dt.date(int(n[6:10]), int(n[10:12]),
                                                          int(n[12:14])),
         address="广东省广州市天河区示范路1号", issuing_authority="广州市公安局天河分局",
         valid_from=today - _dt.timedelta(days=400), valid_until=today + _dt.timedelta(days=3250))
+    doc.photo = doc.add_blob(photo, "image/bmp", *CHIP_PHOTO_SIZE)
+    return doc
 
 
-def _thumbs(index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Right thumb, left thumb and a too-wet right-thumb impression for one student."""
+def _thumbs(index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Right thumb, left thumb, a too-wet right-thumb impression and a second good
+    right-thumb impression for one student."""
     from .sim.fingerprints import generate_master, make_impression
 
     right = generate_master(1000 + 2 * index)
     left = generate_master(1001 + 2 * index)
     return (make_impression(right, seed=index, style="good").image,
             make_impression(left, seed=index, style="good").image,
-            make_impression(right, seed=index + 500, style="wet").image)
+            make_impression(right, seed=index + 500, style="wet").image,
+            make_impression(right, seed=index + 900, style="good").image)
+
+
+def card_photo_bmp(face: FaceSource) -> bytes:
+    """A chip photo of ``face``: framed like the card photo (GA 461), resized to 102x126
+    and stored as a 24-bit BMP, as a reader's photo decoder gives it."""
+    from .biometrics.face import analyze_face, framing_box, get_profile, make_portrait
+    from .formats.images import encode_bmp
+    from .sim.camera import render_scene
+
+    size = (640, 480)
+    fb = framing_box(get_profile(CARD_PHOTO_PROFILE), size)
+    frame = render_scene("good", face, size, target_ied=fb.target_ied,
+                         eye_point=(fb.centre_x, fb.eye_line_y))
+    analysis = analyze_face(frame)
+    if analysis.landmarks is None:
+        raise ConfigError("the demo face is not found in its own card-photo scene")
+    portrait = make_portrait(frame, analysis.landmarks, CARD_PHOTO_PROFILE)
+    chip = cv2.resize(portrait.image, CHIP_PHOTO_SIZE, interpolation=cv2.INTER_AREA)
+    return encode_bmp(np.ascontiguousarray(chip[:, :, ::-1]))  # BGR -> RGB
 
 
 def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005",
              camera: str = "sim:camera?fps=0",
              sensor: str = "sim:fingerprint?finger=none&poll=0.005",
              say: Callable[[str], object] | None = print) -> DemoResult:
-    """Run the whole story in ``out_dir`` (created; must not hold a station already)."""
+    """Run the whole story in ``out_dir`` (created; must not hold a station already).
+
+    The three addresses must open simulators: the demo places cards, plays camera
+    scenes and queues finger images on them.
+    """
+    from .sim.camera import SceneScript, SceneStep, demo_face_path, load_face_source
+    from .station.finger_checks import MinutiaeDuplicateChecker
+
     emit: Callable[[str], object] = say if say is not None else (lambda _m: None)
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
@@ -113,13 +161,30 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
         emit(f"2. registration: {len(reg.new)} numbers allocated ({first} ...)")
 
         emit("3. capture session on the simulators")
+        face = load_face_source(demo_face_path())
+        photo = card_photo_bmp(face)
+        # the fingerprint comparator, so that a second impression of an enrolled thumb
+        # is caught (an exact-image check would only see the very same image again)
+        steps = Steps(duplicates=MinutiaeDuplicateChecker())
         saved = refused = 0
-        with open_id_reader(reader) as r, open_camera(camera) as c, \
-                open_fingerprint_sensor(sensor) as f:
+        # the synthetic thumbs are made ahead on a worker thread while captures run
+        # (their filtering releases the GIL)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="idcapture-demo-thumbs")
+        thumbs = {i: pool.submit(_thumbs, i) for i in range(STUDENTS) if i not in ABSENT}
+        pool.shutdown(wait=False)
+        with contextlib.ExitStack() as stack:
+            stack.callback(lambda: [t.cancel() for t in thumbs.values()])
+            r = stack.enter_context(open_id_reader(reader))
+            c = stack.enter_context(open_camera(camera))
+            f = stack.enter_context(open_fingerprint_sensor(sensor))
+            from .drivers.sim.camera import SimCamera
             from .drivers.sim.fingerprint import SimFingerprintSensor
             from .drivers.sim.id_reader import SimIdReader
 
-            assert isinstance(r, SimIdReader) and isinstance(f, SimFingerprintSensor)
+            if not (isinstance(r, SimIdReader) and isinstance(c, SimCamera)
+                    and isinstance(f, SimFingerprintSensor)):
+                raise ConfigError("the demo runs on the simulators (sim:id-reader, "
+                                  "sim:camera, sim:fingerprint)")
             devices = Devices(r, c, f)
             policy = Policy(accept_mismatch=True, note="student confirmed; card spelling",
                             manual_portrait=True, keep_low_quality=False)
@@ -127,28 +192,31 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
                                                                17), name="赵某某", sex="男")
             order: list[tuple[str, dict[str, str], int]] = [("stranger", stranger, -1)]
             order += [("student", row, i) for i, row in enumerate(rows) if i not in ABSENT]
-            kept: dict[int, np.ndarray] = {}
             for kind, row, i in order:
-                card = _card(row, today)
+                card = _card(row, today, photo)
                 if i == NAME_MISMATCH:
                     card.name = row["name"][0] + "小" + row["name"][1:]
                 r.remove_card()
                 r.card_present()
                 r.place_card(card)
+                scenes = [SceneStep("good", 1)]
+                if i in GUIDED:
+                    scene, amount = GUIDED[i]
+                    scenes.insert(0, SceneStep(scene, 1, amount))
+                c.play(SceneScript(scenes), face)
                 if i >= 0:
-                    right, left, wet = _thumbs(i)
-                    kept[i] = right
+                    right, left, wet, _ = thumbs[i].result()
                     if i == POOR_FINGER:
                         f.queue_outcome(wet)
                     f.queue_outcome(right)
-                    f.queue_outcome(kept[DUPLICATE_OF] if i == DUPLICATE_BY else left)
-                session = CaptureSession.start(store, "demo-operator")
-                session.max_portrait_attempts = 1
+                    f.queue_outcome(thumbs[DUPLICATE_OF].result()[3] if i == DUPLICATE_BY
+                                    else left)
+                session = CaptureSession.start(store, "demo-operator", steps)
                 notes: list[str] = []
 
                 def note(p: Prompt, notes: list[str] = notes) -> None:
                     if p.code in ("finger-retry", "card-roster-mismatch", "duplicate-finger",
-                                  "not-on-roster"):
+                                  "not-on-roster", "portrait-retry"):
                         notes.append(f"{p.code}: {p.message}")
 
                 last = run_capture(session, devices, policy=policy, timeout=5.0,

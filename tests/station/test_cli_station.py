@@ -11,7 +11,10 @@ import openpyxl
 import pytest
 
 from idcapture.cli import main
+from idcapture.demo import GUIDED
 from idcapture.formats.roster import write_roster
+from idcapture.station import Store
+from idcapture.station.checking import check_station
 from idcapture.station.samples import sample_students
 
 
@@ -58,6 +61,30 @@ def test_demo_tells_the_whole_story(capsys: pytest.CaptureFixture[str],
     assert code == 0, out
     assert "not on the roster" in out and "finger-retry" in out
     assert "card-roster-mismatch" in out and "finger-duplicate:left-thumb: failed" in out
+    assert out.count("portrait-retry") == len(GUIDED)  # guided, then taken automatically
+    # only the scripted problems are left: the duplicate thumb (blocked) and the accepted
+    # name mismatch (attention); every other record passes every check
+    with Store.open(tmp_path / "station") as store:
+        report = check_station(store)
+        problems = {(r.registration_number, p.check, p.outcome)
+                    for r in report.with_problems for p in r.problems}
+        assert report.records == 38 and report.passed == 36, sorted(problems)
+        assert {(c, o) for _, c, o in problems} == {
+            ("finger-duplicate:left-thumb", "failed"), ("card-vs-roster", "overridden")}
+        outcomes: dict[str, set[str]] = {}
+        for sr in store.current_records():
+            rec = sr.record(store)
+            for c in rec.checks:
+                outcomes.setdefault(c.name, set()).add(c.outcome.value)
+            assert rec.portrait is not None and rec.identity is not None
+            assert rec.identity.photo is not None and rec.identity.photo.media_type == \
+                "image/bmp"
+            assert all(f.template is not None for f in rec.fingers)
+            dup = rec.check("finger-duplicate:left-thumb")
+            if dup is not None and dup.outcome.value == "failed":
+                assert dup.details["method"] != "exact-image-hash"  # a second impression
+        assert outcomes["face-vs-card"] == {"passed"}
+        assert outcomes["face-quality"] == {"passed"}
     pkg = next((tmp_path / "export").glob("*.zip"))
     with zipfile.ZipFile(pkg) as zf:
         wb = openpyxl.load_workbook(io.BytesIO(zf.read("export.xlsx")), read_only=True)
