@@ -40,6 +40,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "AuditEntry",
+    "OpenSession",
     "Store",
     "StoredRecord",
 ]
@@ -169,6 +170,22 @@ class StoredRecord:
             for ref in rec.refs():
                 rec.blobs[ref.sha256] = store.read_blob(ref.sha256)
         return rec
+
+
+@dataclass(frozen=True)
+class OpenSession:
+    """An unfinished capture session (after a crash, or left open at a station).
+
+    ``age_s`` is the time since its last event; ``id_number`` is masked (empty before a
+    card was read).
+    """
+
+    session_id: str
+    state: str
+    operator: str
+    id_number: str
+    updated_at: _dt.datetime
+    age_s: float
 
 
 def _now() -> str:
@@ -425,6 +442,18 @@ class Store:
                           (id_number,))
         return self._stored(rows[0]) if rows else None
 
+    def record_by_id(self, record_id: str, version: int | None = None
+                     ) -> StoredRecord | None:
+        """Record ``record_id``: its latest version (the current one unless a newer record
+        replaced it), or the given ``version``; ``None`` if there is no such record."""
+        if version is None:
+            rows = self.query("SELECT * FROM records WHERE record_id = ? "
+                              "ORDER BY version DESC LIMIT 1", (record_id,))
+        else:
+            rows = self.query("SELECT * FROM records WHERE record_id = ? AND version = ?",
+                              (record_id, int(version)))
+        return self._stored(rows[0]) if rows else None
+
     def record_history(self, id_number: str) -> list[StoredRecord]:
         rows = self.query("SELECT * FROM records WHERE id_number = ? ORDER BY version",
                           (id_number,))
@@ -471,9 +500,32 @@ class Store:
             return None
         return str(rows[0][0]), json.loads(rows[0][1])
 
+    def open_sessions(self, now: _dt.datetime | None = None) -> list[OpenSession]:
+        """Every unfinished session with its step and age, oldest first (by last event,
+        to the second; ties in the order the sessions were started).
+
+        A frontend that finds several after a crash can offer to resume or cancel each
+        (:meth:`CaptureSession.resume <idcapture.station.session.CaptureSession.resume>`).
+        """
+        from ..privacy import mask_id_number
+
+        at = now or utcnow()
+        out: list[OpenSession] = []
+        for r in self.query("SELECT session_id, state, body, updated_at FROM sessions "
+                            "WHERE finished = 0 ORDER BY updated_at, rowid"):
+            body = json.loads(r["body"])
+            updated = _dt.datetime.fromisoformat(str(r["updated_at"]).replace("Z", "+00:00"))
+            id_number = str(body.get("id_number") or "")
+            out.append(OpenSession(str(r["session_id"]), str(r["state"]),
+                                   str(body.get("operator", "")),
+                                   mask_id_number(id_number) if id_number else "", updated,
+                                   max(0.0, (at - updated).total_seconds())))
+        return out
+
     def unfinished_sessions(self) -> list[str]:
+        """Ids of the unfinished sessions, oldest first (see :meth:`open_sessions`)."""
         rows = self.query("SELECT session_id FROM sessions WHERE finished = 0 "
-                          "ORDER BY updated_at")
+                          "ORDER BY updated_at, rowid")
         return [str(r[0]) for r in rows]
 
     # ------------------------------------------------------------------ roster helpers
