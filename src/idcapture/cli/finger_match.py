@@ -19,6 +19,7 @@ __all__ = ["register"]
 
 _IMAGE_EXT = {".tif", ".tiff", ".png", ".bmp", ".pgm", ".jpg", ".jpeg", ".wsq"}
 _TEMPLATE_EXT = {".ist", ".iso", ".ansi", ".fmr", ".json"}
+_INDEX_ABOVE = 2_000
 
 
 def register(commands: Any) -> None:
@@ -50,6 +51,10 @@ def register(commands: Any) -> None:
                    help="score threshold (default: FMR 1e-4 / number of comparisons)")
     d.add_argument("--ppi", type=int, default=500)
     d.add_argument("--jobs", type=int, default=0)
+    d.add_argument("--method", choices=("auto", "all-pairs", "index"), default="auto",
+                   help="all-pairs compares everything (exact, O(N^2)); index searches each "
+                   "template in a 1:N index (O(N), may miss a pair the pre-selection drops); "
+                   f"auto uses the index above {_INDEX_ABOVE} templates")
     d.add_argument("--json", action="store_true")
     d.set_defaults(func=_dedup)
 
@@ -230,18 +235,34 @@ def _dedup(args: argparse.Namespace) -> int:
     pairs = max(n * (n - 1) // 2, 1)
     thr = args.threshold if args.threshold is not None else \
         max(threshold_for_fmr(1e-4 / pairs), 40.0)
-    scores = all_pair_scores(prepared, jobs=args.jobs,
-                             progress=lambda d, m: _progress(d, m, "comparing"))
-    groups = clusters(scores, thr)
-    found: list[dict[str, Any]] = [{"members": [labels[i] for i in grp],
-                         "max_score": round(float(max(scores[i, j] for i in grp for j in grp
-                                                      if i != j)), 2)} for grp in groups]
+    method = args.method if args.method != "auto" else \
+        ("index" if n > _INDEX_ABOVE else "all-pairs")
+    if method == "index":
+        from ..biometrics.finger.compare_parallel import clusters_from_pairs
+        from ..biometrics.finger.index import FingerIndex
+
+        index = FingerIndex()
+        index.add_many(labels, prepared)
+        links = index.self_matches(thr, progress=lambda d, m: _progress(d, m, "searching"))
+        link_score = {(i, j): s for i, j, s in links}
+        groups = clusters_from_pairs(n, [(i, j) for i, j, _ in links])
+        found: list[dict[str, Any]] = [
+            {"members": [labels[i] for i in grp],
+             "max_score": round(max(s for (i, j), s in link_score.items() if i in grp), 2)}
+            for grp in groups]
+    else:
+        scores = all_pair_scores(prepared, jobs=args.jobs,
+                                 progress=lambda d, m: _progress(d, m, "comparing"))
+        groups = clusters(scores, thr)
+        found = [{"members": [labels[i] for i in grp],
+                  "max_score": round(float(max(scores[i, j] for i in grp for j in grp
+                                               if i != j)), 2)} for grp in groups]
     out: dict[str, Any] = {"templates": n, "comparisons": n * (n - 1) // 2,
-                           "threshold": round(thr, 2), "clusters": found}
+                           "method": method, "threshold": round(thr, 2), "clusters": found}
     if args.json:
         print_json(out)
     else:
-        print(f"{n} templates, {out['comparisons']} comparisons, threshold {thr:.1f}: "
+        print(f"{n} templates, {out['comparisons']} pairs ({method}), threshold {thr:.1f}: "
               f"{len(groups)} group(s) sharing a finger")
         for c in found:
             print(f"  score {c['max_score']:.1f}: " + ", ".join(c["members"]))

@@ -8,7 +8,7 @@ loop. With ``jobs=1`` everything runs in the calling process.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -17,7 +17,7 @@ import numpy as np
 from .compare import PreparedTemplate, gallery_arrays, prepare, score_from_raw
 from .compare_core import GalleryArrays, raw_scores
 
-__all__ = ["all_pair_scores", "clusters", "synthetic_templates"]
+__all__ = ["all_pair_scores", "clusters", "clusters_from_pairs", "synthetic_templates"]
 
 Progress = Callable[[int, int], None]
 
@@ -86,7 +86,12 @@ def all_pair_scores(items: Sequence[PreparedTemplate], jobs: int = 0,
 
 def clusters(scores: np.ndarray, threshold: float) -> list[list[int]]:
     """Groups (connected components, size >= 2) of indices linked by a score >= threshold."""
-    n = scores.shape[0]
+    ii, jj = np.nonzero(np.triu(scores >= threshold, k=1))
+    return clusters_from_pairs(scores.shape[0], zip(ii.tolist(), jj.tolist(), strict=True))
+
+
+def clusters_from_pairs(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Groups (connected components, size >= 2) of ``range(n)`` linked by ``pairs``."""
     parent = list(range(n))
 
     def find(i: int) -> int:
@@ -95,8 +100,7 @@ def clusters(scores: np.ndarray, threshold: float) -> list[list[int]]:
             i = parent[i]
         return i
 
-    ii, jj = np.nonzero(np.triu(scores >= threshold, k=1))
-    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+    for i, j in pairs:
         ri, rj = find(i), find(j)
         if ri != rj:
             parent[rj] = ri

@@ -24,7 +24,8 @@ with no bit set, and buckets shared by more than ``max_bucket`` cylinders, carry
 information and are skipped. The cost of a look-up grows with the size of the buckets
 touched (proportional to N but with a small constant), not with N comparisons.
 
-**Re-ranking.** The ``candidates`` templates with the most votes are unpacked and scored
+**Re-ranking.** The ``candidates`` templates with the most votes (divided by the square
+root of their cylinder count, since big templates collect more chance votes) are unpacked and scored
 by the full comparator kernel (:func:`.compare_core.raw_scores`, one batched call); the
 result is a ranked list of :class:`Candidate` with calibrated scores. Templates not
 pre-selected are not scored: a mate missed by the pre-selection is a missed hit, and
@@ -38,7 +39,7 @@ thread-safe for concurrent adds; concurrent searches on an unchanged index are f
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +75,8 @@ class IndexParams:
     max_bucket: int = 256
     bucket_fraction: float = 0.002
     #: templates re-ranked by the full comparator: ``max(candidates, fraction * N)``
+    #: also look up the keys one bit away from each probe key (tolerates one flipped bit)
+    multiprobe: bool = False
     candidates: int = 256
     candidate_fraction: float = 0.004
     seed: int = 20_240_521
@@ -275,14 +278,19 @@ class FingerIndex:
         cap = max(self.params.max_bucket, int(self.params.bucket_fraction * n))
         ncyl = skeys.shape[1]
         lo_parts, hi_parts, cyl_parts = [], [], []
+        flips = np.concatenate([[0], self._weights]) if self.params.multiprobe else \
+            np.zeros(1, np.int64)
+        cyl_ids = np.repeat(np.arange(len(pk)), len(flips))
         for t in range(self.params.tables):
-            q = pk[:, t]
+            # the key itself and, with multi-probe, every key one bit away from it
+            q = (np.maximum(pk[:, t], 0)[:, None] ^ flips[None, :]).ravel()
+            q[q == 0] = -1
             lo = np.searchsorted(skeys[t], q, side="left")
             hi = np.searchsorted(skeys[t], q, side="right")
             ok = (q >= 0) & (hi > lo) & (hi - lo <= cap)
             lo_parts.append(lo[ok] + t * ncyl)
             hi_parts.append(hi[ok] + t * ncyl)
-            cyl_parts.append(np.flatnonzero(ok))
+            cyl_parts.append(cyl_ids[ok])
         lo_all = np.concatenate(lo_parts)
         lens = np.concatenate(hi_parts) - lo_all
         total = int(lens.sum())
@@ -320,25 +328,59 @@ class FingerIndex:
         many pre-selected templates are re-ranked; ``exclude`` lists positions never to
         return (for example the probe's own entry).
         """
-        n = len(self)
-        if n == 0:
+        if len(self) == 0:
             return []
         prepared = prepare(probe, self.mcc)
-        votes = self.votes(pack_template(prepared, self.mcc))
+        packed = pack_template(prepared, self.mcc)
+        return self._search(prepared.arrays, packed, top, threshold, candidates, exclude)
+
+    def _search(self, arrays: GalleryArrays, packed: PackedTemplate, top: int,
+                threshold: float | None, candidates: int | None,
+                exclude: npt.ArrayLike | None) -> list[Candidate]:
+        n = len(self)
+        votes = self.votes(packed)
+        # templates with many cylinders collect more chance votes: rank by votes/sqrt(count)
+        rank = votes / np.sqrt(np.maximum(self._count, 4))
         if exclude is not None:
-            votes[np.asarray(exclude, dtype=np.intp)] = -1
+            rank[np.asarray(exclude, dtype=np.intp)] = -1.0
         c = min(n, candidates if candidates is not None else self.candidate_count())
-        cand = np.argpartition(-votes, c - 1)[:c] if c < n else np.arange(n)
-        cand = cand[votes[cand] > 0]
+        cand = np.argpartition(-rank, c - 1)[:c] if c < n else np.arange(n)
+        cand = cand[rank[cand] > 0]
         if len(cand) == 0:
             return []
-        scores = score_from_raw(raw_scores(prepared.arrays, self.gallery(cand), self.mcc))
+        scores = score_from_raw(raw_scores(arrays, self.gallery(cand), self.mcc))
         order = np.argsort(-scores, kind="stable")[:top]
         out = [Candidate(int(cand[i]), self.labels[int(cand[i])], float(scores[i]),
                          int(votes[cand[i]])) for i in order]
         if threshold is not None:
             out = [h for h in out if h.score >= threshold]
         return out
+
+    def self_matches(self, threshold: float, top: int = 5,
+                     progress: Callable[[int, int], None] | None = None
+                     ) -> list[tuple[int, int, float]]:
+        """Pairs ``(i, j, score)``, ``i < j``, of enrolled templates that match each other.
+
+        Every entry is searched against the others (pre-selection, then re-ranking); a
+        pair is reported when either direction scores at least ``threshold``, with the
+        higher of the two scores. This is batch de-duplication in ``N`` searches instead
+        of ``N * (N - 1) / 2`` comparisons.
+        """
+        best: dict[tuple[int, int], float] = {}
+        n = len(self)
+        for i in range(n):
+            arrays = self.gallery([i])
+            bits = np.unpackbits(self._bits[i], axis=1, count=self.mcc.cells).astype(bool)
+            k = int(self._count[i])
+            packed = PackedTemplate(self._bits[i, :k], self._valid[i, :k], self._xy[i, :k],
+                                    self._angle[i, :k], self._all_xy[i], self._all_angle[i],
+                                    bits[:k])
+            for h in self._search(arrays, packed, top, threshold, None, [i]):
+                key = (min(i, h.index), max(i, h.index))
+                best[key] = max(best.get(key, 0.0), h.score)
+            if progress is not None:
+                progress(i + 1, n)
+        return sorted((i, j, s) for (i, j), s in best.items())
 
     def score_all(self, probe: FingerTemplate | PreparedTemplate,
                   chunk: int = 2048) -> npt.NDArray[np.float64]:
