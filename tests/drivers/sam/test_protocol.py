@@ -132,3 +132,23 @@ def test_invalid_constructor_arguments() -> None:
         p.set_max_rf_bytes(10)
     assert p.Command.lookup(0x99, 0x00) is None
     assert p.Command.lookup(0x60, 0x07) is p.Command.SET_BAUD
+
+
+def test_answer_fits_tells_late_answers_apart() -> None:
+    C = p.Command
+    assert p.answer_fits(C.FIND, 0x9F, bytes(4)) and p.answer_fits(C.FIND, 0x80, b"")
+    assert not p.answer_fits(C.SELECT, 0x9F, bytes(4))  # a late find answer
+    assert not p.answer_fits(C.SELECT, 0x80, b"")
+    assert p.answer_fits(C.SELECT, 0x90, bytes(8)) and p.answer_fits(C.SELECT, 0x81, b"")
+    assert not p.answer_fits(C.READ_BASE_FP, 0x90, bytes(8))  # a late select answer
+    assert not p.answer_fits(C.READ_APPENDED, 0x90, b"")
+    assert p.answer_fits(C.READ_APPENDED, 0x91, b"")
+    assert not p.answer_fits(C.FIND, 0x90, b"")
+    assert p.answer_fits(C.SAM_ID, 0x90, bytes(16)) and not p.answer_fits(C.SAM_ID, 0x90, b"")
+    for generic in (0x10, 0x11, 0x21, 0x41, 0x60):  # generic failures fit every command
+        assert all(p.answer_fits(c, generic, b"") for c in C)
+    assert p.answer_fits(None, 0x9F, b"")
+    base = p.build_base_message(bytes(256), bytes(1024))
+    with_fp = p.build_base_message(bytes(256), bytes(1024), bytes(512))
+    assert p.answer_fits(C.READ_BASE, 0x90, base) and p.answer_fits(C.READ_BASE_FP, 0x90, with_fp)
+    assert not p.answer_fits(C.READ_BASE, 0x90, base[:-1])

@@ -45,6 +45,7 @@ __all__ = [
     "Request",
     "Response",
     "Status",
+    "answer_fits",
     "build_base_message",
     "checksum",
     "encode_frame",
@@ -280,6 +281,43 @@ def status_of(code: int) -> Status:
     if found is None:
         return Status(code, "", f"unknown status 0x{code:02X}", Outcome.UNKNOWN)
     return found
+
+
+#: data length of each command's success answer (``None``: any, at least one byte)
+_SUCCESS_DATA: dict[Command, int | None] = {
+    Command.RESET: 0, Command.SAM_STATUS: 0, Command.SET_BAUD: 0, Command.SET_RF_BYTES: 0,
+    Command.SAM_ID: 16, Command.FIND: 4, Command.SELECT: 8, Command.READ_BASE: None,
+    Command.READ_BASE_FP: None, Command.READ_APPENDED: None, Command.READ_MANAGEMENT: None,
+}
+#: statuses that answer one kind of command only
+_OWN_STATUS = {0x9F: (Command.FIND,), 0x80: (Command.FIND,), 0x81: (Command.SELECT,),
+               0x91: (Command.READ_APPENDED, Command.READ_MANAGEMENT)}
+
+
+def answer_fits(command: Command | None, sw3: int, data: bytes) -> bool:
+    """Whether an answer with ``sw3`` and ``data`` can be the SAM's answer to ``command``.
+
+    A late answer to an earlier request (one the host gave up on and resent) can arrive
+    while the host awaits the next command's; this tells such strays apart wherever the
+    shape differs: a success status or a command-specific failure (0x80, 0x81, 0x91) of
+    another command, or a success with the wrong data length. Generic failures (0x10,
+    0x41, 0x60 ...) fit every command.
+    """
+    if command is None:
+        return True
+    owners = _OWN_STATUS.get(sw3)
+    if owners is not None:
+        return command in owners and (sw3 != 0x9F or len(data) == 4)
+    if sw3 != 0x90:
+        return True
+    if command is Command.FIND:
+        return False
+    if command in (Command.READ_BASE, Command.READ_BASE_FP):  # its length words add up
+        head = 6 if command is Command.READ_BASE_FP else 4
+        words = sum(int.from_bytes(data[i:i + 2], "big") for i in range(0, head, 2))
+        return len(data) >= head and len(data) == head + words
+    want = _SUCCESS_DATA[command]
+    return len(data) >= 1 if want is None else len(data) == want
 
 
 def status_error(code: int, awaited: str) -> IdCaptureError:

@@ -4,7 +4,10 @@
 per-command timeout scaled by the line rate, bounded resends after a bad checksum, a
 rejected request (0x10/0x11) or a silent/truncated answer, and typed errors when the
 resends are spent (:class:`~idcapture.errors.DeviceTimeout` naming the command
-awaited, :class:`~idcapture.errors.ProtocolError` with code ``checksum``).
+awaited, :class:`~idcapture.errors.ProtocolError` with code ``checksum``). A late answer
+to a request the session gave up on and resent is recognised by its shape
+(:func:`~idcapture.drivers.sam.protocol.answer_fits`) and skipped, so it is never taken
+for the answer to the next command.
 
 :class:`SamReader` is the :class:`~idcapture.devices.IdReader` shared by the
 ``sam-serial`` and ``sam-usb`` drivers: find + select to detect a card, base read
@@ -74,6 +77,7 @@ class SamSession:
         self.bytes_sent = 0
         self.bytes_received = 0
         self.resends = 0
+        self.strays = 0
 
     def command(self, request: p.Request, timeout: float | None = None,
                 retries: int | None = None) -> p.Response:
@@ -92,7 +96,7 @@ class SamSession:
             frame = request.encode()
             self.transport.write(frame)
             self.bytes_sent += len(frame)
-            result = self._await(t)
+            result = self._await(t, request.command)
             if isinstance(result, p.Response):
                 if result.sw3 in (0x10, 0x11):  # the SAM saw our request corrupted
                     failure = "rejected"
@@ -110,7 +114,8 @@ class SamSession:
         raise DeviceTimeout(f"no answer to {label} within {t:.2f} s after {attempts} "
                             f"attempts{detail}", awaited=label, timeout=t)
 
-    def _await(self, timeout: float) -> p.Response | tuple[str, int]:
+    def _await(self, timeout: float,
+               command: p.Command | None) -> p.Response | tuple[str, int]:
         end = time.monotonic() + timeout
         dec = self.decoder
         while True:
@@ -125,9 +130,13 @@ class SamSession:
             for ev in dec.feed(chunk):
                 if isinstance(ev, p.Frame):
                     try:
-                        return p.Response.from_frame(ev)
+                        response = p.Response.from_frame(ev)
                     except ProtocolError:
                         return ("checksum", 0)
+                    if p.answer_fits(command, response.sw3, response.data):
+                        return response
+                    # a late answer to an earlier request: skip it, keep waiting
+                    self.strays += 1
                 if isinstance(ev, p.BadChecksum):
                     return ("checksum", 0)
 

@@ -27,6 +27,7 @@ docs/testers/card-files.md); each applies to the next request matching ``on``:
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import random
 import threading
@@ -144,8 +145,10 @@ class SamDevice:
         return self._card
 
     def add_fault(self, fault: Fault | Mapping[str, Any]) -> None:
+        """Queue ``fault`` (a copy: the device counts its uses down)."""
         with self._lock:
-            self.faults.append(fault if isinstance(fault, Fault) else Fault.from_dict(fault))
+            self.faults.append(dataclasses.replace(fault) if isinstance(fault, Fault)
+                               else Fault.from_dict(fault))
 
     def clear_input(self) -> None:
         self._decoder.clear()
