@@ -1,8 +1,12 @@
-"""Fixtures: the sample cards and a SAM simulator on a real pty."""
+"""Fixtures: the sample cards, a SAM simulator on a real pty, and ``link``: the same
+simulated SAM behind either real transport (a pty for sam-serial, the pyusb backend for
+sam-usb), so the fault tests run unchanged on both."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +28,39 @@ def cards() -> list[SimCard]:
 def sam() -> Iterator[PtySamServer]:
     with PtySamServer(SamDevice()) as server:
         yield server
+
+
+@dataclass
+class Link:
+    """A simulated SAM served on a real transport, and the address that opens it."""
+
+    kind: str
+    device: SamDevice
+    address: str
+    unplug: Callable[[], None]
+    replug: Callable[[], None]
+
+    def at(self, timeout_scale: float) -> str:
+        """The address with every command timeout scaled by ``timeout_scale``."""
+        return self.address.replace("timeout_scale=0.4", f"timeout_scale={timeout_scale}")
+
+
+@pytest.fixture(params=["pty", "usb"])
+def link(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Link]:
+    """The SAM simulator on a pty (``sam-serial``) or as a pyusb backend (``sam-usb``)."""
+    opts = "poll=0.02&timeout_scale=0.4"
+    if request.param == "pty":
+        path = tmp_path / "ttySAM0"
+        with PtySamServer(SamDevice(), link=path) as server:
+            yield Link("pty", server.device, f"sam-serial:{path}?{opts}", server.unplug,
+                       server.replug)
+        return
+    pytest.importorskip("usb.core", reason="pyusb is an optional dependency (idcapture[usb])")
+    from idcapture.sim.sam.usb import SimBackend
+
+    with SimBackend(SamDevice()) as sim:
+        yield Link("usb", sim.sam, f"sam-usb:0400:C35A?backend=idcapture.sim.sam.usb&{opts}",
+                   sim.unplug, sim.replug)
 
 
 def _date(s: str) -> str | None:

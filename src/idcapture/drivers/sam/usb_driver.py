@@ -1,10 +1,15 @@
 """``sam-usb:[VID:PID|bus/address]``: a SAM_V reader on native USB (pyusb).
 
 Address: ``sam-usb:`` (the first 0400:C35A device), ``sam-usb:0400:c35a``,
-``sam-usb:1/7`` (bus 1, address 7). The frames are those of ``sam-serial``, split over
-bulk endpoints 0x02/0x06 (out) and 0x81/0x85 (in). Options as for
-:class:`~idcapture.drivers.sam.session.SamReader`. Linux needs a udev rule giving the
-user access to the device; Windows needs a WinUSB/libusb driver bound to it (Zadig).
+``sam-usb:1/7`` (bus 1, address 7; a device gets a new address when it is plugged in
+again, so prefer VID:PID for a reader that may be replugged). The frames are those of
+``sam-serial``, split over bulk endpoints 0x02/0x06 (out) and 0x81/0x85 (in). Options
+as for :class:`~idcapture.drivers.sam.session.SamReader`, plus ``backend``: the pyusb
+backend to use instead of pyusb's own choice (libusb 1.0, then OpenUSB, then libusb
+0.1), by dotted name: ``usb.backend.libusb0`` (a module: its ``get_backend()``) or
+``package.module:name``. ``backend=idcapture.sim.sam.usb`` selects the USB SAM
+simulator (a test hook). Linux needs a udev rule giving the user access to the device;
+Windows needs a WinUSB/libusb driver bound to it (Zadig). See docs/drivers/sam-usb.md.
 """
 
 from __future__ import annotations
@@ -13,7 +18,14 @@ from typing import Any
 
 from ...devices.base import DeviceInfo, DeviceKind
 from ...errors import AddressError, DeviceNotFound
-from ...transports.usb import SAM_PID, SAM_VID, SplitEndpointTransport, find_devices
+from ...transports.usb import (
+    SAM_PID,
+    SAM_VID,
+    SplitEndpointTransport,
+    find_devices,
+    resolve_backend,
+    usb_module,
+)
 from .session import ByteTransport, SamReader
 
 __all__ = ["SamUsbReader"]
@@ -22,10 +34,15 @@ __all__ = ["SamUsbReader"]
 class SamUsbReader(SamReader):
     """The SAM protocol over native USB (see the module docstring)."""
 
-    #: a pyusb backend to use instead of the system's (the simulator's, in tests)
+    #: a pyusb backend to use instead of the system's when the address names none
     backend: Any = None
 
+    def _backend(self) -> Any:
+        spec = self.address.option("backend")
+        return resolve_backend(spec) if spec else self.backend
+
     def _select(self) -> Any:
+        backend = self._backend()
         target = (self.address.target or "").strip().lower()
         vid, pid = SAM_VID, SAM_PID
         bus_addr: tuple[int, int] | None = None
@@ -40,13 +57,14 @@ class SamUsbReader(SamReader):
             raise AddressError(f"sam-usb target must be VID:PID (hex) or bus/address, got "
                                f"{self.address.target!r}") from None
         if bus_addr:
-            from ...transports.usb import usb_module
-
-            dev = usb_module().core.find(bus=bus_addr[0], address=bus_addr[1],
-                                         backend=self.backend)
+            usb = usb_module()
+            try:
+                dev = usb.core.find(bus=bus_addr[0], address=bus_addr[1], backend=backend)
+            except usb.core.NoBackendError:
+                dev = None
             devices = [dev] if dev is not None else []
         else:
-            devices = find_devices(vid, pid, self.backend)
+            devices = find_devices(vid, pid, backend)
         if not devices:
             raise DeviceNotFound(f"no USB SAM reader at {self.address.target or '0400:c35a'}")
         return devices[0]
