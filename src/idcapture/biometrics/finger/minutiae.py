@@ -150,7 +150,7 @@ def _angle_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def detect_minutiae(an: FingerAnalysis, *, border_px: float = 10.0,
+def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
                     min_coherence: float = 0.15) -> RawMinutiae:
     """Endings and bifurcations of ``an`` with direction, quality and false ones removed.
 
