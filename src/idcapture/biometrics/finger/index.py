@@ -10,19 +10,21 @@
 **Storage.** Each enrolled template is kept as packed bits: its (at most
 :data:`~.compare.MAX_CYLINDERS`) cylinders as 48 bytes of cell bits and 8 bytes of
 spatial validity each, plus minutia positions and directions for the global step:
-about 2.8 kB per template, so 100,000 templates take ~280 MB.
+about 2.8 kB per template, and ~3.9 kB of key tables (24 tables x 4 bytes x 40
+cylinders), so 100,000 templates take ~700 MB (:attr:`FingerIndex.nbytes`).
 
 **Pre-selection** (locality-sensitive hashing of cylinders, after Cappelli, Ferrara &
 Maltoni's MCC indexing). ``tables`` hash functions each read ``bits_per_key`` cell bits
 at fixed random positions in the inner part of the cylinder (cells that are valid for
 nearly every minutia) and pack them into a key. Two cylinders of the same minutia seen
 in two impressions agree on most bits, so they often share a key in some table; two
-unrelated cylinders rarely do. For every table the index holds the keys of all enrolled
-cylinders sorted, with their owners; a probe looks up each of its cylinders' keys
-(binary search), and every enrolled template collects a vote per shared key. Keys
-with no bit set, and buckets shared by more than ``max_bucket`` cylinders, carry little
-information and are skipped. The cost of a look-up grows with the size of the buckets
-touched (proportional to N but with a small constant), not with N comparisons.
+unrelated cylinders rarely do. For every table the index holds the enrolled cylinder ids
+grouped by key (offsets into one id array: 4 bytes per cylinder and table, plus 1 MB of
+offsets per table), so a probe key is looked up directly. A probe cylinder votes for a
+template with the number of tables in which its best-colliding cylinder there shares its
+key. Keys with no bit set, and buckets shared by more than ``max_bucket`` cylinders, carry
+little information and are skipped. The cost of a look-up grows with the size of the
+buckets touched (proportional to N but with a small constant), not with N comparisons.
 
 **Re-ranking.** The ``candidates`` templates with the most votes (divided by the square
 root of their cylinder count, since big templates collect more chance votes) are unpacked and scored
@@ -31,8 +33,9 @@ result is a ranked list of :class:`Candidate` with calibrated scores. Templates 
 pre-selected are not scored: a mate missed by the pre-selection is a missed hit, and
 the search benchmark reports how often that happens.
 
-Adds are cheap (arrays are appended); the sorted key tables are rebuilt on the first
-search after adds (about one second per million enrolled cylinders). An index is not
+Adds are cheap (arrays are appended); the key tables are rebuilt on the first search
+after adds (a stable sort per table: seconds at 100,000 templates, milliseconds at a few
+thousand). An index is not
 thread-safe for concurrent adds; concurrent searches on an unchanged index are fine.
 """
 
@@ -82,8 +85,8 @@ class IndexParams:
     seed: int = 20_240_521
 
     def validate(self) -> None:
-        if not 1 <= self.bits_per_key <= 31:
-            raise ConfigError("bits_per_key must be 1-31", "bad-index-params")
+        if not 1 <= self.bits_per_key <= 24:
+            raise ConfigError("bits_per_key must be 1-24", "bad-index-params")
         if self.tables < 1 or self.candidates < 1:
             raise ConfigError("tables and candidates must be positive", "bad-index-params")
 
@@ -164,23 +167,25 @@ class FingerIndex:
         self._all_count = np.zeros(0, np.int32)
         self.labels: list[str] = []
         # per-cylinder keys awaiting the next table build: (n_cyl, tables) and owners
-        self._cyl_keys: list[npt.NDArray[np.int64]] = []
-        self._cyl_owner: list[npt.NDArray[np.int32]] = []
+        # keys of cylinders added since the last table build, (n_cyl, tables) each
+        self._new_keys: list[npt.NDArray[np.uint32]] = []
+        self._cyl_owner = np.zeros(0, np.int32)                  # template of each cylinder
+        self._owner_parts: list[npt.NDArray[np.int32]] = []
         self._pending: list[PackedTemplate] = []
-        self._sorted_keys: npt.NDArray[np.int64] | None = None   # (tables, n_cyl)
-        self._sorted_owner: npt.NDArray[np.int32] | None = None
+        # per table, the cylinder ids grouped by key (CSR): ids[t, offsets[t, key]:...+1]
+        nkeys = 1 << params.bits_per_key
+        self._offsets = np.zeros((params.tables, nkeys + 1), np.int32)
+        self._ids = np.zeros((params.tables, 0), np.int32)
 
     def __len__(self) -> int:
         return len(self.labels)
 
     # ------------------------------------------------------------------ building
 
-    def keys(self, cell_bits: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-        """``(n, tables)`` hash keys of ``n`` cylinders' cell bits; -1 where no bit is set."""
+    def keys(self, cell_bits: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint32]:
+        """``(n, tables)`` hash keys of ``n`` cylinders' cell bits (0: no bit set, unused)."""
         sampled = cell_bits[:, self._pos]                      # (n, tables, bits)
-        keys = (sampled.astype(np.int64) * self._weights).sum(-1)
-        keys[keys == 0] = -1
-        return np.asarray(keys)
+        return np.asarray((sampled.astype(np.int64) * self._weights).sum(-1), np.uint32)
 
     def add(self, label: str, template: FingerTemplate | PreparedTemplate | PackedTemplate
             ) -> int:
@@ -197,8 +202,8 @@ class FingerIndex:
         for i, t in enumerate(templates):
             pt = t if isinstance(t, PackedTemplate) else pack_template(t, self.mcc)
             self._pending.append(pt)
-            self._cyl_keys.append(self.keys(pt.cell_bits))
-            self._cyl_owner.append(np.full(len(pt.xy), first + i, np.int32))
+            self._new_keys.append(self.keys(pt.cell_bits))
+            self._owner_parts.append(np.full(len(pt.xy), first + i, np.int32))
         self.labels.extend(str(x) for x in labels)
         self._flush_arrays()
         return list(range(first, first + len(templates)))
@@ -230,28 +235,36 @@ class FingerIndex:
         self._all_angle = np.concatenate([self._all_angle, aang])
         self._all_count = np.concatenate([self._all_count, acnt])
         self._pending.clear()
-        self._sorted_keys = None
 
-    def _tables(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
-        if self._sorted_keys is None or self._sorted_owner is None:
-            keys = (np.concatenate(self._cyl_keys) if self._cyl_keys
-                    else np.zeros((0, self.params.tables), np.int64))
-            owner = (np.concatenate(self._cyl_owner) if self._cyl_owner
-                     else np.zeros(0, np.int32))
-            self._cyl_keys, self._cyl_owner = [keys], [owner]
-            kt = np.ascontiguousarray(keys.T)                     # (tables, n_cyl)
-            order = np.argsort(kt, axis=1, kind="stable")
-            self._sorted_keys = np.take_along_axis(kt, order, axis=1)
-            self._sorted_owner = order.astype(np.int32)          # cylinder ids
-        return self._sorted_keys, self._sorted_owner
+    def _tables(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """The CSR key tables, merging cylinders added since the last build."""
+        if self._new_keys:
+            new = np.concatenate(self._new_keys)                  # (n_new, tables)
+            first = len(self._cyl_owner)
+            self._cyl_owner = np.concatenate([self._cyl_owner, *self._owner_parts])
+            self._new_keys, self._owner_parts = [], []
+            nkeys = self._offsets.shape[1] - 1
+            ids = np.zeros((self.params.tables, len(self._cyl_owner)), np.int32)
+            new_ids = np.arange(first, first + len(new), dtype=np.int32)
+            for t in range(self.params.tables):
+                old_keys = np.repeat(np.arange(nkeys, dtype=np.uint32),
+                                     np.diff(self._offsets[t]))
+                keys = np.concatenate([old_keys, new[:, t]])
+                order = np.argsort(keys, kind="stable")
+                ids[t] = np.concatenate([self._ids[t], new_ids])[order]
+                counts = np.bincount(keys, minlength=nkeys)
+                self._offsets[t, 1:] = np.cumsum(counts)
+            self._ids = ids
+        return self._offsets, self._ids
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the packed templates and the key tables."""
         arrays = (self._bits, self._valid, self._xy, self._angle, self._count, self._all_xy,
                   self._all_angle, self._all_count)
-        tab = self._tables()
-        return int(sum(a.nbytes for a in arrays) + tab[0].nbytes + tab[1].nbytes)
+        offsets, ids = self._tables()
+        return int(sum(a.nbytes for a in arrays) + offsets.nbytes + ids.nbytes +
+                   self._cyl_owner.nbytes)
 
     # ------------------------------------------------------------------ searching
 
@@ -273,21 +286,20 @@ class FingerIndex:
         n = len(self)
         if n == 0 or len(pt.xy) == 0:
             return np.zeros(n, np.int64)
-        skeys, sorder = self._tables()
-        pk = self.keys(pt.cell_bits)                              # (nc, tables)
+        offsets, ids = self._tables()
+        pk = self.keys(pt.cell_bits).astype(np.int64)              # (nc, tables)
         cap = max(self.params.max_bucket, int(self.params.bucket_fraction * n))
-        ncyl = skeys.shape[1]
+        ncyl = ids.shape[1]
         lo_parts, hi_parts, cyl_parts = [], [], []
         flips = np.concatenate([[0], self._weights]) if self.params.multiprobe else \
             np.zeros(1, np.int64)
         cyl_ids = np.repeat(np.arange(len(pk)), len(flips))
         for t in range(self.params.tables):
             # the key itself and, with multi-probe, every key one bit away from it
-            q = (np.maximum(pk[:, t], 0)[:, None] ^ flips[None, :]).ravel()
-            q[q == 0] = -1
-            lo = np.searchsorted(skeys[t], q, side="left")
-            hi = np.searchsorted(skeys[t], q, side="right")
-            ok = (q >= 0) & (hi > lo) & (hi - lo <= cap)
+            q = (pk[:, t][:, None] ^ flips[None, :]).ravel()
+            lo = offsets[t, q].astype(np.int64)
+            hi = offsets[t, q + 1].astype(np.int64)
+            ok = (q > 0) & (hi > lo) & (hi - lo <= cap)
             lo_parts.append(lo[ok] + t * ncyl)
             hi_parts.append(hi[ok] + t * ncyl)
             cyl_parts.append(cyl_ids[ok])
@@ -299,12 +311,12 @@ class FingerIndex:
         # indices lo..hi-1 of every range, without a Python loop over ranges
         first = np.repeat(lo_all - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
         flat = first + np.arange(total)
-        gcyl = sorder.reshape(-1)[flat]                          # enrolled cylinder ids
+        gcyl = ids.reshape(-1)[flat]                             # enrolled cylinder ids
         pcyl = np.repeat(np.concatenate(cyl_parts), lens)         # probe cylinder ids
         # collisions per (probe cylinder, enrolled cylinder) over all tables; a probe
         # cylinder votes for a template with its best-colliding cylinder there
         pair = np.unique(pcyl.astype(np.int64) * ncyl + gcyl, return_counts=True)
-        owner = self._cyl_owner[0][pair[0] % ncyl]
+        owner = self._cyl_owner[pair[0] % ncyl]
         pc = pair[0] // ncyl
         key = pc * n + owner
         order = np.lexsort((-pair[1], key))
