@@ -89,3 +89,39 @@ def test_to_screen_angle_flips_the_y_axis() -> None:
     # a step down-right in image coordinates is clockwise on screen: -45 degrees
     theta = np.array([math.atan2(1.0, 1.0)])
     assert math.degrees(float(to_screen_angle(theta)[0])) == pytest.approx(315.0)
+
+
+def test_separable_gabor_pairs_equal_the_dense_bank() -> None:
+    from idcapture.biometrics.finger import enhancement
+
+    img = np.random.default_rng(3).random((60, 70)).astype(np.float32)
+    bank = enhancement.gabor_bank(4.5)
+    gauss, pairs = enhancement._separable_bank(4.5)
+    border = cv2.BORDER_REFLECT
+    flat = cv2.sepFilter2D(img, cv2.CV_32F, gauss, gauss, borderType=border)
+    seen = set()
+    for i, j, cx, cy, sx, sy, dc_i, dc_j in pairs:
+        cc = cv2.sepFilter2D(img, cv2.CV_32F, cx, cy, borderType=border)
+        ss = cv2.sepFilter2D(img, cv2.CV_32F, sx, sy, borderType=border)
+        for k, sep, dc in ((i, cc - ss, dc_i), (j, cc + ss, dc_j)):
+            # enhance() leaves out the DC term (its input is already zero-mean locally)
+            assert abs(dc) < 0.03
+            dense = cv2.filter2D(img, cv2.CV_32F, bank[k], borderType=border)
+            np.testing.assert_allclose(sep - dc * flat, dense, atol=1e-4)
+            seen.add(k)
+    assert seen == set(range(bank.shape[0]))
+
+
+def test_thinning_returns_the_skeletons_neighbour_codes() -> None:
+    from idcapture.biometrics.finger.skeleton import neighbour_code, thin_with_codes
+
+    img = render(plane_wave((128, 128), 9.0, 30.0), np.ones((128, 128), bool), noise=4.0)
+    ridges = img < 128
+    skel, codes = thin_with_codes(ridges)
+    assert skel.sum() < 0.4 * ridges.sum()
+    assert (skel.astype(bool) <= ridges).all()
+    np.testing.assert_array_equal(codes, neighbour_code(skel))
+    np.testing.assert_array_equal(skel.astype(bool), finger.thin(ridges))
+    # one pixel wide: no 2x2 block of skeleton pixels
+    s = skel.astype(bool)
+    assert not (s[:-1, :-1] & s[1:, :-1] & s[:-1, 1:] & s[1:, 1:]).any()

@@ -148,3 +148,21 @@ def test_real_impressions(shared_data: Path) -> None:
     corner = np.full_like(fvc, 235)
     corner[:120, :120] = fvc[120:240, 120:240]
     assert RetryReason.AREA_TOO_SMALL in finger.quality(corner).reasons
+
+
+def test_score_mapping_is_monotone_and_clipped() -> None:
+    from idcapture.biometrics.finger.quality import score_from_features
+
+    base = {"ocl": 0.7, "log_area": 11.3, "rv_skew": 0.1, "area_deficit": 0.0,
+            "clarity": 0.85}
+
+    def score(**kw: float) -> float:
+        return score_from_features({**base, **kw})
+
+    assert score(ocl=0.6) < score(ocl=0.7) < score(ocl=0.8)
+    assert score(rv_skew=0.3) < score(rv_skew=0.1)
+    assert score(area_deficit=-0.6) < score(area_deficit=-0.2) < score()
+    assert score(log_area=10.0) < score(log_area=11.5)
+    # inputs beyond the fitted range do not extrapolate
+    assert score(ocl=0.95) == score(ocl=0.99)
+    assert 0.0 <= score(ocl=0.0, rv_skew=5.0, area_deficit=-3.0) < 5.0
