@@ -18,18 +18,20 @@ static const char *ETHNIC[] = {"", "汉", "蒙古", "回", "藏", "维吾尔", "
 enum { F_NAME, F_SEX, F_NATION, F_BIRTH, F_ADDR, F_ID, F_DEPT, F_START, F_END, F_NATCODE,
        F_CNAME, F_TYPE, F_PASS, F_ISSUES };
 
-/* UCS-2LE slot -> GBK, trailing spaces removed. */
-static void slot(char *out, size_t outsz, int off, int len) {
+/* UCS-2LE slot of src -> GBK, trailing spaces removed. */
+static void slot_of(const unsigned char *src, char *out, size_t outsz, int off, int len) {
     int n = len;
-    while (n >= 2 && (g_card.text[off + n - 2] == 0x20 || g_card.text[off + n - 2] == 0)
-           && g_card.text[off + n - 1] == 0)
+    while (n >= 2 && (src[off + n - 2] == 0x20 || src[off + n - 2] == 0) && src[off + n - 1] == 0)
         n -= 2;
     iconv_t cd = iconv_open("GBK", "UTF-16LE");
-    char *in = (char *)g_card.text + off, *o = out;
+    char *in = (char *)src + off, *o = out;
     size_t inleft = (size_t)n, outleft = outsz - 1;
     if (cd != (iconv_t)-1) { iconv(cd, &in, &inleft, &o, &outleft); iconv_close(cd); }
     *o = 0;
 }
+
+/* A slot of the card's text block. */
+static void slot(char *out, size_t outsz, int off, int len) { slot_of(g_card.text, out, outsz, off, len); }
 
 /* The C source is UTF-8; the API speaks GBK. */
 static void to_gbk(char *out, size_t outsz, const char *utf8) {
@@ -118,3 +120,17 @@ int GetFPDate(char *s, int *l) {
     memcpy(s, g_card.fp, g_card.fp_len); *l = (int)g_card.fp_len; return 1;
 }
 int GetBMPData(unsigned char *p, int *l) { (void)p; *l = 0; return 0; }
+/* The appended (newest) addresses in GBK, one per line, oldest first; empty when the
+ * card has none. */
+int GetNewAppMsg(char *s, int *l) {
+    if (!g_read) return 0;
+    char line[160];
+    size_t n = 0;
+    s[0] = 0;
+    for (unsigned int off = 0; off + 70 <= g_card.app_len; off += 70) {
+        slot_of(g_card.app, line, sizeof line, (int)off, 70);
+        if (!line[0]) continue;
+        n += (size_t)snprintf(s + n, 512 - n, "%s%s", n ? "\n" : "", line);
+    }
+    *l = (int)n; return 1;
+}

@@ -120,5 +120,6 @@ def test_termb_reads_every_sample_card(match_card, sdt: Path, native_build: Path
             if card.fingerprint:
                 assert document_blobs(doc)[doc.raw_blocks["fingerprint"].sha256] \
                     == card.fingerprint
+            assert list(doc.appended_addresses or []) == card.appended_addresses
             sdt.unlink()
             assert not reader.card_present()

@@ -57,6 +57,7 @@ int WINAPI GetCertType(char *strTmp, int *strLen);
 int WINAPI GetPassCheckID(char *strTmp, int *strLen);
 int WINAPI GetIssuesNum(char *strTmp, int *strLen);
 int WINAPI GetFPDate(char *strTmp, int *strLen);
+int WINAPI GetNewAppMsg(char *strTmp, int *strLen);
 int WINAPI GetBMPData(unsigned char *pData, int *pLen);
 """
 

@@ -2,7 +2,8 @@
 
 Address: ``termb:1001`` (first USB reader), ``termb:1`` (COM1), ``termb:auto``.
 Options: ``lib`` (also ``IDCAPTURE_TERMB_LIB``), ``fingerprint`` (read with
-``CVR_Read_FPContent``, default true), ``decoder`` (WLT decoder; the CVR API does not
+``CVR_Read_FPContent``, default true), ``appended`` (read the appended addresses with
+``GetNewAppMsg`` when the library exports it, default true), ``decoder`` (WLT decoder; the CVR API does not
 hand out the WLT bytes, so the photo is ``absent`` unless the library's own
 ``GetBMPData`` returns a bitmap).
 
@@ -101,6 +102,28 @@ class TermbReader(IdReader):
             return b""
         return bytes(ffi.buffer(buf, max(min(ln[0], size), 0)))
 
+    def _appended(self, lib: Any, ffi: Any) -> bytes | None:
+        """The appended-address block (70 bytes UCS-2LE per entry) rebuilt from
+        ``GetNewAppMsg`` (GBK, one address per line); ``None`` when the option is off or
+        the library has no such getter."""
+        if not self.address.bool_option("appended", True):
+            return None
+        try:
+            fn = lib.GetNewAppMsg
+        except AttributeError:  # older builds do not export it
+            return None
+        text = self._get(fn, ffi, 1024).decode("gbk", errors="replace")
+        block = b""
+        for line in text.splitlines():
+            raw = line.rstrip(" \x00").encode("utf-16-le")
+            if not raw:
+                continue
+            if len(raw) > 70:
+                raise ProtocolError("GetNewAppMsg returned an address longer than the card's "
+                                    "35-character slot", code="field")
+            block += raw + " ".encode("utf-16-le") * ((70 - len(raw)) // 2)
+        return block or None
+
     def _read_document(self) -> IdentityDocument:
         n = self._n()
         ffi, lib = n.ffi, n.lib
@@ -140,12 +163,13 @@ class TermbReader(IdReader):
                     f["ethnicity"] = ethnic_code_for(nation) or nation[:2]
             fingerprint = self._get(lib.GetFPDate, ffi, 2048) if fp_wanted else None
             bmp = self._get(lib.GetBMPData, ffi, 40000)
+            appended = self._appended(lib, ffi)
         try:
             block = build_text_block(kind, {k: v for k, v in f.items() if v})
         except ValueError as exc:
             raise ProtocolError(f"CVR library returned a field that does not fit the card "
                                 f"layout: {exc}", code="field") from None
-        doc = document_from_blocks(block, None, fingerprint, None,
+        doc = document_from_blocks(block, None, fingerprint, appended,
                                    source_driver=self.address.driver)
         doc.extra["text_source"] = "rebuilt from CVR getters"
         if bmp[:2] == b"BM":
