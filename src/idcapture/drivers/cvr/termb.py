@@ -3,9 +3,9 @@
 Address: ``termb:1001`` (first USB reader), ``termb:1`` (COM1), ``termb:auto``.
 Options: ``lib`` (also ``IDCAPTURE_TERMB_LIB``), ``fingerprint`` (read with
 ``CVR_Read_FPContent``, default true), ``appended`` (read the appended addresses with
-``GetNewAppMsg`` when the library exports it, default true), ``decoder`` (WLT decoder; the CVR API does not
-hand out the WLT bytes, so the photo is ``absent`` unless the library's own
-``GetBMPData`` returns a bitmap).
+``GetNewAppMsg`` when the library exports it, default true), ``decoder`` (WLT decoder;
+the CVR API does not hand out the WLT bytes, so the photo is ``absent`` unless the
+library's own ``GetBMPData`` returns a bitmap).
 
 The CVR API returns decoded GBK fields, not the raw text block. The driver rebuilds
 the 256-byte block from them (sex and ethnic names mapped back to their codes) and
