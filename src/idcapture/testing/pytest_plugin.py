@@ -38,7 +38,7 @@ def idcapture_open(idcapture_registry: DriverRegistry) -> Iterator[Callable[...,
     opened: list[Device] = []
 
     def _open(address: str, **options: object) -> Device:
-        dev = idcapture_registry.open(address, **options)
+        dev = idcapture_registry.open(address, None, None, **options)
         opened.append(dev)
         return dev
 
