@@ -70,14 +70,21 @@ def resolve_backend(spec: str) -> Any:
     return backend
 
 
-def find_devices(vid: int = SAM_VID, pid: int = SAM_PID, backend: Any = None) -> list[Any]:
-    """pyusb devices with ``vid``/``pid`` (an empty list when there is no USB backend)."""
+def find_devices(vid: int = SAM_VID, pid: int = SAM_PID, backend: Any = None, *,
+                 missing_ok: bool = True) -> list[Any]:
+    """pyusb devices with ``vid``/``pid``. With no USB backend (no libusb on the machine):
+    an empty list, or with ``missing_ok=False`` :class:`DriverUnavailable`."""
     usb = usb_module()
     try:
         return list(usb.core.find(find_all=True, idVendor=vid, idProduct=pid,
                                   backend=backend) or [])
-    except usb.core.NoBackendError:
-        return []
+    except usb.core.NoBackendError as exc:
+        if missing_ok:
+            return []
+        raise DriverUnavailable("sam-usb", "pyusb finds no USB backend: install libusb "
+                                "(libusb-1.0-0 on Debian/Ubuntu, libusb-1.0.dll on "
+                                "Windows) or name one with the backend option",
+                                "library-missing") from exc
 
 
 class SplitEndpointTransport:

@@ -169,3 +169,16 @@ def test_default_simulator_holds_the_sample_card() -> None:
         assert get_backend() is backend
     finally:
         backend.uninstall()
+
+
+def test_no_usb_backend_is_driver_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without libusb: pyusb raises NoBackendError (pyusb is not ours, so its
+    lookup is replaced); the driver names what to install."""
+    def no_backend(*args: object, **kwargs: object) -> None:
+        raise usb_core.NoBackendError("No backend available")
+
+    monkeypatch.setattr(usb_core, "find", no_backend)
+    for address in ("sam-usb:", "sam-usb:1/7"):
+        with pytest.raises(DriverUnavailable, match="libusb"):
+            idcapture.open_id_reader(address)
+    assert SamUsbReader.discover() == []

@@ -61,10 +61,11 @@ class SamUsbReader(SamReader):
             try:
                 dev = usb.core.find(bus=bus_addr[0], address=bus_addr[1], backend=backend)
             except usb.core.NoBackendError:
-                dev = None
+                find_devices(backend=backend, missing_ok=False)  # raises DriverUnavailable
+                raise
             devices = [dev] if dev is not None else []
         else:
-            devices = find_devices(vid, pid, backend)
+            devices = find_devices(vid, pid, backend, missing_ok=False)
         if not devices:
             raise DeviceNotFound(f"no USB SAM reader at {self.address.target or '0400:c35a'}")
         return devices[0]
