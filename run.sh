@@ -16,7 +16,8 @@ PY="${PYTHON:-python3}"
 # System packages: compilers for the C simulators of the vendor ABIs.
 APT_PACKAGES=(gcc make libc6-dev
     pcscd vsmartcard-vpcd libpcsclite-dev swig  # PC/SC test stack; pyscard builds from source
-    chromium fonts-noto-cjk)  # browser tests of the web frontend (Playwright drives Debian's chromium)
+    chromium fonts-noto-cjk  # browser tests of the web frontend (Playwright drives Debian's chromium)
+    libreoffice-calc-nogui)  # the export workbook must open in LibreOffice too (~265 MB)
 
 log() { printf '[run.sh] %s\n' "$*" >&2; }
 
