@@ -20,12 +20,15 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..biometrics.face.landmarks import Landmarks
 
 __all__ = [
     "SCENARIOS",
@@ -50,22 +53,24 @@ class FaceSource:
     """A face photo (BGR) with 68 landmark points found once when it was loaded."""
 
     image: np.ndarray
-    points: np.ndarray  # (68, 2)
+    landmarks: Landmarks
+
+    @property
+    def points(self) -> np.ndarray:
+        """The 68 landmark points, (x, y) in photo pixels."""
+        return self.landmarks.points
 
     @property
     def eye_centres(self) -> np.ndarray:
-        p = self.points
-        return np.stack([p[36:42].mean(axis=0), p[42:48].mean(axis=0)])
+        return self.landmarks.eye_centres
 
     @property
     def eye_midpoint(self) -> tuple[float, float]:
-        c = self.eye_centres.mean(axis=0)
-        return float(c[0]), float(c[1])
+        return self.landmarks.eye_midpoint
 
     @property
     def ied(self) -> float:
-        e = self.eye_centres
-        return float(np.hypot(*(e[1] - e[0])))
+        return self.landmarks.inter_eye_distance
 
 
 def demo_face_path() -> Path:
@@ -90,7 +95,7 @@ def load_face_source(photo: str | Path | np.ndarray) -> FaceSource:
     analysis = analyze_face(image, min_face_px=40)
     if analysis.landmarks is None:
         raise ConfigError("no face found in the face photo given to the camera simulator")
-    return FaceSource(np.ascontiguousarray(image), analysis.landmarks.points.copy())
+    return FaceSource(np.ascontiguousarray(image), analysis.landmarks)
 
 
 def wall(size: tuple[int, int], colour: tuple[int, int, int] = (222, 226, 228),
