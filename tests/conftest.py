@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,3 +35,54 @@ def native_build() -> Path:
     if not NATIVE_BUILD.is_dir():
         pytest.skip("native simulators are not built; ./run.sh test builds them")
     return NATIVE_BUILD
+
+
+# --------------------------------------------------------------------------- privacy
+# Every test: no ID number, name or address appears unmasked in a log line (or in the
+# exception text attached to one) of the idcapture loggers, captured at DEBUG.
+
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+#: seeds of the made-up rosters the tests, benchmarks and demo use
+_ROSTER_SEEDS = (2025, 3, 4, 5, 7, 9, 11, 31, 99)
+_HELPER_ADDRESSES = ("广东省广州市天河区某路1号", "广东省广州市天河区示范路1号")
+
+
+@pytest.fixture(scope="session")
+def _personal_test_data() -> tuple[str, ...]:
+    """Names and addresses of the made-up people of the sample rosters and sim cards."""
+    from idcapture.station.samples import sample_students
+
+    known = set(_HELPER_ADDRESSES)
+    for seed in _ROSTER_SEEDS:
+        known.update(s["name"] for s in sample_students(40, seed=seed))
+
+    def walk(node: object, key: str = "") -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and key in ("name", "name_en", "address",
+                                               "appended_addresses") and len(node) >= 2:
+            known.add(node)
+
+    for card in (ROOT / "src" / "idcapture" / "sim" / "cards").glob("*.json"):
+        walk(json.loads(card.read_text("utf-8")))
+    return tuple(sorted(known))
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_data_in_logs(caplog: pytest.LogCaptureFixture,
+                              _personal_test_data: tuple[str, ...]) -> Iterator[None]:
+    caplog.set_level(logging.DEBUG, logger="idcapture")
+    yield
+    fmt = logging.Formatter()
+    where = []  # the offending records' logger and line, never their text
+    for rec in caplog.get_records("setup") + caplog.get_records("call"):
+        text = rec.getMessage()
+        if rec.exc_info:
+            text += "\n" + fmt.formatException(rec.exc_info)
+        if _ID_NUMBER.search(text) or any(k in text for k in _personal_test_data):
+            where.append(f"{rec.name}:{rec.lineno}")
+    assert not where, f"unmasked ID number, name or address logged at {sorted(set(where))}"
