@@ -13,13 +13,17 @@ impressions.
    NIST's 199-row conformance output is printed by benchmarks/fit_finger_quality.py.
 3. Per synthetic style (master seeds 200+): how many impressions pass the default
    profile, how many score below its pass mark, how many carry the expected retry reason,
-   and the reasons seen; then the same verdicts on the 80 real FVC2002 DB1_B impressions.
+   and the reasons seen; the rotation estimate's error on impressions of known rotation;
+   then the same verdicts on the 80 real FVC2002 DB1_B impressions, their agreement with
+   NIST's NFIQ 2 scores (nist-reference/nfiq2.csv, acceptable = NFIQ 2 >= 30), and on
+   20 of them smeared along a random direction.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import csv
 import os
 import re
 import statistics
@@ -126,20 +130,68 @@ def main() -> None:
               f"{below}/{args.per_style}, {want}; scores {min(scores)}-{max(scores)} "
               f"(median {statistics.median(scores):.0f}); reasons: {top}")
 
+    errs = []
+    for seed in range(args.per_style):
+        master = generate_master(300 + seed)
+        for true in (-40.0, -25.0, -10.0, 0.0, 10.0, 25.0, 40.0):
+            imp = make_impression(master, seed=seed, style="good", rotation_deg=true)
+            errs.append(abs(finger.quality(imp.image).measures["rotation"] - true))
+    e = np.array(errs)
+    print(f"rotation error on {len(e)} synthetic impressions (-40..40 deg, master seeds 300+): "
+          f"median {np.median(e):.1f}, p90 {np.percentile(e, 90):.1f}, max {e.max():.1f} deg")
+
     fvc = sorted((DATA / "FVC2002_DB1_B").glob("*.tif"))
     if fvc:
+        nfiq = _nfiq2_scores(DATA / "FVC2002_DB1_B" / "nist-reference" / "nfiq2.csv")
         passed = 0
         reasons = collections.Counter()
         scores = []
-        for path in fvc:
+        agree: collections.Counter[tuple[bool, bool]] = collections.Counter()
+        smeared = []
+        rng = np.random.default_rng(7)
+        for i, path in enumerate(fvc):
             image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
             q = finger.quality(image, template=finger.extract(image))
             passed += q.passed
             scores.append(q.score)
             reasons.update(r.value for r in q.reasons)
+            if path.name in nfiq:
+                agree[(nfiq[path.name] >= 30, q.passed)] += 1
+            if i % 4 == 0:
+                smear = _smear(image, float(rng.uniform(8, 12)), float(rng.uniform(0, 180)))
+                sq = finger.quality(smear, template=finger.extract(smear))
+                smeared.append((sq.passed, "smudged" in [r.value for r in sq.reasons]))
         top = ", ".join(f"{k} x{v}" for k, v in reasons.most_common(6))
         print(f"FVC2002 DB1_B (real, {len(fvc)}): pass {passed}/{len(fvc)}, median score "
               f"{statistics.median(scores):.0f}; reasons: {top}")
+        if agree:
+            acc = agree[(True, True)] + agree[(False, False)]
+            print(f"  vs NFIQ 2 >= 30: NFIQ-acceptable passed {agree[(True, True)]}/"
+                  f"{agree[(True, True)] + agree[(True, False)]}, NFIQ-poor failed "
+                  f"{agree[(False, False)]}/{agree[(False, False)] + agree[(False, True)]}, "
+                  f"agreement {acc}/{sum(agree.values())}")
+        print(f"  the same prints smeared 8-12 px in a random direction: failed "
+              f"{sum(not p for p, _ in smeared)}/{len(smeared)}, smudged reason "
+              f"{sum(s for _, s in smeared)}/{len(smeared)}")
+
+
+def _nfiq2_scores(path: Path) -> dict[str, int]:
+    """NIST NFIQ 2 v2.3 scores per file name, if the reference table is there."""
+    if not path.is_file():
+        return {}
+    with path.open() as fh:
+        return {row["file"]: int(row["nfiq2"]) for row in csv.DictReader(fh)}
+
+
+def _smear(image: np.ndarray, length: float, angle_deg: float) -> np.ndarray:
+    """A finger slid ``length`` px along ``angle_deg`` (counter-clockwise on screen)."""
+    k = np.zeros((31, 31), np.float32)
+    t = np.radians(angle_deg)
+    for s in np.linspace(-length / 2, length / 2, int(length * 4)):
+        k[int(np.rint(15 - s * np.sin(t))), int(np.rint(15 + s * np.cos(t)))] += 1.0
+    out: np.ndarray = cv2.filter2D(image, -1, k / k.sum(), borderType=cv2.BORDER_REPLICATE)
+    return out
+
 
 if __name__ == "__main__":
     main()

@@ -69,8 +69,9 @@ def test_bad_impressions_fail_with_the_right_reason(case: str, reason: RetryReas
     assert reason in q.reasons, q.to_json()
     if case in _SCORE_DEFECTS:
         # defects of the ridges or the contact lower the fitted score itself; placement
-        # (off-centre, rotated) only fails the profile's checks
-        assert q.score < get_profile("default").pass_score, q.to_json()
+        # (off-centre, rotated) only fails the profile's checks. The default pass mark is set
+        # low enough for ordinary real prints; these must stay below the strict one.
+        assert q.score < get_profile("strict").pass_score, q.to_json()
     assert reason.value in q.to_report().reasons
 
 
@@ -128,7 +129,8 @@ def test_scripted_impressions(style: str, reason: RetryReason | None) -> None:
         if reason is None:
             assert q.passed and q.score >= pass_score, q.to_json()
         else:
-            assert reason in q.reasons and q.score < pass_score, q.to_json()
+            assert reason in q.reasons, q.to_json()
+            assert q.score < get_profile("strict").pass_score, q.to_json()
 
 
 @pytest.mark.shared_data
@@ -166,3 +168,15 @@ def test_score_mapping_is_monotone_and_clipped() -> None:
     # inputs beyond the fitted range do not extrapolate
     assert score(ocl=0.95) == score(ocl=0.99)
     assert 0.0 <= score(ocl=0.0, rv_skew=5.0, area_deficit=-3.0) < 5.0
+
+
+@pytest.mark.parametrize("rotation", [-35.0, 0.0, 30.0])
+def test_rotation_estimate_follows_known_rotation(rotation: float) -> None:
+    from idcapture.sim.fingerprints import generate_master, make_impression
+
+    for seed in (0, 1):
+        imp = make_impression(generate_master(500 + seed), seed=seed, rotation_deg=rotation)
+        q = finger.quality(imp.image)
+        assert abs(q.measures["rotation"] - rotation) <= 15.0, q.measures["rotation"]
+    turned = make_impression(generate_master(500), seed=0, rotation_deg=60.0)
+    assert RetryReason.ROTATED in finger.quality(turned.image).reasons

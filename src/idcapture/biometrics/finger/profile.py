@@ -23,10 +23,11 @@ class QualityProfile:
     """
 
     name: str = "default"
-    pass_score: float = 60.0
+    pass_score: float = 45.0
     """Lowest overall score (0-100) that passes. The score is fitted to NFIQ 2 v2.3 (see
-    :mod:`~idcapture.biometrics.finger.quality`); on the synthetic impressions every dry
-    and wet one scores below 60 and every good one above 85."""
+    :mod:`~idcapture.biometrics.finger.quality`). Set so that ordinary real prints pass
+    (FVC2002 DB1_B: 46 of the 77 that NFIQ 2 rates 30 or more); dry, wet and smudged
+    impressions fail on their own checks, which name the reason."""
     no_finger_area_fraction: float = 0.04
     """Below this share of the image in finger area: no finger on the sensor."""
     no_finger_contrast: float = 6.0
@@ -48,15 +49,21 @@ class QualityProfile:
     """Mean grey of the finger area below this: too dark (wet finger or too much pressure)."""
     dark_ridge_fraction: float = 0.62
     """Ridge share of the finger area above this (merged ridges): too dark."""
-    min_clarity: float = 0.79
-    """Mean local clarity below this (ridges and valleys not separable): smudged."""
-    min_certainty: float = 0.72
-    """Mean orientation certainty (32 px blocks) below this: smudged."""
+    min_clarity: float = 0.80
+    """Mean local clarity below this (ridges and valleys not separable), together with
+    orientation certainty below :attr:`min_certainty`: smudged."""
+    min_certainty: float = 0.73
+    """Mean orientation certainty (32 px blocks) below this, together with local clarity
+    below :attr:`min_clarity`: smudged."""
+    max_smear_anisotropy: float = 0.3
+    """Ridge coherence varying with ridge direction more than this: smeared (smudged)."""
     max_centre_offset: float = 0.28
     """Finger centre farther than this share of the image half-size from the centre."""
-    max_rotation_degrees: float = 20.0
-    """Finger axis tilted more than this from vertical: rotated."""
-    min_elongation_for_rotation: float = 1.25
+    max_rotation_degrees: float = 40.0
+    """Finger axis tilted more than this from vertical: rotated. Fingers on a sensor
+    commonly sit within about 30 degrees of upright; the estimate errs by up to 8 degrees
+    on 9 in 10 impressions, so 40 fails only clearly turned fingers."""
+    min_elongation_for_rotation: float = 1.0
     """The finger's long/short axis ratio must exceed this before rotation is judged."""
 
     def to_mapping(self) -> dict[str, Any]:
@@ -92,14 +99,14 @@ class QualityProfile:
 
 PROFILES: dict[str, QualityProfile] = {
     "default": QualityProfile(),
-    "strict": QualityProfile(name="strict", pass_score=75.0, min_area_px=60_000,
+    "strict": QualityProfile(name="strict", pass_score=65.0, min_area_px=60_000,
                              min_area_fraction=0.45, min_minutiae=20, min_clarity=0.82,
                              min_certainty=0.78, max_centre_offset=0.2,
-                             max_rotation_degrees=15.0),
-    "lenient": QualityProfile(name="lenient", pass_score=40.0, min_area_px=20_000,
+                             max_rotation_degrees=25.0),
+    "lenient": QualityProfile(name="lenient", pass_score=30.0, min_area_px=20_000,
                               min_area_fraction=0.25, min_minutiae=8, min_clarity=0.74,
                               min_certainty=0.62, max_centre_offset=0.4,
-                              max_rotation_degrees=35.0),
+                              max_rotation_degrees=50.0),
 }
 
 

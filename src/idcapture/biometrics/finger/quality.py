@@ -38,6 +38,7 @@ from ...errors import RetryReason
 from ...record import Measure, QualityReport
 from .analysis import FingerAnalysis, analyse
 from .image import BASE_PPI
+from .placement import finger_rotation, smear_anisotropy
 from .profile import QualityProfile, get_profile
 from .template import FingerTemplate
 
@@ -267,9 +268,11 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
     m["mean_grey"] = mean_of(an.grey_mean) if n_fg else float(an.work.pixels.mean())
     m["contrast"] = mean_of(an.grey_std) if n_fg else 0.0
     spread = float(np.percentile(an.grey_std, 90)) if an.grey_std.size else 0.0
-    off, rot, elong = _shape(mask)
+    off, _, elong = _shape(mask)
+    rot = finger_rotation(mask, an.orientation.covariance)
     m["centre_offset"] = off
     m["rotation"] = rot
+    m["smear_anisotropy"] = smear_anisotropy(mask, an.orientation.covariance)
     if template is not None:
         m["minutiae_count"] = float(len(template.minutiae))
         mq = [mm.quality for mm in template.minutiae]
@@ -318,7 +321,11 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
         certain = m["orientation_certainty"] >= prof.min_certainty
         v["local_clarity"] = (clear, prof.min_clarity)
         v["orientation_certainty"] = (certain, prof.min_certainty)
-        if not (clear and certain) and not (light or dark):
+        unsmeared = m["smear_anisotropy"] <= prof.max_smear_anisotropy
+        v["smear_anisotropy"] = (unsmeared, prof.max_smear_anisotropy)
+        # real prints often have one of clarity / certainty low (dry patches, scars):
+        # smudged needs both, or ridge coherence that depends on the ridge direction
+        if (not (clear or certain) or not unsmeared) and not (light or dark):
             reasons.append(RetryReason.SMUDGED)
         if template is not None:
             judge("minutiae_count", len(template.minutiae) >= prof.min_minutiae,
