@@ -83,6 +83,40 @@ def test_check_lists_failed_records_and_absent_students(
     assert not any(s["id_number"] in text or s["name"] in text for s in students)
 
 
+def test_check_lists_refused_cards_and_retried_fingers(
+        station: Store, students: list[dict[str, str]]) -> None:
+    import datetime as _dt
+
+    from idcapture.errors import RetryOutcome, RetryReason
+    from idcapture.idnumbers import make_citizen_id
+    from idcapture.station.session import FingerRetry
+
+    stranger = dict(students[0], id_number=make_citizen_id("440104", _dt.date(2008, 6, 1), 17))
+    s = CaptureSession.start(station, "op1", Steps(portrait=FixedPortraitMaker()))
+    assert s.handle(CardPresented(card_for(stranger))).code == "not-on-roster"
+    again = CaptureSession.start(station, "op1", Steps(portrait=FixedPortraitMaker()))
+    assert again.handle(CardPresented(card_for(students[0]))).code == "already-captured"
+    s = CaptureSession.start(station, "op1", Steps(portrait=FixedPortraitMaker()))
+    s.handle(CardPresented(card_for(students[8])))
+    s.handle(FramePresented(FRAME))
+    s.handle(FingerRetry(RetryOutcome(RetryReason.TOO_LIGHT, "too light")))
+    s.handle(FingerPresented(finger(50)))
+    s.handle(FingerPresented(finger(51)))
+    s.handle(Save())
+    rep = check_station(station)
+    masked = [x["id_number"][:6] + "********" + x["id_number"][-4:]
+              for x in (stranger, students[0])]
+    assert [(r["id_number"], r["code"]) for r in rep.refused] == [
+        (masked[0], "not-on-roster"), (masked[1], "already-captured")]
+    assert rep.retried == [{"registration_number": station.registration(
+        students[8]["id_number"]), "id_number": students[8]["id_number"][:6] + "********"
+        + students[8]["id_number"][-4:], "step": "right-thumb", "attempts": 2}]
+    text = "\n".join(rep.lines())
+    assert "2 cards refused" in text and "1 finger needed more than one attempt" in text
+    assert stranger["id_number"] not in text and students[8]["id_number"] not in text
+    assert json.loads(json.dumps(rep.as_dict()))["refused"][0]["code"] == "not-on-roster"
+
+
 def test_export_writes_rows_files_and_a_manifest(station: Store, tmp_path: Path,
                                                  students: list[dict[str, str]]) -> None:
     seen: list[tuple[int, int]] = []

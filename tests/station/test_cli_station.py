@@ -71,6 +71,8 @@ def test_demo_tells_the_whole_story(capsys: pytest.CaptureFixture[str],
         assert report.records == 38 and report.passed == 36, sorted(problems)
         assert {(c, o) for _, c, o in problems} == {
             ("finger-duplicate:left-thumb", "failed"), ("card-vs-roster", "overridden")}
+        assert [r["code"] for r in report.refused] == ["not-on-roster"]
+        assert [r["step"] for r in report.retried] == ["right-thumb"]
         outcomes: dict[str, set[str]] = {}
         for sr in store.current_records():
             rec = sr.record(store)

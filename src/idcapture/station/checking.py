@@ -10,6 +10,10 @@ check has FAILED. Problems are graded:
   check that could NOT be run (with its reason); exported, but listed.
 
 With ``strict=True`` attention items block too.
+
+The report also lists, for the operator's day summary, the cards refused at the reader
+(not on the roster, not registered, captured already... from the audit log) and the
+fingers that needed more than one attempt; neither is a problem of a saved record.
 """
 
 from __future__ import annotations
@@ -97,6 +101,11 @@ class CheckReport:
     with_problems: list[RecordStatusLine] = field(default_factory=list)
     not_captured: list[dict[str, str]] = field(default_factory=list)
     not_registered: int = 0
+    #: cards refused at the reader: at, id_number (masked), code, message
+    refused: list[dict[str, str]] = field(default_factory=list)
+    #: fingers kept after more than one attempt: registration_number, id_number
+    #: (masked), step, attempts
+    retried: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def blocked(self) -> int:
@@ -105,7 +114,8 @@ class CheckReport:
     def as_dict(self) -> dict[str, Any]:
         return {"records": self.records, "passed": self.passed, "blocked": self.blocked,
                 "with_problems": [r.as_dict() for r in self.with_problems],
-                "not_captured": self.not_captured, "not_registered": self.not_registered}
+                "not_captured": self.not_captured, "not_registered": self.not_registered,
+                "refused": self.refused, "retried": self.retried}
 
     def lines(self, verbose: bool = False) -> Iterator[str]:
         """The report as text lines for a terminal.
@@ -134,6 +144,17 @@ class CheckReport:
                f"(make-up list); {self.not_registered} on the roster not registered")
         for s in self.not_captured:
             yield f"  {s['registration_number']} {s['id_number']} {s['class_name']}"
+        if self.refused:
+            n = len(self.refused)
+            yield f"{n} card{'s' if n != 1 else ''} refused at the reader"
+            for ref in self.refused:
+                yield f"  [refused] {ref['id_number']} {ref['code']}"
+        if self.retried:
+            n = len(self.retried)
+            yield f"{n} finger{'s' if n != 1 else ''} needed more than one attempt"
+            for ret in self.retried:
+                yield (f"  [retried] {ret['registration_number']} {ret['id_number']} "
+                       f"{ret['step']}: {ret['attempts']} attempts")
 
 
 def absent_students(store: Store) -> list[dict[str, str]]:
@@ -154,6 +175,12 @@ def check_station(store: Store, strict: bool = False) -> CheckReport:
         "SELECT id_number, school_code, class_name FROM students")}
     for rec in store.current_records():
         report.records += 1
+        for f in rec.body.get("fingers", []):
+            if int(f.get("attempts", 1)) > 1:
+                report.retried.append({
+                    "registration_number": rec.registration_number,
+                    "id_number": mask_id_number(rec.id_number),
+                    "step": str(f.get("position", "")), "attempts": int(f["attempts"])})
         problems = record_problems(rec.body, strict)
         if not problems:
             report.passed += 1
@@ -163,6 +190,10 @@ def check_station(store: Store, strict: bool = False) -> CheckReport:
             rec.registration_number, mask_id_number(rec.id_number), school, cls,
             rec.record_id, rec.version, problems))
     report.not_captured = absent_students(store)
+    for entry in store.audit_log("capture-refused"):
+        code, _, message = entry.detail.partition(": ")
+        report.refused.append({"at": entry.at, "id_number": entry.subject, "code": code,
+                               "message": message})
     report.not_registered = int(store.query(
         "SELECT COUNT(*) FROM students s WHERE NOT EXISTS (SELECT 1 FROM registrations r "
         "WHERE r.id_number = s.id_number)")[0][0])
