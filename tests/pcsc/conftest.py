@@ -5,7 +5,10 @@ See :mod:`pcsc_stack` for how the daemon is started and stopped.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,17 +39,37 @@ def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pcscd]:
         _unavailable("pyscard is not installed (pip install 'idcapture[pcsc]')")
     if os.geteuid() != 0:
         _unavailable("pcscd must be started as root (its socket is /run/pcscd/pcscd.comm)")
+    # pcscd is one per machine: test sessions running side by side (several checkouts on
+    # one machine) take turns for the whole session instead of restarting each other's
+    # daemon.
+    lock = open(os.path.join(tempfile.gettempdir(), "idcapture-pcscd-tests.lock"), "w")  # noqa: SIM115 - held for the session
+    deadline = time.monotonic() + 900
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                lock.close()
+                _unavailable("another test session held the PC/SC test stack for 15 minutes")
+            time.sleep(0.5)
     daemon = Pcscd(tmp_path_factory.mktemp("pcscd"))
     try:
         daemon.start()
     except (RuntimeError, OSError) as exc:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
         _unavailable(str(exc))
     try:
         yield daemon
     finally:
-        if daemon.ports != (PORT,):
-            daemon.configure((PORT,))
-        daemon.stop()
+        try:
+            if daemon.ports != (PORT,):
+                daemon.configure((PORT,))
+            daemon.stop()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
 
 
 @pytest.fixture(scope="session")
