@@ -98,17 +98,21 @@ def _card(row: dict[str, str], today: _dt.date, photo: bytes) -> IdentityDocumen
     return doc
 
 
-def _thumbs(index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Right thumb, left thumb, a too-wet right-thumb impression and a second good
-    right-thumb impression for one student."""
+def _thumbs(index: int) -> dict[str, np.ndarray]:
+    """One student's thumbs: ``right`` and ``left``, plus a too-wet right-thumb impression
+    (``wet``) for the poor-finger student and a second good right-thumb impression
+    (``again``) for the student whose thumb is given again by another."""
     from .sim.fingerprints import generate_master, make_impression
 
     right = generate_master(1000 + 2 * index)
     left = generate_master(1001 + 2 * index)
-    return (make_impression(right, seed=index, style="good").image,
-            make_impression(left, seed=index, style="good").image,
-            make_impression(right, seed=index + 500, style="wet").image,
-            make_impression(right, seed=index + 900, style="good").image)
+    out = {"right": make_impression(right, seed=index, style="good").image,
+           "left": make_impression(left, seed=index, style="good").image}
+    if index == POOR_FINGER:
+        out["wet"] = make_impression(right, seed=index + 500, style="wet").image
+    if index == DUPLICATE_OF:
+        out["again"] = make_impression(right, seed=index + 900, style="good").image
+    return out
 
 
 def card_photo_bmp(face: FaceSource) -> bytes:
@@ -205,12 +209,12 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
                     scenes.insert(0, SceneStep(scene, 1, amount))
                 c.play(SceneScript(scenes), face)
                 if i >= 0:
-                    right, left, wet, _ = thumbs[i].result()
+                    prints = thumbs[i].result()
                     if i == POOR_FINGER:
-                        f.queue_outcome(wet)
-                    f.queue_outcome(right)
-                    f.queue_outcome(thumbs[DUPLICATE_OF].result()[3] if i == DUPLICATE_BY
-                                    else left)
+                        f.queue_outcome(prints["wet"])
+                    f.queue_outcome(prints["right"])
+                    f.queue_outcome(thumbs[DUPLICATE_OF].result()["again"]
+                                    if i == DUPLICATE_BY else prints["left"])
                 session = CaptureSession.start(store, "demo-operator", steps)
                 notes: list[str] = []
 
