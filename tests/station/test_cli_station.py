@@ -43,6 +43,19 @@ def test_station_commands(capsys: pytest.CaptureFixture[str], tmp_path: Path,
     assert code == 1 and "not on the roster" in out and "110108********1231" in out
     code, out = run(capsys, "station", "check", "--store", st, "--json")
     assert code == 1 and len(json.loads(out)["not_captured"]) == 5
+    assert json.loads(out)["refused"][0]["code"] == "not-on-roster"
+    code, out = run(capsys, "station", "sessions", "--store", st, "--json")
+    assert code == 0 and json.loads(out) == []  # the refused session is finished
+    from idcapture.station.session import CaptureSession
+
+    with Store.open(st) as opened:
+        left_open = CaptureSession.start(opened, "op9").session_id
+    code, out = run(capsys, "station", "sessions", "--store", st, "--json")
+    found = json.loads(out)
+    assert code == 0 and [(o["session_id"], o["state"], o["operator"]) for o in found] == [
+        (left_open, "card", "op9")] and found[0]["age_s"] >= 0
+    code, out = run(capsys, "station", "sessions", "--store", st)
+    assert "1 unfinished capture sessions" in out and left_open in out
     monkeypatch.setenv("PKG_PW", "s3cret")
     pkg = str(tmp_path / "p.zip.enc")
     assert run(capsys, "station", "export", pkg, "--store", st, "--passphrase-env",

@@ -104,6 +104,22 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return 0 if last.state is SessionState.SAVED else 1
 
 
+def cmd_sessions(args: argparse.Namespace) -> int:
+    """List unfinished capture sessions (to resume with ``capture --resume``)."""
+    with _store(args) as store:
+        found = store.open_sessions()
+    if args.json:
+        print_json([{"session_id": o.session_id, "state": o.state, "operator": o.operator,
+                     "id_number": o.id_number, "updated_at": o.updated_at.isoformat(),
+                     "age_s": round(o.age_s)} for o in found])
+    else:
+        print(f"{len(found)} unfinished capture sessions")
+        for o in found:
+            print(f"  {o.session_id}  {o.state:<12} {o.id_number or '-':<20} "
+                  f"{o.operator}  {round(o.age_s)} s ago")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from ..station.checking import check_station
 
@@ -223,6 +239,11 @@ def register(commands: Commands) -> None:
                    help="keep a finger below the quality profile after the retries")
     p.add_argument("--date", help="act as if today were this date (YYYY-MM-DD)")
     p.set_defaults(func=cmd_capture)
+
+    p = g.add_parser("sessions", help="list unfinished capture sessions with their step "
+                     "and age")
+    common(p)
+    p.set_defaults(func=cmd_sessions)
 
     p = g.add_parser("check", help="list records with failed or missing checks, and absent "
                      "students")
