@@ -89,7 +89,7 @@ def _student_thumbs(args: tuple[int, bool]) -> tuple[PreparedTemplate, PreparedT
     return out[0], out[1]
 
 
-def students(n: int, flow: bool, jobs: int) -> None:
+def students(n: int, flow: bool, jobs: int, first: int = 0) -> None:
     """False hits of the station checks over ``n`` distinct synthetic students."""
     import tempfile
     from pathlib import Path
@@ -100,9 +100,11 @@ def students(n: int, flow: bool, jobs: int) -> None:
 
     t0 = time.perf_counter()
     with ProcessPoolExecutor(jobs) as ex:
-        thumbs = list(ex.map(_student_thumbs, [(i, flow) for i in range(n)], chunksize=8))
+        thumbs = list(ex.map(_student_thumbs, [(first + i, flow) for i in range(n)],
+                             chunksize=8))
     kind = "flow-field minutiae templates" if flow else "rendered and extracted images"
-    print(f"{n} students x 2 thumbs ({kind}) made in {time.perf_counter() - t0:.0f} s")
+    print(f"{n} students (seeds {first}-{first + n - 1}) x 2 thumbs ({kind}) made in "
+          f"{time.perf_counter() - t0:.0f} s")
     rt, lt = FingerPosition.RIGHT_THUMB, FingerPosition.LEFT_THUMB
     fired: list[str] = []
     t1 = time.perf_counter()
@@ -131,9 +133,10 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2, help="processes to build the gallery")
     ap.add_argument("--students", type=int, default=0)
     ap.add_argument("--flow", action="store_true")
+    ap.add_argument("--first", type=int, default=0, help="first student seed (--students)")
     args = ap.parse_args()
     if args.students:
-        students(args.students, args.flow, args.jobs)
+        students(args.students, args.flow, args.jobs, args.first)
         return
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.jobs) as ex:

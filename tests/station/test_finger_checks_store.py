@@ -98,8 +98,9 @@ def test_superseded_fingers_are_no_longer_searched(
 
 def test_search_threshold_grows_with_the_store() -> None:
     checker = MinutiaeDuplicateChecker()
-    assert checker.search_threshold(1) == pytest.approx(40.0)
-    assert checker.search_threshold(2_000) == pytest.approx(73.0, abs=0.1)
+    assert checker.search_threshold(1) == pytest.approx(50.0)
+    assert MinutiaeDuplicateChecker(fmr_per_search=1.0).search_threshold(1) == 40.0
+    assert checker.search_threshold(2_000) == pytest.approx(83.0, abs=0.1)
     assert checker.search_threshold(100_000) > checker.search_threshold(2_000)
 
 
