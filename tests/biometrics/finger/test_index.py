@@ -117,3 +117,15 @@ def test_templates_too_small_for_cylinders_are_indexed_and_score_zero() -> None:
     ix.add("tiny", tiny)
     assert len(ix) == 1 and ix.search(tiny) == []
     assert ix.score_all(tiny).tolist() == [0.0]
+
+
+def test_multiprobe_finds_at_least_the_collisions_of_exact_keys(
+        fingers: dict[str, object]) -> None:
+    mates = fingers["mates"]
+    assert isinstance(mates, list)
+    exact = _index(fingers)
+    multi = _index(fingers, IndexParams(multiprobe=True))
+    for _, probe in mates:
+        v_exact, v_multi = exact.votes(probe), multi.votes(probe)
+        assert np.all(v_multi >= v_exact) and v_multi.sum() > v_exact.sum()
+        assert multi.search(probe, top=1)[0].label == exact.search(probe, top=1)[0].label
