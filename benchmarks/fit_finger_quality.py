@@ -13,8 +13,9 @@ The score (``idcapture.biometrics.finger.quality``) is ``100 * sigmoid(z)`` with
    Pearson and Spearman correlations with NIST's score.
 2. ``z_capture``: with ``z_nfiq`` as a fixed offset, a logistic regression on synthetic
    impressions (master seeds 1000+, disjoint from the benchmarks' 100+ and 200+) labelled
-   good (styles good, rotated) or bad (partial), on the finger-area deficit
-   ``min(0, ln(share of the image / 0.45))``.
+   good (styles good, rotated) or bad (partial), on the contact-area deficit
+   ``min(0, ln(contact mm^2 / 150))`` and the outline's truncation
+   ``max(0, contact_truncation - 0.8)`` (see quality.py).
    NFIQ 2's own forest was trained the same way, on binary good/bad labels. The 80 real
    FVC2002 DB1_B impressions (if present) join the fit with their NFIQ 2-fitted score as
    a soft target, so the capture terms cannot learn "real prints are bad".
@@ -95,7 +96,7 @@ def fit_capture(per_style: int) -> None:
             res = q.assess(finger.analyse(imp.image))
             f = res.features
             offs.append(q.nfiq_logit(f))
-            feats.append([f["area_deficit"]])
+            feats.append([f["area_deficit"], f["truncation"]])
             labels.append(label)
     n_syn = len(labels)
     real = sorted((DATA / "FVC2002_DB1_B").glob("*.tif"))
@@ -105,11 +106,11 @@ def fit_capture(per_style: int) -> None:
         res = q.assess(finger.analyse(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)))
         f = res.features
         offs.append(q.nfiq_logit(f))
-        feats.append([f["area_deficit"]])
+        feats.append([f["area_deficit"], f["truncation"]])
         labels.append(1.0 / (1.0 + math.exp(-offs[-1])))
     x, off, y = np.array(feats), np.array(offs), np.array(labels, float)
     mu, sd, w, b = fit_logistic(x, y, offset=off, l2=1e-2)
-    for name, i in (("area_deficit", 0),):
+    for name, i in (("area_deficit", 0), ("truncation", 1)):
         print(f'    ("{name}", {w[i]:.4f}, {mu[i]:.4f}, {sd[i]:.4f}),')
     print(f"_CAPTURE_BIAS = {b:.4f}")
     z = off + ((x - mu) / sd) @ w + b

@@ -61,7 +61,8 @@ def test_bad_impressions_fail_with_the_right_reason(case: str, reason: RetryReas
         blurred = cv2.GaussianBlur(render(PHASE, MASK), (0, 0), 3.5).astype(float)
         img = np.clip(blurred + rng.normal(0, 18, SHAPE), 0, 255).astype(np.uint8)
     elif case == "off-centre":
-        img = render(PHASE, ellipse_mask(SHAPE, centre=(250, 270), axes=(95, 115)))
+        # the finger hangs out of the window on the right; the left side is open
+        img = render(PHASE, ellipse_mask(SHAPE, centre=(300, 190), axes=(95, 115)))
     else:
         img = render(PHASE, ellipse_mask(SHAPE, axes=(80, 170), angle_deg=60))
     q = _assess(img)
@@ -84,10 +85,14 @@ _SCORE_DEFECTS = {"blank", "partial", "dark"}
 def test_profile_thresholds_drive_the_verdict() -> None:
     img = render(PHASE, ellipse_mask(SHAPE, axes=(60, 80)))
     assert RetryReason.AREA_TOO_SMALL in _assess(img).reasons
-    relaxed = finger.quality(img, profile={"min_area_px": 5000, "min_area_fraction": 0.0,
-                                           "pass_score": 0, "min_minutiae": 0})
+    assert _assess(img).measures["contact_area"] < get_profile("default").min_area_mm2
+    relaxed = finger.quality(img, profile={"min_area_mm2": 20, "pass_score": 0,
+                                           "min_minutiae": 0})
     assert RetryReason.AREA_TOO_SMALL not in relaxed.reasons
-    assert relaxed.profile.min_area_px == 5000
+    assert relaxed.profile.min_area_mm2 == 20
+    # the optional pixel floor is judged when set
+    floor = finger.quality(img, profile={"min_area_mm2": 20, "min_area_px": 10**6})
+    assert RetryReason.AREA_TOO_SMALL in floor.reasons
 
 
 def test_profiles_by_name_and_errors() -> None:
@@ -156,18 +161,18 @@ def test_score_mapping_is_monotone_and_clipped() -> None:
     from idcapture.biometrics.finger.quality import score_from_features
 
     base = {"ocl": 0.7, "log_area": 11.3, "rv_skew": 0.1, "area_deficit": 0.0,
-            "clarity": 0.85}
+            "truncation": 0.0, "clarity": 0.85}
 
     def score(**kw: float) -> float:
         return score_from_features({**base, **kw})
 
     assert score(ocl=0.6) < score(ocl=0.7) < score(ocl=0.8)
     assert score(rv_skew=0.3) < score(rv_skew=0.1)
-    assert score(area_deficit=-0.6) < score(area_deficit=-0.2) < score()
+    assert score(truncation=0.8) < score(truncation=0.4) < score()
     assert score(log_area=10.0) < score(log_area=11.5)
     # inputs beyond the fitted range do not extrapolate
     assert score(ocl=0.95) == score(ocl=0.99)
-    assert 0.0 <= score(ocl=0.0, rv_skew=5.0, area_deficit=-3.0) < 5.0
+    assert 0.0 <= score(ocl=0.0, rv_skew=5.0, truncation=3.0) < 5.0
 
 
 @pytest.mark.parametrize("rotation", [-35.0, 0.0, 30.0])

@@ -19,7 +19,8 @@ __all__ = ["PROFILES", "QualityProfile", "get_profile"]
 class QualityProfile:
     """Thresholds for :func:`~idcapture.biometrics.finger.quality`.
 
-    Areas are in pixels at 500 ppi; grey levels 0-255 (0 black); fractions 0-1.
+    Areas are in mm^2 (pixels at 500 ppi where named ``_px``); grey levels 0-255 (0 black);
+    fractions 0-1.
     """
 
     name: str = "default"
@@ -32,10 +33,21 @@ class QualityProfile:
     """Below this share of the image in finger area: no finger on the sensor."""
     no_finger_contrast: float = 6.0
     """Below this grey-level spread (block standard deviation, 90th percentile): no finger."""
-    min_area_px: int = 30_000
-    """Smallest finger area (pixels at 500 ppi) for a usable impression, on any sensor."""
-    min_area_fraction: float = 0.36
-    """Smallest share of the sensor image the finger must cover (partial contact)."""
+    min_area_mm2: float = 100.0
+    """Smallest contact area (mm^2) for a usable impression, on any sensor. A thumb nearly
+    fills a small window (AS608: 256 x 288 px at 500 ppi = 13.0 x 14.6 mm = 190 mm^2);
+    FVC2002 DB1 impressions cover 96-255 mm^2 (median 195); NFIQ 2 warns below 50,000 px
+    at 500 ppi = 129 mm^2. 100 mm^2 (10 x 10 mm) is about half a small window."""
+    max_truncation: float = 1.2
+    """Longest straight run of the contact outline inside the window over the square root
+    of the contact area above this: the contact is cut by a straight line (part of the
+    finger lifted or off the glass). Natural ovals: at most 0.9; cut contacts: 1.3 and
+    more."""
+    min_area_px: int = 0
+    """Optional floor on the finger area in pixels at 500 ppi (0 = not judged)."""
+    min_area_fraction: float = 0.0
+    """Optional smallest share of the sensor image the finger must cover (0 = not judged;
+    contact area is judged in mm^2, the same on every sensor)."""
     min_minutiae: int = 12
     """Fewer minutiae than this: the impression is not usable."""
     light_grey: float = 200.0
@@ -57,8 +69,6 @@ class QualityProfile:
     below :attr:`min_clarity`: smudged."""
     max_smear_anisotropy: float = 0.3
     """Ridge coherence varying with ridge direction more than this: smeared (smudged)."""
-    max_centre_offset: float = 0.28
-    """Finger centre farther than this share of the image half-size from the centre."""
     max_rotation_degrees: float = 40.0
     """Finger axis tilted more than this from vertical: rotated. Fingers on a sensor
     commonly sit within about 30 degrees of upright; the estimate errs by up to 8 degrees
@@ -99,14 +109,12 @@ class QualityProfile:
 
 PROFILES: dict[str, QualityProfile] = {
     "default": QualityProfile(),
-    "strict": QualityProfile(name="strict", pass_score=65.0, min_area_px=60_000,
-                             min_area_fraction=0.45, min_minutiae=20, min_clarity=0.82,
-                             min_certainty=0.78, max_centre_offset=0.2,
-                             max_rotation_degrees=25.0),
-    "lenient": QualityProfile(name="lenient", pass_score=30.0, min_area_px=20_000,
-                              min_area_fraction=0.25, min_minutiae=8, min_clarity=0.74,
-                              min_certainty=0.62, max_centre_offset=0.4,
-                              max_rotation_degrees=50.0),
+    "strict": QualityProfile(name="strict", pass_score=65.0, min_area_mm2=150.0,
+                             max_truncation=1.0, min_minutiae=20, min_clarity=0.82,
+                             min_certainty=0.78, max_rotation_degrees=25.0),
+    "lenient": QualityProfile(name="lenient", pass_score=30.0, min_area_mm2=60.0,
+                              max_truncation=1.5, min_minutiae=8, min_clarity=0.74,
+                              min_certainty=0.62, max_rotation_degrees=50.0),
 }
 
 

@@ -13,10 +13,12 @@ over the finger area:
 * ``ridge_valley_ratio`` — mean ridge/valley width ratio per block (NFIQ 2's RVUP mean),
   ``ridge_valley_uniformity`` its spread, ``ridge_fraction`` the mean ridge share;
 * ``orientation_flow`` — mean change of orientation to neighbouring blocks (radians);
-* ``foreground_area`` (px at 500 ppi), ``foreground_fraction``, ``mean_grey``,
-  ``contrast``;
+* ``foreground_area`` (px at 500 ppi), ``contact_area`` (mm^2), ``foreground_fraction``,
+  ``contact_truncation`` (longest straight outline run / sqrt(area), see
+  :class:`~.placement.ContactShape`), ``window_cut`` (1 when the sensor window's edge cuts
+  the finger on one side and the opposite side is open), ``mean_grey``, ``contrast``;
 * ``minutiae_count`` and ``minutiae_quality`` when a template is given;
-* ``centre_offset`` and ``rotation`` of the finger area.
+* ``centre_offset`` (shown, not judged) and ``rotation`` of the finger area.
 
 The score is a fitted logistic mapping of four of them (see :func:`score_from_features`
 and the tables beside it); it is never adjusted by the checks. The verdict needs both the
@@ -38,7 +40,7 @@ from ...errors import RetryReason
 from ...record import Measure, QualityReport
 from .analysis import FingerAnalysis, analyse
 from .image import BASE_PPI
-from .placement import finger_rotation, smear_anisotropy
+from .placement import contact_shape, finger_rotation, smear_anisotropy
 from .profile import QualityProfile, get_profile
 from .template import FingerTemplate
 
@@ -77,7 +79,8 @@ class FingerQuality:
                 "measures": {k: round(float(v), 4) for k, v in self.measures.items()}}
 
 
-_UNITS = {"foreground_area": "px", "mean_grey": "grey level", "contrast": "grey level",
+_UNITS = {"foreground_area": "px", "contact_area": "mm^2", "mean_grey": "grey level",
+          "contrast": "grey level",
           "orientation_flow": "rad", "rotation": "deg", "minutiae_count": "minutiae",
           "ridge_period": "px"}
 
@@ -193,12 +196,17 @@ def _shape(mask: np.ndarray) -> tuple[float, float, float]:
 # (thin broken ridges count like thick merged ones); on NIST's set the ratio is >= 0.97,
 # where |ln r| and ln r agree to 0.03.
 #
-# z_capture = b' + w' * (area_deficit - mean) / sd, the contact area NFIQ 2 leaves to its
-# actionable feedback: area_deficit = min(0, ln(f / 0.45)), f the share of the image the
-# finger covers (partial contact is about the sensor's window, whatever its size). Weights:
-# logistic regression with z_nfiq as a fixed offset on synthetic impressions labelled good
-# (styles good, rotated) or bad (partial), with the 80 FVC2002 DB1_B impressions held at
-# their z_nfiq score so the term cannot learn that real prints are bad.
+# z_capture = b' + sum_j w'_j * (g_j - mean_j) / sd_j, the contact NFIQ 2 leaves to its
+# actionable feedback, in absolute units so that it means the same on every sensor:
+#   area_deficit  min(0, ln(contact area / 150 mm^2)); 150 mm^2 is about what a thumb
+#                 leaves on a small sensor window (AS608: 256 x 288 px at 500 ppi = 13.0 x
+#                 14.6 mm = 190 mm^2, which a thumb nearly fills); FVC2002 DB1 impressions
+#                 (388 x 374 px window, 19.7 x 19.0 mm) cover 96-255 mm^2, median 195
+#   truncation    max(0, contact_truncation - 0.8): how far the outline is from a natural
+#                 oval (a contact cut by a straight line; see placement.ContactShape)
+# Weights: logistic regression with z_nfiq as a fixed offset on synthetic impressions
+# labelled good (styles good, rotated) or bad (partial), with the 80 FVC2002 DB1_B
+# impressions held at their z_nfiq score so the term cannot learn that real prints are bad.
 # benchmarks/fit_finger_quality.py refits both tables.
 _SCORE_FEATURES: tuple[tuple[str, float, float, float, float, float], ...] = (
     # name, weight, mean, sd, lo, hi
@@ -209,10 +217,12 @@ _SCORE_FEATURES: tuple[tuple[str, float, float, float, float, float], ...] = (
 _SCORE_BIAS = -0.0931
 _CAPTURE_FEATURES: tuple[tuple[str, float, float, float], ...] = (
     # name, weight, mean, sd
-    ("area_deficit", 1.3633, -0.0984, 0.1776),
+    ("area_deficit", 0.0436, -0.0206, 0.0635),
+    ("truncation", -1.5967, 0.0604, 0.1879),
 )
-_CAPTURE_BIAS = -0.5144
-_FULL_AREA_FRACTION = 0.45
+_CAPTURE_BIAS = -0.4339
+_FULL_AREA_MM2 = 150.0
+_NATURAL_TRUNCATION = 0.8
 
 
 def nfiq_logit(features: Mapping[str, float]) -> float:
@@ -264,6 +274,10 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
     m["orientation_flow"] = _orientation_flow(an.orientation.theta, mask)
     m["ridge_period"] = mean_of(an.period)
     m["foreground_area"] = area_px
+    contact = contact_shape(an.half, mask, an.block)
+    m["contact_area"] = contact.area_mm2
+    m["contact_truncation"] = contact.truncation
+    m["window_cut"] = 1.0 if contact.cut_on_one_side else 0.0
     m["foreground_fraction"] = float(frac)
     m["mean_grey"] = mean_of(an.grey_mean) if n_fg else float(an.work.pixels.mean())
     m["contrast"] = mean_of(an.grey_std) if n_fg else 0.0
@@ -282,8 +296,9 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
         "ocl": m["orientation_certainty"],
         "log_area": math.log(area_px) if area_px > 0 else float("-inf"),
         "rv_skew": abs(math.log(m["ridge_valley_ratio"])) if n_fg else float("nan"),
-        "area_deficit": min(0.0, math.log(frac / _FULL_AREA_FRACTION)) if frac > 0
-        else float("-inf"),
+        "area_deficit": min(0.0, math.log(contact.area_mm2 / _FULL_AREA_MM2))
+        if contact.area_mm2 > 0 else float("-inf"),
+        "truncation": max(0.0, contact.truncation - _NATURAL_TRUNCATION),
         "clarity": m["local_clarity"] if n_fg else 0.0,
     }
     score = score_from_features(feats)
@@ -302,10 +317,16 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
         judge("foreground_fraction", False, prof.no_finger_area_fraction,
               RetryReason.NO_FINGER)
     else:
-        judge("foreground_area", area_px >= prof.min_area_px, prof.min_area_px,
+        judge("contact_area", contact.area_mm2 >= prof.min_area_mm2, prof.min_area_mm2,
               RetryReason.AREA_TOO_SMALL)
-        judge("foreground_fraction", frac >= prof.min_area_fraction, prof.min_area_fraction,
-              RetryReason.AREA_TOO_SMALL)
+        judge("contact_truncation", contact.truncation <= prof.max_truncation,
+              prof.max_truncation, RetryReason.AREA_TOO_SMALL)
+        if prof.min_area_px > 0:
+            judge("foreground_area", area_px >= prof.min_area_px, prof.min_area_px,
+                  RetryReason.AREA_TOO_SMALL)
+        if prof.min_area_fraction > 0:
+            judge("foreground_fraction", frac >= prof.min_area_fraction,
+                  prof.min_area_fraction, RetryReason.AREA_TOO_SMALL)
         light = (m["mean_grey"] > prof.light_grey and m["contrast"] < prof.light_max_contrast
                  ) or m["ridge_fraction"] < prof.light_ridge_fraction
         dark = m["mean_grey"] < prof.dark_grey or m["ridge_fraction"] > prof.dark_ridge_fraction
@@ -333,8 +354,9 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
         rotated = elong >= prof.min_elongation_for_rotation and \
             abs(rot) > prof.max_rotation_degrees
         judge("rotation", not rotated, prof.max_rotation_degrees, RetryReason.ROTATED)
-        judge("centre_offset", not off > prof.max_centre_offset, prof.max_centre_offset,
-              RetryReason.OFF_CENTRE)
+        # off centre only when the window's edge cuts the finger on one side: on a window
+        # larger than the finger, a contact away from the middle is still whole
+        judge("window_cut", not contact.cut_on_one_side, 1.0, RetryReason.OFF_CENTRE)
     if no_finger:
         score_i = 0
     passed = score_i >= prof.pass_score and not reasons
