@@ -15,9 +15,9 @@ Thresholds: the same-session and re-capture checks are 1:1 decisions at score 40
 (estimated FMR 1e-4). The search of the store is 1:N, so its threshold is raised with N
 to keep the expected number of false hits per search at ``fmr_per_search`` (see the
 integrator docs on de-duplication arithmetic): with the default 1e-5 and 2,000 enrolled
-thumbs the threshold is 83. (At 1e-4, 1,000 distinct synthetic students gave 2 false hits,
-at scores 69 and 78: the calibrated tail understates the FMR of two small chance
-overlaps, so the default keeps a tenfold margin.)
+thumbs the threshold is 83. (With the comparator's earlier scoring, 1e-4 gave 2 false
+hits on 1,000 distinct synthetic students, both chance alignments pairing 5-6 minutiae;
+the comparator now discounts such scores, and this default keeps a tenfold margin.)
 
 Enrolled fingers live in a :class:`~idcapture.biometrics.finger.index.FingerIndex`
 (packed cylinders with pre-selection), kept in step with the store's current fingers:

@@ -15,7 +15,10 @@ Steps, each a few array operations over the whole batch (no loop over templates)
    paired within a distance and angle tolerance, and the count of paired minutiae is
    normalised by the number of minutiae inside the common area of the two prints.
 
-The raw similarity is the product of the relaxed local score and the paired fraction;
+The raw similarity is the product of the relaxed local score, the paired fraction and a
+support factor that scales down scores resting on fewer than ``min_paired`` (8) paired
+minutiae: two unrelated prints aligned by chance pair 4-6 minutiae in a small common
+area, which the paired fraction alone rates as near-perfect;
 :mod:`.compare` turns it into the calibrated 0-100 score.
 """
 
@@ -55,6 +58,9 @@ class ConsolidationParams:
     pair_angle: float = math.radians(30.0)
     overlap_radius: float = 35.0
     min_overlap: int = 5
+    #: paired minutiae needed for full weight: with fewer, the score is scaled by
+    #: ``(paired / min_paired) ** 2`` (chance alignments pair only a handful)
+    min_paired: float = 8.0
 
 
 DEFAULT_CONSOLIDATION = ConsolidationParams()
@@ -270,5 +276,6 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     ov_a = np.maximum(near.any(2).sum(1), c.min_overlap).astype(np.float64)
     ov_b = np.maximum(near.any(1).sum(1), c.min_overlap).astype(np.float64)
     frac = matched * matched / (ov_a * ov_b)
-    out = local * np.minimum(frac, 1.0)
+    support = np.minimum(matched / c.min_paired, 1.0) ** 2
+    out = local * np.minimum(frac, 1.0) * support
     return np.asarray(out, dtype=np.float64)
