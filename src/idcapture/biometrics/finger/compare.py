@@ -69,7 +69,7 @@ class Calibration:
     sample ends there, so below 1e-3 the anchors follow the *shape* of the tail measured
     on 600,000 synthetic impostor pairs (extracted synthetic impressions and flow-field
     minutiae templates against 5,000 flow-field templates, :mod:`.index_synth`), scaled
-    up by the factor (1.8) by which FVC's real impostors out-score the synthetic ones at
+    up by the factor (1.86) by which FVC's real impostors out-score the synthetic ones at
     1e-3; beyond 1e-5 the tail is extrapolated as ``FMR = fmr_last * exp(-(raw -
     raw_last) / beta)``. On the synthetic pairs themselves the calibrated FMR is an
     overestimate (their tail is thinner than the scaled one). Scores above ~30 are
@@ -90,10 +90,10 @@ class Calibration:
 
 
 CALIBRATION = Calibration(
-    anchors=((0.0, 1.0), (0.00034, 0.5), (0.00139, 0.2), (0.00221, 0.1), (0.00403, 0.02),
-             (0.00487, 0.01), (0.00598, 3e-3), (0.0076, 1e-3), (0.00993, 3e-4),
-             (0.0120, 1e-4), (0.01327, 3e-5), (0.01423, 1e-5)),
-    beta=0.00097,
+    anchors=((0.0, 1.0), (0.00004, 0.5), (0.00019, 0.2), (0.00037, 0.1), (0.00114, 0.02),
+             (0.00181, 0.01), (0.00277, 3e-3), (0.00325, 1e-3), (0.00489, 3e-4),
+             (0.00573, 1e-4), (0.00671, 3e-5), (0.00953, 1e-5)),
+    beta=0.00165,
     source="FVC2002 DB1_B impostors (5,760 directed pairs) to FMR 1e-3; below, the tail "
            "shape of 600,000 synthetic impostor pairs scaled to FVC; exponential beyond")
 

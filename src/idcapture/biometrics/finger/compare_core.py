@@ -54,8 +54,8 @@ class ConsolidationParams:
     set_distance: float = 12.0
     set_angle: float = math.radians(20.0)
     #: pairing tolerance after alignment, and the radius that defines the common area
-    pair_distance: float = 15.0
-    pair_angle: float = math.radians(30.0)
+    pair_distance: float = 10.0
+    pair_angle: float = math.radians(20.0)
     overlap_radius: float = 35.0
     min_overlap: int = 5
     #: paired minutiae needed for full weight: with fewer, the score is scaled by
