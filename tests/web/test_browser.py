@@ -12,7 +12,6 @@ switch. Afterwards the store is checked directly. Screenshots of every page go t
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ import pytest
 from browser_helpers import ARTIFACTS, CHROMIUM, Server, free_port, launch_browser
 from web_helpers import make_store
 
-from idcapture.idnumbers import make_citizen_id
 from idcapture.record import CheckOutcome, FingerPosition
 from idcapture.station import Store
 from idcapture.station.samples import sample_students
@@ -46,7 +44,8 @@ def card(row: dict[str, str], **changes: str) -> dict[str, Any]:
 
 
 def face_camera() -> str | None:
-    """A sim camera showing a real face (auto-capture), when the shared photos are here."""
+    """A sim camera showing a real face (auto-capture), when the shared photos are here
+    (otherwise ``--sim``'s own camera shows the shipped demo face, which auto-captures too)."""
     photos = sorted((FACES / "frl-london-subset" / "neutral_front").glob("*.jpg"))
     return f"sim:camera?fps=15&photo={photos[0]}" if photos else None
 
@@ -132,7 +131,7 @@ def test_capture_day_in_the_browser(tmp_path: Path, roster: list[dict[str, str]]
                 errors: list[str] = []
                 page.on("console", lambda m: errors.append(m.text) if m.type == "error"
                         else None)
-                flow = Flow(page, server, manual_portrait=camera is None)
+                flow = Flow(page, server, manual_portrait=False)
                 _run(flow, server, roster, store_dir)
                 csp = [e for e in errors if "Content Security Policy" in e]
                 assert not csp, csp
@@ -202,12 +201,12 @@ def _run(flow: Flow, server: Server, roster: list[dict[str, str]], store_dir: Pa
     flow.finger(6, expect="review")
     flow.save()
 
-    # 4. a card that is not on the roster: refused, nothing kept
+    # 4. a card that is not on the roster (placed with the page's Simulator panel):
+    #    refused, nothing kept
     flow.start()
-    stranger = {"id_number": make_citizen_id("440104", _dt.date(2008, 6, 1), 17),
-                "name": "赵某某", "sex": "男"}
-    flow.sim("card", {"document": stranger})
+    page.click("#sim-stranger-card")
     flow.state("refused")
+    assert page.inner_text("#sim-status").strip()
     flow.shot("07-capture-not-on-roster")
 
     # 5. a crash mid-capture: portrait and right thumb taken, then the server dies

@@ -9,7 +9,7 @@ from pathlib import Path
 from . import Commands
 
 SIM_ADDRESSES = {"reader": "sim:id-reader?card=none&poll=0.01",
-                 "camera": "sim:camera?fps=30",
+                 "camera": "sim:camera?fps=30&photo=demo",
                  "sensor": "sim:fingerprint?finger=none&poll=0.02"}
 
 
@@ -53,13 +53,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _sample_store(store, args.sample_students)
         print(f"created a sample station store with {args.sample_students} made-up students "
               f"in {store}")
-    config = WebConfig(store=store, addresses=addresses, sim_control=args.sim_control,
+    # with --sim the simulator controls come on by themselves (each answers 409 for a
+    # role whose device is not a simulator); --sim-control alone turns them on for tests
+    sim_control = bool(args.sim or args.sim_control)
+    config = WebConfig(store=store, addresses=addresses, sim_control=sim_control,
                        language=args.language)
     app = create_app(config)
     token = app.state.auth.token
     print(f"idcapture station frontend: http://{args.host}:{args.port}/", flush=True)
     print(f"access token: {token}", flush=True)
-    if args.sim_control:
+    if args.sim:
+        print("simulated devices: the Capture page has a Simulator panel to place cards "
+              "and present fingers", flush=True)
+    elif sim_control:
         print("WARNING: simulator control endpoints are enabled (for tests only)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
                 ws="websockets")
@@ -73,7 +79,8 @@ def register(commands: Commands) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     p.add_argument("--sim", action="store_true",
-                   help="use the in-process simulators (and create a sample store if none)")
+                   help="use the in-process simulators with their controls on the Capture page "
+                        "(and create a sample store if none)")
     p.add_argument("--reader", help="ID-reader address (e.g. sam-serial:/dev/ttyUSB0)")
     p.add_argument("--camera", help="camera address (e.g. opencv:0)")
     p.add_argument("--sensor", help="fingerprint-sensor address")
@@ -81,5 +88,6 @@ def register(commands: Commands) -> None:
                    help="default page language")
     p.add_argument("--sample-students", type=int, default=40, help=argparse.SUPPRESS)
     p.add_argument("--sim-control", action="store_true",
-                   help="TEST ONLY: enable endpoints that drive the simulators")
+                   help="TEST ONLY: enable endpoints that drive the simulators "
+                        "(implied by --sim)")
     p.set_defaults(func=cmd_serve)

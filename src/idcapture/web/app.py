@@ -197,7 +197,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         context = {"lang": lang, "t": lambda k: i18n.translate(k, lang),
                    "strings": json.dumps(i18n.table(lang), ensure_ascii=False),
                    "csrf": sess.csrf if sess else "", "operator": sess.operator if sess else "",
-                   "page": name, **ctx}
+                   "page": name, "sim_control": config.sim_control, **ctx}
         return templates.TemplateResponse(request, f"{name}.html", context)
 
     def operator_of(request: Request) -> str:

@@ -10,12 +10,23 @@ simulated device's cable while the page drives the capture:
   ``birth_date``, optional ``ethnicity``, ``valid_until``;
 * ``POST /api/sim/finger`` ``{"seed": n, "style": "good" | "wet" | ...}`` presents one
   synthetic impression (one placement, then lifted);
-* ``POST /api/sim/unplug`` ``{"role": "reader" | "camera" | "sensor", "unplugged": bool}``.
+* ``POST /api/sim/unplug`` ``{"role": "reader" | "camera" | "sensor", "unplugged": bool}``
+  (``{"role": ..., "toggle": true}`` flips the current state; the reply says which);
+* ``POST /api/sim/next-card`` ``{}`` places the card of the next registered student who
+  has no record yet (fields from the roster row, a made-up address and authority, the
+  shipped demo face as the chip photo); ``{"on_roster": false}`` places the card of a
+  made-up person who is not on the roster. The reply names the student (ID number
+  masked); 409 when every registered student has a record.
+
+``idcapture station serve --sim`` turns these on by itself: every route answers 409 when
+the device in its role is not a simulator.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import secrets
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,10 +35,52 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..idnumbers import make_citizen_id
+from ..privacy import mask_id_number
 from ..record import DocumentKind, IdentityDocument, Sex
+from ..station import Store
 from .runtime import StationRuntime
 
-__all__ = ["document_from_json", "sim_routes"]
+__all__ = ["document_from_json", "next_student", "sim_routes", "stranger"]
+
+CHIP_PHOTO_SIZE = (102, 126)
+_photo_lock = threading.Lock()
+_photo: list[bytes] = []
+
+
+def demo_card_photo() -> bytes:
+    """The 102x126 BMP chip photo of the shipped demo face (made once, then kept)."""
+    with _photo_lock:
+        if not _photo:
+            from ..demo import card_photo_bmp
+            from ..sim.camera import demo_face_path, load_face_source
+
+            _photo.append(card_photo_bmp(load_face_source(demo_face_path())))
+        return _photo[0]
+
+
+def next_student(store: Store) -> dict[str, Any] | None:
+    """The roster row of the first registered student (in the Today page's order) who
+    has no current record, or None."""
+    rows = store.query(
+        "SELECT s.id_number, s.name, s.sex, s.birth_date, s.ethnicity FROM students s "
+        "JOIN registrations r ON r.id_number = s.id_number "
+        "LEFT JOIN records c ON c.id_number = s.id_number AND c.current = 1 "
+        "WHERE c.record_id IS NULL "
+        "ORDER BY s.school_code, s.class_name, r.registration_number, s.id_number LIMIT 1")
+    return dict(rows[0]) if rows else None
+
+
+def stranger(store: Store) -> dict[str, Any]:
+    """A made-up person whose ID number is not on the roster."""
+    birth = _dt.date(_dt.date.today().year - 18, 3, 14)
+    while True:
+        number = make_citizen_id("110105", birth, secrets.randbelow(1000))
+        if not store.query("SELECT 1 FROM students WHERE id_number = ?", (number,)):
+            break
+    sex = "男" if int(number[16]) % 2 else "女"
+    return {"id_number": number, "name": "路人甲", "sex": sex,
+            "birth_date": birth.isoformat(), "ethnicity": "汉"}
 
 
 def document_from_json(d: dict[str, Any]) -> IdentityDocument:
@@ -104,10 +157,37 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
         dev = runtime().device(role) if role in ("reader", "camera", "sensor") else None
         if not isinstance(dev, (SimIdReader, SimCamera, SimFingerprintSensor)):
             return JSONResponse({"error": "no simulated device in that role"}, 409)
-        dev.unplug(bool(d.get("unplugged", True)))
-        return JSONResponse({"ok": True})
+        if d.get("toggle"):
+            unplugged = not bool(getattr(dev, "_unplugged", False))
+        else:
+            unplugged = bool(d.get("unplugged", True))
+        dev.unplug(unplugged)
+        return JSONResponse({"ok": True, "role": role, "unplugged": unplugged})
+
+    async def next_card(request: Request) -> Response:
+        reader = runtime().device("reader")
+        if not isinstance(reader, SimIdReader):
+            return JSONResponse({"error": "the reader is not a simulator"}, 409)
+        d = await data(request)
+        store = runtime().store
+        if d.get("on_roster", True):
+            row = await run_in_threadpool(next_student, store)
+            if row is None:
+                return JSONResponse({"error": "every registered student has a record"}, 409)
+        else:
+            row = await run_in_threadpool(stranger, store)
+        doc = document_from_json(row)
+        photo = await run_in_threadpool(demo_card_photo)
+        doc.photo = doc.add_blob(photo, "image/bmp", *CHIP_PHOTO_SIZE)
+        reader.remove_card()
+        await run_in_threadpool(_settle, reader)
+        reader.place_card(doc)
+        return JSONResponse({"ok": True, "name": doc.name,
+                             "id_number": mask_id_number(doc.id_number),
+                             "on_roster": bool(d.get("on_roster", True))})
 
     return [Route("/api/sim/card", card, methods=["POST"]),
+            Route("/api/sim/next-card", next_card, methods=["POST"]),
             Route("/api/sim/finger", finger, methods=["POST"]),
             Route("/api/sim/unplug", unplug, methods=["POST"])]
 

@@ -320,4 +320,29 @@
     };
     connect();
   }
+  /* ---------------------------------------------------------------- simulator panel
+     (only on a server whose devices are the in-process simulators) */
+  if ($("sim-panel")) {
+    var simSay = function (text) { $("sim-status").textContent = text; };
+    var simSeed = function () { return 1 + Math.floor(Math.random() * 100000); };
+    var simClick = function (id, path, body, done) {
+      $(id).addEventListener("click", function () {
+        var b = typeof body === "function" ? body() : body;
+        api(path, b).then(function (j) { simSay(done(j)); }, fail);
+      });
+    };
+    var placed = function (j) { return t("sim.placed") + j.name + " " + j.id_number; };
+    simClick("sim-next-card", "/api/sim/next-card", {}, placed);
+    simClick("sim-stranger-card", "/api/sim/next-card", { on_roster: false }, placed);
+    simClick("sim-remove-card", "/api/sim/card", { remove: true },
+             function () { return t("sim.removed"); });
+    simClick("sim-good-thumb", "/api/sim/finger",
+             function () { return { seed: simSeed(), style: "good" }; },
+             function () { return t("sim.finger"); });
+    simClick("sim-wet-thumb", "/api/sim/finger",
+             function () { return { seed: simSeed(), style: "wet" }; },
+             function () { return t("sim.finger"); });
+    simClick("sim-toggle-sensor", "/api/sim/unplug", { role: "sensor", toggle: true },
+             function (j) { return j.unplugged ? t("sim.unplugged") : t("sim.replugged"); });
+  }
 })();
