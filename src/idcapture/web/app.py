@@ -400,7 +400,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         from .simcontrol import sim_routes
 
         routes[-1:-1] = sim_routes(rt)
-        log.warning("simulator control endpoints are ON (test use only)")
+        log.warning("simulator control endpoints are ON (simulated devices or tests only)")
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.auth = authn
     app.state.config = config
