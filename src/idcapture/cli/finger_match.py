@@ -161,7 +161,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     if args.synthetic > 0:
-        from ..biometrics.finger.compare_parallel import synthetic_templates
+        from ..sim.fingerprints.evaluation import synthetic_templates
 
         stems, templates = synthetic_templates(args.synthetic, args.impressions, args.seed,
                                                jobs=args.jobs)

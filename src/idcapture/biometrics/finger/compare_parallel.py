@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
 
 import numpy as np
 
-from .compare import PreparedTemplate, gallery_arrays, prepare, score_from_raw
+from .compare import PreparedTemplate, gallery_arrays, score_from_raw
 from .compare_core import GalleryArrays, raw_scores
 
-__all__ = ["all_pair_scores", "clusters", "clusters_from_pairs", "synthetic_templates"]
+__all__ = ["all_pair_scores", "clusters", "clusters_from_pairs"]
 
 Progress = Callable[[int, int], None]
 
@@ -108,29 +107,3 @@ def clusters_from_pairs(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[i
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
-
-
-def _synthetic_one(args: tuple[int, int, int]) -> list[tuple[str, PreparedTemplate]]:
-    from ...sim.fingerprints import generate_master, make_impression
-    from .extractor import extract
-
-    finger, impressions, seed = args
-    master = generate_master(seed * 100_003 + finger)
-    out = []
-    for k in range(impressions):
-        imp = make_impression(master, seed=seed * 1_000 + finger * 10 + k)
-        out.append((f"{finger + 1}_{k + 1}", prepare(extract(imp.image, imp.ppi))))
-    return out
-
-
-def synthetic_templates(fingers: int, impressions: int, seed: int = 1, jobs: int = 0
-                        ) -> tuple[list[str], list[PreparedTemplate]]:
-    """``fingers`` synthetic fingers x ``impressions`` images each, extracted and prepared."""
-    work: list[Any] = [(f, impressions, seed) for f in range(fingers)]
-    if _jobs(jobs) == 1:
-        res = [_synthetic_one(w) for w in work]
-    else:
-        with ProcessPoolExecutor(_jobs(jobs)) as ex:
-            res = list(ex.map(_synthetic_one, work))
-    stems = [s for r in res for s, _ in r]
-    return stems, [t for r in res for _, t in r]
