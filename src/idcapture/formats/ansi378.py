@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .minutiae import ImpressionType, MinutiaeRecord, MinutiaeStandard, from_template
 from .minutiae import read_minutiae_record as _read
+from .minutiae import write_minutiae_record as _write
 
 if TYPE_CHECKING:
     from ..biometrics.finger.template import FingerTemplate
@@ -31,12 +32,7 @@ def read(data: bytes) -> MinutiaeRecord:
 
 def write(record: MinutiaeRecord) -> bytes:
     """Bytes of ``record``, which must be an ANSI 378-2004 record."""
-    if record.standard is not STANDARD:
-        from ..errors import RecordError
-
-        raise RecordError(f"record is {record.standard.value}, not {STANDARD.value}",
-                          "standard")
-    return record.to_bytes()
+    return _write(record, STANDARD)
 
 
 def template_record(templates: FingerTemplate | Sequence[FingerTemplate], *,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .minutiae import ImpressionType, MinutiaeRecord, MinutiaeStandard, from_template
 from .minutiae import read_minutiae_record as _read
+from .minutiae import write_minutiae_record as _write
 
 if TYPE_CHECKING:
     from ..biometrics.finger.template import FingerTemplate
@@ -30,12 +31,7 @@ def read(data: bytes) -> MinutiaeRecord:
 
 def write(record: MinutiaeRecord) -> bytes:
     """Bytes of ``record``, which must be an ISO/IEC 19794-2:2005 record."""
-    if record.standard is not STANDARD:
-        from ..errors import RecordError
-
-        raise RecordError(f"record is {record.standard.value}, not {STANDARD.value}",
-                          "standard")
-    return record.to_bytes()
+    return _write(record, STANDARD)
 
 
 def template_record(templates: FingerTemplate | Sequence[FingerTemplate], *,

@@ -59,6 +59,7 @@ __all__ = [
     "ppcm_to_ppi",
     "ppi_to_ppcm",
     "read_minutiae_record",
+    "write_minutiae_record",
 ]
 
 MAGIC = b"FMR\x00"
@@ -473,6 +474,14 @@ def detect_standard(data: bytes) -> MinutiaeStandard:
         return MinutiaeStandard.ANSI_378_2004
     raise FormatError(f"record length field does not match the data size ({n} bytes) "
                       "as ISO/IEC 19794-2:2005 or ANSI 378-2004", "fmr.length", 8)
+
+
+def write_minutiae_record(record: MinutiaeRecord, standard: MinutiaeStandard) -> bytes:
+    """Bytes of ``record``, which must be a record of ``standard``."""
+    if record.standard is not standard:
+        raise RecordError(f"record is {record.standard.value}, not {standard.value}",
+                          "standard")
+    return record.to_bytes()
 
 
 def read_minutiae_record(data: bytes,
