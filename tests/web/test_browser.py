@@ -13,6 +13,7 @@ switch. Afterwards the store is checked directly. Screenshots of every page go t
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,19 @@ def wait_js(page: Any, expression: str, timeout_s: float = 30.0) -> None:
         time.sleep(0.1)
 
 
+def goto(page: Any, url: str) -> None:
+    """``page.goto`` that retries a navigation the browser aborted (a fresh headless
+    Chromium occasionally aborts its first navigation while it is still starting up)."""
+    for attempt in range(3):
+        try:
+            page.goto(url)
+            return
+        except Exception as exc:
+            if "ERR_ABORTED" not in str(exc) or attempt == 2:
+                raise
+            time.sleep(0.5)
+
+
 class Flow:
     """The page and the server, with the steps an operator and a student take."""
 
@@ -73,7 +87,7 @@ class Flow:
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     def login(self) -> None:
-        self.page.goto(self.server.base + "/capture")
+        goto(self.page, self.server.base + "/capture")
         self.page.wait_for_url("**/login")
         self.page.fill("#token", self.server.token)
         self.page.click("#login-submit")
@@ -147,7 +161,7 @@ def test_capture_day_in_the_browser(tmp_path: Path, roster: list[dict[str, str]]
 
 def _run(flow: Flow, server: Server, roster: list[dict[str, str]], store_dir: Path) -> None:
     page = flow.page
-    page.goto(server.base + "/login")
+    goto(page, server.base + "/login")
     flow.shot("01-login")
     flow.login()
     assert page.inner_text("#count-total") == str(len(roster))
@@ -160,7 +174,7 @@ def _run(flow: Flow, server: Server, roster: list[dict[str, str]], store_dir: Pa
     page.fill("#search", "")
 
     # 1. a student whose card agrees with the roster: the live preview, then the whole flow
-    page.goto(server.base + "/capture")
+    goto(page, server.base + "/capture")
     flow.start()
     flow.sim("card", card(roster[0]))
     flow.state("portrait")
@@ -218,7 +232,7 @@ def _run(flow: Flow, server: Server, roster: list[dict[str, str]], store_dir: Pa
     server.kill()
     server.start()
     flow.login()
-    page.goto(server.base + "/capture")
+    goto(page, server.base + "/capture")
     flow.state("left-thumb")
     assert page.get_attribute("#portrait-img", "src") == portrait_src
     wait_js(page, "document.getElementById('finger-right-thumb').naturalWidth > 0")
@@ -242,7 +256,7 @@ def _run(flow: Flow, server: Server, roster: list[dict[str, str]], store_dir: Pa
     flow.save()
 
     # Check page: the duplicate is listed; reopen its right thumb and capture it again
-    page.goto(server.base + "/check")
+    goto(page, server.base + "/check")
     assert page.locator("#problems tbody tr.st-to-correct").count() == 1
     flow.shot("10-check")
     page.click('#problems button.reopen[data-step="right-thumb"]')
@@ -250,17 +264,17 @@ def _run(flow: Flow, server: Server, roster: list[dict[str, str]], store_dir: Pa
     flow.state("right-thumb")
     flow.finger(10, expect="review")
     flow.save()
-    page.goto(server.base + "/check")
+    goto(page, server.base + "/check")
     assert page.locator("#problems tbody tr.st-to-correct").count() == 0
 
     # Today page after the day: 5 captured, 1 still to capture
-    page.goto(server.base + "/today")
+    goto(page, server.base + "/today")
     assert page.inner_text("#count-captured") == "5"
     assert page.inner_text("#count-todo") == "1"
     flow.shot("11-today-after")
 
     # Export with progress, manifest and what was left out
-    page.goto(server.base + "/export")
+    goto(page, server.base + "/export")
     page.click("#export-build")
     page.wait_for_selector('body[data-export-state="done"]', timeout=60_000)
     assert page.inner_text("#export-exported") == "5"
@@ -268,14 +282,14 @@ def _run(flow: Flow, server: Server, roster: list[dict[str, str]], store_dir: Pa
     assert page.locator("#export-manifest tbody tr").count() >= 5 * 3 + 2
     flow.shot("12-export")
 
-    page.goto(server.base + "/devices")
+    goto(page, server.base + "/devices")
     page.wait_for_selector("#discovered tbody tr", timeout=STATE_TIMEOUT)
     assert page.inner_text('#station-devices tr[data-role="sensor"] .state') == "open"
     flow.shot("13-devices")
 
     page.click("#lang-switch")
     page.wait_for_selector('body[data-lang="en"]', state="attached", timeout=STATE_TIMEOUT)
-    page.goto(server.base + "/today")
+    goto(page, server.base + "/today")
     assert "Today's roster" in page.inner_text("h1")
     flow.shot("14-today-english")
 
