@@ -49,10 +49,10 @@ __all__ = [
     "threshold_for_fmr",
 ]
 
-MAX_CYLINDERS = 40
+MAX_CYLINDERS = 36
 """Cylinders kept per template (the best by minutia quality)."""
 
-MAX_MINUTIAE_PAIRED = 64
+MAX_MINUTIAE_PAIRED = 48
 """Minutiae per template used by the global pairing step (the best by quality)."""
 
 MATCH_THRESHOLD = 40.0

@@ -32,7 +32,8 @@ import numpy.typing as npt
 
 from .mcc import DEFAULT_PARAMS, CylinderSet, MccParams
 
-__all__ = ["ConsolidationParams", "GalleryArrays", "raw_scores"]
+__all__ = ["ConsolidationParams", "GalleryArrays", "disc_cells", "gallery_from_cells",
+           "raw_scores", "stack_gallery"]
 
 _TWO_PI = 2.0 * math.pi
 F32 = np.float32
@@ -70,16 +71,23 @@ DEFAULT_CONSOLIDATION = ConsolidationParams()
 class GalleryArrays:
     """Many prepared templates padded to ``k`` cylinders, as arrays for the kernel.
 
-    ``bits`` (m, k, cells), ``bit_sums`` (m, k, ns*ns) bits summed over directions,
-    ``valid`` (m, k, ns*ns), ``xy`` (m, k, 2), ``angle`` (m, k), ``count`` (m,),
-    ``all_xy``/``all_angle``/``all_count``: every minutia (not only those with a valid
-    cylinder), padded to ``k_all``, for the global pairing.
+    Only the ``dc`` spatial cells whose centre lies inside the cylinder's disc are kept
+    (the others are never valid, so dropping them changes no count). The cylinder
+    arrays are feature-major, so that the kernel's matrix products write their results
+    with the probe's cylinders as the leading axis: ``bits`` (dc*nd, m, k) cell bits,
+    ``bit_sums`` (dc, m, k) bits summed over directions, ``valid_dir`` (dc + 2, m, k)
+    the validity bits followed by the cosine and sine of the minutia direction. ``xy``
+    (m, k, 2), ``direction`` (m, k, 2) cosine and sine of
+    ``angle`` (m, k), ``count`` (m,). ``all_xy``/``all_angle``/``all_count``: every
+    minutia (not only those with a valid cylinder), padded to ``k_all``, for the global
+    pairing. All float arrays are ``float32``.
     """
 
     bits: npt.NDArray[np.float32]
     bit_sums: npt.NDArray[np.float32]
-    valid: npt.NDArray[np.float32]
+    valid_dir: npt.NDArray[np.float32]
     xy: npt.NDArray[np.float32]
+    direction: npt.NDArray[np.float32]
     angle: npt.NDArray[np.float32]
     count: npt.NDArray[np.int32]
     all_xy: npt.NDArray[np.float32]
@@ -87,23 +95,67 @@ class GalleryArrays:
     all_count: npt.NDArray[np.int32]
 
     def __len__(self) -> int:
-        return int(self.bits.shape[0])
+        return int(self.count.shape[0])
 
     def take(self, idx: npt.ArrayLike) -> GalleryArrays:
         """The rows ``idx`` (fancy indexing on every array)."""
         i = np.asarray(idx, dtype=np.intp)
-        return GalleryArrays(self.bits[i], self.bit_sums[i], self.valid[i], self.xy[i],
-                             self.angle[i], self.count[i], self.all_xy[i], self.all_angle[i],
-                             self.all_count[i])
-
-
-def _wrap(a: np.ndarray) -> np.ndarray:
-    return np.asarray((a + math.pi) % _TWO_PI - math.pi)
+        return GalleryArrays(self.bits[:, i], self.bit_sums[:, i], self.valid_dir[:, i],
+                             self.xy[i], self.direction[i], self.angle[i], self.count[i],
+                             self.all_xy[i], self.all_angle[i], self.all_count[i])
 
 
 def _sigmoid(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
     z = np.clip(-tau * (v - mu), -60.0, 60.0)
     return np.asarray(1.0 / (1.0 + np.exp(z)))
+
+
+def _sigmoid_denominator(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
+    """``1 + e^z`` of :func:`_sigmoid`, with ``z`` clipped to +-20 (float32 stays normal)."""
+    z = np.multiply(v - mu, -tau, dtype=F32)
+    np.clip(z, -20.0, 20.0, out=z)
+    np.exp(z, out=z)
+    z += 1.0
+    return z
+
+
+def _angle_bytes(angle: np.ndarray) -> npt.NDArray[np.uint8]:
+    """Angles (radians) as bytes, 256 steps per turn (wrapping)."""
+    return np.asarray((np.rint(angle * (256.0 / _TWO_PI)).astype(np.int64) & 255)
+                      .astype(np.uint8))
+
+
+def disc_cells(params: MccParams = DEFAULT_PARAMS) -> npt.NDArray[np.intp]:
+    """Indices (in ``ns*ns``) of the spatial cells whose centre lies inside the disc."""
+    g = (np.arange(params.ns) - (params.ns - 1) / 2.0) * params.cell_size
+    r2 = (g[:, None] ** 2 + g[None, :] ** 2).ravel()
+    return np.flatnonzero(r2 <= params.radius ** 2)
+
+
+def _unit(angle: np.ndarray) -> npt.NDArray[np.float32]:
+    a = np.asarray(angle, dtype=np.float64)
+    return np.stack([np.cos(a), np.sin(a)], -1).astype(F32)
+
+
+def gallery_from_cells(bits: np.ndarray, valid: np.ndarray, xy: np.ndarray,
+                       angle: np.ndarray, count: np.ndarray, all_xy: np.ndarray,
+                       all_angle: np.ndarray, all_count: np.ndarray,
+                       params: MccParams = DEFAULT_PARAMS) -> GalleryArrays:
+    """Kernel layout from full cylinders: ``bits`` (m, k, ns*ns*nd) and spatial ``valid``
+    (m, k, ns*ns) as 0/1 (any dtype), the rest as in :class:`GalleryArrays`."""
+    m, k = bits.shape[:2]
+    c2, nd = params.ns * params.ns, params.nd
+    dc = disc_cells(params)
+    b = np.asarray(bits).reshape(m, k, c2, nd)[:, :, dc, :].astype(F32)
+    direction = _unit(angle)
+    return GalleryArrays(
+        np.ascontiguousarray(b.reshape(m, k, len(dc) * nd).transpose(2, 0, 1)),
+        np.ascontiguousarray(b.sum(-1, dtype=F32).transpose(2, 0, 1)),
+        np.ascontiguousarray(np.concatenate([np.asarray(valid)[:, :, dc], direction], 2)
+                             .transpose(2, 0, 1), dtype=F32),
+        np.asarray(xy, dtype=F32), direction, np.asarray(angle, dtype=F32),
+        np.asarray(count, dtype=np.int32), np.asarray(all_xy, dtype=F32),
+        np.asarray(all_angle, dtype=F32), np.asarray(all_count, dtype=np.int32))
 
 
 def stack_gallery(sets: list[tuple[CylinderSet, np.ndarray, np.ndarray]],
@@ -115,7 +167,6 @@ def stack_gallery(sets: list[tuple[CylinderSet, np.ndarray, np.ndarray]],
     k = k if k is not None else max([len(s[0]) for s in sets] + [1])
     k_all = k_all if k_all is not None else max([len(s[1]) for s in sets] + [1])
     bits = np.zeros((m, k, params.cells), F32)
-    sums = np.zeros((m, k, c2), F32)
     valid = np.zeros((m, k, c2), F32)
     xy = np.zeros((m, k, 2), F32)
     ang = np.zeros((m, k), F32)
@@ -125,9 +176,7 @@ def stack_gallery(sets: list[tuple[CylinderSet, np.ndarray, np.ndarray]],
     acnt = np.zeros(m, np.int32)
     for i, (cs, mxy, mang) in enumerate(sets):
         n = min(len(cs), k)
-        b = cs.bits[:n].reshape(n, c2, params.nd)
         bits[i, :n] = cs.bits[:n]
-        sums[i, :n] = b.sum(-1)
         valid[i, :n] = cs.valid[:n].reshape(n, c2, params.nd)[:, :, 0]
         xy[i, :n] = cs.xy[:n]
         ang[i, :n] = cs.angle[:n]
@@ -136,47 +185,64 @@ def stack_gallery(sets: list[tuple[CylinderSet, np.ndarray, np.ndarray]],
         axy[i, :na] = mxy[:na]
         aang[i, :na] = mang[:na]
         acnt[i] = na
-    return GalleryArrays(bits, sums, valid, xy, ang, cnt, axy, aang, acnt)
+    return gallery_from_cells(bits, valid, xy, ang, cnt, axy, aang, acnt, params)
 
 
 def local_similarities(probe: GalleryArrays, gallery: GalleryArrays,
                        params: MccParams = DEFAULT_PARAMS) -> np.ndarray:
-    """``(m, np, k)`` similarities of the one probe (row 0 of ``probe``) vs the gallery."""
+    """``(np, m, k)`` similarities of the one probe (row 0 of ``probe``) vs the gallery.
+
+    Four matrix products over the whole batch give, for every (probe, reference)
+    cylinder pair, exact integer counts: ``-2|a & b|``, ``|a & vb|``, ``|b & va|`` and
+    the common valid cells; the bit similarity is then a dozen in-place array passes.
+    The two rejections are folded into one clamp from one more product, ``sim = max(0,
+    min(sim, q))`` with ``q = 2 (common - t) - B (1 - cos(da - db))``, where ``t`` is
+    ``min_matchable_fraction`` of the disc cells and ``B = 2 (disc - t)``: two fully
+    valid cylinders are rejected when their minutia directions differ by more than 90
+    degrees (as in MCC), and cylinders with fewer common cells tolerate less direction
+    difference (with ``t`` common cells, none); pairs near the limit are damped.
+    """
     na = int(probe.count[0])
-    m, k = gallery.bits.shape[:2]
-    a = probe.bits[0, :na]
-    asum = probe.bit_sums[0, :na]
-    va = probe.valid[0, :na]
-    gb = gallery.bits.reshape(m * k, -1)
-    gs = gallery.bit_sums.reshape(m * k, -1)
-    gv = gallery.valid.reshape(m * k, -1)
-    t_ab = a @ gb.T
-    t_avb = asum @ gv.T
-    t_vab = va @ gs.T
-    t_vv = va @ gv.T
-    # same-direction test |da - db| <= pi/2 as cos(da - db) >= 0, from one small product
-    pa = probe.angle[0, :na]
-    ga = gallery.angle.reshape(m * k)
-    cosd = np.stack([np.cos(pa), np.sin(pa)], 1) @ np.stack([np.cos(ga), np.sin(ga)], 0)
-    diff = t_avb + t_vab
-    diff -= 2.0 * t_ab
-    np.maximum(diff, 0.0, out=diff)
-    np.sqrt(diff, out=diff)
-    den = np.sqrt(t_avb)
-    den += np.sqrt(t_vab)
-    np.maximum(den, 1e-6, out=den)
-    diff /= den
-    sim = np.subtract(1.0, diff, out=diff)
-    bad = t_vv < params.min_matchable_fraction * params.disc_cells
-    bad |= cosd < 0.0
-    bad |= den <= 1e-6
-    sim[bad] = 0.0
-    return np.ascontiguousarray(sim.reshape(na, m, k).transpose(1, 0, 2))
+    m, k = gallery.count.shape[0], gallery.bits.shape[2]
+    a = probe.bits[:, 0, :na].T
+    asum = probe.bit_sums[:, 0, :na].T
+    va = probe.valid_dir[:-2, 0, :na].T
+    gb = gallery.bits.reshape(-1, m * k)
+    gs = gallery.bit_sums.reshape(-1, m * k)
+    gvd = gallery.valid_dir.reshape(-1, m * k)
+    dcells = gvd.shape[0] - 2
+    gv = gvd[:dcells]
+    d = np.ascontiguousarray(-2.0 * a, dtype=F32) @ gb           # -2 |a & b|
+    x = np.ascontiguousarray(asum) @ gv                           # |a & vb|
+    y = np.ascontiguousarray(va) @ gs                             # |b & va|
+    d += x
+    d += y                                    # |(a ^ b) & va & vb|, exact integers >= 0
+    np.sqrt(d, out=d)
+    np.sqrt(x, out=x)
+    np.sqrt(y, out=y)
+    x += y                                    # sqrt|a| + sqrt|b| on the common cells
+    np.subtract(x, d, out=d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(d, x, out=d)                # 1 - sqrt(ham) / den; 0/0 -> nan
+    # acceptance q = 2 (common - t) - B (1 - cos(da - db)) from one product
+    thr = math.ceil(params.min_matchable_fraction * dcells - 1e-9) - 0.5
+    big = 2.0 * (dcells - thr)
+    pq = np.concatenate([2.0 * va, big * probe.direction[0, :na]], 1).astype(F32)
+    q = pq @ gvd
+    q -= 2.0 * thr + big
+    np.minimum(d, q, out=d)
+    np.fmax(d, 0.0, out=d)                    # also nan (no bit on either side) -> 0
+    return d.reshape(na, m, k)
 
 
 def _angle_gap(cos_d: np.ndarray) -> np.ndarray:
     """Angle (radians, ~exact below 60 degrees) from its cosine: the chord 2 sin(d/2)."""
     return np.sqrt(np.maximum(2.0 - 2.0 * cos_d, 0.0))
+
+
+def _pair_rows(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``v[:, :, None]`` and ``v[:, None, :]`` views of an ``(m, nr)`` array."""
+    return v[:, :, None], v[:, None, :]
 
 
 def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
@@ -188,39 +254,56 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     out = np.zeros(m, np.float64)
     if na < 2 or m == 0:
         return out
-    k = gallery.bits.shape[1]
-    sim = local_similarities(probe, gallery, params)              # (m, na, k)
-    flat = sim.reshape(m, na * k)
-    nr = min(cparams.n_relaxation_pairs, na * k)
-    part = np.argpartition(-flat, nr - 1, axis=1)[:, :nr]
-    lam0 = np.take_along_axis(flat, part, axis=1)                 # (m, nr)
-    ia, ib = np.divmod(part, k)
+    k = gallery.bits.shape[2]
+    sim = local_similarities(probe, gallery, params)              # (na, m, k)
+    # candidate pairs: every reference cylinder with its most similar probe cylinder; the
+    # nr most similar candidates are kept. Unlike the nr most similar pairs overall, this
+    # cannot fill the selection with one reference minutia paired many times (generic
+    # cylinders at the edge of a print resemble many others).
     rows = np.arange(m)[:, None]
+    best = sim.max(0)                                             # (m, k)
+    nr = min(cparams.n_relaxation_pairs, k)
+    ib = np.argpartition(best, k - nr, axis=1)[:, k - nr:]        # (m, nr)
+    lam0 = np.take_along_axis(best, ib, axis=1)
+    ia = np.take(sim.reshape(na, m * k), (rows * k + ib).ravel(), axis=1
+                 ).argmax(0).reshape(m, nr)
     pa = probe.xy[0][ia]                                          # (m, nr, 2)
-    ta = probe.angle[0][ia]
+    ua = probe.direction[0][ia]
     pb = gallery.xy[rows, ib]
-    tb = gallery.angle[rows, ib]
+    ub = gallery.direction[rows, ib]
+    # rotation taking each reference minutia onto its probe minutia: cos, sin(ta - tb)
+    rc = ua[..., 0] * ub[..., 0] + ua[..., 1] * ub[..., 1]
+    rs = ua[..., 1] * ub[..., 0] - ua[..., 0] * ub[..., 1]
 
-    da = pa[:, :, None, :] - pa[:, None, :, :]                    # (m, nr, nr, 2)
-    db = pb[:, :, None, :] - pb[:, None, :, :]
-    la = np.sqrt((da * da).sum(-1))
-    lb = np.sqrt((db * db).sum(-1))
+    ax_i, ax_j = _pair_rows(pa[..., 0])
+    ay_i, ay_j = _pair_rows(pa[..., 1])
+    bx_i, bx_j = _pair_rows(pb[..., 0])
+    by_i, by_j = _pair_rows(pb[..., 1])
+    dax, day = ax_i - ax_j, ay_i - ay_j                           # (m, nr, nr)
+    dbx, dby = bx_i - bx_j, by_i - by_j
+    la = np.sqrt(dax * dax + day * day)
+    lb = np.sqrt(dbx * dbx + dby * dby)
     d1 = np.abs(la - lb)
-    # relative direction of the two minutiae, compared between the prints
-    ra = ta[:, :, None] - ta[:, None, :]
-    rb = tb[:, :, None] - tb[:, None, :]
-    d2 = _angle_gap(np.cos(ra - rb))
-    # direction of the connecting segment in each minutia's own frame
-    ca, sa = np.cos(ta)[:, :, None], np.sin(ta)[:, :, None]
-    cb, sb = np.cos(tb)[:, :, None], np.sin(tb)[:, :, None]
-    ua = (da[..., 0] * ca + da[..., 1] * sa, da[..., 1] * ca - da[..., 0] * sa)
-    ub = (db[..., 0] * cb + db[..., 1] * sb, db[..., 1] * cb - db[..., 0] * sb)
-    cos3 = (ua[0] * ub[0] + ua[1] * ub[1]) / np.maximum(la * lb, 1e-6)
+    # the two pairs agree on the rotation: cos((ta_i - tb_i) - (ta_j - tb_j))
+    rc_i, rc_j = _pair_rows(rc)
+    rs_i, rs_j = _pair_rows(rs)
+    d2 = _angle_gap(rc_i * rc_j + rs_i * rs_j)
+    # direction of the connecting segment in each minutia's own frame, compared:
+    # R(-ta) da . R(-tb) db = cos(ta - tb) (da . db) + sin(ta - tb) (da x db)
+    dot = dax * dbx + day * dby
+    crs = day * dbx - dax * dby
+    la_lb = la * lb
+    cos3 = (rc_i * dot + rs_i * crs) / np.maximum(la_lb, 1e-6)
     d3 = _angle_gap(cos3)
     c = cparams
-    rho = _sigmoid(d1, c.mu_distance, c.tau_distance) * \
-        _sigmoid(d2, c.mu_angle, c.tau_angle) * _sigmoid(d3, c.mu_angle, c.tau_angle)
-    same = (ia[:, :, None] == ia[:, None, :]) | (ib[:, :, None] == ib[:, None, :])
+    # product of the three sigmoids as 1 / prod(1 + e^z), z clipped to +-20 so that no
+    # value falls into float32's denormal range (which is very slow to compute with)
+    rho = _sigmoid_denominator(d1, c.mu_distance, c.tau_distance)
+    rho *= _sigmoid_denominator(d2, c.mu_angle, c.tau_angle)
+    rho *= _sigmoid_denominator(d3, c.mu_angle, c.tau_angle)
+    np.reciprocal(rho, out=rho)
+    ia8, ib8 = ia.astype(np.int16), ib.astype(np.int16)
+    same = (ia8[:, :, None] == ia8[:, None, :]) | (ib8[:, :, None] == ib8[:, None, :])
     rho[same] = 0.0                     # includes the diagonal
     lam = lam0.astype(np.float32)
     w = c.relaxation_weight
@@ -241,41 +324,60 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     comp[:, eye] = True
     compf = comp.astype(np.float32)
     anchor = np.argmax(lam, axis=1)
-    x = comp[rows[:, 0], anchor] & (lam0 > 0)
+    xs = comp[rows[:, 0], anchor] & (lam0 > 0)
     for _ in range(3):
-        support = np.einsum("mij,mj->mi", compf, x.astype(np.float32))
-        x = x & (support >= 0.75 * x.sum(1, keepdims=True))
-    x[rows[:, 0], anchor] = True
-    xf = x.astype(np.float32)
+        support = np.einsum("mij,mj->mi", compf, xs.astype(np.float32))
+        xs = xs & (support >= 0.75 * xs.sum(1, keepdims=True))
+    xs[rows[:, 0], anchor] = True
+    xf = xs.astype(np.float32)
     nx = xf.sum(1)
     # rigid alignment of the gallery print onto the probe from the consistent set
-    rot = np.arctan2((xf * np.sin(ta - tb)).sum(1), (xf * np.cos(ta - tb)).sum(1))
-    cr, sr = np.cos(rot)[:, None], np.sin(rot)[:, None]
+    sc = (xf * rc).sum(1)
+    ss = (xf * rs).sum(1)
+    norm = np.maximum(np.sqrt(sc * sc + ss * ss), 1e-9)
+    cr, sr = (sc / norm)[:, None], (ss / norm)[:, None]
     cpa = (xf[:, :, None] * pa).sum(1) / nx[:, None]
     cpb = (xf[:, :, None] * pb).sum(1) / nx[:, None]
     gxy = gallery.all_xy - cpb[:, None, :]
     gx = cr * gxy[..., 0] - sr * gxy[..., 1] + cpa[:, 0:1]
     gy = sr * gxy[..., 0] + cr * gxy[..., 1] + cpa[:, 1:2]
-    gcos = np.cos(gallery.all_angle + rot[:, None])
-    gsin = np.sin(gallery.all_angle + rot[:, None])
     kall = gallery.all_xy.shape[1]
     gmask = np.arange(kall)[None, :] < gallery.all_count[:, None]
     gx[~gmask] = 1e6
     naa = int(probe.all_count[0])
-    pxy = probe.all_xy[0, :naa]
-    pang = probe.all_angle[0, :naa]
-    dx = pxy[None, :, None, 0] - gx[:, None, :]
-    dy = pxy[None, :, None, 1] - gy[:, None, :]
-    dist2 = dx * dx
-    dist2 += dy * dy                                              # (m, naa, kall)
-    cos_pair = np.cos(pang)[None, :, None] * gcos[:, None, :] + \
-        np.sin(pang)[None, :, None] * gsin[:, None, :]
-    paired = (dist2 < c.pair_distance ** 2) & (cos_pair > math.cos(c.pair_angle))
-    matched = np.minimum(paired.any(2).sum(1), paired.any(1).sum(1)).astype(np.float64)
-    near = dist2 < c.overlap_radius ** 2
-    ov_a = np.maximum(near.any(2).sum(1), c.min_overlap).astype(np.float64)
-    ov_b = np.maximum(near.any(1).sum(1), c.min_overlap).astype(np.float64)
+    # probe minutiae padded to a multiple of 8 with far-away points (never near anything)
+    na8 = max(8, -(-naa // 8) * 8)
+    pxy = np.full((na8, 2), 1e6, F32)
+    pxy[:naa] = probe.all_xy[0, :naa]
+    # squared distances of every (aligned reference, probe) minutia pair from one matrix
+    # product: |p - g|^2 = |p|^2 + |g|^2 - 2 p.g
+    fp = np.concatenate([pxy, np.ones((na8, 1), F32), (pxy * pxy).sum(1, keepdims=True)], 1)
+    fg = np.stack([-2.0 * gx, -2.0 * gy, gx * gx + gy * gy, np.ones_like(gx)], -1)
+    dist2 = fg.reshape(-1, 4).astype(F32) @ fp.T                  # (m * kall, na8)
+    # directions as bytes (256 steps per turn): the wrapped byte difference of a pair is
+    # within +-tol steps when the directions agree within pair_angle (to 1.4 degrees)
+    rot = np.arctan2(sr[:, 0], cr[:, 0])
+    g8 = _angle_bytes(gallery.all_angle + rot[:, None].astype(F32))  # (m, kall)
+    p8 = np.zeros(na8, np.uint8)
+    p8[:naa] = _angle_bytes(probe.all_angle[0, :naa])
+    tol = round(c.pair_angle * 256.0 / _TWO_PI)
+    dang = np.subtract(g8[:, :, None], p8[None, None, :]).reshape(m * kall, na8)
+    dang += np.uint8(tol)
+    # one byte per pair: bit 0 near (common area), bit 1 paired (distance and direction)
+    code = (dist2 < c.overlap_radius ** 2).view(np.uint8)
+    pcode = (dang <= 2 * tol).view(np.uint8)
+    pcode &= (dist2 < c.pair_distance ** 2).view(np.uint8)
+    pcode <<= 1
+    code |= pcode
+    # "any" over either side as a bitwise OR of 8-byte words
+    words = code.view(np.uint64).reshape(m, kall, na8 // 8)
+    per_probe = np.bitwise_or.reduce(words, axis=1).view(np.uint8).reshape(m, na8)
+    per_ref = np.bitwise_or.reduce(words, axis=2).view(np.uint8).reshape(m, kall, 8)
+    per_ref = np.bitwise_or.reduce(per_ref, axis=2)
+    ov_a = np.maximum((per_probe & 1).sum(1), c.min_overlap).astype(np.float64)
+    ov_b = np.maximum((per_ref & 1).sum(1), c.min_overlap).astype(np.float64)
+    matched = np.minimum((per_probe >> 1).sum(1), (per_ref >> 1).sum(1)).astype(np.float64)
     frac = matched * matched / (ov_a * ov_b)
-    support = np.minimum(matched / c.min_paired, 1.0) ** 2
-    out = local * np.minimum(frac, 1.0) * support
-    return np.asarray(out, dtype=np.float64)
+    support_f = np.minimum(matched / c.min_paired, 1.0) ** 2
+    res = local * np.minimum(frac, 1.0) * support_f
+    return np.asarray(res, dtype=np.float64)

@@ -56,7 +56,7 @@ from .compare import (
     prepare,
     score_from_raw,
 )
-from .compare_core import GalleryArrays, raw_scores
+from .compare_core import GalleryArrays, gallery_from_cells, raw_scores
 from .mcc import DEFAULT_PARAMS, MccParams
 from .template import FingerTemplate
 
@@ -272,12 +272,10 @@ class FingerIndex:
         """Unpack ``rows`` into the comparator's float layout."""
         r = np.asarray(rows, dtype=np.intp)
         p = self.mcc
-        c2 = p.ns * p.ns
-        bits = np.unpackbits(self._bits[r], axis=2, count=p.cells).astype(np.float32)
-        sums = bits.reshape(len(r), -1, c2, p.nd).sum(-1)
-        valid = np.unpackbits(self._valid[r], axis=2, count=c2).astype(np.float32)
-        return GalleryArrays(bits, sums, valid, self._xy[r], self._angle[r], self._count[r],
-                             self._all_xy[r], self._all_angle[r], self._all_count[r])
+        bits = np.unpackbits(self._bits[r], axis=2, count=p.cells)
+        valid = np.unpackbits(self._valid[r], axis=2, count=p.ns * p.ns)
+        return gallery_from_cells(bits, valid, self._xy[r], self._angle[r], self._count[r],
+                                  self._all_xy[r], self._all_angle[r], self._all_count[r], p)
 
     def votes(self, probe: FingerTemplate | PreparedTemplate | PackedTemplate
               ) -> npt.NDArray[np.int64]:
