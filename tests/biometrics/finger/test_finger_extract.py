@@ -166,3 +166,50 @@ def test_real_impressions_give_usable_templates(shared_data: Path) -> None:
         t = finger.extract(img)
         assert 12 <= len(t.minutiae) <= 120, (name, len(t.minutiae))
         assert FingerTemplate.from_json(t.to_json()) == t
+
+
+def _frame_cut_print(sites: tuple[tuple[float, float, int], ...]) -> np.ndarray:
+    """A finger whose upper part runs out of the image through the top frame."""
+    from finger_synth import ellipse_mask, render, wavy_phase
+    mask = ellipse_mask(SHAPE, centre=(180.0, 130.0), axes=(140.0, 230.0))
+    return render(wavy_phase(SHAPE, 9.0, sites), mask)
+
+
+def test_finger_cut_by_the_frame_keeps_its_blocks_along_the_frame() -> None:
+    from idcapture.biometrics.finger.analysis import analyse
+    an = analyse(_frame_cut_print(()))
+    block = an.block
+    m = an.finger_mask
+    inside = [bx for bx in range(m.shape[1]) if bx * block >= 80 and (bx + 1) * block <= 280]
+    # the finger fills the top frame between x = 80 and 280: those blocks are finger
+    assert m[0, inside].all(), m[0].astype(int)
+    # the blank background beside the finger, along the same frame, is not
+    assert not m[0, :2].any() and not m[0, -2:].any()
+    # and the blank bottom of the image neither
+    assert not m[-1].any()
+    # the quality measures' foreground stays inside it
+    assert not (an.mask & ~m).any()
+
+
+def test_minutiae_near_the_frame_are_kept_but_not_near_the_finger_edge() -> None:
+    from idcapture.biometrics.finger import detect_minutiae
+    from idcapture.biometrics.finger.analysis import analyse
+    # one minutia 13 px below the top frame inside the finger, one in the middle
+    frame_site = (180.0, 13.0, 1)
+    middle_site = (180.0, 150.0, -1)
+    an = analyse(_frame_cut_print((frame_site, middle_site)))
+
+    def found(raw: finger.RawMinutiae, x: float, y: float) -> bool:
+        return bool(len(raw)) and float(np.min(np.hypot(raw.x - x, raw.y - y))) < 6.0
+
+    raw = detect_minutiae(an)
+    assert found(raw, *middle_site[:2])
+    assert found(raw, *frame_site[:2]), np.c_[raw.x, raw.y]
+    # a frame margin as wide as the finger-edge margin drops it
+    assert not found(detect_minutiae(an, frame_px=16.0), *frame_site[:2])
+    # nothing survives within 16 px of the finger's own edge (the frame does not count)
+    from idcapture.biometrics.finger.segmentation import pixel_mask
+    inner = pixel_mask(an.finger_mask, an.shape, an.block).astype(np.uint8)
+    edge_dist = cv2.distanceTransform(inner, cv2.DIST_L2, 3)
+    d = edge_dist[raw.y.astype(int), raw.x.astype(int)]
+    assert float(d.min()) > 16.0 - 2.0, d

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from .blocks import BLOCK, block_mean
-from .enhancement import enhance_half, half_size, normalise_contrast
+from .enhancement import enhance_small, half_size, normalise_contrast, upscale_half
 from .frequency import RidgeSignatures, ridge_period, signatures
 from .image import BASE_PPI, WorkingImage, to_working
 from .orientation import OrientationField, orientation_field
@@ -21,7 +21,10 @@ __all__ = ["FingerAnalysis", "analyse"]
 class FingerAnalysis:
     """Block maps of one image at 500 ppi (block side :data:`~.blocks.BLOCK` px).
 
-    ``mask`` is the foreground; ``orientation`` the ridge orientation and coherence;
+    ``mask`` is the foreground, away from the image frame (the measures of quality read
+    it); ``finger_mask`` the foreground including blocks along the frame where the finger
+    runs out of the image (enhancement and minutiae use it); ``orientation`` the ridge
+    orientation and coherence;
     ``period`` the ridge period in pixels and ``period_confidence`` its reliability;
     ``grey_mean``/``grey_std`` the grey-level statistics per block; ``signatures`` the
     oriented samples used for frequency and clarity measures.
@@ -38,8 +41,10 @@ class FingerAnalysis:
     half: np.ndarray
     """The working image at half resolution (area-averaged), where orientation and
     enhancement run."""
+    finger_mask: np.ndarray
     block: int = BLOCK
     _enhanced: np.ndarray | None = field(default=None, repr=False)
+    _enhanced_half: np.ndarray | None = field(default=None, repr=False)
     _pixel_mask: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -56,12 +61,21 @@ class FingerAnalysis:
         return self._pixel_mask
 
     @property
+    def enhanced_half(self) -> np.ndarray:
+        """Contextually enhanced image at half resolution (ridges negative, 0 outside the
+        finger area), computed on first use; minutiae are detected on it."""
+        if self._enhanced_half is None:
+            self._enhanced_half = enhance_small(normalise_contrast(self.half, 4.0),
+                                                self.orientation.theta, self.period,
+                                                self.finger_mask)
+        return self._enhanced_half
+
+    @property
     def enhanced(self) -> np.ndarray:
-        """Contextually enhanced image (ridges negative), computed on first use."""
+        """Contextually enhanced image (ridges negative) at the working resolution,
+        :attr:`enhanced_half` brought back to full size on first use."""
         if self._enhanced is None:
-            self._enhanced = enhance_half(normalise_contrast(self.half, 4.0),
-                                          self.orientation.theta, self.period, self.mask,
-                                          self.shape)
+            self._enhanced = upscale_half(self.enhanced_half, self.shape)
         return self._enhanced
 
 
@@ -81,6 +95,8 @@ def analyse(image: np.ndarray, ppi: int = BASE_PPI) -> FingerAnalysis:
     std = block_std(px)
     mean = block_mean(px)
     mask = segment_blocks(std, orient.coherence)
+    finger_mask = segment_blocks(std, orient.coherence, to_frame=True) | mask
     sigs = signatures(px, orient.theta)
     period, conf = ridge_period(sigs.profile, mask)
-    return FingerAnalysis(work, mask, orient, period, conf, mean, std, sigs, half)
+    return FingerAnalysis(work, mask, orient, period, conf, mean, std, sigs, half,
+                          finger_mask)

@@ -19,8 +19,8 @@ import numpy as np
 
 from .blocks import BLOCK, upsample
 
-__all__ = ["N_ORIENTATIONS", "enhance", "enhance_half", "enhance_pixels", "gabor_bank",
-           "half_size", "normalise_contrast"]
+__all__ = ["N_ORIENTATIONS", "enhance", "enhance_half", "enhance_pixels", "enhance_small",
+           "gabor_bank", "half_size", "normalise_contrast", "upscale_half"]
 
 N_ORIENTATIONS = 16
 """Orientations in the Gabor bank (11.25 degree steps; pixels blend the nearest two)."""
@@ -142,7 +142,21 @@ def enhance_pixels(pixels: np.ndarray, theta: np.ndarray, period: np.ndarray,
 def enhance_half(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
                  mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Filter a half-resolution normalised image and return the full-``shape`` result."""
+    return upscale_half(enhance_small(small, theta, period, mask), shape)
+
+
+def upscale_half(small: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Bring a half-resolution map back to the full-resolution ``shape`` (bilinear)."""
     h, w = shape
+    hs, ws = small.shape
+    full = cv2.resize(small, (ws * 2, hs * 2), interpolation=cv2.INTER_LINEAR)
+    return np.ascontiguousarray(full[:h, :w])
+
+
+def enhance_small(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
+                  mask: np.ndarray) -> np.ndarray:
+    """Filter a half-resolution normalised image; the result stays at half resolution
+    (float32, ridges negative, 0 outside ``mask``)."""
     hs, ws = small.shape
     n = N_ORIENTATIONS
     _gauss, pairs = _separable_bank(_image_period(period, mask) / 2.0, n)
@@ -171,7 +185,6 @@ def enhance_half(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
     base = np.arange(hs * ws, dtype=np.int32).reshape(hs, ws)
     r0 = flat[b0 * (hs * ws) + base]
     r1 = flat[b1 * (hs * ws) + base]
-    out_small = r0 + frac * (r1 - r0)
+    out_small: np.ndarray = r0 + frac * (r1 - r0)
     out_small *= upsample(mask.astype(np.float32), (hs, ws), half_block) > 0.5
-    full = cv2.resize(out_small, (ws * 2, hs * 2), interpolation=cv2.INTER_LINEAR)
-    return np.ascontiguousarray(full[:h, :w])
+    return out_small

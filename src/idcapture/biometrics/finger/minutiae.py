@@ -151,11 +151,15 @@ def _angle_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
+                    frame_px: float = 8.0, facing_periods: float = 2.0,
                     min_coherence: float = 0.15) -> RawMinutiae:
     """Endings and bifurcations of ``an`` with direction, quality and false ones removed.
 
     Removal rules (lengths scale with the local ridge period ``p``): minutiae closer than
-    ``border_px`` (or ``p``) to the foreground border; minutiae in noise (coherence below
+    ``border_px`` (or ``p``) to the finger's edge, or than ``frame_px`` to the image frame
+    (which cuts ridges without ending them, so a narrower margin); endings whose open side
+    reaches outside the finger area within ``facing_periods`` periods (ridges cut by the
+    contact edge); minutiae in noise (coherence below
     ``min_coherence``); spurs (an ending whose ridge reaches a bifurcation within ``p``; both
     go); islands and short ridges (two endings joined by less than ``1.8 p`` of ridge);
     bridges (two bifurcations joined by less than ``p``); broken ridges (two endings facing
@@ -177,18 +181,24 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
         ys, xs = pts[order, 1], pts[order, 0]
     # distance to the finger border (or the image frame), at half resolution
     hs, ws = half_size((h, w))
-    up = upsample(an.mask.astype(np.float32), (hs, ws), an.block // 2)
+    up = upsample(an.finger_mask.astype(np.float32), (hs, ws), an.block // 2)
     inner = (up > 0.5).astype(np.uint8)
-    inner[0, :] = inner[-1, :] = 0
-    inner[:, 0] = inner[:, -1] = 0
+    # the finger's own edge (ridges end there, filters ring) is measured apart from the
+    # image frame, which only cuts ridges that go on beyond it (outside the image counts
+    # as foreground for the distance transform)
     dist_half = cv2.distanceTransform(inner, cv2.DIST_L2, 3)
 
     def border_distance(y: np.ndarray, x: np.ndarray) -> np.ndarray:
         out: np.ndarray = 2.0 * dist_half[np.minimum(y // 2, hs - 1), np.minimum(x // 2, ws - 1)]
         return out
 
+    def frame_distance(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+        out: np.ndarray = np.minimum(np.minimum(y, h - 1 - y), np.minimum(x, w - 1 - x))
+        return out
+
     kinds = np.where(cn[ys, xs] == 1, KIND_ENDING, KIND_BIFURCATION)
     keep = border_distance(ys, xs) > np.maximum(border_px, 0.8 * sample_at(an.period, ys, xs))
+    keep &= frame_distance(ys, xs) > frame_px
     keep &= sample_at(an.orientation.coherence, ys, xs) >= min_coherence
     ys, xs, kinds = ys[keep], xs[keep], kinds[keep]
     # merge bifurcation pixels of one junction (adjacent CN>=3 pixels)
@@ -272,6 +282,17 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     fy = np.sin(dir_img) + wf * np.sin(field)
     dir_img = np.arctan2(fy, fx)
 
+    # endings facing the finger's edge: the gap ahead of the ending leaves the finger area
+    # within a few ridge periods (ridges cut by the contact edge, not real endings)
+    if facing_periods > 0 and is_end.any():
+        reach = facing_periods * per
+        ay = np.rint((ys - reach * np.sin(dir_img)) / 2.0).astype(np.int64)
+        ax = np.rint((xs - reach * np.cos(dir_img)) / 2.0).astype(np.int64)
+        inside = (ay >= 0) & (ay < hs) & (ax >= 0) & (ax < ws)
+        ahead = np.ones(n, np.float32)
+        ahead[inside] = dist_half[ay[inside], ax[inside]]
+        remove |= is_end & (ahead <= 0)
+
     # broken ridges: two endings pointing away from each other across a short gap
     e_idx = np.nonzero(is_end & ~remove)[0]
     if e_idx.size > 1:
@@ -300,7 +321,8 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     keep = ~remove
     ys, xs, kinds, dir_img = ys[keep], xs[keep], kinds[keep], dir_img[keep]
     per, c = per[keep], c[keep]
-    border = np.clip(border_distance(ys, xs) / (3.0 * per), 0.0, 1.0)
+    edge = np.minimum(border_distance(ys, xs), 2.0 * frame_distance(ys, xs))
+    border = np.clip(edge / (3.0 * per), 0.0, 1.0)
     contrast = np.clip(sample_at(an.grey_std, ys, xs) / 30.0, 0.0, 1.0)
     quality = 100.0 * np.sqrt(np.clip(c, 0, 1)) * (0.4 + 0.6 * border) * (0.5 + 0.5 * contrast)
     angle = np.mod(-dir_img, 2 * math.pi)                # ISO: counter-clockwise on screen

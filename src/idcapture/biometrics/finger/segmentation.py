@@ -19,13 +19,19 @@ def block_std(pixels: np.ndarray, block: int = BLOCK) -> np.ndarray:
 
 
 def segment_blocks(std: np.ndarray, coherence: np.ndarray, *, min_std: float = 6.0,
-                   relative_std: float = 0.25, min_coherence: float = 0.15) -> np.ndarray:
+                   relative_std: float = 0.25, min_coherence: float = 0.15,
+                   to_frame: bool = False) -> np.ndarray:
     """Boolean block mask of the finger area.
 
     A block is foreground when its grey-level spread exceeds both ``min_std`` grey levels
     and ``relative_std`` times the 90th percentile of the image's block spreads, and its
     ridges have at least ``min_coherence``. The mask is then cleaned (closing, opening), holes
     are filled and only the largest connected region is kept.
+
+    The clean-up treats the outside of the image as background, so it also drops the blocks
+    along the image frame. With ``to_frame`` it replicates the frame instead: a finger that
+    runs out of the image keeps its blocks along the frame, as long as they hold half the
+    contrast asked of the others and clearly more than the background's.
     """
     if std.size == 0:
         return np.zeros(std.shape, dtype=bool)
@@ -33,8 +39,19 @@ def segment_blocks(std: np.ndarray, coherence: np.ndarray, *, min_std: float = 6
     raw = (std > max(min_std, relative_std * ref)) & (coherence > min_coherence)
     m: np.ndarray = raw.astype(np.uint8)
     k = np.ones((3, 3), np.uint8)
-    m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, k, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-    m = cv2.morphologyEx(m, cv2.MORPH_OPEN, k, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    if to_frame:
+        m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, k, borderType=cv2.BORDER_REPLICATE)
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, k, borderType=cv2.BORDER_REPLICATE)
+        # closing must not grow the finger along the frame into the background
+        background = float(np.median(std[~raw])) if not raw.all() else 0.0
+        frame = np.ones(m.shape, bool)
+        frame[1:-1, 1:-1] = False
+        m[frame & (std <= max(min_std, 0.5 * relative_std * ref, 1.5 * background))] = 0
+    else:
+        m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, k, borderType=cv2.BORDER_CONSTANT,
+                             borderValue=0)
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, k, borderType=cv2.BORDER_CONSTANT,
+                             borderValue=0)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=4)
     if n <= 1:
         return np.zeros(std.shape, dtype=bool)
