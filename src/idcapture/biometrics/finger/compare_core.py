@@ -211,9 +211,17 @@ def local_similarities(probe: GalleryArrays, gallery: GalleryArrays,
     gs = gallery.bit_sums.reshape(-1, m * k)
     gvd = gallery.valid_dir.reshape(-1, m * k)
     dcells = gvd.shape[0] - 2
-    gv = gvd[:dcells]
     d = np.ascontiguousarray(-2.0 * a, dtype=F32) @ gb           # -2 |a & b|
-    x = np.ascontiguousarray(asum) @ gv                           # |a & vb|
+    # |a & vb| and the acceptance q = 2 (common - t) - B (1 - cos(da - db)) from one
+    # product over the validity bits and directions (see the docstring)
+    thr = math.ceil(params.min_matchable_fraction * dcells - 1e-9) - 0.5
+    big = 2.0 * (dcells - thr)
+    pq = np.zeros((2 * na, dcells + 2), F32)
+    pq[:na, :dcells] = asum
+    pq[na:, :dcells] = 2.0 * va
+    pq[na:, dcells:] = big * probe.direction[0, :na]
+    xq = pq @ gvd
+    x, q = xq[:na], xq[na:]
     y = np.ascontiguousarray(va) @ gs                             # |b & va|
     d += x
     d += y                                    # |(a ^ b) & va & vb|, exact integers >= 0
@@ -224,11 +232,6 @@ def local_similarities(probe: GalleryArrays, gallery: GalleryArrays,
     np.subtract(x, d, out=d)
     with np.errstate(divide="ignore", invalid="ignore"):
         np.divide(d, x, out=d)                # 1 - sqrt(ham) / den; 0/0 -> nan
-    # acceptance q = 2 (common - t) - B (1 - cos(da - db)) from one product
-    thr = math.ceil(params.min_matchable_fraction * dcells - 1e-9) - 0.5
-    big = 2.0 * (dcells - thr)
-    pq = np.concatenate([2.0 * va, big * probe.direction[0, :na]], 1).astype(F32)
-    q = pq @ gvd
     q -= 2.0 * thr + big
     np.minimum(d, q, out=d)
     np.fmax(d, 0.0, out=d)                    # also nan (no bit on either side) -> 0
@@ -358,11 +361,10 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     # within +-tol steps when the directions agree within pair_angle (to 1.4 degrees)
     rot = np.arctan2(sr[:, 0], cr[:, 0])
     g8 = _angle_bytes(gallery.all_angle + rot[:, None].astype(F32))  # (m, kall)
-    p8 = np.zeros(na8, np.uint8)
-    p8[:naa] = _angle_bytes(probe.all_angle[0, :naa])
     tol = round(c.pair_angle * 256.0 / _TWO_PI)
-    dang = np.subtract(g8[:, :, None], p8[None, None, :]).reshape(m * kall, na8)
-    dang += np.uint8(tol)
+    p8 = np.zeros(na8, np.uint8)
+    p8[:naa] = _angle_bytes(probe.all_angle[0, :naa] - tol * (_TWO_PI / 256.0))
+    dang = np.subtract(g8[:, :, None], p8[None, None, :]).reshape(m * kall, na8)  # + tol
     # one byte per pair: bit 0 near (common area), bit 1 paired (distance and direction)
     code = (dist2 < c.overlap_radius ** 2).view(np.uint8)
     pcode = (dang <= 2 * tol).view(np.uint8)
@@ -372,8 +374,12 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     # "any" over either side as a bitwise OR of 8-byte words
     words = code.view(np.uint64).reshape(m, kall, na8 // 8)
     per_probe = np.bitwise_or.reduce(words, axis=1).view(np.uint8).reshape(m, na8)
-    per_ref = np.bitwise_or.reduce(words, axis=2).view(np.uint8).reshape(m, kall, 8)
-    per_ref = np.bitwise_or.reduce(per_ref, axis=2)
+    w = words[:, :, 0].copy()
+    for j in range(1, na8 // 8):
+        w |= words[:, :, j]
+    for shift in (32, 16, 8):
+        w |= w >> np.uint64(shift)
+    per_ref = (w & np.uint64(0xFF)).astype(np.uint8)              # (m, kall)
     ov_a = np.maximum((per_probe & 1).sum(1), c.min_overlap).astype(np.float64)
     ov_b = np.maximum((per_ref & 1).sum(1), c.min_overlap).astype(np.float64)
     matched = np.minimum((per_probe >> 1).sum(1), (per_ref >> 1).sum(1)).astype(np.float64)
