@@ -161,30 +161,44 @@ def enhance_small(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
     n = N_ORIENTATIONS
     _gauss, pairs = _separable_bank(_image_period(period, mask) / 2.0, n)
     half_block = BLOCK // 2
+    inside = (upsample(mask.astype(np.float32), (hs, ws), half_block) > 0.5).astype(np.uint8)
+    out = np.zeros((hs, ws), np.float32)
+    bx, by, bw, bh = cv2.boundingRect(inside)
+    if bw == 0 or bh == 0:
+        return out
+    # filter only the finger's bounding box, with a kernel's reach of real pixels around it
+    # (nothing outside the mask is kept, so the result is the same as over the whole image)
+    r = _KSIZE // 2 + 1
+    y0, y1 = max(by - r, 0), min(by + bh + r, hs)
+    x0, x1 = max(bx - r, 0), min(bx + bw + r, ws)
+    crop = np.ascontiguousarray(small[y0:y1, x0:x1])
+    ch, cw = crop.shape
     # per-pixel orientation at half resolution, interpolated in the doubled-angle domain
-    c2 = upsample(np.cos(2.0 * theta), (hs, ws), half_block)
-    s2 = upsample(np.sin(2.0 * theta), (hs, ws), half_block)
-    pos = cv2.phase(c2, s2) * np.float32(n / (2.0 * math.pi))
+    c2 = upsample(np.cos(2.0 * theta), (hs, ws), half_block)[y0:y1, x0:x1]
+    s2 = upsample(np.sin(2.0 * theta), (hs, ws), half_block)[y0:y1, x0:x1]
+    pos = cv2.phase(np.ascontiguousarray(c2), np.ascontiguousarray(s2)) \
+        * np.float32(n / (2.0 * math.pi))
     b0 = pos.astype(np.int32)
     frac = pos - b0
     b0 %= n
     b1 = (b0 + 1) % n
-    resp = _workspace((n, hs, ws))
-    cc = np.empty((hs, ws), np.float32)
-    ss = np.empty((hs, ws), np.float32)
+    resp = _workspace((n, ch, cw))
+    cc = np.empty((ch, cw), np.float32)
+    ss = np.empty((ch, cw), np.float32)
     border = cv2.BORDER_REFLECT
     # The kernels' DC gain (exp(-(2 pi sigma)^2 / 2), under 2 % of the envelope's) meets an
     # image whose local mean normalise_contrast has already removed, so it is not undone.
     for i, j, cx, cy, sx, sy, _dc_i, _dc_j in pairs:
-        cv2.sepFilter2D(small, cv2.CV_32F, cx, cy, dst=cc, borderType=border)
-        cv2.sepFilter2D(small, cv2.CV_32F, sx, sy, dst=ss, borderType=border)
+        cv2.sepFilter2D(crop, cv2.CV_32F, cx, cy, dst=cc, borderType=border)
+        cv2.sepFilter2D(crop, cv2.CV_32F, sx, sy, dst=ss, borderType=border)
         cv2.subtract(cc, ss, dst=resp[i])
         if j != i:
             cv2.add(cc, ss, dst=resp[j])
     flat = resp.reshape(-1)
-    base = np.arange(hs * ws, dtype=np.int32).reshape(hs, ws)
-    r0 = flat[b0 * (hs * ws) + base]
-    r1 = flat[b1 * (hs * ws) + base]
-    out_small: np.ndarray = r0 + frac * (r1 - r0)
-    out_small *= upsample(mask.astype(np.float32), (hs, ws), half_block) > 0.5
-    return out_small
+    base = np.arange(ch * cw, dtype=np.int32).reshape(ch, cw)
+    r0 = flat[b0 * (ch * cw) + base]
+    r1 = flat[b1 * (ch * cw) + base]
+    part: np.ndarray = r0 + frac * (r1 - r0)
+    part *= inside[y0:y1, x0:x1]
+    out[y0:y1, x0:x1] = part
+    return out
