@@ -35,29 +35,25 @@ def _init(gallery: GalleryArrays, probes: list[PreparedTemplate]) -> None:
 
 
 def _rows(rows: list[int]) -> list[tuple[int, np.ndarray]]:
+    """Raw similarities of each probe row against every gallery row (both directions are
+    needed for the symmetric score, so the whole row)."""
     assert _GALLERY is not None
-    out = []
-    for i in rows:
-        rest = np.arange(i + 1, len(_GALLERY))
-        if len(rest) == 0:
-            out.append((i, np.zeros(0)))
-            continue
-        raw = raw_scores(_PROBES[i].arrays, _GALLERY.take(rest))
-        out.append((i, score_from_raw(raw)))
-    return out
+    return [(i, raw_scores(_PROBES[i].arrays, _GALLERY)) for i in rows]
 
 
 def all_pair_scores(items: Sequence[PreparedTemplate], jobs: int = 0,
                     progress: Progress | None = None) -> np.ndarray:
     """Symmetric ``(n, n)`` score matrix (diagonal 100) of every template against every other.
 
-    Row ``i`` is scored from template ``i``'s side against all later templates.
+    Every template is compared from its own side against all others, and each pair gets
+    the calibrated score of the mean of its two directions' raw similarities, as
+    :func:`.compare.compare` gives.
     """
     n = len(items)
-    scores = np.full((n, n), 100.0)
+    raw = np.zeros((n, n))
     gallery = gallery_arrays(list(items))
     probes = list(items)
-    # interleave rows so that every chunk holds long and short rows alike
+    # small chunks, so that progress moves and the workers share the rows evenly
     chunks = [list(range(s, n, max(1, 8 * _jobs(jobs)))) for s in range(max(1, 8 * _jobs(jobs)))]
     chunks = [c for c in chunks if c]
     done = 0
@@ -65,8 +61,7 @@ def all_pair_scores(items: Sequence[PreparedTemplate], jobs: int = 0,
     def put(res: list[tuple[int, np.ndarray]]) -> None:
         nonlocal done
         for i, row in res:
-            scores[i, i + 1:] = row
-            scores[i + 1:, i] = row
+            raw[i] = row
         done += len(res)
         if progress:
             progress(done, n)
@@ -75,11 +70,13 @@ def all_pair_scores(items: Sequence[PreparedTemplate], jobs: int = 0,
         _init(gallery, probes)
         for c in chunks:
             put(_rows(c))
-        return scores
-    with ProcessPoolExecutor(_jobs(jobs), initializer=_init,
-                             initargs=(gallery, probes)) as ex:
-        for res in ex.map(_rows, chunks):
-            put(res)
+    else:
+        with ProcessPoolExecutor(_jobs(jobs), initializer=_init,
+                                 initargs=(gallery, probes)) as ex:
+            for res in ex.map(_rows, chunks):
+                put(res)
+    scores = np.asarray(score_from_raw(0.5 * (raw + raw.T)), dtype=np.float64)
+    np.fill_diagonal(scores, 100.0)
     return scores
 
 
