@@ -54,29 +54,59 @@ class RawMinutiae:
         return int(self.x.size)
 
 
-def _trace(skel: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy: np.ndarray,
+def _step_table() -> tuple[np.ndarray, np.ndarray]:
+    """Where a tracer steps next, by look-up.
+
+    ``NEXT[code, pd, qd]`` is the neighbour index taken from a pixel whose skeleton
+    neighbours are ``code`` (bit k = neighbour k), having come from neighbour ``pd`` and
+    with the position two steps back at neighbour ``qd`` (8 when not adjacent); -1 when no
+    neighbour is left. The choice is the highest :data:`_STEP_SCORE` (first on a tie).
+    ``QD[pd, k]`` is the ``qd`` after stepping to neighbour ``k`` from a pixel entered from
+    ``pd``.
+    """
+    k = np.arange(8)
+    bits = ((np.arange(256)[:, None] >> k) & 1).astype(bool)            # (code, k)
+    allowed = (bits[:, None, None, :] & (k[None, :, None, None] != k)
+               & (np.arange(9)[None, None, :, None] != k))                # (code, pd, qd, k)
+    score = np.where(allowed, _STEP_SCORE[None, :, None, :], -1)
+    best = np.argmax(score, axis=-1)
+    nxt = np.where(np.max(score, axis=-1) >= 0, best, -1).astype(np.int8)
+    qd_after = np.full((8, 8), 8, np.int64)
+    for pd in range(8):
+        for j in range(8):
+            dy, dx = int(_DY[pd] - _DY[j]), int(_DX[pd] - _DX[j])
+            if max(abs(dy), abs(dx)) <= 1 and (dy or dx):
+                qd_after[pd, j] = _DIR_INDEX[(dy + 1) * 3 + (dx + 1)]
+    return nxt.reshape(-1), qd_after
+
+
+_NEXT, _QD_AFTER = _step_table()
+
+
+def _trace(code: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy: np.ndarray,
            sx: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Follow the skeleton from ``(sy, sx)``, having left the minutia at ``(oy, ox)``.
 
-    Each tracer goes at most ``limit`` steps. Returns the path ``(max(limit) + 1, N, 2)``
-    (positions stay put once a tracer stops), the step at which each tracer stopped and
-    why (continued / reached an ending / reached a bifurcation). At each step a tracer
-    takes the skeleton neighbour farthest from where it came from (4-neighbours first on a
-    tie), never stepping back onto its last two positions or next to the minutia.
-    ``skel`` must be empty on the image's outer frame (as :func:`thin` leaves it).
+    ``code`` holds the skeleton's neighbour codes (:func:`thin_with_codes`) and ``cn`` its
+    crossing numbers. Each tracer goes at most ``limit`` steps. Returns the path
+    ``(max(limit) + 1, N, 2)`` (positions stay put once a tracer stops), the step at which
+    each tracer stopped and why (continued / reached an ending / reached a bifurcation). At
+    each step a tracer takes the skeleton neighbour farthest from where it came from
+    (4-neighbours first on a tie), never stepping back onto its last two positions or next
+    to the minutia. The skeleton must be empty on the image's outer frame (as
+    :func:`thin` leaves it).
     """
     n = oy.size
     steps = int(limit.max()) if n else 0
-    w = skel.shape[1]
-    sk = skel.reshape(-1)
+    w = code.shape[1]
+    codef = code.reshape(-1)
     cnf = cn.reshape(-1)
     off = _DY * w + _DX
     cy, cx = sy.astype(np.int64), sx.astype(np.int64)
     c = cy * w + cx
-    p = oy.astype(np.int64) * w + ox
-    q = p.copy()
-    # direction index from each tracer to where it came from
+    # direction index from each tracer to where it came from (the minutia, also two back)
     pd = _DIR_INDEX[(oy - cy + 1) * 3 + (ox - cx + 1)]
+    qd = pd.copy()
     stop_step = np.full(n, steps, np.int64)
     stop_kind = np.full(n, _CONTINUED, np.int64)
     path = np.empty((steps + 1, n), np.int64)
@@ -85,31 +115,35 @@ def _trace(skel: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy:
     o_y, o_x, lim = oy.astype(np.int64), ox.astype(np.int64), limit
     for s in range(1, steps + 1):
         path[s] = path[s - 1]
-        far = np.maximum(np.abs(cy - o_y), np.abs(cx - o_x)) > 2
+        dist = np.maximum(np.abs(cy - o_y), np.abs(cx - o_x))
+        far = dist > 2
         bif = far & (cnf[c] >= 3)
-        nb = c[:, None] + off
-        ny = cy[:, None] + _DY
-        nx = cx[:, None] + _DX
-        ok = sk[nb] & (nb != p[:, None]) & (nb != q[:, None])
-        ok &= np.maximum(np.abs(ny - o_y[:, None]), np.abs(nx - o_x[:, None])) > 1
-        score = np.where(ok, _STEP_SCORE[pd], -1)
-        k = np.argmax(score, axis=1)
-        end = ~bif & (np.take_along_axis(score, k[:, None], 1)[:, 0] < 0)
-        stop_kind[live[bif]] = _HIT_BIF
-        stop_step[live[bif]] = s - 1
-        stop_kind[live[end]] = _HIT_END
-        stop_step[live[end]] = s - 1
-        go = ~(bif | end)
-        q, p = p[go], c[go]
-        k = k[go]
-        c = np.take_along_axis(nb[go], k[:, None], 1)[:, 0]
-        cy, cx = cy[go] + _DY[k], cx[go] + _DX[k]
+        nbits = codef[c].astype(np.int64)
+        near = np.flatnonzero(~far)
+        if near.size:
+            # neighbours next to the minutia are out of bounds
+            ny = cy[near, None] + _DY
+            nx = cx[near, None] + _DX
+            close = np.maximum(np.abs(ny - o_y[near, None]), np.abs(nx - o_x[near, None])) <= 1
+            nbits[near] &= ~(close.astype(np.int64) << np.arange(8)).sum(axis=1)
+        k = _NEXT[(nbits * 8 + pd) * 9 + qd].astype(np.int64)
+        end = ~bif & (k < 0)
+        stop = bif | end
+        if stop.any():
+            stop_kind[live[bif]] = _HIT_BIF
+            stop_kind[live[end]] = _HIT_END
+            stop_step[live[stop]] = s - 1
+            go = ~stop
+            c, cy, cx, k, pd, qd = c[go], cy[go], cx[go], k[go], pd[go], qd[go]
+            live, o_y, o_x, lim = live[go], o_y[go], o_x[go], lim[go]
+        qd = _QD_AFTER[pd, k]
+        c = c + off[k]
+        cy, cx = cy + _DY[k], cx + _DX[k]
         pd = _OPPOSITE[k]
-        live, o_y, o_x, lim = live[go], o_y[go], o_x[go], lim[go]
         path[s, live] = c
         more = lim > s
         if not more.all():
-            c, cy, cx, p, q, pd = c[more], cy[more], cx[more], p[more], q[more], pd[more]
+            c, cy, cx, pd, qd = c[more], cy[more], cx[more], pd[more], qd[more]
             live, o_y, o_x, lim = live[more], o_y[more], o_x[more], lim[more]
         if live.size == 0:
             path[s + 1:] = path[s]
@@ -236,7 +270,7 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     stop_step = np.full(n * 3, -1, np.int64)
     stop_kind = np.full(n * 3, -1, np.int64)
     if run.any():
-        sub, ss, sk = _trace(skel, cn, np.repeat(ys, 3)[run], np.repeat(xs, 3)[run],
+        sub, ss, sk = _trace(code, cn, np.repeat(ys, 3)[run], np.repeat(xs, 3)[run],
                              by.ravel()[run], bx.ravel()[run], limit.ravel()[run])
         path[: sub.shape[0], run] = sub
         path[sub.shape[0]:, run] = sub[-1]
