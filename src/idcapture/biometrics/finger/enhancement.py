@@ -189,11 +189,14 @@ def enhance_small(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
     # The kernels' DC gain (exp(-(2 pi sigma)^2 / 2), under 2 % of the envelope's) meets an
     # image whose local mean normalise_contrast has already removed, so it is not undone.
     for i, j, cx, cy, sx, sy, _dc_i, _dc_j in pairs:
+        if i == j:
+            # 0 and 90 degrees: one factor of the sine term vanishes, the kernel is CC alone
+            cv2.sepFilter2D(crop, cv2.CV_32F, cx, cy, dst=resp[i], borderType=border)
+            continue
         cv2.sepFilter2D(crop, cv2.CV_32F, cx, cy, dst=cc, borderType=border)
         cv2.sepFilter2D(crop, cv2.CV_32F, sx, sy, dst=ss, borderType=border)
         cv2.subtract(cc, ss, dst=resp[i])
-        if j != i:
-            cv2.add(cc, ss, dst=resp[j])
+        cv2.add(cc, ss, dst=resp[j])
     flat = resp.reshape(-1)
     base = np.arange(ch * cw, dtype=np.int32).reshape(ch, cw)
     r0 = flat[b0 * (ch * cw) + base]
