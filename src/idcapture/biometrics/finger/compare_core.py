@@ -67,25 +67,38 @@ class ConsolidationParams:
 DEFAULT_CONSOLIDATION = ConsolidationParams()
 
 
+#: direction sectors of the cylinder layout (45 degrees each)
+SECTORS = 8
+
+
 @dataclass(frozen=True)
 class GalleryArrays:
-    """Many prepared templates padded to ``k`` cylinders, as arrays for the kernel.
+    """Many prepared templates, as arrays for the kernel.
 
-    Only the ``dc`` spatial cells whose centre lies inside the cylinder's disc are kept
-    (the others are never valid, so dropping them changes no count). The cylinder
-    arrays are feature-major, so that the kernel's matrix products write their results
-    with the probe's cylinders as the leading axis: ``bits`` (dc*nd, m, k) cell bits,
-    ``bit_sums`` (dc, m, k) bits summed over directions, ``valid_dir`` (dc + 2, m, k)
-    the validity bits followed by the cosine and sine of the minutia direction. ``xy``
-    (m, k, 2), ``direction`` (m, k, 2) cosine and sine of
-    ``angle`` (m, k), ``count`` (m,). ``all_xy``/``all_angle``/``all_count``: every
-    minutia (not only those with a valid cylinder), padded to ``k_all``, for the global
-    pairing. All float arrays are ``float32``.
+    **Cylinders** (only real ones, no padding) are stored feature-major and grouped by
+    the direction of their minutia in :data:`SECTORS` sectors of 45 degrees: column
+    ``c`` of ``bits`` (dc*nd, n) cell bits, ``bit_sums`` (dc, n) bits summed over
+    directions and ``valid_dir`` (dc + 2, n) validity bits followed by the cosine and
+    sine of the minutia direction is the cylinder ``col_index[c]`` (``template * k +
+    cylinder``); sector ``s`` holds columns ``sector_start[s]:sector_start[s + 1]``, and
+    ``col_pos`` (m * k,) gives each cylinder's column (-1 for padding). Only the ``dc``
+    spatial cells whose centre lies inside the cylinder's disc are kept (the others are
+    never valid, so dropping them changes no count). A probe cylinder is only compared
+    with the five sectors within 90 degrees of its own: the other pairs are rejected by
+    MCC's direction rule anyway.
+
+    **Per template**, padded to ``k`` cylinders: ``xy`` (m, k, 2), ``direction`` (m, k,
+    2) cosine and sine of ``angle`` (m, k), ``count`` (m,); ``all_xy``/``all_angle``/
+    ``all_count``: every minutia (not only those with a valid cylinder), padded to
+    ``k_all``, for the global pairing. All float arrays are ``float32``.
     """
 
     bits: npt.NDArray[np.float32]
     bit_sums: npt.NDArray[np.float32]
     valid_dir: npt.NDArray[np.float32]
+    sector_start: npt.NDArray[np.intp]
+    col_index: npt.NDArray[np.intp]
+    col_pos: npt.NDArray[np.intp]
     xy: npt.NDArray[np.float32]
     direction: npt.NDArray[np.float32]
     angle: npt.NDArray[np.float32]
@@ -97,12 +110,17 @@ class GalleryArrays:
     def __len__(self) -> int:
         return int(self.count.shape[0])
 
-    def take(self, idx: npt.ArrayLike) -> GalleryArrays:
-        """The rows ``idx`` (fancy indexing on every array)."""
-        i = np.asarray(idx, dtype=np.intp)
-        return GalleryArrays(self.bits[:, i], self.bit_sums[:, i], self.valid_dir[:, i],
-                             self.xy[i], self.direction[i], self.angle[i], self.count[i],
-                             self.all_xy[i], self.all_angle[i], self.all_count[i])
+    @property
+    def k(self) -> int:
+        """Cylinder slots per template."""
+        return int(self.xy.shape[1])
+
+    def probe_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cell bits (n, dc*nd), bit sums (n, dc) and validity (n, dc) of template 0's
+        ``n = count[0]`` cylinders, in cylinder order."""
+        n = int(self.count[0])
+        cols = self.col_pos[:n]
+        return self.bits[:, cols].T, self.bit_sums[:, cols].T, self.valid_dir[:-2, cols].T
 
 
 def _sigmoid(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
@@ -137,6 +155,11 @@ def _unit(angle: np.ndarray) -> npt.NDArray[np.float32]:
     return np.stack([np.cos(a), np.sin(a)], -1).astype(F32)
 
 
+def _sectors(angle: np.ndarray) -> npt.NDArray[np.intp]:
+    return np.asarray(np.floor(np.asarray(angle, np.float64) % _TWO_PI * (SECTORS / _TWO_PI))
+                      .astype(np.intp) % SECTORS)
+
+
 def gallery_from_cells(bits: np.ndarray, valid: np.ndarray, xy: np.ndarray,
                        angle: np.ndarray, count: np.ndarray, all_xy: np.ndarray,
                        all_angle: np.ndarray, all_count: np.ndarray,
@@ -146,16 +169,25 @@ def gallery_from_cells(bits: np.ndarray, valid: np.ndarray, xy: np.ndarray,
     m, k = bits.shape[:2]
     c2, nd = params.ns * params.ns, params.nd
     dc = disc_cells(params)
-    b = np.asarray(bits).reshape(m, k, c2, nd)[:, :, dc, :].astype(F32)
+    cnt = np.asarray(count, dtype=np.int32)
+    real = np.flatnonzero((np.arange(k)[None, :] < cnt[:, None]).ravel())
+    sec = _sectors(np.asarray(angle).reshape(-1)[real])
+    order = np.argsort(sec, kind="stable")
+    col_index = real[order]
+    sector_start = np.searchsorted(sec[order], np.arange(SECTORS + 1)).astype(np.intp)
+    col_pos = np.full(m * k, -1, np.intp)
+    col_pos[col_index] = np.arange(len(col_index))
+    b = np.asarray(bits).reshape(m * k, c2, nd)[col_index][:, dc, :].astype(F32)
     direction = _unit(angle)
+    vd = np.concatenate([np.asarray(valid).reshape(m * k, c2)[col_index][:, dc],
+                         direction.reshape(m * k, 2)[col_index]], 1)
     return GalleryArrays(
-        np.ascontiguousarray(b.reshape(m, k, len(dc) * nd).transpose(2, 0, 1)),
-        np.ascontiguousarray(b.sum(-1, dtype=F32).transpose(2, 0, 1)),
-        np.ascontiguousarray(np.concatenate([np.asarray(valid)[:, :, dc], direction], 2)
-                             .transpose(2, 0, 1), dtype=F32),
-        np.asarray(xy, dtype=F32), direction, np.asarray(angle, dtype=F32),
-        np.asarray(count, dtype=np.int32), np.asarray(all_xy, dtype=F32),
-        np.asarray(all_angle, dtype=F32), np.asarray(all_count, dtype=np.int32))
+        np.ascontiguousarray(b.reshape(len(col_index), len(dc) * nd).T),
+        np.ascontiguousarray(b.sum(-1, dtype=F32).T),
+        np.ascontiguousarray(vd.T, dtype=F32), sector_start, col_index, col_pos,
+        np.asarray(xy, dtype=F32), direction, np.asarray(angle, dtype=F32), cnt,
+        np.asarray(all_xy, dtype=F32), np.asarray(all_angle, dtype=F32),
+        np.asarray(all_count, dtype=np.int32))
 
 
 def stack_gallery(sets: list[tuple[CylinderSet, np.ndarray, np.ndarray]],
@@ -188,41 +220,32 @@ def stack_gallery(sets: list[tuple[CylinderSet, np.ndarray, np.ndarray]],
     return gallery_from_cells(bits, valid, xy, ang, cnt, axy, aang, acnt, params)
 
 
-def local_similarities(probe: GalleryArrays, gallery: GalleryArrays,
-                       params: MccParams = DEFAULT_PARAMS) -> np.ndarray:
-    """``(np, m, k)`` similarities of the one probe (row 0 of ``probe``) vs the gallery.
+def _block_similarity(a: np.ndarray, asum: np.ndarray, va: np.ndarray, pdir: np.ndarray,
+                      gb: np.ndarray, gs: np.ndarray, gvd: np.ndarray,
+                      params: MccParams) -> np.ndarray:
+    """Similarities ``(len(a), n)`` of probe cylinders against ``n`` reference columns.
 
-    Four matrix products over the whole batch give, for every (probe, reference)
-    cylinder pair, exact integer counts: ``-2|a & b|``, ``|a & vb|``, ``|b & va|`` and
-    the common valid cells; the bit similarity is then a dozen in-place array passes.
-    The two rejections are folded into one clamp from one more product, ``sim = max(0,
+    Three matrix products give exact integer counts: ``-2|a & b|``; ``|a & vb|`` together
+    with the acceptance value ``q``; and ``|b & va|``. The bit similarity is then a dozen
+    in-place array passes. MCC's two rejections are folded into one clamp, ``sim = max(0,
     min(sim, q))`` with ``q = 2 (common - t) - B (1 - cos(da - db))``, where ``t`` is
     ``min_matchable_fraction`` of the disc cells and ``B = 2 (disc - t)``: two fully
     valid cylinders are rejected when their minutia directions differ by more than 90
     degrees (as in MCC), and cylinders with fewer common cells tolerate less direction
     difference (with ``t`` common cells, none); pairs near the limit are damped.
     """
-    na = int(probe.count[0])
-    m, k = gallery.count.shape[0], gallery.bits.shape[2]
-    a = probe.bits[:, 0, :na].T
-    asum = probe.bit_sums[:, 0, :na].T
-    va = probe.valid_dir[:-2, 0, :na].T
-    gb = gallery.bits.reshape(-1, m * k)
-    gs = gallery.bit_sums.reshape(-1, m * k)
-    gvd = gallery.valid_dir.reshape(-1, m * k)
+    na = a.shape[0]
     dcells = gvd.shape[0] - 2
     d = np.ascontiguousarray(-2.0 * a, dtype=F32) @ gb           # -2 |a & b|
-    # |a & vb| and the acceptance q = 2 (common - t) - B (1 - cos(da - db)) from one
-    # product over the validity bits and directions (see the docstring)
     thr = math.ceil(params.min_matchable_fraction * dcells - 1e-9) - 0.5
     big = 2.0 * (dcells - thr)
     pq = np.zeros((2 * na, dcells + 2), F32)
     pq[:na, :dcells] = asum
     pq[na:, :dcells] = 2.0 * va
-    pq[na:, dcells:] = big * probe.direction[0, :na]
+    pq[na:, dcells:] = big * pdir
     xq = pq @ gvd
-    x, q = xq[:na], xq[na:]
-    y = np.ascontiguousarray(va) @ gs                             # |b & va|
+    x, q = xq[:na], xq[na:]                                       # |a & vb|, acceptance
+    y = np.ascontiguousarray(va, dtype=F32) @ gs                  # |b & va|
     d += x
     d += y                                    # |(a ^ b) & va & vb|, exact integers >= 0
     np.sqrt(d, out=d)
@@ -235,7 +258,41 @@ def local_similarities(probe: GalleryArrays, gallery: GalleryArrays,
     q -= 2.0 * thr + big
     np.minimum(d, q, out=d)
     np.fmax(d, 0.0, out=d)                    # also nan (no bit on either side) -> 0
-    return d.reshape(na, m, k)
+    return np.asarray(d, dtype=F32)
+
+
+def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccParams
+                   ) -> list[tuple[np.ndarray, int, np.ndarray]]:
+    """``(probe rows, first column, similarities)`` for each direction sector of the
+    gallery: the probe cylinders within 90 degrees of the sector against its columns."""
+    a, asum, va = probe.probe_matrices()
+    na = a.shape[0]
+    pdir = probe.direction[0, :na]
+    psec = _sectors(probe.angle[0, :na])
+    out = []
+    for s in range(SECTORS):
+        lo, hi = int(gallery.sector_start[s]), int(gallery.sector_start[s + 1])
+        near = (psec - s) % SECTORS
+        rows = np.flatnonzero((near <= 2) | (near >= SECTORS - 2))
+        if hi == lo or len(rows) == 0:
+            continue
+        out.append((rows, lo, _block_similarity(
+            a[rows], asum[rows], va[rows], pdir[rows], gallery.bits[:, lo:hi],
+            gallery.bit_sums[:, lo:hi], gallery.valid_dir[:, lo:hi], params)))
+    return out
+
+
+def local_similarities(probe: GalleryArrays, gallery: GalleryArrays,
+                       params: MccParams = DEFAULT_PARAMS) -> np.ndarray:
+    """Dense ``(np, m, k)`` similarities of the probe's cylinders (template 0 of
+    ``probe``) against every cylinder slot of the gallery (0 for padding and for pairs
+    more than 90 degrees apart). The kernel itself never builds this array."""
+    na = int(probe.count[0])
+    dense = np.zeros((na, len(gallery) * gallery.k), F32)
+    for rows, lo, block in _sector_blocks(probe, gallery, params):
+        cols = gallery.col_index[lo:lo + block.shape[1]]
+        dense[np.ix_(rows, cols)] = block
+    return dense.reshape(na, len(gallery), gallery.k)
 
 
 def _angle_gap(cos_d: np.ndarray) -> np.ndarray:
@@ -257,19 +314,30 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     out = np.zeros(m, np.float64)
     if na < 2 or m == 0:
         return out
-    k = gallery.bits.shape[2]
-    sim = local_similarities(probe, gallery, params)              # (na, m, k)
+    k = gallery.k
+    blocks = _sector_blocks(probe, gallery, params)
     # candidate pairs: every reference cylinder with its most similar probe cylinder; the
     # nr most similar candidates are kept. Unlike the nr most similar pairs overall, this
     # cannot fill the selection with one reference minutia paired many times (generic
     # cylinders at the edge of a print resemble many others).
     rows = np.arange(m)[:, None]
-    best = sim.max(0)                                             # (m, k)
+    best_col = np.zeros(gallery.bits.shape[1], F32)
+    for _, lo, block in blocks:
+        best_col[lo:lo + block.shape[1]] = block.max(0)
+    best_flat = np.zeros(m * k, F32)
+    best_flat[gallery.col_index] = best_col
+    best = best_flat.reshape(m, k)                                # (m, k), 0 for padding
     nr = min(cparams.n_relaxation_pairs, k)
     ib = np.argpartition(best, k - nr, axis=1)[:, k - nr:]        # (m, nr)
     lam0 = np.take_along_axis(best, ib, axis=1)
-    ia = np.take(sim.reshape(na, m * k), (rows * k + ib).ravel(), axis=1
-                 ).argmax(0).reshape(m, nr)
+    # the probe cylinder behind each selected offer, from its sector block
+    col = gallery.col_pos[(rows * k + ib).ravel()]
+    ia_flat = np.zeros(m * nr, np.intp)
+    for prow, lo, block in blocks:
+        inb = np.flatnonzero((col >= lo) & (col < lo + block.shape[1]))
+        if len(inb):
+            ia_flat[inb] = prow[np.take(block, col[inb] - lo, axis=1).argmax(0)]
+    ia = ia_flat.reshape(m, nr)
     pa = probe.xy[0][ia]                                          # (m, nr, 2)
     ua = probe.direction[0][ia]
     pb = gallery.xy[rows, ib]
