@@ -52,8 +52,8 @@ def signatures(pixels: np.ndarray, theta: np.ndarray, block: int = BLOCK) -> Rid
     # shape (nby, nbx, lines, len)
     mx = (cx[..., None, None] + nx[..., None, None] * u + tx[..., None, None] * v[:, None])
     my = (cy[..., None, None] + ny[..., None, None] * u + ty[..., None, None] * v[:, None])
-    mx = mx.astype(np.float32).reshape(-1, SIG_LEN)
-    my = my.astype(np.float32).reshape(-1, SIG_LEN)
+    mx = mx.astype(np.float32, copy=False).reshape(-1, SIG_LEN)
+    my = my.astype(np.float32, copy=False).reshape(-1, SIG_LEN)
     sampled = cv2.remap(pixels, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     return RidgeSignatures(sampled.reshape(nby, nbx, SIG_LINES, SIG_LEN))
 
