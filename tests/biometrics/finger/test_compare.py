@@ -19,8 +19,10 @@ from idcapture.biometrics.finger.compare import (
     score_from_raw,
     threshold_for_fmr,
 )
+from idcapture.biometrics.finger.compare_core import local_similarities, raw_scores
 from idcapture.biometrics.finger.compare_eval import error_rates, fvc_pairs
 from idcapture.biometrics.finger.compare_parallel import all_pair_scores, clusters
+from idcapture.biometrics.finger.mcc import DEFAULT_PARAMS, local_similarity
 from idcapture.biometrics.finger.template import FingerTemplate
 from idcapture.errors import ConfigError
 from idcapture.sim.fingerprints import generate_master, make_impression
@@ -73,6 +75,59 @@ def test_batched_scores_agree_with_one_to_one(synthetic: dict[str, FingerTemplat
     np.testing.assert_allclose(batch, single, rtol=1e-4, atol=1e-3)
     scores = all_pair_scores(prepared, jobs=1)
     assert clusters(scores, MATCH_THRESHOLD) == [[0, 1], [2, 3]]
+
+
+def test_small_template_scores_the_same_alone_and_in_a_padded_batch(
+        synthetic: dict[str, FingerTemplate]) -> None:
+    """A template with fewer cylinders than relaxation pairs (a fingertip) must not score
+    differently when padded to the batch's cylinder count."""
+    t = synthetic["3_2"]
+    keep = sorted(t.minutiae, key=lambda mn: (mn.x - t.width / 2) ** 2 +
+                  (mn.y - t.height / 2) ** 2)[:14]
+    small = prepare(FingerTemplate(t.width, t.height, t.resolution_ppi, tuple(keep)))
+    assert 2 <= len(small) < 16
+    others = [prepare(synthetic[n]) for n in sorted(synthetic)]
+    probe = prepare(synthetic["3_1"])
+    batch = raw_scores(probe.arrays, gallery_arrays([small, *others]))
+    alone = raw_scores(probe.arrays, small.arrays)
+    assert batch[0] == pytest.approx(alone[0], rel=1e-4, abs=1e-7)
+    assert batch[0] > 0.0
+
+
+def test_kernel_similarities_match_the_plain_mcc_formula(
+        synthetic: dict[str, FingerTemplate]) -> None:
+    """The folded products of the kernel give MCC's bit similarity: on pairs of fully valid
+    cylinders less than 85 degrees apart the same value as :func:`.mcc.local_similarity`,
+    and 0 beyond 90 degrees (the kernel skips those sectors)."""
+    a = prepare(synthetic["3_1"])
+    refs = [prepare(synthetic[n]) for n in ("3_2", "4_1", "4_2")]
+    gallery = gallery_arrays(refs)
+    dense = local_similarities(a.arrays, gallery)               # (na, m, k)
+    full = DEFAULT_PARAMS.disc_cells
+    a_full = a.cylinders.valid.reshape(len(a), -1, DEFAULT_PARAMS.nd)[:, :, 0].sum(1) == full
+    checked = 0
+    for t, r in enumerate(refs):
+        cs = r.cylinders
+        ref = local_similarity(a.cylinders, cs.bits, cs.valid, cs.angle)
+        b_full = cs.valid.reshape(len(cs), -1, DEFAULT_PARAMS.nd)[:, :, 0].sum(1) == full
+        dang = np.abs((a.cylinders.angle[:, None] - cs.angle[None, :] + np.pi)
+                      % (2 * np.pi) - np.pi)
+        got = dense[:, t, :len(cs)]
+        near = a_full[:, None] & b_full[None, :] & (dang < math.radians(85))
+        np.testing.assert_allclose(got[near], ref[near], atol=1e-5)
+        assert np.all(got[dang > math.pi / 2] == 0.0)
+        checked += int(near.sum())
+    assert checked > 100
+
+
+def test_all_pair_scores_are_the_symmetric_compare(synthetic: dict[str, FingerTemplate]) -> None:
+    names = sorted(synthetic)
+    prepared = [prepare(synthetic[n]) for n in names]
+    scores = all_pair_scores(prepared, jobs=1)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            want = 100.0 if i == j else compare(prepared[i], prepared[j])
+            assert scores[i, j] == pytest.approx(want, abs=1e-6)
 
 
 def test_calibration_is_monotonic_and_documented_points_hold() -> None:

@@ -261,6 +261,10 @@ def _block_similarity(a: np.ndarray, asum: np.ndarray, va: np.ndarray, pdir: np.
     return np.asarray(d, dtype=F32)
 
 
+#: galleries with at most this many cylinders are compared in one block, not by sector
+_ONE_BLOCK_COLUMNS = 1024
+
+
 def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccParams
                    ) -> list[tuple[np.ndarray, int, np.ndarray]]:
     """``(probe rows, first column, similarities)`` for each direction sector of the
@@ -268,6 +272,10 @@ def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccPara
     a, asum, va = probe.probe_matrices()
     na = a.shape[0]
     pdir = probe.direction[0, :na]
+    if gallery.bits.shape[1] <= _ONE_BLOCK_COLUMNS:
+        # small galleries: one block (the clamp rejects the far sectors' pairs anyway)
+        return [(np.arange(na), 0, _block_similarity(
+            a, asum, va, pdir, gallery.bits, gallery.bit_sums, gallery.valid_dir, params))]
     psec = _sectors(probe.angle[0, :na])
     out = []
     for s in range(SECTORS):
@@ -327,9 +335,16 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     best_flat = np.zeros(m * k, F32)
     best_flat[gallery.col_index] = best_col
     best = best_flat.reshape(m, k)                                # (m, k), 0 for padding
-    nr = min(cparams.n_relaxation_pairs, k)
-    ib = np.argpartition(best, k - nr, axis=1)[:, k - nr:]        # (m, nr)
-    lam0 = np.take_along_axis(best, ib, axis=1)
+    # always nr pairs (templates with fewer cylinders get empty ones), so that a template
+    # scores the same alone and in a padded batch
+    nr = cparams.n_relaxation_pairs
+    if k < nr:
+        best = np.concatenate([best, np.full((m, nr - k), -1.0, F32)], 1)
+    kk = best.shape[1]
+    ib = np.argpartition(best, kk - nr, axis=1)[:, kk - nr:]      # (m, nr)
+    lam0 = np.maximum(np.take_along_axis(best, ib, axis=1), 0.0)
+    ib = np.minimum(ib, k - 1)
+    used = lam0 > 0.0                                             # empty pairs take no part
     # the probe cylinder behind each selected offer, from its sector block
     col = gallery.col_pos[(rows * k + ib).ravel()]
     ia_flat = np.zeros(m * nr, np.intp)
@@ -375,7 +390,8 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     np.reciprocal(rho, out=rho)
     ia8, ib8 = ia.astype(np.int16), ib.astype(np.int16)
     same = (ia8[:, :, None] == ia8[:, None, :]) | (ib8[:, :, None] == ib8[:, None, :])
-    rho[same] = 0.0                     # includes the diagonal
+    same |= ~(used[:, :, None] & used[:, None, :])
+    rho[same] = 0.0                     # includes the diagonal and the empty pairs
     lam = lam0.astype(np.float32)
     w = c.relaxation_weight
     for _ in range(c.relaxation_iterations):
@@ -383,7 +399,7 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     nb = gallery.count.astype(np.float64)
     nmin = np.minimum(float(na), nb)
     n_p = np.rint(4.0 + 8.0 * _sigmoid(nmin, 20.0, 0.4)).astype(np.intp)
-    eff = lam / np.maximum(lam0, 1e-9)
+    eff = np.where(used, lam / np.maximum(lam0, 1e-9), 0.0)
     order = np.argsort(-eff, axis=1)
     lam_sorted = np.take_along_axis(lam, order, axis=1)
     keep = np.arange(nr)[None, :] < n_p[:, None]
