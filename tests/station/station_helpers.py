@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from idcapture.drivers.sim.fingerprint import ridge_pattern
 from idcapture.formats.roster import write_roster
 from idcapture.record import DocumentKind, IdentityDocument, Sex
+from idcapture.sim.fingerprints import MasterPrint, generate_master, make_impression
 from idcapture.station import Store, import_roster, register_students
 from idcapture.station.steps import PortraitResult, encode_jpeg
 
@@ -34,9 +38,75 @@ def enrol(store: Store, rows: list[dict[str, str]], tmp: Path, register: bool = 
         register_students(store)
 
 
-def finger(seed: int) -> np.ndarray:
-    """A distinct finger-like image per seed that passes the default quality profile."""
-    return ridge_pattern(seed=seed, period=8.0 + (seed % 5) * 0.4)
+#: synthetic fingers of the station tests: master seeds FINGER_SEED_BASE + seed, rendered
+#: on a 400 x 320 sensor window at 500 ppi (20 x 16 mm, a thumb's contact area)
+FINGER_SEED_BASE = 80_000
+FINGER_SIZE = (400, 320)
+#: environment variable naming a finger bank (.npy) made by :func:`make_finger_bank`
+FINGER_BANK_ENV = "IDCAPTURE_TEST_FINGER_BANK"
+
+
+@functools.lru_cache(maxsize=256)
+def _master(seed: int) -> MasterPrint:
+    return generate_master(FINGER_SEED_BASE + seed, size=FINGER_SIZE)
+
+
+def render_finger(seed: int, impression: int = 0) -> np.ndarray:
+    """Impression ``impression`` of synthetic finger ``seed`` (no cache)."""
+    return np.ascontiguousarray(make_impression(_master(seed), seed=impression).image,
+                                dtype=np.uint8)
+
+
+@functools.lru_cache(maxsize=1)
+def _bank() -> dict[tuple[int, int], int]:
+    path = os.environ.get(FINGER_BANK_ENV)
+    if not path:
+        return {}
+    keys = np.load(Path(path).with_suffix(".keys.npy"))
+    return {(int(s), int(i)): n for n, (s, i) in enumerate(keys)}
+
+
+def _bank_image(n: int) -> np.ndarray:
+    images = np.load(os.environ[FINGER_BANK_ENV], mmap_mode="r")
+    return np.array(images[n])
+
+
+@functools.lru_cache(maxsize=512)
+def _finger(seed: int, impression: int) -> np.ndarray:
+    n = _bank().get((seed, impression))
+    img = render_finger(seed, impression) if n is None else _bank_image(n)
+    img.setflags(write=False)
+    return img
+
+
+def finger(seed: int, impression: int = 0) -> np.ndarray:
+    """A realistic synthetic thumb print: impression ``impression`` of finger ``seed``.
+
+    Every seed is a different synthetic finger (its own master print from
+    :mod:`idcapture.sim.fingerprints`); two impressions of one seed are the same finger
+    placed twice (the minutiae comparator matches them, the image hashes differ). Images
+    are cached per process, and read from the bank (.npy) named by
+    ``IDCAPTURE_TEST_FINGER_BANK`` when set (subprocesses of the fault test).
+    """
+    return np.array(_finger(int(seed), int(impression)))
+
+
+def _render_many(keys: list[tuple[int, int]]) -> np.ndarray:
+    return np.stack([render_finger(s, i) for s, i in keys])
+
+
+def make_finger_bank(path: Path, keys: Iterable[tuple[int, int]], jobs: int = 2) -> Path:
+    """Render ``(seed, impression)`` prints in ``jobs`` processes into ``path`` (.npy,
+    read by memory mapping) and the keys beside it (``.keys.npy``)."""
+    todo = list(keys)
+    chunks = [c for c in (todo[i::jobs * 4] for i in range(jobs * 4)) if c]
+    with ProcessPoolExecutor(jobs) as ex:
+        parts = list(ex.map(_render_many, chunks))
+    order = [k for c in chunks for k in c]
+    np.save(path.with_suffix(".keys.npy"), np.array(order, dtype=np.int64))
+    with path.open("wb") as fh:
+        np.save(fh, np.concatenate(parts))
+    return path
 
 
 class FixedPortraitMaker:

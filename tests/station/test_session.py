@@ -165,15 +165,25 @@ def test_low_quality_finger_kept_by_operator_is_a_failed_check(
 
 def test_duplicate_thumbs_are_caught(enrolled: Store, students: list[dict[str, str]]) -> None:
     first = capture_all(enrolled, students[0], finger(1), finger(2))
-    s = capture_all(enrolled, students[1], finger(3), finger(1))
+    # another impression of student 0's right thumb, given by student 1
+    s = capture_all(enrolled, students[1], finger(3), finger(1, impression=1))
     dup = s.record.check("finger-duplicate:left-thumb")
     assert dup is not None and dup.outcome is CheckOutcome.FAILED
     assert dup.related_record == first.record.record_id
-    assert dup.details["method"] == "exact-image-hash"
-    s3 = capture_all(enrolled, students[2], finger(4), finger(4))
+    assert dup.details["method"] == "minutiae-mcc" and "identical_image" not in dup.details
+    s3 = capture_all(enrolled, students[2], finger(4), finger(4, impression=1))
     same = s3.record.check("finger-duplicate:left-thumb")
     assert same is not None and same.outcome is CheckOutcome.FAILED
     assert "right-thumb" in same.message
+    # the very same image again is caught without comparison
+    s4 = capture_all(enrolled, students[3], finger(5), finger(2))
+    copy = s4.record.check("finger-duplicate:left-thumb")
+    assert copy is not None and copy.outcome is CheckOutcome.FAILED
+    assert copy.details["identical_image"] is True
+    assert copy.related_record == first.record.record_id
+    for sess in (first, s):
+        c = sess.record.check("finger-duplicate:right-thumb")
+        assert c is not None and c.outcome is CheckOutcome.PASSED
 
 
 def test_redo_goes_back_to_any_step(enrolled: Store, students: list[dict[str, str]]) -> None:

@@ -1,8 +1,8 @@
 """Fingerprint duplicate checks of a capture session, by minutiae comparison.
 
-:class:`MinutiaeDuplicateChecker` implements the session's
-:class:`~idcapture.station.steps.DuplicateChecker` protocol and returns one
-``finger-duplicate`` check per captured thumb:
+:class:`MinutiaeDuplicateChecker` is the session's default
+:class:`~idcapture.station.steps.DuplicateChecker` and returns one ``finger-duplicate``
+check per captured thumb:
 
 * **same finger twice**: the thumb matches the student's other thumb taken in this
   session -> FAILED ("the same finger was presented twice");
@@ -11,22 +11,33 @@
 * **re-capture**: the student already has a record; the thumb is compared with the
   same thumb of the earlier capture -> PASSED when it verifies, FAILED when it does not.
 
-Thresholds: the same-session and re-capture checks are 1:1 decisions at score 40
-(estimated FMR 1e-4). The search of the store is 1:N, so its threshold is raised with N
-to keep the expected number of false hits per search at ``fmr_per_search`` (see the
-integrator docs on de-duplication arithmetic): with the default 1e-5 and 2,000 enrolled
-thumbs the threshold is 83. (With the comparator's earlier scoring, 1e-4 gave 2 false
-hits on 1,000 distinct synthetic students, both chance alignments pairing 5-6 minutiae;
-the comparator now discounts such scores, and this default keeps a tenfold margin.)
+An identical image (same SHA-256) enrolled elsewhere is caught first, without comparison.
 
-Enrolled fingers live in a :class:`~idcapture.biometrics.finger.index.FingerIndex`
-(packed cylinders with pre-selection), kept in step with the store's current fingers:
-a new image is extracted once, a superseded one is no longer searched.
+Thresholds (scores are :func:`~idcapture.biometrics.finger.compare.compare`'s calibrated
+``-10 log10(FMR)``; see the integrator docs for the arithmetic):
+
+* same-session check: one comparison per student at ``same_session_fmr`` (default 1e-5,
+  score 50): 0.01 expected false hits per 1,000 students;
+* store search: the threshold rises with the number N of enrolled fingers of other
+  students so that one search has ``fmr_per_search`` (default 1e-5) expected false hits:
+  ``max(threshold, -10 log10(fmr_per_search / N))``, 83 at N = 2,000. A session of 1,000
+  students makes 2,000 searches: 0.02 expected false hits. The index pre-selects
+  candidates; the best ``confirm`` are scored with the symmetric 1:1 comparison and the
+  decision rests on that score;
+* re-capture verification: a genuine 1:1 decision at ``threshold`` (default 40, FMR 1e-4).
+
+Enrolled fingers live in a :class:`~idcapture.biometrics.finger.index.FingerIndex` kept in
+step with the store's current fingers. The index is shared by every checker of the same
+store in this process (a station makes a new session, and often new steps, per student), and
+a finger is enrolled from the ISO/IEC 19794-2 template stored in its record, so nothing is
+extracted again after a restart; an image stored without a template is extracted once.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +45,11 @@ import numpy as np
 
 from ..errors import IdCaptureError
 from ..privacy import mask_id_number
-from ..record import Check, CheckOutcome, FingerPosition, utcnow
-from .store import Store
+from ..record import Check, CheckOutcome, FingerPosition, from_dict, utcnow
+from .store import DB_NAME, Store
 
-__all__ = ["MinutiaeDuplicateChecker", "store_templates"]
+__all__ = ["DEFAULT_FMR_PER_SEARCH", "DEFAULT_SAME_SESSION_FMR", "MinutiaeDuplicateChecker",
+           "store_templates"]
 
 log = logging.getLogger("idcapture.station.finger_checks")
 
@@ -45,6 +57,12 @@ NAME = "finger-duplicate"
 METHOD = "minutiae-mcc"
 #: fewer local structures than this cannot give a meaningful score
 MIN_CYLINDERS = 4
+#: expected false hits of one search of the store (the 1:N threshold follows from it)
+DEFAULT_FMR_PER_SEARCH = 1e-5
+#: false-match rate of the comparison of a student's two thumbs
+DEFAULT_SAME_SESSION_FMR = 1e-5
+#: stores whose enrolled fingers are kept in memory by this process
+_SHARED_STORES = 4
 
 
 def _decode(data: bytes) -> np.ndarray:
@@ -56,101 +74,189 @@ def _decode(data: bytes) -> np.ndarray:
         return np.asarray(im.convert("L"))
 
 
+class _Enrolled:
+    """The searchable fingers of one store: index, labels and which entry is current."""
+
+    def __init__(self, index_params: Any) -> None:
+        from ..biometrics.finger.index import FingerIndex
+
+        self.lock = threading.RLock()
+        self.templates: dict[str, Any] = {}        # image sha256 -> PreparedTemplate
+        self.index = FingerIndex(index_params)
+        # per index position: (id_number, position code, record id, image sha256)
+        self.entries: list[tuple[str, int, str, str]] = []
+        self.position_of: dict[tuple[str, int, str], int] = {}   # (id, pos, sha) -> pos
+        self.current: dict[tuple[str, int], int] = {}            # (id, pos) -> index pos
+        self.active = np.zeros(0, bool)
+        self.synced: tuple[int, int] | None = None
+
+
+_shared: collections.OrderedDict[tuple[str, int, str], _Enrolled] = collections.OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def _enrolled_for(store: Store, index_params: Any) -> _Enrolled:
+    """The enrolment state shared by the checkers of ``store`` in this process."""
+    key = (str(store.path.resolve()), (store.path / DB_NAME).stat().st_ino, repr(index_params))
+    with _shared_lock:
+        state = _shared.get(key)
+        if state is None:
+            state = _shared[key] = _Enrolled(index_params)
+            while len(_shared) > _SHARED_STORES:
+                _shared.popitem(last=False)
+        _shared.move_to_end(key)
+        return state
+
+
 class MinutiaeDuplicateChecker:
     """Duplicate and re-capture checks with the MCC comparator (see the module docs).
 
-    Not thread-safe: one checker per capture session loop (the session is single-threaded).
+    Args:
+        threshold: score for the re-capture verification (and the floor of the others).
+        fmr_per_search: expected false hits of one search of the store.
+        same_session_fmr: false-match rate of the comparison of a student's two thumbs.
+        confirm: search candidates re-scored with the symmetric 1:1 comparison.
+        index_params: :class:`~idcapture.biometrics.finger.index.IndexParams`.
+        shared: share the enrolled index with other checkers of the same store in this
+            process (the default); ``False`` keeps a private one.
+
+    Safe to use from several threads: the shared state is locked per store.
     """
 
     method = METHOD
 
-    def __init__(self, threshold: float = 40.0, fmr_per_search: float = 1e-5,
-                 index_params: Any = None) -> None:
+    def __init__(self, threshold: float = 40.0,
+                 fmr_per_search: float = DEFAULT_FMR_PER_SEARCH,
+                 same_session_fmr: float = DEFAULT_SAME_SESSION_FMR, confirm: int = 3,
+                 index_params: Any = None, shared: bool = True) -> None:
         from ..biometrics.finger.compare import threshold_for_fmr
-        from ..biometrics.finger.index import DEFAULT_INDEX_PARAMS, FingerIndex
+        from ..biometrics.finger.index import DEFAULT_INDEX_PARAMS
 
         self.threshold = float(threshold)
         self.fmr_per_search = float(fmr_per_search)
+        self.same_session_fmr = float(same_session_fmr)
+        self.same_session_threshold = max(self.threshold, threshold_for_fmr(same_session_fmr))
+        self.confirm = max(1, int(confirm))
+        self.shared = shared
         self._threshold_for_fmr = threshold_for_fmr
-        self._templates: dict[str, Any] = {}        # image sha256 -> PreparedTemplate
-        self.index = FingerIndex(index_params or DEFAULT_INDEX_PARAMS)
-        # per index position: (id_number, position code, record id, image sha256)
-        self._entries: list[tuple[str, int, str, str]] = []
-        self._position_of: dict[tuple[str, int, str], int] = {}   # (id, pos, sha) -> pos
-        self._current: dict[tuple[str, int], int] = {}            # (id, pos) -> index pos
-        self._active = np.zeros(0, bool)
-        self._synced: tuple[int, int] | None = None
+        self._index_params = index_params or DEFAULT_INDEX_PARAMS
+        self._own: _Enrolled | None = None if shared else _Enrolled(self._index_params)
+        self._last: _Enrolled | None = self._own
+
+    # ------------------------------------------------------------------ state
+
+    def _state(self, store: Store | None) -> _Enrolled:
+        if self._own is not None:
+            return self._own
+        if store is None:
+            if self._last is None:
+                self._last = _Enrolled(self._index_params)
+            return self._last
+        self._last = _enrolled_for(store, self._index_params)
+        return self._last
+
+    @property
+    def index(self) -> Any:
+        """The :class:`FingerIndex` of the store last checked (its enrolled fingers)."""
+        return self._state(None).index
 
     # ------------------------------------------------------------------ enrolment
 
-    def _prepare(self, image: np.ndarray, ppi: int, sha: str) -> Any:
-        from ..biometrics.finger import extract
-        from ..biometrics.finger.compare import prepare
-
-        if sha not in self._templates:
-            self._templates[sha] = prepare(extract(image, ppi))
-        return self._templates[sha]
-
     def enrol(self, id_number: str, position: FingerPosition | int, record_id: str,
-              template: Any, image_sha256: str) -> int:
+              template: Any, image_sha256: str, store: Store | None = None) -> int:
         """Make ``template`` the current finger ``position`` of ``id_number`` (searchable).
 
         The store's fingers are enrolled automatically; this is for callers that hold
         templates already (imports, benchmarks). Returns the index position.
         """
+        st = self._state(store)
+        with st.lock:
+            return self._enrol(st, id_number, int(position), record_id, template, image_sha256)
+
+    @staticmethod
+    def _enrol(st: _Enrolled, id_number: str, pos_code: int, record_id: str, template: Any,
+               image_sha256: str) -> int:
         from ..biometrics.finger.compare import prepare
 
-        key = (id_number, int(position), image_sha256)
-        pos = self._position_of.get(key)
+        key = (id_number, pos_code, image_sha256)
+        pos = st.position_of.get(key)
         if pos is None:
             prepared = prepare(template)
-            self._templates.setdefault(image_sha256, prepared)
-            pos = self.index.add(f"{record_id}:{int(position)}", prepared)
-            self._entries.append((id_number, int(position), record_id, image_sha256))
-            self._position_of[key] = pos
-            self._active = np.append(self._active, False)
-        old = self._current.get((id_number, int(position)))
+            st.templates.setdefault(image_sha256, prepared)
+            pos = st.index.add(f"{record_id}:{pos_code}", prepared)
+            st.entries.append((id_number, pos_code, record_id, image_sha256))
+            st.position_of[key] = pos
+            st.active = np.append(st.active, False)
+        old = st.current.get((id_number, pos_code))
         if old is not None:
-            self._active[old] = False
-        self._current[(id_number, int(position))] = pos
-        self._active[pos] = True
+            st.active[old] = False
+        st.current[(id_number, pos_code)] = pos
+        st.active[pos] = True
         return pos
 
-    def _sync(self, store: Store) -> None:
-        """Enrol every current finger of the store not yet indexed; retire superseded ones."""
-        row = store.query("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM records")[0]
-        stamp = (int(row[0]), int(row[1]))
-        if stamp == self._synced:
-            return
-        rows = store.query("SELECT sha256, id_number, position, record_id FROM finger_hashes")
-        current = {(r[1], int(r[2])): (r[0], r[3]) for r in rows}
-        for (owner, pos_code), (sha, rec) in current.items():
-            if (owner, pos_code, sha) in self._position_of:
-                pos = self._position_of[(owner, pos_code, sha)]
-                if self._current.get((owner, pos_code)) != pos:
-                    self.enrol(owner, pos_code, rec, self._templates[sha], sha)
+    @staticmethod
+    def _stored_templates(store: Store, record_id: str, wanted: set[str]) -> dict[str, Any]:
+        """Prepared templates of the fingers ``wanted`` (image hashes) of one record:
+        from the stored minutiae template, else extracted from the stored image."""
+        from ..biometrics.finger import extract
+        from ..biometrics.finger.compare import prepare
+        from ..formats.finger_capture import finger_template
+
+        sr = store.record_by_id(record_id)
+        if sr is None:
+            return {}
+        rec = from_dict(sr.body, validate=False)
+        out: dict[str, Any] = {}
+        for cap in rec.fingers:
+            sha = cap.image.sha256
+            if sha not in wanted:
                 continue
             try:
-                if sha not in self._templates:
-                    self._prepare(_decode(store.read_blob(sha)), self._ppi(store, owner, sha),
-                                  sha)
-                self.enrol(owner, pos_code, rec, self._templates[sha], sha)
+                tpl = None
+                if cap.template is not None:
+                    rec.blobs[cap.template.sha256] = store.read_blob(cap.template.sha256)
+                    tpl = finger_template(rec, cap)
+                if tpl is None:
+                    tpl = extract(_decode(store.read_blob(sha)), int(cap.resolution_ppi or 500))
+                out[sha] = prepare(tpl)
             except (OSError, ValueError, IdCaptureError) as exc:
                 log.warning("finger image %s... not usable for comparison: %s",
                             sha[:12], exc.__class__.__name__)
-        for key, pos in list(self._current.items()):
-            if key not in current:
-                self._active[pos] = False
-                del self._current[key]
-        self._synced = stamp
+        return out
 
-    @staticmethod
-    def _ppi(store: Store, id_number: str, sha: str) -> int:
-        sr = store.current_record(id_number)
-        for f in (sr.body.get("fingers", []) if sr else []):
-            if f["image"]["sha256"] == sha:
-                return int(f.get("resolution_ppi", 500))
-        return 500
+    def _sync(self, store: Store, st: _Enrolled) -> None:
+        """Enrol every current finger of the store not yet indexed; retire superseded ones."""
+        row = store.query("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM records")[0]
+        stamp = (int(row[0]), int(row[1]))
+        if stamp == st.synced:
+            return
+        rows = store.query("SELECT sha256, id_number, position, record_id FROM finger_hashes")
+        current = {(r[1], int(r[2])): (r[0], r[3]) for r in rows}
+        missing: dict[str, set[str]] = {}
+        for (owner, pos_code), (sha, rec) in current.items():
+            if (owner, pos_code, sha) not in st.position_of and sha not in st.templates:
+                missing.setdefault(rec, set()).add(sha)
+        for rec, shas in missing.items():
+            st.templates.update(self._stored_templates(store, rec, shas))
+        for (owner, pos_code), (sha, rec) in current.items():
+            if (owner, pos_code, sha) in st.position_of or sha in st.templates:
+                self._enrol(st, owner, pos_code, rec, st.templates.get(sha), sha)
+        for key, pos in list(st.current.items()):
+            if key not in current:
+                st.active[pos] = False
+                del st.current[key]
+        st.synced = stamp
+
+    def sync(self, store: Store) -> int:
+        """Enrol the store's current fingers now; returns how many are searchable.
+
+        Checks do this themselves when the store has changed; a station calls it at
+        start-up so that the first student does not wait for it.
+        """
+        st = self._state(store)
+        with st.lock:
+            self._sync(store, st)
+            return int(st.active.sum())
 
     def search_threshold(self, n: int) -> float:
         """Score threshold for a search of ``n`` enrolled fingers."""
@@ -162,91 +268,140 @@ class MinutiaeDuplicateChecker:
               image: np.ndarray, image_sha256: str,
               this_session: dict[int, str]) -> Check:
         """The session's duplicate check for one captured finger image (500 ppi)."""
-        try:
-            probe = self._prepare(image, 500, image_sha256)
-        except IdCaptureError as exc:
-            return Check(NAME, CheckOutcome.NOT_CHECKED,
-                         f"{position.slug}: no template could be made ({exc.code})", utcnow(),
-                         {"method": METHOD, "position": position.slug})
-        return self.check_template(store, id_number, position, probe, image_sha256,
-                                   this_session)
+        from ..biometrics.finger import extract
+        from ..biometrics.finger.compare import prepare
+
+        st = self._state(store)
+        with st.lock:
+            probe = st.templates.get(image_sha256)
+            if probe is None:
+                try:
+                    probe = prepare(extract(image, 500))
+                except IdCaptureError as exc:
+                    return Check(NAME, CheckOutcome.NOT_CHECKED,
+                                 f"{position.slug}: no template could be made ({exc.code})",
+                                 utcnow(), {"method": METHOD, "position": position.slug})
+            return self._check(store, st, id_number, position, probe, image_sha256,
+                               this_session)
 
     def check_template(self, store: Store, id_number: str, position: FingerPosition,
                        probe: Any, image_sha256: str, this_session: dict[int, str]) -> Check:
         """As :meth:`check`, for a template (or prepared template) already made."""
+        st = self._state(store)
+        with st.lock:
+            return self._check(store, st, id_number, position, probe, image_sha256,
+                               this_session)
+
+    def _check(self, store: Store, st: _Enrolled, id_number: str, position: FingerPosition,
+               probe: Any, image_sha256: str, this_session: dict[int, str]) -> Check:
         from ..biometrics.finger.compare import compare, prepare
 
         probe = prepare(probe)
-        self._templates.setdefault(image_sha256, probe)
-        base = {"method": METHOD, "position": position.slug}
+        st.templates.setdefault(image_sha256, probe)
+        base: dict[str, Any] = {"method": METHOD, "position": position.slug}
+        # 0. the very same image enrolled for someone else (no comparison needed)
+        for owner, pos_code, rec in store.finger_owners(image_sha256):
+            if owner == id_number and pos_code == int(position):
+                continue
+            who = "this student's" if owner == id_number else "another student's"
+            return Check(NAME, CheckOutcome.FAILED,
+                         f"{position.slug} is the same image as {who} enrolled "
+                         f"{FingerPosition(pos_code).slug} (record {rec[:8]})", utcnow(),
+                         {**base, "identical_image": True, "score": 100.0,
+                          "other_student": mask_id_number(owner)}, related_record=rec)
         if len(probe) < MIN_CYLINDERS:
             return Check(NAME, CheckOutcome.NOT_CHECKED,
                          f"{position.slug}: too few usable minutiae to compare "
                          f"({probe.minutiae_count} found)", utcnow(),
                          {**base, "minutiae": probe.minutiae_count})
         # 1. the other thumb of this session
+        same_best = 0.0
         for pos_code, sha in this_session.items():
-            if pos_code == int(position) or sha not in self._templates:
+            if pos_code == int(position):
                 continue
-            s = compare(probe, self._templates[sha])
-            if s >= self.threshold:
+            if sha == image_sha256:
+                s = 100.0
+            elif sha in st.templates:
+                s = compare(probe, st.templates[sha])
+            else:
+                continue
+            same_best = max(same_best, s)
+            if s >= self.same_session_threshold:
                 other = FingerPosition(pos_code).slug
                 return Check(NAME, CheckOutcome.FAILED,
-                             f"{position.slug} matches this student's {other} (score {s:.0f}):"
-                             " the same finger was presented twice", utcnow(),
-                             {**base, "same_as": other, "score": round(s, 1)})
+                             f"{position.slug} matches this student's {other} (score {s:.0f},"
+                             f" threshold {self.same_session_threshold:.0f}): the same finger "
+                             "was presented twice", utcnow(),
+                             {**base, "same_as": other, "score": round(s, 1),
+                              "threshold": round(self.same_session_threshold, 1)})
+        if this_session:
+            base["same_session_score"] = round(same_best, 1)
         # 2. every enrolled finger of other students (1:N search)
-        self._sync(store)
-        searchable = self._active.copy()
+        self._sync(store, st)
+        searchable = st.active.copy()
         for pos_code in range(11):
-            own = self._current.get((id_number, pos_code))
+            own = st.current.get((id_number, pos_code))
             if own is not None:
                 searchable[own] = False
         n_others = int(searchable.sum())
+        thr = self.search_threshold(n_others)
+        best = 0.0
         if n_others:
-            thr = self.search_threshold(n_others)
-            hits = self.index.search(probe, top=1, threshold=thr,
-                                     exclude=np.flatnonzero(~searchable))
-            if hits:
-                owner, pos_code, rec, _ = self._entries[hits[0].index]
-                score = hits[0].score
-                return Check(NAME, CheckOutcome.FAILED,
-                             f"{position.slug} matches the {FingerPosition(pos_code).slug} "
-                             f"enrolled for another student (record {rec[:8]}, score "
-                             f"{score:.0f})", utcnow(),
-                             {**base, "score": round(score, 1), "threshold": round(thr, 1),
-                              "other_student": mask_id_number(owner)},
-                             related_record=rec)
+            hits = st.index.search(probe, top=self.confirm,
+                                   exclude=np.flatnonzero(~searchable))
+            scored = [(compare(probe, st.templates[st.entries[h.index][3]]), h)
+                      for h in hits if st.entries[h.index][3] in st.templates]
+            if scored:
+                score, hit = max(scored, key=lambda x: x[0])
+                best = score
+                if score >= thr:
+                    owner, pos_code, rec, _ = st.entries[hit.index]
+                    return Check(NAME, CheckOutcome.FAILED,
+                                 f"{position.slug} matches the {FingerPosition(pos_code).slug} "
+                                 f"enrolled for another student (record {rec[:8]}, score "
+                                 f"{score:.0f}, threshold {thr:.0f})", utcnow(),
+                                 {**base, "score": round(score, 1), "threshold": round(thr, 1),
+                                  "searched": n_others, "other_student": mask_id_number(owner)},
+                                 related_record=rec)
+        search = {"searched": n_others, "best_score": round(best, 1),
+                  "threshold": round(thr, 1)}
         # 3. this student's earlier capture of the same finger
-        earlier = self._current.get((id_number, int(position)))
-        if earlier is not None and self._entries[earlier][3] != image_sha256:
-            _, _, rec, sha = self._entries[earlier]
-            s = compare(probe, self._templates[sha])
+        earlier = st.current.get((id_number, int(position)))
+        if earlier is not None and st.entries[earlier][3] != image_sha256 \
+                and st.entries[earlier][3] in st.templates:
+            _, _, rec, sha = st.entries[earlier]
+            s = compare(probe, st.templates[sha])
             ok = s >= self.threshold
             return Check(NAME, CheckOutcome.PASSED if ok else CheckOutcome.FAILED,
                          f"{position.slug} {'verifies' if ok else 'does NOT verify'} against "
-                         f"the earlier capture (score {s:.0f})", utcnow(),
-                         {**base, "verified_against_earlier": ok, "score": round(s, 1)},
+                         f"the earlier capture (score {s:.0f}, threshold {self.threshold:.0f})",
+                         utcnow(),
+                         {**base, **search, "verified_against_earlier": ok,
+                          "score": round(s, 1), "verify_threshold": round(self.threshold, 1)},
                          related_record=rec)
         return Check(NAME, CheckOutcome.PASSED,
                      f"{position.slug}: no match among {n_others} enrolled fingers of other "
-                     "students", utcnow(), {**base, "searched": n_others})
+                     f"students (best score {best:.0f}, threshold {thr:.0f})", utcnow(),
+                     {**base, **search})
 
 
 def store_templates(folder: Path) -> tuple[list[str], list[Any]]:
-    """Labels (``record-id:position``) and prepared templates of every current finger."""
-    from ..biometrics.finger import extract
-    from ..biometrics.finger.compare import prepare
+    """Labels (``record-id:position``) and prepared templates of every current finger.
 
+    Each finger's stored minutiae template is used; an image stored without one is
+    extracted.
+    """
     labels: list[str] = []
     out: list[Any] = []
     with Store.open(folder) as store:
         for sr in store.current_records():
-            for f in sr.body.get("fingers", []):
-                try:
-                    img = _decode(store.read_blob(f["image"]["sha256"]))
-                    out.append(prepare(extract(img, int(f.get("resolution_ppi", 500)))))
-                except (OSError, ValueError, IdCaptureError):
-                    continue
-                labels.append(f"{sr.record_id[:8]}:{f['position']}")
+            fingers = sr.body.get("fingers", [])
+            got = MinutiaeDuplicateChecker._stored_templates(
+                store, sr.record_id, {f["image"]["sha256"] for f in fingers})
+            for f in fingers:
+                t = got.get(f["image"]["sha256"])
+                if t is not None:
+                    labels.append(f"{sr.record_id[:8]}:{f['position']}")
+                    out.append(t)
     return labels, out
+

@@ -7,9 +7,12 @@ a pass it did not earn.
 
 * :class:`FingerQualityGate` — is this finger image good enough to keep?
 * :class:`DuplicateChecker` — is this finger already enrolled (for this or another
-  student)? The default compares image hashes exactly: it catches the same image
-  presented twice and nothing more, and says so in the check. A minutiae comparator
-  replaces it behind the same interface.
+  student)? The default,
+  :class:`~idcapture.station.finger_checks.MinutiaeDuplicateChecker`, compares minutiae:
+  the student's two thumbs with each other, each thumb with every thumb enrolled for
+  other students, and a re-captured thumb with the earlier capture.
+  :class:`ExactImageDuplicateChecker` (identical images only) remains for stations that
+  cannot run the comparator.
 * :class:`PortraitMaker` — turn a camera frame into the standard portrait, or say what
   the student should do.
 * :class:`FaceCardComparer` — compare the portrait with the card photo.
@@ -26,6 +29,7 @@ import numpy as np
 
 from ..errors import IdCaptureError, RetryNeeded, RetryOutcome, RetryReason
 from ..record import Check, CheckOutcome, CropBox, FingerPosition, QualityReport, utcnow
+from .finger_checks import MinutiaeDuplicateChecker
 from .store import Store
 
 __all__ = [
@@ -134,7 +138,7 @@ class DuplicateChecker(Protocol):
 
 
 class ExactImageDuplicateChecker:
-    """Duplicate check by exact image hash: the honest minimum until a comparator exists.
+    """Duplicate check by exact image hash (for stations that cannot run the comparator).
 
     It finds the very same image enrolled for another student or for the other finger
     of this student (``this_session`` maps position codes to image hashes already
@@ -309,6 +313,6 @@ class Steps:
     """The set of pluggable steps a session uses."""
 
     finger_quality: FingerQualityGate = field(default_factory=LibraryFingerQualityGate)
-    duplicates: DuplicateChecker = field(default_factory=ExactImageDuplicateChecker)
+    duplicates: DuplicateChecker = field(default_factory=MinutiaeDuplicateChecker)
     portrait: PortraitMaker = field(default_factory=LibraryPortraitMaker)
     face_vs_card: FaceCardComparer = field(default_factory=LibraryFaceCardComparer)
