@@ -116,10 +116,12 @@ def thin_with_codes(binary: np.ndarray, max_iter: int = 30,
             cand = (np.concatenate(recent)[:, None] + around).ravel()
             cand = cand[flat[cand] != 0]
             nb = flat[cand[:, None] + ring].astype(np.int32)
-            gone = cand[tables[which][nb @ _WEIGHTS]]
+            # (de-duplicated here, so the lists cannot grow from one sub-iteration to the next)
+            gone = np.unique(cand[tables[which][nb @ _WEIGHTS]])
             flat[gone] = 0
             counts.append(int(gone.size))
-            deleted.append(gone)
+            # many deletions again (unusual): back to dense sub-iterations
+            deleted.append(gone if gone.size < sparse_below else None)
             codes_current = False
         else:
             cv2.filter2D(img, cv2.CV_8U, _KERNEL, dst=code, borderType=cv2.BORDER_CONSTANT)
