@@ -185,17 +185,15 @@ def _angle_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
-                    frame_px: float = 8.0, facing_periods: float = 2.0,
-                    min_coherence: float = 0.15) -> RawMinutiae:
+                    frame_px: float = 8.0, min_coherence: float = 0.15) -> RawMinutiae:
     """Endings and bifurcations of ``an`` with direction, quality and false ones removed.
 
     Removal rules (lengths scale with the local ridge period ``p``): minutiae closer than
     ``border_px`` (or ``p``) to the finger's edge, or than ``frame_px`` to the image frame
-    (which cuts ridges without ending them, so a narrower margin); endings whose open side
-    reaches outside the finger area within ``facing_periods`` periods (ridges cut by the
-    contact edge); minutiae in noise (coherence below
-    ``min_coherence``); spurs (an ending whose ridge reaches a bifurcation within ``p``; both
-    go); islands and short ridges (two endings joined by less than ``1.8 p`` of ridge);
+    (which cuts ridges without ending them, so a narrower margin); minutiae in noise
+    (coherence below ``min_coherence``); spurs (an ending whose ridge reaches a bifurcation
+    within ``p``; both go); islands and short ridges (two endings joined by less than
+    ``1.8 p`` of ridge);
     bridges (two bifurcations joined by less than ``p``); broken ridges (two endings facing
     each other across a gap below ``1.3 p``); and clusters (more than two other minutiae
     within ``p``).
@@ -315,17 +313,6 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     fx = np.cos(dir_img) + wf * np.cos(field)
     fy = np.sin(dir_img) + wf * np.sin(field)
     dir_img = np.arctan2(fy, fx)
-
-    # endings facing the finger's edge: the gap ahead of the ending leaves the finger area
-    # within a few ridge periods (ridges cut by the contact edge, not real endings)
-    if facing_periods > 0 and is_end.any():
-        reach = facing_periods * per
-        ay = np.rint((ys - reach * np.sin(dir_img)) / 2.0).astype(np.int64)
-        ax = np.rint((xs - reach * np.cos(dir_img)) / 2.0).astype(np.int64)
-        inside = (ay >= 0) & (ay < hs) & (ax >= 0) & (ax < ws)
-        ahead = np.ones(n, np.float32)
-        ahead[inside] = dist_half[ay[inside], ax[inside]]
-        remove |= is_end & (ahead <= 0)
 
     # broken ridges: two endings pointing away from each other across a short gap
     e_idx = np.nonzero(is_end & ~remove)[0]
