@@ -41,7 +41,7 @@ from .errors import ConfigError
 from .formats.roster import write_roster
 from .idnumbers import make_citizen_id
 from .privacy import mask_id_number
-from .record import DocumentKind, IdentityDocument, Sex, save
+from .record import Check, CheckOutcome, DocumentKind, IdentityDocument, Sex, save
 from .station import StationConfig, Store, import_roster, register_students
 from .station.checking import CheckReport, check_station
 from .station.export import ExportReport, VerifyReport, export_package, verify_package
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("idcapture.demo")
 
-__all__ = ["DemoResult", "card_photo_bmp", "run_demo"]
+__all__ = ["DemoResult", "card_photo_bmp", "finger_check_summary", "run_demo"]
 
 STUDENTS = 40
 POOR_FINGER = 3        # this student's first right-thumb impression is too wet
@@ -115,6 +115,34 @@ def _thumbs(index: int) -> dict[str, np.ndarray]:
     return out
 
 
+def finger_check_summary(checks: list[Check]) -> list[str]:
+    """Lines summing up the ``finger-duplicate`` checks of the saved records: how many
+    passed, and the highest score of a passing check against each threshold (the margin
+    by which distinct students stayed apart)."""
+    if not checks:
+        return ["fingerprint duplicate checks: none made"]
+    counts = {o: sum(c.outcome is o for c in checks) for o in CheckOutcome}
+    method = checks[0].details.get("method", "?")
+    out = [f"fingerprint duplicate checks ({method}): {len(checks)} thumbs, "
+           f"{counts[CheckOutcome.PASSED]} passed, {counts[CheckOutcome.FAILED]} failed, "
+           f"{counts[CheckOutcome.NOT_CHECKED]} not checked"]
+    passed = [c.details for c in checks if c.outcome is CheckOutcome.PASSED]
+    same = [float(d["same_session_score"]) for d in passed if "same_session_score" in d]
+    if same:
+        thr = min(float(d["same_session_threshold"]) for d in passed
+                  if "same_session_threshold" in d)
+        out.append(f"   student's two thumbs compared {len(same)} times: highest score "
+                   f"{max(same):.0f} (threshold {thr:.0f})")
+    searched = [d for d in passed if d.get("searched")]
+    if searched:
+        top = max(searched, key=lambda d: float(d["best_score"]) - float(d["threshold"]))
+        out.append(f"   {len(searched)} searches of the thumbs enrolled before (up to "
+                   f"{max(int(d['searched']) for d in searched)}): highest score "
+                   f"{max(float(d['best_score']) for d in searched):.0f}, closest to its "
+                   f"threshold {float(top['best_score']):.0f} vs {float(top['threshold']):.0f}")
+    return out
+
+
 def card_photo_bmp(face: FaceSource) -> bytes:
     """A chip photo of ``face``: framed like the card photo (GA 461), resized to 102x126
     and stored as a 24-bit BMP, as a reader's photo decoder gives it."""
@@ -144,7 +172,6 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
     scenes and queues finger images on them.
     """
     from .sim.camera import SceneScript, SceneStep, demo_face_path, load_face_source
-    from .station.finger_checks import MinutiaeDuplicateChecker
 
     emit: Callable[[str], object] = say if say is not None else (lambda _m: None)
     t0 = time.perf_counter()
@@ -167,9 +194,10 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
         emit("3. capture session on the simulators")
         face = load_face_source(demo_face_path())
         photo = card_photo_bmp(face)
-        # the fingerprint comparator, so that a second impression of an enrolled thumb
-        # is caught (an exact-image check would only see the very same image again)
-        steps = Steps(duplicates=MinutiaeDuplicateChecker())
+        # the default steps: the finger duplicate check is the minutiae comparator, so a
+        # second impression of an enrolled thumb is caught
+        steps = Steps()
+        finger_checks: list[Check] = []
         saved = refused = 0
         # the synthetic thumbs are made ahead on a worker thread while captures run
         # (their filtering releases the GIL)
@@ -225,6 +253,9 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
 
                 last = run_capture(session, devices, policy=policy, timeout=5.0,
                                    on_prompt=note)
+                if last.state is SessionState.SAVED:
+                    finger_checks += [c for c in session.record.checks
+                                      if c.name.startswith("finger-duplicate:")]
                 who = f"{kind} {mask_id_number(row['id_number'])}"
                 if last.state is SessionState.SAVED:
                     saved += 1
@@ -239,6 +270,8 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
                     emit(f"   {who}: {last.state.value}: {last.message}")
             emit(f"   {saved} records saved, {refused} card refused, {len(ABSENT)} students "
                  "absent")
+            for line in finger_check_summary(finger_checks):
+                emit("   " + line)
 
         check = check_station(store)
         emit("4. check report")

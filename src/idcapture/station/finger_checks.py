@@ -336,6 +336,7 @@ class MinutiaeDuplicateChecker:
                               "threshold": round(self.same_session_threshold, 1)})
         if this_session:
             base["same_session_score"] = round(same_best, 1)
+            base["same_session_threshold"] = round(self.same_session_threshold, 1)
         # 2. every enrolled finger of other students (1:N search)
         self._sync(store, st)
         searchable = st.active.copy()
