@@ -78,8 +78,10 @@ def test_bad_impressions_fail_with_the_right_reason(case: str, reason: RetryReas
 
 # A clean print that is merely faint keeps a good score (its ridges are still certain) and
 # fails on the too-light check; the scripted dry impressions, whose ridges also break up,
-# score low as well (test_scripted_impressions).
-_SCORE_DEFECTS = {"blank", "partial", "dark"}
+# score low as well (test_scripted_impressions). Thick, merged ridges fail on the too-dark
+# check: the score follows NFIQ 2's ridge-valley uniformity (ratios of neighbouring run
+# widths), which a regular pattern of thick ridges does not lower.
+_SCORE_DEFECTS = {"blank", "partial"}
 
 
 def test_profile_thresholds_drive_the_verdict() -> None:
@@ -118,13 +120,14 @@ def test_score_falls_with_blur() -> None:
     assert RetryReason.SMUDGED in qs[2].reasons
 
 
-@pytest.mark.parametrize("style, reason", [
-    ("good", None),
-    ("dry", RetryReason.TOO_LIGHT),
-    ("wet", RetryReason.TOO_DARK),
-    ("partial", RetryReason.AREA_TOO_SMALL),
+@pytest.mark.parametrize("style, reason, low_score", [
+    ("good", None, False),
+    ("dry", RetryReason.TOO_LIGHT, True),
+    ("wet", RetryReason.TOO_DARK, False),
+    ("partial", RetryReason.AREA_TOO_SMALL, True),
+    ("smudged", RetryReason.SMUDGED, False),
 ])
-def test_scripted_impressions(style: str, reason: RetryReason | None) -> None:
+def test_scripted_impressions(style: str, reason: RetryReason | None, low_score: bool) -> None:
     from idcapture.sim.fingerprints import generate_master, make_impression
 
     pass_score = get_profile("default").pass_score
@@ -134,8 +137,10 @@ def test_scripted_impressions(style: str, reason: RetryReason | None) -> None:
         if reason is None:
             assert q.passed and q.score >= pass_score, q.to_json()
         else:
+            assert not q.passed
             assert reason in q.reasons, q.to_json()
-            assert q.score < get_profile("strict").pass_score, q.to_json()
+            if low_score:
+                assert q.score < get_profile("strict").pass_score, q.to_json()
 
 
 @pytest.mark.shared_data

@@ -54,21 +54,53 @@ class QualityProfile:
     """Mean grey of the finger area above this, with a spread below
     :attr:`light_max_contrast`: too light (dry finger or too little pressure)."""
     light_max_contrast: float = 40.0
-    """Grey-level spread (mean block standard deviation) under which a light print is faint."""
+    """Grey-level spread (mean block standard deviation) under which a light print may be
+    too light (then judged by :attr:`light_min_gap` and :attr:`light_max_clarity`)."""
+    light_min_gap: float = 65.0
+    """A light print (see :attr:`light_grey`) is too light when the grey-level gap between
+    its ridges and valleys (median per block) is below this: the ridges are faint. FVC2002
+    DB1_B light prints that NFIQ 2 rates 49-61: 74-90; its worst (NFIQ 2 15): 54."""
+    light_max_clarity: float = 0.77
+    """A light print is also too light when its ridges do not separate from its valleys
+    (mean local clarity below this), even with dark ridge fragments: light but clear prints
+    read well (FVC2002 DB1_B: 0.775-0.80 on light prints NFIQ 2 rates 49-61; synthetic dry
+    impressions 0.73-0.76)."""
     light_ridge_fraction: float = 0.30
     """Ridge share of the finger area below this (thin, broken ridges): too light."""
     dark_grey: float = 75.0
     """Mean grey of the finger area below this: too dark (wet finger or too much pressure)."""
     dark_ridge_fraction: float = 0.62
     """Ridge share of the finger area above this (merged ridges): too dark."""
-    min_clarity: float = 0.80
+    min_clarity: float = 0.76
     """Mean local clarity below this (ridges and valleys not separable), together with
-    orientation certainty below :attr:`min_certainty`: smudged."""
-    min_certainty: float = 0.73
+    orientation certainty below :attr:`min_certainty`: smudged (blurred all over)."""
+    min_certainty: float = 0.60
     """Mean orientation certainty (32 px blocks) below this, together with local clarity
-    below :attr:`min_clarity`: smudged."""
-    max_smear_anisotropy: float = 0.3
-    """Ridge coherence varying with ridge direction more than this: smeared (smudged)."""
+    below :attr:`min_clarity`: smudged (blurred all over). Dry real prints often have one
+    of the two low (FVC2002 DB1_B: clarity down to 0.756, certainty down to 0.56)."""
+    max_smear_share: float = 0.12
+    """Share of the finger blocks whose ridge flow is coherent while ridges and valleys do
+    not separate (streaks of a finger that slid, see
+    :mod:`~idcapture.biometrics.finger.smudge`) above this: smudged. FVC2002 DB1_B: at
+    most 0.11; synthetic smudged impressions: mostly 0.13-0.23."""
+    max_smear_echo: float = 0.0
+    """Echo of a motion smear (see :func:`~idcapture.biometrics.finger.smudge.smear_echo`)
+    above this, with a streaked share of at least :attr:`min_echo_smear_share`: smudged.
+    FVC2002 DB1_B: -0.35 to -0.06; synthetic smudged impressions: up to 0.25, above 0 for
+    most of those a slide along the ridges leaves with few streaks."""
+    min_echo_smear_share: float = 0.07
+    """Smallest streaked share (:attr:`max_smear_share`'s measure) for an echo to count: a
+    smear leaves some streaks (synthetic smudged impressions: 0.08 and more), while ridges
+    running parallel over a whole finger or a small contact can echo without any."""
+    min_ridge_snr: float = 0.65
+    """Median ridge signal to noise along the ridges below this: the ridges are blurred
+    into the noise (smudged). FVC2002 DB1_B: 0.83 and more."""
+    top_cut_min_area_mm2: float = 120.0
+    """A finger running out of the top of the window (bottom open) is off centre unless
+    its contact area is at least this (mm^2): a fingertip cut at the top of a small window
+    is normal when the pad fills the window (FVC2002 DB1_B: 13 of 80 impressions, most
+    rated well by NFIQ 2), but a small contact placed high is not. A cut on the left or
+    right is always off centre."""
     max_rotation_degrees: float = 40.0
     """Finger axis tilted more than this from vertical: rotated. Fingers on a sensor
     commonly sit within about 30 degrees of upright; the estimate errs by up to 8 degrees
@@ -110,11 +142,16 @@ class QualityProfile:
 PROFILES: dict[str, QualityProfile] = {
     "default": QualityProfile(),
     "strict": QualityProfile(name="strict", pass_score=65.0, min_area_mm2=150.0,
-                             max_truncation=1.0, min_minutiae=20, min_clarity=0.82,
-                             min_certainty=0.78, max_rotation_degrees=25.0),
+                             max_truncation=1.0, min_minutiae=20, min_clarity=0.80,
+                             min_certainty=0.70, max_rotation_degrees=25.0,
+                             max_smear_share=0.10, max_smear_echo=-0.05,
+                             top_cut_min_area_mm2=10000.0,
+                             light_max_clarity=0.80),
     "lenient": QualityProfile(name="lenient", pass_score=30.0, min_area_mm2=60.0,
-                              max_truncation=1.5, min_minutiae=8, min_clarity=0.74,
-                              min_certainty=0.62, max_rotation_degrees=50.0),
+                              max_truncation=1.5, min_minutiae=8, min_clarity=0.72,
+                              min_certainty=0.55, max_rotation_degrees=50.0,
+                              max_smear_share=0.16, max_smear_echo=0.05,
+                              light_max_clarity=0.75),
 }
 
 

@@ -40,8 +40,10 @@ from ...errors import RetryReason
 from ...record import Measure, QualityReport
 from .analysis import FingerAnalysis, analyse
 from .image import BASE_PPI
-from .placement import contact_shape, finger_rotation, smear_anisotropy
+from .placement import contact_shape, finger_rotation
 from .profile import QualityProfile, get_profile
+from .ridge_valley import ridge_runs_ratios
+from .smudge import coherent_unclear_share, ridge_noise_ratio, smear_echo
 from .template import FingerTemplate
 
 __all__ = ["FingerQuality", "assess", "quality"]
@@ -80,9 +82,9 @@ class FingerQuality:
 
 
 _UNITS = {"foreground_area": "px", "contact_area": "mm^2", "mean_grey": "grey level",
-          "contrast": "grey level",
-          "orientation_flow": "rad", "rotation": "deg", "minutiae_count": "minutiae",
-          "ridge_period": "px"}
+          "contrast": "grey level", "ridge_valley_gap": "grey level",
+          "orientation_flow": "rad", "rotation": "deg", "smear_direction": "deg",
+          "minutiae_count": "minutiae", "ridge_period": "px"}
 
 
 def _measure_score(name: str, value: float) -> float:
@@ -124,7 +126,8 @@ def _block_measures(an: FingerAnalysis) -> dict[str, np.ndarray]:
           + np.take_along_axis(amp, (k + 1)[..., None], -1)[..., 0])
     fda = (pk + 0.3 * nb) / np.maximum(amp.sum(axis=-1), 1e-9)
     ridge_frac = ridge_col.mean(axis=-1)
-    return {"lcs": lcs, "fda": fda, "ridge": ridge_frac}
+    return {"lcs": lcs, "fda": fda, "ridge": ridge_frac, "ridge_col": ridge_col,
+            "gap": (hi - lo)[..., 0]}
 
 
 def _ocl_32(an: FingerAnalysis) -> float:
@@ -264,6 +267,7 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
     m["local_clarity"] = mean_of(bm["lcs"])
     m["frequency_domain"] = mean_of(bm["fda"])
     m["ridge_fraction"] = mean_of(bm["ridge"])
+    m["ridge_valley_gap"] = float(np.median(bm["gap"][mask])) if n_fg else 0.0
     if n_fg:
         r = np.clip(bm["ridge"][mask], 0.05, 0.95)
         m["ridge_valley_ratio"] = float(np.mean(r / (1.0 - r)))
@@ -271,13 +275,16 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
     else:
         m["ridge_valley_ratio"] = float("nan")
         m["ridge_valley_uniformity"] = float("nan")
+    rvup = ridge_runs_ratios(bm["ridge_col"][mask]) if n_fg else np.zeros(0)
+    m["rvup_mean"] = float(rvup.mean()) if rvup.size else float("nan")
     m["orientation_flow"] = _orientation_flow(an.orientation.theta, mask)
     m["ridge_period"] = mean_of(an.period)
     m["foreground_area"] = area_px
     contact = contact_shape(an.half, mask, an.block)
     m["contact_area"] = contact.area_mm2
     m["contact_truncation"] = contact.truncation
-    m["window_cut"] = 1.0 if contact.cut_on_one_side else 0.0
+    off_centre = contact.off_centre(contact.area_mm2 < prof.top_cut_min_area_mm2)
+    m["window_cut"] = 1.0 if off_centre else 0.0
     m["foreground_fraction"] = float(frac)
     m["mean_grey"] = mean_of(an.grey_mean) if n_fg else float(an.work.pixels.mean())
     m["contrast"] = mean_of(an.grey_std) if n_fg else 0.0
@@ -286,7 +293,11 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
     rot = finger_rotation(mask, an.orientation.covariance)
     m["centre_offset"] = off
     m["rotation"] = rot
-    m["smear_anisotropy"] = smear_anisotropy(mask, an.orientation.covariance)
+    m["smear_share"] = coherent_unclear_share(an.orientation.covariance, bm["lcs"], mask)
+    m["ridge_snr"] = ridge_noise_ratio(an.signatures.samples, mask)
+    echo = smear_echo(an.half, mask)
+    m["smear_echo"] = echo.echo
+    m["smear_direction"] = echo.direction_deg
     if template is not None:
         m["minutiae_count"] = float(len(template.minutiae))
         mq = [mm.quality for mm in template.minutiae]
@@ -295,7 +306,7 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
     feats = {
         "ocl": m["orientation_certainty"],
         "log_area": math.log(area_px) if area_px > 0 else float("-inf"),
-        "rv_skew": abs(math.log(m["ridge_valley_ratio"])) if n_fg else float("nan"),
+        "rv_skew": abs(math.log(m["rvup_mean"])) if rvup.size else float("nan"),
         "area_deficit": min(0.0, math.log(contact.area_mm2 / _FULL_AREA_MM2))
         if contact.area_mm2 > 0 else float("-inf"),
         "truncation": max(0.0, contact.truncation - _NATURAL_TRUNCATION),
@@ -327,8 +338,14 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
         if prof.min_area_fraction > 0:
             judge("foreground_fraction", frac >= prof.min_area_fraction,
                   prof.min_area_fraction, RetryReason.AREA_TOO_SMALL)
+        # a light print whose ridges still stand out from its valleys is readable: too light
+        # needs the light grey levels and either faint ridges (a small grey-level gap
+        # between ridge and valley) or ridges that no longer separate (low clarity); or too
+        # few ridge pixels
+        faint = (m["ridge_valley_gap"] < prof.light_min_gap
+                 or m["local_clarity"] < prof.light_max_clarity)
         light = (m["mean_grey"] > prof.light_grey and m["contrast"] < prof.light_max_contrast
-                 ) or m["ridge_fraction"] < prof.light_ridge_fraction
+                 and faint) or m["ridge_fraction"] < prof.light_ridge_fraction
         dark = m["mean_grey"] < prof.dark_grey or m["ridge_fraction"] > prof.dark_ridge_fraction
         v["mean_grey"] = (not (light or dark), prof.dark_grey if dark else prof.light_grey)
         v["ridge_fraction"] = (prof.light_ridge_fraction <= m["ridge_fraction"]
@@ -342,11 +359,19 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
         certain = m["orientation_certainty"] >= prof.min_certainty
         v["local_clarity"] = (clear, prof.min_clarity)
         v["orientation_certainty"] = (certain, prof.min_certainty)
-        unsmeared = m["smear_anisotropy"] <= prof.max_smear_anisotropy
-        v["smear_anisotropy"] = (unsmeared, prof.max_smear_anisotropy)
-        # real prints often have one of clarity / certainty low (dry patches, scars):
-        # smudged needs both, or ridge coherence that depends on the ridge direction
-        if (not (clear or certain) or not unsmeared) and not (light or dark):
+        unstreaked = m["smear_share"] <= prof.max_smear_share
+        v["smear_share"] = (unstreaked, prof.max_smear_share)
+        # an echo alone can come from ridges running parallel over the whole finger, or
+        # from a few parallel ridges on a small contact: a smear also leaves some streaks
+        no_echo = (m["smear_echo"] <= prof.max_smear_echo
+                   or m["smear_share"] < prof.min_echo_smear_share)
+        v["smear_echo"] = (no_echo, prof.max_smear_echo)
+        unsmeared = unstreaked and no_echo
+        sharp = m["ridge_snr"] >= prof.min_ridge_snr
+        v["ridge_snr"] = (sharp, prof.min_ridge_snr)
+        # smeared: streaks that keep a direction but no ridge-valley split (see smudge.py);
+        # blurred all over: ridges drowned in noise, or neither clear nor certain
+        if (not (clear or certain) or not unsmeared or not sharp) and not (light or dark):
             reasons.append(RetryReason.SMUDGED)
         if template is not None:
             judge("minutiae_count", len(template.minutiae) >= prof.min_minutiae,
@@ -356,7 +381,7 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
         judge("rotation", not rotated, prof.max_rotation_degrees, RetryReason.ROTATED)
         # off centre only when the window's edge cuts the finger on one side: on a window
         # larger than the finger, a contact away from the middle is still whole
-        judge("window_cut", not contact.cut_on_one_side, 1.0, RetryReason.OFF_CENTRE)
+        judge("window_cut", not off_centre, 1.0, RetryReason.OFF_CENTRE)
     if no_finger:
         score_i = 0
     passed = score_i >= prof.pass_score and not reasons

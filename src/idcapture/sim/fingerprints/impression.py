@@ -11,7 +11,8 @@ An impression is rendered from a :class:`~.master.MasterPrint` in four steps:
    a partial one so that about ``contact`` of it touches; pressure fades at the edge.
 3. **Ridges.** The master's signed ridge distance is thresholded with an offset set by
    ``pressure`` (dry: thin, broken ridges and a light image; wet: thick, merged ridges and
-   a dark image); ``smudge`` blurs along a random direction as a finger that slid.
+   a dark image); ``smudge`` smears the ink along one direction as a finger that slid
+   (ridges across the slide merge into dark streaks).
 4. **Sensor.** Grey levels of an optical sensor (dark ridges on a light background), a
    slight optical blur, uneven illumination and noise scaled by ``noise``.
 
@@ -118,7 +119,8 @@ class ImpressionStyle(str, enum.Enum):
     * ``WET``: wet or heavy finger: dark image, thick merged ridges, valleys filling in.
     * ``PARTIAL``: only 35-55 % of the fingertip on the glass, lost on a random side.
     * ``ROTATED``: turned 25-45 degrees either way.
-    * ``SMUDGED``: the finger slid while captured: a 6-12 px smear, somewhat wet.
+    * ``SMUDGED``: the finger slid while captured: a 12-25 px motion smear in one
+      direction; ridges across the slide merge into dark streaks, ridges along it survive.
 
     "Same finger twice" is two impressions of one master with different seeds.
     """
@@ -160,7 +162,7 @@ _STYLES: dict[ImpressionStyle, _StyleSpec] = {
     ImpressionStyle.WET: _StyleSpec(pressure=(0.7, 0.95), noise=(0.1, 0.25)),
     ImpressionStyle.PARTIAL: _StyleSpec(shift=(-25.0, 25.0), contact=(0.35, 0.55)),
     ImpressionStyle.ROTATED: _StyleSpec(rotation=(25.0, 45.0), rotation_both_signs=True),
-    ImpressionStyle.SMUDGED: _StyleSpec(pressure=(0.25, 0.55), smudge=(6.0, 12.0)),
+    ImpressionStyle.SMUDGED: _StyleSpec(pressure=(-0.15, 0.15), smudge=(12.0, 25.0)),
 }
 
 
@@ -311,6 +313,24 @@ def _motion_kernel(length: float, angle_deg: float) -> FloatImage:
     return np.asarray(k / k.sum(), np.float32)
 
 
+def _smear(ink: FloatImage, length: float, angle_deg: float) -> FloatImage:
+    """Ink of a finger that slid ``length`` px along ``angle_deg`` while it was captured.
+
+    The ink is averaged along the slide (a motion smear): ridges running along it keep
+    their shape, ridges across it are spread over the valleys beside them. Spread ink
+    gathers into dark streaks instead of fading to an even grey: the smeared ink goes
+    through a curve that darkens any pixel holding more than about a fifth of a ridge's
+    ink, so where ridges cross the slide they merge into dark bands streaked along it.
+    """
+    spread = np.asarray(cv2.filter2D(ink, -1, _motion_kernel(length, angle_deg),
+                                     borderType=cv2.BORDER_REPLICATE), np.float32)
+    return _smoothstep((spread - _SMEAR_INK_FLOOR) / _SMEAR_INK_SPAN)
+
+
+_SMEAR_INK_FLOOR = 0.2
+_SMEAR_INK_SPAN = 0.9
+
+
 def make_impression(master: MasterPrint, seed: int,
                     style: ImpressionStyle | str = ImpressionStyle.GOOD, *,
                     params: ImpressionParams | None = None,
@@ -389,8 +409,7 @@ def make_impression(master: MasterPrint, seed: int,
         ink = np.maximum(ink, pools * np.float32(0.8)).astype(np.float32)
     ink = ink * np.clip(1.5 * contact_soft, 0.0, 1.0)
     if p.smudge > 0:
-        ink = np.asarray(cv2.filter2D(ink, -1, _motion_kernel(p.smudge, p.smudge_angle_deg),
-                           borderType=cv2.BORDER_REPLICATE), np.float32)
+        ink = _smear(ink, p.smudge, p.smudge_angle_deg)
         mask = cv2.filter2D(mask.astype(np.float32), -1,
                             _motion_kernel(p.smudge, p.smudge_angle_deg)) > 0.5
 
