@@ -193,10 +193,9 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     (which cuts ridges without ending them, so a narrower margin); minutiae in noise
     (coherence below ``min_coherence``); spurs (an ending whose ridge reaches a bifurcation
     within ``p``; both go); islands and short ridges (two endings joined by less than
-    ``1.8 p`` of ridge);
-    bridges (two bifurcations joined by less than ``p``); broken ridges (two endings facing
-    each other across a gap below ``1.3 p``); and clusters (more than two other minutiae
-    within ``p``).
+    ``1.8 p`` of ridge); bridges (two bifurcations joined by less than ``p``); broken ridges
+    (two endings facing each other across a gap below ``1.3 p``); and clusters (more than
+    two other minutiae within ``p``).
     """
     enh = an.enhanced                                     # 0 outside the finger area
     skel8, code = thin_with_codes(enh < 0)
