@@ -126,18 +126,3 @@ def test_thinning_returns_the_skeletons_neighbour_codes() -> None:
     s = skel.astype(bool)
     assert not (s[:-1, :-1] & s[1:, :-1] & s[:-1, 1:] & s[1:, 1:]).any()
 
-
-def test_thinning_on_the_last_deletions_only_gives_the_dense_skeleton() -> None:
-    from finger_synth import ellipse_mask, minutia_sites, wavy_phase
-
-    from idcapture.biometrics.finger.skeleton import thin_with_codes
-
-    shape = (300, 280)
-    phase = wavy_phase(shape, 9.0, minutia_sites(shape, 10))
-    for noise in (4.0, 30.0):
-        ridges = render(phase, ellipse_mask(shape), noise=noise) < 128
-        dense, dense_codes = thin_with_codes(ridges, sparse_below=0)
-        # a threshold high enough that most sub-iterations run on the sparse path
-        sparse, sparse_codes = thin_with_codes(ridges, sparse_below=10**6)
-        np.testing.assert_array_equal(sparse, dense)
-        np.testing.assert_array_equal(sparse_codes, dense_codes)
