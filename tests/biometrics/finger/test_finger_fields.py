@@ -125,4 +125,3 @@ def test_thinning_returns_the_skeletons_neighbour_codes() -> None:
     # one pixel wide: no 2x2 block of skeleton pixels
     s = skel.astype(bool)
     assert not (s[:-1, :-1] & s[1:, :-1] & s[:-1, 1:] & s[1:, 1:]).any()
-
