@@ -27,8 +27,9 @@ class QualityProfile:
     pass_score: float = 45.0
     """Lowest overall score (0-100) that passes. The score is fitted to NFIQ 2 v2.3 (see
     :mod:`~idcapture.biometrics.finger.quality`). Set so that ordinary real prints pass
-    (FVC2002 DB1_B: 46 of the 77 that NFIQ 2 rates 30 or more); dry, wet and smudged
-    impressions fail on their own checks, which name the reason."""
+    (FVC2002 DB1_B: with all checks, 70 of the 77 that NFIQ 2 rates 30 or more pass and the
+    3 below 30 fail); dry, wet and smudged impressions fail on their own checks, which
+    name the reason."""
     no_finger_area_fraction: float = 0.04
     """Below this share of the image in finger area: no finger on the sensor."""
     no_finger_contrast: float = 6.0
@@ -52,7 +53,8 @@ class QualityProfile:
     """Fewer minutiae than this: the impression is not usable."""
     light_grey: float = 200.0
     """Mean grey of the finger area above this, with a spread below
-    :attr:`light_max_contrast`: too light (dry finger or too little pressure)."""
+    :attr:`light_max_contrast` and faint or unclear ridges: too light (dry finger or too
+    little pressure)."""
     light_max_contrast: float = 40.0
     """Grey-level spread (mean block standard deviation) under which a light print may be
     too light (then judged by :attr:`light_min_gap` and :attr:`light_max_clarity`)."""
