@@ -1,19 +1,23 @@
 """The batched comparison kernel: one probe against many prepared templates at once.
 
-Steps, each a few array operations over the whole batch (no loop over templates):
+Steps, each a few array operations over the whole batch (no loop over templates; the
+only Python loops run over the 8 direction sectors and the 5 relaxation iterations):
 
-1. **Local similarities** of every probe cylinder against every cylinder of every
-   reference template, from matrix products (:mod:`.mcc`). Validity bits depend on the
-   spatial cell only, so three of the four products run on ``ns*ns`` columns instead
-   of ``ns*ns*nd``.
-2. **Pair selection**: the ``n_r`` most similar (probe, reference) minutia pairs per
-   template.
+1. **Local similarities** of every probe cylinder against every cylinder of the gallery
+   within 90 degrees of its direction (the gallery's cylinders are grouped by direction
+   sector, see :class:`GalleryArrays`), from three matrix products per sector giving
+   exact bit counts (validity bits depend on the spatial cell only, so two of the
+   products run on the disc's spatial cells instead of cells x directions).
+2. **Pair selection**: each reference cylinder offers its most similar probe cylinder,
+   and the ``n_r`` (16) best offers of each template go on (empty ones for templates
+   with fewer cylinders).
 3. **Relaxation** (MCC's LSS-R): each pair's similarity is raised or damped by how well
    its distances and angles to the other selected pairs agree in both prints.
 4. **Global consolidation**: the largest set of mutually compatible pairs gives a
    rigid alignment (rotation and translation); with it, all minutiae of both prints are
-   paired within a distance and angle tolerance, and the count of paired minutiae is
-   normalised by the number of minutiae inside the common area of the two prints.
+   paired within a distance and angle tolerance (one distance product; directions
+   compared as bytes), and the count of paired minutiae is normalised by the number of
+   minutiae inside the common area of the two prints.
 
 The raw similarity is the product of the relaxed local score, the paired fraction and a
 support factor that scales down scores resting on fewer than ``min_paired`` (8) paired
