@@ -158,3 +158,19 @@ def test_distinct_students_stay_silent(enrolled: Store, tmp_path: Path,
     assert [c.details["searched"] for c in checks] == [0, 0, 2, 2, 4, 4, 6, 6]
     assert all(c.details["best_score"] < c.details["threshold"] for c in checks)
     assert all(c.details["same_session_score"] < 50 for c in checks[1::2])
+
+
+def test_correcting_a_duplicate_thumb_is_not_verified_against_it(
+        enrolled: Store, tmp_path: Path, students: list[dict[str, str]]) -> None:
+    # student 1 gives student 0's left thumb as the right; the operator re-captures it
+    events = [present(F1), present(F2), SAME, present(F3), present(F4)]
+    with devices(tmp_path, events) as devs:
+        capture(enrolled, devs, students[0])
+        caught = capture(enrolled, devs, students[1])
+        fixed = correct(enrolled, devs, students[1], "right-thumb")
+    assert dup(caught, "right-thumb").outcome is CheckOutcome.FAILED
+    c = dup(fixed, "right-thumb")
+    assert c.outcome is CheckOutcome.PASSED, c.message
+    assert c.details["earlier_failed_duplicate_check"] is True
+    assert c.details["verified_against_earlier"] is None
+    assert c.details["searched"] == 2 and c.details["best_score"] < c.details["threshold"]

@@ -101,7 +101,9 @@ def test_search_threshold_grows_with_the_store() -> None:
     assert checker.search_threshold(1) == pytest.approx(50.0)
     assert MinutiaeDuplicateChecker(fmr_per_search=1.0).search_threshold(1) == 40.0
     assert checker.search_threshold(2_000) == pytest.approx(83.0, abs=0.1)
-    assert checker.search_threshold(100_000) > checker.search_threshold(2_000)
+    assert checker.search_threshold(50_000) > checker.search_threshold(2_000)
+    # beyond the score cap the threshold stays at the cap, so a search can still match
+    assert checker.search_threshold(120_000) == checker.search_threshold(10**7) == 100.0
 
 
 def test_a_print_without_usable_minutiae_is_not_checked(tmp_path: Path) -> None:

@@ -9,7 +9,9 @@ check per captured thumb:
 * **one person, two identities**: the thumb matches a thumb enrolled for another
   student in the store -> FAILED, naming that record (``related_record``);
 * **re-capture**: the student already has a record; the thumb is compared with the
-  same thumb of the earlier capture -> PASSED when it verifies, FAILED when it does not.
+  same thumb of the earlier capture -> PASSED when it verifies, FAILED when it does not
+  (unless the earlier capture failed its own duplicate check: a correction replacing
+  someone else's finger is not verified against it).
 
 An identical image (same SHA-256) enrolled elsewhere is caught first, without comparison.
 
@@ -61,6 +63,8 @@ MIN_CYLINDERS = 4
 DEFAULT_FMR_PER_SEARCH = 1e-5
 #: false-match rate of the comparison of a student's two thumbs
 DEFAULT_SAME_SESSION_FMR = 1e-5
+#: the comparator's highest score: the search threshold never exceeds it
+SCORE_CAP = 100.0
 #: stores whose enrolled fingers are kept in memory by this process
 _SHARED_STORES = 4
 
@@ -259,8 +263,14 @@ class MinutiaeDuplicateChecker:
             return int(st.active.sum())
 
     def search_threshold(self, n: int) -> float:
-        """Score threshold for a search of ``n`` enrolled fingers."""
-        return max(self.threshold, self._threshold_for_fmr(self.fmr_per_search / max(n, 1)))
+        """Score threshold for a search of ``n`` enrolled fingers.
+
+        Held at :data:`SCORE_CAP` (the comparator's highest score) once the target would
+        exceed it (from about 100,000 enrolled fingers at the default rate), so that a
+        search can still match; the per-search rate is then above ``fmr_per_search``.
+        """
+        t = self._threshold_for_fmr(self.fmr_per_search / max(n, 1))
+        return min(SCORE_CAP, max(self.threshold, t))
 
     # ------------------------------------------------------------------ protocol
 
@@ -371,6 +381,13 @@ class MinutiaeDuplicateChecker:
         if earlier is not None and st.entries[earlier][3] != image_sha256 \
                 and st.entries[earlier][3] in st.templates:
             _, _, rec, sha = st.entries[earlier]
+            if self._earlier_failed(store, id_number, position):
+                return Check(NAME, CheckOutcome.PASSED,
+                             f"{position.slug}: replaces an earlier capture that failed its "
+                             f"duplicate check (not verified against it); no match among "
+                             f"{n_others} enrolled fingers of other students", utcnow(),
+                             {**base, **search, "verified_against_earlier": None,
+                              "earlier_failed_duplicate_check": True}, related_record=rec)
             s = compare(probe, st.templates[sha])
             ok = s >= self.threshold
             return Check(NAME, CheckOutcome.PASSED if ok else CheckOutcome.FAILED,
@@ -384,6 +401,16 @@ class MinutiaeDuplicateChecker:
                      f"{position.slug}: no match among {n_others} enrolled fingers of other "
                      f"students (best score {best:.0f}, threshold {thr:.0f})", utcnow(),
                      {**base, **search})
+
+
+    @staticmethod
+    def _earlier_failed(store: Store, id_number: str, position: FingerPosition) -> bool:
+        """Did the current record's capture of this finger fail its duplicate check?"""
+        sr = store.current_record(id_number)
+        for c in (sr.body.get("checks", []) if sr is not None else []):
+            if c.get("name") == f"{NAME}:{position.slug}":
+                return bool(c.get("outcome") == CheckOutcome.FAILED.value)
+        return False
 
 
 def store_templates(folder: Path) -> tuple[list[str], list[Any]]:
