@@ -156,6 +156,7 @@ def main() -> None:
         reasons = collections.Counter()
         scores = []
         agree: collections.Counter[tuple[bool, bool]] = collections.Counter()
+        pairs: list[tuple[int, int]] = []
         bands: dict[str, list[tuple[bool, list[str]]]] = {b: [] for b, _, _ in _BANDS}
         smeared = []
         rng = np.random.default_rng(7)
@@ -169,6 +170,7 @@ def main() -> None:
             reasons.update(r.value for r in q.reasons)
             if path.name in nfiq:
                 agree[(nfiq[path.name] >= 30, q.passed)] += 1
+                pairs.append((q.score, nfiq[path.name]))
                 band = next(b for b, lo, hi in _BANDS if lo <= nfiq[path.name] < hi)
                 bands[band].append((q.passed, [r.value for r in q.reasons]))
             if i % 4 == 0:
@@ -186,6 +188,9 @@ def main() -> None:
                   f"NFIQ-poor failed {agree[(False, False)]}/"
                   f"{agree[(False, False)] + agree[(False, True)]}, agreement "
                   f"{acc}/{sum(agree.values())}")
+            a, b = (np.array(v, float) for v in zip(*pairs, strict=True))
+            print(f"  score vs NFIQ 2 on these prints: Pearson {np.corrcoef(a, b)[0, 1]:.2f}, "
+                  f"Spearman {np.corrcoef(_rank(a), _rank(b))[0, 1]:.2f} (n={len(a)})")
             for band, _, _ in _BANDS:
                 rows = bands[band]
                 if not rows:

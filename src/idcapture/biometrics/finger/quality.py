@@ -225,10 +225,10 @@ _SCORE_FEATURES: tuple[tuple[str, float, float, float, float, float], ...] = (
 _SCORE_BIAS = -0.0931
 _CAPTURE_FEATURES: tuple[tuple[str, float, float, float], ...] = (
     # name, weight, mean, sd
-    ("area_deficit", 0.0436, -0.0206, 0.0635),
-    ("truncation", -1.5967, 0.0604, 0.1879),
+    ("area_deficit", 0.0422, -0.0185, 0.0595),
+    ("truncation", -1.8765, 0.0908, 0.2350),
 )
-_CAPTURE_BIAS = -0.4339
+_CAPTURE_BIAS = -0.6318
 _FULL_AREA_MM2 = 150.0
 _NATURAL_TRUNCATION = 0.8
 
