@@ -288,3 +288,16 @@ def test_named_real_prints_pass_and_poor_ones_fail(shared_data: Path) -> None:
     # the strict profile still asks for a finger that runs out of the top to be re-placed
     img = cv2.imread(str(folder / "101_2.tif"), cv2.IMREAD_GRAYSCALE)
     assert RetryReason.OFF_CENTRE in finger.quality(img, profile="strict").reasons
+
+
+@pytest.mark.shared_data
+def test_smudged_fires_on_no_real_print(shared_data: Path) -> None:
+    # dry, scarred and light FVC2002 DB1_B prints lose clarity or certainty without any smear
+    paths = sorted((shared_data / "fingerprints" / "FVC2002_DB1_B").glob("*.tif"))
+    assert len(paths) == 80
+    flagged = []
+    for path in paths:
+        q = finger.quality(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE))
+        if RetryReason.SMUDGED in q.reasons:
+            flagged.append(path.name)
+    assert flagged == []
