@@ -229,3 +229,18 @@ def test_thinning_on_the_last_deletions_only_gives_the_dense_skeleton() -> None:
         sparse, sparse_codes = thin_with_codes(ridges, sparse_below=10**6)
         np.testing.assert_array_equal(sparse, dense)
         np.testing.assert_array_equal(sparse_codes, dense_codes)
+
+
+@pytest.mark.filterwarnings("error")
+def test_finger_filling_the_whole_image_keeps_minutiae_up_to_the_frame_margin() -> None:
+    from finger_synth import render, wavy_phase
+    # no finger edge at all: only the image frame bounds the print
+    sites = ((40.0, 200.0, 1), (180.0, 200.0, -1), (330.0, 60.0, 1))
+    img = render(wavy_phase(SHAPE, 9.0, sites), np.ones(SHAPE, bool))
+    got = finger.extract(img).as_array()
+    for x, y, _ in sites:
+        assert float(np.min(np.hypot(got[:, 0] - x, got[:, 1] - y))) < 6.0, (x, y)
+    h, w = SHAPE
+    frame = np.minimum(np.minimum(got[:, 0], w - 1 - got[:, 0]),
+                       np.minimum(got[:, 1], h - 1 - got[:, 1]))
+    assert float(frame.min()) > 8.0

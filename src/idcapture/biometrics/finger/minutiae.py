@@ -218,6 +218,8 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     # image frame, which only cuts ridges that go on beyond it (outside the image counts
     # as foreground for the distance transform)
     dist_half = cv2.distanceTransform(inner, cv2.DIST_L2, 3)
+    # a finger filling the whole image has no edge: distances stay finite all the same
+    np.minimum(dist_half, float(hs + ws), out=dist_half)
 
     def border_distance(y: np.ndarray, x: np.ndarray) -> np.ndarray:
         out: np.ndarray = 2.0 * dist_half[np.minimum(y // 2, hs - 1), np.minimum(x // 2, ws - 1)]
