@@ -87,7 +87,9 @@ def fit_capture(per_style: int) -> None:
     from idcapture.biometrics import finger
     from idcapture.sim.fingerprints import generate_master, make_impression
     q = importlib.import_module("idcapture.biometrics.finger.quality")
-    feats, offs, labels = [], [], []
+    feats: list[list[float]] = []
+    offs: list[float] = []
+    labels: list[float] = []
     # the capture term measures contact area, so it learns from full vs partial contact
     styles = {"good": 1, "rotated": 1, "partial": 0}
     for style, label in styles.items():
@@ -97,13 +99,16 @@ def fit_capture(per_style: int) -> None:
             f = res.features
             offs.append(q.nfiq_logit(f))
             feats.append([f["area_deficit"], f["truncation"]])
-            labels.append(label)
+            labels.append(float(label))
     n_syn = len(labels)
     real = sorted((DATA / "FVC2002_DB1_B").glob("*.tif"))
     for path in real:
         # real impressions keep their NFIQ 2-fitted score: the capture terms should not
         # move them on average (soft target = sigmoid of the offset)
-        res = q.assess(finger.analyse(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)))
+        image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        if image is None:
+            continue
+        res = q.assess(finger.analyse(image))
         f = res.features
         offs.append(q.nfiq_logit(f))
         feats.append([f["area_deficit"], f["truncation"]])
