@@ -55,18 +55,19 @@ def finger_rotation(mask: np.ndarray, covariance: np.ndarray) -> float:
     dot = dx * ux + dy * uy
     rx = np.rint(cx + 2.0 * dot * ux - dx).astype(np.int64)
     ry = np.rint(cy + 2.0 * dot * uy - dy).astype(np.int64)
-    ok = (rx >= 0) & (ry >= 0) & (rx < mask.shape[1]) & (ry < mask.shape[0])
-    rxc = np.clip(rx, 0, mask.shape[1] - 1)
-    ryc = np.clip(ry, 0, mask.shape[0] - 1)
-    inside = ok & mask[ryc, rxc]
+    height, width = mask.shape
+    ok = (rx >= 0) & (ry >= 0) & (rx < width) & (ry < height)
+    # one flat index for every gather below (outside the grid: any cell, masked by ``ok``)
+    flat = np.where(ok, ry * width + rx, 0)
+    inside = ok & mask.ravel()[flat]
     mask_sym = inside.mean(axis=1)
     # a ridge at doubled angle 2t mirrors about an axis at angle beta to 4 beta - 2t
     beta4 = 4.0 * np.arctan2(uy, ux)
     c4, s4 = np.cos(beta4), np.sin(beta4)
     pc, ps = c2[ys, xs][None, :], s2[ys, xs][None, :]
-    agree = (c4 * pc + s4 * ps) * c2[ryc, rxc] + (s4 * pc - c4 * ps) * s2[ryc, rxc]
-    flow_sym = (w[None, :] * coh[ryc, rxc] * inside * agree).sum(axis=1) / max(float(w.sum()),
-                                                                              1e-6)
+    agree = ((c4 * pc + s4 * ps) * c2.ravel()[flat] + (s4 * pc - c4 * ps) * s2.ravel()[flat])
+    flow_sym = ((w[None, :] * coh.ravel()[flat]) * np.where(inside, agree, 0.0)).sum(axis=1) \
+        / max(float(w.sum()), 1e-6)
     evals, evecs = np.linalg.eigh(np.cov(np.stack([xs, ys]).astype(np.float64)))
     elong = 1.0 - math.sqrt(max(evals[0], 1e-9) / max(evals[1], 1e-9))
     along = (evecs[0, 1] * ux[:, 0] + evecs[1, 1] * uy[:, 0]) ** 2
