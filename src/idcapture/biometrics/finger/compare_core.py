@@ -307,9 +307,14 @@ def local_similarities(probe: GalleryArrays, gallery: GalleryArrays,
     return dense.reshape(na, len(gallery), gallery.k)
 
 
-def _angle_gap(cos_d: np.ndarray) -> np.ndarray:
-    """Angle (radians, ~exact below 60 degrees) from its cosine: the chord 2 sin(d/2)."""
-    return np.sqrt(np.maximum(2.0 - 2.0 * cos_d, 0.0))
+def _angle_gap_inplace(cos_d: np.ndarray) -> np.ndarray:
+    """Angle (radians, ~exact below 60 degrees) from its cosine, as the chord
+    ``2 sin(d/2) = sqrt(2 - 2 cos d)``, computed in place (``cos_d`` is overwritten)."""
+    cos_d *= -2.0
+    cos_d += 2.0
+    np.maximum(cos_d, 0.0, out=cos_d)
+    np.sqrt(cos_d, out=cos_d)
+    return cos_d
 
 
 def _pair_rows(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -365,26 +370,44 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     rc = ua[..., 0] * ub[..., 0] + ua[..., 1] * ub[..., 1]
     rs = ua[..., 1] * ub[..., 0] - ua[..., 0] * ub[..., 1]
 
-    ax_i, ax_j = _pair_rows(pa[..., 0])
-    ay_i, ay_j = _pair_rows(pa[..., 1])
-    bx_i, bx_j = _pair_rows(pb[..., 0])
-    by_i, by_j = _pair_rows(pb[..., 1])
-    dax, day = ax_i - ax_j, ay_i - ay_j                           # (m, nr, nr)
-    dbx, dby = bx_i - bx_j, by_i - by_j
-    la = np.sqrt(dax * dax + day * day)
-    lb = np.sqrt(dbx * dbx + dby * dby)
-    d1 = np.abs(la - lb)
+    pax, pay = np.ascontiguousarray(pa[..., 0]), np.ascontiguousarray(pa[..., 1])
+    pbx, pby = np.ascontiguousarray(pb[..., 0]), np.ascontiguousarray(pb[..., 1])
+    dax = np.subtract(pax[:, :, None], pax[:, None, :])           # (m, nr, nr)
+    day = np.subtract(pay[:, :, None], pay[:, None, :])
+    dbx = np.subtract(pbx[:, :, None], pbx[:, None, :])
+    dby = np.subtract(pby[:, :, None], pby[:, None, :])
+    tmp = np.multiply(day, day)
+    la = np.multiply(dax, dax)
+    la += tmp
+    np.sqrt(la, out=la)
+    np.multiply(dby, dby, out=tmp)
+    lb = np.multiply(dbx, dbx)
+    lb += tmp
+    np.sqrt(lb, out=lb)
+    d1 = np.subtract(la, lb)
+    np.abs(d1, out=d1)
     # the two pairs agree on the rotation: cos((ta_i - tb_i) - (ta_j - tb_j))
     rc_i, rc_j = _pair_rows(rc)
     rs_i, rs_j = _pair_rows(rs)
-    d2 = _angle_gap(rc_i * rc_j + rs_i * rs_j)
+    d2 = np.multiply(rc_i, rc_j)
+    np.multiply(rs_i, rs_j, out=tmp)
+    d2 += tmp
+    _angle_gap_inplace(d2)
     # direction of the connecting segment in each minutia's own frame, compared:
     # R(-ta) da . R(-tb) db = cos(ta - tb) (da . db) + sin(ta - tb) (da x db)
-    dot = dax * dbx + day * dby
-    crs = day * dbx - dax * dby
-    la_lb = la * lb
-    cos3 = (rc_i * dot + rs_i * crs) / np.maximum(la_lb, 1e-6)
-    d3 = _angle_gap(cos3)
+    dot = np.multiply(dax, dbx)
+    np.multiply(day, dby, out=tmp)
+    dot += tmp
+    crs = np.multiply(day, dbx)
+    np.multiply(dax, dby, out=tmp)
+    crs -= tmp
+    dot *= rc_i
+    crs *= rs_i
+    dot += crs                                # cos3 * |da| |db|
+    np.multiply(la, lb, out=tmp)
+    np.maximum(tmp, 1e-6, out=tmp)
+    dot /= tmp
+    d3 = _angle_gap_inplace(dot)
     c = cparams
     # product of the three sigmoids as 1 / prod(1 + e^z), z clipped to +-20 so that no
     # value falls into float32's denormal range (which is very slow to compute with)
