@@ -467,7 +467,7 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     # product: |p - g|^2 = |p|^2 + |g|^2 - 2 p.g
     fp = np.concatenate([pxy, np.ones((na8, 1), F32), (pxy * pxy).sum(1, keepdims=True)], 1)
     fg = np.stack([-2.0 * gx, -2.0 * gy, gx * gx + gy * gy, np.ones_like(gx)], -1)
-    dist2 = fg.reshape(-1, 4).astype(F32) @ fp.T                  # (m * kall, na8)
+    dist2 = fg.reshape(-1, 4).astype(F32, copy=False) @ fp.T      # (m * kall, na8)
     # directions as bytes (256 steps per turn): the wrapped byte difference of a pair is
     # within +-tol steps when the directions agree within pair_angle (to 1.4 degrees)
     rot = np.arctan2(sr[:, 0], cr[:, 0])
@@ -476,12 +476,12 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     p8 = np.zeros(na8, np.uint8)
     p8[:naa] = _angle_bytes(probe.all_angle[0, :naa] - tol * (_TWO_PI / 256.0))
     dang = np.subtract(g8[:, :, None], p8[None, None, :]).reshape(m * kall, na8)  # + tol
-    # one byte per pair: bit 0 near (common area), bit 1 paired (distance and direction)
+    # one byte per pair: near (common area) + paired (distance and direction), so 0, 1 or
+    # 2 (paired implies near): after OR-ing bytes, bit 1 = some pair, any bit = some near
+    paired = np.less_equal(dang, 2 * tol, out=dang.view(np.bool_))
+    paired &= dist2 < c.pair_distance ** 2
     code = (dist2 < c.overlap_radius ** 2).view(np.uint8)
-    pcode = (dang <= 2 * tol).view(np.uint8)
-    pcode &= (dist2 < c.pair_distance ** 2).view(np.uint8)
-    pcode <<= 1
-    code |= pcode
+    code += paired.view(np.uint8)
     # "any" over either side as a bitwise OR of 8-byte words
     words = code.view(np.uint64).reshape(m, kall, na8 // 8)
     per_probe = np.bitwise_or.reduce(words, axis=1).view(np.uint8).reshape(m, na8)
@@ -491,8 +491,8 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     for shift in (32, 16, 8):
         w |= w >> np.uint64(shift)
     per_ref = (w & np.uint64(0xFF)).astype(np.uint8)              # (m, kall)
-    ov_a = np.maximum((per_probe & 1).sum(1), c.min_overlap).astype(np.float64)
-    ov_b = np.maximum((per_ref & 1).sum(1), c.min_overlap).astype(np.float64)
+    ov_a = np.maximum((per_probe != 0).sum(1), c.min_overlap).astype(np.float64)
+    ov_b = np.maximum((per_ref != 0).sum(1), c.min_overlap).astype(np.float64)
     matched = np.minimum((per_probe >> 1).sum(1), (per_ref >> 1).sum(1)).astype(np.float64)
     frac = matched * matched / (ov_a * ov_b)
     support_f = np.minimum(matched / c.min_paired, 1.0) ** 2
