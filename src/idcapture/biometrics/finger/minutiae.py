@@ -185,7 +185,7 @@ def _angle_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
-                    frame_px: float = 8.0, min_coherence: float = 0.15) -> RawMinutiae:
+                    frame_px: float = 12.0, min_coherence: float = 0.15) -> RawMinutiae:
     """Endings and bifurcations of ``an`` with direction, quality and false ones removed.
 
     Removal rules (lengths scale with the local ridge period ``p``): minutiae closer than
