@@ -195,7 +195,7 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     within ``p``; both go); islands and short ridges (two endings joined by less than
     ``1.8 p`` of ridge); bridges (two bifurcations joined by less than ``p``); broken ridges
     (two endings facing each other across a gap below ``1.3 p``); and clusters (more than
-    two other minutiae within ``p``).
+    two other minutiae within ``p``, or more than four within ``2 p``).
     """
     enh = an.enhanced                                     # 0 outside the finger area
     skel8, code = thin_with_codes(enh < 0)
@@ -338,6 +338,8 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     np.fill_diagonal(dd, np.inf)
     lp = per[live][:, None]
     crowded = ((dd < lp).sum(axis=1) > 2) | (dd < 0.45 * lp).any(axis=1)
+    # noisy patches: more than four other minutiae within two ridge periods
+    crowded |= (dd < 2.0 * lp).sum(axis=1) > 4
     remove[live[crowded]] = True
 
     keep = ~remove
