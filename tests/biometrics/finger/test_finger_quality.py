@@ -143,6 +143,17 @@ def test_scripted_impressions(style: str, reason: RetryReason | None, low_score:
                 assert q.score < get_profile("strict").pass_score, q.to_json()
 
 
+@pytest.mark.parametrize("style", ["good", "dry", "wet", "partial", "smudged", "rotated"])
+def test_template_quality_is_the_quality_score(style: str) -> None:
+    # extract() computes the score without the retry-reason measures: same number
+    from idcapture.sim.fingerprints import generate_master, make_impression
+
+    for seed in (3, 4):
+        img = make_impression(generate_master(420 + seed), seed=seed, style=style).image
+        assert finger.extract(img).quality == finger.quality(img).score
+    assert finger.extract(np.full((300, 300), 255, np.uint8)).quality == 0
+
+
 @pytest.mark.shared_data
 def test_real_impressions(shared_data: Path) -> None:
     fp = shared_data / "fingerprints"

@@ -57,11 +57,10 @@ def extract(image: np.ndarray, ppi: int = BASE_PPI, *,
 
     Raises :class:`~idcapture.errors.ConfigError` when ``image`` is not a usable grey image.
     """
-    from .quality import assess  # late import: quality uses the extractor too
+    from .quality import score_only  # late import: quality uses the extractor too
 
     an = analyse(image, ppi)
     tmpl = template_from_analysis(an, position=position, max_minutiae=max_minutiae)
-    report = assess(an, tmpl)
     return FingerTemplate(tmpl.width, tmpl.height, tmpl.resolution_ppi, tmpl.minutiae,
-                          round(report.score), position, tmpl.block_size,
+                          score_only(an), position, tmpl.block_size,
                           tmpl.orientation, tmpl.coherence, tmpl.ridge_period, tmpl.mask)

@@ -253,6 +253,47 @@ def score_from_features(features: Mapping[str, float]) -> float:
     return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+def _score_features(ocl: float, area_px: float, rvup_mean: float, contact: Any,
+                    clarity: float) -> dict[str, float]:
+    """The score's inputs (see the tables above) from the measures they rest on."""
+    return {
+        "ocl": ocl,
+        "log_area": math.log(area_px) if area_px > 0 else float("-inf"),
+        "rv_skew": abs(math.log(rvup_mean)) if math.isfinite(rvup_mean) and rvup_mean > 0
+        else float("nan"),
+        "area_deficit": min(0.0, math.log(contact.area_mm2 / _FULL_AREA_MM2))
+        if contact.area_mm2 > 0 else float("-inf"),
+        "truncation": max(0.0, contact.truncation - _NATURAL_TRUNCATION),
+        "clarity": clarity,
+    }
+
+
+def _no_finger(an: FingerAnalysis, prof: QualityProfile) -> bool:
+    frac = int(an.mask.sum()) / max(an.mask.size, 1)
+    spread = float(np.percentile(an.grey_std, 90)) if an.grey_std.size else 0.0
+    return frac < prof.no_finger_area_fraction or spread < prof.no_finger_contrast
+
+
+def score_only(an: FingerAnalysis,
+               profile: str | QualityProfile | Mapping[str, Any] | None = None) -> int:
+    """The 0-100 score of an analysed image, as :func:`assess` gives it, without the
+    measures that only the retry reasons need (smear, rotation, grey levels): what
+    :func:`~.extractor.extract` stores as the template's quality."""
+    prof = get_profile(profile)
+    mask = an.mask
+    n_fg = int(mask.sum())
+    if _no_finger(an, prof):
+        return 0
+    bm = _block_measures(an)
+    area_px = float(n_fg * an.block * an.block)
+    rvup = ridge_runs_ratios(bm["ridge_col"][mask]) if n_fg else np.zeros(0)
+    contact = contact_shape(an.half, mask, an.block)
+    feats = _score_features(_ocl_32(an), area_px,
+                            float(rvup.mean()) if rvup.size else float("nan"), contact,
+                            float(bm["lcs"][mask].mean()) if n_fg else 0.0)
+    return round(float(np.clip(score_from_features(feats), 0, 100)))
+
+
 def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
            profile: str | QualityProfile | Mapping[str, Any] | None = None) -> FingerQuality:
     """Quality of an analysed image (see :func:`quality`)."""
@@ -308,15 +349,8 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
         mq = [mm.quality for mm in template.minutiae]
         m["minutiae_quality"] = float(np.mean(mq)) if mq else 0.0
 
-    feats = {
-        "ocl": m["orientation_certainty"],
-        "log_area": math.log(area_px) if area_px > 0 else float("-inf"),
-        "rv_skew": abs(math.log(m["rvup_mean"])) if rvup.size else float("nan"),
-        "area_deficit": min(0.0, math.log(contact.area_mm2 / _FULL_AREA_MM2))
-        if contact.area_mm2 > 0 else float("-inf"),
-        "truncation": max(0.0, contact.truncation - _NATURAL_TRUNCATION),
-        "clarity": m["local_clarity"] if n_fg else 0.0,
-    }
+    feats = _score_features(m["orientation_certainty"], area_px, m["rvup_mean"], contact,
+                            m["local_clarity"] if n_fg else 0.0)
     score = score_from_features(feats)
     score_i = round(float(np.clip(score, 0, 100)))
 
