@@ -2,11 +2,19 @@
 
 After every kill the store must open, pass SQLite's integrity check, hold every record
 that was reported saved, and hold no half-record (each current record parses, is
-complete and has every image on disk with the right hash).
+complete and has every image on disk with the right hash). The 200 students present 400
+distinct synthetic fingers, checked by the default minutiae duplicate checker: every
+duplicate check must pass (no false hit among 200 distinct students, across restarts).
+
+The fingers are rendered once into a bank kept in build/test-cache. Each worker is killed
+at a random instant after its start-up (imports, the saved thumbs enrolled in the
+comparator's index) and 0-3 saved records, so every kill falls among the captures however
+loaded the machine is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -17,14 +25,42 @@ import time
 from pathlib import Path
 
 import pytest
-from station_helpers import enrol
+from station_helpers import FINGER_BANK_ENV, enrol, make_finger_bank, render_finger
 
-from idcapture.record import RecordStatus
+from idcapture.record import CheckOutcome, RecordStatus
 from idcapture.station import Store
 from idcapture.station.samples import sample_students
 
 WORKER = Path(__file__).with_name("fault_worker.py")
 N = 200
+
+
+@pytest.fixture(scope="module")
+def finger_bank() -> Path:
+    """The 400 fingers of the test, rendered once (about 35 s on two idle cores) into
+    build/test-cache, named by a hash of the first print (a changed generator makes a new
+    bank)."""
+    stamp = hashlib.sha256(render_finger(0).tobytes()).hexdigest()[:16]
+    folder = Path(__file__).parents[2] / "build" / "test-cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"station-fingers-{2 * N}-{stamp}.npy"
+    if not path.is_file():
+        tmp = path.with_name(f"tmp-{os.getpid()}-{path.name}")
+        make_finger_bank(tmp, [(i, 0) for i in range(2 * N)])
+        os.replace(tmp.with_suffix(".keys.npy"), path.with_suffix(".keys.npy"))
+        os.replace(tmp, path)
+    return path
+
+
+def wait_for(out: Path, proc: subprocess.Popen[bytes], word: bytes, count: int,
+             limit: float) -> bool:
+    """Wait until the worker printed ``word`` ``count`` times (or exited); False on timeout."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if out.read_bytes().count(word) >= count or proc.poll() is not None:
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def check_store(path: Path, reported: set[str]) -> int:
@@ -42,8 +78,9 @@ def check_store(path: Path, reported: set[str]) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(240)
-def test_sigkill_at_random_points_never_loses_a_saved_record(tmp_path: Path) -> None:
+@pytest.mark.timeout(720)
+def test_sigkill_at_random_points_never_loses_a_saved_record(tmp_path: Path,
+                                                             finger_bank: Path) -> None:
     rows = sample_students(N, seed=99, schools=2)
     with Store.create(tmp_path / "store", {"config": {"region": "440106", "year": 2025}}
                       ) as store:
@@ -54,15 +91,23 @@ def test_sigkill_at_random_points_never_loses_a_saved_record(tmp_path: Path) -> 
     reported: set[str] = set()
     kills = 0
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(Path(__file__).parents[2] / "src"), os.environ.get("PYTHONPATH", "")]))
-    deadline = time.monotonic() + 120
+        [str(Path(__file__).parents[2] / "src"), os.environ.get("PYTHONPATH", "")]),
+        **{FINGER_BANK_ENV: str(finger_bank)})
+    deadline = time.monotonic() + 400
     done = False
     while not done and time.monotonic() < deadline:
         out = tmp_path / f"worker-{kills}.out"
         with out.open("wb") as fh:
             proc = subprocess.Popen([sys.executable, str(WORKER), str(tmp_path / "store"),
                                      str(roster)], stdout=fh, env=env)
-            wait = rng.uniform(0.6, 1.6) if kills < 15 else 120.0
+            assert wait_for(out, proc, b"READY", 1, 60.0), "the worker did not start"
+            if kills < 15:
+                # let it save 0-3 records, then kill it a random instant later (a capture
+                # takes 0.2-1 s: the kill falls inside the next one, or between two)
+                wait_for(out, proc, b"SAVED", rng.randint(0, 3), 60.0)
+                wait = rng.uniform(0.0, 0.6)
+            else:
+                wait = max(1.0, deadline - time.monotonic())
             try:
                 proc.wait(timeout=wait)
             except subprocess.TimeoutExpired:
@@ -78,3 +123,10 @@ def test_sigkill_at_random_points_never_loses_a_saved_record(tmp_path: Path) -> 
     assert done, f"captures did not finish in time ({len(reported)} saved, {kills} kills)"
     assert kills >= 8
     assert check_store(tmp_path / "store", reported) == N
+    with Store.open(tmp_path / "store") as store:
+        dups = [c for r in store.current_records() for c in r.record().checks
+                if c.name.startswith("finger-duplicate:")]
+    assert len(dups) == 2 * N
+    assert all(c.details["method"] == "minutiae-mcc" for c in dups)
+    fired = [c.message for c in dups if c.outcome is not CheckOutcome.PASSED]
+    assert not fired, fired
