@@ -27,3 +27,18 @@ def test_same_thumb_twice_fires_and_distinct_thumbs_stay_silent(tmp_path: Path) 
                        {int(FingerPosition.RIGHT_THUMB): "a" * 64})
     assert c3.outcome is CheckOutcome.PASSED
     store.close()
+
+
+def test_flag_score_is_the_lower_directional_score() -> None:
+    from idcapture.biometrics.finger import extract
+    from idcapture.biometrics.finger.compare import compare, compare_many, prepare
+    from idcapture.station.finger_checks import flag_score
+
+    m1, m2 = generate_master(23), generate_master(24)
+    a, b, c = (prepare(extract(make_impression(m, seed=k).image, 500))
+               for m, k in ((m1, 1), (m1, 2), (m2, 3)))
+    for x, y in ((a, b), (a, c)):
+        ab, ba = float(compare_many(x, [y])[0]), float(compare_many(y, [x])[0])
+        assert flag_score(x, y) == flag_score(y, x) == min(ab, ba)
+        assert flag_score(x, y) <= compare(x, y) + 1e-9   # never above the mean of both
+    assert flag_score(a, b) >= 50 > flag_score(a, c)      # same finger / another finger
