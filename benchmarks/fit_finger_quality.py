@@ -6,19 +6,21 @@ The score (``idcapture.biometrics.finger.quality``) is ``100 * sigmoid(z)`` with
 ``z = z_nfiq + z_capture``:
 
 1. ``z_nfiq``: logistic regression of NIST NFIQ 2 v2.3's UnifiedQualityScore / 100 on
-   NIST's own values of three native measures (OCL mean, ln foreground pixels,
-   |ln RVUP mean|) over the scored rows of NIST's conformance output, which sits beside
+   NIST's own values of two native measures (LCS mean, ln OrientationMap_ROIFilter_
+   CoherenceSum) over the scored rows of NIST's conformance output, which sits beside
    the example images in ../shared/data (the conformance images themselves are not
    public, so this step fits on NIST's feature values). Prints 5-fold cross-validated
    Pearson and Spearman correlations with NIST's score.
-2. ``z_capture``: with ``z_nfiq`` as a fixed offset, a logistic regression on synthetic
-   impressions (master seeds 1000+, disjoint from the benchmarks' 100+ and 200+) labelled
-   good (styles good, rotated) or bad (partial), on the contact-area deficit
-   ``min(0, ln(contact mm^2 / 150))`` and the outline's truncation
-   ``max(0, contact_truncation - 0.8)`` (see quality.py).
-   NFIQ 2's own forest was trained the same way, on binary good/bad labels. The 80 real
-   FVC2002 DB1_B impressions (if present) join the fit with their NFIQ 2-fitted score as
-   a soft target, so the capture terms cannot learn "real prints are bad".
+2. ``z_capture``: with ``z_nfiq`` as a fixed offset, a logistic regression without
+   intercept and with non-positive weights (a capture without defects keeps its
+   NFIQ 2-fitted score; a defect never raises it) on synthetic impressions (master seeds
+   1000+, disjoint from the benchmarks' 200+ and the tests' 400+) labelled good (styles
+   good, rotated) or bad (partial, dry, wet, smudged), on the capture defects named in
+   :data:`CAPTURE_TERMS` (contact-area deficit, outline truncation, darkness, faint and
+   unclear ridges, smeared share, smear echo; see quality.py). NFIQ 2's own forest was
+   trained the same way, on binary good/bad labels. The 80 real FVC2002 DB1_B impressions
+   (if present) join the fit with their NFIQ 2-fitted score as a soft target, so the
+   capture terms cannot learn "real prints are bad".
 
 Paste the printed tables into quality.py.
 """
@@ -35,6 +37,7 @@ import cv2
 import numpy as np
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fingerprints"
+CAPTURE_TERMS = ("area_deficit", "truncation", "darkness", "faintness", "smear", "smear_echo")
 CONFORMANCE = DATA / "NFIQ2_examples" / "conformance" / "conformance_expected_output-v2.3.0.csv"
 
 
@@ -57,6 +60,24 @@ def fit_logistic(x: np.ndarray, target: np.ndarray, offset: np.ndarray | None = 
     return mu, sd, w[:-1], float(w[-1])
 
 
+def fit_logistic_through_zero(x: np.ndarray, target: np.ndarray, offset: np.ndarray,
+                              l2: float = 1e-3, iters: int = 6000) -> np.ndarray:
+    """Logistic regression without intercept: ``sigmoid(offset + x @ w)`` fitted to
+    fractional targets, so that ``x = 0`` leaves the offset as it is, with ``w <= 0`` (the
+    columns are defects). Returns ``w`` per unit of each column."""
+    sd = np.sqrt((x * x).mean(axis=0))
+    sd = np.where(sd > 0, sd, 1.0)
+    z = x / sd
+    t = np.clip(target, 0.005, 0.995)
+    w = np.zeros(z.shape[1])
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-(z @ w + offset)))
+        w -= 1.0 * (z.T @ (p - t) / len(t) + l2 * w)
+        w = np.minimum(w, 0.0)              # a defect never raises the score
+    out: np.ndarray = w / sd
+    return out
+
+
 def _rank(a: np.ndarray) -> np.ndarray:
     return np.argsort(np.argsort(a, kind="stable"), kind="stable").astype(float)
 
@@ -65,9 +86,9 @@ def fit_nfiq() -> None:
     rows = [r for r in csv.DictReader(CONFORMANCE.open())
             if r["QualityScore"] not in ("NA", "")]
     y = np.array([float(r["QualityScore"]) for r in rows]) / 100.0
-    x = np.array([[float(r["OCL_Bin10_Mean"]),
-                   math.log(float(r["SufficientFingerprintForeground"])),
-                   abs(math.log(float(r["RVUP_Bin10_Mean"])))] for r in rows])
+    x = np.array([[float(r["LCS_Bin10_Mean"]),
+                   math.log(max(float(r["OrientationMap_ROIFilter_CoherenceSum"]), 1.0))]
+                  for r in rows])
     folds = np.random.default_rng(0).permutation(len(y)) % 5
     pred = np.zeros(len(y))
     for k in range(5):
@@ -78,7 +99,7 @@ def fit_nfiq() -> None:
           f"{np.corrcoef(_rank(pred), _rank(y))[0, 1]:.3f}")
     mu, sd, w, b = fit_logistic(x, y)
     lo, hi = x.min(axis=0), x.max(axis=0)
-    for name, i in (("ocl", 0), ("log_area", 1), ("rv_skew", 2)):
+    for name, i in (("clarity", 0), ("log_coherence_sum", 1)):
         print(f'    ("{name}", {w[i]:.4f}, {mu[i]:.4f}, {sd[i]:.4f}, {lo[i]:.4f}, {hi[i]:.4f}),')
     print(f"_SCORE_BIAS = {b:.4f}")
 
@@ -91,14 +112,14 @@ def fit_capture(per_style: int) -> None:
     offs: list[float] = []
     labels: list[float] = []
     # the capture term measures contact area, so it learns from full vs partial contact
-    styles = {"good": 1, "rotated": 1, "partial": 0}
+    styles = {"good": 1, "rotated": 1, "partial": 0, "dry": 0, "wet": 0, "smudged": 0}
     for style, label in styles.items():
         for seed in range(per_style):
             imp = make_impression(generate_master(1000 + seed), seed=seed, style=style)
             res = q.assess(finger.analyse(imp.image))
             f = res.features
             offs.append(q.nfiq_logit(f))
-            feats.append([f["area_deficit"], f["truncation"]])
+            feats.append([f[name] for name in CAPTURE_TERMS])
             labels.append(float(label))
     n_syn = len(labels)
     real = sorted((DATA / "FVC2002_DB1_B").glob("*.tif"))
@@ -111,14 +132,13 @@ def fit_capture(per_style: int) -> None:
         res = q.assess(finger.analyse(image))
         f = res.features
         offs.append(q.nfiq_logit(f))
-        feats.append([f["area_deficit"], f["truncation"]])
+        feats.append([f[name] for name in CAPTURE_TERMS])
         labels.append(1.0 / (1.0 + math.exp(-offs[-1])))
     x, off, y = np.array(feats), np.array(offs), np.array(labels, float)
-    mu, sd, w, b = fit_logistic(x, y, offset=off, l2=1e-2)
-    for name, i in (("area_deficit", 0), ("truncation", 1)):
-        print(f'    ("{name}", {w[i]:.4f}, {mu[i]:.4f}, {sd[i]:.4f}),')
-    print(f"_CAPTURE_BIAS = {b:.4f}")
-    z = off + ((x - mu) / sd) @ w + b
+    w = fit_logistic_through_zero(x, y, off, l2=1e-3)
+    for i, name in enumerate(CAPTURE_TERMS):
+        print(f'    ("{name}", {w[i]:.4f}),')
+    z = off + x @ w
     s = 100 / (1 + np.exp(-z))
     if len(real):
         nf = 100 / (1 + np.exp(-off[n_syn:]))

@@ -69,19 +69,17 @@ def test_bad_impressions_fail_with_the_right_reason(case: str, reason: RetryReas
     assert not q.passed
     assert reason in q.reasons, q.to_json()
     if case in _SCORE_DEFECTS:
-        # defects of the ridges or the contact lower the fitted score itself; placement
-        # (off-centre, rotated) only fails the profile's checks. The default pass mark is set
-        # low enough for ordinary real prints; these must stay below the strict one.
-        assert q.score < get_profile("strict").pass_score, q.to_json()
+        # defects of the ridges or the contact lower the fitted score itself
+        assert q.score < get_profile("default").pass_score, q.to_json()
     assert reason.value in q.to_report().reasons
 
 
-# A clean print that is merely faint keeps a good score (its ridges are still certain) and
-# fails on the too-light check; the scripted dry impressions, whose ridges also break up,
-# score low as well (test_scripted_impressions). Thick, merged ridges fail on the too-dark
-# check: the score follows NFIQ 2's ridge-valley uniformity (ratios of neighbouring run
-# widths), which a regular pattern of thick ridges does not lower.
-_SCORE_DEFECTS = {"blank", "partial"}
+# A clean print that is merely faint keeps a good score (its ridges are still clear and
+# certain) and fails on the too-light check; the scripted dry impressions, whose ridges also
+# stop separating, score low as well (test_scripted_impressions). A turned finger is a
+# placement matter and keeps its score, as does a whole finger hanging out of the window. Dark
+# prints and blurred ones lower the score through its capture terms (darkness, smear).
+_SCORE_DEFECTS = {"blank", "partial", "dark", "smudged"}
 
 
 def test_profile_thresholds_drive_the_verdict() -> None:
@@ -114,33 +112,42 @@ def test_score_falls_with_blur() -> None:
     clean = render(PHASE, MASK)
     noise = np.random.default_rng(5).normal(0, 18, SHAPE)
     qs = [finger.quality(np.clip((cv2.GaussianBlur(clean, (0, 0), s) if s else clean)
-                                 + noise, 0, 255).astype(np.uint8)) for s in (0, 2.5, 3.5)]
-    assert qs[0].score > qs[1].score > qs[2].score
+                                 + noise, 0, 255).astype(np.uint8)) for s in (0, 2.0, 2.5, 3.5)]
+    scores = [q.score for q in qs]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[1] > scores[2], scores
     assert qs[0].passed
-    assert RetryReason.SMUDGED in qs[2].reasons
+    assert RetryReason.SMUDGED in qs[3].reasons
+    # blurred into the noise: the score itself is below the pass mark, not only the verdict
+    assert qs[3].score < get_profile("default").pass_score
 
 
-@pytest.mark.parametrize("style, reason, low_score", [
-    ("good", None, False),
-    ("dry", RetryReason.TOO_LIGHT, True),
-    ("wet", RetryReason.TOO_DARK, False),
-    ("partial", RetryReason.AREA_TOO_SMALL, True),
-    ("smudged", RetryReason.SMUDGED, False),
+@pytest.mark.parametrize("style, reason", [
+    ("good", None),
+    ("rotated", RetryReason.ROTATED),
+    ("dry", RetryReason.TOO_LIGHT),
+    ("wet", RetryReason.TOO_DARK),
+    ("partial", RetryReason.AREA_TOO_SMALL),
+    ("smudged", RetryReason.SMUDGED),
 ])
-def test_scripted_impressions(style: str, reason: RetryReason | None, low_score: bool) -> None:
+def test_scripted_impressions(style: str, reason: RetryReason | None) -> None:
     from idcapture.sim.fingerprints import generate_master, make_impression
 
     pass_score = get_profile("default").pass_score
-    for seed in (0, 1):
+    for seed in (0, 1, 2):
         imp = make_impression(generate_master(400 + seed), seed=seed, style=style)
         q = finger.quality(imp.image, template=finger.extract(imp.image))
         if reason is None:
             assert q.passed and q.score >= pass_score, q.to_json()
+        elif reason is RetryReason.ROTATED:
+            # a turned finger is a placement matter: its score stays high (25-45 degrees is
+            # mostly within the profile's limit, so the verdict is not checked here)
+            assert q.score >= pass_score, q.to_json()
         else:
+            # a defect of the print lowers the score itself below the pass mark, and the
+            # verdict names it
             assert not q.passed
             assert reason in q.reasons, q.to_json()
-            if low_score:
-                assert q.score < get_profile("strict").pass_score, q.to_json()
+            assert q.score < pass_score, q.to_json()
 
 
 @pytest.mark.parametrize("style", ["good", "dry", "wet", "partial", "smudged", "rotated"])
@@ -176,19 +183,35 @@ def test_real_impressions(shared_data: Path) -> None:
 def test_score_mapping_is_monotone_and_clipped() -> None:
     from idcapture.biometrics.finger.quality import score_from_features
 
-    base = {"ocl": 0.7, "log_area": 11.3, "rv_skew": 0.1, "area_deficit": 0.0,
-            "truncation": 0.0, "clarity": 0.85}
+    base = {"clarity": 0.75, "log_coherence_sum": 3.8, "area_deficit": 0.0,
+            "truncation": 0.0, "darkness": 0.0, "faintness": 0.0, "smear": 0.0,
+            "smear_echo": 0.0}
 
     def score(**kw: float) -> float:
         return score_from_features({**base, **kw})
 
-    assert score(ocl=0.6) < score(ocl=0.7) < score(ocl=0.8)
-    assert score(rv_skew=0.3) < score(rv_skew=0.1)
-    assert score(truncation=0.8) < score(truncation=0.4) < score()
-    assert score(log_area=10.0) < score(log_area=11.5)
+    assert score(clarity=0.65) < score(clarity=0.7) < score()
+    assert score(log_coherence_sum=3.0) < score(log_coherence_sum=3.5) < score()
+    # each capture defect lowers the score from the NFIQ 2-fitted part, none raises it
+    for defect in ("truncation", "darkness", "faintness", "smear", "smear_echo"):
+        assert score(**{defect: 0.3}) < score(**{defect: 0.1}) < score(), defect
+    assert score(area_deficit=0.5) <= score()
     # inputs beyond the fitted range do not extrapolate
-    assert score(ocl=0.95) == score(ocl=0.99)
-    assert 0.0 <= score(ocl=0.0, rv_skew=5.0, truncation=3.0) < 5.0
+    assert score(clarity=0.9) == score(clarity=0.99)
+    assert 0.0 <= score(clarity=0.0, log_coherence_sum=0.0, truncation=3.0) < 5.0
+
+
+def test_a_capture_without_defects_keeps_its_nfiq_fitted_score() -> None:
+    import math
+
+    from idcapture.biometrics.finger.quality import nfiq_logit
+    from idcapture.sim.fingerprints import generate_master, make_impression
+
+    imp = make_impression(generate_master(430), seed=3, style="good")
+    q = finger.quality(imp.image)
+    defects = ("area_deficit", "truncation", "darkness", "faintness", "smear", "smear_echo")
+    assert all(q.features[d] == 0.0 for d in defects), q.features
+    assert q.score == round(100.0 / (1.0 + math.exp(-nfiq_logit(q.features))))
 
 
 @pytest.mark.parametrize("rotation", [-35.0, 0.0, 30.0])

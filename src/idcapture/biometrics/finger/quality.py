@@ -192,45 +192,72 @@ def _shape(mask: np.ndarray) -> tuple[float, float, float]:
 #
 # score = 100 * sigmoid(z_nfiq + z_capture)
 #
-# z_nfiq = b + sum_i w_i * (clip(f_i, lo_i, hi_i) - mean_i) / sd_i over three features
+# z_nfiq = b + sum_i w_i * (clip(f_i, lo_i, hi_i) - mean_i) / sd_i over two features
 # defined as NFIQ 2 defines the native measures they stand for:
-#   ocl       mean orientation certainty over 32 x 32 px blocks          (OCL_Bin10_Mean)
-#   log_area  ln of the finger area in pixels at 500 ppi   (SufficientFingerprintForeground)
-#   rv_skew   |ln(RVUP mean)|, run-width ratios as NFIQ 2 pools them     (RVUP_Bin10_Mean)
+#   clarity            mean local clarity over the finger blocks            (LCS_Bin10_Mean)
+#   log_coherence_sum  ln of the summed block coherence over the finger area, in 32 x 32 px
+#                      blocks                       (OrientationMap_ROIFilter_CoherenceSum)
 # Weights: logistic regression of NFIQ 2 v2.3's UnifiedQualityScore / 100 on NIST's own
 # values of those measures over the 199 scored rows of NIST's published conformance output;
-# 5-fold cross-validated Pearson 0.87 / Spearman 0.87 against NIST's score. Features are
-# clipped to the range seen there, so the model never extrapolates. rv_skew is symmetric;
-# on NIST's set the ratio is >= 0.97, where |ln r| and ln r agree to 0.03. Our RVUP mean
-# (ridge_valley.py) averages 1.13 on FVC2002 DB1_B against NIST's 1.13 for the same prints.
+# 5-fold cross-validated Pearson 0.83 / Spearman 0.84 against NIST's score. Features are
+# clipped to the range seen there, so the model never extrapolates. On FVC2002 DB1_B our
+# measures track NIST's per image at Pearson 0.84 (clarity) and 0.97 (coherence sum, mean
+# 49.6 against NIST's 48.3). The earlier inputs (OCL mean, ln foreground area, |ln RVUP
+# mean|) fit NIST's conformance rows a little better (0.87) but carry over worse to plain
+# optical prints: NIST's own RVUP mean does not follow NFIQ 2 on FVC2002 DB1_B (Pearson
+# -0.06), and our RVUP tracks NIST's at only 0.58 per image.
 #
-# z_capture = b' + sum_j w'_j * (g_j - mean_j) / sd_j, the contact NFIQ 2 leaves to its
-# actionable feedback, in absolute units so that it means the same on every sensor:
-#   area_deficit  min(0, ln(contact area / 150 mm^2)); 150 mm^2 is about what a thumb
+# z_capture = sum_j w_j * g_j, the capture defects NFIQ 2 leaves to its actionable feedback
+# or does not see, each 0 for a normal capture and growing with the defect, in absolute
+# units so that it means the same on every sensor:
+#   area_deficit  max(0, ln(150 mm^2 / contact area)); 150 mm^2 is about what a thumb
 #                 leaves on a small sensor window (AS608: 256 x 288 px at 500 ppi = 13.0 x
 #                 14.6 mm = 190 mm^2, which a thumb nearly fills); FVC2002 DB1 impressions
 #                 (388 x 374 px window, 19.7 x 19.0 mm) cover 96-255 mm^2, median 195
 #   truncation    max(0, contact_truncation - 0.8): how far the outline is from a natural
 #                 oval (a contact cut by a straight line; see placement.ContactShape)
-# Weights: logistic regression with z_nfiq as a fixed offset on synthetic impressions
-# labelled good (styles good, rotated) or bad (partial), with the 80 FVC2002 DB1_B
-# impressions held at their z_nfiq score so the term cannot learn that real prints are bad.
-# benchmarks/fit_finger_quality.py refits both tables.
+#   darkness      max(0, ln(100 / mean grey of the finger area)): a wet or pressed finger
+#                 whose valleys fill with ink (FVC2002 DB1_B: mean grey 110-238)
+#   faintness     max(0, ln(80 / median ridge-valley grey gap)) when the mean clarity is
+#                 below 0.78: a dry or light touch whose ridges barely stand out and no longer
+#                 separate from the valleys; a light print with clear ridges reads well
+#                 (FVC2002 DB1_B: gap 54-212, 10th percentile 97; light prints that NFIQ 2
+#                 rates 49-61: gap 73-90, clarity 0.78-0.80; synthetic dry: clarity <= 0.77)
+#   smear         max(0, smeared share - 0.1): the share of finger blocks whose ridge flow
+#                 stays coherent while ridges and valleys stop separating (see smudge.py;
+#                 FVC2002 DB1_B at most 0.095, synthetic good prints at most 0.065)
+#   smear_echo    max(0, echo of a motion smear + 0.05), counted when the smeared share is
+#                 at least 0.07 (a slide leaves some streaks; see smudge.smear_echo): a slide
+#                 along the ridges, which leaves few streaks (FVC2002 DB1_B: echo -0.35 to
+#                 -0.06; synthetic smudged impressions up to 0.25)
+# Weights: logistic regression without intercept (a capture without defects keeps its
+# NFIQ 2-fitted score), with z_nfiq as a fixed offset, on synthetic impressions labelled
+# good (styles good, rotated) or bad (partial, dry, wet, smudged), with the 80 FVC2002
+# DB1_B impressions held at their z_nfiq score so the terms cannot learn that real prints
+# are bad. benchmarks/fit_finger_quality.py refits both tables.
 _SCORE_FEATURES: tuple[tuple[str, float, float, float, float, float], ...] = (
     # name, weight, mean, sd, lo, hi
-    ("ocl", 0.5567, 0.6481, 0.1010, 0.3713, 0.8796),
-    ("log_area", 0.3653, 11.3117, 0.3573, 9.6107, 12.0499),
-    ("rv_skew", -0.5982, 0.1786, 0.0821, 0.0325, 0.4391),
+    ("clarity", 0.5533, 0.6891, 0.0939, 0.3365, 0.8326),
+    ("log_coherence_sum", 0.7137, 3.8923, 0.4509, 1.7130, 4.8424),
 )
-_SCORE_BIAS = -0.0931
-_CAPTURE_FEATURES: tuple[tuple[str, float, float, float], ...] = (
-    # name, weight, mean, sd
-    ("area_deficit", 0.0422, -0.0185, 0.0595),
-    ("truncation", -1.8765, 0.0908, 0.2350),
+_SCORE_BIAS = -0.0750
+_CAPTURE_FEATURES: tuple[tuple[str, float], ...] = (
+    # name, weight per unit of the defect
+    ("area_deficit", 0.0000),
+    ("truncation", -9.5605),
+    ("darkness", -12.7231),
+    ("faintness", -9.4845),
+    ("smear", -71.6054),
+    ("smear_echo", -27.7852),
 )
-_CAPTURE_BIAS = -0.6318
 _FULL_AREA_MM2 = 150.0
 _NATURAL_TRUNCATION = 0.8
+_DARK_GREY = 100.0
+_FAINT_GAP = 80.0
+_FAINT_CLARITY = 0.78
+_NATURAL_SMEAR = 0.1
+_ECHO_MIN_SHARE = 0.07
+_NATURAL_ECHO = -0.05
 
 
 def nfiq_logit(features: Mapping[str, float]) -> float:
@@ -246,26 +273,41 @@ def nfiq_logit(features: Mapping[str, float]) -> float:
 
 def score_from_features(features: Mapping[str, float]) -> float:
     """The 0-100 score from its input features (see the tables above)."""
-    z = nfiq_logit(features) + _CAPTURE_BIAS
-    for name, w, mu, sd in _CAPTURE_FEATURES:
+    z = nfiq_logit(features)
+    for name, w in _CAPTURE_FEATURES:
         v = features[name]
-        z += w * ((v if math.isfinite(v) else -10.0) - mu) / sd
+        z += w * (v if math.isfinite(v) else 10.0)
     return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def _score_features(ocl: float, area_px: float, rvup_mean: float, contact: Any,
-                    clarity: float) -> dict[str, float]:
-    """The score's inputs (see the tables above) from the measures they rest on."""
+def _score_features(clarity: float, coherence_sum: float, contact: Any, mean_grey: float,
+                    ridge_valley_gap: float, smear_share: float, echo: float
+                    ) -> dict[str, float]:
+    """The score's inputs (see the tables above) from the measures they rest on; ``echo``
+    is only read when ``smear_share`` is at least :data:`_ECHO_MIN_SHARE`."""
     return {
-        "ocl": ocl,
-        "log_area": math.log(area_px) if area_px > 0 else float("-inf"),
-        "rv_skew": abs(math.log(rvup_mean)) if math.isfinite(rvup_mean) and rvup_mean > 0
-        else float("nan"),
-        "area_deficit": min(0.0, math.log(contact.area_mm2 / _FULL_AREA_MM2))
-        if contact.area_mm2 > 0 else float("-inf"),
-        "truncation": max(0.0, contact.truncation - _NATURAL_TRUNCATION),
         "clarity": clarity,
+        "log_coherence_sum": math.log(coherence_sum) if coherence_sum > 0 else float("-inf"),
+        "area_deficit": max(0.0, math.log(_FULL_AREA_MM2 / contact.area_mm2))
+        if contact.area_mm2 > 0 else float("inf"),
+        "truncation": max(0.0, contact.truncation - _NATURAL_TRUNCATION),
+        "darkness": max(0.0, math.log(_DARK_GREY / max(mean_grey, 1.0))),
+        "faintness": max(0.0, math.log(_FAINT_GAP / max(ridge_valley_gap, 1.0)))
+        if clarity < _FAINT_CLARITY else 0.0,
+        "smear": max(0.0, smear_share - _NATURAL_SMEAR),
+        "smear_echo": max(0.0, echo - _NATURAL_ECHO) if smear_share >= _ECHO_MIN_SHARE
+        else 0.0,
     }
+
+
+def _coherence_sum(an: FingerAnalysis) -> float:
+    """Summed gradient coherence (``|covariance| / energy``) over the finger blocks, in
+    units of NFIQ 2's 32 x 32 px blocks (``OrientationMap_ROIFilter_CoherenceSum``)."""
+    if not an.mask.any():
+        return 0.0
+    a, b, e = an.orientation.covariance
+    coh = np.sqrt(a * a + b * b) / np.maximum(e, 1e-6)
+    return float(coh[an.mask].sum()) * (an.block * an.block) / (32.0 * 32.0)
 
 
 def _no_finger(an: FingerAnalysis, prof: QualityProfile) -> bool:
@@ -281,16 +323,16 @@ def score_only(an: FingerAnalysis,
     :func:`~.extractor.extract` stores as the template's quality."""
     prof = get_profile(profile)
     mask = an.mask
-    n_fg = int(mask.sum())
     if _no_finger(an, prof):
         return 0
     bm = _block_measures(an)
-    area_px = float(n_fg * an.block * an.block)
-    rvup = ridge_runs_ratios(bm["ridge_col"][mask]) if n_fg else np.zeros(0)
     contact = contact_shape(an.half, mask, an.block)
-    feats = _score_features(_ocl_32(an), area_px,
-                            float(rvup.mean()) if rvup.size else float("nan"), contact,
-                            float(bm["lcs"][mask].mean()) if n_fg else 0.0)
+    share = coherent_unclear_share(an.orientation.covariance, bm["lcs"], mask)
+    # the echo costs a few transforms: only a print with streaks needs it
+    echo = smear_echo(an.half, mask).echo if share >= _ECHO_MIN_SHARE else -1.0
+    feats = _score_features(float(bm["lcs"][mask].mean()), _coherence_sum(an), contact,
+                            float(an.grey_mean[mask].mean()),
+                            float(np.median(bm["gap"][mask])), share, echo)
     return round(float(np.clip(score_from_features(feats), 0, 100)))
 
 
@@ -349,8 +391,9 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
         mq = [mm.quality for mm in template.minutiae]
         m["minutiae_quality"] = float(np.mean(mq)) if mq else 0.0
 
-    feats = _score_features(m["orientation_certainty"], area_px, m["rvup_mean"], contact,
-                            m["local_clarity"] if n_fg else 0.0)
+    m["coherence_sum"] = _coherence_sum(an)
+    feats = _score_features(m["local_clarity"], m["coherence_sum"], contact, m["mean_grey"],
+                            m["ridge_valley_gap"], m["smear_share"], m["smear_echo"])
     score = score_from_features(feats)
     score_i = round(float(np.clip(score, 0, 100)))
 
