@@ -335,3 +335,20 @@ def test_smudged_fires_on_no_real_print(shared_data: Path) -> None:
         if RetryReason.SMUDGED in q.reasons:
             flagged.append(path.name)
     assert flagged == []
+
+
+@pytest.mark.shared_data
+def test_coherence_sum_tracks_nist_nfiq2(shared_data: Path) -> None:
+    # the score's main input is NFIQ 2's CoherenceSum: ours follows NIST's value per print
+    import csv
+
+    folder = shared_data / "fingerprints" / "FVC2002_DB1_B"
+    with (folder / "nist-reference" / "nfiq2.csv").open() as fh:
+        nist = {r["file"]: float(r["OrientationMap_ROIFilter_CoherenceSum"])
+                for r in csv.DictReader(fh)}
+    names = sorted(nist)[::5]
+    ours = [finger.quality(cv2.imread(str(folder / n), cv2.IMREAD_GRAYSCALE))
+            .measures["coherence_sum"] for n in names]
+    theirs = [nist[n] for n in names]
+    assert np.corrcoef(ours, theirs)[0, 1] > 0.9
+    assert 0.8 < np.mean(ours) / np.mean(theirs) < 1.25

@@ -16,6 +16,8 @@ over the finger area:
   block, ``ridge_valley_uniformity`` its spread, ``ridge_fraction`` the mean ridge share,
   ``ridge_valley_gap`` the median grey-level gap between ridge and valley;
 * ``orientation_flow`` — mean change of orientation to neighbouring blocks (radians);
+* ``coherence_sum`` — NFIQ 2's ``OrientationMap_ROIFilter_CoherenceSum``: block coherence
+  summed over the finger area, in 32 x 32 px blocks (finger area and ridge flow in one);
 * ``foreground_area`` (px at 500 ppi), ``contact_area`` (mm^2), ``foreground_fraction``,
   ``contact_truncation`` (longest straight outline run / sqrt(area), see
   :class:`~.placement.ContactShape`), ``window_cut`` (1 when the sensor window's edge cuts
@@ -25,8 +27,10 @@ over the finger area:
   smeared or blurred print (see :mod:`~.smudge`);
 * ``centre_offset`` (shown, not judged) and ``rotation`` of the finger area.
 
-The score is a fitted logistic mapping of four of them (see :func:`score_from_features`
-and the tables beside it); it is never adjusted by the checks. The verdict needs both the
+The score is a logistic mapping of two NFIQ 2 measures (clarity, coherence sum) fitted to
+NFIQ 2, lowered by fitted capture-defect terms (contact cut, darkness, faint and unclear
+ridges, smear; see :func:`score_from_features` and the tables beside it); it is never
+adjusted by the checks. The verdict needs both the
 score at or above the profile's ``pass_score`` and every profile check passed; each failed
 check names a :class:`~idcapture.errors.RetryReason` the operator can act on. Thresholds
 come from a :class:`~.profile.QualityProfile`.
