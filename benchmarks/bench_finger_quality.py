@@ -14,7 +14,8 @@ impressions.
 3. Per synthetic style (master seeds 200+): how many impressions pass the default
    profile, how many score below its pass mark, how many carry the expected retry reason,
    and the reasons seen; the rotation estimate's error on impressions of known rotation;
-   smudged impressions of held-out masters (600+); then the same verdicts on the 80 real
+   smudged impressions of held-out masters (600+: reason and score below the pass mark);
+   then the same verdicts on the 80 real
    FVC2002 DB1_B impressions, their agreement with NIST's NFIQ 2 scores
    (nist-reference/nfiq2.csv, acceptable = NFIQ 2 >= 30, target >= 85 % passed), pass
    rate and failure reasons per NFIQ 2 band, and on 20 of them smeared along a random
@@ -143,10 +144,14 @@ def main() -> None:
           f"median {np.median(e):.1f}, p90 {np.percentile(e, 90):.1f}, max {e.max():.1f} deg")
 
     held: collections.Counter[str] = collections.Counter()
+    held_low = 0
     for seed in range(12):
         imp = make_impression(generate_master(600 + seed), seed=600 + seed, style="smudged")
-        held.update(r.value for r in finger.quality(imp.image).reasons)
-    print(f"smudged, held out (master seeds 600+, 12): smudged reason {held['smudged']}/12; "
+        hq = finger.quality(imp.image)
+        held.update(r.value for r in hq.reasons)
+        held_low += hq.score < pass_score
+    print(f"smudged, held out (master seeds 600+, 12): smudged reason {held['smudged']}/12, "
+          f"score < {pass_score:.0f}: {held_low}/12; "
           f"reasons: {', '.join(f'{k} x{v}' for k, v in held.most_common(4)) or '-'}")
 
     fvc = sorted((DATA / "FVC2002_DB1_B").glob("*.tif"))
