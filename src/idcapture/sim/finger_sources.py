@@ -108,12 +108,15 @@ class SyntheticSource(FingerSource):
     """A synthetic finger from :mod:`idcapture.sim.fingerprints`.
 
     ``seed`` picks the finger (its master print, cached), ``style`` the kind of
-    impression; impression ``n`` of one source is a new touch of the same finger.
+    impression; impression ``n`` of one source is a new touch of the same finger, and
+    ``first`` shifts the numbering (``impression=N`` in a source spec), so two sources of
+    one finger give different touches of it.
     """
 
     seed: int = 0
     style: str = "good"
     spec: str = ""
+    first: int = 0
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
@@ -121,11 +124,14 @@ class SyntheticSource(FingerSource):
                               f"{', '.join(STYLES)}")
         if self.seed < 0:
             raise ConfigError(f"synthetic finger seed must be non-negative, got {self.seed}")
+        if not 0 <= self.first < 1000:
+            raise ConfigError(f"synthetic impression must be 0-999, got {self.first}")
 
     def impression(self, n: int = 0) -> Image:
         from .fingerprints import make_impression
 
-        imp = make_impression(_master(self.seed), seed=self.seed * 1000 + n, style=self.style)
+        imp = make_impression(_master(self.seed), seed=self.seed * 1000 + self.first + n,
+                              style=self.style)
         return np.ascontiguousarray(imp.image, dtype=np.uint8)
 
 
@@ -167,16 +173,19 @@ def parse_source(spec: str | os.PathLike[str], base: Path | None = None) -> Fing
             if not eq:
                 raise ConfigError(f"synthetic finger option {part!r} must be key=value")
             opts[key.strip()] = value.strip()
-        unknown = set(opts) - {"seed", "style"}
+        unknown = set(opts) - {"seed", "style", "impression"}
         if unknown:
             raise ConfigError(f"unknown synthetic finger option(s): {', '.join(sorted(unknown))}"
-                              "; expected seed, style")
-        try:
-            seed = int(opts.get("seed", "0"))
-        except ValueError:
-            raise ConfigError(f"synthetic finger seed must be an integer, got "
-                              f"{opts['seed']!r}") from None
-        return SyntheticSource(seed, opts.get("style", "good"), text)
+                              "; expected seed, style, impression")
+        ints: dict[str, int] = {}
+        for key in ("seed", "impression"):
+            try:
+                ints[key] = int(opts.get(key, "0"))
+            except ValueError:
+                raise ConfigError(f"synthetic finger {key} must be an integer, got "
+                                  f"{opts[key]!r}") from None
+        return SyntheticSource(ints["seed"], opts.get("style", "good"), text,
+                               ints["impression"])
     path_text = text[5:] if text.startswith("file:") else text
     path = Path(path_text).expanduser()
     if base is not None and not path.is_absolute():

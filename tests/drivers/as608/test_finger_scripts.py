@@ -52,6 +52,17 @@ def test_bad_scripts_are_config_errors(bad: list[object]) -> None:
         parse_script(bad)  # type: ignore[arg-type]
 
 
+def test_synthetic_source_impression_option_picks_another_touch() -> None:
+    base = parse_source("synthetic:seed=7")
+    later = parse_source("synthetic:seed=7,impression=2")
+    assert np.array_equal(later.impression(0), base.impression(2))
+    assert not np.array_equal(later.impression(0), base.impression(0))
+    for bad in ("synthetic:seed=7,impression=x", "synthetic:seed=7,impression=-1",
+                "synthetic:seed=7,touch=1"):
+        with pytest.raises(ConfigError):
+            parse_source(bad)
+
+
 def test_fit_to_sensor_crops_and_pads() -> None:
     img = np.arange(400 * 300, dtype=np.uint32).reshape(400, 300).astype(np.uint8)
     out = fit_to_sensor(img, 256, 288)
