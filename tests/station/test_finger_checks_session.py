@@ -174,3 +174,41 @@ def test_correcting_a_duplicate_thumb_is_not_verified_against_it(
     assert c.details["earlier_failed_duplicate_check"] is True
     assert c.details["verified_against_earlier"] is None
     assert c.details["searched"] == 2 and c.details["best_score"] < c.details["threshold"]
+
+
+class _CountingChecker(MinutiaeDuplicateChecker):
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_image = 0
+        self.templates: list[Any] = []
+
+    def check(self, *args: Any, **kwargs: Any) -> Check:
+        self.by_image += 1
+        return super().check(*args, **kwargs)
+
+    def check_template(self, store: Store, id_number: str, position: Any, probe: Any,
+                       image_sha256: str, this_session: dict[int, str]) -> Check:
+        self.templates.append(probe)
+        return super().check_template(store, id_number, position, probe, image_sha256,
+                                      this_session)
+
+
+def test_session_hands_its_template_to_the_checker(enrolled: Store, tmp_path: Path,
+                                                   students: list[dict[str, str]]) -> None:
+    # the template stored with the record is the one compared: no second extraction
+    from idcapture.biometrics.finger import FingerTemplate
+
+    checker = _CountingChecker()
+    with devices(tmp_path, [present(F1), present(F2)]) as devs:
+        assert isinstance(devs.reader, SimIdReader)
+        devs.reader.place_card(card_for(students[0]))
+        s = CaptureSession.start(enrolled, "op1",
+                                 Steps(portrait=FixedPortraitMaker(), duplicates=checker))
+        last = run_capture(s, devs, timeout=2.0)
+    assert last.state is SessionState.SAVED, last.message
+    assert checker.by_image == 0 and len(checker.templates) == 2
+    assert all(isinstance(t, FingerTemplate) for t in checker.templates)
+    stored = sorted(f.minutiae_count or 0 for f in s.record.fingers)
+    assert sorted(len(t.minutiae) for t in checker.templates) == stored
+    assert [dup(s, slug).outcome for slug in ("right-thumb", "left-thumb")] == \
+        [CheckOutcome.PASSED] * 2
