@@ -129,3 +129,84 @@ def test_multiprobe_finds_at_least_the_collisions_of_exact_keys(
         v_exact, v_multi = exact.votes(probe), multi.votes(probe)
         assert np.all(v_multi >= v_exact) and v_multi.sum() > v_exact.sum()
         assert multi.search(probe, top=1)[0].label == exact.search(probe, top=1)[0].label
+
+
+def _reference_votes(ix: FingerIndex, enrolled: list[object], probe: PreparedTemplate
+                     ) -> np.ndarray:
+    """The documented vote rule by brute force over every enrolled cylinder's keys."""
+    packed = [pack_template(t) for t in enrolled]  # type: ignore[arg-type]
+    keys = np.concatenate([ix.keys(p.cell_bits) for p in packed]).astype(np.int64)
+    owner = np.repeat(np.arange(len(packed)), [len(p.xy) for p in packed])
+    pk = ix.keys(pack_template(probe).cell_bits).astype(np.int64)
+    p = ix.params
+    flips = np.concatenate([[0], 1 << np.arange(p.bits_per_key)]) if p.multiprobe else [0]
+    q = pk[:, None, :] ^ np.asarray(flips, np.int64)[None, :, None]      # (nc, f, tables)
+    eq = keys[None, None, :, :] == q[:, :, None, :]                    # (nc, f, ncyl, t)
+    size = eq.sum(axis=2)
+    cap = max(p.max_bucket, int(p.bucket_fraction * len(packed)))
+    use = (q > 0) & (size > 0) & (size <= cap)
+    hits = (eq & use[:, :, None, :]).sum(axis=(1, 3))                  # (nc, ncyl)
+    best = np.zeros((len(pk), len(packed)), np.int64)
+    for c in range(hits.shape[1]):
+        best[:, owner[c]] = np.maximum(best[:, owner[c]], hits[:, c])
+    return best.sum(axis=0)
+
+
+@pytest.mark.parametrize("multiprobe", [False, True])
+def test_one_at_a_time_equals_bulk_across_merges(fingers: dict[str, object],
+                                                 multiprobe: bool) -> None:
+    mates = fingers["mates"]
+    bg = fingers["background"]
+    assert isinstance(mates, list) and isinstance(bg, list)
+    enrolled: list[object] = [a for a, _ in mates] + bg[:57]
+    labels = [f"t{i}" for i in range(len(enrolled))]
+    # a small delta (merged every few templates) and a small bucket cap, so that capped
+    # buckets are split between the main tables and the delta
+    params = IndexParams(delta_cylinders=150, max_bucket=2, bucket_fraction=0.0,
+                         multiprobe=multiprobe, candidates=8, candidate_fraction=0.0)
+    live = FingerIndex(params)
+    probes = [b for _, b in mates]
+    checks, merges, main = 0, 0, 0
+    for i, (label, t) in enumerate(zip(labels, enrolled)):
+        live.add(label, t)  # type: ignore[arg-type]
+        merges += live._nmain != main
+        main = live._nmain
+        if i % 3 == 0 and main > 0 and len(live._did) > 0:
+            # searched mid-way: main tables and a non-empty delta both take part
+            checks += 1
+            probe = probes[i % len(probes)]
+            np.testing.assert_array_equal(live.votes(probe),
+                                          _reference_votes(live, enrolled[:i + 1], probe))
+    assert checks >= 5 and merges >= 5
+    bulk = FingerIndex(params)
+    bulk.add_many(labels, enrolled)  # type: ignore[arg-type]
+    for probe in probes:
+        v = live.votes(probe)
+        assert v.max() > 0
+        np.testing.assert_array_equal(v, bulk.votes(probe))
+        np.testing.assert_array_equal(v, _reference_votes(bulk, enrolled, probe))
+        assert live.search(probe, top=5) == bulk.search(probe, top=5)
+
+
+def test_rows_keep_their_contents_when_the_arrays_grow(fingers: dict[str, object]) -> None:
+    mates = fingers["mates"]
+    bg = fingers["background"]
+    assert isinstance(mates, list) and isinstance(bg, list)
+    enrolled = [a for a, _ in mates] + bg[:40]
+    one = FingerIndex()
+    for i, t in enumerate(enrolled):
+        one.add(f"t{i}", t)
+        if i in (0, 15, 16, 17, 42):        # around the first capacity doublings
+            assert len(one) == i + 1
+            ref = FingerIndex()
+            ref.add_many([f"t{j}" for j in range(i + 1)], enrolled[:i + 1])
+            probe = mates[i % 3][1]
+            np.testing.assert_array_equal(one.score_all(probe), ref.score_all(probe))
+            assert one.nbytes == ref.nbytes
+    rows = np.arange(len(one))
+    full = FingerIndex()
+    full.add_many([f"t{i}" for i in rows], enrolled)
+    a, b = one.gallery(rows), full.gallery(rows)
+    for field in ("xy", "direction"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    np.testing.assert_array_equal(one.score_all(mates[0][1]), full.score_all(mates[0][1]))

@@ -77,18 +77,23 @@ class IndexParams:
     #: buckets holding more cylinders than ``max(max_bucket, bucket_fraction * N)`` are skipped
     max_bucket: int = 256
     bucket_fraction: float = 0.002
-    #: templates re-ranked by the full comparator: ``max(candidates, fraction * N)``
     #: also look up the keys one bit away from each probe key (tolerates one flipped bit)
     multiprobe: bool = False
+    #: templates re-ranked by the full comparator: ``max(candidates, fraction * N)``
     candidates: int = 256
     candidate_fraction: float = 0.004
     seed: int = 20_240_521
+    #: cylinders enrolled since the last merge, per table, that are looked up in a small
+    #: sorted delta before being merged into the main key tables
+    delta_cylinders: int = 4096
 
     def validate(self) -> None:
         if not 1 <= self.bits_per_key <= 24:
             raise ConfigError("bits_per_key must be 1-24", "bad-index-params")
         if self.tables < 1 or self.candidates < 1:
             raise ConfigError("tables and candidates must be positive", "bad-index-params")
+        if self.delta_cylinders < 0:
+            raise ConfigError("delta_cylinders must not be negative", "bad-index-params")
 
 
 DEFAULT_INDEX_PARAMS = IndexParams()
@@ -131,6 +136,16 @@ def pack_template(t: FingerTemplate | PreparedTemplate,
                           p.angle[:MAX_MINUTIAE_PAIRED].astype(np.float32), cb)
 
 
+def _expand(lo: npt.NDArray[np.int64], lens: npt.NDArray[np.int64],
+            tag: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """Indices ``lo[i] .. lo[i] + lens[i] - 1`` of every range, and ``tag[i]`` for each,
+    without a Python loop over ranges."""
+    total = int(lens.sum())
+    starts = np.cumsum(lens) - lens
+    flat = np.repeat(lo - starts, lens) + np.arange(total)
+    return flat, np.repeat(tag, lens)
+
+
 def _key_positions(ip: IndexParams, params: MccParams) -> npt.NDArray[np.intp]:
     """``(tables, bits_per_key)`` cell-bit positions in the inner disc."""
     g = (np.arange(params.ns) - (params.ns - 1) / 2.0) * params.cell_size
@@ -155,8 +170,10 @@ class FingerIndex:
         self.mcc = mcc
         self._pos = _key_positions(params, mcc)
         self._weights = (1 << np.arange(params.bits_per_key)).astype(np.int64)
+        self._nkeys = 1 << params.bits_per_key
         k, ka = MAX_CYLINDERS, MAX_MINUTIAE_PAIRED
         c2 = mcc.ns * mcc.ns
+        # row arrays with spare capacity: rows [0, len(self)) are enrolled templates
         self._bits = np.zeros((0, k, mcc.cells // 8), np.uint8)
         self._valid = np.zeros((0, k, (c2 + 7) // 8), np.uint8)
         self._xy = np.zeros((0, k, 2), np.float32)
@@ -166,16 +183,18 @@ class FingerIndex:
         self._all_angle = np.zeros((0, ka), np.float32)
         self._all_count = np.zeros(0, np.int32)
         self.labels: list[str] = []
-        # per-cylinder keys awaiting the next table build: (n_cyl, tables) and owners
-        # keys of cylinders added since the last table build, (n_cyl, tables) each
-        self._new_keys: list[npt.NDArray[np.uint32]] = []
-        self._cyl_owner = np.zeros(0, np.int32)                  # template of each cylinder
-        self._owner_parts: list[npt.NDArray[np.int32]] = []
-        self._pending: list[PackedTemplate] = []
-        # per table, the cylinder ids grouped by key (CSR): ids[t, offsets[t, key]:...+1]
-        nkeys = 1 << params.bits_per_key
-        self._offsets = np.zeros((params.tables, nkeys + 1), np.int32)
+        # cylinders are numbered in enrolment order; owner template of each (with capacity)
+        self._cyl_owner = np.zeros(0, np.int32)
+        self._ncyl = 0
+        # main key tables, per table the cylinder ids grouped by key (CSR):
+        # ids[t, offsets[t, key]:offsets[t, key + 1]], cylinders [0, _nmain)
+        self._offsets = np.zeros((params.tables, self._nkeys + 1), np.int32)
         self._ids = np.zeros((params.tables, 0), np.int32)
+        self._nmain = 0
+        # delta: cylinders [_nmain, _ncyl), one sorted array over all tables of the
+        # combined keys ``table * 2**bits_per_key + key`` (ties in cylinder order) and ids
+        self._dkey = np.zeros(0, np.int64)
+        self._did = np.zeros(0, np.int32)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -195,76 +214,110 @@ class FingerIndex:
     def add_many(self, labels: Sequence[str],
                  templates: Sequence[FingerTemplate | PreparedTemplate | PackedTemplate]
                  ) -> list[int]:
-        """Enrol templates (prepared and packed here unless already so); returns positions."""
+        """Enrol templates (prepared and packed here unless already so); returns positions.
+
+        Rows are written in place (the row arrays grow by doubling) and the new cylinders'
+        keys join a small sorted delta beside the main key tables, which is merged into
+        them (without re-sorting them) once it holds more than
+        :attr:`IndexParams.delta_cylinders` cylinders per table.
+        """
         if len(labels) != len(templates):
             raise ConfigError("labels and templates differ in length", "bad-index-input")
+        packed = [t if isinstance(t, PackedTemplate) else pack_template(t, self.mcc)
+                  for t in templates]
         first = len(self.labels)
-        for i, t in enumerate(templates):
-            pt = t if isinstance(t, PackedTemplate) else pack_template(t, self.mcc)
-            self._pending.append(pt)
-            self._new_keys.append(self.keys(pt.cell_bits))
-            self._owner_parts.append(np.full(len(pt.xy), first + i, np.int32))
+        if not packed:
+            return []
+        self._grow_rows(first + len(packed))
+        ncyl = sum(len(p.xy) for p in packed)
+        self._grow_cylinders(self._ncyl + ncyl)
+        c0 = self._ncyl
+        for i, p in enumerate(packed):
+            r, c, a = first + i, len(p.xy), len(p.all_xy)
+            self._bits[r, :c], self._valid[r, :c] = p.bits, p.valid
+            self._xy[r, :c], self._angle[r, :c], self._count[r] = p.xy, p.angle, c
+            self._all_xy[r, :a], self._all_angle[r, :a], self._all_count[r] = \
+                p.all_xy, p.all_angle, a
+            self._cyl_owner[self._ncyl:self._ncyl + c] = r
+            self._ncyl += c
         self.labels.extend(str(x) for x in labels)
-        self._flush_arrays()
-        return list(range(first, first + len(templates)))
+        if ncyl:
+            keys = self.keys(np.concatenate([p.cell_bits for p in packed]))  # (ncyl, tables)
+            self._add_delta(keys, np.arange(c0, c0 + ncyl, dtype=np.int32))
+        if len(self._did) > self.params.delta_cylinders * self.params.tables:
+            self._merge()
+        return list(range(first, first + len(packed)))
 
-    def _flush_arrays(self) -> None:
-        if not self._pending:
+    def _grow_rows(self, need: int) -> None:
+        """Make room for ``need`` rows (capacity doubles), keeping the enrolled rows."""
+        cap = len(self._count)
+        if need <= cap:
             return
-        n = len(self._pending)
-        k, ka = self._bits.shape[1], self._all_xy.shape[1]
-        bits = np.zeros((n, k, self._bits.shape[2]), np.uint8)
-        valid = np.zeros((n, k, self._valid.shape[2]), np.uint8)
-        xy = np.zeros((n, k, 2), np.float32)
-        ang = np.zeros((n, k), np.float32)
-        cnt = np.zeros(n, np.int32)
-        axy = np.zeros((n, ka, 2), np.float32)
-        aang = np.zeros((n, ka), np.float32)
-        acnt = np.zeros(n, np.int32)
-        for i, p in enumerate(self._pending):
-            c, a = len(p.xy), len(p.all_xy)
-            bits[i, :c], valid[i, :c], xy[i, :c], ang[i, :c], cnt[i] = \
-                p.bits, p.valid, p.xy, p.angle, c
-            axy[i, :a], aang[i, :a], acnt[i] = p.all_xy, p.all_angle, a
-        self._bits = np.concatenate([self._bits, bits])
-        self._valid = np.concatenate([self._valid, valid])
-        self._xy = np.concatenate([self._xy, xy])
-        self._angle = np.concatenate([self._angle, ang])
-        self._count = np.concatenate([self._count, cnt])
-        self._all_xy = np.concatenate([self._all_xy, axy])
-        self._all_angle = np.concatenate([self._all_angle, aang])
-        self._all_count = np.concatenate([self._all_count, acnt])
-        self._pending.clear()
+        new = max(need, 2 * cap, 16)
+        n = len(self.labels)
+        for name in ("_bits", "_valid", "_xy", "_angle", "_count", "_all_xy", "_all_angle",
+                     "_all_count"):
+            old = getattr(self, name)
+            grown = np.zeros((new, *old.shape[1:]), old.dtype)
+            grown[:n] = old[:n]
+            setattr(self, name, grown)
 
-    def _tables(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
-        """The CSR key tables, merging cylinders added since the last build."""
-        if self._new_keys:
-            new = np.concatenate(self._new_keys)                  # (n_new, tables)
-            first = len(self._cyl_owner)
-            self._cyl_owner = np.concatenate([self._cyl_owner, *self._owner_parts])
-            self._new_keys, self._owner_parts = [], []
-            nkeys = self._offsets.shape[1] - 1
-            ids = np.zeros((self.params.tables, len(self._cyl_owner)), np.int32)
-            new_ids = np.arange(first, first + len(new), dtype=np.int32)
-            for t in range(self.params.tables):
-                old_keys = np.repeat(np.arange(nkeys, dtype=np.uint32),
-                                     np.diff(self._offsets[t]))
-                keys = np.concatenate([old_keys, new[:, t]])
-                order = np.argsort(keys, kind="stable")
-                ids[t] = np.concatenate([self._ids[t], new_ids])[order]
-                counts = np.bincount(keys, minlength=nkeys)
-                self._offsets[t, 1:] = np.cumsum(counts)
-            self._ids = ids
-        return self._offsets, self._ids
+    def _grow_cylinders(self, need: int) -> None:
+        cap = len(self._cyl_owner)
+        if need > cap:
+            grown = np.zeros(max(need, 2 * cap, 1024), np.int32)
+            grown[:self._ncyl] = self._cyl_owner[:self._ncyl]
+            self._cyl_owner = grown
+
+    def _add_delta(self, keys: npt.NDArray[np.uint32], ids: npt.NDArray[np.int32]) -> None:
+        """Insert cylinders ``ids`` with ``keys`` (n, tables) into the sorted delta."""
+        tables = self.params.tables
+        comb = (np.arange(tables, dtype=np.int64)[:, None] * self._nkeys
+                + keys.T.astype(np.int64)).ravel()                  # table-major
+        cid = np.tile(ids, tables)
+        order = np.argsort(comb, kind="stable")                     # ties keep id order
+        comb, cid = comb[order], cid[order]
+        # after every equal key already there: older cylinders stay first
+        at = np.searchsorted(self._dkey, comb, side="right")
+        self._dkey = np.insert(self._dkey, at, comb)
+        self._did = np.insert(self._did, at, cid)
+
+    def _merge(self) -> None:
+        """Fold the delta into the main CSR tables without re-sorting them.
+
+        Per table, the delta element of rank ``r`` (in the delta's stable order) with key
+        ``k`` lands at ``offsets[k + 1] + r``; the old elements fill the remaining slots in
+        their old order; the new offsets are the old ones plus the delta's cumulative
+        counts. The result equals a stable sort of all cylinders by key.
+        """
+        if len(self._did) == 0:
+            return
+        tables, nkeys = self.params.tables, self._nkeys
+        m, ncyl = self._nmain, self._ncyl
+        ids = np.empty((tables, ncyl), np.int32)
+        bounds = np.searchsorted(self._dkey, np.arange(tables + 1, dtype=np.int64) * nkeys)
+        for t in range(tables):
+            a, b = int(bounds[t]), int(bounds[t + 1])
+            dk = self._dkey[a:b] - t * nkeys
+            pos = self._offsets[t, dk + 1].astype(np.int64) + np.arange(b - a)
+            slot = np.ones(ncyl, bool)
+            slot[pos] = False
+            ids[t, pos] = self._did[a:b]
+            ids[t, slot] = self._ids[t, :m]
+            self._offsets[t, 1:] += np.cumsum(np.bincount(dk, minlength=nkeys),
+                                              dtype=np.int32)
+        self._ids, self._nmain = ids, ncyl
+        self._dkey = np.zeros(0, np.int64)
+        self._did = np.zeros(0, np.int32)
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the packed templates and the key tables."""
+        n = len(self)
         arrays = (self._bits, self._valid, self._xy, self._angle, self._count, self._all_xy,
                   self._all_angle, self._all_count)
-        offsets, ids = self._tables()
-        return int(sum(a.nbytes for a in arrays) + offsets.nbytes + ids.nbytes +
-                   self._cyl_owner.nbytes)
+        return int(sum(a[:n].nbytes for a in arrays) + self._offsets.nbytes + self._ids.nbytes
+                   + self._dkey.nbytes + self._did.nbytes + self._cyl_owner[:self._ncyl].nbytes)
 
     # ------------------------------------------------------------------ searching
 
@@ -284,33 +337,32 @@ class FingerIndex:
         n = len(self)
         if n == 0 or len(pt.xy) == 0:
             return np.zeros(n, np.int64)
-        offsets, ids = self._tables()
+        tables, nkeys, m, ncyl = self.params.tables, self._nkeys, self._nmain, self._ncyl
         pk = self.keys(pt.cell_bits).astype(np.int64)              # (nc, tables)
         cap = max(self.params.max_bucket, int(self.params.bucket_fraction * n))
-        ncyl = ids.shape[1]
-        lo_parts, hi_parts, cyl_parts = [], [], []
         flips = np.concatenate([[0], self._weights]) if self.params.multiprobe else \
             np.zeros(1, np.int64)
-        cyl_ids = np.repeat(np.arange(len(pk)), len(flips))
-        for t in range(self.params.tables):
-            # the key itself and, with multi-probe, every key one bit away from it
-            q = (pk[:, t][:, None] ^ flips[None, :]).ravel()
-            lo = offsets[t, q].astype(np.int64)
-            hi = offsets[t, q + 1].astype(np.int64)
-            ok = (q > 0) & (hi > lo) & (hi - lo <= cap)
-            lo_parts.append(lo[ok] + t * ncyl)
-            hi_parts.append(hi[ok] + t * ncyl)
-            cyl_parts.append(cyl_ids[ok])
-        lo_all = np.concatenate(lo_parts)
-        lens = np.concatenate(hi_parts) - lo_all
-        total = int(lens.sum())
-        if total == 0:
+        # the key itself and, with multi-probe, every key one bit away from it, per table
+        q = pk[:, None, :] ^ flips[None, :, None]                   # (nc, flips, tables)
+        pcyl_of = np.broadcast_to(np.arange(len(pk))[:, None, None], q.shape).ravel()
+        t_of = np.broadcast_to(np.arange(tables)[None, None, :], q.shape).ravel()
+        q = q.ravel()
+        # bucket sizes in the main tables and in the delta: a merged index would see
+        # their sum, so the cap applies to it
+        flat_off = self._offsets.reshape(-1)
+        lo = flat_off[t_of * (nkeys + 1) + q].astype(np.int64)
+        hi = flat_off[t_of * (nkeys + 1) + q + 1].astype(np.int64)
+        comb = t_of * nkeys + q
+        dlo = np.searchsorted(self._dkey, comb, side="left")
+        dhi = np.searchsorted(self._dkey, comb, side="right")
+        size = (hi - lo) + (dhi - dlo)
+        ok = (q > 0) & (size > 0) & (size <= cap)
+        main_g, main_p = _expand(lo[ok] + t_of[ok] * m, hi[ok] - lo[ok], pcyl_of[ok])
+        delta_g, delta_p = _expand(dlo[ok], dhi[ok] - dlo[ok], pcyl_of[ok])
+        gcyl = np.concatenate([self._ids.reshape(-1)[main_g], self._did[delta_g]])
+        pcyl = np.concatenate([main_p, delta_p])
+        if len(gcyl) == 0:
             return np.zeros(n, np.int64)
-        # indices lo..hi-1 of every range, without a Python loop over ranges
-        first = np.repeat(lo_all - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
-        flat = first + np.arange(total)
-        gcyl = ids.reshape(-1)[flat]                             # enrolled cylinder ids
-        pcyl = np.repeat(np.concatenate(cyl_parts), lens)         # probe cylinder ids
         # collisions per (probe cylinder, enrolled cylinder) over all tables; a probe
         # cylinder votes for a template with its best-colliding cylinder there
         pair = np.unique(pcyl.astype(np.int64) * ncyl + gcyl, return_counts=True)
@@ -350,7 +402,7 @@ class FingerIndex:
         n = len(self)
         votes = self.votes(packed)
         # templates with many cylinders collect more chance votes: rank by votes/sqrt(count)
-        rank = votes / np.sqrt(np.maximum(self._count, 4))
+        rank = votes / np.sqrt(np.maximum(self._count[:n], 4))
         if exclude is not None:
             rank[np.asarray(exclude, dtype=np.intp)] = -1.0
         c = min(n, candidates if candidates is not None else self.candidate_count())
