@@ -180,10 +180,18 @@ def test_one_at_a_time_equals_bulk_across_merges(fingers: dict[str, object],
     assert checks >= 5 and merges >= 5
     bulk = FingerIndex(params)
     bulk.add_many(labels, enrolled)  # type: ignore[arg-type]
+    # batches bigger than the delta limit, after singles (pending delta) and after merges
+    mixed = FingerIndex(params)
+    for i in range(3):
+        mixed.add(labels[i], enrolled[i])  # type: ignore[arg-type]
+    mixed.add_many(labels[3:30], enrolled[3:30])  # type: ignore[arg-type]
+    mixed.add(labels[30], enrolled[30])  # type: ignore[arg-type]
+    mixed.add_many(labels[31:], enrolled[31:])  # type: ignore[arg-type]
     for probe in probes:
         v = live.votes(probe)
         assert v.max() > 0
         np.testing.assert_array_equal(v, bulk.votes(probe))
+        np.testing.assert_array_equal(v, mixed.votes(probe))
         np.testing.assert_array_equal(v, _reference_votes(bulk, enrolled, probe))
         assert live.search(probe, top=5) == bulk.search(probe, top=5)
 

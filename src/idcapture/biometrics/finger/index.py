@@ -249,6 +249,8 @@ class FingerIndex:
             self._cyl_owner[self._ncyl:self._ncyl + c] = r
             self._ncyl += c
         self.labels.extend(str(x) for x in labels)
+        if ncyl > self.params.delta_cylinders and self._nmain < ncyl:
+            self._merge()       # a big batch into an empty delta: no merge of sorted runs
         if ncyl:
             keys = np.concatenate([self.keys(p.cell_bits) for p in packed])  # (ncyl, tables)
             self._add_delta(keys, np.arange(c0, c0 + ncyl, dtype=np.int32))
@@ -288,10 +290,16 @@ class FingerIndex:
         if len(self._dkey) == 0:
             self._dkey, self._did = comb, cid
             return
-        # after every equal key already there: older cylinders stay first
-        at = np.searchsorted(self._dkey, comb, side="right")
-        self._dkey = np.insert(self._dkey, at, comb)
-        self._did = np.insert(self._did, at, cid)
+        # merge two sorted runs: a new element goes after every equal key already there
+        # (older cylinders stay first); the old elements fill the other slots in order
+        at = np.searchsorted(self._dkey, comb, side="right") + np.arange(len(comb))
+        old = np.ones(len(self._dkey) + len(comb), bool)
+        old[at] = False
+        dkey = np.empty(len(old), np.int64)
+        did = np.empty(len(old), np.int32)
+        dkey[at], did[at] = comb, cid
+        dkey[old], did[old] = self._dkey, self._did
+        self._dkey, self._did = dkey, did
 
     def _merge(self) -> None:
         """Fold the delta into the main CSR tables without re-sorting them.
@@ -304,7 +312,8 @@ class FingerIndex:
         if len(self._did) == 0:
             return
         tables, nkeys = self.params.tables, self._nkeys
-        m, ncyl = self._nmain, self._ncyl
+        m = self._nmain
+        ncyl = m + len(self._did) // tables          # the delta holds each cylinder per table
         ids = np.empty((tables, ncyl), np.int32)
         bounds = np.searchsorted(self._dkey, np.arange(tables + 1, dtype=np.int64) * nkeys)
         for t in range(tables):
