@@ -314,19 +314,25 @@ class FingerIndex:
         tables, nkeys = self.params.tables, self._nkeys
         m = self._nmain
         ncyl = m + len(self._did) // tables          # the delta holds each cylinder per table
-        ids = np.empty((tables, ncyl), np.int32)
+        src_all, cap = self._ids, self._ids.shape[1]
+        if ncyl > cap:      # grow by half (a fresh block of memory is slow to touch)
+            self._ids = np.empty((tables, max(ncyl, cap + cap // 2, 1024)), np.int32)
         bounds = np.searchsorted(self._dkey, np.arange(tables + 1, dtype=np.int64) * nkeys)
+        slot = np.empty(ncyl, bool)
         for t in range(tables):
             a, b = int(bounds[t]), int(bounds[t + 1])
             dk = self._dkey[a:b] - t * nkeys
             pos = self._offsets[t, dk + 1].astype(np.int64) + np.arange(b - a)
-            slot = np.ones(ncyl, bool)
+            slot[:] = True
             slot[pos] = False
-            ids[t, pos] = self._did[a:b]
-            ids[t, slot] = self._ids[t, :m]
+            # in place when there is room: the old ids are read before being overwritten
+            old = src_all[t, :m].copy() if src_all is self._ids else src_all[t, :m]
+            row = self._ids[t, :ncyl]
+            row[slot] = old
+            row[pos] = self._did[a:b]
             self._offsets[t, 1:] += np.cumsum(np.bincount(dk, minlength=nkeys),
                                               dtype=np.int32)
-        self._ids, self._nmain = ids, ncyl
+        self._nmain = ncyl
         self._dkey = np.zeros(0, np.int64)
         self._did = np.zeros(0, np.int32)
 
@@ -336,7 +342,8 @@ class FingerIndex:
         n = len(self)
         arrays = (self._bits, self._valid, self._xy, self._angle, self._count, self._all_xy,
                   self._all_angle, self._all_count)
-        return int(sum(a[:n].nbytes for a in arrays) + self._offsets.nbytes + self._ids.nbytes
+        return int(sum(a[:n].nbytes for a in arrays) + self._offsets.nbytes
+                   + self._ids[:, :self._nmain].nbytes
                    + self._dkey.nbytes + self._did.nbytes + self._cyl_owner[:self._ncyl].nbytes)
 
     # ------------------------------------------------------------------ searching
@@ -357,7 +364,7 @@ class FingerIndex:
         n = len(self)
         if n == 0 or len(pt.xy) == 0:
             return np.zeros(n, np.int64)
-        tables, nkeys, m, ncyl = self.params.tables, self._nkeys, self._nmain, self._ncyl
+        tables, nkeys, ncyl = self.params.tables, self._nkeys, self._ncyl
         pk = self.keys(pt.cell_bits).astype(np.int64)              # (nc, tables)
         cap = max(self.params.max_bucket, int(self.params.bucket_fraction * n))
         flips = np.concatenate([[0], self._weights]) if self.params.multiprobe else \
@@ -377,7 +384,8 @@ class FingerIndex:
         dhi = np.searchsorted(self._dkey, comb, side="right")
         size = (hi - lo) + (dhi - dlo)
         ok = (q > 0) & (size > 0) & (size <= cap)
-        main_g, main_p = _expand(lo[ok] + t_of[ok] * m, hi[ok] - lo[ok], pcyl_of[ok])
+        main_g, main_p = _expand(lo[ok] + t_of[ok] * self._ids.shape[1], hi[ok] - lo[ok],
+                                 pcyl_of[ok])
         delta_g, delta_p = _expand(dlo[ok], dhi[ok] - dlo[ok], pcyl_of[ok])
         gcyl = np.concatenate([self._ids.reshape(-1)[main_g], self._did[delta_g]])
         pcyl = np.concatenate([main_p, delta_p])
