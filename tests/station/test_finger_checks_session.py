@@ -10,6 +10,8 @@ by a fixed test step.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ import pytest
 from station_helpers import FixedPortraitMaker, card_for, enrol
 
 import idcapture
+from idcapture.cli import main
 from idcapture.drivers.sim.id_reader import SimIdReader
 from idcapture.record import Check, CheckOutcome
 from idcapture.station import Store
@@ -123,6 +126,13 @@ def test_one_finger_under_two_students_names_the_other_record(
     assert students[0]["id_number"] not in hit.message
     quiet = dup(second, "left-thumb")
     assert quiet.outcome is CheckOutcome.PASSED and quiet.details["searched"] == 2
+    # the batch de-duplication of the store finds the same pair from the stored templates
+    with contextlib.redirect_stdout(io.StringIO()) as buf:
+        rc = main(["finger", "dedup", str(tmp_path / "store"), "--json", "--jobs", "1"])
+    report = json.loads(buf.getvalue())
+    assert rc == 1 and report["templates"] == 4
+    assert [sorted(c["members"]) for c in report["clusters"]] == [sorted(
+        [f"{first.record.record_id[:8]}:left-thumb", f"{second.record.record_id[:8]}:right-thumb"])]
 
 
 def test_recapture_verifies_against_the_earlier_capture(

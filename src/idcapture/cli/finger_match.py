@@ -221,13 +221,17 @@ def _dedup(args: argparse.Namespace) -> int:
 
     src: Path = args.source
     labels: list[str]
-    if (src / "store.sqlite").exists() or (src / "station.sqlite").exists() or \
-            any(src.glob("*.sqlite")):
+    from ..station.store import DB_NAME
+
+    if (src / DB_NAME).is_file():
         from ..station.finger_checks import store_templates
 
         labels, prepared = store_templates(src)
     else:
         files = _files(src)
+        if not files:
+            raise ConfigError(f"no finger images, templates or station store in {src}",
+                              "nothing-to-compare")
         labels = [p.name for p in files]
         prepared = prepare_all([str(p) for p in files], args.ppi, jobs=args.jobs,
                                progress=lambda d, n: _progress(d, n, "extracting"))

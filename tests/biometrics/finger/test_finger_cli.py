@@ -69,3 +69,10 @@ def test_missing_file_is_a_clear_error(tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["finger", "quality", str(tmp_path / "none.png")]) == 1
     assert "not found" in capsys.readouterr().err
+
+
+def test_dedup_of_an_empty_folder_is_a_clear_error(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("no prints here", encoding="utf-8")
+    assert main(["finger", "dedup", str(tmp_path)]) == 1
+    assert "no finger images, templates or station store" in capsys.readouterr().err
