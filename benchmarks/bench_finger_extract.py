@@ -17,36 +17,17 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import statistics
-import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import cv2
 import numpy as np
+from bench_timing import cpu_ms, median_ms
 
 from idcapture.biometrics import finger
 
 cv2.setNumThreads(1)
-
-
-def _time(fn: object, repeat: int) -> float:
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()  # type: ignore[operator]
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts) * 1000.0
-
-
-def _cpu(fn: object, repeat: int) -> float:
-    ts = []
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn()  # type: ignore[operator]
-        ts.append(time.process_time() - t0)
-    return statistics.median(ts) * 1000.0
 
 
 def match(truth: np.ndarray, got: np.ndarray, tol: float = 12.0,
@@ -95,11 +76,11 @@ def main() -> None:
         template_from_analysis(analyse(img))
 
     finger.extract(img)
-    t_ext = _time(lambda: finger.extract(img), args.repeat)
-    t_base = _time(baseline, args.repeat)
-    c_ext = _cpu(lambda: finger.extract(img), args.repeat)
-    c_base = _cpu(baseline, args.repeat)
-    c_min = _cpu(minutiae_only, args.repeat)
+    t_ext = median_ms(lambda: finger.extract(img), args.repeat)
+    t_base = median_ms(baseline, args.repeat)
+    c_ext = cpu_ms(lambda: finger.extract(img), args.repeat)
+    c_base = cpu_ms(baseline, args.repeat)
+    c_min = cpu_ms(minutiae_only, args.repeat)
     print(f"extract 640x480: wall median {t_ext:.1f} ms, CPU median {c_ext:.1f} ms (target <= "
           f"20 ms); baseline wall {t_base:.2f} ms, CPU {c_base:.2f} ms; CPU ratio "
           f"{c_ext / c_base:.1f}x; {len(finger.extract(img).minutiae)} minutiae")

@@ -30,36 +30,18 @@ import csv
 import os
 import re
 import statistics
-import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import cv2
 import numpy as np
+from bench_timing import cpu_ms, median_ms
 
 from idcapture.biometrics import finger
 
 cv2.setNumThreads(1)
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fingerprints"
-
-
-def _median_ms(fn: object, repeat: int) -> float:
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()  # type: ignore[operator]
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts) * 1000.0
-
-
-def _cpu_ms(fn: object, repeat: int) -> float:
-    ts = []
-    for _ in range(repeat):
-        t0 = time.process_time()
-        fn()  # type: ignore[operator]
-        ts.append(time.process_time() - t0)
-    return statistics.median(ts) * 1000.0
 
 
 _EXPECTED = {"good": None, "rotated": "rotated", "dry": "too-light", "wet": "too-dark",
@@ -85,10 +67,10 @@ def main() -> None:
         cv2.idft(cv2.dft(f32, flags=cv2.DFT_COMPLEX_OUTPUT), flags=cv2.DFT_REAL_OUTPUT)
 
     finger.quality(img)
-    t_q = _median_ms(lambda: finger.quality(img), args.repeat)
-    t_b = _median_ms(baseline, args.repeat)
-    c_q = _cpu_ms(lambda: finger.quality(img), args.repeat)
-    c_b = _cpu_ms(baseline, args.repeat)
+    t_q = median_ms(lambda: finger.quality(img), args.repeat)
+    t_b = median_ms(baseline, args.repeat)
+    c_q = cpu_ms(lambda: finger.quality(img), args.repeat)
+    c_b = cpu_ms(baseline, args.repeat)
     print(f"quality 640x480: wall median {t_q:.1f} ms, CPU median {c_q:.1f} ms (target <= 15 "
           f"ms); baseline wall {t_b:.2f} ms, CPU {c_b:.2f} ms; CPU ratio {c_q / c_b:.1f}x")
 
