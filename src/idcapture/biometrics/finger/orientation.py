@@ -9,7 +9,7 @@ import numpy as np
 
 from .blocks import BLOCK, block_mean
 
-__all__ = ["OrientationField", "orientation_field", "to_screen_angle"]
+__all__ = ["OrientationField", "gradient_coherence", "orientation_field", "to_screen_angle"]
 
 
 class OrientationField:
@@ -40,6 +40,14 @@ class OrientationField:
         """Ridge orientation counter-clockwise on screen (ISO convention), ``[0, pi)``."""
         out: np.ndarray = to_screen_angle(self.theta) % math.pi
         return out
+
+
+def gradient_coherence(covariance: np.ndarray) -> np.ndarray:
+    """Per-block coherence ``|(gxx - gyy, 2 gxy)| / (gxx + gyy)`` of raw gradient moments
+    ``covariance`` (``OrientationField.covariance``): 1 for parallel ridges, 0 for none."""
+    a, b, e = covariance
+    out: np.ndarray = np.sqrt(a * a + b * b) / np.maximum(e, 1e-6)
+    return out
 
 
 def to_screen_angle(theta_image: np.ndarray) -> np.ndarray:

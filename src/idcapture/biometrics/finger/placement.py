@@ -17,6 +17,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .image import BASE_PPI
+from .orientation import gradient_coherence
+
 __all__ = ["MM_PER_PX", "ContactShape", "contact_shape", "finger_rotation"]
 
 _SPAN_DEG = 70.0
@@ -27,10 +30,9 @@ _AXIS_WEIGHT = 1.0
 
 def _doubled_gradient(covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unit doubled-angle gradient direction (cos, sin) and coherence per block."""
-    a, b, e = covariance
-    r = np.sqrt(a * a + b * b)
-    inv = 1.0 / np.maximum(r, 1e-6)
-    return a * inv, b * inv, r / np.maximum(e, 1e-6)
+    a, b, _ = covariance
+    inv = 1.0 / np.maximum(np.sqrt(a * a + b * b), 1e-6)
+    return a * inv, b * inv, gradient_coherence(covariance)
 
 
 def finger_rotation(mask: np.ndarray, covariance: np.ndarray) -> float:
@@ -76,7 +78,9 @@ def finger_rotation(mask: np.ndarray, covariance: np.ndarray) -> float:
 
 
 _CUT_SHARE = 0.5
-MM_PER_PX = 25.4 / 500.0
+#: the side facing each window edge that can cut the finger (the bottom never counts)
+_OPPOSITE = {"top": "bottom", "left": "right", "right": "left"}
+MM_PER_PX = 25.4 / BASE_PPI
 """Millimetres per pixel of the 500 ppi working image."""
 
 
@@ -110,20 +114,7 @@ class ContactShape:
         cut = set(self.cut_sides)
         if not top_cut or {"left", "right"} <= cut:
             cut.discard("top")
-        opposite = {"top": "bottom", "left": "right", "right": "left"}
-        return any(opposite[s] in self.open_sides for s in cut if s in opposite)
-
-    @property
-    def cut_on_one_side(self) -> bool:
-        """The window edge cuts the finger on one side while the opposite side is open:
-        the finger hangs out of the window, off centre. The bottom edge does not count: the
-        finger's base normally runs out of the window towards the hand, and a finger that
-        fills the window's width is not off centre when its tip runs out at the top."""
-        opposite = {"top": "bottom", "left": "right", "right": "left"}
-        cut = set(self.cut_sides)
-        if {"left", "right"} <= cut:
-            cut.discard("top")          # the finger fills the window's width: placed high
-        return any(opposite[s] in self.open_sides for s in cut if s in opposite)
+        return any(_OPPOSITE[s] in self.open_sides for s in cut if s in _OPPOSITE)
 
 
 def contact_shape(half: np.ndarray, mask: np.ndarray, block: int) -> ContactShape:

@@ -49,6 +49,7 @@ from ...errors import RetryReason
 from ...record import Measure, QualityReport
 from .analysis import FingerAnalysis, analyse
 from .image import BASE_PPI
+from .orientation import gradient_coherence
 from .placement import contact_shape, finger_rotation
 from .profile import QualityProfile, get_profile
 from .ridge_valley import ridge_runs_ratios
@@ -174,22 +175,18 @@ def _orientation_flow(theta: np.ndarray, mask: np.ndarray) -> float:
     return float(np.concatenate(diffs).mean()) if diffs else float("nan")
 
 
-def _shape(mask: np.ndarray) -> tuple[float, float, float]:
-    """(centre offset as a share of the half-size, rotation in degrees, elongation)."""
+def _shape(mask: np.ndarray) -> tuple[float, float]:
+    """(centre offset as a share of the half-size, elongation)."""
     ys, xs = np.nonzero(mask)
     if ys.size < 3:
-        return (float("nan"), 0.0, 1.0)
+        return (float("nan"), 1.0)
     nby, nbx = mask.shape
     cy, cx = ys.mean() + 0.5, xs.mean() + 0.5
     off = max(abs(cy - nby / 2) / (nby / 2), abs(cx - nbx / 2) / (nbx / 2))
     cov = np.cov(np.stack([xs, ys]).astype(np.float64))
-    evals, evecs = np.linalg.eigh(cov)
-    major = evecs[:, 1]
+    evals = np.linalg.eigh(cov)[0]
     elong = math.sqrt(max(evals[1], 1e-9) / max(evals[0], 1e-9))
-    # angle of the major axis from vertical, in (-90, 90]
-    rot = math.degrees(math.atan2(major[0], major[1]))
-    rot = (rot + 90.0) % 180.0 - 90.0
-    return (float(off), float(rot), float(elong))
+    return (float(off), float(elong))
 
 
 # --- the score ------------------------------------------------------------------------
@@ -309,8 +306,7 @@ def _coherence_sum(an: FingerAnalysis) -> float:
     units of NFIQ 2's 32 x 32 px blocks (``OrientationMap_ROIFilter_CoherenceSum``)."""
     if not an.mask.any():
         return 0.0
-    a, b, e = an.orientation.covariance
-    coh = np.sqrt(a * a + b * b) / np.maximum(e, 1e-6)
+    coh = gradient_coherence(an.orientation.covariance)
     return float(coh[an.mask].sum()) * (an.block * an.block) / (32.0 * 32.0)
 
 
@@ -380,8 +376,7 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
     m["foreground_fraction"] = float(frac)
     m["mean_grey"] = mean_of(an.grey_mean) if n_fg else float(an.work.pixels.mean())
     m["contrast"] = mean_of(an.grey_std) if n_fg else 0.0
-    spread = float(np.percentile(an.grey_std, 90)) if an.grey_std.size else 0.0
-    off, _, elong = _shape(mask)
+    off, elong = _shape(mask)
     rot = finger_rotation(mask, an.orientation.covariance)
     m["centre_offset"] = off
     m["rotation"] = rot
@@ -409,7 +404,7 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
         if not ok and reason not in reasons:
             reasons.append(reason)
 
-    no_finger = frac < prof.no_finger_area_fraction or spread < prof.no_finger_contrast
+    no_finger = _no_finger(an, prof)
     if no_finger:
         judge("foreground_fraction", False, prof.no_finger_area_fraction,
               RetryReason.NO_FINGER)
@@ -483,8 +478,9 @@ def quality(image: np.ndarray, ppi: int = BASE_PPI, *,
 
     ``image`` is a 2-D grey array at ``ppi`` (rescaled to 500 ppi internally). ``profile``
     names a :data:`~.profile.PROFILES` entry, or is a :class:`~.profile.QualityProfile` or
-    a mapping of overrides. Pass the ``template`` from :func:`extract` to include minutiae
-    count and quality in the score (``extract`` does this itself for its ``quality``).
+    a mapping of overrides. Pass the ``template`` from :func:`extract` to add the minutiae
+    count and quality to the measures and judge the profile's minimum minutiae count (they
+    do not enter the score, which :func:`extract` stores as the template's ``quality``).
     Returns a :class:`FingerQuality`; ``.to_report()`` gives a record
     :class:`~idcapture.record.QualityReport` whose ``reasons`` are
     :class:`~idcapture.errors.RetryReason` values.

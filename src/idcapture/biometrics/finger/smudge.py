@@ -27,6 +27,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from .orientation import gradient_coherence
+
 __all__ = ["COHERENT", "ECHO_LAGS_PX", "HALF_PERIOD_LAGS_PX", "UNCLEAR", "SmearEcho",
            "coherent_unclear_share", "ridge_noise_ratio", "smear_echo"]
 
@@ -49,9 +51,7 @@ def coherent_unclear_share(covariance: np.ndarray, clarity: np.ndarray,
     n = int(mask.sum())
     if n == 0:
         return 0.0
-    a, b, e = covariance
-    coherence = np.sqrt(a * a + b * b) / np.maximum(e, 1e-6)
-    hit = (coherence > COHERENT) & (clarity < UNCLEAR) & mask
+    hit = (gradient_coherence(covariance) > COHERENT) & (clarity < UNCLEAR) & mask
     return float(hit.sum()) / n
 
 
