@@ -57,7 +57,7 @@ from ..record import (
     utcnow,
 )
 from .registration import station_config
-from .steps import Steps
+from .steps import Steps, TemplateDuplicateChecker
 from .store import Store, today
 
 if TYPE_CHECKING:
@@ -550,14 +550,13 @@ class CaptureSession:
                             q.details, q.related_record))
         session_hashes = {int(f.position): f.image.sha256 for f in rec.fingers
                           if f.position != pos}
-        # a checker that compares templates gets the one just made (no second extraction)
-        by_template = getattr(self.steps.duplicates, "check_template", None)
-        if template is not None and callable(by_template):
-            dup = by_template(self.store, self.id_number, pos, template, ref.sha256,
-                              session_hashes)
+        checker = self.steps.duplicates
+        if template is not None and isinstance(checker, TemplateDuplicateChecker):
+            dup = checker.check_template(self.store, self.id_number, pos, template,
+                                         ref.sha256, session_hashes)
         else:
-            dup = self.steps.duplicates.check(self.store, self.id_number, pos, ev.image,
-                                              ref.sha256, session_hashes)
+            dup = checker.check(self.store, self.id_number, pos, ev.image, ref.sha256,
+                                session_hashes)
         rec.set_check(Check(f"finger-duplicate:{key}", dup.outcome, dup.message,
                             dup.checked_at, dup.details, dup.related_record))
         if dup.outcome is CheckOutcome.FAILED:

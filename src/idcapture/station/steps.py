@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -43,6 +43,7 @@ __all__ = [
     "LibraryPortraitMaker",
     "PortraitResult",
     "Steps",
+    "TemplateDuplicateChecker",
     "encode_jpeg",
     "encode_png",
 ]
@@ -135,6 +136,16 @@ class DuplicateChecker(Protocol):
     def check(self, store: Store, id_number: str, position: FingerPosition,
               image: np.ndarray, image_sha256: str,
               this_session: dict[int, str]) -> Check: ...
+
+
+@runtime_checkable
+class TemplateDuplicateChecker(DuplicateChecker, Protocol):
+    """A duplicate checker that compares minutiae templates: the session hands it the
+    template it stores with the record, so the image is not extracted twice."""
+
+    def check_template(self, store: Store, id_number: str, position: FingerPosition,
+                       probe: Any, image_sha256: str,
+                       this_session: dict[int, str]) -> Check: ...
 
 
 class ExactImageDuplicateChecker:
