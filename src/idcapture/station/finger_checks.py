@@ -50,7 +50,7 @@ import numpy as np
 from ..errors import IdCaptureError
 from ..privacy import mask_id_number
 from ..record import Check, CheckOutcome, FingerPosition, from_dict, utcnow
-from .store import DB_NAME, Store
+from .store import DB_NAME, Store, StoredRecord
 
 __all__ = ["DEFAULT_FMR_PER_SEARCH", "DEFAULT_SAME_SESSION_FMR", "MinutiaeDuplicateChecker",
            "flag_score", "store_templates"]
@@ -126,6 +126,33 @@ def flag_score(a: Any, b: Any) -> float:
     from ..biometrics.finger.compare import compare_many
 
     return float(min(compare_many(a, [b])[0], compare_many(b, [a])[0]))
+
+
+def _record_templates(store: Store, sr: StoredRecord, wanted: set[str]) -> dict[str, Any]:
+    """Prepared templates of the fingers ``wanted`` (image hashes) of one stored record:
+    from the stored minutiae template, else extracted from the stored image."""
+    from ..biometrics.finger import extract
+    from ..biometrics.finger.compare import prepare
+    from ..formats.finger_capture import finger_template
+
+    rec = from_dict(sr.body, validate=False)
+    out: dict[str, Any] = {}
+    for cap in rec.fingers:
+        sha = cap.image.sha256
+        if sha not in wanted:
+            continue
+        try:
+            tpl = None
+            if cap.template is not None:
+                rec.blobs[cap.template.sha256] = store.read_blob(cap.template.sha256)
+                tpl = finger_template(rec, cap)
+            if tpl is None:
+                tpl = extract(_decode(store.read_blob(sha)), int(cap.resolution_ppi or 500))
+            out[sha] = prepare(tpl)
+        except (OSError, ValueError, IdCaptureError) as exc:
+            log.warning("finger image %s... not usable for comparison: %s",
+                        sha[:12], exc.__class__.__name__)
+    return out
 
 
 class MinutiaeDuplicateChecker:
@@ -214,36 +241,6 @@ class MinutiaeDuplicateChecker:
         st.active[pos] = True
         return pos
 
-    @staticmethod
-    def _stored_templates(store: Store, record_id: str, wanted: set[str]) -> dict[str, Any]:
-        """Prepared templates of the fingers ``wanted`` (image hashes) of one record:
-        from the stored minutiae template, else extracted from the stored image."""
-        from ..biometrics.finger import extract
-        from ..biometrics.finger.compare import prepare
-        from ..formats.finger_capture import finger_template
-
-        sr = store.record_by_id(record_id)
-        if sr is None:
-            return {}
-        rec = from_dict(sr.body, validate=False)
-        out: dict[str, Any] = {}
-        for cap in rec.fingers:
-            sha = cap.image.sha256
-            if sha not in wanted:
-                continue
-            try:
-                tpl = None
-                if cap.template is not None:
-                    rec.blobs[cap.template.sha256] = store.read_blob(cap.template.sha256)
-                    tpl = finger_template(rec, cap)
-                if tpl is None:
-                    tpl = extract(_decode(store.read_blob(sha)), int(cap.resolution_ppi or 500))
-                out[sha] = prepare(tpl)
-            except (OSError, ValueError, IdCaptureError) as exc:
-                log.warning("finger image %s... not usable for comparison: %s",
-                            sha[:12], exc.__class__.__name__)
-        return out
-
     def _sync(self, store: Store, st: _Enrolled) -> None:
         """Enrol every current finger of the store not yet indexed; retire superseded ones."""
         row = store.query("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM records")[0]
@@ -257,7 +254,9 @@ class MinutiaeDuplicateChecker:
             if (owner, pos_code, sha) not in st.position_of and sha not in st.templates:
                 missing.setdefault(rec, set()).add(sha)
         for rec, shas in missing.items():
-            st.templates.update(self._stored_templates(store, rec, shas))
+            sr = store.record_by_id(rec)
+            if sr is not None:
+                st.templates.update(_record_templates(store, sr, shas))
         for (owner, pos_code), (sha, rec) in current.items():
             if (owner, pos_code, sha) in st.position_of or sha in st.templates:
                 self._enrol(st, owner, pos_code, rec, st.templates.get(sha), sha)
@@ -440,8 +439,7 @@ def store_templates(folder: Path) -> tuple[list[str], list[Any]]:
     with Store.open(folder) as store:
         for sr in store.current_records():
             fingers = sr.body.get("fingers", [])
-            got = MinutiaeDuplicateChecker._stored_templates(
-                store, sr.record_id, {f["image"]["sha256"] for f in fingers})
+            got = _record_templates(store, sr, {f["image"]["sha256"] for f in fingers})
             for f in fingers:
                 t = got.get(f["image"]["sha256"])
                 if t is not None:
