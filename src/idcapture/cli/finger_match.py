@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -98,23 +97,22 @@ def prepare_all(paths: Sequence[str], ppi: int = 500, jobs: int = 0,
     """Read (extract from images, or parse templates) and prepare every file, in order."""
     n = len(paths)
     out: list[Any] = []
-    if _jobs(jobs) == 1 or n < 4:
+    from ..biometrics.finger.compare_parallel import resolve_jobs
+
+    workers = resolve_jobs(jobs)
+    if workers == 1 or n < 4:
         for i, p in enumerate(paths):
             out.append(_prepare_file(p, ppi))
             if progress:
                 progress(i + 1, n)
         return out
-    with ProcessPoolExecutor(_jobs(jobs)) as ex:
+    with ProcessPoolExecutor(workers) as ex:
         for i, t in enumerate(ex.map(_prepare_file, paths, [ppi] * n, chunksize=4)):
             out.append(t)
             if progress:
                 progress(i + 1, n)
     return out
 
-
-
-def _jobs(jobs: int) -> int:
-    return max(1, jobs if jobs > 0 else (os.cpu_count() or 1))
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -216,7 +214,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _dedup(args: argparse.Namespace) -> int:
     from ..biometrics.finger.compare import threshold_for_fmr
-    from ..biometrics.finger.compare_parallel import all_pair_scores, clusters
+    from ..biometrics.finger.compare_parallel import all_pair_scores, clusters_with_scores
     from . import print_json
 
     src: Path = args.source
@@ -242,25 +240,21 @@ def _dedup(args: argparse.Namespace) -> int:
     method = args.method if args.method != "auto" else \
         ("index" if n > _INDEX_ABOVE else "all-pairs")
     if method == "index":
-        from ..biometrics.finger.compare_parallel import clusters_from_pairs
         from ..biometrics.finger.index import FingerIndex
 
         index = FingerIndex()
         index.add_many(labels, prepared)
         links = index.self_matches(thr, progress=lambda d, m: _progress(d, m, "searching"))
-        link_score = {(i, j): s for i, j, s in links}
-        groups = clusters_from_pairs(n, [(i, j) for i, j, _ in links])
-        found: list[dict[str, Any]] = [
-            {"members": [labels[i] for i in grp],
-             "max_score": round(max(s for (i, j), s in link_score.items() if i in grp), 2)}
-            for grp in groups]
     else:
         scores = all_pair_scores(prepared, jobs=args.jobs,
                                  progress=lambda d, m: _progress(d, m, "comparing"))
-        groups = clusters(scores, thr)
-        found = [{"members": [labels[i] for i in grp],
-                  "max_score": round(float(max(scores[i, j] for i in grp for j in grp
-                                               if i != j)), 2)} for grp in groups]
+        ii, jj = np.nonzero(np.triu(scores >= thr, k=1))
+        links = [(i, j, float(scores[i, j])) for i, j in zip(ii.tolist(), jj.tolist(),
+                                                              strict=True)]
+    groups = clusters_with_scores(n, links)
+    found: list[dict[str, Any]] = [
+        {"members": [labels[i] for i in grp], "max_score": round(best, 2)}
+        for grp, best in groups]
     out: dict[str, Any] = {"templates": n, "comparisons": n * (n - 1) // 2,
                            "method": method, "threshold": round(thr, 2), "clusters": found}
     if args.json:

@@ -16,12 +16,14 @@ import numpy as np
 from .compare import PreparedTemplate, gallery_arrays, score_from_raw
 from .compare_core import GalleryArrays, raw_scores
 
-__all__ = ["all_pair_scores", "clusters", "clusters_from_pairs"]
+__all__ = ["all_pair_scores", "clusters", "clusters_from_pairs", "clusters_with_scores",
+           "resolve_jobs"]
 
 Progress = Callable[[int, int], None]
 
 
-def _jobs(jobs: int) -> int:
+def resolve_jobs(jobs: int) -> int:
+    """Worker processes for ``jobs`` (0 or less: one per core)."""
     return max(1, jobs if jobs > 0 else (os.cpu_count() or 1))
 
 
@@ -54,7 +56,9 @@ def all_pair_scores(items: Sequence[PreparedTemplate], jobs: int = 0,
     gallery = gallery_arrays(list(items))
     probes = list(items)
     # small chunks, so that progress moves and the workers share the rows evenly
-    chunks = [list(range(s, n, max(1, 8 * _jobs(jobs)))) for s in range(max(1, 8 * _jobs(jobs)))]
+    workers = resolve_jobs(jobs)
+    step = 8 * workers
+    chunks = [list(range(s, n, step)) for s in range(step)]
     chunks = [c for c in chunks if c]
     done = 0
 
@@ -66,12 +70,12 @@ def all_pair_scores(items: Sequence[PreparedTemplate], jobs: int = 0,
         if progress:
             progress(done, n)
 
-    if _jobs(jobs) == 1 or n < 64:
+    if workers == 1 or n < 64:
         _init(gallery, probes)
         for c in chunks:
             put(_rows(c))
     else:
-        with ProcessPoolExecutor(_jobs(jobs), initializer=_init,
+        with ProcessPoolExecutor(workers, initializer=_init,
                                  initargs=(gallery, probes)) as ex:
             for res in ex.map(_rows, chunks):
                 put(res)
@@ -84,6 +88,19 @@ def clusters(scores: np.ndarray, threshold: float) -> list[list[int]]:
     """Groups (connected components, size >= 2) of indices linked by a score >= threshold."""
     ii, jj = np.nonzero(np.triu(scores >= threshold, k=1))
     return clusters_from_pairs(scores.shape[0], zip(ii.tolist(), jj.tolist(), strict=True))
+
+
+def clusters_with_scores(n: int, links: Sequence[tuple[int, int, float]]
+                         ) -> list[tuple[list[int], float]]:
+    """Groups of ``range(n)`` joined by ``links`` ``(i, j, score)``, each with the highest
+    score of the links inside it."""
+    groups = clusters_from_pairs(n, ((i, j) for i, j, _ in links))
+    group_of = {i: g for g, members in enumerate(groups) for i in members}
+    best = [float("-inf")] * len(groups)
+    for i, _, s in links:
+        g = group_of[i]
+        best[g] = max(best[g], float(s))
+    return list(zip(groups, best, strict=True))
 
 
 def clusters_from_pairs(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:

@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ...biometrics.finger.compare import PreparedTemplate, prepare
-from ...biometrics.finger.compare_parallel import _jobs
+from ...biometrics.finger.compare_parallel import resolve_jobs
 from ...biometrics.finger.extractor import extract
 from .impression import make_impression
 from .master import generate_master
@@ -33,10 +33,10 @@ def synthetic_templates(fingers: int, impressions: int, seed: int = 1, jobs: int
                         ) -> tuple[list[str], list[PreparedTemplate]]:
     """``fingers`` synthetic fingers x ``impressions`` images each, extracted and prepared."""
     work: list[Any] = [(f, impressions, seed) for f in range(fingers)]
-    if _jobs(jobs) == 1:
+    if resolve_jobs(jobs) == 1:
         res = [_synthetic_one(w) for w in work]
     else:
-        with ProcessPoolExecutor(_jobs(jobs)) as ex:
+        with ProcessPoolExecutor(resolve_jobs(jobs)) as ex:
             res = list(ex.map(_synthetic_one, work))
     stems = [s for r in res for s, _ in r]
     return stems, [t for r in res for _, t in r]
