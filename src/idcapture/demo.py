@@ -253,11 +253,10 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
 
                 last = run_capture(session, devices, policy=policy, timeout=5.0,
                                    on_prompt=note)
+                who = f"{kind} {mask_id_number(row['id_number'])}"
                 if last.state is SessionState.SAVED:
                     finger_checks += [c for c in session.record.checks
                                       if c.name.startswith("finger-duplicate:")]
-                who = f"{kind} {mask_id_number(row['id_number'])}"
-                if last.state is SessionState.SAVED:
                     saved += 1
                     failed = last.details.get("failed_checks", [])
                     if notes or failed:

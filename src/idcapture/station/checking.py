@@ -176,11 +176,12 @@ def check_station(store: Store, strict: bool = False) -> CheckReport:
     for rec in store.current_records():
         report.records += 1
         for f in rec.body.get("fingers", []):
-            if int(f.get("attempts", 1)) > 1:
+            attempts = int(f.get("attempts", 1))
+            if attempts > 1:
                 report.retried.append({
                     "registration_number": rec.registration_number,
                     "id_number": mask_id_number(rec.id_number),
-                    "step": str(f.get("position", "")), "attempts": int(f["attempts"])})
+                    "step": str(f.get("position", "")), "attempts": attempts})
         problems = record_problems(rec.body, strict)
         if not problems:
             report.passed += 1

@@ -415,8 +415,8 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     rho *= _sigmoid_denominator(d2, c.mu_angle, c.tau_angle)
     rho *= _sigmoid_denominator(d3, c.mu_angle, c.tau_angle)
     np.reciprocal(rho, out=rho)
-    ia8, ib8 = ia.astype(np.int16), ib.astype(np.int16)
-    same = (ia8[:, :, None] == ia8[:, None, :]) | (ib8[:, :, None] == ib8[:, None, :])
+    ia16, ib16 = ia.astype(np.int16), ib.astype(np.int16)
+    same = (ia16[:, :, None] == ia16[:, None, :]) | (ib16[:, :, None] == ib16[:, None, :])
     same |= ~(used[:, :, None] & used[:, None, :])
     rho[same] = 0.0                     # includes the diagonal and the empty pairs
     lam = lam0.astype(np.float32)

@@ -313,8 +313,9 @@ def _motion_kernel(length: float, angle_deg: float) -> FloatImage:
     return np.asarray(k / k.sum(), np.float32)
 
 
-def _smear(ink: FloatImage, length: float, angle_deg: float) -> FloatImage:
-    """Ink of a finger that slid ``length`` px along ``angle_deg`` while it was captured.
+def _smear(ink: FloatImage, kernel: FloatImage) -> FloatImage:
+    """Ink of a finger that slid along the motion ``kernel`` (:func:`_motion_kernel`)
+    while it was captured.
 
     The ink is averaged along the slide (a motion smear): ridges running along it keep
     their shape, ridges across it are spread over the valleys beside them. Spread ink
@@ -322,8 +323,8 @@ def _smear(ink: FloatImage, length: float, angle_deg: float) -> FloatImage:
     through a curve that darkens any pixel holding more than about a fifth of a ridge's
     ink, so where ridges cross the slide they merge into dark bands streaked along it.
     """
-    spread = np.asarray(cv2.filter2D(ink, -1, _motion_kernel(length, angle_deg),
-                                     borderType=cv2.BORDER_REPLICATE), np.float32)
+    spread = np.asarray(cv2.filter2D(ink, -1, kernel, borderType=cv2.BORDER_REPLICATE),
+                        np.float32)
     return _smoothstep((spread - _SMEAR_INK_FLOOR) / _SMEAR_INK_SPAN)
 
 
@@ -409,9 +410,9 @@ def make_impression(master: MasterPrint, seed: int,
         ink = np.maximum(ink, pools * np.float32(0.8)).astype(np.float32)
     ink = ink * np.clip(1.5 * contact_soft, 0.0, 1.0)
     if p.smudge > 0:
-        ink = _smear(ink, p.smudge, p.smudge_angle_deg)
-        mask = cv2.filter2D(mask.astype(np.float32), -1,
-                            _motion_kernel(p.smudge, p.smudge_angle_deg)) > 0.5
+        slide = _motion_kernel(p.smudge, p.smudge_angle_deg)
+        ink = _smear(ink, slide)
+        mask = cv2.filter2D(mask.astype(np.float32), -1, slide) > 0.5
 
     # sensor: grey levels, optics, illumination and noise
     background = 232.0 - 14.0 * wetness
