@@ -65,12 +65,19 @@ def wait_js(page: Any, expression: str, timeout_s: float = 30.0) -> None:
 
 def goto(page: Any, url: str) -> None:
     """``page.goto`` that retries a navigation the browser aborted (a fresh headless
-    Chromium occasionally aborts its first navigation while it is still starting up)."""
+    Chromium occasionally aborts its first navigation while it is still starting up).
+
+    A navigation the page itself replaced before it finished loading (a page that sends
+    a signed-out browser to the login page) is not an error: the page went on to where
+    it sends the operator, and the caller waits for that URL."""
     for attempt in range(3):
         try:
             page.goto(url)
             return
         except Exception as exc:
+            if "interrupted by another navigation" in str(exc):
+                page.wait_for_load_state()
+                return
             if "ERR_ABORTED" not in str(exc) or attempt == 2:
                 raise
             time.sleep(0.5)
