@@ -28,7 +28,7 @@ Environment variables (read when the registry is built):
 ``IDCAPTURE_NO_ENTRY_POINTS``
     ``1`` loads no entry points at all (the test suite sets it).
 
-The built-in drivers are always registered.
+The built-in drivers (:data:`BUILTIN_DRIVERS`) are always registered.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from .devices.base import Device, DeviceInfo, DeviceKind
 from .errors import AddressError, ConfigError, DriverUnavailable
 
 __all__ = [
+    "BUILTIN_DRIVERS",
     "ENTRY_POINT_GROUP",
     "PROJECT",
     "DriverEntry",
@@ -170,6 +171,45 @@ class PluginStatus:
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "value": self.value, "loaded": self.loaded,
                 "reason": self.reason, "distribution": self.distribution}
+
+
+#: The drivers shipped with idcapture, as data: (kind, name, "module:Class", description).
+#: They are registered by dotted path under the plugin name ``builtin`` and imported only
+#: when used; a driver whose module or library cannot load is listed as unavailable with
+#: its reason.
+BUILTIN_DRIVERS: tuple[tuple[str, str, str, str], ...] = (
+    ("id_reader", "sim", "idcapture.drivers.sim.id_reader:SimIdReader",
+     "in-process ID-card reader simulator"),
+    ("id_reader", "sam-serial", "idcapture.drivers.sam.serial_driver:SamSerialReader",
+     "SAM_V ID-card reader on a serial port"),
+    ("id_reader", "sam-usb", "idcapture.drivers.sam.usb_driver:SamUsbReader",
+     "SAM_V ID-card reader on native USB (pyusb)"),
+    ("id_reader", "sdtapi", "idcapture.drivers.cvr.sdtapi:SdtApiReader",
+     "ID-card reader through the vendor sdtapi library (cffi)"),
+    ("id_reader", "termb", "idcapture.drivers.cvr.termb:TermbReader",
+     "ID-card reader through the China Vision termb/CVR library (cffi)"),
+    ("id_reader", "pcsc", "idcapture.drivers.emrtd.driver:PcscEmrtdReader",
+     "ICAO eMRTD (passport) in a PC/SC reader, BAC + passive authentication (pyscard)"),
+    ("camera", "sim", "idcapture.drivers.sim.camera:SimCamera",
+     "in-process camera simulator"),
+    ("camera", "opencv", "idcapture.drivers.opencv.camera:OpenCvCamera",
+     "cameras, video files and streams through OpenCV VideoCapture"),
+    ("fingerprint_sensor", "sim", "idcapture.drivers.sim.fingerprint:SimFingerprintSensor",
+     "in-process fingerprint sensor simulator"),
+    ("fingerprint_sensor", "as608", "idcapture.drivers.as608.driver:As608Sensor",
+     "AS60x serial fingerprint module (AS608, ZFM-20, R30x, R503)"),
+    ("fingerprint_sensor", "zkfinger", "idcapture.drivers.zkfinger.driver:ZkFingerSensor",
+     "ZKTeco USB fingerprint reader through the ZKFinger SDK (libzkfp)"),
+)
+
+
+class _BuiltinDrivers:
+    """The plugin that registers :data:`BUILTIN_DRIVERS` (always loaded, first)."""
+
+    @hookimpl
+    def idcapture_register_drivers(self, registry: DriverRegistry) -> None:
+        for kind, name, target, description in BUILTIN_DRIVERS:
+            registry.add(kind, name, target, description)
 
 
 _KIND_OF_TARGET = {"id-reader": DeviceKind.ID_READER, "camera": DeviceKind.CAMERA,
@@ -336,9 +376,7 @@ def get_registry(reload: bool = False) -> DriverRegistry:
             return _registry
         pm = pluggy.PluginManager(PROJECT)
         pm.add_hookspecs(HookSpecs)
-        from .drivers import builtin
-
-        pm.register(builtin, name="builtin")
+        pm.register(_BuiltinDrivers(), name="builtin")
         registry = DriverRegistry()
         _load_entry_points(pm, registry)
         for impl in pm.hook.idcapture_register_drivers.get_hookimpls():
