@@ -32,7 +32,7 @@ from idcapture.biometrics.finger.compare import (
     gallery_arrays,
     prepare,
 )
-from idcapture.sim.fingerprints import generate_master, make_impression
+from idcapture.synth.fingerprints import generate_master, make_impression
 
 REPS = 9
 

@@ -57,7 +57,7 @@ def main() -> None:
     ap.add_argument("--masters", type=int, default=6)
     ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
-    from idcapture.sim.fingerprints import generate_master, make_impression
+    from idcapture.synth.fingerprints import generate_master, make_impression
 
     master = generate_master(11, size=(480, 640))
     img = make_impression(master, seed=1, style="good").image

@@ -57,7 +57,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--per-style", type=int, default=8)
     args = ap.parse_args()
-    from idcapture.sim.fingerprints import generate_master, make_impression
+    from idcapture.synth.fingerprints import generate_master, make_impression
 
     img = make_impression(generate_master(11, size=(480, 640)), seed=1, style="good").image
     f32 = img.astype(np.float32)

@@ -1,9 +1,9 @@
 """1:N search speed and pre-selection hit rate at 1,000, 10,000 and 100,000 enrolled.
 
-Enrolled templates: ``MATES`` synthetic fingers rendered by :mod:`idcapture.sim.fingerprints`
+Enrolled templates: ``MATES`` synthetic fingers rendered by :mod:`idcapture.synth.fingerprints`
 and extracted by our extractor (first impression), plus a background of *synthetic
 minutiae templates* drawn along the ridge flow of synthetic master prints
-(:func:`idcapture.biometrics.finger.index_synth.flow_template`: not rendered images, not
+(:func:`idcapture.synth.templates.flow_template`: not rendered images, not
 extractor output; see that module). Probes: the second impression of each mate finger,
 extracted. Search time is one probe against the whole index, single process, BLAS on one
 thread (the other core stays free, as on a station). Run::
@@ -39,9 +39,9 @@ from idcapture.biometrics.finger.compare import (
     prepare,
 )
 from idcapture.biometrics.finger.index import FingerIndex, PackedTemplate, pack_template
-from idcapture.biometrics.finger.index_synth import flow_template
 from idcapture.biometrics.finger.template import FingerTemplate
-from idcapture.sim.fingerprints import MasterPrint, generate_master, make_impression
+from idcapture.synth.fingerprints import MasterPrint, generate_master, make_impression
+from idcapture.synth.templates import flow_template
 
 MATES = 12
 FIELDS = 12

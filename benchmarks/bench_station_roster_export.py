@@ -38,7 +38,7 @@ from idcapture.record import (
 from idcapture.station import StationConfig, Store, import_roster, register_students
 from idcapture.station.checking import REQUIRED_CHECKS
 from idcapture.station.export import export_package
-from idcapture.station.samples import sample_students
+from idcapture.synth.students import sample_students
 
 
 def placeholder(i: int, kind: str) -> bytes:

@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from idcapture.sim.fingerprints import (
+from idcapture.synth.fingerprints import (
     FingerClass,
     ImpressionStyle,
     generate_master,

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from idcapture.biometrics.finger import extract
 from idcapture.biometrics.finger.compare import compare_many, gallery_arrays, prepare
-from idcapture.sim.fingerprints import generate_master, make_impression
+from idcapture.synth.fingerprints import generate_master, make_impression
 
 LEVELS = (30.0, 40.0, 50.0)
 

@@ -46,7 +46,7 @@ def _free_port() -> int:
 def _store(folder: Path) -> list[dict[str, str]]:
     from idcapture.formats.roster import write_roster
     from idcapture.station import StationConfig, Store, import_roster, register_students
-    from idcapture.station.samples import sample_students
+    from idcapture.synth.students import sample_students
 
     rows = sample_students(3, seed=5)
     cfg = StationConfig(station_id="bench", year=_dt.date.today().year, region="440106")

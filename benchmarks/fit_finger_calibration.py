@@ -12,7 +12,7 @@ tail is no heavier, so the calibration is conservative there):
    extractor. Quantiles of this sample give the anchors down to FMR 1e-3 (about the 6th
    highest score).
 2. **Synthetic impostors**: ``--probes`` extracted synthetic impressions plus as many
-   flow-field templates (:mod:`idcapture.biometrics.finger.index_synth`), each against
+   flow-field templates (:mod:`idcapture.synth.templates`), each against
    ``--gallery`` flow-field templates. Its quantiles from 1e-3 down to 1e-5 give the
    *shape* of the tail; they are scaled by the ratio of the FVC and synthetic raw scores
    at 1e-3 (real impostors score higher than synthetic ones) and appended. Beyond the
@@ -44,8 +44,8 @@ from idcapture.biometrics.finger.compare import (
 )
 from idcapture.biometrics.finger.compare_core import raw_scores
 from idcapture.biometrics.finger.compare_eval import fvc_pairs
-from idcapture.biometrics.finger.index_synth import flow_template
-from idcapture.sim.fingerprints import generate_master, make_impression
+from idcapture.synth.fingerprints import generate_master, make_impression
+from idcapture.synth.templates import flow_template
 
 FVC = Path(__file__).resolve().parents[2] / "shared" / "data" / "fingerprints" / "FVC2002_DB1_B"
 FVC_LEVELS = (0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 3e-3, 1e-3)

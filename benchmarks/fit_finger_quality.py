@@ -106,7 +106,7 @@ def fit_nfiq() -> None:
 
 def fit_capture(per_style: int) -> None:
     from idcapture.biometrics import finger
-    from idcapture.sim.fingerprints import generate_master, make_impression
+    from idcapture.synth.fingerprints import generate_master, make_impression
     q = importlib.import_module("idcapture.biometrics.finger.quality")
     feats: list[list[float]] = []
     offs: list[float] = []

@@ -50,7 +50,7 @@ _HELPER_ADDRESSES = ("广东省广州市天河区某路1号", "广东省广州�
 @pytest.fixture(scope="session")
 def _personal_test_data() -> tuple[str, ...]:
     """Names and addresses of the made-up people of the sample rosters and sim cards."""
-    from idcapture.station.samples import sample_students
+    from idcapture.synth.students import sample_students
 
     known = set(_HELPER_ADDRESSES)
     for seed in _ROSTER_SEEDS:

@@ -12,9 +12,6 @@ import pytest
 
 import idcapture
 from idcapture.devices import DeviceState, IdReader
-from idcapture.drivers.sim.camera import SimCamera
-from idcapture.drivers.sim.fingerprint import SimFingerprintSensor
-from idcapture.drivers.sim.id_reader import SimIdReader, sample_document
 from idcapture.errors import (
     AddressError,
     DeviceClosed,
@@ -25,6 +22,9 @@ from idcapture.errors import (
     RetryReason,
 )
 from idcapture.record import FingerPosition
+from idcapture.sim.camera.driver import SimCamera
+from idcapture.sim.finger.driver import SimFingerprintSensor
+from idcapture.sim.sam.driver import SimIdReader, sample_document
 from idcapture.testing import CameraContract, FingerprintSensorContract, IdReaderContract
 
 
@@ -55,7 +55,7 @@ class TestSimFingerprintContract(FingerprintSensorContract):
 
     @pytest.fixture
     def present_finger(self, device: SimFingerprintSensor) -> Callable[[], None]:
-        from idcapture.drivers.sim.fingerprint import ridge_pattern
+        from idcapture.sim.finger.driver import ridge_pattern
 
         return lambda: device.present(ridge_pattern(120, 160))
 

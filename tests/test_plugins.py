@@ -39,7 +39,7 @@ def test_lazy_import_and_unavailable_reason() -> None:
 
 def test_wrong_kind_and_not_a_device() -> None:
     reg = DriverRegistry()
-    reg.add("camera", "wrongkind", "idcapture.drivers.sim.id_reader:SimIdReader")
+    reg.add("camera", "wrongkind", "idcapture.sim.sam.driver:SimIdReader")
     reg.add("camera", "notdevice", "idcapture.record:CaptureRecord")
     assert "registered as camera" in reg.find("wrongkind").availability()[1]
     assert "not a Device" in reg.find("notdevice").availability()[1]
@@ -68,7 +68,7 @@ def test_find_ambiguous_sim_by_target() -> None:
 
 
 def test_register_class_object() -> None:
-    from idcapture.drivers.sim.camera import SimCamera
+    from idcapture.sim.camera.driver import SimCamera
 
     reg = DriverRegistry()
     reg.add("camera", "direct", SimCamera)

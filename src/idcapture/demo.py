@@ -46,12 +46,12 @@ from .station import StationConfig, Store, import_roster, register_students
 from .station.checking import CheckReport, check_station
 from .station.export import ExportReport, VerifyReport, export_package, verify_package
 from .station.runner import Devices, Policy, run_capture
-from .station.samples import sample_students
 from .station.session import CaptureSession, Prompt, SessionState
 from .station.steps import Steps
+from .synth.students import sample_students
 
 if TYPE_CHECKING:
-    from .sim.camera import FaceSource
+    from .sim.camera.scene import FaceSource
 
 log = logging.getLogger("idcapture.demo")
 
@@ -102,7 +102,7 @@ def _thumbs(index: int) -> dict[str, np.ndarray]:
     """One student's thumbs: ``right`` and ``left``, plus a too-wet right-thumb impression
     (``wet``) for the poor-finger student and a second good right-thumb impression
     (``again``) for the student whose thumb is given again by another."""
-    from .sim.fingerprints import generate_master, make_impression
+    from .synth.fingerprints import generate_master, make_impression
 
     right = generate_master(1000 + 2 * index)
     left = generate_master(1001 + 2 * index)
@@ -148,7 +148,7 @@ def card_photo_bmp(face: FaceSource) -> bytes:
     and stored as a 24-bit BMP, as a reader's photo decoder gives it."""
     from .biometrics.face import analyze_face, framing_box, get_profile, make_portrait
     from .formats.images import encode_bmp
-    from .sim.camera import render_scene
+    from .sim.camera.scene import render_scene
 
     size = (640, 480)
     fb = framing_box(get_profile(CARD_PHOTO_PROFILE), size)
@@ -171,7 +171,7 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
     The three addresses must open simulators: the demo places cards, plays camera
     scenes and queues finger images on them.
     """
-    from .sim.camera import SceneScript, SceneStep, demo_face_path, load_face_source
+    from .sim.camera.scene import SceneScript, SceneStep, demo_face_path, load_face_source
 
     emit: Callable[[str], object] = say if say is not None else (lambda _m: None)
     t0 = time.perf_counter()
@@ -209,9 +209,9 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
             r = stack.enter_context(open_id_reader(reader))
             c = stack.enter_context(open_camera(camera))
             f = stack.enter_context(open_fingerprint_sensor(sensor))
-            from .drivers.sim.camera import SimCamera
-            from .drivers.sim.fingerprint import SimFingerprintSensor
-            from .drivers.sim.id_reader import SimIdReader
+            from .sim.camera.driver import SimCamera
+            from .sim.finger.driver import SimFingerprintSensor
+            from .sim.sam.driver import SimIdReader
 
             if not (isinstance(r, SimIdReader) and isinstance(c, SimCamera)
                     and isinstance(f, SimFingerprintSensor)):

@@ -178,7 +178,7 @@ class PluginStatus:
 #: when used; a driver whose module or library cannot load is listed as unavailable with
 #: its reason.
 BUILTIN_DRIVERS: tuple[tuple[str, str, str, str], ...] = (
-    ("id_reader", "sim", "idcapture.drivers.sim.id_reader:SimIdReader",
+    ("id_reader", "sim", "idcapture.sim.sam.driver:SimIdReader",
      "in-process ID-card reader simulator"),
     ("id_reader", "sam-serial", "idcapture.drivers.sam.serial_driver:SamSerialReader",
      "SAM_V ID-card reader on a serial port"),
@@ -190,11 +190,11 @@ BUILTIN_DRIVERS: tuple[tuple[str, str, str, str], ...] = (
      "ID-card reader through the China Vision termb/CVR library (cffi)"),
     ("id_reader", "pcsc", "idcapture.drivers.emrtd.driver:PcscEmrtdReader",
      "ICAO eMRTD (passport) in a PC/SC reader, BAC + passive authentication (pyscard)"),
-    ("camera", "sim", "idcapture.drivers.sim.camera:SimCamera",
+    ("camera", "sim", "idcapture.sim.camera.driver:SimCamera",
      "in-process camera simulator"),
     ("camera", "opencv", "idcapture.drivers.opencv.camera:OpenCvCamera",
      "cameras, video files and streams through OpenCV VideoCapture"),
-    ("fingerprint_sensor", "sim", "idcapture.drivers.sim.fingerprint:SimFingerprintSensor",
+    ("fingerprint_sensor", "sim", "idcapture.sim.finger.driver:SimFingerprintSensor",
      "in-process fingerprint sensor simulator"),
     ("fingerprint_sensor", "as608", "idcapture.drivers.as608.driver:As608Sensor",
      "AS60x serial fingerprint module (AS608, ZFM-20, R30x, R503)"),

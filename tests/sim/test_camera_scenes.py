@@ -10,7 +10,7 @@ import pytest
 
 import idcapture
 from idcapture.errors import ConfigError, DeviceRemoved
-from idcapture.sim.camera import SCENARIOS, SceneScript, SceneStep, render_scene, wall
+from idcapture.sim.camera.scene import SCENARIOS, SceneScript, SceneStep, render_scene, wall
 
 
 def test_wall_is_plain_and_deterministic() -> None:
@@ -92,7 +92,7 @@ KNOWN_GAPS: dict[str, tuple[str, str]] = {}
 
 def guidance_for(scene: str, photo: Path) -> str | None:
     from idcapture.biometrics.face import AutoCapture, framing_box, get_profile
-    from idcapture.sim.camera import load_face_source
+    from idcapture.sim.camera.scene import load_face_source
 
     face = load_face_source(photo)
     fb = framing_box(get_profile("exam-480x640"), (640, 480))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from idcapture.errors import ConfigError
-from idcapture.sim.fingerprints import (
+from idcapture.synth.fingerprints import (
     FingerClass,
     ImpressionParams,
     ImpressionStyle,
@@ -18,8 +18,8 @@ from idcapture.sim.fingerprints import (
     generate_master,
     make_impression,
 )
-from idcapture.sim.fingerprints.master import BORDER_PERIODS
-from idcapture.sim.fingerprints.minutiae import extract_minutiae, thin
+from idcapture.synth.fingerprints.master import BORDER_PERIODS
+from idcapture.synth.fingerprints.minutiae import extract_minutiae, thin
 
 
 @pytest.fixture(scope="module")

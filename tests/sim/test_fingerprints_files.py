@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from idcapture.errors import RecordError
-from idcapture.sim.fingerprints import (
+from idcapture.synth.fingerprints import (
     Impression,
     generate_master,
     make_impression,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from idcapture.station import StationConfig, Store
-from idcapture.station.samples import sample_students
+from idcapture.synth.students import sample_students
 
 
 @pytest.fixture

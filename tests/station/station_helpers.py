@@ -13,14 +13,14 @@ import numpy as np
 
 from idcapture.formats.roster import write_roster
 from idcapture.record import DocumentKind, IdentityDocument, Sex
-from idcapture.sim.fingerprints import (
+from idcapture.station import Store, import_roster, register_students
+from idcapture.station.steps import PortraitResult, encode_jpeg
+from idcapture.synth.fingerprints import (
     DEFAULT_SIZE,
     MasterPrint,
     generate_master,
     make_impression,
 )
-from idcapture.station import Store, import_roster, register_students
-from idcapture.station.steps import PortraitResult, encode_jpeg
 
 
 def card_for(row: dict[str, str], **changes: object) -> IdentityDocument:
@@ -90,7 +90,7 @@ def finger(seed: int, impression: int = 0) -> np.ndarray:
     """A realistic synthetic thumb print: impression ``impression`` of finger ``seed``.
 
     Every seed is a different synthetic finger (its own master print from
-    :mod:`idcapture.sim.fingerprints`); two impressions of one seed are the same finger
+    :mod:`idcapture.synth.fingerprints`); two impressions of one seed are the same finger
     placed twice (the minutiae comparator matches them, the image hashes differ). Images
     are cached per process, and read from the bank (.npy) named by
     ``IDCAPTURE_TEST_FINGER_BANK`` when set (subprocesses of the fault test).

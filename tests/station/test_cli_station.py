@@ -15,7 +15,7 @@ from idcapture.demo import GUIDED
 from idcapture.formats.roster import write_roster
 from idcapture.station import Store
 from idcapture.station.checking import check_station
-from idcapture.station.samples import sample_students
+from idcapture.synth.students import sample_students
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:

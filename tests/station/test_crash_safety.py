@@ -29,7 +29,7 @@ from station_helpers import FINGER_BANK_ENV, enrol, make_finger_bank, render_fin
 
 from idcapture.record import CheckOutcome, RecordStatus
 from idcapture.station import Store
-from idcapture.station.samples import sample_students
+from idcapture.synth.students import sample_students
 
 WORKER = Path(__file__).with_name("fault_worker.py")
 N = 200

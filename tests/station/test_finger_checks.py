@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from idcapture.record import CheckOutcome, FingerPosition
-from idcapture.sim.fingerprints import generate_master, make_impression
 from idcapture.station import Store
 from idcapture.station.finger_checks import MinutiaeDuplicateChecker
+from idcapture.synth.fingerprints import generate_master, make_impression
 
 
 def test_same_thumb_twice_fires_and_distinct_thumbs_stay_silent(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The station's default duplicate checks, through capture sessions on the simulators.
 
 The thumbs come from a ``sim:fingerprint`` event script of synthetic fingers
-(:mod:`idcapture.sim.finger_sources`): ``present`` puts a finger on the sensor,
+(:mod:`idcapture.sim.finger.sources`): ``present`` puts a finger on the sensor,
 ``same_finger`` presents the last finger again (a new impression: other placement,
 distortion and noise, so the image hashes differ and only the minutiae comparator can
 tell it is the same finger). The cards come from ``sim:id-reader``; portraits are framed
@@ -23,8 +23,8 @@ from station_helpers import FixedPortraitMaker, card_for, enrol
 
 import idcapture
 from idcapture.cli import main
-from idcapture.drivers.sim.id_reader import SimIdReader
 from idcapture.record import Check, CheckOutcome
+from idcapture.sim.sam.driver import SimIdReader
 from idcapture.station import Store
 from idcapture.station.finger_checks import MinutiaeDuplicateChecker
 from idcapture.station.runner import Devices, run_capture

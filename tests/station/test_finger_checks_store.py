@@ -14,10 +14,10 @@ from idcapture.record import (
     FingerPosition,
     utcnow,
 )
-from idcapture.sim.fingerprints import generate_master, make_impression
 from idcapture.station import Store
 from idcapture.station.finger_checks import MinutiaeDuplicateChecker
 from idcapture.station.steps import encode_png
+from idcapture.synth.fingerprints import generate_master, make_impression
 
 RT, LT = FingerPosition.RIGHT_THUMB, FingerPosition.LEFT_THUMB
 STUDENT_A = "110101200801011237"

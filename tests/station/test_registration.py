@@ -17,7 +17,7 @@ from idcapture.station import (
     import_roster,
     register_students,
 )
-from idcapture.station.samples import sample_students
+from idcapture.synth.students import sample_students
 
 
 def test_numbers_follow_the_pattern_and_are_unique(store: Store, tmp_path: Path) -> None:

@@ -273,8 +273,8 @@ def sims() -> Iterator[Devices]:
 
 def test_runner_drives_the_simulators(enrolled: Store, students: list[dict[str, str]],
                                       sims: Devices) -> None:
-    from idcapture.drivers.sim.fingerprint import SimFingerprintSensor
-    from idcapture.drivers.sim.id_reader import SimIdReader
+    from idcapture.sim.finger.driver import SimFingerprintSensor
+    from idcapture.sim.sam.driver import SimIdReader
 
     reader, sensor = sims.reader, sims.sensor
     assert isinstance(reader, SimIdReader) and isinstance(sensor, SimFingerprintSensor)
@@ -297,7 +297,7 @@ def test_kept_fingers_carry_their_minutiae_template(enrolled: Store,
     from idcapture.biometrics.finger import extract
     from idcapture.biometrics.finger.compare import compare, prepare
     from idcapture.formats.finger_capture import finger_image, finger_template
-    from idcapture.sim.fingerprints import generate_master, make_impression
+    from idcapture.synth.fingerprints import generate_master, make_impression
 
     right, left = generate_master(71), generate_master(72)
     capture_all(enrolled, students[0], make_impression(right, seed=1, style="good").image,

@@ -11,7 +11,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 
 from web_helpers import make_store
 
-from idcapture.station.samples import sample_students
+from idcapture.synth.students import sample_students
 
 SIM = {"reader": "sim:id-reader?card=none&poll=0.01", "camera": "sim:camera?fps=30",
        "sensor": "sim:fingerprint?finger=none&poll=0.02"}

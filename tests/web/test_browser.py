@@ -23,7 +23,7 @@ from web_helpers import make_store
 
 from idcapture.record import CheckOutcome, FingerPosition
 from idcapture.station import Store
-from idcapture.station.samples import sample_students
+from idcapture.synth.students import sample_students
 
 pytestmark = pytest.mark.slow
 

@@ -144,7 +144,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sim_camera(args: argparse.Namespace) -> int:
-    from ..sim.camera import SceneScript, SceneStep, load_face_source, render_scene
+    from ..sim.camera.scene import SceneScript, SceneStep, load_face_source, render_scene
 
     size = (args.width, args.height)
     face = load_face_source(args.photo) if args.photo else None
@@ -183,7 +183,7 @@ def cmd_sim_camera(args: argparse.Namespace) -> int:
         w.release()
         print(f"wrote {n} frames to {args.output}")
         return 0
-    from ..sim.mjpeg import MjpegServer
+    from ..sim.camera.mjpeg import MjpegServer
 
     server = MjpegServer(source, args.port, args.host, args.fps)
     stop = threading.Event()

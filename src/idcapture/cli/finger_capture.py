@@ -46,13 +46,13 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
-    from ..sim.finger_sources import FingerFeed, load_script, parse_source
+    from ..sim.finger.sources import FingerFeed, load_script, parse_source
 
     events, then = load_script(args.script) if args.script else ([], None)
     if args.source:
         then = parse_source(args.source)
     if args.zk_feed:
-        from ..drivers.zkfinger.simulator import write_feed_file
+        from ..sim.zkfinger.control import write_feed_file
 
         n = write_feed_file(args.zk_feed, FingerFeed(events, None, width=300, height=400))
         print(f"wrote {n} scripted polls; run the zkfinger driver with "

@@ -159,7 +159,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     if args.synthetic > 0:
-        from ..sim.fingerprints.evaluation import synthetic_templates
+        from ..synth.fingerprints.evaluation import synthetic_templates
 
         stems, templates = synthetic_templates(args.synthetic, args.impressions, args.seed,
                                                jobs=args.jobs)

@@ -21,7 +21,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from ..sim.fingerprints import (
+    from ..synth.fingerprints import (
         FingerClass,
         ImpressionStyle,
         generate_master,

@@ -20,7 +20,7 @@ def _sample_store(folder: Path, students: int) -> None:
 
     from ..formats.roster import write_roster
     from ..station import StationConfig, Store, import_roster, register_students
-    from ..station.samples import sample_students
+    from ..synth.students import sample_students
 
     cfg = StationConfig(station_id="web-demo-01", year=_dt.date.today().year, region="440106")
     with Store.create(folder, {"config": cfg.to_json()}) as store, \

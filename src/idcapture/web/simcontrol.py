@@ -53,7 +53,7 @@ def demo_card_photo() -> bytes:
     with _photo_lock:
         if not _photo:
             from ..demo import card_photo_bmp
-            from ..sim.camera import demo_face_path, load_face_source
+            from ..sim.camera.scene import demo_face_path, load_face_source
 
             _photo.append(card_photo_bmp(load_face_source(demo_face_path())))
         return _photo[0]
@@ -103,9 +103,9 @@ def document_from_json(d: dict[str, Any]) -> IdentityDocument:
 
 def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
     """The routes (see the module docstring)."""
-    from ..drivers.sim.camera import SimCamera
-    from ..drivers.sim.fingerprint import SimFingerprintSensor
-    from ..drivers.sim.id_reader import SimIdReader
+    from ..sim.camera.driver import SimCamera
+    from ..sim.finger.driver import SimFingerprintSensor
+    from ..sim.sam.driver import SimIdReader
 
     async def data(request: Request) -> dict[str, Any]:
         try:
@@ -140,7 +140,7 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
         style = str(d.get("style", "good"))
 
         def make() -> Any:
-            from ..sim.fingerprints import generate_master, make_impression
+            from ..synth.fingerprints import generate_master, make_impression
 
             return make_impression(generate_master(1000 + seed), seed=seed, style=style).image
 

@@ -25,7 +25,7 @@ from idcapture.biometrics.finger.compare_parallel import all_pair_scores, cluste
 from idcapture.biometrics.finger.mcc import DEFAULT_PARAMS, local_similarity
 from idcapture.biometrics.finger.template import FingerTemplate
 from idcapture.errors import ConfigError
-from idcapture.sim.fingerprints import generate_master, make_impression
+from idcapture.synth.fingerprints import generate_master, make_impression
 
 
 @pytest.fixture(scope="module")

@@ -130,7 +130,7 @@ def test_score_falls_with_blur() -> None:
     ("smudged", RetryReason.SMUDGED),
 ])
 def test_scripted_impressions(style: str, reason: RetryReason | None) -> None:
-    from idcapture.sim.fingerprints import generate_master, make_impression
+    from idcapture.synth.fingerprints import generate_master, make_impression
 
     pass_score = get_profile("default").pass_score
     for seed in (0, 1, 2):
@@ -153,7 +153,7 @@ def test_scripted_impressions(style: str, reason: RetryReason | None) -> None:
 @pytest.mark.parametrize("style", ["good", "dry", "wet", "partial", "smudged", "rotated"])
 def test_template_quality_is_the_quality_score(style: str) -> None:
     # extract() computes the score without the retry-reason measures: same number
-    from idcapture.sim.fingerprints import generate_master, make_impression
+    from idcapture.synth.fingerprints import generate_master, make_impression
 
     for seed in (3, 4):
         img = make_impression(generate_master(420 + seed), seed=seed, style=style).image
@@ -205,7 +205,7 @@ def test_a_capture_without_defects_keeps_its_nfiq_fitted_score() -> None:
     import math
 
     from idcapture.biometrics.finger.quality import nfiq_logit
-    from idcapture.sim.fingerprints import generate_master, make_impression
+    from idcapture.synth.fingerprints import generate_master, make_impression
 
     imp = make_impression(generate_master(430), seed=3, style="good")
     q = finger.quality(imp.image)
@@ -216,7 +216,7 @@ def test_a_capture_without_defects_keeps_its_nfiq_fitted_score() -> None:
 
 @pytest.mark.parametrize("rotation", [-35.0, 0.0, 30.0])
 def test_rotation_estimate_follows_known_rotation(rotation: float) -> None:
-    from idcapture.sim.fingerprints import generate_master, make_impression
+    from idcapture.synth.fingerprints import generate_master, make_impression
 
     for seed in (0, 1):
         imp = make_impression(generate_master(500 + seed), seed=seed, rotation_deg=rotation)
@@ -254,7 +254,7 @@ def test_ridge_run_ratios_compare_ridge_with_valley_widths() -> None:
 @pytest.mark.parametrize("master_seed", [300, 301, 302])
 def test_smeared_impressions_are_smudged_and_the_slide_is_found(master_seed: int) -> None:
     from idcapture.biometrics.finger.smudge import smear_echo
-    from idcapture.sim.fingerprints import generate_master, make_impression
+    from idcapture.synth.fingerprints import generate_master, make_impression
 
     master = generate_master(master_seed)
     clean = finger.quality(make_impression(master, 1, "good").image)

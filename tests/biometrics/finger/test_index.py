@@ -14,10 +14,10 @@ from idcapture.biometrics.finger.compare import (
     prepare,
 )
 from idcapture.biometrics.finger.index import FingerIndex, IndexParams, pack_template
-from idcapture.biometrics.finger.index_synth import flow_template
 from idcapture.biometrics.finger.template import FingerTemplate
 from idcapture.errors import ConfigError
-from idcapture.sim.fingerprints import generate_master, make_impression
+from idcapture.synth.fingerprints import generate_master, make_impression
+from idcapture.synth.templates import flow_template
 
 
 @pytest.fixture(scope="module")

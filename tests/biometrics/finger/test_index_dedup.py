@@ -12,10 +12,10 @@ from idcapture.biometrics.finger import extract
 from idcapture.biometrics.finger.compare import prepare
 from idcapture.biometrics.finger.compare_parallel import clusters_from_pairs
 from idcapture.biometrics.finger.index import FingerIndex, IndexParams
-from idcapture.biometrics.finger.index_synth import flow_template
 from idcapture.biometrics.finger.template import FingerTemplate
 from idcapture.cli import main
-from idcapture.sim.fingerprints import generate_master, make_impression
+from idcapture.synth.fingerprints import generate_master, make_impression
+from idcapture.synth.templates import flow_template
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from idcapture.errors import (
 )
 from idcapture.record import FingerPosition
 from idcapture.sim.as608 import As608Module, As608PtySimulator
-from idcapture.sim.finger_sources import FingerFeed, parse_script
+from idcapture.sim.finger.sources import FingerFeed, parse_script
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a POSIX pty")
 

@@ -16,7 +16,7 @@ from idcapture.cli import main
 from idcapture.drivers.finger_acceptance import assess
 from idcapture.errors import ConfigError, DeviceRemoved, RetryNeeded, RetryReason
 from idcapture.sim.as608 import As608Module, As608PtySimulator
-from idcapture.sim.finger_sources import (
+from idcapture.sim.finger.sources import (
     FingerFeed,
     PollKind,
     fit_to_sensor,

@@ -13,7 +13,6 @@ import pytest
 
 from idcapture.drivers.zkfinger.api import CDEF, SPEC
 from idcapture.drivers.zkfinger.driver import ZkFingerSensor
-from idcapture.drivers.zkfinger.simulator import ZkSimulator, write_feed_file
 from idcapture.errors import (
     DeviceNotFound,
     DeviceRemoved,
@@ -23,7 +22,8 @@ from idcapture.errors import (
     RetryOutcome,
     RetryReason,
 )
-from idcapture.sim.finger_sources import parse_script
+from idcapture.sim.finger.sources import parse_script
+from idcapture.sim.zkfinger.control import ZkSimulator, write_feed_file
 from idcapture.transports.native import load_library
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -3,7 +3,7 @@
 :class:`As608Module` keeps the state a module has (address, password, system
 parameters, the image buffer) and answers each command packet with the packets a module
 sends back, reusing the driver's codec. The finger on the glass comes from a
-:class:`~idcapture.sim.finger_sources.FingerFeed`, polled once per GenImg.
+:class:`~idcapture.sim.finger.sources.FingerFeed`, polled once per GenImg.
 
 Emulated: GenImg, UpImage (4-bit packed image in data packets of the configured size),
 DownImage, ReadSysPara, SetSysPara (baud, security level, packet size), VfyPwd, SetPwd,
@@ -25,7 +25,7 @@ import numpy as np
 
 from ...drivers.as608 import protocol as p
 from ...errors import ProtocolError
-from ..finger_sources import FingerFeed, PollKind
+from ..finger.sources import FingerFeed, PollKind
 
 __all__ = ["As608Module", "ModuleEvent", "Reply"]
 
@@ -233,6 +233,6 @@ class As608Module:
 def _to_sensor(image: np.ndarray) -> np.ndarray:
     if image.shape == (p.IMAGE_HEIGHT, p.IMAGE_WIDTH):
         return image
-    from ..finger_sources import fit_to_sensor
+    from ..finger.sources import fit_to_sensor
 
     return fit_to_sensor(image, p.IMAGE_WIDTH, p.IMAGE_HEIGHT)

@@ -7,7 +7,7 @@ the ground truth. An **impression** is one touch of that finger on an optical se
 displacement, rotation, skin distortion, pressure (dry to wet), noise, partial contact
 and smudging, with the ground truth carried through the same geometry.
 
-    >>> from idcapture.sim.fingerprints import generate_master, make_impression
+    >>> from idcapture.synth.fingerprints import generate_master, make_impression
     >>> master = generate_master(7)
     >>> imp = make_impression(master, seed=1, style="dry")
     >>> imp.image.shape, len(imp.minutiae) > 0

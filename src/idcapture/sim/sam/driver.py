@@ -32,9 +32,9 @@ from typing import Any, ClassVar
 
 from ...address import Address
 from ...devices.base import DeviceInfo
+from ...drivers.sam.session import ByteTransport, SamReader
 from ...errors import DeviceRemoved
 from ...record import DocumentKind, IdentityDocument, Sex
-from ..sam.session import ByteTransport, SamReader
 
 __all__ = ["SimIdReader", "sample_document"]
 
@@ -106,8 +106,8 @@ class _Pipe:
 
 def card_from_document(doc: IdentityDocument) -> Any:
     """The simulator's card (text-block fields, WLT bytes) for a typed document."""
-    from ...sim.sam.cards import SimCard, seeded_bytes
-    from ..sam.codes import sex_code
+    from ...drivers.sam.codes import sex_code
+    from .cards import SimCard, seeded_bytes
 
     def day(d: _dt.date | None) -> str:
         return d.strftime("%Y%m%d") if d else ""
@@ -144,7 +144,7 @@ class SimIdReader(SamReader):
     default_timeout: ClassVar[float] = 5.0
 
     def __init__(self, address: Address | str = "", *, timeout: float | None = None) -> None:
-        from ...sim.sam.device import SamDevice
+        from .device import SamDevice
 
         self._photos: dict[bytes, bytes] = {}
         super().__init__(address, timeout=timeout, decoder=self._decode_photo)

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from ..errors import ConfigError
+from ...errors import ConfigError
 
 if TYPE_CHECKING:
-    from ..biometrics.face.landmarks import Landmarks
+    from ...biometrics.face.landmarks import Landmarks
 
 __all__ = [
     "SCENARIOS",
@@ -83,7 +83,7 @@ def demo_face_path() -> Path:
 
 def load_face_source(photo: str | Path | np.ndarray) -> FaceSource:
     """Load a face photo and locate its landmarks (needs the face models)."""
-    from ..biometrics.face import analyze_face
+    from ...biometrics.face import analyze_face
 
     if isinstance(photo, np.ndarray):
         image = photo

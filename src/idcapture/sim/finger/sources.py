@@ -44,7 +44,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ConfigError
+from ...errors import ConfigError
 
 __all__ = [
     "STYLES",
@@ -98,14 +98,14 @@ class FileSource(FingerSource):
 
 @functools.lru_cache(maxsize=32)
 def _master(seed: int) -> Any:
-    from .fingerprints import generate_master
+    from ...synth.fingerprints import generate_master
 
     return generate_master(seed)
 
 
 @dataclass(repr=False)
 class SyntheticSource(FingerSource):
-    """A synthetic finger from :mod:`idcapture.sim.fingerprints`.
+    """A synthetic finger from :mod:`idcapture.synth.fingerprints`.
 
     ``seed`` picks the finger (its master print, cached), ``style`` the kind of
     impression; impression ``n`` of one source is a new touch of the same finger, and
@@ -128,7 +128,7 @@ class SyntheticSource(FingerSource):
             raise ConfigError(f"synthetic impression must be 0-999, got {self.first}")
 
     def impression(self, n: int = 0) -> Image:
-        from .fingerprints import make_impression
+        from ...synth.fingerprints import make_impression
 
         imp = make_impression(_master(self.seed), seed=self.seed * 1000 + self.first + n,
                               style=self.style)

@@ -3,7 +3,7 @@
 Options: ``width`` and ``height`` (default 640x480), ``fps`` (default 30; frames are
 paced to it), ``face=false`` for an empty scene. With ``photo=PATH`` a real face photo
 (``photo=demo`` for the face shipped with idcapture) is placed in front of a wall (see
-:mod:`idcapture.sim.camera`), in the scene named by
+:mod:`idcapture.sim.camera.scene`), in the scene named by
 ``scene=`` (default ``good``) or played over time by ``script=FILE`` (a JSON scene
 script); ``profile=`` (default ``exam-480x640``) sets where a good face sits.
 """
@@ -23,7 +23,7 @@ from ...devices.camera import Camera
 from ...errors import DeviceRemoved
 
 if TYPE_CHECKING:
-    from ...sim.camera import FaceSource, SceneScript
+    from .scene import FaceSource, SceneScript
 
 __all__ = ["SimCamera", "draw_face_scene"]
 
@@ -68,7 +68,7 @@ class SimCamera(Camera):
         self._unplugged = False
         photo = self.address.option("photo")
         if photo:
-            from ...sim.camera import SceneScript, SceneStep, demo_face_path, load_face_source
+            from .scene import SceneScript, SceneStep, demo_face_path, load_face_source
 
             if photo == "demo":
                 photo = str(demo_face_path())
@@ -94,7 +94,7 @@ class SimCamera(Camera):
         """Play a scene script from the next frame on. An ``unplug`` step makes the
         camera unplugged for its frames. ``profile`` places a good face where that
         portrait profile's framing box wants it."""
-        from ...sim.camera import render_scene
+        from .scene import render_scene
 
         size = (self._w, self._h)
         ied: float | None = None

@@ -3,7 +3,7 @@
 The simulator implements the SDK's ABI and exports ``ZKSim_*`` control functions that a
 real SDK does not have. :class:`ZkSimulator` loads the same library file as the driver
 (so both see one state), and feeds it an event script through a
-:class:`~idcapture.sim.finger_sources.FingerFeed`: every scripted poll becomes one queued
+:class:`~idcapture.sim.finger.sources.FingerFeed`: every scripted poll becomes one queued
 answer of ``ZKFPM_AcquireFingerprint``. :func:`write_feed_file` writes the same polls to
 a file for the ``IDCAPTURE_ZKSIM_FEED`` route (another process, or the CLI).
 """
@@ -41,7 +41,7 @@ _SIM_SPEC = NativeLibrarySpec(driver="zkfinger-sim", cdef=SIM_CDEF,
 
 
 def _polls(feed: Any) -> list[tuple[int, bytes]]:
-    from ...sim.finger_sources import PollKind
+    from ..finger.sources import PollKind
 
     out: list[tuple[int, bytes]] = []
     while feed.remaining:
@@ -86,7 +86,7 @@ class ZkSimulator:
             n += 1
         if feed.then is not None:
             img = feed.then.impression(0)
-            from ...sim.finger_sources import fit_to_sensor
+            from ..finger.sources import fit_to_sensor
 
             img = fit_to_sensor(img, self.width, self.height, 500, self.dpi)
             self._rc(self.lib.lib.ZKSim_SetDefault(0, self.width, self.height, img.tobytes()),
@@ -95,7 +95,7 @@ class ZkSimulator:
 
     def new_feed(self, events: Any = (), then: Any = None) -> Any:
         """A :class:`FingerFeed` sized for this sensor."""
-        from ...sim.finger_sources import FingerFeed
+        from ..finger.sources import FingerFeed
 
         return FingerFeed(events, then, width=self.width, height=self.height,
                           sensor_ppi=self.dpi)

@@ -3,7 +3,7 @@
 By default a finger (a fixed synthetic ridge pattern) is always on the sensor. Present
 other images, queue retry outcomes, or take the finger off from Python.
 Options: ``finger=none`` starts with nothing on the sensor; ``ppi`` (default 500);
-``script=FILE`` (an event script of :mod:`idcapture.sim.finger_sources`) and/or
+``script=FILE`` (an event script of :mod:`idcapture.sim.finger.sources`) and/or
 ``source=SPEC`` (the finger left on the sensor afterwards, e.g. ``synthetic:seed=3``) feed
 it like the AS608 and ZKFinger simulators, with the same acceptance check as those drivers.
 """
@@ -58,7 +58,7 @@ class SimFingerprintSensor(FingerprintSensor):
         self._feed = None
         script, source = self.address.option("script"), self.address.option("source")
         if script or source:
-            from ...sim.finger_sources import FingerFeed
+            from .sources import FingerFeed
 
             self._feed = FingerFeed.from_spec(script, source)
 
@@ -104,8 +104,8 @@ class SimFingerprintSensor(FingerprintSensor):
         return result
 
     def _scripted(self) -> np.ndarray | RetryOutcome:
-        from ...sim.finger_sources import PollKind
-        from ..finger_acceptance import assess
+        from ...drivers.finger_acceptance import assess
+        from .sources import PollKind
 
         assert self._feed is not None
         poll = self._feed.poll()

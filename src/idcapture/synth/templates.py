@@ -5,7 +5,7 @@ benchmark, so large galleries are made from minutiae directly: positions drawn a
 inside a finger area, kept at least ``min_spacing`` pixels apart (minutiae in real
 prints are about a ridge period or more apart), with directions that follow a ridge-flow
 field (the orientation map of a synthetic master print, from
-:mod:`idcapture.sim.fingerprints`) plus a random choice of the two opposite senses and a
+:mod:`idcapture.synth.fingerprints`) plus a random choice of the two opposite senses and a
 little angular noise. Two templates drawn from the same flow field are *different*
 fingers (their minutiae lie at unrelated places); they only share the smooth flow, as
 fingers of one pattern class do.
@@ -21,8 +21,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from ...errors import ConfigError
-from .template import FingerTemplate
+from ..biometrics.finger.template import FingerTemplate
+from ..errors import ConfigError
 
 __all__ = ["flow_template"]
 

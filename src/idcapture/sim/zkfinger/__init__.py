@@ -1,0 +1,1 @@
+"""The ZKFinger simulator: control of the compiled SDK simulator (:mod:`.control`)."""
