@@ -55,7 +55,7 @@ class TestSimFingerprintContract(FingerprintSensorContract):
 
     @pytest.fixture
     def present_finger(self, device: SimFingerprintSensor) -> Callable[[], None]:
-        from idcapture.sim.finger.driver import ridge_pattern
+        from idcapture.synth.ridges import ridge_pattern
 
         return lambda: device.present(ridge_pattern(120, 160))
 
