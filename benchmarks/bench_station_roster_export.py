@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from idcapture.formats.record_json import to_dict
 from idcapture.formats.roster import write_roster
 from idcapture.record import (
     CaptureRecord,
@@ -32,7 +33,6 @@ from idcapture.record import (
     FingerPosition,
     RecordStatus,
     Subject,
-    to_dict,
     utcnow,
 )
 from idcapture.station import StationConfig, Store, import_roster, register_students

@@ -9,6 +9,8 @@ import pytest
 
 from idcapture import record as R
 from idcapture.cli import main
+from idcapture.formats import record_files as RF
+from idcapture.formats import record_json as RJ
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -46,7 +48,7 @@ def test_demo_then_validate_and_show(capsys: pytest.CaptureFixture[str], tmp_pat
     code, out, _ = run(capsys, "demo", "--out", str(tmp_path))
     assert code == 0, out
     rec_dir = next(p.parent for p in tmp_path.rglob("record.json"))
-    rec = R.load(rec_dir)
+    rec = RF.load(rec_dir)
     assert rec.identity is not None and len(rec.fingers) >= 2
     code, out, _ = run(capsys, "record", "validate", str(rec_dir), "--json")
     assert code == 0 and json.loads(out)["valid"] is True
@@ -62,7 +64,7 @@ def test_demo_then_validate_and_show(capsys: pytest.CaptureFixture[str], tmp_pat
 def test_validate_failure_names_path(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     rec = R.CaptureRecord()
-    d = json.loads(R.dumps(rec))
+    d = json.loads(RJ.dumps(rec))
     d["created_at"] = "yesterday"
     bad.write_text(json.dumps(d))
     code, out, _ = run(capsys, "record", "validate", str(bad), "--json")

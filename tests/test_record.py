@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from idcapture import record as R
 from idcapture.errors import RecordError, SchemaVersionError
+from idcapture.formats import record_files as RF
+from idcapture.formats import record_json as RJ
+from idcapture.formats import record_schema as RS
 
 UTC = dt.timezone.utc
 
@@ -41,14 +44,14 @@ def make_record() -> R.CaptureRecord:
 
 def test_round_trip_is_byte_identical() -> None:
     rec = make_record()
-    text = R.dumps(rec)
-    again = R.loads(text)
+    text = RJ.dumps(rec)
+    again = RJ.loads(text)
     assert again == rec
-    assert R.dumps(again) == text
+    assert RJ.dumps(again) == text
 
 
 def test_canonical_json_sorted_and_units() -> None:
-    text = R.dumps(make_record())
+    text = RJ.dumps(make_record())
     d = json.loads(text)
     assert list(d) == sorted(d)
     assert d["fingers"][0]["resolution_ppi"] == 500
@@ -58,25 +61,25 @@ def test_canonical_json_sorted_and_units() -> None:
 
 def test_embedded_and_folder_forms(tmp_path: Path) -> None:
     rec = make_record()
-    single = R.save(rec, tmp_path / "one.json")
-    folder = R.save(rec, tmp_path / "rec")
+    single = RF.save(rec, tmp_path / "one.json")
+    folder = RF.save(rec, tmp_path / "rec")
     for p in (single, folder):
-        back = R.load(p)
+        back = RF.load(p)
         assert back == rec
         assert back.blobs == rec.blobs
-    assert (folder / "record.json").read_text("utf-8") == R.dumps(rec)
+    assert (folder / "record.json").read_text("utf-8") == RJ.dumps(rec)
 
 
 def test_tampered_blob_is_refused(tmp_path: Path) -> None:
     rec = make_record()
-    folder = R.save(rec, tmp_path / "rec")
+    folder = RF.save(rec, tmp_path / "rec")
     victim = next((folder / "blobs").glob("*.png"))
     victim.write_bytes(b"changed")
     with pytest.raises(RecordError, match="SHA-256"):
-        R.load(folder)
+        RF.load(folder)
     victim.unlink()
     with pytest.raises(RecordError, match="missing"):
-        R.load(folder)
+        RF.load(folder)
 
 
 @pytest.mark.parametrize("mutate, path", [
@@ -88,42 +91,42 @@ def test_tampered_blob_is_refused(tmp_path: Path) -> None:
     (lambda d: d.__setitem__("status", 3), "status"),
 ])
 def test_malformed_names_the_field(mutate, path) -> None:  # type: ignore[no-untyped-def]
-    d = json.loads(R.dumps(make_record()))
+    d = json.loads(RJ.dumps(make_record()))
     mutate(d)
     with pytest.raises(RecordError) as err:
-        R.loads(json.dumps(d))
+        RJ.loads(json.dumps(d))
     assert err.value.path == path
     # the message never quotes the value (it may be personal data)
     assert "11010519491231002X" not in str(err.value)
 
 
 def test_bad_date_without_schema_validation_still_names_field() -> None:
-    d = json.loads(R.dumps(make_record()))
+    d = json.loads(RJ.dumps(make_record()))
     d["identity"]["valid_from"] = "2020-02-30"
     with pytest.raises(RecordError) as err:
-        R.from_dict(d, validate=False)
+        RJ.from_dict(d, validate=False)
     assert err.value.path == "identity.valid_from"
 
 
 def test_not_json_and_not_object() -> None:
     with pytest.raises(RecordError):
-        R.loads("{")
+        RJ.loads("{")
     with pytest.raises(RecordError):
-        R.loads("[1, 2]")
+        RJ.loads("[1, 2]")
 
 
 def test_newer_major_refused_older_migrated() -> None:
-    d = json.loads(R.dumps(make_record()))
+    d = json.loads(RJ.dumps(make_record()))
     d["schema_version"] = "2.0"
     with pytest.raises(SchemaVersionError, match="newer"):
-        R.from_dict(d)
-    old = json.loads(R.dumps(make_record()))
+        RJ.from_dict(d)
+    old = json.loads(RJ.dumps(make_record()))
     old["schema_version"] = "0.9"
     old["station"] = {"id": "st-01"}
     with pytest.raises(SchemaVersionError, match="no migration"):
-        R.from_dict(old)
+        RJ.from_dict(old)
 
-    @R.register_migration(0)
+    @RS.register_migration(0)
     def lift(d0: dict) -> dict:  # type: ignore[type-arg]
         d0 = dict(d0)
         d0["station"] = {"station_id": d0["station"]["id"], "operator": "", "software": ""}
@@ -131,15 +134,15 @@ def test_newer_major_refused_older_migrated() -> None:
         return d0
 
     try:
-        rec = R.from_dict(old)
+        rec = RJ.from_dict(old)
         assert rec.station.station_id == "st-01"
     finally:
-        R._MIGRATIONS.pop(0, None)
+        RS._MIGRATIONS.pop(0, None)
 
 
 def test_schema_shipped_matches_docs() -> None:
     docs = Path(__file__).resolve().parents[1] / "docs" / "schema" / "capture-record-v1.json"
-    assert json.loads(docs.read_text("utf-8")) == R.json_schema()
+    assert json.loads(docs.read_text("utf-8")) == RS.json_schema()
 
 
 def test_repr_masks_identity() -> None:
@@ -220,11 +223,11 @@ def records(draw: st.DrawFn) -> R.CaptureRecord:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(records())
 def test_generated_records_round_trip(rec: R.CaptureRecord) -> None:
-    text = R.dumps(rec)
-    back = R.loads(text)
+    text = RJ.dumps(rec)
+    back = RJ.loads(text)
     assert back == rec
-    assert R.dumps(back) == text
-    embedded = R.dumps(rec, embed=True)
-    again = R.loads(embedded)
+    assert RJ.dumps(back) == text
+    embedded = RJ.dumps(rec, embed=True)
+    again = RJ.loads(embedded)
     assert again == rec
     assert {r.sha256 for r in again.refs()} <= set(again.blobs)

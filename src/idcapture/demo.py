@@ -38,10 +38,11 @@ import numpy as np
 
 from . import open_camera, open_fingerprint_sensor, open_id_reader
 from .errors import ConfigError
+from .formats.record_files import save
 from .formats.roster import write_roster
 from .idnumbers import make_citizen_id
 from .privacy import mask_id_number
-from .record import Check, CheckOutcome, DocumentKind, IdentityDocument, Sex, save
+from .record import Check, CheckOutcome, DocumentKind, IdentityDocument, Sex
 from .station import StationConfig, Store, import_roster, register_students
 from .station.checking import CheckReport, check_station
 from .station.export import ExportReport, VerifyReport, export_package, verify_package

@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from idcapture import record as rec_mod
 from idcapture.biometrics.finger.template import FingerTemplate, Minutia, MinutiaKind
 from idcapture.errors import RecordError
-from idcapture.formats import iso19794_2
+from idcapture.formats import iso19794_2, record_files, record_json
 from idcapture.formats.finger_capture import (
     add_finger_capture,
     finger_image,
@@ -48,9 +47,9 @@ def test_capture_round_trips_through_record_json() -> None:
     assert cap.image.media_type == "image/png"
     assert (cap.image.width_px, cap.image.height_px) == (100, 120)
     assert cap.template_format == "iso-19794-2:2005" and cap.minutiae_count == 2
-    text = rec_mod.dumps(record, embed=True)
-    back = rec_mod.loads(text)
-    assert rec_mod.dumps(back, embed=True) == text
+    text = record_json.dumps(record, embed=True)
+    back = record_json.loads(text)
+    assert record_json.dumps(back, embed=True) == text
     bcap = back.finger(FingerPosition.RIGHT_THUMB)
     assert bcap is not None and bcap.quality == quality and bcap.attempts == 2
     np.testing.assert_array_equal(finger_image(back, bcap), img)
@@ -78,7 +77,7 @@ def test_fingerjet_template_is_stored_byte_for_byte(shared_data: Path) -> None:
     cap = add_finger_capture(record, img, ppi=500, position=FingerPosition.UNKNOWN,
                              template=tpl, captured_at=WHEN)
     assert cap.template is not None and record.blob(cap.template) == ist
-    back = rec_mod.loads(rec_mod.dumps(record, embed=True))
+    back = record_json.loads(record_json.dumps(record, embed=True))
     np.testing.assert_array_equal(finger_image(back, back.fingers[0]), img)
     assert finger_template(back, back.fingers[0]) == tpl
 
@@ -91,8 +90,8 @@ def test_wsq_image_and_ansi_template(tmp_path: Path) -> None:
                              template=_template(), image_format="wsq",
                              standard=MinutiaeStandard.ANSI_378_2004, captured_at=WHEN)
     assert cap.image.media_type == "image/wsq" and cap.template_format == "ansi-378:2004"
-    rec_mod.save(record, tmp_path / "rec")
-    back = rec_mod.load(tmp_path / "rec")
+    record_files.save(record, tmp_path / "rec")
+    back = record_files.load(tmp_path / "rec")
     out = finger_image(back, back.fingers[0])
     assert out.shape == img.shape
     assert np.abs(out.astype(int) - img).mean() < 20

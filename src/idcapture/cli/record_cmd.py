@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from ..errors import RecordError
+from ..formats.record_files import load
+from ..formats.record_json import to_dict
 from ..privacy import mask_address, mask_id_number, mask_name
-from ..record import load, to_dict
 from . import Commands, print_json
 
 

@@ -1,4 +1,5 @@
-"""Record formats: ISO/IEC 19794 and ANSI biometric records, WSQ and image helpers.
+"""Record formats: CaptureRecord JSON, ISO/IEC 19794 and ANSI biometric records, WSQ and
+image helpers.
 
 * :mod:`~idcapture.formats.minutiae` — finger minutiae records, ISO/IEC 19794-2:2005
   and ANSI INCITS 378-2004 (with the thin :mod:`~idcapture.formats.iso19794_2` and
@@ -7,7 +8,11 @@
 * :mod:`~idcapture.formats.iso19794_5` — face image records;
 * :mod:`~idcapture.formats.wsq` — WSQ fingerprint image compression (``wsq`` extra);
 * :mod:`~idcapture.formats.images` — PNG/JPEG/BMP/JPEG 2000 over Pillow for numpy arrays;
-* :mod:`~idcapture.formats.finger_capture` — finger captures in a CaptureRecord.
+* :mod:`~idcapture.formats.finger_capture` — finger captures in a CaptureRecord;
+* :mod:`~idcapture.formats.record_json` — the canonical JSON of a CaptureRecord, with
+  :mod:`~idcapture.formats.record_schema` (JSON Schema, migrations) and
+  :mod:`~idcapture.formats.record_files` (a record as files, written atomically with
+  :mod:`~idcapture.formats.atomic`).
 
 Every reader is strict and raises :class:`FormatError` (a
 :class:`~idcapture.errors.RecordError`) naming the field and the byte offset.

@@ -48,8 +48,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import IdCaptureError
+from ..formats.images import decode_image
+from ..formats.record_json import from_dict
 from ..privacy import mask_id_number
-from ..record import Check, CheckOutcome, FingerPosition, from_dict, utcnow
+from ..record import Check, CheckOutcome, FingerPosition, utcnow
 from .store import DB_NAME, Store, StoredRecord
 
 __all__ = ["DEFAULT_FMR_PER_SEARCH", "DEFAULT_SAME_SESSION_FMR", "MinutiaeDuplicateChecker",
@@ -69,15 +71,6 @@ DEFAULT_SAME_SESSION_FMR = 1e-5
 SCORE_CAP = 100.0
 #: stores whose enrolled fingers are kept in memory by this process
 _SHARED_STORES = 4
-
-
-def _decode(data: bytes) -> np.ndarray:
-    import io
-
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as im:
-        return np.asarray(im.convert("L"))
 
 
 class _Enrolled:
@@ -147,7 +140,8 @@ def _record_templates(store: Store, sr: StoredRecord, wanted: set[str]) -> dict[
                 rec.blobs[cap.template.sha256] = store.read_blob(cap.template.sha256)
                 tpl = finger_template(rec, cap)
             if tpl is None:
-                tpl = extract(_decode(store.read_blob(sha)), int(cap.resolution_ppi or 500))
+                tpl = extract(decode_image(store.read_blob(sha), "L"),
+                              int(cap.resolution_ppi or 500))
             out[sha] = prepare(tpl)
         except (OSError, ValueError, IdCaptureError) as exc:
             log.warning("finger image %s... not usable for comparison: %s",

@@ -40,6 +40,7 @@ import numpy as np
 from .. import __version__
 from ..errors import IdCaptureError, RetryOutcome, RosterError
 from ..formats.finger_capture import add_finger_capture
+from ..formats.record_json import from_dict, to_dict
 from ..idnumbers import id_number_check
 from ..privacy import mask_id_number
 from ..record import (
@@ -52,8 +53,6 @@ from ..record import (
     RecordStatus,
     StationInfo,
     Subject,
-    from_dict,
-    to_dict,
     utcnow,
 )
 from .registration import station_config

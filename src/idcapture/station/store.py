@@ -23,9 +23,7 @@ import datetime as _dt
 import hashlib
 import json
 import logging
-import os
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,7 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, RecordError, RosterError
-from ..record import CaptureRecord, from_dict, to_dict, utcnow
+from ..formats.atomic import atomic_write
+from ..formats.record_json import from_dict, to_dict
+from ..record import CaptureRecord, utcnow
 
 __all__ = [
     "DB_NAME",
@@ -192,16 +192,6 @@ def _now() -> str:
     return utcnow().isoformat().replace("+00:00", "Z")
 
 
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(str(path), os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class Store:
     """The station store in folder ``path`` (see the module docstring).
 
@@ -355,18 +345,7 @@ class Store:
         if target.exists():
             return sha
         target.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=str(target.parent))
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(target.parent)
+        atomic_write(target, data, sync_dir=True)
         return sha
 
     def read_blob(self, sha256: str) -> bytes:

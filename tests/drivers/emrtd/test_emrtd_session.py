@@ -12,7 +12,8 @@ from idcapture.drivers.emrtd.lds import decode_dg2, decode_ef_com, encode_dg2
 from idcapture.drivers.emrtd.passive_auth import PaOutcome, TrustStore, parse_sod, verify
 from idcapture.drivers.emrtd.session import AccessKey, EmrtdSession
 from idcapture.errors import DeviceTimeout
-from idcapture.record import CheckOutcome, DocumentKind, PhotoStatus, Sex, dumps, loads
+from idcapture.formats.record_json import dumps, loads
+from idcapture.record import CheckOutcome, DocumentKind, PhotoStatus, Sex
 from idcapture.sim.emrtd.card import EmrtdCard, Faults
 from idcapture.sim.emrtd.config import card_from_config, synthetic_face
 from idcapture.sim.emrtd.pki import SimPki
