@@ -13,7 +13,8 @@ from typing import Literal
 
 import numpy as np
 
-from ..errors import IdCaptureError, RecordError
+from ..errors import RecordError
+from .codec import CodecUnavailable, as_image_array
 
 __all__ = [
     "MEDIA_TYPES",
@@ -36,12 +37,6 @@ MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "BMP": "image/bmp",
 Mode = Literal["L", "RGB"]
 
 
-class CodecUnavailable(IdCaptureError):
-    """An image codec needed for a format is not installed (names the package or feature)."""
-
-    default_code = "codec-unavailable"
-
-
 @dataclass(frozen=True)
 class ImageInfo:
     """What an encoded image is, read from its header without decoding the pixels."""
@@ -51,21 +46,6 @@ class ImageInfo:
     width: int
     height: int
     mode: str
-
-
-def as_image_array(image: np.ndarray, name: str = "image") -> np.ndarray:
-    """Check ``image`` is a uint8 ``(H, W)`` or ``(H, W, 3)`` array; return it contiguous."""
-    if not isinstance(image, np.ndarray):
-        raise RecordError(f"expected a numpy array, got {type(image).__name__}", name)
-    if image.dtype != np.uint8:
-        raise RecordError(f"expected dtype uint8, got {image.dtype}", name)
-    if image.ndim == 3 and image.shape[2] == 1:
-        image = image[:, :, 0]
-    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
-        raise RecordError(f"expected shape (H, W) or (H, W, 3), got {image.shape}", name)
-    if image.shape[0] < 1 or image.shape[1] < 1:
-        raise RecordError(f"empty image of shape {image.shape}", name)
-    return np.ascontiguousarray(image)
 
 
 def _pil(image: np.ndarray) -> object:

@@ -1,7 +1,7 @@
 """WSQ fingerprint image compression over the ``wsq`` package (NIST NBIS codec).
 
 Install with the ``wsq`` extra (``pip install idcapture[wsq]``). Without it the
-functions raise :class:`~idcapture.formats.images.CodecUnavailable`.
+functions raise :class:`~idcapture.formats.codec.CodecUnavailable`.
 
 The ``wsq`` package (0.9) encodes at NBIS's classic 0.75 bit/pixel target and records
 500 ppi; it offers no other rate. :func:`encode_wsq` therefore accepts only
@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import RecordError
 from ._binary import ByteReader
-from .images import CodecUnavailable, as_image_array
+from .codec import CodecUnavailable, as_image_array
 
 __all__ = ["SUPPORTED_BITRATE", "WsqInfo", "decode_wsq", "encode_wsq", "wsq_available",
            "wsq_info"]
