@@ -40,7 +40,7 @@ def cmd_read_emrtd(args: argparse.Namespace) -> int:
     from ..drivers.emrtd.driver import PcscEmrtdReader
     from ..drivers.emrtd.session import AccessKey
     from ..plugins import get_registry
-    from .id_reader import document_dict
+    from .documents import document_dict
 
     mrz = getattr(args, "mrz", None)
     fields = [getattr(args, n, None) for n in ("doc", "birth", "expiry")]
