@@ -11,10 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from idcapture.formats.images import encode_jpeg
 from idcapture.formats.roster import write_roster
 from idcapture.record import DocumentKind, IdentityDocument, Sex
 from idcapture.station import Store, import_roster, register_students
-from idcapture.station.steps import PortraitResult, encode_jpeg
+from idcapture.station.steps import PortraitResult
 from idcapture.synth.fingerprints import (
     DEFAULT_SIZE,
     MasterPrint,
@@ -123,7 +124,7 @@ class FixedPortraitMaker:
         from idcapture.record import Check, CheckOutcome
 
         crop = frame[0:64, 0:48]
-        return PortraitResult(encode_jpeg(crop), 48, 64, "test", None, None,
+        return PortraitResult(encode_jpeg(crop[:, :, ::-1]), 48, 64, "test", None, None,
                               Check("face-quality", CheckOutcome.PASSED, "test framing"),
                               image=crop)
 

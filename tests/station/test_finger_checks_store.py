@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from idcapture.formats.images import encode_png
 from idcapture.record import (
     CaptureRecord,
     CheckOutcome,
@@ -16,7 +17,6 @@ from idcapture.record import (
 )
 from idcapture.station import Store
 from idcapture.station.finger_checks import MinutiaeDuplicateChecker
-from idcapture.station.steps import encode_png
 from idcapture.synth.fingerprints import generate_master, make_impression
 
 RT, LT = FingerPosition.RIGHT_THUMB, FingerPosition.LEFT_THUMB

@@ -20,7 +20,6 @@ a pass it did not earn.
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -28,6 +27,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from ..errors import IdCaptureError, RetryNeeded, RetryOutcome, RetryReason
+from ..formats.images import encode_jpeg
 from ..record import Check, CheckOutcome, CropBox, FingerPosition, QualityReport, utcnow
 from .finger_checks import MinutiaeDuplicateChecker
 from .store import Store
@@ -44,29 +44,9 @@ __all__ = [
     "PortraitResult",
     "Steps",
     "TemplateDuplicateChecker",
-    "encode_jpeg",
-    "encode_png",
 ]
 
 log = logging.getLogger("idcapture.station.steps")
-
-
-def encode_png(gray: np.ndarray) -> bytes:
-    """Lossless PNG of an 8-bit image (fingerprints are stored this way)."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(gray).save(buf, format="PNG", compress_level=6)
-    return buf.getvalue()
-
-
-def encode_jpeg(bgr: np.ndarray, quality: int = 90) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(bgr[:, :, ::-1])).save(buf, format="JPEG",
-                                                                quality=quality)
-    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- fingers
@@ -275,7 +255,7 @@ class LibraryPortraitMaker:
         x0, y0 = (fw - cw) // 2, (fh - ch) // 2
         out = cv2.resize(frame[y0:y0 + ch, x0:x0 + cw], (w, h), interpolation=cv2.INTER_AREA)
         return PortraitResult(
-            encode_jpeg(out), w, h, self.profile, CropBox(x0, y0, cw, ch, w, h), None,
+            encode_jpeg(out[:, :, ::-1]), w, h, self.profile, CropBox(x0, y0, cw, ch, w, h), None,
             Check("face-quality", CheckOutcome.WARNING,
                   "portrait framed by the operator: the face detector found no face, so "
                   "quality was not assessed automatically", utcnow(), {"method": "manual"}),

@@ -19,7 +19,7 @@ import numpy as np
 
 from .blocks import BLOCK, upsample
 
-__all__ = ["N_ORIENTATIONS", "enhance", "enhance_half", "enhance_pixels", "enhance_small",
+__all__ = ["N_ORIENTATIONS", "enhance", "enhance_half", "enhance_small",
            "gabor_bank", "half_size", "normalise_contrast", "upscale_half"]
 
 N_ORIENTATIONS = 16
@@ -129,14 +129,6 @@ def enhance(normalised: np.ndarray, theta: np.ndarray, period: np.ndarray,
     hs, ws = half_size(normalised.shape)
     small = cv2.resize(normalised, (ws, hs), interpolation=cv2.INTER_AREA)
     return enhance_half(small, theta, period, mask, normalised.shape)
-
-
-def enhance_pixels(pixels: np.ndarray, theta: np.ndarray, period: np.ndarray,
-                   mask: np.ndarray) -> np.ndarray:
-    """:func:`enhance` straight from grey levels: halve, normalise there, then filter."""
-    hs, ws = half_size(pixels.shape)
-    small = cv2.resize(pixels, (ws, hs), interpolation=cv2.INTER_AREA)
-    return enhance_half(normalise_contrast(small, 4.0), theta, period, mask, pixels.shape)
 
 
 def enhance_half(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
