@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -95,24 +95,10 @@ def _prepare_file(path: str, ppi: int) -> Any:
 def prepare_all(paths: Sequence[str], ppi: int = 500, jobs: int = 0,
                 progress: Any = None) -> list[Any]:
     """Read (extract from images, or parse templates) and prepare every file, in order."""
-    n = len(paths)
-    out: list[Any] = []
-    from ..biometrics.finger.compare_parallel import resolve_jobs
+    from ..biometrics.finger.compare_parallel import map_in_order
 
-    workers = resolve_jobs(jobs)
-    if workers == 1 or n < 4:
-        for i, p in enumerate(paths):
-            out.append(_prepare_file(p, ppi))
-            if progress:
-                progress(i + 1, n)
-        return out
-    with ProcessPoolExecutor(workers) as ex:
-        for i, t in enumerate(ex.map(_prepare_file, paths, [ppi] * n, chunksize=4)):
-            out.append(t)
-            if progress:
-                progress(i + 1, n)
-    return out
-
+    return map_in_order(functools.partial(_prepare_file, ppi=ppi), paths, jobs, progress,
+                        chunksize=4, min_parallel=4)
 
 
 def _compare(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 
@@ -121,3 +122,31 @@ def clusters_from_pairs(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[i
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
+
+
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
+
+
+def map_in_order(fn: Callable[[_In], _Out], items: Sequence[_In], jobs: int = 0,
+                 progress: Progress | None = None, chunksize: int = 1,
+                 min_parallel: int = 2) -> list[_Out]:
+    """``fn`` of every item, in the items' order, in worker processes (``jobs``; 0 means
+    all cores). With one worker, or fewer than ``min_parallel`` items, everything runs in
+    the calling process. ``fn`` must be picklable (a module-level function or a
+    ``functools.partial`` of one); ``progress(done, total)`` follows the results."""
+    n = len(items)
+    out: list[_Out] = []
+    workers = resolve_jobs(jobs)
+    if workers == 1 or n < min_parallel:
+        for i, item in enumerate(items):
+            out.append(fn(item))
+            if progress:
+                progress(i + 1, n)
+        return out
+    with ProcessPoolExecutor(workers) as ex:
+        for i, res in enumerate(ex.map(fn, items, chunksize=chunksize)):
+            out.append(res)
+            if progress:
+                progress(i + 1, n)
+    return out

@@ -7,11 +7,10 @@ evaluate --synthetic``.
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ...biometrics.finger.compare import PreparedTemplate, prepare
-from ...biometrics.finger.compare_parallel import resolve_jobs
+from ...biometrics.finger.compare_parallel import map_in_order
 from ...biometrics.finger.extractor import extract
 from .impression import make_impression
 from .master import generate_master
@@ -33,10 +32,6 @@ def synthetic_templates(fingers: int, impressions: int, seed: int = 1, jobs: int
                         ) -> tuple[list[str], list[PreparedTemplate]]:
     """``fingers`` synthetic fingers x ``impressions`` images each, extracted and prepared."""
     work: list[Any] = [(f, impressions, seed) for f in range(fingers)]
-    if resolve_jobs(jobs) == 1:
-        res = [_synthetic_one(w) for w in work]
-    else:
-        with ProcessPoolExecutor(resolve_jobs(jobs)) as ex:
-            res = list(ex.map(_synthetic_one, work))
+    res = map_in_order(_synthetic_one, work, jobs)
     stems = [s for r in res for s, _ in r]
     return stems, [t for r in res for _, t in r]
