@@ -84,7 +84,7 @@ class As608Sensor(FingerprintSensor):
             raise DeviceRemoved(f"serial port {self.address.target!r} is closed")
         return self._port
 
-    def _write(self, packet: p.Packet, what: str) -> None:
+    def _write(self, packet: p.Packet) -> None:
         port = self._live_port()
         try:
             if self._stale_until:  # let the rest of an abandoned upload go by first
@@ -123,7 +123,7 @@ class As608Sensor(FingerprintSensor):
         return self._packets.pop(0)
 
     def _command(self, packet: p.Packet, what: str, timeout: float = 1.0) -> p.Ack:
-        self._write(packet, what)
+        self._write(packet)
         reply = self._read_packet(timeout + self._line_time(len(packet.encode()) + 64), what)
         return p.Ack.parse(reply)
 
@@ -201,8 +201,12 @@ class As608Sensor(FingerprintSensor):
         self._expect_ok(self._command(p.command(p.Instruction.SET_SYS_PARA, int(p.SysParam.BAUD),
                                                 n, address=self.module_address), what), what)
         port = self._live_port()
-        port.flush()
-        port.set_baud(baud)
+        try:
+            port.flush()
+            port.set_baud(baud)
+        except DeviceRemoved:
+            self._close_port()
+            raise
         self.baud = baud
         self.params = self.read_system_parameters_unlocked()
 
