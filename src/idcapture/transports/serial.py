@@ -102,7 +102,9 @@ class SerialTransport:
     def read(self, size: int, timeout: float) -> bytes:
         """``size`` bytes, or fewer when ``timeout`` seconds pass first."""
         try:
-            self._ser.timeout = max(timeout, 0.0)
+            t = max(timeout, 0.0)
+            if self._ser.timeout != t:  # setting it reconfigures the port
+                self._ser.timeout = t
             return bytes(self._ser.read(size))
         except (self._serial_exc, OSError) as exc:
             raise DeviceRemoved(f"serial port {self.port} failed while reading: {exc}",
