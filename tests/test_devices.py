@@ -133,8 +133,12 @@ def test_lock_timeout_names_the_lock() -> None:
         t.start()
         holder_ready.wait(5)
         try:
+            t0 = time.monotonic()
             with pytest.raises(DeviceTimeout) as err:
                 r.read(timeout=0.2)
+            # the caller's timeout bounds the wait for the lock (it was the device's
+            # 5 s default)
+            assert time.monotonic() - t0 < 0.2 + 1.5
             assert err.value.awaited == "device lock"
         finally:
             release.set()
@@ -192,3 +196,37 @@ def test_sim_fingerprint_rejects_bad_images() -> None:
         assert isinstance(fp, SimFingerprintSensor)
         with pytest.raises(ValueError):
             fp.present(np.zeros((4, 4, 3), np.uint8))
+
+
+def test_frame_read_stops_at_its_timeout_on_a_slow_camera() -> None:
+    """A camera whose next frame is 4 s away: read_frame(timeout=0.3) gives up at 0.3 s
+    (it slept until the frame came), and a timeout long enough still gets the frame."""
+    with idcapture.open_camera("sim:camera?fps=0.25&width=64&height=48") as cam:
+        cam.read_frame(timeout=1)  # the first frame is due at once
+        t0 = time.monotonic()
+        with pytest.raises(DeviceTimeout) as err:
+            cam.read_frame(timeout=0.3)
+        assert time.monotonic() - t0 < 0.3 + 1.5
+        assert err.value.awaited == "camera frame"
+    with idcapture.open_camera("sim:camera?fps=4&width=64&height=48") as cam:
+        first = cam.read_frame(timeout=1)
+        assert cam.read_frame(timeout=1).index == first.index + 1
+
+
+def test_primitives_without_a_timeout_still_work() -> None:
+    """A plugin written to the old primitive signatures keeps working, with a warning."""
+    with pytest.warns(DeprecationWarning, match="takes no timeout") as warned:
+        class OldReader(IdReader):
+            poll_interval = 0.01
+
+            def _detect_card(self) -> bool:
+                return True
+
+            def _read_document(self) -> idcapture.IdentityDocument:
+                return sample_document()
+
+    named = sorted(str(w.message).split("(", 1)[0].rsplit(".", 1)[-1] for w in warned)
+    assert named == ["_detect_card", "_read_document"]
+    with OldReader("old:") as reader:
+        assert reader.read(timeout=1).id_number == sample_document().id_number
+        assert reader.card_present()

@@ -14,6 +14,10 @@ family's own). The public methods here own the rest:
   :class:`DeviceClosed`.
 * **State.** :attr:`Device.state` is ``closed``, ``open``, ``removed`` (the device went
   away; the next call tries to reconnect) or ``error``.
+* **Deadlines.** A public call makes one :class:`~idcapture.devices.polling.Deadline`
+  from its timeout and passes the time left on it to every primitive (and bounds the
+  wait for the lock with it); :meth:`Device._poll` is the one poll loop of all
+  families. See :mod:`idcapture.devices.polling` for what a primitive does with it.
 * **Async.** Every blocking call has an ``a``-prefixed coroutine twin that runs it in a
   worker thread (:func:`asyncio.to_thread`), so an asyncio frontend never blocks its
   loop.
@@ -23,9 +27,11 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
+import inspect
 import logging
 import threading
-import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +40,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..address import Address
 from ..errors import DeviceClosed, DeviceRemoved, DeviceTimeout, IdCaptureError
+from .polling import Deadline, poll
 
 __all__ = ["Device", "DeviceInfo", "DeviceKind", "DeviceState"]
 
@@ -96,6 +103,22 @@ class Device:
     driver_name: ClassVar[str] = ""
     #: timeout of a call when the caller gives none (seconds)
     default_timeout: ClassVar[float] = 5.0
+    #: seconds between two attempts of a poll (address option ``poll`` overrides it)
+    poll_interval: ClassVar[float] = 0.05
+    #: the primitives that take the seconds left of the caller's deadline
+    timed_primitives: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in cls.timed_primitives:
+            fn = cls.__dict__.get(name)
+            if callable(fn) and not _takes_timeout(fn):
+                setattr(cls, name, _ignoring_timeout(fn))
+                warnings.warn(f"{cls.__qualname__}.{name}() takes no timeout; primitives "
+                              f"now receive the seconds left of the caller's deadline "
+                              f"({name}(self, timeout)). Until it is updated the driver "
+                              "runs with the timeout ignored.", DeprecationWarning,
+                              stacklevel=2)
 
     def __init__(self, address: Address | str = "", *, timeout: float | None = None) -> None:
         if isinstance(address, str):
@@ -252,15 +275,15 @@ class Device:
                 self.log.warning("device %s was removed during %s", self.address.driver, what)
                 raise
 
-    @staticmethod
-    def _deadline(timeout: float) -> Callable[[], float]:
-        """A function returning the seconds left until ``timeout`` from now."""
-        end = time.monotonic() + timeout
-
-        def left() -> float:
-            return end - time.monotonic()
-
-        return left
+    def _poll(self, what: str, attempt: Callable[[float], _R | None], deadline: Deadline,
+              expired: Callable[[], BaseException]) -> _R:
+        """The poll loop of every family: ``attempt(seconds_left)`` under the lock until it
+        returns something other than ``None``, :attr:`poll_interval` (address option
+        ``poll``) apart; ``expired()`` is raised when the deadline passes first. The wait
+        for the lock is bounded by the deadline too."""
+        interval = self.address.float_option("poll", self.poll_interval)
+        return poll(lambda left: self._call(what, lambda: attempt(left), left),
+                    deadline, interval, expired)
 
     async def _async(self, fn: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
         return await asyncio.to_thread(fn, *args, **kwargs)
@@ -281,3 +304,23 @@ class Device:
 
 
 _D = TypeVar("_D", bound=Device)
+
+
+def _takes_timeout(fn: Callable[..., Any]) -> bool:
+    """Whether a primitive accepts an argument besides ``self``."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())[1:]
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return True
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+               for p in params)
+
+
+def _ignoring_timeout(fn: Callable[[Any], _R]) -> Callable[[Any, float], _R]:
+    """A primitive written before deadlines were passed down, accepting (and ignoring) one."""
+
+    @functools.wraps(fn)
+    def primitive(self: Any, timeout: float) -> _R:
+        return fn(self)
+
+    return primitive

@@ -12,6 +12,7 @@ import numpy as np
 from ..address import Address
 from ..errors import DeviceTimeout
 from .base import Device, DeviceKind
+from .polling import Deadline
 
 __all__ = ["Camera", "Frame"]
 
@@ -40,19 +41,22 @@ class Frame:
 class Camera(Device):
     """Base of every camera.
 
-    Drivers implement ``_read_frame() -> np.ndarray | None`` (``None``: no frame yet,
-    keep waiting; raise :class:`~idcapture.errors.DeviceRemoved` when the camera is
+    Drivers implement ``_read_frame(timeout) -> np.ndarray | None`` (``None``: no frame
+    within ``timeout``, the seconds left of the caller's deadline; the base polls again
+    while time is left; raise :class:`~idcapture.errors.DeviceRemoved` when the camera is
     gone) and may override :meth:`resolution` and :meth:`frame_rate`.
     """
 
     kind: ClassVar[DeviceKind] = DeviceKind.CAMERA
     default_timeout: ClassVar[float] = 5.0
+    poll_interval: ClassVar[float] = 0.002
+    timed_primitives: ClassVar[tuple[str, ...]] = ("_read_frame",)
 
     def __init__(self, address: Address | str = "", *, timeout: float | None = None) -> None:
         super().__init__(address, timeout=timeout)
         self._frame_index = 0
 
-    def _read_frame(self) -> np.ndarray | None:
+    def _read_frame(self, timeout: float) -> np.ndarray | None:
         raise NotImplementedError
 
     @property
@@ -68,18 +72,21 @@ class Camera(Device):
     def read_frame(self, timeout: float | None = None) -> Frame:
         """The next frame; :class:`DeviceTimeout` if none arrives within ``timeout``."""
         t = self.timeout if timeout is None else timeout
-        left = self._deadline(t)
-        while True:
-            image = self._call("frame read", self._read_frame, max(left(), 0.1))
-            if image is not None:
-                frame = Frame(image, time.monotonic(), self._frame_index)
-                self._frame_index += 1
-                return frame
-            if left() <= 0:
-                raise DeviceTimeout(f"timed out after {t:.1f} s waiting for a frame from the "
-                                    f"{self.address.driver} camera", awaited="camera frame",
-                                    timeout=t)
-            time.sleep(0.002)
+
+        def attempt(left: float) -> Frame | None:
+            image = self._read_frame(left)
+            if image is None:
+                return None
+            frame = Frame(image, time.monotonic(), self._frame_index)
+            self._frame_index += 1
+            return frame
+
+        def expired() -> DeviceTimeout:
+            return DeviceTimeout(f"timed out after {t:.1f} s waiting for a frame from the "
+                                 f"{self.address.driver} camera", awaited="camera frame",
+                                 timeout=t)
+
+        return self._poll("frame read", attempt, Deadline(t), expired)
 
     def frames(self, count: int | None = None, timeout: float | None = None) -> Iterator[Frame]:
         """Yield frames (``count`` of them, or until the caller stops)."""

@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import DeviceTimeout, RetryNeeded, RetryOutcome, RetryReason
 from ..record import FingerPosition, utcnow
 from .base import Device, DeviceKind
+from .polling import Deadline
 
 __all__ = ["FingerImage", "FingerprintSensor"]
 
@@ -40,25 +41,28 @@ class FingerImage:
 class FingerprintSensor(Device):
     """Base of every fingerprint sensor.
 
-    Drivers implement ``_try_capture() -> np.ndarray | RetryOutcome``: one attempt,
-    returning the image, or a retry outcome (``NO_FINGER`` when nothing is on the
-    sensor, ``FINGER_LIFTED``, ``TOO_LIGHT``...). Broken devices raise typed errors.
-    They also set :attr:`resolution_ppi`.
+    Drivers implement ``_try_capture(timeout) -> np.ndarray | RetryOutcome``: one
+    attempt within ``timeout`` (the seconds left of the caller's deadline), returning the
+    image, or a retry outcome (``NO_FINGER`` when nothing is on the sensor,
+    ``FINGER_LIFTED``, ``TOO_LIGHT``...). Broken devices raise typed errors. They also
+    set :attr:`resolution_ppi`.
     """
 
     kind: ClassVar[DeviceKind] = DeviceKind.FINGERPRINT_SENSOR
     default_timeout: ClassVar[float] = 15.0
     poll_interval: ClassVar[float] = 0.05
+    timed_primitives: ClassVar[tuple[str, ...]] = ("_try_capture",)
     resolution_ppi: int = 500
 
-    def _try_capture(self) -> np.ndarray | RetryOutcome:
+    def _try_capture(self, timeout: float) -> np.ndarray | RetryOutcome:
         raise NotImplementedError
 
     def try_capture(self, position: FingerPosition = FingerPosition.UNKNOWN
                     ) -> FingerImage | RetryOutcome:
-        """One capture attempt: the image, or the reason to try again."""
+        """One capture attempt (within the device's timeout): the image, or the reason
+        to try again."""
         start = time.monotonic()
-        result = self._call("finger capture", self._try_capture)
+        result = self._call("finger capture", lambda: self._try_capture(self.timeout))
         if isinstance(result, RetryOutcome):
             return result
         return self._finish(result, position, start, 1)
@@ -71,23 +75,26 @@ class FingerprintSensor(Device):
         :class:`RetryNeeded` carrying it, so the operator can be told what to do.
         """
         t = self.timeout if timeout is None else timeout
-        left = self._deadline(t)
         start = time.monotonic()
         attempts = 0
-        interval = self.address.float_option("poll", self.poll_interval)
-        while True:
+
+        def attempt(left: float) -> np.ndarray | None:
+            nonlocal attempts
             attempts += 1
-            result = self._call("finger capture", self._try_capture, max(left(), 0.5))
+            result = self._try_capture(left)
             if not isinstance(result, RetryOutcome):
-                return self._finish(result, position, start, attempts)
+                return result
             if result.reason is not RetryReason.NO_FINGER:
                 raise RetryNeeded(result)
-            remaining = left()
-            if remaining <= 0:
-                raise DeviceTimeout(f"timed out after {t:.1f} s waiting for a finger on the "
-                                    f"{self.address.driver} sensor", awaited="finger placement",
-                                    timeout=t)
-            time.sleep(min(interval, remaining))
+            return None
+
+        def expired() -> DeviceTimeout:
+            return DeviceTimeout(f"timed out after {t:.1f} s waiting for a finger on the "
+                                 f"{self.address.driver} sensor", awaited="finger placement",
+                                 timeout=t)
+
+        image = self._poll("finger capture", attempt, Deadline(t), expired)
+        return self._finish(image, position, start, attempts)
 
     def _finish(self, image: np.ndarray, position: FingerPosition, start: float,
                 attempts: int) -> FingerImage:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar
 
 from ..address import Address
 from ..errors import DeviceTimeout
 from ..record import IdentityDocument
 from .base import Device, DeviceKind
+from .polling import Deadline
 
 __all__ = ["IdReader"]
 
@@ -16,14 +16,19 @@ __all__ = ["IdReader"]
 class IdReader(Device):
     """Base of every ID reader.
 
-    Drivers implement two primitives:
+    Drivers implement two primitives, each given ``timeout``, the seconds left of the
+    caller's deadline (see :mod:`idcapture.devices.polling`):
 
-    * ``_detect_card() -> bool``: is a card on the reader and ready to read (for the
-      SAM protocol: find + select)? Called repeatedly while waiting.
-    * ``_read_document() -> IdentityDocument``: read the card that ``_detect_card`` just
-      found. Raises :class:`~idcapture.errors.DeviceRemoved` (card pulled mid-read),
-      :class:`~idcapture.errors.DeviceTimeout`, :class:`~idcapture.errors.ProtocolError`
-      or :class:`~idcapture.errors.DeviceFault` as typed failures.
+    * ``_detect_card(timeout) -> bool``: is a card on the reader and ready to read (for
+      the SAM protocol: find + select)? Called repeatedly while waiting.
+    * ``_read_document(timeout) -> IdentityDocument``: read the card that
+      ``_detect_card`` just found. Raises :class:`~idcapture.errors.DeviceRemoved` (card
+      pulled mid-read), :class:`~idcapture.errors.DeviceTimeout`,
+      :class:`~idcapture.errors.ProtocolError` or :class:`~idcapture.errors.DeviceFault`
+      as typed failures. A reader that finds a card only once per placement (a SAM)
+      finishes the read of a found card with one attempt per command even when the
+      deadline passes during it, rather than abandon a card the operator would have to
+      place again.
 
     :meth:`wait_for_card` reads a card once per placement: a card left on the reader is
     not read again until it has been taken off.
@@ -33,23 +38,27 @@ class IdReader(Device):
     default_timeout: ClassVar[float] = 10.0
     #: seconds between two polls while waiting for a card
     poll_interval: ClassVar[float] = 0.1
+    timed_primitives: ClassVar[tuple[str, ...]] = ("_detect_card", "_read_document")
 
     def __init__(self, address: Address | str = "", *, timeout: float | None = None) -> None:
         super().__init__(address, timeout=timeout)
         self._card_consumed = False
 
-    def _detect_card(self) -> bool:
+    def _detect_card(self, timeout: float) -> bool:
         raise NotImplementedError
 
-    def _read_document(self) -> IdentityDocument:
+    def _read_document(self, timeout: float) -> IdentityDocument:
         raise NotImplementedError
 
-    def card_present(self) -> bool:
-        """Whether a card is on the reader now (one poll)."""
-        present = self._call("card detection", self._detect_card)
+    def _poll_card(self, timeout: float) -> bool:
+        present = self._detect_card(timeout)
         if not present:
             self._card_consumed = False
         return present
+
+    def card_present(self) -> bool:
+        """Whether a card is on the reader now (one poll)."""
+        return self._call("card detection", lambda: self._poll_card(self.timeout))
 
     def read(self, timeout: float | None = None) -> IdentityDocument:
         """Wait up to ``timeout`` for a card (even one read before) and read it."""
@@ -64,23 +73,28 @@ class IdReader(Device):
 
     def _wait(self, timeout: float | None, skip_consumed: bool) -> IdentityDocument:
         t = self.timeout if timeout is None else timeout
-        left = self._deadline(t)
-        interval = max(float(self.address.float_option("poll", self.poll_interval)), 0.0)
-        while True:
-            present = self.card_present()
-            if present and not (skip_consumed and self._card_consumed):
-                doc = self._call("card read", self._read_document, max(left(), 0.5))
-                self._card_consumed = True
-                self.log.info("read %s card", doc.kind.value)
-                return doc
-            remaining = left()
-            if remaining <= 0:
-                what = ("a new card to be placed (the card on the reader was already read; "
-                        "take it off and place it again)") if present else "a card to be placed"
-                raise DeviceTimeout(f"timed out after {t:.1f} s waiting for {what} on the "
-                                    f"{self.address.driver} reader", awaited="card placement",
-                                    timeout=t)
-            time.sleep(min(interval, remaining))
+        deadline = Deadline(t)
+        present = False
+
+        def attempt(left: float) -> IdentityDocument | None:
+            nonlocal present
+            present = self._poll_card(left)
+            if not present or (skip_consumed and self._card_consumed):
+                return None
+            doc = self._read_document(deadline.left())
+            self._card_consumed = True
+            return doc
+
+        def expired() -> DeviceTimeout:
+            what = ("a new card to be placed (the card on the reader was already read; "
+                    "take it off and place it again)") if present else "a card to be placed"
+            return DeviceTimeout(f"timed out after {t:.1f} s waiting for {what} on the "
+                                 f"{self.address.driver} reader", awaited="card placement",
+                                 timeout=t)
+
+        doc = self._poll("card read", attempt, deadline, expired)
+        self.log.info("read %s card", doc.kind.value)
+        return doc
 
     async def aread(self, timeout: float | None = None) -> IdentityDocument:
         """Coroutine twin of :meth:`read`."""

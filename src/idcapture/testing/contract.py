@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -46,6 +47,12 @@ class DeviceContract:
     @pytest.fixture
     def device_address(self) -> str:  # pragma: no cover - overridden by subclasses
         raise NotImplementedError("provide a device_address fixture")
+
+    @pytest.fixture
+    def exchange_time(self) -> float:
+        """The longest single exchange with the device, in seconds (override for a slow
+        line). A call with a timeout returns within it plus this."""
+        return 3.0
 
     @pytest.fixture
     def device(self, idcapture_registry: DriverRegistry,
@@ -125,11 +132,13 @@ class IdReaderContract(DeviceContract):
         place_card()
         assert isinstance(device.wait_for_card(timeout=10), IdentityDocument)
 
-    def test_timeout_without_card(self, device: IdReader,
-                                  remove_card: Callable[[], None]) -> None:
+    def test_timeout_without_card(self, device: IdReader, remove_card: Callable[[], None],
+                                  exchange_time: float) -> None:
         remove_card()
+        start = time.monotonic()
         with pytest.raises(DeviceTimeout) as err:
             device.wait_for_card(timeout=0.3)
+        assert time.monotonic() - start < 0.3 + exchange_time
         assert "card" in str(err.value)
 
     def test_async_twin(self, device: IdReader, place_card: Callable[[], None]) -> None:

@@ -60,15 +60,24 @@ def normalise_port(port: str) -> str:
 
 class SerialTransport:
     """One open serial port (8N1, no flow control). Not thread-safe: the device lock
-    serialises callers."""
+    serialises callers.
+
+    ``port`` is a device (``/dev/ttyUSB0``, ``COM3``, a bare number) or a pyserial URL
+    (``socket://host:port`` for a serial server, ``loop://``).
+    """
 
     def __init__(self, port: str, baud: int = 115200) -> None:
         serial = _serial_module()
         self.port = normalise_port(port)
         self._serial_exc = serial.SerialException
         try:
-            self._ser = serial.Serial(self.port, baud, bytesize=8, parity="N", stopbits=1,
-                                      timeout=0, write_timeout=2.0, exclusive=None)
+            if "://" in self.port:
+                self._ser = serial.serial_for_url(self.port, baudrate=baud, timeout=0,
+                                                  write_timeout=2.0)
+            else:
+                self._ser = serial.Serial(self.port, baud, bytesize=8, parity="N",
+                                          stopbits=1, timeout=0, write_timeout=2.0,
+                                          exclusive=None)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise DeviceNotFound(f"serial port {self.port} cannot be opened: "
                                  f"{getattr(exc, 'strerror', None) or exc}") from exc
@@ -91,9 +100,11 @@ class SerialTransport:
                                 code="removed") from exc
 
     def read(self, size: int, timeout: float) -> bytes:
-        """Up to ``size`` bytes, waiting at most ``timeout`` seconds for the first ones."""
+        """``size`` bytes, or fewer when ``timeout`` seconds pass first."""
         try:
-            self._ser.timeout = max(timeout, 0.0)
+            t = max(timeout, 0.0)
+            if self._ser.timeout != t:  # setting it reconfigures the port
+                self._ser.timeout = t
             return bytes(self._ser.read(size))
         except (self._serial_exc, OSError) as exc:
             raise DeviceRemoved(f"serial port {self.port} failed while reading: {exc}",
@@ -101,6 +112,26 @@ class SerialTransport:
         except TypeError as exc:  # pyserial on a port closed under it
             raise DeviceRemoved(f"serial port {self.port} closed: {exc}",
                                 code="removed") from exc
+
+    def read_available(self, timeout: float, limit: int = 4096) -> bytes:
+        """What has arrived (at most ``limit`` bytes), waiting at most ``timeout`` seconds
+        for the first byte; empty when nothing came."""
+        first = self.read(1, timeout)
+        if not first:
+            return first
+        try:
+            waiting = min(int(self._ser.in_waiting), limit - 1)
+        except (self._serial_exc, OSError) as exc:
+            raise DeviceRemoved(f"serial port {self.port} failed while reading: {exc}",
+                                code="removed") from exc
+        return first + self.read(waiting, 0.0) if waiting > 0 else first
+
+    def flush(self) -> None:
+        """Wait until everything written has left the port."""
+        try:
+            self._ser.flush()
+        except (self._serial_exc, OSError) as exc:
+            raise DeviceRemoved(f"serial port {self.port} failed: {exc}") from exc
 
     def discard_input(self) -> None:
         try:

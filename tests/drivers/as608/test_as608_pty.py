@@ -131,3 +131,45 @@ def test_real_line_pace_upload_at_115200() -> None:
     wire = (p.IMAGE_WIDTH * p.IMAGE_HEIGHT // 2 + 144 * 11) * 10 / 115200
     assert got.image.shape == (288, 256)
     assert wire * 0.9 < took < wire * 2 + 1.0
+
+
+@pytest.mark.slow
+def test_capture_stops_at_its_timeout_during_the_upload_and_recovers() -> None:
+    """An upload takes 3.4 s on this line: capture(timeout=0.8) raises at about 0.8 s plus
+    one data packet (it used to return the image after the whole upload), and the next
+    capture lets the abandoned upload go by and reads a whole image."""
+    params = p.SystemParameters(baud_multiplier=12, packet_size_code=3)
+    script = [{"present": "synthetic:seed=3"}, {"present": "synthetic:seed=3"}]
+    with _sim(script, pacing=True, params=params) as sim, As608Sensor(sim.address) as dev:
+        t0 = time.monotonic()
+        with pytest.raises(DeviceTimeout) as err:
+            dev.capture(timeout=0.8)
+        took = time.monotonic() - t0
+        assert err.value.awaited == "image upload (UpImage)"
+        assert "give the capture more time" in str(err.value)
+        got = dev.capture(timeout=15)
+    wire = (p.IMAGE_WIDTH * p.IMAGE_HEIGHT // 2 + 144 * 11) * 10 / 115200
+    assert took < 0.8 + 1.5 < wire
+    assert got.image.shape == (288, 256) and got.image.std() > 30
+
+
+def test_module_that_stops_answering_costs_one_command() -> None:
+    """A module that answers the open and then nothing: capture(timeout=0.3) waits out
+    the one GenImg in flight (2 s, not cut short) and starts no other."""
+    from idcapture.sim.as608.device import Reply
+
+    class Silent(As608Module):
+        silent = False
+
+        def receive(self, data: bytes) -> Reply:
+            return Reply() if self.silent else super().receive(data)
+
+    module = Silent(FingerFeed(parse_script([])[0]))
+    with As608PtySimulator(module, pacing=False) as sim, As608Sensor(sim.address) as dev:
+        module.silent = True
+        t0 = time.monotonic()
+        with pytest.raises(DeviceTimeout) as err:
+            dev.capture(timeout=0.3)
+        took = time.monotonic() - t0
+    assert err.value.awaited == "image capture (GenImg) reply"
+    assert 2.0 < took < 0.3 + 2.1 + 1.5

@@ -18,7 +18,7 @@ class PatternCamera(Camera):
         self._size = (w, h)
         self._n = 0
 
-    def _read_frame(self) -> np.ndarray:
+    def _read_frame(self, timeout: float) -> np.ndarray:
         w, h = self._size
         x = (np.arange(w, dtype=np.uint16) + self._n) % 256
         img = np.empty((h, w, 3), np.uint8)

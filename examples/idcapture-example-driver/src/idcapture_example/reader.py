@@ -22,10 +22,10 @@ class ExampleReader(IdReader):
     def remove(self) -> None:
         self.card = None
 
-    def _detect_card(self) -> bool:
+    def _detect_card(self, timeout: float) -> bool:
         return self.card is not None
 
-    def _read_document(self) -> IdentityDocument:
+    def _read_document(self, timeout: float) -> IdentityDocument:
         assert self.card is not None
         return self.card
 

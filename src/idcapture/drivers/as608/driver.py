@@ -1,4 +1,4 @@
-"""``as608:PORT`` — AS60x serial fingerprint modules (AS608, ZFM-20, R30x, R503) over pyserial.
+"""``as608:PORT`` — AS60x serial fingerprint modules (AS608, ZFM-20, R30x, R503) on a serial port.
 
 Address options:
 
@@ -25,15 +25,16 @@ import numpy as np
 
 from ...devices.base import DeviceInfo
 from ...devices.fingerprint import FingerprintSensor
+from ...devices.polling import Deadline
 from ...errors import (
     ConfigError,
     DeviceNotFound,
     DeviceRemoved,
     DeviceTimeout,
-    DriverUnavailable,
     ProtocolError,
     RetryOutcome,
 )
+from ...transports.serial import SerialTransport, list_ports
 from ..finger_acceptance import assess, limits_from_address
 from . import protocol as p
 
@@ -59,23 +60,16 @@ class As608Sensor(FingerprintSensor):
         self.password = a.option("password")
         self.limits = limits_from_address(a)
         self.params: p.SystemParameters | None = None
-        self._port: Any = None
+        self._port: SerialTransport | None = None
         self._decoder = p.PacketDecoder(self.module_address)
         self._packets: list[p.Packet] = []
+        #: time.monotonic() until which the rest of an abandoned upload may still arrive
+        self._stale_until = 0.0
 
     # ---------------------------------------------------------------- transport
 
     def _open_port(self, baud: int) -> None:
-        try:
-            import serial
-        except ImportError as exc:  # pragma: no cover - pyserial is a dependency
-            raise DriverUnavailable("as608", "the pyserial package is not installed") from exc
-        try:
-            self._port = serial.serial_for_url(self.address.target, baudrate=baud, timeout=0.05,
-                                               write_timeout=2.0)
-        except (serial.SerialException, OSError, ValueError) as exc:
-            raise DeviceNotFound(f"serial port {self.address.target!r} cannot be opened: "
-                                 f"{exc}") from exc
+        self._port = SerialTransport(self.address.target or "", baud)
         self.baud = baud
         self._decoder.reset()
         self._packets.clear()
@@ -83,24 +77,26 @@ class As608Sensor(FingerprintSensor):
     def _close_port(self) -> None:
         port, self._port = self._port, None
         if port is not None:
-            try:
-                port.close()
-            except Exception:  # pragma: no cover - closing a dead port
-                pass
+            port.close()
 
-    def _removed(self, exc: BaseException, what: str) -> DeviceRemoved:
-        self._close_port()
-        return DeviceRemoved(f"serial port {self.address.target!r} went away during {what} "
-                             f"({exc})")
-
-    def _write(self, packet: p.Packet, what: str) -> None:
+    def _live_port(self) -> SerialTransport:
         if self._port is None:
             raise DeviceRemoved(f"serial port {self.address.target!r} is closed")
+        return self._port
+
+    def _write(self, packet: p.Packet) -> None:
+        port = self._live_port()
         try:
-            self._port.reset_input_buffer()
-            self._port.write(packet.encode())
-        except Exception as exc:
-            raise self._removed(exc, what) from exc
+            if self._stale_until:  # let the rest of an abandoned upload go by first
+                port.drain(0.05, max(self._stale_until - time.monotonic(), 0.0))
+                self._stale_until = 0.0
+                self._decoder.reset()
+                self._packets.clear()
+            port.discard_input()
+            port.write(packet.encode())
+        except DeviceRemoved:
+            self._close_port()
+            raise
 
     def _line_time(self, nbytes: int) -> float:
         return nbytes * 10.0 / self.baud
@@ -114,12 +110,10 @@ class As608Sensor(FingerprintSensor):
                                     f"{self.address.target!r} within {timeout:.1f} s during "
                                     f"{what}", awaited=f"{what} reply", timeout=timeout)
             try:
-                waiting = self._port.in_waiting if self._port is not None else 0
-                chunk = self._port.read(max(1, min(waiting, 4096))) if self._port else b""
-            except Exception as exc:
-                raise self._removed(exc, what) from exc
-            if self._port is None:
-                raise DeviceRemoved(f"serial port {self.address.target!r} is closed")
+                chunk = self._live_port().read_available(left)
+            except DeviceRemoved:
+                self._close_port()
+                raise
             if chunk:
                 try:
                     self._packets.extend(self._decoder.feed(chunk))
@@ -129,7 +123,7 @@ class As608Sensor(FingerprintSensor):
         return self._packets.pop(0)
 
     def _command(self, packet: p.Packet, what: str, timeout: float = 1.0) -> p.Ack:
-        self._write(packet, what)
+        self._write(packet)
         reply = self._read_packet(timeout + self._line_time(len(packet.encode()) + 64), what)
         return p.Ack.parse(reply)
 
@@ -206,11 +200,13 @@ class As608Sensor(FingerprintSensor):
         what = "baud setting"
         self._expect_ok(self._command(p.command(p.Instruction.SET_SYS_PARA, int(p.SysParam.BAUD),
                                                 n, address=self.module_address), what), what)
+        port = self._live_port()
         try:
-            self._port.flush()
-            self._port.baudrate = baud
-        except Exception as exc:
-            raise self._removed(exc, what) from exc
+            port.flush()
+            port.set_baud(baud)
+        except DeviceRemoved:
+            self._close_port()
+            raise
         self.baud = baud
         self.params = self.read_system_parameters_unlocked()
 
@@ -220,22 +216,26 @@ class As608Sensor(FingerprintSensor):
 
     # ---------------------------------------------------------------- capture
 
-    def _try_capture(self) -> np.ndarray | RetryOutcome:
+    def _try_capture(self, timeout: float) -> np.ndarray | RetryOutcome:
+        """GenImg, then the upload while the deadline allows: no command and no data
+        packet is awaited anew once ``timeout`` has passed."""
+        deadline = Deadline(timeout)
         ack = self._command(p.command(p.Instruction.GEN_IMG, address=self.module_address),
                             "image capture (GenImg)", timeout=2.0)
         conf = ack.confirmation
         if conf.kind is p.OutcomeKind.RETRY:
             return conf.retry_outcome()
         self._expect_ok(ack, "image capture (GenImg)")
-        image = self._upload_image()
+        image = self._upload_image(deadline)
         if self.limits is not None:
             outcome = assess(image, self.limits)
             if outcome is not None:
                 return outcome
         return image
 
-    def _upload_image(self) -> np.ndarray:
+    def _upload_image(self, deadline: Deadline) -> np.ndarray:
         what = "image upload (UpImage)"
+        self._check_time(deadline, what)
         ack = self._command(p.command(p.Instruction.UP_IMAGE, address=self.module_address), what)
         conf = ack.confirmation
         if conf.kind is not p.OutcomeKind.OK:
@@ -245,6 +245,9 @@ class As608Sensor(FingerprintSensor):
         per_packet = self._line_time(size + 11)
         data = bytearray()
         while True:
+            if deadline.passed:
+                self._stale_until = time.monotonic() + self._line_time(payload_len) + 1.0
+            self._check_time(deadline, what)
             packet = self._read_packet(1.0 + 4 * per_packet, what)
             if not packet.is_data:
                 raise ProtocolError(f"expected an image data packet, got packet identifier "
@@ -256,6 +259,16 @@ class As608Sensor(FingerprintSensor):
             if packet.pid == p.PacketId.END_DATA:
                 break
         return p.unpack_image(bytes(data))
+
+    def _check_time(self, deadline: Deadline, what: str) -> None:
+        if deadline.passed:
+            self._decoder.reset()
+            self._packets.clear()
+            upload = self._line_time(p.IMAGE_WIDTH * p.IMAGE_HEIGHT // 2)
+            raise DeviceTimeout(f"the capture's {deadline.timeout:.1f} s ran out during "
+                                f"{what} (an image takes {upload:.1f} s on the line at "
+                                f"{self.baud} baud; give the capture more time)",
+                                awaited=what, timeout=deadline.timeout)
 
     # ---------------------------------------------------------------- info
 
@@ -271,12 +284,8 @@ class As608Sensor(FingerprintSensor):
     @classmethod
     def discover(cls, timeout: float = 2.0) -> list[DeviceInfo]:
         """USB-serial ports that could hold a module (not probed: probing writes bytes)."""
-        try:
-            from serial.tools import list_ports
-        except ImportError:  # pragma: no cover
-            return []
         out = []
-        for port in list_ports.comports():
+        for port in list_ports():
             if port.vid is None:
                 continue
             out.append(DeviceInfo("as608", cls.kind, f"as608:{port.device}",

@@ -51,6 +51,10 @@ def host_error(rc: int, function: str) -> IdCaptureError:
     return p.status_error(rc, function)
 
 
+def _outcome(rc: int) -> p.Outcome:
+    return p.status_of(rc).outcome
+
+
 class SdtApiReader(IdReader):
     """A reader behind the sdtapi library (see the module docstring)."""
 
@@ -95,17 +99,17 @@ class SdtApiReader(IdReader):
         lib, ffi = native.lib, native.ffi
         with native.lock:
             for port in self._ports():
-                if lib.SDT_OpenPort(port) == 0x90:
+                if _outcome(lib.SDT_OpenPort(port)) is p.Outcome.SUCCESS:
                     break
             else:
                 raise DeviceNotFound(f"no sdtapi reader answers on port(s) "
                                      f"{self.address.target or 'auto'}")
             rc = lib.SDT_GetSAMStatus(port, 0)
-            if rc != 0x90:
+            if _outcome(rc) is not p.Outcome.SUCCESS:
                 lib.SDT_ClosePort(port)
                 raise host_error(rc, "SDT_GetSAMStatus")
             buf = ffi.new("char[64]")
-            if lib.SDT_GetSAMIDToStr(port, buf, 0) == 0x90:
+            if _outcome(lib.SDT_GetSAMIDToStr(port, buf, 0)) is p.Outcome.SUCCESS:
                 self.sam_id = ffi.string(buf).decode("ascii", "replace")
         self._native, self._port = native, port
 
@@ -115,21 +119,22 @@ class SdtApiReader(IdReader):
                 self._native.lib.SDT_ClosePort(self._port)
             self._native = None
 
-    def _detect_card(self) -> bool:
+    def _detect_card(self, timeout: float) -> bool:
+        # one find and one select; each library call blocks for its own timeout
         assert self._native is not None or self._lib()
         native = self._native
         assert native is not None
         ffi, lib = native.ffi, native.lib
         with native.lock:
             rc = lib.SDT_StartFindIDCard(self._port, ffi.new("unsigned char[8]"), 0)
-            if rc == 0x80:
+            if _outcome(rc) is p.Outcome.NO_CARD:
                 return False
-            if rc != 0x9F:
+            if _outcome(rc) is not p.Outcome.CARD_FOUND:
                 raise host_error(rc, "SDT_StartFindIDCard")
             rc = lib.SDT_SelectIDCard(self._port, ffi.new("unsigned char[16]"), 0)
-        if rc == 0x81:
+        if _outcome(rc) is p.Outcome.SELECT_FAILED:
             return False
-        if rc != 0x90:
+        if _outcome(rc) is not p.Outcome.SUCCESS:
             raise host_error(rc, "SDT_SelectIDCard")
         self._card_consumed = False  # the SAM finds a card once per placement
         return True
@@ -142,7 +147,8 @@ class SdtApiReader(IdReader):
             self._decoder = find_decoder(self.address.option("decoder"), self.sam_id)
         return self._decoder
 
-    def _read_document(self) -> IdentityDocument:
+    def _read_document(self, timeout: float) -> IdentityDocument:
+        # the library's calls block for their own timeouts and are not resent here
         native = self._native
         if native is None:
             raise DeviceRemoved("sdtapi reader is not open")
@@ -152,18 +158,19 @@ class SdtApiReader(IdReader):
         tl, pl, fl = (ffi.new("unsigned int *") for _ in range(3))
         fingerprint: bytes | None = None
         with native.lock:
-            rc = 0
+            read = False
             if self._fp is not False:
                 rc = lib.SDT_ReadBaseFPMsg(port, text, tl, photo, pl, fp, fl, 0)
-                if rc == 0x90:
+                if _outcome(rc) is p.Outcome.SUCCESS:
                     fingerprint = bytes(ffi.buffer(fp, min(fl[0], 1024)))
-                elif rc in (0x23, 0x66, 0x21) and self._fp is None:
+                    read = True
+                elif rc in p.FINGERPRINT_REFUSED and self._fp is None:
                     self._fp = False
                 else:
                     raise host_error(rc, "SDT_ReadBaseFPMsg")
-            if rc != 0x90:
+            if not read:
                 rc = lib.SDT_ReadBaseMsg(port, text, tl, photo, pl, 0)
-                if rc != 0x90:
+                if _outcome(rc) is not p.Outcome.SUCCESS:
                     raise host_error(rc, "SDT_ReadBaseMsg")
             if tl[0] != 256 or pl[0] not in (0, 1024):
                 raise ProtocolError(f"SDT_ReadBaseMsg returned text {tl[0]} and photo "
@@ -172,9 +179,9 @@ class SdtApiReader(IdReader):
             if self.address.bool_option("appended", True):
                 app, al = ffi.new("unsigned char[512]"), ffi.new("unsigned int *")
                 rc = lib.SDT_ReadNewAppMsg(port, app, al, 0)
-                if rc == 0x90:
+                if _outcome(rc) is p.Outcome.SUCCESS:
                     appended = bytes(ffi.buffer(app, min(al[0], 280)))
-                elif rc != 0x91:
+                elif _outcome(rc) is not p.Outcome.NO_CONTENT:
                     raise host_error(rc, "SDT_ReadNewAppMsg")
             text_b = bytes(ffi.buffer(text, 256))
             photo_b = bytes(ffi.buffer(photo, pl[0]))

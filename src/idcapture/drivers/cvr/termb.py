@@ -84,7 +84,8 @@ class TermbReader(IdReader):
             raise DeviceRemoved("termb reader is not open")
         return self._native
 
-    def _detect_card(self) -> bool:
+    def _detect_card(self, timeout: float) -> bool:
+        # one CVR_Authenticate; the library call blocks for its own timeout
         n = self._n()
         with n.lock:
             rc = n.lib.CVR_Authenticate()
@@ -124,7 +125,8 @@ class TermbReader(IdReader):
             block += raw + " ".encode("utf-16-le") * ((70 - len(raw)) // 2)
         return block or None
 
-    def _read_document(self) -> IdentityDocument:
+    def _read_document(self, timeout: float) -> IdentityDocument:
+        # one read call, not resent; the library bounds its own wait
         n = self._n()
         ffi, lib = n.ffi, n.lib
         with n.lock:

@@ -25,6 +25,7 @@ from typing import ClassVar
 from ...address import Address
 from ...devices.base import DeviceInfo
 from ...devices.id_reader import IdReader
+from ...devices.polling import Deadline
 from ...errors import ConfigError, DeviceNotFound, DeviceRemoved, DriverUnavailable
 from ...record import CaptureRecord, IdentityDocument
 from .passive_auth import TrustStore
@@ -118,24 +119,28 @@ class PcscEmrtdReader(IdReader):
     def reader_name(self) -> str:
         return self._reader_name
 
-    def _detect_card(self) -> bool:
+    def _detect_card(self, timeout: float) -> bool:
         from ...transports.pcsc import card_present
 
         return card_present(self._reader_name)
 
-    def _read_document(self) -> IdentityDocument:
-        reading = self._read_emrtd()
+    def _read_document(self, timeout: float) -> IdentityDocument:
+        # A read takes seconds (BAC, then EF.SOD and DG2 in many APDUs), so it is bounded
+        # by the reader's own timeout (address option), not by the time left of the call:
+        # a frontend waiting for a card in short windows would otherwise abort every read
+        # it starts. No APDU starts after that budget.
+        reading = self._read_emrtd(self.timeout)
         doc, blobs = reading.identity(self.driver_name or "pcsc")
         doc.blobs.update(blobs)
         return doc
 
-    def _read_emrtd(self) -> EmrtdReading:
+    def _read_emrtd(self, timeout: float) -> EmrtdReading:
         from ...transports.pcsc import PcscConnection
 
         if self._key is None:
             raise ConfigError("no access key: give the MRZ (mrz=...) or the document number, "
                               "birth and expiry dates before reading an eMRTD")
-        left = self._deadline(self.timeout)
+        left = Deadline(timeout).left
         self._disconnect()
         conn = PcscConnection(self._reader_name, self._protocol)
         self._conn = conn

@@ -161,7 +161,9 @@ class OpenCvCamera(Camera):
             finally:
                 self._cap = None
 
-    def _read_frame(self) -> np.ndarray | None:
+    def _read_frame(self, timeout: float) -> np.ndarray | None:
+        # VideoCapture.read() cannot be interrupted: it returns after one frame period
+        # (a live camera) or the backend's own read timeout (a stalled stream)
         cap = self._cap
         if cap is None:
             raise DeviceRemoved("camera is not connected")
@@ -191,7 +193,7 @@ class OpenCvCamera(Camera):
             and not os.path.exists(self._source)
         if node_gone or self._failures >= 5:
             raise DeviceRemoved(f"camera {self._source!s} stopped delivering frames")
-        time.sleep(0.01)
+        time.sleep(min(0.01, max(timeout, 0.0)))
         return None
 
     @property

@@ -30,6 +30,7 @@ from ...errors import DeviceFault, DeviceRemoved, IdCaptureError, ProtocolError
 
 __all__ = [
     "BAUD_RATES",
+    "FINGERPRINT_REFUSED",
     "MAX_LENGTH",
     "PREAMBLE",
     "STATUS",
@@ -273,6 +274,12 @@ STATUS: dict[int, Status] = {s.code: s for s in (
     Status(0x80, "寻找证/卡失败", "no card found", Outcome.NO_CARD),
     Status(0x81, "选取证/卡失败", "card selection failed", Outcome.SELECT_FAILED),
 )}
+
+
+#: answers to a read with fingerprint from a SAM that may not read fingerprints: the
+#: operation is not permitted (0x23), the SAM is not authorised (0x66) or does not know
+#: the command (0x21); the host falls back to the base read
+FINGERPRINT_REFUSED = frozenset({0x21, 0x23, 0x66})
 
 
 def status_of(code: int) -> Status:

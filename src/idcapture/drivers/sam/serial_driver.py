@@ -82,7 +82,7 @@ class SamSerialReader(SamReader):
         session = super()._start_session(transport)
         wanted = self.address.int_option("set_baud", 0)
         if wanted and wanted != baud:
-            session.expect(p.set_baud_rate(wanted), 0x90)
+            session.expect(p.set_baud_rate(wanted))
             transport.set_baud(wanted)
             self.baud = session.baud = wanted
         return session

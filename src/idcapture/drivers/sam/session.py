@@ -2,12 +2,15 @@
 
 :class:`SamSession` sends one request at a time and waits for its answer, with a
 per-command timeout scaled by the line rate, bounded resends after a bad checksum, a
-rejected request (0x10/0x11) or a silent/truncated answer, and typed errors when the
-resends are spent (:class:`~idcapture.errors.DeviceTimeout` naming the command
+rejected request or a silent/truncated answer, and typed errors when the resends are
+spent (:class:`~idcapture.errors.DeviceTimeout` naming the command
 awaited, :class:`~idcapture.errors.ProtocolError` with code ``checksum``). A late answer
 to a request the session gave up on and resent is recognised by its shape
 (:func:`~idcapture.drivers.sam.protocol.answer_fits`) and skipped, so it is never taken
-for the answer to the next command.
+for the answer to the next command. Inside :meth:`SamSession.until` the session
+honours the caller's overall deadline: a command is never cut short, but no resend
+starts once the deadline has passed, so a call ends within its deadline plus one
+command's time.
 
 :class:`SamReader` is the :class:`~idcapture.devices.IdReader` shared by the
 ``sam-serial`` and ``sam-usb`` drivers: find + select to detect a card, base read
@@ -17,6 +20,8 @@ for the answer to the next command.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar, Protocol
 
 from ...devices.base import DeviceInfo
@@ -78,6 +83,24 @@ class SamSession:
         self.bytes_received = 0
         self.resends = 0
         self.strays = 0
+        #: time.monotonic() after which no resend starts (None: no overall deadline)
+        self.deadline: float | None = None
+
+    @contextmanager
+    def until(self, timeout: float) -> Iterator[None]:
+        """Commands inside honour one overall deadline ``timeout`` seconds from now: each
+        gets its first attempt in full, resends only while the deadline has not passed.
+        Nested deadlines keep the earlier one."""
+        saved = self.deadline
+        end = time.monotonic() + max(timeout, 0.0)
+        self.deadline = end if saved is None else min(saved, end)
+        try:
+            yield
+        finally:
+            self.deadline = saved
+
+    def _may_resend(self) -> bool:
+        return self.deadline is None or time.monotonic() < self.deadline
 
     def command(self, request: p.Request, timeout: float | None = None,
                 retries: int | None = None) -> p.Response:
@@ -88,9 +111,13 @@ class SamSession:
         attempts = 1 + (self.retries if retries is None else retries)
         failure = "timeout"
         got = 0
+        made = 0
         for attempt in range(attempts):
             if attempt:
+                if not self._may_resend():
+                    break
                 self.resends += 1
+            made += 1
             self.transport.discard_input()
             self.decoder.clear()
             frame = request.encode()
@@ -98,21 +125,23 @@ class SamSession:
             self.bytes_sent += len(frame)
             result = self._await(t, request.command)
             if isinstance(result, p.Response):
-                if result.sw3 in (0x10, 0x11):  # the SAM saw our request corrupted
-                    failure = "rejected"
+                if result.status.outcome is p.Outcome.REQUEST_REJECTED:
+                    failure = "rejected"  # the SAM saw our request corrupted
                     continue
                 return result
             failure, got = result
+        tries = f"{made} attempts" if made > 1 else "1 attempt"
+        if made < attempts:
+            tries += " (the call's deadline passed before a resend)"
         if failure == "checksum":
-            raise ProtocolError(f"answer to {label} failed its checksum {attempts} times",
+            raise ProtocolError(f"answer to {label} failed its checksum ({tries})",
                                 code="checksum")
         if failure == "rejected":
-            raise ProtocolError(f"the SAM rejected the {label} request {attempts} times "
-                                "(checksum or length error on the line)",
-                                code="request-rejected")
+            raise ProtocolError(f"the SAM rejected the {label} request ({tries}; checksum "
+                                "or length error on the line)", code="request-rejected")
         detail = f" (an incomplete answer of {got} bytes)" if got else ""
-        raise DeviceTimeout(f"no answer to {label} within {t:.2f} s after {attempts} "
-                            f"attempts{detail}", awaited=label, timeout=t)
+        raise DeviceTimeout(f"no answer to {label} within {t:.2f} s after {tries}{detail}",
+                            awaited=label, timeout=t)
 
     def _await(self, timeout: float,
                command: p.Command | None) -> p.Response | tuple[str, int]:
@@ -140,12 +169,22 @@ class SamSession:
                 if isinstance(ev, p.BadChecksum):
                     return ("checksum", 0)
 
-    def expect(self, request: p.Request, *ok: int) -> p.Response:
-        """:meth:`command`, raising the typed error of a status not in ``ok``."""
+    def expect(self, request: p.Request, *ok: p.Outcome) -> p.Response:
+        """:meth:`command`, raising the typed error of an answer whose outcome is not in
+        ``ok`` (default: success)."""
         r = self.command(request)
-        if r.sw3 not in ok:
+        if r.status.outcome not in (ok or (p.Outcome.SUCCESS,)):
             raise p.status_error(r.sw3, request.label)
         return r
+
+
+def _answered(r: p.Response, yes: p.Outcome, no: p.Outcome, what: str) -> bool:
+    """Whether ``r`` has outcome ``yes`` (``False`` for ``no``); the typed error of any
+    other answer to ``what``."""
+    outcome = r.status.outcome
+    if outcome is yes or outcome is no:
+        return outcome is yes
+    raise p.status_error(r.sw3, what)
 
 
 class SamReader(IdReader):
@@ -190,8 +229,8 @@ class SamReader(IdReader):
         transport = self._make_transport()
         try:
             session = self._start_session(transport)
-            session.expect(p.sam_status(), 0x90)
-            self.sam_id = p.format_sam_id(session.expect(p.sam_id(), 0x90).data)
+            session.expect(p.sam_status())
+            self.sam_id = p.format_sam_id(session.expect(p.sam_id()).data)
         except IdCaptureError:
             transport.close()
             raise
@@ -208,18 +247,17 @@ class SamReader(IdReader):
             raise DeviceRemoved(f"{self.address.driver} reader is not connected")
         return self._session
 
-    def _detect_card(self) -> bool:
+    def _detect_card(self, timeout: float) -> bool:
         s = self.session
-        r = s.command(p.find_card())
-        if r.sw3 == 0x80:
-            return False
-        if r.sw3 != 0x9F:
-            raise p.status_error(r.sw3, "find card")
-        r = s.command(p.select_card())
-        if r.sw3 == 0x81:
-            return False
-        if r.sw3 != 0x90:
-            raise p.status_error(r.sw3, "select card")
+        with s.until(timeout):
+            if not _answered(s.command(p.find_card()), p.Outcome.CARD_FOUND,
+                             p.Outcome.NO_CARD, "find card"):
+                return False
+            # a found card is selected even past the deadline: left found, it would not
+            # be found again until it leaves the field
+            if not _answered(s.command(p.select_card()), p.Outcome.SUCCESS,
+                             p.Outcome.SELECT_FAILED, "select card"):
+                return False
         # The SAM finds a card only once per placement (a read card stays ACTIVE and
         # is not found again until it leaves the field), so a successful find is a
         # new placement even if the poll never saw the field empty.
@@ -234,33 +272,37 @@ class SamReader(IdReader):
             self._decoder = find_decoder(self.address.option("decoder"), self.sam_id)
         return self._decoder
 
-    def _read_document(self) -> IdentityDocument:
+    def _read_document(self, timeout: float) -> IdentityDocument:
+        """Read the selected card. Each command gets one attempt even after ``timeout``
+        has passed (the SAM would not find an abandoned card again until it is placed
+        again); resends only while time is left."""
         s = self.session
-        msg: p.BaseMessage | None = None
-        if self._fp_authorised is not False:
-            r = s.command(p.read_base_with_fingerprint())
-            if r.sw3 == 0x90:
-                msg = p.parse_base_message(r.data, with_fingerprint=True)
-                self._fp_authorised = True
-            elif r.sw3 in (0x23, 0x66, 0x21) and self._fp_mode == "auto":
-                self.log.info("SAM is not authorised for fingerprints (0x%02X); base read "
-                              "only from now on", r.sw3)
-                self._fp_authorised = False
-            else:
-                raise p.status_error(r.sw3, "read base message with fingerprint")
-        if msg is None:
-            r = s.expect(p.read_base(), 0x90)
-            msg = p.parse_base_message(r.data, with_fingerprint=False)
-        appended: bytes | None = None
-        if self._read_appended:
-            r = s.command(p.read_appended_address())
-            if r.sw3 == 0x90:
-                appended = r.data
-            elif r.sw3 != 0x91:
-                raise p.status_error(r.sw3, "read appended address")
+        with s.until(timeout):
+            msg = self._read_base(s)
+            appended: bytes | None = None
+            if self._read_appended:
+                r = s.command(p.read_appended_address())
+                if _answered(r, p.Outcome.SUCCESS, p.Outcome.NO_CONTENT,
+                             "read appended address"):
+                    appended = r.data
         return document_from_blocks(msg.text, msg.photo, msg.fingerprint, appended,
                                     source_driver=self.address.driver,
                                     decoder=self._photo_decoder())
+
+    def _read_base(self, s: SamSession) -> p.BaseMessage:
+        """The base message, with fingerprints while the SAM may read them."""
+        if self._fp_authorised is not False:
+            r = s.command(p.read_base_with_fingerprint())
+            if r.status.outcome is p.Outcome.SUCCESS:
+                self._fp_authorised = True
+                return p.parse_base_message(r.data, with_fingerprint=True)
+            if r.sw3 not in p.FINGERPRINT_REFUSED or self._fp_mode != "auto":
+                raise p.status_error(r.sw3, "read base message with fingerprint")
+            self.log.info("SAM is not authorised for fingerprints (0x%02X); base read "
+                          "only from now on", r.sw3)
+            self._fp_authorised = False
+        r = s.expect(p.read_base())
+        return p.parse_base_message(r.data, with_fingerprint=False)
 
     def _info(self) -> DeviceInfo:
         return DeviceInfo(self.address.driver, self.kind, str(self.address),

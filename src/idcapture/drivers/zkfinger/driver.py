@@ -200,7 +200,8 @@ class ZkFingerSensor(FingerprintSensor):
 
     # ---------------------------------------------------------------- capture
 
-    def _try_capture(self) -> np.ndarray | RetryOutcome:
+    def _try_capture(self, timeout: float) -> np.ndarray | RetryOutcome:
+        # ZKFPM_AcquireFingerprint returns at once (finger or not): nothing to bound
         if self._lib is None or self._handle is None:
             raise DeviceRemoved(f"ZKTeco reader {self.index} is not connected")
         ffi, lib = self._lib.ffi, self._lib.lib

@@ -133,13 +133,16 @@ class SimCamera(Camera):
             raise DeviceRemoved("simulated camera is unplugged")
         self._next = time.monotonic()
 
-    def _read_frame(self) -> np.ndarray | None:
+    def _read_frame(self, timeout: float) -> np.ndarray | None:
         if self._unplugged:
             raise DeviceRemoved("simulated camera was unplugged")
         if self._fps > 0:
-            now = time.monotonic()
-            if now < self._next:
-                time.sleep(self._next - now)
+            wait = self._next - time.monotonic()
+            if wait > timeout:  # the next frame comes after the caller's deadline
+                time.sleep(max(timeout, 0.0))
+                return None
+            if wait > 0:
+                time.sleep(wait)
             self._next = max(self._next + 1.0 / self._fps, time.monotonic() - 1.0 / self._fps)
         frame: np.ndarray = self._scene(self._n).copy()
         self._n += 1

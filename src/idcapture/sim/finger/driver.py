@@ -69,7 +69,7 @@ class SimFingerprintSensor(FingerprintSensor):
         if self._unplugged:
             raise DeviceRemoved("simulated sensor is unplugged")
 
-    def _try_capture(self) -> np.ndarray | RetryOutcome:
+    def _try_capture(self, timeout: float) -> np.ndarray | RetryOutcome:
         if self._unplugged:
             raise DeviceRemoved("simulated sensor was unplugged")
         with self._qlock:

@@ -187,8 +187,8 @@ class SimIdReader(SamReader):
         self._pipe = _Pipe(self.device, self.address.int_option("baud", 0))
         return self._pipe
 
-    def _read_document(self) -> IdentityDocument:
-        doc = super()._read_document()
+    def _read_document(self, timeout: float) -> IdentityDocument:
+        doc = super()._read_document(timeout)
         self.reads += 1
         return doc
 
