@@ -622,19 +622,10 @@ class CaptureSession:
         self.state = SessionState.SAVED
         body = {"operator": self.operator, "id_number": self.id_number, "attempts": {},
                 "comparison": {}, "record": to_dict(rec), "blobs": []}
-
-        def finish(cur: Any) -> None:
-            import json as _json
-
-            cur.execute("UPDATE sessions SET state = ?, body = ?, finished = 1 "
-                        "WHERE session_id = ?",
-                        (self.state.value, _json.dumps(body, ensure_ascii=False),
-                         self.session_id))
-
         reason = (f"correction of {self.correction_step}: {self.note}" if self.correction_of
                   else "capture")
-        version = self.store.save_record(rec, self.id_number, reason=reason[:200],
-                                         operator=self.operator, extra=finish)
+        version = self.store.save_record_finishing_session(
+            rec, self.id_number, self.session_id, self.state.value, body, reason=reason[:200])
         self.store.audit(self.operator, "record-saved", mask_id_number(self.id_number),
                          f"record {rec.record_id[:8]} v{version}; failed checks: "
                          f"{', '.join(c.name for c in failed) or 'none'}")

@@ -238,15 +238,14 @@ class StationRuntime:
 
     def reopen(self, record_id: str, step: str, operator: str, reason: str = "") -> Prompt:
         """Start a correction of one step of the saved record ``record_id``."""
-        rows = self.store.query("SELECT id_number FROM records WHERE record_id = ? AND "
-                                "current = 1", (record_id,))
-        if not rows:
+        id_number = self.store.id_number_of(record_id)
+        if id_number is None:
             raise WebError("no current record with that id", "no-record")
         with self._lock:
             if self._session is not None and not self._session.state.finished:
                 raise WebError("a capture session is still open: save or cancel it first",
                                "session-open")
-            self._session = CaptureSession.correction(self.store, str(rows[0][0]), step,
+            self._session = CaptureSession.correction(self.store, id_number, step,
                                                       operator, reason, self.steps)
             self._prompt = self._session.prompt()
             self._finger_lifted = False
