@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from ..errors import IdCaptureError, RetryNeeded, RetryOutcome, RetryReason
 from ..record import Check, CheckOutcome, CropBox, FingerPosition, QualityReport, utcnow
 from .finger_checks import MinutiaeDuplicateChecker
 from .store import Store
+
+if TYPE_CHECKING:
+    from ..biometrics.finger.template import FingerTemplate
 
 __all__ = [
     "DuplicateChecker",
@@ -46,6 +49,7 @@ __all__ = [
     "TemplateDuplicateChecker",
     "encode_jpeg",
     "encode_png",
+    "finger_template_of",
 ]
 
 log = logging.getLogger("idcapture.station.steps")
@@ -128,6 +132,28 @@ class LibraryFingerQualityGate:
             Check("finger-quality", CheckOutcome.PASSED,
                   f"{name}: quality {q.score} meets profile {report.profile!r}", utcnow(),
                   {"position": name, "score": q.score}), report)
+
+
+def finger_template_of(image: np.ndarray, ppi: int, position: FingerPosition
+                       ) -> FingerTemplate | None:
+    """The minutiae template of a kept finger image, or ``None`` when none can be made.
+
+    The session stores it beside the image as an ISO/IEC 19794-2 record, so duplicate
+    checks and ``idcapture finger dedup`` can use it without extracting it again. An
+    image kept below the quality profile may give no template (no minutiae found); the
+    record then holds the image only.
+    """
+    try:
+        from ..biometrics.finger import extract
+
+        tpl = extract(image, ppi, position=position)
+    except (IdCaptureError, ValueError) as exc:
+        log.info("no template for the %s: %s", position.slug, exc.__class__.__name__)
+        return None
+    if not tpl.minutiae:
+        log.info("no template for the %s: no minutiae found", position.slug)
+        return None
+    return tpl
 
 
 class DuplicateChecker(Protocol):
