@@ -1,4 +1,4 @@
-"""The station store is the only module that speaks SQL.
+"""The station store (and its schema's migrations) is the only module that speaks SQL.
 
 Every other module (the rest of the station, the web frontend, the CLI...) goes through
 :class:`~idcapture.station.store.Store`'s named operations, so a schema change touches
@@ -18,7 +18,7 @@ import idcapture
 from idcapture.station.store import Store
 
 PACKAGE = Path(idcapture.__file__).resolve().parent
-SQL_OWNERS = {Path("station/store.py")}
+SQL_OWNERS = {Path("station/store.py"), Path("station/store_schema.py")}
 
 SQL = re.compile(
     r"\bselect\s+(distinct\s+)?[\w*.,\s()]+?\s+from\s+\w+"
@@ -59,6 +59,8 @@ def test_the_scan_finds_sql_where_there_is_some() -> None:
     store_source = (PACKAGE / "station" / "store.py").read_text(encoding="utf-8")
     kinds = {what.split(" ")[0] for _, what in sql_uses(ast.parse(store_source))}
     assert {"SQL", "imports", "calls"} <= kinds
+    schema = (PACKAGE / "station" / "store_schema.py").read_text(encoding="utf-8")
+    assert any("CREATE TABLE" in what for _, what in sql_uses(ast.parse(schema)))
     assert sql_uses(ast.parse('x = f"SELECT id_number FROM {table} WHERE a = ?"'))
     assert sql_uses(ast.parse('cur.executemany("update students set name=? where x", r)'))
     assert not sql_uses(ast.parse('"""Select the eMRTD application, then read EF.COM."""'))

@@ -13,7 +13,13 @@ the store are relative, so a store folder copied to another machine opens there.
 
 The audit log is append-only (SQLite triggers refuse UPDATE and DELETE) and holds
 masked identifiers only. The schema is versioned with ``PRAGMA user_version``;
-:data:`MIGRATIONS` upgrades an older store when it is opened.
+:data:`MIGRATIONS` (:mod:`~idcapture.station.store_schema`) upgrades an older store when
+it is opened.
+
+Why this module is long: it is the only one that speaks SQL. Every read and write of the
+station's tables is one of :class:`Store`'s named operations, returning the plain values
+of :mod:`~idcapture.station.store_rows`, so that a schema change touches this file (and
+the schema's) alone; a test keeps SQL out of every other module.
 """
 
 from __future__ import annotations
@@ -28,12 +34,23 @@ import sqlite3
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, TypedDict
+from typing import Any
 
 from ..errors import ConfigError, RecordError, RosterError
 from ..record import CaptureRecord, from_dict, to_dict, utcnow
+from .store_rows import (
+    AuditEntry,
+    FingerEntry,
+    NewRegistration,
+    OpenSession,
+    RegistrationCandidate,
+    RosterStatus,
+    StoredRecord,
+    Student,
+    UncapturedStudent,
+)
+from .store_schema import MIGRATIONS, SCHEMA_VERSION, split_sql
 
 __all__ = [
     "DB_NAME",
@@ -56,209 +73,9 @@ log = logging.getLogger("idcapture.station.store")
 DB_NAME = "station.sqlite3"
 BLOB_DIR = "blobs"
 
-_V1 = """
-CREATE TABLE settings (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE imports (
-    import_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    source TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    imported_at TEXT NOT NULL,
-    operator TEXT NOT NULL,
-    accepted INTEGER NOT NULL,
-    rejected INTEGER NOT NULL
-);
-CREATE TABLE students (
-    id_number TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    sex TEXT NOT NULL,
-    birth_date TEXT NOT NULL,
-    ethnicity TEXT NOT NULL DEFAULT '',
-    school_code TEXT NOT NULL,
-    school_name TEXT NOT NULL DEFAULT '',
-    class_name TEXT NOT NULL DEFAULT '',
-    student_no TEXT NOT NULL DEFAULT '',
-    import_id INTEGER NOT NULL REFERENCES imports(import_id),
-    source_row INTEGER NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX students_school ON students(school_code, class_name);
-CREATE TABLE registrations (
-    id_number TEXT PRIMARY KEY REFERENCES students(id_number),
-    registration_number TEXT NOT NULL UNIQUE,
-    scope TEXT NOT NULL,
-    sequence INTEGER NOT NULL,
-    registered_at TEXT NOT NULL
-);
-CREATE TABLE sequences (
-    scope TEXT PRIMARY KEY,
-    last INTEGER NOT NULL
-);
-CREATE TABLE records (
-    record_id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    id_number TEXT NOT NULL,
-    registration_number TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL,
-    current INTEGER NOT NULL,
-    saved_at TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT '',
-    body TEXT NOT NULL,
-    PRIMARY KEY (record_id, version)
-);
-CREATE UNIQUE INDEX records_current ON records(id_number) WHERE current = 1;
-CREATE INDEX records_export ON records(registration_number, id_number) WHERE current = 1;
-CREATE TABLE finger_hashes (
-    sha256 TEXT NOT NULL,
-    id_number TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    record_id TEXT NOT NULL,
-    PRIMARY KEY (sha256, id_number, position)
-);
-CREATE TABLE sessions (
-    session_id TEXT PRIMARY KEY,
-    state TEXT NOT NULL,
-    body TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    finished INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    operator TEXT NOT NULL,
-    action TEXT NOT NULL,
-    subject TEXT NOT NULL DEFAULT '',
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"""
-
-#: schema version -> SQL script that brings a store from version - 1 to it
-MIGRATIONS: dict[int, str] = {1: _V1}
-SCHEMA_VERSION = max(MIGRATIONS)
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One line of the audit log (identifiers already masked)."""
-
-    seq: int
-    at: str
-    operator: str
-    action: str
-    subject: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class StoredRecord:
-    """A record row: the record's JSON object and where it stands."""
-
-    record_id: str
-    version: int
-    id_number: str
-    registration_number: str
-    status: str
-    current: bool
-    saved_at: str
-    reason: str
-    body: dict[str, Any]
-
-    def record(self, store: Store | None = None, validate: bool = False) -> CaptureRecord:
-        """The CaptureRecord (with its blob bytes when ``store`` is given)."""
-        rec = from_dict(self.body, validate=validate)
-        if store is not None:
-            for ref in rec.refs():
-                rec.blobs[ref.sha256] = store.read_blob(ref.sha256)
-        return rec
-
-
-@dataclass(frozen=True)
-class OpenSession:
-    """An unfinished capture session (after a crash, or left open at a station).
-
-    ``age_s`` is the time since its last event; ``id_number`` is masked (empty before a
-    card was read).
-    """
-
-    session_id: str
-    state: str
-    operator: str
-    id_number: str
-    updated_at: _dt.datetime
-    age_s: float
-
-
-class Student(TypedDict):
-    """A roster row: sex as the record's code (``M``/``F``...), birth date ISO 8601."""
-
-    id_number: str
-    name: str
-    sex: str
-    birth_date: str
-    ethnicity: str
-    school_code: str
-    school_name: str
-    class_name: str
-    student_no: str
 
 
 _STUDENT_COLUMNS = ", ".join(Student.__annotations__)
-
-
-class FingerEntry(NamedTuple):
-    """A current finger image: its SHA-256, whose it is, which finger, in which record."""
-
-    sha256: str
-    id_number: str
-    position: int
-    record_id: str
-
-
-class RegistrationCandidate(NamedTuple):
-    """A roster student and their registration number (``None`` before registration)."""
-
-    id_number: str
-    school_code: str
-    registration_number: str | None
-
-
-class NewRegistration(NamedTuple):
-    """A registration number allocated as number ``sequence`` of ``scope``."""
-
-    id_number: str
-    registration_number: str
-    scope: str
-    sequence: int
-
-
-class UncapturedStudent(NamedTuple):
-    """A registered student with no saved record."""
-
-    registration_number: str
-    id_number: str
-    school_code: str
-    class_name: str
-
-
-@dataclass(frozen=True)
-class RosterStatus:
-    """A roster student with registration number (``""`` before registration) and the
-    current record's id and JSON object (``None`` before capture)."""
-
-    id_number: str
-    name: str
-    sex: str
-    class_name: str
-    school_name: str
-    registration_number: str
-    record_id: str | None
-    body: dict[str, Any] | None
 
 
 def _now() -> str:
@@ -336,7 +153,7 @@ class Store:
             target = version + 1
             script = MIGRATIONS[target]
             with self._transaction() as cur:
-                for statement in _split_sql(script):
+                for statement in split_sql(script):
                     cur.execute(statement)
                 cur.execute(f"PRAGMA user_version = {target}")
             log.info("station store migrated to schema %d", target)
@@ -785,29 +602,6 @@ def _student(row: sqlite3.Row) -> Student:
 def _student_values(st: Student) -> tuple[str, ...]:
     return (st["id_number"], st["name"], st["sex"], st["birth_date"], st["ethnicity"],
             st["school_code"], st["school_name"], st["class_name"], st["student_no"])
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration script into statements (triggers keep their BEGIN...END)."""
-    out: list[str] = []
-    buf: list[str] = []
-    in_trigger = False
-    for line in script.strip().splitlines():
-        buf.append(line)
-        upper = line.strip().upper()
-        if upper.startswith("CREATE TRIGGER"):
-            in_trigger = True
-        if in_trigger:
-            if upper.endswith("END;"):
-                out.append("\n".join(buf))
-                buf = []
-                in_trigger = False
-        elif upper.endswith(";"):
-            out.append("\n".join(buf))
-            buf = []
-    if "".join(buf).strip():
-        out.append("\n".join(buf))
-    return out
 
 
 def today() -> _dt.date:
