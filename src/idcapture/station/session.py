@@ -405,7 +405,8 @@ class CaptureSession:
             return Prompt(self.state, msg, expects, verdict.retry, code="finger-retry")
         rec = self.record
         ppi = int(ev.resolution_ppi)
-        template = finger_template_of(ev.image, ppi, pos) if self.store_templates else None
+        template = (finger_template_of(ev.image, ppi, pos, verdict.analysis)
+                    if self.store_templates else None)
         rec.fingers = [f for f in rec.fingers if f.position != pos]
         cap = add_finger_capture(rec, ev.image, ppi=ppi, position=pos, template=template,
                                  quality=verdict.quality, device=ev.device, attempts=n)
