@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from ..privacy import mask_id_number
 from .config import StationConfig
-from .store import NewRegistration, Store, today
+from .store import Store, today
+from .store_rows import NewRegistration
 
 __all__ = ["RegistrationReport", "register_students", "station_config"]
 

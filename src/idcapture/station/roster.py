@@ -21,7 +21,8 @@ from typing import Any
 from ..formats.roster import ColumnMapping, RosterRow, RosterTable, get_mapping, read_roster
 from ..idnumbers import birth_date_from_number, sex_from_number, validate_id_number
 from ..record import Sex
-from .store import Store, Student
+from .store import Store
+from .store_rows import Student
 
 __all__ = [
     "ImportReport",

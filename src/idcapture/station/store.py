@@ -57,15 +57,9 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "AuditEntry",
-    "FingerEntry",
-    "NewRegistration",
     "OpenSession",
-    "RegistrationCandidate",
-    "RosterStatus",
     "Store",
     "StoredRecord",
-    "Student",
-    "UncapturedStudent",
 ]
 
 log = logging.getLogger("idcapture.station.store")
