@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
-import json
 import sys
 import tempfile
 import time
@@ -22,7 +21,6 @@ from pathlib import Path
 
 from PIL import Image
 
-from idcapture.formats.record_json import to_dict
 from idcapture.formats.roster import write_roster
 from idcapture.record import (
     CaptureRecord,
@@ -55,7 +53,7 @@ def placeholder(i: int, kind: str) -> bytes:
 def fill_records(store: Store, regs: dict[str, str]) -> list[Path]:
     """Set-up (not timed): one complete record per student, images as blob files."""
     now = utcnow()
-    rows = []
+    records: list[tuple[CaptureRecord, str]] = []
     paths = []
     for i, (id_number, reg) in enumerate(regs.items()):
         rec = CaptureRecord(subject=Subject(id_number, reg))
@@ -73,12 +71,11 @@ def fill_records(store: Store, regs: dict[str, str]) -> list[Path]:
                        FingerCapture(FingerPosition.LEFT_THUMB, blobs["l"], 500, now)]
         rec.checks = [Check(n, CheckOutcome.PASSED, "bench", now) for n in REQUIRED_CHECKS]
         rec.status = RecordStatus.COMPLETE
-        rows.append((rec.record_id, 1, id_number, reg, "complete", 1, "bench", "",
-                     json.dumps(to_dict(rec), ensure_ascii=False, sort_keys=True)))
-    with store.transaction() as cur:
-        cur.executemany("INSERT INTO records(record_id, version, id_number, registration_number,"
-                        " status, current, saved_at, reason, body) VALUES (?,?,?,?,?,?,?,?,?)",
-                        rows)
+        rec.blobs.clear()  # the files are written above; the store finds them there
+        records.append((rec, id_number))
+    with store.batch():
+        for rec, id_number in records:
+            store.save_record(rec, id_number)
     return paths
 
 

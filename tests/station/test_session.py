@@ -327,3 +327,38 @@ def test_a_finger_with_no_usable_template_is_kept_without_one(
     s.handle(FingerPresented(np.full((400, 300), 235, np.uint8), keep_below_quality=True))
     cap = s.record.finger(FingerPosition.RIGHT_THUMB)
     assert cap is not None and cap.template is None and not cap.minutiae_count
+
+
+def test_a_kept_finger_is_analysed_once_for_quality_and_template(
+        enrolled: Store, students: list[dict[str, str]], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    import importlib
+
+    import idcapture.biometrics.finger as bf
+    from idcapture.formats.finger_capture import finger_template
+    from idcapture.formats.iso19794_2 import template_record
+    from idcapture.synth.fingerprints import generate_master, make_impression
+
+    calls = []
+    real = bf.analyse
+
+    def counting(image: np.ndarray, ppi: int = 500) -> bf.FingerAnalysis:
+        calls.append(image.shape)
+        return real(image, ppi)
+
+    for name in ("", ".extractor", ".quality"):
+        module = importlib.import_module("idcapture.biometrics.finger" + name)
+        monkeypatch.setattr(module, "analyse", counting)
+    image = make_impression(generate_master(73), seed=1, style="good").image
+    s = CaptureSession.start(enrolled, "op1", steps())
+    s.handle(CardPresented(card_for(students[0])))
+    s.handle(FramePresented(FRAME))
+    p = s.handle(FingerPresented(image))
+    assert p.state is SessionState.LEFT_THUMB, p.message
+    assert len(calls) == 1  # the quality gate's analysis served the extraction too
+    cap = s.record.finger(FingerPosition.RIGHT_THUMB)
+    assert cap is not None
+    stored = finger_template(s.record, cap)
+    assert stored is not None
+    expected = bf.extract(image, 500, position=FingerPosition.RIGHT_THUMB)
+    assert template_record(stored) == template_record(expected)

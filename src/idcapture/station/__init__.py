@@ -3,7 +3,9 @@
 * :class:`~idcapture.station.store.Store` — the embedded store (SQLite + image files);
 * :func:`~idcapture.station.roster.import_roster` — roster import with a row report;
 * :func:`~idcapture.station.registration.register_students` — registration numbers;
-* :class:`~idcapture.station.session.CaptureSession` — the capture state machine;
+* :class:`~idcapture.station.session.CaptureSession` — the capture state machine, driven
+  by the events of :mod:`~idcapture.station.events`, which
+  :mod:`~idcapture.station.pump` makes from what the devices give;
 * :func:`~idcapture.station.checking.check_station` — the check report;
 * :func:`~idcapture.station.export.export_package` / ``verify_package`` — export.
 

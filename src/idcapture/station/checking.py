@@ -159,20 +159,15 @@ class CheckReport:
 
 def absent_students(store: Store) -> list[dict[str, str]]:
     """Registered students with no saved record (masked): the make-up list."""
-    rows = store.query(
-        "SELECT r.registration_number, s.id_number, s.school_code, s.class_name "
-        "FROM registrations r JOIN students s ON s.id_number = r.id_number "
-        "WHERE NOT EXISTS (SELECT 1 FROM records c WHERE c.id_number = r.id_number "
-        "AND c.current = 1) ORDER BY r.registration_number")
-    return [{"registration_number": r[0], "id_number": mask_id_number(r[1]),
-             "school_code": r[2], "class_name": r[3]} for r in rows]
+    return [{"registration_number": r.registration_number,
+             "id_number": mask_id_number(r.id_number), "school_code": r.school_code,
+             "class_name": r.class_name} for r in store.uncaptured_students()]
 
 
 def check_station(store: Store, strict: bool = False) -> CheckReport:
     """Check every current record and list the students not yet captured."""
     report = CheckReport()
-    classes = {r[0]: (r[1], r[2]) for r in store.query(
-        "SELECT id_number, school_code, class_name FROM students")}
+    classes = {k: (st["school_code"], st["class_name"]) for k, st in store.students().items()}
     for rec in store.current_records():
         report.records += 1
         for f in rec.body.get("fingers", []):
@@ -195,7 +190,5 @@ def check_station(store: Store, strict: bool = False) -> CheckReport:
         code, _, message = entry.detail.partition(": ")
         report.refused.append({"at": entry.at, "id_number": entry.subject, "code": code,
                                "message": message})
-    report.not_registered = int(store.query(
-        "SELECT COUNT(*) FROM students s WHERE NOT EXISTS (SELECT 1 FROM registrations r "
-        "WHERE r.id_number = s.id_number)")[0][0])
+    report.not_registered = store.count_unregistered()
     return report

@@ -146,9 +146,7 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     report = ExportReport(out, prof.name, encrypted=passphrase is not None)
-    students = {r["id_number"]: r for r in store.query(
-        "SELECT id_number, name, sex, birth_date, ethnicity, school_code, school_name, "
-        "class_name, student_no FROM students")}
+    students = store.students()
     total = store.count_records()
     step = max(1, total // 100)
     fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=str(out.parent))

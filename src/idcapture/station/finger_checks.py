@@ -237,12 +237,11 @@ class MinutiaeDuplicateChecker:
 
     def _sync(self, store: Store, st: _Enrolled) -> None:
         """Enrol every current finger of the store not yet indexed; retire superseded ones."""
-        row = store.query("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM records")[0]
-        stamp = (int(row[0]), int(row[1]))
+        stamp = store.records_stamp()
         if stamp == st.synced:
             return
-        rows = store.query("SELECT sha256, id_number, position, record_id FROM finger_hashes")
-        current = {(r[1], int(r[2])): (r[0], r[3]) for r in rows}
+        current = {(f.id_number, f.position): (f.sha256, f.record_id)
+                   for f in store.current_fingers()}
         missing: dict[str, set[str]] = {}
         for (owner, pos_code), (sha, rec) in current.items():
             if (owner, pos_code, sha) not in st.position_of and sha not in st.templates:

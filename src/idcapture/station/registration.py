@@ -14,10 +14,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..errors import RosterError
 from ..privacy import mask_id_number
 from .config import StationConfig
-from .store import Store, _now, today
+from .store import Store, today
+from .store_rows import NewRegistration
 
 __all__ = ["RegistrationReport", "register_students", "station_config"]
 
@@ -55,23 +55,15 @@ def register_students(store: Store, id_numbers: Iterable[str] | None = None, *,
     cfg.registration_window.enforce("registration", day or today())
     pattern = cfg.pattern
     report = RegistrationReport()
-    sql = ("SELECT s.id_number, s.school_code, r.registration_number FROM students s "
-           "LEFT JOIN registrations r ON r.id_number = s.id_number")
-    params: list[str] = []
-    if school_code:
-        sql += " WHERE s.school_code = ?"
-        params.append(school_code)
-    sql += " ORDER BY s.school_code, s.class_name, s.student_no, s.id_number"
-    rows = store.query(sql, params)
+    rows = store.registration_candidates(school_code)
     wanted: set[str] | None = None
     if id_numbers is not None:
         wanted = {n.strip().upper() for n in id_numbers}
-        on_roster = {r[0] for r in rows}
+        on_roster = {r.id_number for r in rows}
         report.not_on_roster = sorted(wanted - on_roster)
-    now = _now()
-    with store.transaction() as cur:
-        seqs = {r[0]: int(r[1]) for r in cur.execute("SELECT scope, last FROM sequences")}
-        inserts = []
+    with store.batch():
+        seqs = store.registration_sequences()
+        new: list[NewRegistration] = []
         for id_number, school, reg in rows:
             if wanted is not None and id_number not in wanted:
                 continue
@@ -83,17 +75,9 @@ def register_students(store: Store, id_numbers: Iterable[str] | None = None, *,
             seq = seqs.get(scope, 0) + 1
             number = pattern.format(scope, seq)
             seqs[scope] = seq
-            inserts.append((id_number, number, scope, seq, now))
+            new.append(NewRegistration(id_number, number, scope, seq))
             report.new[id_number] = number
-        try:
-            cur.executemany("INSERT INTO registrations(id_number, registration_number, scope, "
-                            "sequence, registered_at) VALUES (?,?,?,?,?)", inserts)
-        except Exception as exc:  # sqlite3.IntegrityError: a clash with another pattern
-            raise RosterError("a registration number clashes with one already allocated; "
-                              "was the pattern changed after registration began?",
-                              "registration-clash") from exc
-        cur.executemany("INSERT INTO sequences(scope, last) VALUES (?, ?) ON CONFLICT(scope) "
-                        "DO UPDATE SET last = excluded.last", list(seqs.items()))
+        store.add_registrations(new)
         store.audit(operator or "operator", "registered",
                     detail=f"new {len(report.new)}, already registered {len(report.existing)}"
                            f", not on roster {len(report.not_on_roster)}")

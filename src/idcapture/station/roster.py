@@ -21,7 +21,8 @@ from typing import Any
 from ..formats.roster import ColumnMapping, RosterRow, RosterTable, get_mapping, read_roster
 from ..idnumbers import birth_date_from_number, sex_from_number, validate_id_number
 from ..record import Sex
-from .store import Store, _now
+from .store import Store
+from .store_rows import Student
 
 __all__ = [
     "ImportReport",
@@ -180,10 +181,7 @@ def import_roster(store: Store, path: str | Path, mapping: ColumnMapping | str |
                            store.setting("config", {}).get("roster_mapping"))
     table = read_roster(p, cmap)
     report = ImportReport(p.name, _sha256_file(p), table.header_row)
-    existing: dict[str, tuple[str, ...]] = {
-        r[0]: tuple(r[1:]) for r in store.query(
-            "SELECT id_number, name, sex, birth_date, ethnicity, school_code, school_name, "
-            "class_name, student_no FROM students")}
+    existing = store.students()
     seen_ids: dict[str, int] = {}
     seen_nos: dict[str, int] = {}
     rows_ok: list[tuple[RosterEntry, int]] = []
@@ -203,10 +201,10 @@ def import_roster(store: Store, path: str | Path, mapping: ColumnMapping | str |
                         row.row, table.column("student_no"), "student_no",
                         f"student-status number repeats row {first_no} of this roster"))
             old = existing.get(entry.id_number)
-            if old is not None and old[4] != entry.school_code:
+            if old is not None and old["school_code"] != entry.school_code:
                 problems.append(RowProblem(
                     row.row, table.column("id_number"), "id_number",
-                    f"ID number is already on the roster of school {old[4]}"))
+                    f"ID number is already on the roster of school {old['school_code']}"))
         if entry is not None and not problems:
             seen_ids[entry.id_number] = row.row
             if entry.student_no:
@@ -217,34 +215,25 @@ def import_roster(store: Store, path: str | Path, mapping: ColumnMapping | str |
             report.rejected_rows += 1
             if entry is not None:
                 seen_ids.setdefault(entry.id_number, row.row)
-    now = _now()
-    with store.transaction() as cur:
-        cur.execute("INSERT INTO imports(source, sha256, imported_at, operator, accepted, "
-                    "rejected) VALUES (?,?,?,?,?,?)",
-                    (report.source, report.sha256, now, operator, len(rows_ok),
-                     report.rejected_rows))
-        import_id = int(cur.lastrowid or 0)
-        report.import_id = import_id
-        inserts = []
-        updates = []
-        for e, src_row in rows_ok:
-            values = (e.name, e.sex.value, e.birth_date.isoformat(), e.ethnicity,
-                      e.school_code, e.school_name, e.class_name, e.student_no)
-            old = existing.get(e.id_number)
-            if old is None:
-                inserts.append((e.id_number, *values, import_id, src_row, now))
-                report.added += 1
-            elif old == values:
-                report.unchanged += 1
-            else:
-                updates.append((*values, import_id, src_row, now, e.id_number))
-                report.updated += 1
-        cur.executemany("INSERT INTO students(id_number, name, sex, birth_date, ethnicity, "
-                        "school_code, school_name, class_name, student_no, import_id, "
-                        "source_row, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", inserts)
-        cur.executemany("UPDATE students SET name=?, sex=?, birth_date=?, ethnicity=?, "
-                        "school_code=?, school_name=?, class_name=?, student_no=?, "
-                        "import_id=?, source_row=?, updated_at=? WHERE id_number=?", updates)
+    added: list[tuple[Student, int]] = []
+    updated: list[tuple[Student, int]] = []
+    for e, src_row in rows_ok:
+        student = Student(id_number=e.id_number, name=e.name, sex=e.sex.value,
+                          birth_date=e.birth_date.isoformat(), ethnicity=e.ethnicity,
+                          school_code=e.school_code, school_name=e.school_name,
+                          class_name=e.class_name, student_no=e.student_no)
+        old = existing.get(e.id_number)
+        if old is None:
+            added.append((student, src_row))
+        elif old == student:
+            report.unchanged += 1
+        else:
+            updated.append((student, src_row))
+    report.added, report.updated = len(added), len(updated)
+    with store.batch():
+        report.import_id = store.save_roster_import(report.source, report.sha256, operator,
+                                                    len(rows_ok), report.rejected_rows,
+                                                    added, updated)
         store.audit(operator or "operator", "roster-imported", subject=report.source,
                     detail=f"added {report.added}, updated {report.updated}, unchanged "
                            f"{report.unchanged}, rejected rows {report.rejected_rows}")

@@ -9,12 +9,14 @@ One session captures one student::
       └──────────────────────────────────────────────▶ PORTRAIT ──frame──▶ RIGHT_THUMB
     RIGHT_THUMB ──finger──▶ LEFT_THUMB ──finger──▶ REVIEW ──save──▶ SAVED
 
-The frontend sends events (:class:`CardPresented`, :class:`FramePresented`,
-:class:`FingerPresented`, :class:`FingerRetry`, :class:`OperatorDecision`,
-:class:`Redo`, :class:`Save`, :class:`Cancel`) to :meth:`CaptureSession.handle` and
-gets back a :class:`Prompt`: the state now, what to tell the operator, what the
-session expects next. A frame that gives no portrait or a finger below the quality
-profile keeps the state and says why (a retry); :class:`Redo` goes back to any step.
+The frontend sends events (:mod:`idcapture.station.events`: :class:`CardPresented`,
+:class:`FramePresented`, :class:`FingerPresented`, :class:`FingerRetry`,
+:class:`OperatorDecision`, :class:`Redo`, :class:`Save`, :class:`Cancel`) to
+:meth:`CaptureSession.handle` and gets back a :class:`Prompt`: the state now, what to
+tell the operator, what the session expects next. A frame that gives no portrait or a
+finger below the quality profile keeps the state and says why (a retry); :class:`Redo`
+goes back to any step. :mod:`idcapture.station.pump` turns what devices give into
+events.
 
 After every event the session is written to the store (its images as content-addressed
 files, the draft as JSON), so :meth:`CaptureSession.resume` continues a session after a
@@ -29,16 +31,12 @@ names are masked; the frontend shows card and roster values from
 from __future__ import annotations
 
 import datetime as _dt
-import enum
 import logging
 import uuid
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import Any
 
 from .. import __version__
-from ..errors import IdCaptureError, RetryOutcome, RosterError
+from ..errors import RosterError
 from ..formats.finger_capture import add_finger_capture
 from ..formats.record_json import from_dict, to_dict
 from ..idnumbers import id_number_check
@@ -55,12 +53,24 @@ from ..record import (
     Subject,
     utcnow,
 )
+from .events import (
+    EXPECTS,
+    FINGER_STEPS,
+    Cancel,
+    CardPresented,
+    Event,
+    FingerPresented,
+    FingerRetry,
+    FramePresented,
+    OperatorDecision,
+    Prompt,
+    Redo,
+    Save,
+    SessionState,
+)
 from .registration import station_config
-from .steps import Steps, TemplateDuplicateChecker
+from .steps import Steps, TemplateDuplicateChecker, finger_template_of
 from .store import Store, today
-
-if TYPE_CHECKING:
-    from ..biometrics.finger.template import FingerTemplate
 
 __all__ = [
     "Cancel",
@@ -82,116 +92,6 @@ __all__ = [
 log = logging.getLogger("idcapture.station.session")
 
 
-class SessionState(str, enum.Enum):
-    """Where a session is."""
-
-    CARD = "card"
-    DECISION = "decision"
-    PORTRAIT = "portrait"
-    RIGHT_THUMB = "right-thumb"
-    LEFT_THUMB = "left-thumb"
-    REVIEW = "review"
-    SAVED = "saved"
-    REFUSED = "refused"
-    CANCELLED = "cancelled"
-
-    @property
-    def finished(self) -> bool:
-        return self in (SessionState.SAVED, SessionState.REFUSED, SessionState.CANCELLED)
-
-
-_FINGER_STATES = {SessionState.RIGHT_THUMB: FingerPosition.RIGHT_THUMB,
-                  SessionState.LEFT_THUMB: FingerPosition.LEFT_THUMB}
-
-
-# --------------------------------------------------------------------------- events
-
-
-@dataclass
-class CardPresented:
-    """A card was read. ``blobs`` holds the bytes behind the document's references."""
-
-    document: IdentityDocument
-    blobs: dict[str, bytes] = field(default_factory=dict)
-
-
-@dataclass
-class OperatorDecision:
-    """The operator's answer to a DECISION prompt (card and roster disagree)."""
-
-    accept: bool
-    note: str = ""
-
-
-@dataclass
-class FramePresented:
-    """A camera frame (BGR uint8). ``manual``: the operator frames the portrait by hand."""
-
-    image: np.ndarray
-    manual: bool = False
-    device: str = ""
-
-
-@dataclass
-class FingerPresented:
-    """A finger image for the current thumb.
-
-    ``keep_below_quality``: the operator keeps an image below the quality profile
-    (after the prompt offered it); its failed check stays in the record.
-    """
-
-    image: np.ndarray
-    resolution_ppi: int = 500
-    device: str = ""
-    keep_below_quality: bool = False
-
-
-@dataclass
-class FingerRetry:
-    """The sensor asked for another try (finger too light, lifted...)."""
-
-    outcome: RetryOutcome
-
-
-@dataclass
-class Redo:
-    """Go back to ``step`` (portrait, right-thumb, left-thumb) and capture it again."""
-
-    step: SessionState
-
-
-@dataclass
-class Save:
-    """Save the record (REVIEW state)."""
-
-
-@dataclass
-class Cancel:
-    """Abandon the session; nothing is saved."""
-
-    reason: str = ""
-
-
-Event = (CardPresented | OperatorDecision | FramePresented | FingerPresented | FingerRetry
-         | Redo | Save | Cancel)
-
-
-@dataclass
-class Prompt:
-    """What the session says after an event."""
-
-    state: SessionState
-    message: str
-    expects: tuple[str, ...] = ()
-    retry: RetryOutcome | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    code: str = ""
-
-    @property
-    def finished(self) -> bool:
-        return self.state.finished
-
-
 def card_validity_check(doc: IdentityDocument, day: _dt.date) -> Check:
     """``card-validity``: FAILED for an expired card, PASSED while valid."""
     if doc.long_term:
@@ -204,38 +104,6 @@ def card_validity_check(doc: IdentityDocument, day: _dt.date) -> Check:
                      f"card expired on {doc.valid_until.isoformat()}", utcnow())
     return Check("card-validity", CheckOutcome.PASSED,
                  f"valid until {doc.valid_until.isoformat()}", utcnow())
-
-
-def finger_template_of(image: np.ndarray, ppi: int, position: FingerPosition
-                       ) -> FingerTemplate | None:
-    """The minutiae template of a kept finger image, or ``None`` when none can be made.
-
-    The session stores it beside the image as an ISO/IEC 19794-2 record, so duplicate
-    checks and ``idcapture finger dedup`` can use it without extracting it again. An
-    image kept below the quality profile may give no template (no minutiae found); the
-    record then holds the image only.
-    """
-    try:
-        from ..biometrics.finger import extract
-
-        tpl = extract(image, ppi, position=position)
-    except (IdCaptureError, ValueError) as exc:
-        log.info("no template for the %s: %s", position.slug, exc.__class__.__name__)
-        return None
-    if not tpl.minutiae:
-        log.info("no template for the %s: no minutiae found", position.slug)
-        return None
-    return tpl
-
-
-_EXPECTS = {
-    SessionState.CARD: ("card", "cancel"),
-    SessionState.DECISION: ("decision", "cancel"),
-    SessionState.PORTRAIT: ("frame", "redo", "cancel"),
-    SessionState.RIGHT_THUMB: ("finger", "redo", "cancel"),
-    SessionState.LEFT_THUMB: ("finger", "redo", "cancel"),
-    SessionState.REVIEW: ("save", "redo", "cancel"),
-}
 
 
 class CaptureSession:
@@ -356,47 +224,48 @@ class CaptureSession:
 
     def prompt(self) -> Prompt:
         """The prompt for the current state (what to show after a resume)."""
-        text = {
-            SessionState.CARD: "place the student's ID card on the reader",
-            SessionState.DECISION: "card and roster disagree: accept or reject",
-            SessionState.PORTRAIT: "take the portrait",
-            SessionState.RIGHT_THUMB: "place the right thumb on the sensor",
-            SessionState.LEFT_THUMB: "place the left thumb on the sensor",
-            SessionState.REVIEW: "review and save the record",
-            SessionState.SAVED: "record saved",
-            SessionState.REFUSED: "capture refused",
-            SessionState.CANCELLED: "session cancelled",
-        }[self.state]
-        return Prompt(self.state, text, _EXPECTS.get(self.state, ()))
+        return Prompt.at(self.state)
+
+    @property
+    def finger_position(self) -> FingerPosition | None:
+        """The finger the current step captures (``None`` outside the thumb steps)."""
+        return self.state.finger_position
 
     def handle(self, event: Event) -> Prompt:
-        """Apply one event; returns the prompt for what comes next."""
-        if self.state.finished:
-            return Prompt(self.state, "the session is finished", (), code="finished")
-        if isinstance(event, Cancel):
-            self.state = SessionState.CANCELLED
-            self.store.audit(self.operator, "session-cancelled",
-                             mask_id_number(self.id_number), event.reason[:200])
-            self._persist()
-            return self.prompt()
-        if isinstance(event, Redo):
-            return self._redo(event.step)
-        handler = {
-            SessionState.CARD: (CardPresented, self._on_card),
-            SessionState.DECISION: (OperatorDecision, self._on_decision),
-            SessionState.PORTRAIT: (FramePresented, self._on_frame),
-            SessionState.RIGHT_THUMB: ((FingerPresented, FingerRetry), self._on_finger),
-            SessionState.LEFT_THUMB: ((FingerPresented, FingerRetry), self._on_finger),
-            SessionState.REVIEW: (Save, self._on_save),
-        }[self.state]
-        kinds, fn = handler
-        if not isinstance(event, kinds):  # type: ignore[arg-type]
-            p = self.prompt()
-            p.message = (f"{type(event).__name__} is not expected at step "
-                         f"{self.state.value}: {p.message}")
-            p.code = "unexpected-event"
-            return p
-        prompt: Prompt = fn(event)  # type: ignore[operator]
+        """Apply one event; returns the prompt for what comes next.
+
+        Every transition starts here: :class:`Cancel` and :class:`Redo` at any open
+        step, each other event at the one step that takes it; anything else leaves the
+        state as it was and says so (``unexpected-event``).
+        """
+        st = self.state
+        if st.finished:
+            return Prompt(st, "the session is finished", (), code="finished")
+        match event:
+            case Cancel(reason=reason):
+                self.state = SessionState.CANCELLED
+                self.store.audit(self.operator, "session-cancelled",
+                                 mask_id_number(self.id_number), reason[:200])
+                self._persist()
+                return self.prompt()
+            case Redo(step=step):
+                return self._redo(step)
+            case CardPresented() if st is SessionState.CARD:
+                prompt = self._on_card(event)
+            case OperatorDecision() if st is SessionState.DECISION:
+                prompt = self._on_decision(event)
+            case FramePresented() if st is SessionState.PORTRAIT:
+                prompt = self._on_frame(event)
+            case FingerPresented() | FingerRetry() if st in FINGER_STEPS:
+                prompt = self._on_finger(event)
+            case Save() if st is SessionState.REVIEW:
+                prompt = self._on_save()
+            case _:
+                p = self.prompt()
+                p.message = (f"{type(event).__name__} is not expected at step "
+                             f"{st.value}: {p.message}")
+                p.code = "unexpected-event"
+                return p
         self._persist()
         return prompt
 
@@ -462,12 +331,12 @@ class CaptureSession:
             self.state = SessionState.DECISION
             return Prompt(self.state, "card and roster disagree on " + ", ".join(differ)
                           + ": check the student and accept or reject",
-                          _EXPECTS[self.state], details={"fields": differ},
+                          EXPECTS[self.state], details={"fields": differ},
                           code="card-roster-mismatch")
         rec.set_check(Check("card-vs-roster", CheckOutcome.PASSED,
                             "name, sex and birth date agree with the roster", utcnow()))
         self.state = SessionState.PORTRAIT
-        return Prompt(self.state, "card accepted: take the portrait", _EXPECTS[self.state])
+        return Prompt(self.state, "card accepted: take the portrait", EXPECTS[self.state])
 
     def _on_decision(self, ev: OperatorDecision) -> Prompt:
         differ = [k for k, v in self.comparison.items() if v["card"] != v["roster"]]
@@ -482,7 +351,7 @@ class CaptureSession:
         self.store.audit(self.operator, "mismatch-accepted", mask_id_number(self.id_number),
                          f"fields {', '.join(differ)}; {ev.note}"[:200])
         self.state = SessionState.PORTRAIT
-        return Prompt(self.state, "mismatch accepted: take the portrait", _EXPECTS[self.state])
+        return Prompt(self.state, "mismatch accepted: take the portrait", EXPECTS[self.state])
 
     def _bump(self, key: str) -> int:
         self.attempts[key] = self.attempts.get(key, 0) + 1
@@ -493,7 +362,7 @@ class CaptureSession:
         maker = self.steps.portrait
         result = maker.manual(ev.image) if ev.manual else maker.make(ev.image)
         if result.retry is not None:
-            expects = _EXPECTS[self.state]
+            expects = EXPECTS[self.state]
             msg = f"portrait: {result.retry} (attempt {n})"
             if n >= self.max_portrait_attempts:
                 expects = (*expects, "manual")
@@ -515,18 +384,19 @@ class CaptureSession:
         rec.set_check(self.steps.face_vs_card.compare(result, photo, media))
         self.state = self._next_state()
         return Prompt(self.state, f"portrait taken: {self.prompt().message}",
-                      _EXPECTS[self.state])
+                      EXPECTS[self.state])
 
     def _on_finger(self, ev: FingerPresented | FingerRetry) -> Prompt:
-        pos = _FINGER_STATES[self.state]
+        pos = self.state.finger_position
+        assert pos is not None  # handle() sends fingers at the thumb steps only
         key = pos.slug
         n = self._bump(key)
         if isinstance(ev, FingerRetry):
             return Prompt(self.state, f"{key}: {ev.outcome} (attempt {n}): try again",
-                          _EXPECTS[self.state], ev.outcome, code="finger-retry")
+                          EXPECTS[self.state], ev.outcome, code="finger-retry")
         verdict = self.steps.finger_quality.assess(ev.image, ev.resolution_ppi, pos)
         if verdict.retry is not None and not ev.keep_below_quality:
-            expects = _EXPECTS[self.state]
+            expects = EXPECTS[self.state]
             msg = f"{verdict.retry} (attempt {n}): try again"
             if n >= self.max_finger_attempts:
                 expects = (*expects, "keep")
@@ -534,7 +404,8 @@ class CaptureSession:
             return Prompt(self.state, msg, expects, verdict.retry, code="finger-retry")
         rec = self.record
         ppi = int(ev.resolution_ppi)
-        template = finger_template_of(ev.image, ppi, pos) if self.store_templates else None
+        template = (finger_template_of(ev.image, ppi, pos, verdict.analysis)
+                    if self.store_templates else None)
         rec.fingers = [f for f in rec.fingers if f.position != pos]
         cap = add_finger_capture(rec, ev.image, ppi=ppi, position=pos, template=template,
                                  quality=verdict.quality, device=ev.device, attempts=n)
@@ -564,15 +435,16 @@ class CaptureSession:
         self.state = self._next_state()
         extra = f" (warning: {dup.message})" if dup.outcome is CheckOutcome.FAILED else ""
         return Prompt(self.state, f"{key} taken{extra}: {self.prompt().message}",
-                      _EXPECTS[self.state],
+                      EXPECTS[self.state],
                       code="duplicate-finger" if dup.outcome is CheckOutcome.FAILED else "")
 
     def _next_state(self) -> SessionState:
         rec = self.record
         if rec.portrait is None:
             return SessionState.PORTRAIT
-        for st, pos in _FINGER_STATES.items():
-            if rec.finger(pos) is None:
+        for st in FINGER_STEPS:
+            pos = st.finger_position
+            if pos is not None and rec.finger(pos) is None:
                 return st
         return SessionState.REVIEW
 
@@ -583,8 +455,7 @@ class CaptureSession:
             rec.checks = [c for c in rec.checks if c.name not in ("face-quality",
                                                                   "face-vs-card")]
             self.attempts.pop("portrait", None)
-        else:
-            pos = _FINGER_STATES[step]
+        elif (pos := step.finger_position) is not None:
             rec.fingers = [f for f in rec.fingers if f.position != pos]
             rec.checks = [c for c in rec.checks if not c.name.endswith(":" + pos.slug)]
             self.attempts.pop(pos.slug, None)
@@ -593,7 +464,7 @@ class CaptureSession:
 
     def _redo(self, step: SessionState) -> Prompt:
         step = SessionState(step)
-        if step not in (SessionState.PORTRAIT, *_FINGER_STATES) or self.state in (
+        if step not in (SessionState.PORTRAIT, *FINGER_STEPS) or self.state in (
                 SessionState.CARD, SessionState.DECISION):
             p = self.prompt()
             p.message = f"cannot redo {step.value} now: {p.message}"
@@ -608,7 +479,7 @@ class CaptureSession:
         p.message = f"redo: {p.message}"
         return p
 
-    def _on_save(self, _ev: Save) -> Prompt:
+    def _on_save(self) -> Prompt:
         rec = self.record
         failed = rec.failed_checks()
         rec.status = RecordStatus.COMPLETE
@@ -621,19 +492,10 @@ class CaptureSession:
         self.state = SessionState.SAVED
         body = {"operator": self.operator, "id_number": self.id_number, "attempts": {},
                 "comparison": {}, "record": to_dict(rec), "blobs": []}
-
-        def finish(cur: Any) -> None:
-            import json as _json
-
-            cur.execute("UPDATE sessions SET state = ?, body = ?, finished = 1 "
-                        "WHERE session_id = ?",
-                        (self.state.value, _json.dumps(body, ensure_ascii=False),
-                         self.session_id))
-
         reason = (f"correction of {self.correction_step}: {self.note}" if self.correction_of
                   else "capture")
-        version = self.store.save_record(rec, self.id_number, reason=reason[:200],
-                                         operator=self.operator, extra=finish)
+        version = self.store.save_record_finishing_session(
+            rec, self.id_number, self.session_id, self.state.value, body, reason=reason[:200])
         self.store.audit(self.operator, "record-saved", mask_id_number(self.id_number),
                          f"record {rec.record_id[:8]} v{version}; failed checks: "
                          f"{', '.join(c.name for c in failed) or 'none'}")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from ..formats.images import encode_jpeg
 from ..record import Check, CheckOutcome, CropBox, FingerPosition, QualityReport, utcnow
 from .finger_checks import MinutiaeDuplicateChecker
 from .store import Store
+
+if TYPE_CHECKING:
+    from ..biometrics.finger.template import FingerTemplate
 
 __all__ = [
     "DuplicateChecker",
@@ -44,6 +47,7 @@ __all__ = [
     "PortraitResult",
     "Steps",
     "TemplateDuplicateChecker",
+    "finger_template_of",
 ]
 
 log = logging.getLogger("idcapture.station.steps")
@@ -64,6 +68,9 @@ class FingerAssessment:
     quality: QualityReport | None = None
     retry: RetryOutcome | None = None
     minutiae_count: int | None = None
+    #: the library's analysis of the image (:class:`~idcapture.biometrics.finger.FingerAnalysis`),
+    #: when the gate made one: the template of a kept image is extracted from it
+    analysis: Any = None
 
 
 class FingerQualityGate(Protocol):
@@ -87,13 +94,14 @@ class LibraryFingerQualityGate:
     def assess(self, image: np.ndarray, ppi: int, position: FingerPosition
                ) -> FingerAssessment:
         try:
-            from ..biometrics.finger.quality import quality
+            from ..biometrics.finger import analyse, assess
         except ImportError as exc:  # pragma: no cover - the module ships with the package
             return FingerAssessment(Check(
                 "finger-quality", CheckOutcome.NOT_CHECKED,
                 f"finger quality assessment is not available: {exc.__class__.__name__}",
                 utcnow()))
-        q = quality(image, ppi, profile=self.profile)
+        an = analyse(image, ppi)
+        q = assess(an, profile=self.profile)
         report = q.to_report()
         name = position.slug
         if not q.passed:
@@ -103,11 +111,42 @@ class LibraryFingerQualityGate:
                       f"{name}: quality {q.score} below profile {report.profile!r}", utcnow(),
                       {"position": name, "score": q.score}),
                 report, RetryOutcome(reason, f"{name}: {reason.value.replace('-', ' ')} "
-                                     f"(quality {q.score})", {"score": float(q.score)}))
+                                     f"(quality {q.score})", {"score": float(q.score)}),
+                analysis=an)
         return FingerAssessment(
             Check("finger-quality", CheckOutcome.PASSED,
                   f"{name}: quality {q.score} meets profile {report.profile!r}", utcnow(),
-                  {"position": name, "score": q.score}), report)
+                  {"position": name, "score": q.score}), report, analysis=an)
+
+
+def finger_template_of(image: np.ndarray, ppi: int, position: FingerPosition,
+                       analysis: Any = None) -> FingerTemplate | None:
+    """The minutiae template of a kept finger image, or ``None`` when none can be made.
+
+    The session stores it beside the image as an ISO/IEC 19794-2 record, so duplicate
+    checks and ``idcapture finger dedup`` can use it without extracting it again. An
+    image kept below the quality profile may give no template (no minutiae found); the
+    record then holds the image only. ``analysis``: the quality gate's
+    :class:`~idcapture.biometrics.finger.FingerAnalysis` of the same image at the same
+    ``ppi``, reused instead of analysing the image again (the template is the same as
+    :func:`~idcapture.biometrics.finger.extract` gives).
+    """
+    try:
+        from ..biometrics.finger import extract, template_from_analysis
+        from ..biometrics.finger.quality import score_only
+
+        if analysis is None:
+            tpl = extract(image, ppi, position=position)
+        else:
+            tpl = template_from_analysis(analysis, quality=score_only(analysis),
+                                         position=position)
+    except (IdCaptureError, ValueError) as exc:
+        log.info("no template for the %s: %s", position.slug, exc.__class__.__name__)
+        return None
+    if not tpl.minutiae:
+        log.info("no template for the %s: no minutiae found", position.slug)
+        return None
+    return tpl
 
 
 class DuplicateChecker(Protocol):

@@ -13,7 +13,13 @@ the store are relative, so a store folder copied to another machine opens there.
 
 The audit log is append-only (SQLite triggers refuse UPDATE and DELETE) and holds
 masked identifiers only. The schema is versioned with ``PRAGMA user_version``;
-:data:`MIGRATIONS` upgrades an older store when it is opened.
+:data:`MIGRATIONS` (:mod:`~idcapture.station.store_schema`) upgrades an older store when
+it is opened.
+
+Why this module is long: it is the only one that speaks SQL. Every read and write of the
+station's tables is one of :class:`Store`'s named operations, returning the plain values
+of :mod:`~idcapture.station.store_rows`, so that a schema change touches this file (and
+the schema's) alone; a test keeps SQL out of every other module.
 """
 
 from __future__ import annotations
@@ -25,8 +31,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +39,18 @@ from ..errors import ConfigError, RecordError, RosterError
 from ..formats.atomic import atomic_write
 from ..formats.record_json import from_dict, to_dict
 from ..record import CaptureRecord, utcnow
+from .store_rows import (
+    AuditEntry,
+    FingerEntry,
+    NewRegistration,
+    OpenSession,
+    RegistrationCandidate,
+    RosterStatus,
+    StoredRecord,
+    Student,
+    UncapturedStudent,
+)
+from .store_schema import MIGRATIONS, SCHEMA_VERSION, split_sql
 
 __all__ = [
     "DB_NAME",
@@ -50,142 +67,9 @@ log = logging.getLogger("idcapture.station.store")
 DB_NAME = "station.sqlite3"
 BLOB_DIR = "blobs"
 
-_V1 = """
-CREATE TABLE settings (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE imports (
-    import_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    source TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    imported_at TEXT NOT NULL,
-    operator TEXT NOT NULL,
-    accepted INTEGER NOT NULL,
-    rejected INTEGER NOT NULL
-);
-CREATE TABLE students (
-    id_number TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    sex TEXT NOT NULL,
-    birth_date TEXT NOT NULL,
-    ethnicity TEXT NOT NULL DEFAULT '',
-    school_code TEXT NOT NULL,
-    school_name TEXT NOT NULL DEFAULT '',
-    class_name TEXT NOT NULL DEFAULT '',
-    student_no TEXT NOT NULL DEFAULT '',
-    import_id INTEGER NOT NULL REFERENCES imports(import_id),
-    source_row INTEGER NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX students_school ON students(school_code, class_name);
-CREATE TABLE registrations (
-    id_number TEXT PRIMARY KEY REFERENCES students(id_number),
-    registration_number TEXT NOT NULL UNIQUE,
-    scope TEXT NOT NULL,
-    sequence INTEGER NOT NULL,
-    registered_at TEXT NOT NULL
-);
-CREATE TABLE sequences (
-    scope TEXT PRIMARY KEY,
-    last INTEGER NOT NULL
-);
-CREATE TABLE records (
-    record_id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    id_number TEXT NOT NULL,
-    registration_number TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL,
-    current INTEGER NOT NULL,
-    saved_at TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT '',
-    body TEXT NOT NULL,
-    PRIMARY KEY (record_id, version)
-);
-CREATE UNIQUE INDEX records_current ON records(id_number) WHERE current = 1;
-CREATE INDEX records_export ON records(registration_number, id_number) WHERE current = 1;
-CREATE TABLE finger_hashes (
-    sha256 TEXT NOT NULL,
-    id_number TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    record_id TEXT NOT NULL,
-    PRIMARY KEY (sha256, id_number, position)
-);
-CREATE TABLE sessions (
-    session_id TEXT PRIMARY KEY,
-    state TEXT NOT NULL,
-    body TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    finished INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    operator TEXT NOT NULL,
-    action TEXT NOT NULL,
-    subject TEXT NOT NULL DEFAULT '',
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"""
-
-#: schema version -> SQL script that brings a store from version - 1 to it
-MIGRATIONS: dict[int, str] = {1: _V1}
-SCHEMA_VERSION = max(MIGRATIONS)
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    """One line of the audit log (identifiers already masked)."""
-
-    seq: int
-    at: str
-    operator: str
-    action: str
-    subject: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class StoredRecord:
-    """A record row: the record's JSON object and where it stands."""
-
-    record_id: str
-    version: int
-    id_number: str
-    registration_number: str
-    status: str
-    current: bool
-    saved_at: str
-    reason: str
-    body: dict[str, Any]
-
-    def record(self, store: Store | None = None, validate: bool = False) -> CaptureRecord:
-        """The CaptureRecord (with its blob bytes when ``store`` is given)."""
-        rec = from_dict(self.body, validate=validate)
-        if store is not None:
-            for ref in rec.refs():
-                rec.blobs[ref.sha256] = store.read_blob(ref.sha256)
-        return rec
-
-
-@dataclass(frozen=True)
-class OpenSession:
-    """An unfinished capture session (after a crash, or left open at a station).
-
-    ``age_s`` is the time since its last event; ``id_number`` is masked (empty before a
-    card was read).
-    """
-
-    session_id: str
-    state: str
-    operator: str
-    id_number: str
-    updated_at: _dt.datetime
-    age_s: float
+_STUDENT_COLUMNS = ", ".join(Student.__annotations__)
 
 
 def _now() -> str:
@@ -252,8 +136,8 @@ class Store:
         while version < SCHEMA_VERSION:
             target = version + 1
             script = MIGRATIONS[target]
-            with self.transaction() as cur:
-                for statement in _split_sql(script):
+            with self._transaction() as cur:
+                for statement in split_sql(script):
                     cur.execute(statement)
                 cur.execute(f"PRAGMA user_version = {target}")
             log.info("station store migrated to schema %d", target)
@@ -281,7 +165,7 @@ class Store:
     # ------------------------------------------------------------------ transactions
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Cursor]:
+    def _transaction(self) -> Iterator[sqlite3.Cursor]:
         """One write transaction (``BEGIN IMMEDIATE``); nested use joins the outer one."""
         with self._lock:
             if self._in_tx:
@@ -299,38 +183,46 @@ class Store:
             self._in_tx = False
             cur.execute("COMMIT")
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run several of the store's operations as one transaction: every write inside
+        commits together or not at all, and reads see the writes before them. Nested
+        batches join the outer one; another writer (thread or process) waits."""
+        with self._transaction():
+            yield
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return list(self._conn.execute(sql, params))
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` answer (``"ok"`` when sound)."""
-        return str(self.query("PRAGMA integrity_check")[0][0])
+        return str(self._query("PRAGMA integrity_check")[0][0])
 
     # ------------------------------------------------------------------ settings
 
     def set_setting(self, key: str, value: Any) -> None:
-        with self.transaction() as cur:
+        with self._transaction() as cur:
             cur.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) "
                         "DO UPDATE SET value = excluded.value",
                         (key, json.dumps(value, ensure_ascii=False, sort_keys=True)))
 
     def setting(self, key: str, default: Any = None) -> Any:
-        rows = self.query("SELECT value FROM settings WHERE key = ?", (key,))
+        rows = self._query("SELECT value FROM settings WHERE key = ?", (key,))
         return json.loads(rows[0][0]) if rows else default
 
     # ------------------------------------------------------------------ audit
 
     def audit(self, operator: str, action: str, subject: str = "", detail: str = "") -> None:
         """Append a line to the audit log. ``subject`` and ``detail`` must be masked already."""
-        with self.transaction() as cur:
+        with self._transaction() as cur:
             cur.execute("INSERT INTO audit(at, operator, action, subject, detail) "
                         "VALUES (?, ?, ?, ?, ?)", (_now(), operator, action, subject, detail))
 
     def audit_log(self, action: str | None = None) -> list[AuditEntry]:
         sql = "SELECT seq, at, operator, action, subject, detail FROM audit"
-        rows = (self.query(sql + " WHERE action = ? ORDER BY seq", (action,)) if action
-                else self.query(sql + " ORDER BY seq"))
+        rows = (self._query(sql + " WHERE action = ? ORDER BY seq", (action,)) if action
+                else self._query(sql + " ORDER BY seq"))
         return [AuditEntry(*tuple(r)) for r in rows]
 
     # ------------------------------------------------------------------ blobs
@@ -365,10 +257,10 @@ class Store:
     def orphan_blobs(self) -> list[str]:
         """Blob files no saved record or open session references (left by a crash)."""
         used: set[str] = set()
-        for row in self.query("SELECT body FROM records"):
+        for row in self._query("SELECT body FROM records"):
             rec = from_dict(json.loads(row[0]), validate=False)
             used.update(r.sha256 for r in rec.refs())
-        for row in self.query("SELECT body FROM sessions WHERE finished = 0"):
+        for row in self._query("SELECT body FROM sessions WHERE finished = 0"):
             used.update(json.loads(row[0]).get("blobs", []))
         found = [p.name for p in (self.path / BLOB_DIR).glob("*/*") if not p.name.startswith(".")]
         return sorted(set(found) - used)
@@ -376,39 +268,55 @@ class Store:
     # ------------------------------------------------------------------ records
 
     def save_record(self, record: CaptureRecord, id_number: str, reason: str = "",
-                    operator: str = "", extra: Callable[[sqlite3.Cursor], None] | None = None
-                    ) -> int:
+                    operator: str = "") -> int:
         """Save ``record`` atomically as the current version for ``id_number``.
 
         Every blob is written first; then one transaction marks the previous version
-        (if any) as history, inserts this one, indexes the finger images and writes
-        the audit line. Returns the version number.
+        (if any) as history, inserts this one and indexes the finger images. Returns the
+        version number.
         """
+        self._put_record_blobs(record)
+        with self._transaction() as cur:
+            return self._insert_record(cur, record, id_number, reason)
+
+    def save_record_finishing_session(self, record: CaptureRecord, id_number: str,
+                                      session_id: str, state: str, body: dict[str, Any],
+                                      reason: str = "") -> int:
+        """:meth:`save_record` and mark session ``session_id`` finished (in ``state``,
+        with ``body``) in the same transaction: the record is saved and its session
+        closed together, or neither. Returns the record's version number."""
+        self._put_record_blobs(record)
+        with self._transaction() as cur:
+            version = self._insert_record(cur, record, id_number, reason)
+            self._write_session(cur, session_id, state, body, True)
+        return version
+
+    def _put_record_blobs(self, record: CaptureRecord) -> None:
         for ref in record.refs():
             if ref.sha256 in record.blobs:
                 self.put_blob(record.blobs[ref.sha256])
             elif not self.has_blob(ref.sha256):
                 raise RecordError("blob bytes are neither in the record nor in the store",
                                   f"blobs/{ref.sha256[:12]}...")
+
+    def _insert_record(self, cur: sqlite3.Cursor, record: CaptureRecord, id_number: str,
+                       reason: str) -> int:
         body = json.dumps(to_dict(record), ensure_ascii=False, sort_keys=True)
         reg = record.subject.registration_number if record.subject else ""
-        with self.transaction() as cur:
-            row = cur.execute("SELECT MAX(version) FROM records WHERE record_id = ?",
-                              (record.record_id,)).fetchone()
-            version = int(row[0] or 0) + 1
-            cur.execute("UPDATE records SET current = 0 WHERE id_number = ? AND current = 1",
-                        (id_number,))
-            cur.execute("INSERT INTO records(record_id, version, id_number, registration_number,"
-                        " status, current, saved_at, reason, body) VALUES (?,?,?,?,?,1,?,?,?)",
-                        (record.record_id, version, id_number, reg, record.status.value,
-                         _now(), reason, body))
-            cur.execute("DELETE FROM finger_hashes WHERE id_number = ?", (id_number,))
-            for f in record.fingers:
-                cur.execute("INSERT OR IGNORE INTO finger_hashes(sha256, id_number, position, "
-                            "record_id) VALUES (?,?,?,?)",
-                            (f.image.sha256, id_number, int(f.position), record.record_id))
-            if extra is not None:
-                extra(cur)
+        row = cur.execute("SELECT MAX(version) FROM records WHERE record_id = ?",
+                          (record.record_id,)).fetchone()
+        version = int(row[0] or 0) + 1
+        cur.execute("UPDATE records SET current = 0 WHERE id_number = ? AND current = 1",
+                    (id_number,))
+        cur.execute("INSERT INTO records(record_id, version, id_number, registration_number,"
+                    " status, current, saved_at, reason, body) VALUES (?,?,?,?,?,1,?,?,?)",
+                    (record.record_id, version, id_number, reg, record.status.value,
+                     _now(), reason, body))
+        cur.execute("DELETE FROM finger_hashes WHERE id_number = ?", (id_number,))
+        for f in record.fingers:
+            cur.execute("INSERT OR IGNORE INTO finger_hashes(sha256, id_number, position, "
+                        "record_id) VALUES (?,?,?,?)",
+                        (f.image.sha256, id_number, int(f.position), record.record_id))
         return version
 
     def _stored(self, row: sqlite3.Row) -> StoredRecord:
@@ -417,7 +325,7 @@ class Store:
                             row["saved_at"], row["reason"], json.loads(row["body"]))
 
     def current_record(self, id_number: str) -> StoredRecord | None:
-        rows = self.query("SELECT * FROM records WHERE id_number = ? AND current = 1",
+        rows = self._query("SELECT * FROM records WHERE id_number = ? AND current = 1",
                           (id_number,))
         return self._stored(rows[0]) if rows else None
 
@@ -426,15 +334,15 @@ class Store:
         """Record ``record_id``: its latest version (the current one unless a newer record
         replaced it), or the given ``version``; ``None`` if there is no such record."""
         if version is None:
-            rows = self.query("SELECT * FROM records WHERE record_id = ? "
+            rows = self._query("SELECT * FROM records WHERE record_id = ? "
                               "ORDER BY version DESC LIMIT 1", (record_id,))
         else:
-            rows = self.query("SELECT * FROM records WHERE record_id = ? AND version = ?",
+            rows = self._query("SELECT * FROM records WHERE record_id = ? AND version = ?",
                               (record_id, int(version)))
         return self._stored(rows[0]) if rows else None
 
     def record_history(self, id_number: str) -> list[StoredRecord]:
-        rows = self.query("SELECT * FROM records WHERE id_number = ? ORDER BY version",
+        rows = self._query("SELECT * FROM records WHERE id_number = ? ORDER BY version",
                           (id_number,))
         return [self._stored(r) for r in rows]
 
@@ -442,7 +350,7 @@ class Store:
         """Every current record, ordered by registration number (read in batches)."""
         last = ("", "")
         while True:
-            rows = self.query(
+            rows = self._query(
                 "SELECT * FROM records WHERE current = 1 AND (registration_number, id_number)"
                 " > (?, ?) ORDER BY registration_number, id_number LIMIT ?",
                 (last[0], last[1], batch))
@@ -453,11 +361,29 @@ class Store:
             last = (rows[-1]["registration_number"], rows[-1]["id_number"])
 
     def count_records(self) -> int:
-        return int(self.query("SELECT COUNT(*) FROM records WHERE current = 1")[0][0])
+        return int(self._query("SELECT COUNT(*) FROM records WHERE current = 1")[0][0])
+
+    def id_number_of(self, record_id: str) -> str | None:
+        """The ID number whose current record is ``record_id`` (``None`` if it is not a
+        current record)."""
+        rows = self._query("SELECT id_number FROM records WHERE record_id = ? AND "
+                           "current = 1", (record_id,))
+        return str(rows[0][0]) if rows else None
+
+    def records_stamp(self) -> tuple[int, int]:
+        """A value that changes whenever a record version is saved (count and last row),
+        so a cache built from the records knows whether it is still up to date."""
+        row = self._query("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM records")[0]
+        return int(row[0]), int(row[1])
+
+    def current_fingers(self) -> list[FingerEntry]:
+        """Every finger image of every current record."""
+        rows = self._query("SELECT sha256, id_number, position, record_id FROM finger_hashes")
+        return [FingerEntry(str(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
 
     def finger_owners(self, sha256: str) -> list[tuple[str, int, str]]:
         """(id_number, position code, record_id) of every current finger with this image."""
-        rows = self.query("SELECT id_number, position, record_id FROM finger_hashes "
+        rows = self._query("SELECT id_number, position, record_id FROM finger_hashes "
                           "WHERE sha256 = ?", (sha256,))
         return [(r[0], int(r[1]), r[2]) for r in rows]
 
@@ -465,16 +391,21 @@ class Store:
 
     def save_session(self, session_id: str, state: str, body: dict[str, Any],
                      finished: bool = False) -> None:
+        with self._transaction() as cur:
+            self._write_session(cur, session_id, state, body, finished)
+
+    @staticmethod
+    def _write_session(cur: sqlite3.Cursor, session_id: str, state: str,
+                       body: dict[str, Any], finished: bool) -> None:
         text = json.dumps(body, ensure_ascii=False, sort_keys=True)
-        with self.transaction() as cur:
-            cur.execute("INSERT INTO sessions(session_id, state, body, updated_at, finished) "
-                        "VALUES (?,?,?,?,?) ON CONFLICT(session_id) DO UPDATE SET "
-                        "state = excluded.state, body = excluded.body, "
-                        "updated_at = excluded.updated_at, finished = excluded.finished",
-                        (session_id, state, text, _now(), int(finished)))
+        cur.execute("INSERT INTO sessions(session_id, state, body, updated_at, finished) "
+                    "VALUES (?,?,?,?,?) ON CONFLICT(session_id) DO UPDATE SET "
+                    "state = excluded.state, body = excluded.body, "
+                    "updated_at = excluded.updated_at, finished = excluded.finished",
+                    (session_id, state, text, _now(), int(finished)))
 
     def load_session(self, session_id: str) -> tuple[str, dict[str, Any]] | None:
-        rows = self.query("SELECT state, body FROM sessions WHERE session_id = ?", (session_id,))
+        rows = self._query("SELECT state, body FROM sessions WHERE session_id = ?", (session_id,))
         if not rows:
             return None
         return str(rows[0][0]), json.loads(rows[0][1])
@@ -490,7 +421,7 @@ class Store:
 
         at = now or utcnow()
         out: list[OpenSession] = []
-        for r in self.query("SELECT session_id, state, body, updated_at FROM sessions "
+        for r in self._query("SELECT session_id, state, body, updated_at FROM sessions "
                             "WHERE finished = 0 ORDER BY updated_at, rowid"):
             body = json.loads(r["body"])
             updated = _dt.datetime.fromisoformat(str(r["updated_at"]).replace("Z", "+00:00"))
@@ -503,49 +434,147 @@ class Store:
 
     def unfinished_sessions(self) -> list[str]:
         """Ids of the unfinished sessions, oldest first (see :meth:`open_sessions`)."""
-        rows = self.query("SELECT session_id FROM sessions WHERE finished = 0 "
+        rows = self._query("SELECT session_id FROM sessions WHERE finished = 0 "
                           "ORDER BY updated_at, rowid")
         return [str(r[0]) for r in rows]
 
-    # ------------------------------------------------------------------ roster helpers
+    # ------------------------------------------------------------------ roster
 
-    def student(self, id_number: str) -> sqlite3.Row | None:
-        rows = self.query("SELECT * FROM students WHERE id_number = ?", (id_number,))
-        return rows[0] if rows else None
+    def student(self, id_number: str) -> Student | None:
+        rows = self._query(f"SELECT {_STUDENT_COLUMNS} FROM students WHERE id_number = ?",
+                           (id_number,))
+        return _student(rows[0]) if rows else None
 
-    def registration(self, id_number: str) -> str | None:
-        rows = self.query("SELECT registration_number FROM registrations WHERE id_number = ?",
-                          (id_number,))
-        return str(rows[0][0]) if rows else None
-
-    def require_student(self, id_number: str) -> sqlite3.Row:
+    def require_student(self, id_number: str) -> Student:
         row = self.student(id_number)
         if row is None:
             raise RosterError("the student is not on the roster", "not-on-roster")
         return row
 
+    def students(self) -> dict[str, Student]:
+        """Every student on the roster, by ID number."""
+        return {str(r[0]): _student(r)
+                for r in self._query(f"SELECT {_STUDENT_COLUMNS} FROM students")}
 
-def _split_sql(script: str) -> list[str]:
-    """Split a migration script into statements (triggers keep their BEGIN...END)."""
-    out: list[str] = []
-    buf: list[str] = []
-    in_trigger = False
-    for line in script.strip().splitlines():
-        buf.append(line)
-        upper = line.strip().upper()
-        if upper.startswith("CREATE TRIGGER"):
-            in_trigger = True
-        if in_trigger:
-            if upper.endswith("END;"):
-                out.append("\n".join(buf))
-                buf = []
-                in_trigger = False
-        elif upper.endswith(";"):
-            out.append("\n".join(buf))
-            buf = []
-    if "".join(buf).strip():
-        out.append("\n".join(buf))
-    return out
+    def save_roster_import(self, source: str, sha256: str, operator: str, accepted: int,
+                           rejected: int, added: Sequence[tuple[Student, int]],
+                           updated: Sequence[tuple[Student, int]]) -> int:
+        """Record one roster import (``accepted`` and ``rejected`` rows) and store its new
+        and changed students in one transaction: ``added`` and ``updated`` are (student,
+        roster row number). Returns the import's id."""
+        now = _now()
+        with self._transaction() as cur:
+            cur.execute("INSERT INTO imports(source, sha256, imported_at, operator, accepted, "
+                        "rejected) VALUES (?,?,?,?,?,?)",
+                        (source, sha256, now, operator, accepted, rejected))
+            import_id = int(cur.lastrowid or 0)
+            cur.executemany(
+                "INSERT INTO students(id_number, name, sex, birth_date, ethnicity, "
+                "school_code, school_name, class_name, student_no, import_id, "
+                "source_row, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(*_student_values(st), import_id, row, now) for st, row in added])
+            cur.executemany(
+                "UPDATE students SET name=?, sex=?, birth_date=?, ethnicity=?, "
+                "school_code=?, school_name=?, class_name=?, student_no=?, "
+                "import_id=?, source_row=?, updated_at=? WHERE id_number=?",
+                [(*_student_values(st)[1:], import_id, row, now, st["id_number"])
+                 for st, row in updated])
+        return import_id
+
+    def roster_status(self) -> list[RosterStatus]:
+        """Every roster student with registration and current record, in class order
+        (school, class, registration number, ID number)."""
+        rows = self._query(
+            "SELECT s.id_number, s.name, s.sex, s.class_name, s.school_name, "
+            "r.registration_number, c.record_id, c.body FROM students s "
+            "LEFT JOIN registrations r ON r.id_number = s.id_number "
+            "LEFT JOIN records c ON c.id_number = s.id_number AND c.current = 1 "
+            "ORDER BY s.school_code, s.class_name, r.registration_number, s.id_number")
+        return [RosterStatus(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6],
+                             None if r[7] is None else json.loads(r[7])) for r in rows]
+
+    def first_uncaptured(self) -> Student | None:
+        """The first registered student (in :meth:`roster_status` order) with no current
+        record, or ``None``."""
+        cols = ", ".join(f"s.{c}" for c in Student.__annotations__)
+        rows = self._query(
+            f"SELECT {cols} FROM students s "
+            "JOIN registrations r ON r.id_number = s.id_number "
+            "LEFT JOIN records c ON c.id_number = s.id_number AND c.current = 1 "
+            "WHERE c.record_id IS NULL "
+            "ORDER BY s.school_code, s.class_name, r.registration_number, s.id_number LIMIT 1")
+        return _student(rows[0]) if rows else None
+
+    # ------------------------------------------------------------------ registrations
+
+    def registration(self, id_number: str) -> str | None:
+        rows = self._query("SELECT registration_number FROM registrations WHERE id_number = ?",
+                           (id_number,))
+        return str(rows[0][0]) if rows else None
+
+    def registration_candidates(self, school_code: str | None = None
+                                ) -> list[RegistrationCandidate]:
+        """Every roster student (of one school if given) with their registration number,
+        in class order (school, class, student-status number, ID number)."""
+        sql = ("SELECT s.id_number, s.school_code, r.registration_number FROM students s "
+               "LEFT JOIN registrations r ON r.id_number = s.id_number")
+        params: list[str] = []
+        if school_code:
+            sql += " WHERE s.school_code = ?"
+            params.append(school_code)
+        sql += " ORDER BY s.school_code, s.class_name, s.student_no, s.id_number"
+        return [RegistrationCandidate(r[0], r[1], r[2]) for r in self._query(sql, params)]
+
+    def registration_sequences(self) -> dict[str, int]:
+        """The last sequence number allocated in each registration scope."""
+        return {str(r[0]): int(r[1]) for r in self._query("SELECT scope, last FROM sequences")}
+
+    def add_registrations(self, new: Sequence[NewRegistration]) -> None:
+        """Store newly allocated registration numbers and advance their scopes' sequences
+        (one transaction). :class:`RosterError` (``registration-clash``) if a number is
+        taken already."""
+        now = _now()
+        last: dict[str, int] = {}
+        for reg in new:
+            last[reg.scope] = max(last.get(reg.scope, 0), reg.sequence)
+        with self._transaction() as cur:
+            try:
+                cur.executemany("INSERT INTO registrations(id_number, registration_number, "
+                                "scope, sequence, registered_at) VALUES (?,?,?,?,?)",
+                                [(*reg, now) for reg in new])
+            except sqlite3.IntegrityError as exc:
+                raise RosterError("a registration number clashes with one already "
+                                  "allocated; was the pattern changed after registration "
+                                  "began?", "registration-clash") from exc
+            cur.executemany("INSERT INTO sequences(scope, last) VALUES (?, ?) "
+                            "ON CONFLICT(scope) DO UPDATE SET last = excluded.last",
+                            list(last.items()))
+
+    def uncaptured_students(self) -> list[UncapturedStudent]:
+        """Registered students with no current record, by registration number."""
+        rows = self._query(
+            "SELECT r.registration_number, s.id_number, s.school_code, s.class_name "
+            "FROM registrations r JOIN students s ON s.id_number = r.id_number "
+            "WHERE NOT EXISTS (SELECT 1 FROM records c WHERE c.id_number = r.id_number "
+            "AND c.current = 1) ORDER BY r.registration_number")
+        return [UncapturedStudent(*tuple(r)) for r in rows]
+
+    def count_unregistered(self) -> int:
+        """How many roster students have no registration number yet."""
+        return int(self._query(
+            "SELECT COUNT(*) FROM students s WHERE NOT EXISTS (SELECT 1 FROM registrations r "
+            "WHERE r.id_number = s.id_number)")[0][0])
+
+
+def _student(row: sqlite3.Row) -> Student:
+    return Student(id_number=row[0], name=row[1], sex=row[2], birth_date=row[3],
+                   ethnicity=row[4], school_code=row[5], school_name=row[6],
+                   class_name=row[7], student_no=row[8])
+
+
+def _student_values(st: Student) -> tuple[str, ...]:
+    return (st["id_number"], st["name"], st["sex"], st["birth_date"], st["ethnicity"],
+            st["school_code"], st["school_name"], st["class_name"], st["student_no"])
 
 
 def today() -> _dt.date:

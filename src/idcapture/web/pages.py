@@ -34,27 +34,21 @@ def reopen_step(check: str) -> str | None:
 
 def today_rows(store: Store) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Every roster student with registration and capture status, and the counts."""
-    rows = store.query(
-        "SELECT s.id_number, s.name, s.sex, s.class_name, s.school_name, "
-        "r.registration_number, c.record_id, c.body FROM students s "
-        "LEFT JOIN registrations r ON r.id_number = s.id_number "
-        "LEFT JOIN records c ON c.id_number = s.id_number AND c.current = 1 "
-        "ORDER BY s.school_code, s.class_name, r.registration_number, s.id_number")
     out: list[dict[str, Any]] = []
     counts = {"total": 0, "registered": 0, "captured": 0, "todo": 0, "tocorrect": 0}
-    for r in rows:
+    for r in store.roster_status():
         counts["total"] += 1
         problems: list[dict[str, Any]] = []
-        if not r["registration_number"]:
+        if not r.registration_number:
             status = "not-registered"
-        elif r["record_id"] is None:
+        elif r.body is None:
             status = "to-capture"
             counts["registered"] += 1
             counts["todo"] += 1
         else:
             counts["registered"] += 1
             counts["captured"] += 1
-            probs = record_problems(json.loads(r["body"]))
+            probs = record_problems(r.body)
             problems = [{"check": p.check, "outcome": p.outcome, "message": p.message,
                          "blocking": p.blocking, "step": reopen_step(p.check)} for p in probs]
             if any(p.blocking for p in probs):
@@ -64,11 +58,11 @@ def today_rows(store: Store) -> tuple[list[dict[str, Any]], dict[str, int]]:
                 status = "attention"
             else:
                 status = "captured"
-        out.append({"id_number": mask_id_number(r["id_number"]), "name": r["name"],
-                    "sex": r["sex"], "class_name": r["class_name"],
-                    "school_name": r["school_name"],
-                    "registration_number": r["registration_number"] or "",
-                    "record_id": r["record_id"] or "", "status": status,
+        out.append({"id_number": mask_id_number(r.id_number), "name": r.name,
+                    "sex": r.sex, "class_name": r.class_name,
+                    "school_name": r.school_name,
+                    "registration_number": r.registration_number,
+                    "record_id": r.record_id or "", "status": status,
                     "problems": problems})
     return out, counts
 

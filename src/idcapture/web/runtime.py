@@ -24,6 +24,7 @@ A device that goes away (:class:`~idcapture.errors.DeviceRemoved`) is shown as
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import logging
 import threading
@@ -35,24 +36,22 @@ from typing import Any
 import numpy as np
 
 from ..devices import Camera, Device, FingerprintSensor, IdReader
-from ..errors import DeviceRemoved, DeviceTimeout, IdCaptureError, RetryOutcome, RetryReason
+from ..errors import DeviceRemoved, DeviceTimeout, IdCaptureError
 from ..privacy import mask_id_number
-from ..record import CaptureRecord, FingerPosition
+from ..record import CaptureRecord
 from ..station import Store
 from ..station.checking import REQUIRED_CHECKS
-from ..station.session import (
+from ..station.events import (
     Cancel,
-    CaptureSession,
-    CardPresented,
     FingerPresented,
-    FingerRetry,
-    FramePresented,
     OperatorDecision,
     Prompt,
     Redo,
     Save,
     SessionState,
 )
+from ..station.pump import FingerWatch, card_event, frame_event
+from ..station.session import CaptureSession
 from ..station.steps import Steps
 
 __all__ = ["ROLES", "DeviceSlot", "StationRuntime", "WebError"]
@@ -62,9 +61,6 @@ log = logging.getLogger("idcapture.web.runtime")
 #: the station's device roles and the family each must be
 ROLES: dict[str, type[Device]] = {"reader": IdReader, "camera": Camera,
                                   "sensor": FingerprintSensor}
-
-_FINGER_STEPS = {SessionState.RIGHT_THUMB: FingerPosition.RIGHT_THUMB,
-                 SessionState.LEFT_THUMB: FingerPosition.LEFT_THUMB}
 
 
 class WebError(IdCaptureError):
@@ -112,8 +108,8 @@ class StationRuntime:
         self._prompt: Prompt | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._last_finger: tuple[np.ndarray, int, str] | None = None
-        self._finger_lifted = True
+        self._fingers = FingerWatch()
+        self._last_finger: FingerPresented | None = None
         self.version = 0
         from .live import LivePreview
 
@@ -231,25 +227,24 @@ class StationRuntime:
                                "session-open")
             self._session = CaptureSession.start(self.store, operator, self.steps)
             self._prompt = self._session.prompt()
-            self._finger_lifted = False
+            self._fingers.new_session()
             self.version += 1
             self._sync_preview()
             return self._prompt
 
     def reopen(self, record_id: str, step: str, operator: str, reason: str = "") -> Prompt:
         """Start a correction of one step of the saved record ``record_id``."""
-        rows = self.store.query("SELECT id_number FROM records WHERE record_id = ? AND "
-                                "current = 1", (record_id,))
-        if not rows:
+        id_number = self.store.id_number_of(record_id)
+        if id_number is None:
             raise WebError("no current record with that id", "no-record")
         with self._lock:
             if self._session is not None and not self._session.state.finished:
                 raise WebError("a capture session is still open: save or cancel it first",
                                "session-open")
-            self._session = CaptureSession.correction(self.store, str(rows[0][0]), step,
+            self._session = CaptureSession.correction(self.store, id_number, step,
                                                       operator, reason, self.steps)
             self._prompt = self._session.prompt()
-            self._finger_lifted = False
+            self._fingers.new_session()
             self.version += 1
             self._sync_preview()
             return self._prompt
@@ -262,8 +257,7 @@ class StationRuntime:
         frame = self.preview.latest_frame()
         if frame is None:
             raise WebError("no camera frame yet", "no-frame")
-        return self._handle(FramePresented(frame, manual=True,
-                                           device=self.slots["camera"].address))
+        return self._handle(frame_event(frame, self.slots["camera"].address, manual=True))
 
     def keep_finger(self) -> Prompt:
         """Keep the last finger image although it is below the quality profile."""
@@ -271,8 +265,7 @@ class StationRuntime:
             last = self._last_finger
             if last is None:
                 raise WebError("no finger image to keep", "no-finger")
-            return self._handle(FingerPresented(last[0], last[1], last[2],
-                                                keep_below_quality=True))
+            return self._handle(dataclasses.replace(last, keep_below_quality=True))
 
     def redo(self, step: str) -> Prompt:
         return self._handle(Redo(SessionState(step)))
@@ -288,7 +281,7 @@ class StationRuntime:
             s = self._session
             if s is None or s.state is not SessionState.PORTRAIT:
                 return
-            prompt = self._handle(FramePresented(frame, device=self.slots["camera"].address))
+            prompt = self._handle(frame_event(frame, self.slots["camera"].address))
             if prompt.state is SessionState.PORTRAIT:
                 self.preview.restart_capture()
 
@@ -306,12 +299,11 @@ class StationRuntime:
                 continue
             try:
                 if self._state_now() is SessionState.CARD:
-                    doc = dev.wait_for_card(timeout=0.3)
+                    event = card_event(dev, timeout=0.3)
                     self._set_state("reader", "open", "")
                     with self._lock:
                         if self._state_now() is SessionState.CARD:
-                            blobs = dict(doc.blobs)
-                            self._handle(CardPresented(doc, blobs))
+                            self._handle(event)
                 else:
                     dev.card_present()
                     self._set_state("reader", "open", "")
@@ -330,38 +322,26 @@ class StationRuntime:
         while not self._stop.is_set():
             dev = self.slots["sensor"].device
             st = self._state_now()
-            if not isinstance(dev, FingerprintSensor) or st not in _FINGER_STEPS:
+            pos = None if st is None else st.finger_position
+            if not isinstance(dev, FingerprintSensor) or pos is None:
                 time.sleep(0.1)
                 continue
-            pos = _FINGER_STEPS[st]
             try:
-                result = dev.try_capture(pos)
+                event = self._fingers.poll(dev, pos, self.slots["sensor"].address)
             except IdCaptureError as exc:
                 self._set_state("sensor", "removed" if isinstance(exc, DeviceRemoved)
                                 else "error", str(exc))
                 time.sleep(0.5)
                 continue
             self._set_state("sensor", "open", "")
-            if isinstance(result, RetryOutcome):
-                if result.reason is RetryReason.NO_FINGER:
-                    self._finger_lifted = True
-                elif self._finger_lifted:
-                    self._finger_lifted = False
-                    with self._lock:
-                        if self._state_now() is st:
-                            self._handle(FingerRetry(result))
-                time.sleep(max(float(getattr(dev, "poll_interval", 0.05)), 0.02))
-                continue
-            if not self._finger_lifted:  # the same placement: wait for the finger to lift
-                time.sleep(0.05)
-                continue
-            self._finger_lifted = False
-            with self._lock:
-                if self._state_now() is st:
-                    self._last_finger = (result.image, result.resolution_ppi,
-                                         self.slots["sensor"].address)
-                    self._handle(FingerPresented(result.image, result.resolution_ppi,
-                                                 self.slots["sensor"].address))
+            if event is not None:
+                with self._lock:
+                    if self._state_now() is st:
+                        if isinstance(event, FingerPresented):
+                            self._last_finger = event
+                        self._handle(event)
+            if self._fingers.idle_s > 0:
+                time.sleep(self._fingers.idle_s)
 
     # ------------------------------------------------------------------ description
 

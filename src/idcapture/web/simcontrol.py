@@ -62,13 +62,11 @@ def demo_card_photo() -> bytes:
 def next_student(store: Store) -> dict[str, Any] | None:
     """The roster row of the first registered student (in the Today page's order) who
     has no current record, or None."""
-    rows = store.query(
-        "SELECT s.id_number, s.name, s.sex, s.birth_date, s.ethnicity FROM students s "
-        "JOIN registrations r ON r.id_number = s.id_number "
-        "LEFT JOIN records c ON c.id_number = s.id_number AND c.current = 1 "
-        "WHERE c.record_id IS NULL "
-        "ORDER BY s.school_code, s.class_name, r.registration_number, s.id_number LIMIT 1")
-    return dict(rows[0]) if rows else None
+    st = store.first_uncaptured()
+    if st is None:
+        return None
+    return {"id_number": st["id_number"], "name": st["name"], "sex": st["sex"],
+            "birth_date": st["birth_date"], "ethnicity": st["ethnicity"]}
 
 
 def stranger(store: Store) -> dict[str, Any]:
@@ -76,7 +74,7 @@ def stranger(store: Store) -> dict[str, Any]:
     birth = _dt.date(_dt.date.today().year - 18, 3, 14)
     while True:
         number = make_citizen_id("110105", birth, secrets.randbelow(1000))
-        if not store.query("SELECT 1 FROM students WHERE id_number = ?", (number,)):
+        if store.student(number) is None:
             break
     sex = "男" if int(number[16]) % 2 else "女"
     return {"id_number": number, "name": "路人甲", "sex": sex,
