@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
+from typing import Any, NamedTuple, Protocol, TypedDict
 
 from ..formats.record_json import from_dict
 from ..record import CaptureRecord
-
-if TYPE_CHECKING:
-    from .store import Store
 
 __all__ = [
     "AuditEntry",
@@ -40,6 +37,12 @@ class AuditEntry:
     detail: str
 
 
+class BlobReader(Protocol):
+    """What :meth:`StoredRecord.record` needs of a store: its blob bytes by SHA-256."""
+
+    def read_blob(self, sha256: str) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class StoredRecord:
     """A record row: the record's JSON object and where it stands."""
@@ -54,7 +57,7 @@ class StoredRecord:
     reason: str
     body: dict[str, Any]
 
-    def record(self, store: Store | None = None, validate: bool = False) -> CaptureRecord:
+    def record(self, store: BlobReader | None = None, validate: bool = False) -> CaptureRecord:
         """The CaptureRecord (with its blob bytes when ``store`` is given)."""
         rec = from_dict(self.body, validate=validate)
         if store is not None:
