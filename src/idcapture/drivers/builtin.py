@@ -32,6 +32,8 @@ BUILTIN_DRIVERS: list[tuple[str, str, str, str]] = [
      "AS60x serial fingerprint module (AS608, ZFM-20, R30x, R503)"),
     ("fingerprint_sensor", "zkfinger", "idcapture.drivers.zkfinger.driver:ZkFingerSensor",
      "ZKTeco USB fingerprint reader through the ZKFinger SDK (libzkfp)"),
+    ("fingerprint_sensor", "livescan", "idcapture.drivers.livescan.driver:LiveScanSensor",
+     "ID-card fingerprint scanner through the ID_FprCap (LIVESCAN) library"),
 ]
 
 
