@@ -34,6 +34,8 @@ BUILTIN_DRIVERS: list[tuple[str, str, str, str]] = [
      "ZKTeco USB fingerprint reader through the ZKFinger SDK (libzkfp)"),
     ("fingerprint_sensor", "livescan", "idcapture.drivers.livescan.driver:LiveScanSensor",
      "ID-card fingerprint scanner through the ID_FprCap (LIVESCAN) library"),
+    ("finger_algorithm", "idfpr", "idcapture.drivers.idfpr.driver:IdFprAlgorithm",
+     "ID-card fingerprint algorithm through the ID_Fpr (FP_) library, GA/T 1012 templates"),
 ]
 
 
