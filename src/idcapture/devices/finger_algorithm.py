@@ -20,9 +20,21 @@ import numpy as np
 from ..errors import ConfigError
 from .base import Device, DeviceKind
 
-__all__ = ["TEMPLATE_SIZE", "FingerAlgorithm"]
+__all__ = ["TEMPLATE_SIZE", "FingerAlgorithm", "fit_window"]
 
 TEMPLATE_SIZE = 512
+
+
+def fit_window(image: np.ndarray, shape: tuple[int, int] = (360, 256)) -> np.ndarray:
+    """Centre-crop or pad (with the image's background, its brightest 5 %) to ``shape``."""
+    img = np.asarray(image, np.uint8)
+    out = np.full(shape, int(np.percentile(img, 95)), np.uint8)
+    h, w = img.shape
+    sy, sx = max(0, (h - shape[0]) // 2), max(0, (w - shape[1]) // 2)
+    dy, dx = max(0, (shape[0] - h) // 2), max(0, (shape[1] - w) // 2)
+    ch, cw = min(h, shape[0]), min(w, shape[1])
+    out[dy:dy + ch, dx:dx + cw] = img[sy:sy + ch, sx:sx + cw]
+    return out
 
 
 class FingerAlgorithm(Device):
