@@ -22,7 +22,8 @@ import numpy as np
 from ..errors import ConfigError, DriverUnavailable
 from ..transports.native import NativeLibrarySpec, load_library
 
-__all__ = ["EMPTY", "FINGER", "SIM_CDEF", "UNPLUG", "LiveScanSimulator", "write_feed_file"]
+__all__ = ["EMPTY", "FINGER", "HEIGHT", "SIM_CDEF", "UNPLUG", "WIDTH", "LiveScanSimulator",
+           "write_feed_file"]
 
 SIM_CDEF = """
 int LSSim_Reset(void);
