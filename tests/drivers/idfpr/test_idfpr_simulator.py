@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from idcapture.drivers.idfpr.api import CDEF, SPEC
 from idcapture.drivers.idfpr.record import (
@@ -141,3 +143,17 @@ def test_return_codes(fpr: NativeLibrary) -> None:
         assert lib.FP_FeatureExtract(0, 11, img, out) == -9  # before FP_Begin
     finally:
         assert lib.FP_Begin() == 1
+
+
+@given(st.binary(max_size=1100))
+@settings(max_examples=200, deadline=None)
+def test_any_block_gives_records_or_a_protocol_error(block: bytes) -> None:
+    try:
+        records = split_block(block)
+    except ProtocolError as exc:
+        assert len(block) not in (0, 512, 1024) and exc.position is not None
+        return
+    for r in records:
+        assert isinstance(r.usable, bool) and isinstance(r.problem(), str)
+        assert r.usable == (r.problem() == "")
+        assert 0 <= r.quality <= 255 and r.finger_name
