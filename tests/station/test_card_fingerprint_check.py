@@ -119,3 +119,25 @@ def test_fit_window_crops_and_pads() -> None:
     assert np.array_equal(fit_window(big), big[20:380, 22:278])
     small = np.zeros((100, 100), np.uint8)
     assert fit_window(small)[0, 0] == 0 and fit_window(small).shape == (360, 256)
+
+
+def test_session_step_reads_the_card_block_from_the_record(
+        alg: FingerAlgorithm, scanner: tuple[LiveScanSimulator, LiveScanSensor]) -> None:
+    from idcapture.drivers.sam.document import document_from_blocks
+    from idcapture.record import CaptureRecord
+    from idcapture.station.card_fingerprint import CardFingerprintStep, card_block_of
+
+    card = card_from_dict({"fields": FIELDS, "fingerprints": [
+        {"finger": 11, "source": "synthetic:seed=61"}, {"finger": 16, "source": "synthetic:seed=62"}]})
+    rec = CaptureRecord()
+    rec.identity = document_from_blocks(card.text, card.photo, card.fingerprint)
+    assert card_block_of(rec) == THUMBS
+    step = CardFingerprintStep(CardFingerprintChecker(alg, attempts=2))
+    first = step.on_finger(rec, RT, _capture(scanner, "synthetic:seed=66"))
+    assert first.outcome is CheckOutcome.FAILED and first.details["retry"] is True
+    second = step.on_finger(rec, RT, _capture(scanner, "synthetic:seed=61,impression=4"))
+    assert second.outcome is CheckOutcome.PASSED and second.details["attempts"] == 2
+    assert card_block_of(CaptureRecord()) is None
+    other = CardFingerprintStep(CardFingerprintChecker(alg, attempts=1))
+    other.on_finger(rec, LT, _capture(scanner, "synthetic:seed=66,impression=2"))
+    assert other.decide(rec, accept=False).details["operator_decision"] == "reject"

@@ -31,10 +31,11 @@ import numpy as np
 
 from ..devices.finger_algorithm import FingerAlgorithm, fit_window
 from ..drivers.idfpr.record import FingerRecord, finger_code, split_block
-from ..errors import IdCaptureError, RetryNeeded
-from ..record import Check, CheckOutcome, FingerPosition, utcnow
+from ..errors import IdCaptureError, RecordError, RetryNeeded
+from ..record import CaptureRecord, Check, CheckOutcome, FingerPosition, utcnow
 
-__all__ = ["NAME", "CardFingerprintChecker", "CardFingers", "card_fingers"]
+__all__ = ["NAME", "CardFingerprintChecker", "CardFingerprintStep", "CardFingers",
+           "card_block_of", "card_fingers"]
 
 NAME = "card-fingerprint"
 
@@ -150,3 +151,46 @@ class CardFingerprintChecker:
                      f"{tried} impressions" + ("" if operator else
                                                ": the operator must decide"),
                      now, details)
+
+
+def card_block_of(record: CaptureRecord) -> bytes | None:
+    """The card's fingerprint block as the reader kept it in ``record`` (``None`` when the
+    card was read without it)."""
+    ident = record.identity
+    ref = ident.raw_blocks.get("fingerprint") if ident is not None else None
+    if ref is None:
+        return None
+    try:
+        return record.blob(ref)
+    except RecordError:
+        return None
+
+
+class CardFingerprintStep:
+    """The check within one capture session: keeps every impression per finger.
+
+    A session calls :meth:`on_finger` for each finger it accepts and stores the returned
+    check in the record (it replaces the previous one); when the check's details say
+    ``retry``, it asks for another impression of the same finger. After the attempts, an
+    operator's :meth:`decide` settles it.
+    """
+
+    def __init__(self, checker: CardFingerprintChecker) -> None:
+        self.checker = checker
+        self.tries: dict[FingerPosition, list[np.ndarray]] = {}
+        self.decision: tuple[str, str] | None = None
+
+    def on_finger(self, record: CaptureRecord, position: FingerPosition,
+                  image: np.ndarray) -> Check:
+        """Add one impression and return the record's ``card-fingerprint`` check."""
+        self.tries.setdefault(position, []).append(np.asarray(image, np.uint8))
+        return self.current(record)
+
+    def decide(self, record: CaptureRecord, accept: bool, note: str = "") -> Check:
+        """Record the operator's decision after the attempts ran out."""
+        self.decision = ("accept" if accept else "reject", note)
+        return self.current(record)
+
+    def current(self, record: CaptureRecord) -> Check:
+        operator, note = self.decision or (None, "")
+        return self.checker.check(card_block_of(record), self.tries, operator, note)
