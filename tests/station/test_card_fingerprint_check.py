@@ -128,7 +128,8 @@ def test_session_step_reads_the_card_block_from_the_record(
     from idcapture.station.card_fingerprint import CardFingerprintStep, card_block_of
 
     card = card_from_dict({"fields": FIELDS, "fingerprints": [
-        {"finger": 11, "source": "synthetic:seed=61"}, {"finger": 16, "source": "synthetic:seed=62"}]})
+        {"finger": 11, "source": "synthetic:seed=61"},
+        {"finger": 16, "source": "synthetic:seed=62"}]})
     rec = CaptureRecord()
     rec.identity = document_from_blocks(card.text, card.photo, card.fingerprint)
     assert card_block_of(rec) == THUMBS
