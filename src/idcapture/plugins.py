@@ -246,7 +246,11 @@ class DriverRegistry:
                                                      **{k: str(v) for k, v in options.items()}})
         entry = self.find(addr.driver, kind, addr.target)
         cls = entry.load()
-        cls.check_available()
+        try:
+            cls.check_available()
+        except DriverUnavailable:
+            if "lib" not in addr.options:  # a library named in the address is loaded by _open
+                raise
         device = cls(addr, timeout=timeout)
         try:
             device.open()

@@ -259,3 +259,18 @@ def test_feed_file_drives_a_separate_process(ls: tuple[LiveScanSimulator, str],
                                           "IDCAPTURE_NO_ENTRY_POINTS": "1"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["256", "360", "3"]
+
+
+def test_library_named_in_the_address_opens_through_the_registry(
+        ls: tuple[LiveScanSimulator, str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    import idcapture
+
+    monkeypatch.delenv("IDCAPTURE_LIVESCAN_LIB", raising=False)
+    sim, address = ls
+    sim.script([{"present": "synthetic:seed=3"}])
+    with idcapture.open_fingerprint_sensor(address) as dev:
+        assert dev.capture(timeout=2).image.shape == (360, 256)
+    missing = tmp_path / "libID_FprCap.so"
+    with pytest.raises(DriverUnavailable, match=str(missing)):
+        idcapture.open_fingerprint_sensor(f"livescan:0?lib={missing}")
