@@ -27,6 +27,7 @@ next call of ``name`` return ``rc`` (e.g. -2, memory).
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from typing import Any
@@ -126,13 +127,22 @@ def _valid(record: bytes) -> bool:
     return rec.magic_ok and rec.crc_ok
 
 
+@functools.lru_cache(maxsize=256)
+def _prepared(record: bytes) -> Any:
+    """A record's comparator form (cylinders), kept for the records matched again (a
+    card's templates, a live template matched against both card records)."""
+    from ..biometrics.finger import compare
+
+    return compare.prepare(decode_template(record))
+
+
 def match_records(a: bytes, b: bytes) -> float:
     """FP_FeatureMatch's similarity 0-1 (0 when either record is not an enrolled finger)."""
     from ..biometrics.finger import compare
 
     if a[4] != EnrolResult.SUCCESS or b[4] != EnrolResult.SUCCESS or not a[19] or not b[19]:
         return 0.0
-    return round(float(compare.compare(decode_template(a), decode_template(b))) / 100.0, 4)
+    return round(float(compare.compare(_prepared(bytes(a)), _prepared(bytes(b)))) / 100.0, 4)
 
 
 class _State:
