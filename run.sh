@@ -14,7 +14,7 @@ VENV="$ROOT/.venv"
 PY="${PYTHON:-python3}"
 
 # System packages: compilers for the C simulators of the vendor ABIs.
-APT_PACKAGES=(gcc make libc6-dev
+APT_PACKAGES=(gcc make libc6-dev python3-dev  # python3-dev: the FP_ simulator embeds Python (cffi)
     pcscd vsmartcard-vpcd libpcsclite-dev swig  # PC/SC test stack; pyscard builds from source
     chromium fonts-noto-cjk  # browser tests of the web frontend (Playwright drives Debian's chromium)
     libreoffice-calc-nogui)  # the export workbook must open in LibreOffice too (~265 MB)
@@ -57,7 +57,7 @@ setup_venv() {
 
 build_native() {
     if [ -f native/Makefile ]; then
-        make -s -C native BUILD="$ROOT/build/native"
+        make -s -C native BUILD="$ROOT/build/native" PYTHON="$VENV/bin/python"
     fi
 }
 

@@ -200,6 +200,10 @@ BUILTIN_DRIVERS: tuple[tuple[str, str, str, str], ...] = (
      "AS60x serial fingerprint module (AS608, ZFM-20, R30x, R503)"),
     ("fingerprint_sensor", "zkfinger", "idcapture.drivers.zkfinger.driver:ZkFingerSensor",
      "ZKTeco USB fingerprint reader through the ZKFinger SDK (libzkfp)"),
+    ("fingerprint_sensor", "livescan", "idcapture.drivers.livescan.driver:LiveScanSensor",
+     "ID-card fingerprint scanner through the ID_FprCap (LIVESCAN) library"),
+    ("finger_algorithm", "idfpr", "idcapture.drivers.idfpr.driver:IdFprAlgorithm",
+     "ID-card fingerprint algorithm through the ID_Fpr (FP_) library, GA/T 1012 templates"),
 )
 
 
@@ -286,7 +290,11 @@ class DriverRegistry:
                                                      **{k: str(v) for k, v in options.items()}})
         entry = self.find(addr.driver, kind, addr.target)
         cls = entry.load()
-        cls.check_available()
+        try:
+            cls.check_available()
+        except DriverUnavailable:
+            if "lib" not in addr.options:  # a library named in the address is loaded by _open
+                raise
         device = cls(addr, timeout=timeout)
         try:
             device.open()

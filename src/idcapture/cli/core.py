@@ -48,11 +48,11 @@ def cmd_devices(args: argparse.Namespace) -> int:
 def register(commands: Commands) -> None:
     p = commands.top.add_parser("drivers", help="list registered drivers and whether they "
                                 "can be used here")
-    p.add_argument("--kind", help="id_reader, camera or fingerprint_sensor")
+    p.add_argument("--kind", help="id_reader, camera, fingerprint_sensor or finger_algorithm")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_drivers)
     p = commands.top.add_parser("devices", help="discover attached devices")
-    p.add_argument("--kind", help="id_reader, camera or fingerprint_sensor")
+    p.add_argument("--kind", help="id_reader, camera, fingerprint_sensor or finger_algorithm")
     p.add_argument("--timeout", type=float, default=5.0, help="overall time limit (s)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_devices)

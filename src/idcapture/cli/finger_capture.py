@@ -59,6 +59,16 @@ def cmd_sim(args: argparse.Namespace) -> int:
               f"IDCAPTURE_ZKSIM_FEED={args.zk_feed} and IDCAPTURE_ZKFP_LIB pointing at the "
               "simulator library")
         return 0
+    if args.livescan_feed:
+        from ..sim.livescan import HEIGHT, WIDTH
+        from ..sim.livescan import write_feed_file as write_livescan_feed
+
+        n = write_livescan_feed(args.livescan_feed, FingerFeed(events, None, width=WIDTH,
+                                                               height=HEIGHT))
+        print(f"wrote {n} scripted frames; run the livescan driver with "
+              f"IDCAPTURE_LSSIM_FEED={args.livescan_feed} and IDCAPTURE_LIVESCAN_LIB "
+              "pointing at the simulator library")
+        return 0
     from ..drivers.as608 import protocol as p
     from ..sim.as608 import As608Module, As608PtySimulator
 
@@ -101,4 +111,6 @@ def register(commands: Commands) -> None:
     s.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds")
     s.add_argument("--zk-feed", help="write the script as a ZKFinger simulator feed file "
                    "instead")
+    s.add_argument("--livescan-feed", help="write the script as an ID_FprCap (livescan) "
+                   "simulator feed file instead")
     s.set_defaults(func=cmd_sim)

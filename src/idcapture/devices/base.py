@@ -53,13 +53,16 @@ class DeviceKind(str, enum.Enum):
     ID_READER = "id_reader"
     CAMERA = "camera"
     FINGERPRINT_SENSOR = "fingerprint_sensor"
+    #: a vendor's fingerprint algorithm library opened like a device (ID-card FP_ ABI)
+    FINGER_ALGORITHM = "finger_algorithm"
 
     @classmethod
     def parse(cls, value: str) -> DeviceKind:
         key = value.strip().lower().replace("-", "_")
         aliases = {"id_reader": cls.ID_READER, "reader": cls.ID_READER,
                    "camera": cls.CAMERA, "fingerprint_sensor": cls.FINGERPRINT_SENSOR,
-                   "fingerprint": cls.FINGERPRINT_SENSOR, "finger": cls.FINGERPRINT_SENSOR}
+                   "fingerprint": cls.FINGERPRINT_SENSOR, "finger": cls.FINGERPRINT_SENSOR,
+                   "finger_algorithm": cls.FINGER_ALGORITHM, "algorithm": cls.FINGER_ALGORITHM}
         try:
             return aliases[key]
         except KeyError:

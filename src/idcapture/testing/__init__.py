@@ -3,6 +3,7 @@
 See :mod:`idcapture.testing.contract` and docs/vendors/.
 """
 
+from .algorithm_contract import FingerAlgorithmContract
 from .contract import (
     CameraContract,
     DeviceContract,
@@ -10,4 +11,5 @@ from .contract import (
     IdReaderContract,
 )
 
-__all__ = ["CameraContract", "DeviceContract", "FingerprintSensorContract", "IdReaderContract"]
+__all__ = ["CameraContract", "DeviceContract", "FingerAlgorithmContract",
+           "FingerprintSensorContract", "IdReaderContract"]

@@ -149,14 +149,9 @@ def fit_to_sensor(image: Image, width: int, height: int, source_ppi: int = 500,
         size = (max(1, round(img.shape[1] * f)), max(1, round(img.shape[0] * f)))
         img = np.asarray(cv2.resize(img, size, interpolation=cv2.INTER_AREA if f < 1
                                     else cv2.INTER_LINEAR), dtype=np.uint8)
-    bg = int(np.percentile(img, 95))
-    out = np.full((height, width), bg, np.uint8)
-    h, w = img.shape
-    sy, sx = max(0, (h - height) // 2), max(0, (w - width) // 2)
-    dy, dx = max(0, (height - h) // 2), max(0, (width - w) // 2)
-    ch, cw = min(h, height), min(w, width)
-    out[dy:dy + ch, dx:dx + cw] = img[sy:sy + ch, sx:sx + cw]
-    return out
+    from ...devices.finger_algorithm import fit_window
+
+    return fit_window(img, (height, width))
 
 
 def parse_source(spec: str | os.PathLike[str], base: Path | None = None) -> FingerSource:

@@ -6,18 +6,24 @@ A card file is JSON::
      "kind": "resident-id",            # or hmt-residence-permit, foreigner-permanent-2017/2023
      "fields": {"name": "...", "sex": "1", ...},   # text-block fields, as on the card
      "photo": {"seed": 1},             # or {"base64": "..."} or {"hex": "..."} or null
-     "fingerprints": [{"finger": 11, "quality": 90, "seed": 3}],   # 0-2 records, or
+     "fingerprints": [{"finger": 11, "source": "synthetic:seed=5"},  # 0-2 records, or
                                        # {"base64": "..."} for a raw 512/1024-byte block
      "appended_addresses": ["..."],    # optional, 35 characters at most each
      "management_info": "..."}         # optional, 14 characters (28 bytes UCS-2)
 
 ``seed`` makes deterministic opaque bytes (WLT photos cannot be made without the
-vendor library; fingerprint records follow the GA 490 layout with a CRC-8 check byte).
+vendor library: seeded photos carry the header every real WLT photo starts with, then
+opaque bytes). A fingerprint record (GA/T 1012 layout, CRC-8 check byte) is made from
+``source``, a finger source (``synthetic:seed=N``, an image file), by the simulated ID_Fpr
+algorithm, so a live finger matches it through the ``idfpr`` driver; ``enrolment`` 2
+(failed) or 3 (not enrolled) gives the placeholder record the card then carries; without
+a source the record holds seeded opaque features (``quality``, ``seed``).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -26,6 +32,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ...drivers.idfpr.record import EnrolResult, build_record, crc8
 from ...drivers.sam.cardtext import build_text_block
 from ...errors import ConfigError
 from ...record import DocumentKind
@@ -33,6 +40,7 @@ from ...record import DocumentKind
 __all__ = [
     "CARD_FORMAT",
     "SimCard",
+    "card_fingerprint",
     "card_from_dict",
     "card_image",
     "crc8",
@@ -41,6 +49,7 @@ __all__ = [
     "sample_card_paths",
     "sample_cards",
     "seeded_bytes",
+    "wlt_photo",
     "write_card_image",
 ]
 
@@ -52,23 +61,55 @@ def seeded_bytes(label: str, seed: int | str, n: int) -> bytes:
     return hashlib.shake_256(f"{label}:{seed}".encode()).digest(n)
 
 
-def crc8(data: bytes, poly: int = 0x07) -> int:
-    """CRC-8 (polynomial x^8+x^2+x+1, initial 0)."""
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = ((crc << 1) ^ poly) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
-    return crc
+#: the first bytes of every WLT photo seen in public captures
+WLT_HEADER = bytes.fromhex("574C66007E00320000FF85")
+
+
+def wlt_photo(seed: int | str) -> bytes:
+    """1024 deterministic bytes that start like a real WLT photo (header-checking
+    decoders accept them; the rest is opaque)."""
+    return WLT_HEADER + seeded_bytes("photo", seed, 1024 - len(WLT_HEADER))
 
 
 def fingerprint_record(finger: int, quality: int, seed: int | str = 0,
                        enrolment: int = 1) -> bytes:
-    """A 512-byte card fingerprint record: 'C', result, finger code, quality, ..., CRC-8."""
+    """A 512-byte card fingerprint record with seeded opaque features: 'C', result,
+    finger code, quality, ..., CRC-8."""
     rec = bytearray(seeded_bytes("fingerprint", f"{seed}:{finger}", 512))
     rec[0], rec[4], rec[5], rec[6] = 0x43, enrolment, finger, quality
     rec[511] = crc8(bytes(rec[:511]))
     return bytes(rec)
+
+
+@functools.lru_cache(maxsize=64)
+def _template_record(source: str, finger: int) -> bytes:
+    from ..finger.sources import fit_to_sensor, parse_source
+    from ..idfpr import HEIGHT, WIDTH, extract_record
+
+    image = fit_to_sensor(parse_source(source).impression(0), WIDTH, HEIGHT)
+    rec = extract_record(image, finger)
+    if rec is None:
+        raise ConfigError(f"finger source {source!r} gives no usable fingerprint")
+    return rec
+
+
+def card_fingerprint(entry: Mapping[str, Any], index: int = 0) -> bytes:
+    """One record of a card file's ``fingerprints`` list (see the module docstring)."""
+    try:
+        finger = int(entry["finger"])
+        enrolment = int(entry.get("enrolment", EnrolResult.SUCCESS))
+        quality = int(entry.get("quality", 80))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"fingerprint record {index}: finger, enrolment and quality must "
+                          f"be integers ({exc})") from None
+    if not (0 <= finger <= 255 and 0 <= enrolment <= 255 and 0 <= quality <= 100):
+        raise ConfigError(f"fingerprint record {index}: finger, enrolment or quality out "
+                          "of range")
+    if enrolment != EnrolResult.SUCCESS:
+        return build_record(finger, enrolment, 0)
+    if entry.get("source"):
+        return _template_record(str(entry["source"]), finger)
+    return fingerprint_record(finger, quality, entry.get("seed", index), enrolment)
 
 
 @dataclass
@@ -132,16 +173,23 @@ def card_from_dict(d: Mapping[str, Any], source: str = "") -> SimCard:
     fields = d.get("fields")
     if not isinstance(fields, Mapping) or not all(isinstance(v, str) for v in fields.values()):
         raise ConfigError(f"{where}: fields must be an object of strings")
-    photo = _bytes(d.get("photo"), "photo", f"{where}: photo", 1024)
+    photo_spec = d.get("photo")
+    if isinstance(photo_spec, Mapping) and set(photo_spec) == {"seed"}:
+        photo = wlt_photo(photo_spec["seed"])
+    else:
+        photo = _bytes(photo_spec, "photo", f"{where}: photo", 1024)
     fps = d.get("fingerprints", [])
     if isinstance(fps, Mapping):
         fp = _bytes(fps, "fingerprint", f"{where}: fingerprints", None)
         if len(fp) not in (0, 512, 1024):
             raise ConfigError(f"{where}: fingerprints: {len(fp)} bytes, expected 0/512/1024")
     elif isinstance(fps, list) and len(fps) <= 2:
-        fp = b"".join(fingerprint_record(int(r["finger"]), int(r.get("quality", 80)),
-                                         r.get("seed", i), int(r.get("enrolment", 1)))
-                      for i, r in enumerate(fps))
+        if not all(isinstance(r, Mapping) for r in fps):
+            raise ConfigError(f"{where}: fingerprints: each record must be an object")
+        try:
+            fp = b"".join(card_fingerprint(r, i) for i, r in enumerate(fps))
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     else:
         raise ConfigError(f"{where}: fingerprints must be a list of at most 2 records")
     card = SimCard(kind, dict(fields), photo, fp, list(d.get("appended_addresses", [])),

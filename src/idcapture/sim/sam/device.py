@@ -7,7 +7,8 @@ whether to switch the line rate or drop the line. It reuses the host's codec
 
 State model (spec section 7.2): no card -> card present -> found (9F) -> selected
 (90) -> read. A read card is not found again until it is removed (unless
-``repeat_read``). Select without find answers 0x81, a read without select 0x41.
+``repeat_read``). Select without find answers 0x81, a read without select 0x41; a find
+after select keeps the selection (a selected type B card ignores REQB).
 
 Faults are queued with :meth:`SamDevice.add_fault` (or from a fault script, see
 docs/testers/card-files.md); each applies to the next request matching ``on``:
@@ -242,10 +243,12 @@ class SamDevice:
         if command is p.Command.FIND:
             if card is None or (self.state is CardState.READ and not self.repeat_read):
                 return ok(0x80), None
-            self.state = CardState.FOUND
+            # a selected card ignores REQB/WUPB (ISO/IEC 14443-3 type B): it stays selected
+            if self.state is not CardState.SELECTED:
+                self.state = CardState.FOUND
             return ok(0x9F, bytes(4)), None
         if command is p.Command.SELECT:
-            if card is None or self.state is not CardState.FOUND:
+            if card is None or self.state not in (CardState.FOUND, CardState.SELECTED):
                 return ok(0x81), None
             self.state = CardState.SELECTED
             return ok(0x90, bytes(8)), None

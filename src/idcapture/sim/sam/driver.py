@@ -107,7 +107,7 @@ class _Pipe:
 def card_from_document(doc: IdentityDocument) -> Any:
     """The simulator's card (text-block fields, WLT bytes) for a typed document."""
     from ...drivers.sam.codes import sex_code
-    from .cards import SimCard, seeded_bytes
+    from .cards import SimCard, wlt_photo
 
     def day(d: _dt.date | None) -> str:
         return d.strftime("%Y%m%d") if d else ""
@@ -132,7 +132,7 @@ def card_from_document(doc: IdentityDocument) -> Any:
     for key in ("pass_number", "issue_count", "card_version", "renewal_count", "previous_link"):
         if key in doc.extra:
             f[key] = doc.extra[key]
-    wlt = seeded_bytes("photo", doc.id_number, 1024)
+    wlt = wlt_photo(doc.id_number)
     return SimCard(doc.kind, {k: v for k, v in f.items() if v}, wlt, b"",
                    list(doc.appended_addresses), "", "sim:id-reader")
 
