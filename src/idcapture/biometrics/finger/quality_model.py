@@ -67,19 +67,19 @@ class ScoreModel:
 # synthetic impressions it names (see its docstring); rerun it to refit.
 SCORE_MODEL = ScoreModel(
     nfiq=(
-        ("frequency_domain", 0.0384, 0.3621, 0.0359, 0.2383, 0.4553),
-        ("orientation_certainty", 0.2660, 0.7694, 0.1047, 0.4228, 0.9371),
-        ("log_coherence_sum", 0.2634, 3.8110, 0.4381, 2.5368, 4.9578),
-        ("log_contact_area", 0.1317, 5.2258, 0.3413, 0.0000, 6.1758),
-        ("mean_grey", 0.1250, 145.3705, 48.7005, 37.0866, 238.2653),
-        ("rvup_mean", -0.0179, 1.1688, 0.0852, 1.0176, 1.5279),
-        ("period_confidence", 0.1885, 0.7667, 0.0834, 0.4056, 0.9147),
+        ("frequency_domain", 0.0559, 0.3621, 0.0359, 0.2383, 0.4553),
+        ("orientation_certainty", 0.2984, 0.7694, 0.1047, 0.4228, 0.9371),
+        ("log_coherence_sum", 0.2712, 3.8110, 0.4381, 2.5368, 4.9578),
+        ("log_contact_area", 0.1283, 5.2258, 0.3413, 0.0000, 6.1758),
+        ("mean_grey", 0.1070, 145.3705, 48.7005, 37.0866, 238.2653),
+        ("rvup_mean", -0.0185, 1.1688, 0.0852, 1.0176, 1.5279),
+        ("period_confidence", 0.1795, 0.7667, 0.0834, 0.4056, 0.9147),
     ),
-    bias=-0.3334,
+    bias=-0.3345,
     capture=(
-        ("truncation", -22.5901),
-        ("faintness", -2.6680),
-        ("smear", -9.1682),
-        ("smear_echo", -36.8885),
+        ("truncation", -22.3204),
+        ("faintness", -2.6577),
+        ("smear", -9.1296),
+        ("smear_echo", -37.0937),
     ),
 )
