@@ -1,7 +1,7 @@
 """Finger quality: speed (one core), agreement with NIST NFIQ 2 and separation of bad
 impressions.
 
-    python benchmarks/bench_finger_quality.py [--repeat 15] [--per-style 8]
+    python benchmarks/bench_finger_quality.py [--repeat 15] [--per-style 8] [--sets]
 
 1. Median wall and CPU time of ``finger.quality`` on a 640 x 480 synthetic impression,
    against a same-run baseline (one 3x3 Sobel pass plus one forward/inverse DFT of the
@@ -20,6 +20,15 @@ impressions.
    (nist-reference/nfiq2.csv, acceptable = NFIQ 2 >= 30, target >= 85 % passed), pass
    rate and failure reasons per NFIQ 2 band, and on 20 of them smeared along a random
    direction.
+4. With ``--sets`` (needs ../shared/data), on each of the nine real FVC sets, everything
+   recomputed with this checkout's extractor, comparator and score: the score's Spearman
+   and Pearson correlation with NIST NFIQ 2 (nist-reference/nfiq2.csv, prints NFIQ 2
+   scored), for the shipped model (fitted on all nine sets: in-sample) and held out (the
+   model refitted by fit_finger_quality.py's steps on the other eight sets); then the
+   error-versus-discard characteristic (ISO/IEC 29794-1): FNMR at FMR 1e-3 over all
+   impostor pairs after discarding 0, 5, 10 and 20 % of the prints with the lowest score,
+   and the cut at 10 % (target: at least a third where FNMR is above 2 %), for the shipped
+   score, the held-out score and NFIQ 2 itself.
 """
 
 from __future__ import annotations
@@ -39,6 +48,9 @@ import numpy as np
 from bench_timing import cpu_ms, median_ms
 
 from idcapture.biometrics import finger
+from idcapture.biometrics.finger.quality import score_only
+from idcapture.biometrics.finger.quality_edc import edc
+from idcapture.biometrics.finger.quality_model import SCORE_MODEL
 
 cv2.setNumThreads(1)
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fingerprints"
@@ -56,6 +68,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--per-style", type=int, default=8)
+    ap.add_argument("--sets", action="store_true",
+                    help="also the nine real sets: agreement with NFIQ 2 and EDC")
     args = ap.parse_args()
     from idcapture.synth.fingerprints import generate_master, make_impression
 
@@ -73,6 +87,14 @@ def main() -> None:
     c_b = cpu_ms(baseline, args.repeat)
     print(f"quality 640x480: wall median {t_q:.1f} ms, CPU median {c_q:.1f} ms (target <= 15 "
           f"ms); baseline wall {t_b:.2f} ms, CPU {c_b:.2f} ms; CPU ratio {c_q / c_b:.1f}x")
+    an = finger.analyse(img)
+    c_s = cpu_ms(lambda: score_only(an), args.repeat)
+    c_e = cpu_ms(lambda: finger.extract(img), args.repeat)
+    print(f"  template quality share (score_only on an analysed image): CPU {c_s:.1f} ms of "
+          f"extract()'s {c_e:.1f} ms (target <= 20 ms); CPU ratio to baseline "
+          f"{c_s / c_b:.1f}x")
+    if args.sets:
+        real_set_figures()
 
     nfiq_dir = DATA / "NFIQ2_examples"
     if nfiq_dir.is_dir():
@@ -190,6 +212,57 @@ def main() -> None:
         print(f"  the same prints smeared 8-12 px in a random direction: failed "
               f"{sum(not p for p, _ in smeared)}/{len(smeared)}, smudged reason "
               f"{sum(s for _, s in smeared)}/{len(smeared)}")
+
+
+_FRACTIONS = (0.0, 0.05, 0.1, 0.2)
+
+
+def _correlations(q: np.ndarray, nfiq2: np.ndarray) -> str:
+    ok = np.isfinite(nfiq2)
+    a, b = q[ok], nfiq2[ok]
+    return (f"Spearman {np.corrcoef(_rank(a), _rank(b))[0, 1]:.2f} / Pearson "
+            f"{np.corrcoef(a, b)[0, 1]:.2f}")
+
+
+def real_set_figures() -> None:
+    """Section 4 (see the module docstring)."""
+    from fit_finger_quality import MIX, fit_model, load_set, real_sets, scores, synthetic_inputs
+
+    folders = real_sets()
+    if not folders:
+        print("real sets: ../shared/data not found, skipped")
+        return
+    sets = [load_set(f) for f in folders]
+    synthetic = synthetic_inputs(20)
+    print(f"\nnine real sets (score vs NFIQ 2 on the prints it scored; EDC = FNMR at FMR 1e-3, "
+          f"all impostor pairs, after discarding 0/5/10/20 % lowest quality; utility weight "
+          f"{MIX}):")
+    cuts: dict[str, list[float]] = {"shipped": [], "held out": [], "NFIQ 2": []}
+    refit = fit_model(sets, synthetic, MIX)
+    for k, s in enumerate(sets):
+        held = fit_model([t for j, t in enumerate(sets) if j != k], synthetic, MIX)
+        q_ship = scores(SCORE_MODEL, s.inputs)
+        q_held = scores(held, s.inputs)
+        g = s.scores[s.genuine[:, 0], s.genuine[:, 1]]
+        im = s.scores[s.impostor[:, 0], s.impostor[:, 1]]
+        print(f"{s.name} (n={int(np.isfinite(s.nfiq2).sum())}): in-sample: shipped "
+              f"{_correlations(q_ship, s.nfiq2)}, refitted here "
+              f"{_correlations(scores(refit, s.inputs), s.nfiq2)}; held out "
+              f"{_correlations(q_held, s.nfiq2)}")
+        for label, q in (("shipped", q_ship), ("held out", q_held),
+                         ("NFIQ 2", np.nan_to_num(s.nfiq2, nan=-1.0))):
+            curve = edc(q, s.genuine, g, im, _FRACTIONS)
+            cut = curve.reduction(0.1)
+            judged = curve.fnmr[0] > 0.02
+            if judged:
+                cuts[label].append(cut)
+            verdict = ("meets" if cut >= 1 / 3 else "misses") + " the 1/3 cut" if judged \
+                else "FNMR <= 2 %: not judged"
+            print(f"  EDC {label:8s} FNMR % " + " / ".join(f"{100 * v:.1f}" for v in curve.fnmr)
+                  + f"; cut at 10 % {100 * cut:+.0f} % ({verdict})")
+    for label, c in cuts.items():
+        print(f"EDC {label}: cut at 10 % >= 1/3 on {sum(v >= 1 / 3 for v in c)}/{len(c)} sets "
+              f"with FNMR > 2 %")
 
 
 _BANDS = (("< 30", 0, 30), ("30-49", 30, 50), ("50-69", 50, 70), (">= 70", 70, 101))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import cv2
@@ -78,7 +79,8 @@ def test_bad_impressions_fail_with_the_right_reason(case: str, reason: RetryReas
 # certain) and fails on the too-light check; the scripted dry impressions, whose ridges also
 # stop separating, score low as well (test_scripted_impressions). A turned finger is a
 # placement matter and keeps its score, as does a whole finger hanging out of the window. Dark
-# prints and blurred ones lower the score through its capture terms (darkness, smear).
+# prints lower the score through their ridges (clarity, ridge signal), blurred ones also
+# through its smear terms.
 _SCORE_DEFECTS = {"blank", "partial", "dark", "smudged"}
 
 
@@ -114,7 +116,8 @@ def test_score_falls_with_blur() -> None:
     qs = [finger.quality(np.clip((cv2.GaussianBlur(clean, (0, 0), s) if s else clean)
                                  + noise, 0, 255).astype(np.uint8)) for s in (0, 2.0, 2.5, 3.5)]
     scores = [q.score for q in qs]
-    assert scores == sorted(scores, reverse=True) and scores[0] > scores[1] > scores[2], scores
+    # (the last two are both within a point of 0)
+    assert scores[0] > scores[1] > scores[2] and scores[3] < scores[1], scores
     assert qs[0].passed
     assert RetryReason.SMUDGED in qs[3].reasons
     # blurred into the noise: the score itself is below the pass mark, not only the verdict
@@ -142,6 +145,13 @@ def test_scripted_impressions(style: str, reason: RetryReason | None) -> None:
             # a turned finger is a placement matter: its score stays high (25-45 degrees is
             # mostly within the profile's limit, so the verdict is not checked here)
             assert q.score >= pass_score, q.to_json()
+        elif reason is RetryReason.TOO_DARK:
+            # the score does not judge grey levels (dark prints whose ridges read well are
+            # how capacitive and thermal sensors capture): a wet print's merged ridges lower
+            # it to about the pass mark (synthetic wet 9-43), and the too-dark check fails it
+            assert not q.passed
+            assert reason in q.reasons, q.to_json()
+            assert q.score < pass_score + 10, q.to_json()
         else:
             # a defect of the print lowers the score itself below the pass mark, and the
             # verdict names it
@@ -182,35 +192,42 @@ def test_real_impressions(shared_data: Path) -> None:
 
 def test_score_mapping_is_monotone_and_clipped() -> None:
     from idcapture.biometrics.finger.quality import score_from_features
+    from idcapture.biometrics.finger.quality_model import CAPTURE_FEATURES, SCORE_MODEL
 
-    base = {"clarity": 0.75, "log_coherence_sum": 3.8, "area_deficit": 0.0,
-            "truncation": 0.0, "darkness": 0.0, "faintness": 0.0, "smear": 0.0,
-            "smear_echo": 0.0}
+    # a typical print: every measure at its fitted mean, no capture defect
+    base = {row[0]: row[2] for row in SCORE_MODEL.nfiq}
+    base.update({name: 0.0 for name in CAPTURE_FEATURES})
+    hi = {row[0]: row[5] for row in SCORE_MODEL.nfiq}
 
     def score(**kw: float) -> float:
         return score_from_features({**base, **kw})
 
-    assert score(clarity=0.65) < score(clarity=0.7) < score()
     assert score(log_coherence_sum=3.0) < score(log_coherence_sum=3.5) < score()
-    # each capture defect lowers the score from the NFIQ 2-fitted part, none raises it
-    for defect in ("truncation", "darkness", "faintness", "smear", "smear_echo"):
+    assert score(log_contact_area=4.5) < score(log_contact_area=5.0) < score()
+    # a smaller contact than any fitted on keeps lowering the score
+    assert score(log_contact_area=math.log(40.0)) < score(log_contact_area=math.log(80.0))
+    # clearer or more certain ridges never lower it, uneven ridge widths never raise it
+    assert score(orientation_certainty=0.5) <= score(orientation_certainty=0.8)
+    assert score(rvup_mean=1.4) <= score(rvup_mean=1.05)
+    # each capture defect lowers the score from its NFIQ 2-fitted part, none raises it
+    for defect in CAPTURE_FEATURES:
         assert score(**{defect: 0.3}) < score(**{defect: 0.1}) < score(), defect
-    assert score(area_deficit=0.5) <= score()
-    # inputs beyond the fitted range do not extrapolate
-    assert score(clarity=0.9) == score(clarity=0.99)
-    assert 0.0 <= score(clarity=0.0, log_coherence_sum=0.0, truncation=3.0) < 5.0
+    # inputs beyond the fitted range do not extrapolate upwards
+    assert score(log_coherence_sum=hi["log_coherence_sum"] + 1) == \
+        score(log_coherence_sum=hi["log_coherence_sum"] + 2)
+    assert 0.0 <= score(log_coherence_sum=0.0, log_contact_area=0.0, truncation=3.0) < 5.0
+    # a measure that could not be taken counts as its worst fitted value
+    assert score(period_confidence=float("nan")) < score()
 
 
 def test_a_capture_without_defects_keeps_its_nfiq_fitted_score() -> None:
-    import math
-
     from idcapture.biometrics.finger.quality import nfiq_logit
+    from idcapture.biometrics.finger.quality_model import CAPTURE_FEATURES
     from idcapture.synth.fingerprints import generate_master, make_impression
 
     imp = make_impression(generate_master(430), seed=3, style="good")
     q = finger.quality(imp.image)
-    defects = ("area_deficit", "truncation", "darkness", "faintness", "smear", "smear_echo")
-    assert all(q.features[d] == 0.0 for d in defects), q.features
+    assert all(q.features[d] == 0.0 for d in CAPTURE_FEATURES), q.features
     assert q.score == round(100.0 / (1.0 + math.exp(-nfiq_logit(q.features))))
 
 
@@ -300,25 +317,28 @@ def test_top_cut_is_off_centre_only_for_a_small_contact_or_by_profile() -> None:
     assert not wide.off_centre(top_cut=True)
 
 
-# real FVC2002 DB1_B prints that NIST NFIQ 2 rates 43-74 and that the earlier rules failed:
-# fingertip cut by the top of the window, light but clear ridges, dry ridges taken for a smear
-_GOOD_FVC = ["101_2", "103_2", "107_1", "110_1", "110_2", "105_8", "107_2", "109_5"]
-# and the three NFIQ 2 rates below 30
-_POOR_FVC = ["101_5", "109_4", "109_6"]
-
 
 @pytest.mark.shared_data
-def test_named_real_prints_pass_and_poor_ones_fail(shared_data: Path) -> None:
+def test_real_prints_nfiq2_rates_well_pass_and_poor_ones_fail(shared_data: Path) -> None:
+    # FVC2002 DB1_B: the prints NIST NFIQ 2 rates 70 or more pass (32 of 33 measured),
+    # those it rates below 30 fail (3 of 3); the band between is where the pass mark 40
+    # sits (30-49: 5 of 14 pass, 50-69: 25 of 30)
+    import csv
+
     folder = shared_data / "fingerprints" / "FVC2002_DB1_B"
-    for name in _GOOD_FVC + _POOR_FVC:
-        img = cv2.imread(str(folder / f"{name}.tif"), cv2.IMREAD_GRAYSCALE)
+    with (folder / "nist-reference" / "nfiq2.csv").open() as fh:
+        nist = {r["file"]: float(r["nfiq2"]) for r in csv.DictReader(fh) if r["nfiq2"]}
+    good = [n for n, v in sorted(nist.items()) if v >= 70]
+    poor = [n for n, v in sorted(nist.items()) if v < 30]
+    passed = {}
+    for name in good + poor:
+        img = cv2.imread(str(folder / name), cv2.IMREAD_GRAYSCALE)
         assert img is not None, name
         q = finger.quality(img, template=finger.extract(img))
-        if name in _GOOD_FVC:
-            assert q.passed, (name, q.to_json())
-            assert RetryReason.SMUDGED not in q.reasons
-        else:
-            assert not q.passed, (name, q.to_json())
+        passed[name] = q.passed
+        assert RetryReason.SMUDGED not in q.reasons, name
+    assert sum(passed[n] for n in good) >= 0.9 * len(good), passed
+    assert not any(passed[n] for n in poor), passed
     # the strict profile still asks for a finger that runs out of the top to be re-placed
     img = cv2.imread(str(folder / "101_2.tif"), cv2.IMREAD_GRAYSCALE)
     assert RetryReason.OFF_CENTRE in finger.quality(img, profile="strict").reasons
@@ -352,3 +372,28 @@ def test_coherence_sum_tracks_nist_nfiq2(shared_data: Path) -> None:
     theirs = [nist[n] for n in names]
     assert np.corrcoef(ours, theirs)[0, 1] > 0.9
     assert 0.8 < np.mean(ours) / np.mean(theirs) < 1.25
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    ra = np.argsort(np.argsort(a)).astype(float)
+    rb = np.argsort(np.argsort(b)).astype(float)
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name, ppi, floor", [("FVC2002_DB2_B", 569, 0.7),
+                                              ("FVC2004_DB2_B", 500, 0.7)])
+def test_score_ranks_real_prints_as_nfiq2_does(shared_data: Path, name: str, ppi: int,
+                                               floor: float) -> None:
+    # every other print of two sensors (optical at 569 ppi, optical with a cut window):
+    # the score orders prints as NIST NFIQ 2 does (all 80 prints, bench_finger_quality.py
+    # --sets: 0.8 or more on both)
+    import csv
+
+    folder = shared_data / "fingerprints" / name
+    with (folder / "nist-reference" / "nfiq2.csv").open() as fh:
+        nist = {r["file"]: float(r["nfiq2"]) for r in csv.DictReader(fh) if r["nfiq2"]}
+    names = sorted(nist)[::2]
+    ours = [finger.quality(cv2.imread(str(folder / n), cv2.IMREAD_GRAYSCALE), ppi).score
+            for n in names]
+    assert _spearman(np.array(ours, float), np.array([nist[n] for n in names])) >= floor

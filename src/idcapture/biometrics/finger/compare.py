@@ -68,7 +68,7 @@ class Calibration:
     set B (all 2,880 pairs of different fingers, both directions, our extractor). FVC's
     sample ends there, so below 1e-3 the anchors follow the *shape* of the tail measured
     on 600,000 synthetic impostor pairs (extracted synthetic impressions and flow-field
-    minutiae templates against 5,000 flow-field templates, :mod:`.index_synth`), scaled
+    minutiae templates against 5,000 flow-field templates, :mod:`idcapture.synth.templates`), scaled
     up by the factor (2.02) by which FVC's real impostors out-score the synthetic ones at
     1e-3; beyond 1e-5 the tail is extrapolated as ``FMR = fmr_last * exp(-(raw -
     raw_last) / beta)``. On the synthetic pairs themselves the calibrated FMR is an

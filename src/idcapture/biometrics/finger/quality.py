@@ -15,6 +15,7 @@ over the finger area:
   :mod:`~.ridge_valley`); ``ridge_valley_ratio`` the mean ridge/valley share ratio per
   block, ``ridge_valley_uniformity`` its spread, ``ridge_fraction`` the mean ridge share,
   ``ridge_valley_gap`` the median grey-level gap between ridge and valley;
+* ``ridge_period_confidence`` — mean confidence of the block ridge periods;
 * ``orientation_flow`` — mean change of orientation to neighbouring blocks (radians);
 * ``coherence_sum`` — NFIQ 2's ``OrientationMap_ROIFilter_CoherenceSum``: block coherence
   summed over the finger area, in 32 x 32 px blocks (finger area and ridge flow in one);
@@ -27,9 +28,10 @@ over the finger area:
   smeared or blurred print (see :mod:`~.smudge`);
 * ``centre_offset`` (shown, not judged) and ``rotation`` of the finger area.
 
-The score is a logistic mapping of two NFIQ 2 measures (clarity, coherence sum) fitted to
-NFIQ 2, lowered by fitted capture-defect terms (contact cut, darkness, faint and unclear
-ridges, smear; see :func:`score_from_features` and the tables beside it); it is never
+The score is a logistic mapping of NFIQ 2-style measures fitted, on nine real sensors, to
+rank prints as NIST NFIQ 2 does and as our comparator's genuine scores do, lowered by fitted
+capture-defect terms (contact cut, faint and unclear ridges, smear; see
+:mod:`~.quality_model` and the notes above :func:`score_from_features`); it is never
 adjusted by the checks. The verdict needs both the
 score at or above the profile's ``pass_score`` and every profile check passed; each failed
 check names a :class:`~idcapture.errors.RetryReason` the operator can act on. Thresholds
@@ -52,6 +54,7 @@ from .image import BASE_PPI
 from .orientation import gradient_coherence
 from .placement import contact_shape, finger_rotation
 from .profile import QualityProfile, get_profile
+from .quality_model import SCORE_MODEL, ScoreModel
 from .ridge_valley import ridge_runs_ratios
 from .smudge import coherent_unclear_share, ridge_noise_ratio, smear_echo
 from .template import FingerTemplate
@@ -191,69 +194,40 @@ def _shape(mask: np.ndarray) -> tuple[float, float]:
 
 # --- the score ------------------------------------------------------------------------
 #
-# score = 100 * sigmoid(z_nfiq + z_capture)
+# score = 100 * sigmoid(z_nfiq + z_capture), with the weights in quality_model.SCORE_MODEL.
 #
-# z_nfiq = b + sum_i w_i * (clip(f_i, lo_i, hi_i) - mean_i) / sd_i over two features
-# defined as NFIQ 2 defines the native measures they stand for:
-#   clarity            mean local clarity over the finger blocks            (LCS_Bin10_Mean)
-#   log_coherence_sum  ln of the summed block coherence over the finger area, in 32 x 32 px
-#                      blocks                       (OrientationMap_ROIFilter_CoherenceSum)
-# Weights: logistic regression of NFIQ 2 v2.3's UnifiedQualityScore / 100 on NIST's own
-# values of those measures over the 199 scored rows of NIST's published conformance output;
-# 5-fold cross-validated Pearson 0.83 / Spearman 0.84 against NIST's score. Features are
-# clipped to the range seen there, so the model never extrapolates. On FVC2002 DB1_B our
-# measures track NIST's per image at Pearson 0.84 (clarity) and 0.97 (coherence sum, mean
-# 49.6 against NIST's 48.3). The earlier inputs (OCL mean, ln foreground area, |ln RVUP
-# mean|) fit NIST's conformance rows a little better (0.87) but carry over worse to plain
-# optical prints: NIST's own RVUP mean does not follow NFIQ 2 on FVC2002 DB1_B (Pearson
-# -0.06), and our RVUP tracks NIST's at only 0.58 per image.
+# z_nfiq: a weighted sum of NFIQ 2-style measures of the print (quality_model.NFIQ_FEATURES,
+# defined as the measures of the same name above: clarity = local_clarity,
+# log_coherence_sum = ln coherence_sum, log_contact_area = ln contact_area in mm^2,
+# period_confidence = mean confidence of the block ridge periods). Fitted on nine real
+# sensors to agree in rank with NIST NFIQ 2 and with our own comparator's genuine scores,
+# then scaled to NFIQ 2's 0-100 range (see benchmarks/fit_finger_quality.py).
 #
-# z_capture = sum_j w_j * g_j, the capture defects NFIQ 2 leaves to its actionable feedback
-# or does not see, each 0 for a normal capture and growing with the defect, in absolute
-# units so that it means the same on every sensor:
-#   area_deficit  max(0, ln(150 mm^2 / contact area)); 150 mm^2 is about what a thumb
-#                 leaves on a small sensor window (AS608: 256 x 288 px at 500 ppi = 13.0 x
-#                 14.6 mm = 190 mm^2, which a thumb nearly fills); FVC2002 DB1 impressions
-#                 (388 x 374 px window, 19.7 x 19.0 mm) cover 96-255 mm^2, median 195
-#   truncation    max(0, contact_truncation - 0.8): how far the outline is from a natural
-#                 oval (a contact cut by a straight line; see placement.ContactShape)
-#   darkness      max(0, ln(100 / mean grey of the finger area)): a wet or pressed finger
-#                 whose valleys fill with ink (FVC2002 DB1_B: mean grey 110-238)
+# z_capture: the capture defects NFIQ 2 leaves to its actionable feedback or does not see,
+# each 0 for a normal capture and growing with the defect, in absolute units so that it
+# means the same on every sensor:
+#   truncation    max(0, contact_truncation - 1.1): how far the outline is from a natural
+#                 oval (a contact cut by a straight line; see placement.ContactShape); 1.1 is
+#                 beyond 99 % of the real prints of nine sensors (a window edge that cuts a
+#                 finger is how some sensors always capture, and NFIQ 2 does not mind it)
 #   faintness     max(0, ln(80 / median ridge-valley grey gap)) when the mean clarity is
 #                 below 0.78: a dry or light touch whose ridges barely stand out and no longer
 #                 separate from the valleys; a light print with clear ridges reads well
-#                 (FVC2002 DB1_B: gap 54-212, 10th percentile 97; light prints that NFIQ 2
-#                 rates 49-61: gap 73-90, clarity 0.78-0.80; synthetic dry: clarity <= 0.77)
 #   smear         max(0, smeared share - 0.1): the share of finger blocks whose ridge flow
-#                 stays coherent while ridges and valleys stop separating (see smudge.py;
-#                 FVC2002 DB1_B at most 0.095, synthetic good prints at most 0.065)
+#                 stays coherent while ridges and valleys stop separating (see smudge.py)
 #   smear_echo    max(0, echo of a motion smear + 0.05), counted when the smeared share is
 #                 at least 0.07 (a slide leaves some streaks; see smudge.smear_echo): a slide
-#                 along the ridges, which leaves few streaks (FVC2002 DB1_B: echo -0.35 to
-#                 -0.06; synthetic smudged impressions up to 0.25)
+#                 along the ridges, which leaves few streaks
+# Darkness is left to the too-dark retry reason: dark prints whose ridges read well are
+# how capacitive and thermal sensors capture (NFIQ 2 rates them by their ridges), and the
+# contact area enters z_nfiq (clipped only above: a smaller contact than any fitted on
+# keeps lowering the score).
 # Weights: logistic regression without intercept (a capture without defects keeps its
-# NFIQ 2-fitted score), with z_nfiq as a fixed offset, on synthetic impressions labelled
-# good (styles good, rotated) or bad (partial, dry, wet, smudged), with the 80 FVC2002
-# DB1_B impressions held at their z_nfiq score so the terms cannot learn that real prints
-# are bad. benchmarks/fit_finger_quality.py refits both tables.
-_SCORE_FEATURES: tuple[tuple[str, float, float, float, float, float], ...] = (
-    # name, weight, mean, sd, lo, hi
-    ("clarity", 0.5533, 0.6891, 0.0939, 0.3365, 0.8326),
-    ("log_coherence_sum", 0.7137, 3.8923, 0.4509, 1.7130, 4.8424),
-)
-_SCORE_BIAS = -0.0750
-_CAPTURE_FEATURES: tuple[tuple[str, float], ...] = (
-    # name, weight per unit of the defect
-    ("area_deficit", 0.0000),
-    ("truncation", -9.5605),
-    ("darkness", -12.7231),
-    ("faintness", -9.4845),
-    ("smear", -71.6054),
-    ("smear_echo", -27.7852),
-)
-_FULL_AREA_MM2 = 150.0
-_NATURAL_TRUNCATION = 0.8
-_DARK_GREY = 100.0
+# z_nfiq score) and with weights <= 0, with z_nfiq as a fixed offset, on synthetic
+# impressions labelled good (styles good, rotated) or bad (partial, dry, wet, smudged), with
+# the real impressions held at their z_nfiq score so the terms cannot learn that real prints
+# are bad.
+_NATURAL_TRUNCATION = 1.1
 _FAINT_GAP = 80.0
 _FAINT_CLARITY = 0.78
 _NATURAL_SMEAR = 0.1
@@ -261,43 +235,42 @@ _ECHO_MIN_SHARE = 0.07
 _NATURAL_ECHO = -0.05
 
 
-def nfiq_logit(features: Mapping[str, float]) -> float:
-    """``z_nfiq``: the NFIQ 2-fitted part of the score's logit (see the table above)."""
-    z = _SCORE_BIAS
-    for name, w, mu, sd, lo, hi in _SCORE_FEATURES:
-        v = features[name]
-        if not math.isfinite(v):
-            v = lo if w > 0 else hi
-        z += w * (min(max(v, lo), hi) - mu) / sd
-    return z
+def nfiq_logit(features: Mapping[str, float], model: ScoreModel = SCORE_MODEL) -> float:
+    """``z_nfiq``: the part of the score's logit fitted to NFIQ 2 (see above)."""
+    return model.nfiq_logit(features)
 
 
-def score_from_features(features: Mapping[str, float]) -> float:
-    """The 0-100 score from its input features (see the tables above)."""
-    z = nfiq_logit(features)
-    for name, w in _CAPTURE_FEATURES:
-        v = features[name]
-        z += w * (v if math.isfinite(v) else 10.0)
-    return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+def score_from_features(features: Mapping[str, float],
+                        model: ScoreModel = SCORE_MODEL) -> float:
+    """The 0-100 score from its input features (see above)."""
+    return model.score(features)
 
 
-def _score_features(clarity: float, coherence_sum: float, contact: Any, mean_grey: float,
-                    ridge_valley_gap: float, smear_share: float, echo: float
-                    ) -> dict[str, float]:
-    """The score's inputs (see the tables above) from the measures they rest on; ``echo``
-    is only read when ``smear_share`` is at least :data:`_ECHO_MIN_SHARE`."""
+def _log(v: float) -> float:
+    return math.log(v) if v > 0 else float("-inf")
+
+
+def _score_features(m: Mapping[str, float], contact: Any) -> dict[str, float]:
+    """The score's inputs (see above) from the measures they rest on (names as in
+    :func:`assess`'s measures); ``smear_echo`` is only read when ``smear_share`` is at least
+    :data:`_ECHO_MIN_SHARE`."""
+    clarity = m["local_clarity"]
+    share = m["smear_share"]
     return {
         "clarity": clarity,
-        "log_coherence_sum": math.log(coherence_sum) if coherence_sum > 0 else float("-inf"),
-        "area_deficit": max(0.0, math.log(_FULL_AREA_MM2 / contact.area_mm2))
-        if contact.area_mm2 > 0 else float("inf"),
+        "frequency_domain": m["frequency_domain"],
+        "orientation_certainty": m["orientation_certainty"],
+        "log_coherence_sum": _log(m["coherence_sum"]),
+        "log_contact_area": _log(contact.area_mm2),
+        "mean_grey": m["mean_grey"],
+        "rvup_mean": m["rvup_mean"],
+        "period_confidence": m["ridge_period_confidence"],
         "truncation": max(0.0, contact.truncation - _NATURAL_TRUNCATION),
-        "darkness": max(0.0, math.log(_DARK_GREY / max(mean_grey, 1.0))),
-        "faintness": max(0.0, math.log(_FAINT_GAP / max(ridge_valley_gap, 1.0)))
+        "faintness": max(0.0, math.log(_FAINT_GAP / max(m["ridge_valley_gap"], 1.0)))
         if clarity < _FAINT_CLARITY else 0.0,
-        "smear": max(0.0, smear_share - _NATURAL_SMEAR),
-        "smear_echo": max(0.0, echo - _NATURAL_ECHO) if smear_share >= _ECHO_MIN_SHARE
-        else 0.0,
+        "smear": max(0.0, share - _NATURAL_SMEAR),
+        "smear_echo": max(0.0, m["smear_echo"] - _NATURAL_ECHO)
+        if share >= _ECHO_MIN_SHARE else 0.0,
     }
 
 
@@ -316,24 +289,53 @@ def _no_finger(an: FingerAnalysis, prof: QualityProfile) -> bool:
     return frac < prof.no_finger_area_fraction or spread < prof.no_finger_contrast
 
 
+def _score_measures(an: FingerAnalysis, bm: Mapping[str, np.ndarray],
+                    full: bool) -> dict[str, float]:
+    """The measures the score rests on, over a finger area that is not empty; with
+    ``full`` also the ridge signal-to-noise ratio (a retry-reason measure) and the smear
+    echo (a few transforms) even when the smeared share is too small for the score to
+    read it."""
+    mask = an.mask
+    m: dict[str, float] = {
+        "orientation_certainty": _ocl_32(an),
+        "local_clarity": float(bm["lcs"][mask].mean()),
+        "frequency_domain": float(bm["fda"][mask].mean()),
+        "ridge_valley_gap": float(np.median(bm["gap"][mask])),
+        "mean_grey": float(an.grey_mean[mask].mean()),
+        "ridge_period_confidence": float(an.period_confidence[mask].mean()),
+        "coherence_sum": _coherence_sum(an),
+    }
+    rvup = ridge_runs_ratios(bm["ridge_col"][mask])
+    m["rvup_mean"] = float(rvup.mean()) if rvup.size else float("nan")
+    m["smear_share"] = coherent_unclear_share(an.orientation.covariance, bm["lcs"], mask)
+    if full:
+        m["ridge_snr"] = ridge_noise_ratio(an.signatures.samples, mask)
+    if full or m["smear_share"] >= _ECHO_MIN_SHARE:
+        echo = smear_echo(an.half, mask)
+        m["smear_echo"], m["smear_direction"] = echo.echo, echo.direction_deg
+    else:
+        m["smear_echo"], m["smear_direction"] = -1.0, float("nan")
+    return m
+
+
+def score_inputs(an: FingerAnalysis) -> dict[str, float]:
+    """The inputs of the score (:data:`~.quality_model.NFIQ_FEATURES` and
+    :data:`~.quality_model.CAPTURE_FEATURES`) of an analysed image with a finger area;
+    what ``benchmarks/fit_finger_quality.py`` fits on."""
+    bm = _block_measures(an)
+    contact = contact_shape(an.half, an.mask, an.block)
+    return _score_features(_score_measures(an, bm, False), contact)
+
+
 def score_only(an: FingerAnalysis,
                profile: str | QualityProfile | Mapping[str, Any] | None = None) -> int:
     """The 0-100 score of an analysed image, as :func:`assess` gives it, without the
-    measures that only the retry reasons need (smear, rotation, grey levels): what
+    measures that only the retry reasons need (rotation, shape, ridge shares): what
     :func:`~.extractor.extract` stores as the template's quality."""
     prof = get_profile(profile)
-    mask = an.mask
     if _no_finger(an, prof):
         return 0
-    bm = _block_measures(an)
-    contact = contact_shape(an.half, mask, an.block)
-    share = coherent_unclear_share(an.orientation.covariance, bm["lcs"], mask)
-    # the echo costs a few transforms: only a print with streaks needs it
-    echo = smear_echo(an.half, mask).echo if share >= _ECHO_MIN_SHARE else -1.0
-    feats = _score_features(float(bm["lcs"][mask].mean()), _coherence_sum(an), contact,
-                            float(an.grey_mean[mask].mean()),
-                            float(np.median(bm["gap"][mask])), share, echo)
-    return round(float(np.clip(score_from_features(feats), 0, 100)))
+    return round(float(np.clip(score_from_features(score_inputs(an)), 0, 100)))
 
 
 def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
@@ -351,11 +353,15 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
     def mean_of(arr: np.ndarray) -> float:
         return float(arr[mask].mean()) if n_fg else 0.0
 
-    m["orientation_certainty"] = _ocl_32(an)
-    m["local_clarity"] = mean_of(bm["lcs"])
-    m["frequency_domain"] = mean_of(bm["fda"])
+    if n_fg:
+        m.update(_score_measures(an, bm, True))
+    else:
+        m.update({k: 0.0 for k in ("orientation_certainty", "local_clarity",
+                                   "frequency_domain", "ridge_valley_gap", "mean_grey",
+                                   "ridge_snr", "ridge_period_confidence", "coherence_sum",
+                                   "smear_share")})
+        m.update(rvup_mean=float("nan"), smear_echo=0.0, smear_direction=float("nan"))
     m["ridge_fraction"] = mean_of(bm["ridge"])
-    m["ridge_valley_gap"] = float(np.median(bm["gap"][mask])) if n_fg else 0.0
     if n_fg:
         r = np.clip(bm["ridge"][mask], 0.05, 0.95)
         m["ridge_valley_ratio"] = float(np.mean(r / (1.0 - r)))
@@ -363,8 +369,6 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
     else:
         m["ridge_valley_ratio"] = float("nan")
         m["ridge_valley_uniformity"] = float("nan")
-    rvup = ridge_runs_ratios(bm["ridge_col"][mask]) if n_fg else np.zeros(0)
-    m["rvup_mean"] = float(rvup.mean()) if rvup.size else float("nan")
     m["orientation_flow"] = _orientation_flow(an.orientation.theta, mask)
     m["ridge_period"] = mean_of(an.period)
     m["foreground_area"] = area_px
@@ -374,25 +378,19 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
     off_centre = contact.off_centre(contact.area_mm2 < prof.top_cut_min_area_mm2)
     m["window_cut"] = 1.0 if off_centre else 0.0
     m["foreground_fraction"] = float(frac)
-    m["mean_grey"] = mean_of(an.grey_mean) if n_fg else float(an.work.pixels.mean())
     m["contrast"] = mean_of(an.grey_std) if n_fg else 0.0
     off, elong = _shape(mask)
     rot = finger_rotation(mask, an.orientation.covariance)
     m["centre_offset"] = off
     m["rotation"] = rot
-    m["smear_share"] = coherent_unclear_share(an.orientation.covariance, bm["lcs"], mask)
-    m["ridge_snr"] = ridge_noise_ratio(an.signatures.samples, mask)
-    echo = smear_echo(an.half, mask)
-    m["smear_echo"] = echo.echo
-    m["smear_direction"] = echo.direction_deg
     if template is not None:
         m["minutiae_count"] = float(len(template.minutiae))
         mq = [mm.quality for mm in template.minutiae]
         m["minutiae_quality"] = float(np.mean(mq)) if mq else 0.0
 
-    m["coherence_sum"] = _coherence_sum(an)
-    feats = _score_features(m["local_clarity"], m["coherence_sum"], contact, m["mean_grey"],
-                            m["ridge_valley_gap"], m["smear_share"], m["smear_echo"])
+    if not n_fg:
+        m["mean_grey"] = float(an.work.pixels.mean())
+    feats = _score_features(m, contact)
     score = score_from_features(feats)
     score_i = round(float(np.clip(score, 0, 100)))
 
