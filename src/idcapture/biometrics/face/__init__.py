@@ -8,15 +8,15 @@ Live loop, one call per frame::
         portrait = make_portrait(cap.result.frame, cap.result.analysis.landmarks,
                                  "exam-480x640")
 
-or step by step: :func:`analyze_face` (detection, 68 landmarks, head pose),
+or step by step: :func:`analyze_face` (detection, 5 landmarks, head pose),
 :func:`assess_quality` (ISO/IEC 29794-5-style measures under a :class:`Profile`),
 :func:`guidance` (the instruction), :func:`make_portrait` (crop, scale, JPEG),
 :func:`portrait_geometry` (re-detect the face in a portrait and check it against the
 profile) and :func:`compare_faces` (1:1 against the ID-card photo).
 
 Models come from the ``dlib-bin`` and ``face-recognition-models`` packages (the
-``face`` extra); without them, the calls that need a model raise
-:class:`FaceModelUnavailable`.
+``face`` extra; each file and its licence: ``docs/integrators/face-models.md``);
+without them, the calls that need a model raise :class:`FaceModelUnavailable`.
 """
 
 from ._models import FaceModelUnavailable
