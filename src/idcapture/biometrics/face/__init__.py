@@ -36,6 +36,7 @@ from .framing import FramingBox, framing_box, portrait_crop
 from .geometry import PortraitGeometry, portrait_geometry
 from .guidance import Instruction, guidance, instruction_text
 from .landmarks import HeadPose, Landmarks, find_landmarks, head_pose
+from .liveness import LivenessChallenge, LivenessResult, challenge_prompt, liveness_check
 from .portrait import Portrait, make_portrait
 from .profiles import PROFILES, Profile, get_profile, profile_names
 from .quality import Advice, FaceQuality, assess_quality
@@ -59,6 +60,8 @@ __all__ = [
     "Instruction",
     "Landmarks",
     "LiveStep",
+    "LivenessChallenge",
+    "LivenessResult",
     "NoFaceFound",
     "Portrait",
     "PortraitGeometry",
@@ -66,6 +69,7 @@ __all__ = [
     "analyze_face",
     "assess_quality",
     "auto_capture",
+    "challenge_prompt",
     "compare_faces",
     "detect_faces",
     "face_descriptor",
@@ -76,6 +80,7 @@ __all__ = [
     "guidance",
     "head_pose",
     "instruction_text",
+    "liveness_check",
     "make_portrait",
     "portrait_crop",
     "portrait_geometry",
