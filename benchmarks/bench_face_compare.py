@@ -1,6 +1,7 @@
 """Face versus card photo: same-person and different-person distance distributions.
 
-Each of the 37 London Set identities has a neutral and a smiling frontal photo. The
+Each London Set identity has a neutral and a smiling frontal photo (the same
+measurement with dev/held-out halves and per-group rates: `idcapture face evaluate`). The
 "live" side is the exam portrait made from one photo; the "card" side is the other
 photo framed like GA 461 (358x441), reduced to 102x126 and JPEG-compressed at several
 qualities (the chip's own wavelet codec is not available; JPEG at about 1-2 KB is the

@@ -1,7 +1,9 @@
 """Per-frame cost of the live loop, and of the portrait step.
 
 The live loop is what :class:`AutoCapture.feed` does for every frame: detection with
-tracking, 68 landmarks, head pose, every quality measure and the guidance. Frames are a
+tracking, 5 landmarks, head pose, every quality measure and the guidance; "with
+liveness" adds a :class:`LivenessChallenge` (turn, then blink) fed the same frames,
+timed against the loop without it in the same run. Frames are a
 real photo placed in the framing box with a small drift each frame (so the tracker has
 work to do); one whole-frame scan every 10 frames is included. The baseline in the same
 run is a full-frame detection on every frame (no tracking).
@@ -32,6 +34,7 @@ from idcapture.biometrics.face import (
     guidance,
     make_portrait,
 )
+from idcapture.biometrics.face.liveness import LivenessChallenge
 
 PROFILE = "exam-480x640"
 
@@ -58,6 +61,19 @@ def main() -> None:
             t = time.perf_counter()
             cap.feed(frames[i % len(frames)], timestamp=float(i))
             ms.append((time.perf_counter() - t) * 1e3)
+        # the same loop with a liveness challenge on every frame
+        live_ms: dict[str, list[float]] = {}
+        for kind in ("turn", "blink"):
+            cap = AutoCapture(PROFILE, steady_frames=10**6, timeout_s=1e9)
+            ch = LivenessChallenge(kind, max_frames=10**6)
+            lm_ms = []
+            for i in range(args.frames):
+                t = time.perf_counter()
+                step = cap.feed(frames[i % len(frames)], timestamp=float(i))
+                if ch.feed(frames[i % len(frames)], step.analysis).live is not None:
+                    ch.reset()
+                lm_ms.append((time.perf_counter() - t) * 1e3)
+            live_ms[kind] = lm_ms
         # baseline: whole-frame detection every frame, same measures
         base = []
         for i in range(min(args.frames, 60)):
@@ -67,6 +83,9 @@ def main() -> None:
             guidance(assess_quality(f, a, PROFILE))
             base.append((time.perf_counter() - t) * 1e3)
         print(f"{size[0]}x{size[1]} live loop (tracking) : {stats(ms[5:])}")
+        for kind, lm_ms in live_ms.items():
+            print(f"{size[0]}x{size[1]} with liveness ({kind:5s}): {stats(lm_ms[5:])}  "
+                  f"ratio to the loop without {np.median(lm_ms[5:]) / np.median(ms[5:]):.2f}x")
         print(f"{size[0]}x{size[1]} full scan every frame: {stats(base[3:])}  "
               f"ratio {np.median(base[3:]) / np.median(ms[5:]):.2f}x")
         # parts

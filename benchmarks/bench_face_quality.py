@@ -32,11 +32,14 @@ from idcapture.biometrics.face.synthetic import (
     degrade_blur,
     degrade_colour_cast,
     degrade_exposure,
+    degrade_eyes_closing,
     degrade_jpeg,
     degrade_motion_blur,
+    degrade_mouth_opening,
     degrade_rotation,
     degrade_side_light,
 )
+from idcapture.sim.camera import load_face_source, render_scene
 
 SIZE = (640, 480)
 
@@ -57,6 +60,23 @@ def main() -> None:
     def on(fn: Callable[[np.ndarray, float], np.ndarray]) -> Deg:
         return lambda ph, a: fn(ph.frame(prof.name, SIZE), a)
 
+    def on_face(fn: Callable[..., np.ndarray]) -> Deg:
+        def deg(ph: Framed, a: float) -> np.ndarray:
+            frame = ph.frame(prof.name, SIZE)
+            lm = analyze_face(frame).landmarks
+            assert lm is not None
+            return fn(frame, lm, a)
+        return deg
+
+    sources: dict[int, object] = {}
+
+    def scene(name: str) -> Deg:
+        def deg(ph: Framed, a: float) -> np.ndarray:
+            src = sources.setdefault(id(ph), load_face_source(ph.img))
+            return render_scene(name, src, SIZE, amount=a / 35.0, target_ied=fb.target_ied,
+                                eye_point=centre)  # type: ignore[arg-type]
+        return deg
+
     cases: list[tuple[str, str, list[float], Deg]] = [
         ("blur sigma px", "Sharpness", [0, 0.5, 1.0, 1.5, 2.0, 3.0], on(degrade_blur)),
         ("h. smear px", "Sharpness", [0, 5, 9, 15, 25], on(degrade_motion_blur)),
@@ -71,6 +91,12 @@ def main() -> None:
         ("side light", "IlluminationUniformity", [0.0, 0.3, 0.5, 0.65, 0.75, 0.9],
          lambda ph, a: degrade_side_light(ph.frame(prof.name, SIZE), a, fb.centre_x,
                                           1.2 * fb.target_ied)),
+        ("eyes closing", "EyesOpen", [0, 0.2, 0.4, 0.6, 0.8, 1.0],
+         on_face(degrade_eyes_closing)),
+        ("mouth gap IED", "MouthClosed", [0, 0.02, 0.04, 0.06, 0.1, 0.2],
+         on_face(degrade_mouth_opening)),
+        ("turn deg (sim)", "HeadPoseYaw", [0, 5, 10, 15, 20, 25, 35], scene("yaw")),
+        ("nod deg (sim)", "HeadPosePitch", [0, 10, 20, 25, 30, 35], scene("pitch")),
         ("rotation deg", "HeadPoseRoll", [0, 3, 6, 9, 12, 16],
          lambda ph, a: degrade_rotation(ph.frame(prof.name, SIZE), a, centre)),
         ("off-centre frac", "HorizontalPosition", [0.0, 0.03, 0.05, 0.07, 0.1, 0.14],
@@ -106,7 +132,7 @@ def main() -> None:
                   f"{np.median(scores) if scores else 0:>8.1f}{np.mean(passes):>7.2f}  {t}")
         print()
 
-    # pass rates of every measure on undegraded photos (all 37 neutral + 37 smiling)
+    # pass rates of every measure on undegraded photos (all neutral + smiling)
     allp = sorted((faces_dir() / "neutral_front").glob("*.jpg")) + sorted(
         (faces_dir() / "smiling_front").glob("*.jpg"))
     rates: dict[str, list[bool]] = {}
@@ -119,7 +145,8 @@ def main() -> None:
         for m in q.report.measures:
             rates.setdefault(f"{m.name} [{tag}]", []).append(bool(m.passed))
             values.setdefault(f"{m.name} [{tag}]", []).append(m.value)
-    print("undegraded pass rate per measure (37 neutral, 37 smiling photos)")
+    print(f"undegraded pass rate per measure ({len(allp) // 2} neutral, "
+          f"{len(allp) // 2} smiling photos)")
     for k in sorted(rates):
         v = np.array(values[k])
         print(f"  {k:<44}{np.mean(rates[k]):>6.2f}   raw p10/p50/p90 "

@@ -1,4 +1,4 @@
-"""``idcapture face quality|portrait|capture|compare`` and ``idcapture sim camera``."""
+"""``idcapture face quality|portrait|capture|compare|evaluate`` and ``idcapture sim camera``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import ConfigError, RetryNeeded
 from . import Commands, print_json
+from .face_evaluate import add_parser as add_evaluate_parser
 
 
 def _read_image(path: str) -> np.ndarray:
@@ -131,12 +132,23 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ..biometrics.face import compare_faces
+    from ..biometrics.face import NoFaceFound, compare_faces, face_vs_card_check
 
-    match = compare_faces(_read_image(args.portrait), _read_image(args.card_photo))
+    try:
+        match = compare_faces(_read_image(args.portrait), _read_image(args.card_photo))
+    except NoFaceFound as exc:
+        # not an error of the program: the check could not be made; say what to do
+        check = face_vs_card_check(None, error=str(exc))
+        if args.json:
+            print_json({"outcome": check.outcome.value, "message": check.message,
+                        "next_step": check.details["next_step"]})
+        else:
+            print(f"{check.outcome.value}: {check.message}; {check.details['next_step']}")
+        return 2
     if args.json:
         print_json({"distance": match.distance, "score": match.score,
-                    "threshold": match.threshold, "outcome": match.outcome.value})
+                    "threshold": match.threshold, "outcome": match.outcome.value,
+                    "card_face": match.card_face})
     else:
         print(f"{match.outcome.value}: score {match.score:.1f} (distance {match.distance:.3f},"
               f" threshold {match.threshold:.3f})")
@@ -225,6 +237,8 @@ def register(commands: Commands) -> None:
     p.add_argument("--lang", default="en", choices=["en", "zh"])
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_capture)
+    add_evaluate_parser(g)
+
     p = g.add_parser("compare", help="compare a portrait with an ID-card photo")
     p.add_argument("portrait")
     p.add_argument("card_photo")

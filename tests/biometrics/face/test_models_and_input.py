@@ -14,7 +14,7 @@ from idcapture.errors import DriverUnavailable, IdCaptureError
 
 @pytest.fixture
 def clear_model_cache():  # type: ignore[no-untyped-def]
-    fns = (_models.dlib_module, _models.frontal_detector, _models.shape_predictor_68,
+    fns = (_models.dlib_module, _models.frontal_detector, _models.shape_predictor_5,
            _models.face_descriptor_model)
     for f in fns:
         f.cache_clear()
@@ -26,7 +26,7 @@ def clear_model_cache():  # type: ignore[no-untyped-def]
 def test_missing_model_package_raises_typed_error(monkeypatch, clear_model_cache) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setitem(sys.modules, "face_recognition_models", None)
     with pytest.raises(_models.FaceModelUnavailable) as ei:
-        _models.shape_predictor_68()
+        _models.shape_predictor_5()
     assert isinstance(ei.value, DriverUnavailable)
     assert "idcapture[face]" in str(ei.value)
 

@@ -12,10 +12,10 @@ from idcapture.errors import ConfigError, RetryOutcome, RetryReason
 
 
 def _eyes(left: tuple[float, float], right: tuple[float, float]) -> Landmarks:
-    pts = np.zeros((68, 2))
-    pts[:] = ((left[0] + right[0]) / 2, (left[1] + right[1]) / 2 + 80)
-    pts[36:42] = left
-    pts[42:48] = right
+    pts = np.zeros((5, 2))
+    pts[4] = ((left[0] + right[0]) / 2, (left[1] + right[1]) / 2 + 80)
+    pts[2:4] = left
+    pts[0:2] = right
     return Landmarks(pts)
 
 

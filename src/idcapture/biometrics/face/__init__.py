@@ -8,15 +8,15 @@ Live loop, one call per frame::
         portrait = make_portrait(cap.result.frame, cap.result.analysis.landmarks,
                                  "exam-480x640")
 
-or step by step: :func:`analyze_face` (detection, 68 landmarks, head pose),
+or step by step: :func:`analyze_face` (detection, 5 landmarks, head pose),
 :func:`assess_quality` (ISO/IEC 29794-5-style measures under a :class:`Profile`),
 :func:`guidance` (the instruction), :func:`make_portrait` (crop, scale, JPEG),
 :func:`portrait_geometry` (re-detect the face in a portrait and check it against the
 profile) and :func:`compare_faces` (1:1 against the ID-card photo).
 
 Models come from the ``dlib-bin`` and ``face-recognition-models`` packages (the
-``face`` extra); without them, the calls that need a model raise
-:class:`FaceModelUnavailable`.
+``face`` extra; each file and its licence: ``docs/integrators/face-models.md``);
+without them, the calls that need a model raise :class:`FaceModelUnavailable`.
 """
 
 from ._models import FaceModelUnavailable
@@ -36,6 +36,7 @@ from .framing import FramingBox, framing_box, portrait_crop
 from .geometry import PortraitGeometry, portrait_geometry
 from .guidance import Instruction, guidance, instruction_text
 from .landmarks import HeadPose, Landmarks, find_landmarks, head_pose
+from .liveness import LivenessChallenge, LivenessResult, challenge_prompt, liveness_check
 from .portrait import Portrait, make_portrait
 from .profiles import PROFILES, Profile, get_profile, profile_names
 from .quality import Advice, FaceQuality, assess_quality
@@ -59,6 +60,8 @@ __all__ = [
     "Instruction",
     "Landmarks",
     "LiveStep",
+    "LivenessChallenge",
+    "LivenessResult",
     "NoFaceFound",
     "Portrait",
     "PortraitGeometry",
@@ -66,6 +69,7 @@ __all__ = [
     "analyze_face",
     "assess_quality",
     "auto_capture",
+    "challenge_prompt",
     "compare_faces",
     "detect_faces",
     "face_descriptor",
@@ -76,6 +80,7 @@ __all__ = [
     "guidance",
     "head_pose",
     "instruction_text",
+    "liveness_check",
     "make_portrait",
     "portrait_crop",
     "portrait_geometry",

@@ -11,7 +11,7 @@ prints them), with a review band above it where a person should look.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from ...record import Check, CheckOutcome, utcnow
 from . import _models
+from .card import card_prior_landmarks
 from .detection import detect_faces
 from .frames import FaceInputError, Image, check_bgr, to_gray
 from .landmarks import Landmarks, find_landmarks
@@ -27,19 +28,24 @@ __all__ = [
     "CHECK_NAME",
     "DEFAULT_REVIEW_BAND",
     "DEFAULT_THRESHOLD",
+    "RETRY_OR_OVERRIDE",
     "FaceMatch",
     "NoFaceFound",
     "compare_faces",
+    "describe_face",
     "face_descriptor",
     "face_vs_card_check",
 ]
 
 #: Same person when the descriptor distance is below this.
-DEFAULT_THRESHOLD = 0.50
+DEFAULT_THRESHOLD = 0.48
 #: Distances in [threshold, threshold + band) are a WARNING (look at the photos).
 DEFAULT_REVIEW_BAND = 0.10
 #: The name of the check in a CaptureRecord.
 CHECK_NAME = "face-vs-card"
+#: What the operator does when the photos could not be compared.
+RETRY_OR_OVERRIDE = ("read the card again (or take the portrait again); if it still "
+                     "fails, compare the photos by eye and override the check")
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -54,34 +60,54 @@ class NoFaceFound(FaceInputError):
         self.which = which
 
 
+def _locate(image: Image, which: str) -> tuple[Image, Landmarks, str]:
+    """The image to describe (enlarged if small), the face's landmarks in it, and how the
+    face was found: ``"detected"`` or ``"card-geometry"`` (the GA 461 prior)."""
+    original = image
+    k = 1.0
+    h = image.shape[0]
+    if h < 300:
+        k = 2.0 if h >= 150 else 300.0 / h
+        image = cv2.resize(image, None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC)
+    gray = to_gray(image)
+    faces = detect_faces(gray, min_face_px=min(80.0, 0.3 * min(gray.shape[:2])))
+    if not faces and k > 1.0:
+        # heavily compressed chip photos: one more try, larger and less strict
+        k2 = 1.5
+        larger = cv2.resize(image, None, fx=k2, fy=k2, interpolation=cv2.INTER_CUBIC)
+        faces = [f.scaled(1.0 / k2) for f in
+                 detect_faces(to_gray(larger), min_face_px=80.0, threshold=-0.3)]
+    if faces:
+        return image, find_landmarks(gray, faces[0]), "detected"
+    prior = card_prior_landmarks(original)
+    if prior is not None:
+        return image, prior.translated(0.0, 0.0, k), "card-geometry"
+    raise NoFaceFound(which)
+
+
 def face_descriptor(image: Image, landmarks: Landmarks | None = None, *,
                     which: str = "image") -> FloatArray:
     """The 128-D descriptor of the largest face in a BGR image.
 
     Small images (under 300 px high, like the 102x126 card photo) are enlarged so the
-    face reaches the detector's size. Pass ``landmarks`` (in ``image`` coordinates) to
-    skip detection.
+    face reaches the detector's size; in a card-shaped photo where no face is detected,
+    the face is looked for where GA 461 puts it (:func:`~.card.card_prior_landmarks`).
+    Pass ``landmarks`` (in ``image`` coordinates) to skip detection.
     """
+    return describe_face(image, landmarks, which)[0]
+
+
+def describe_face(image: Image, landmarks: Landmarks | None = None,
+                  which: str = "image") -> tuple[FloatArray, str]:
+    """:func:`face_descriptor` and how the face was found: ``"given"`` (``landmarks``
+    passed), ``"detected"``, or ``"card-geometry"`` (no face detected in a card-shaped
+    photo; the GA 461 position was used)."""
     image = check_bgr(image, which)
     dlib = _models.dlib_module()
     model = _models.face_descriptor_model()
-    k = 1.0
+    how = "given"
     if landmarks is None:
-        h = image.shape[0]
-        if h < 300:
-            k = 2.0 if h >= 150 else 300.0 / h
-            image = cv2.resize(image, None, fx=k, fy=k, interpolation=cv2.INTER_CUBIC)
-        gray = to_gray(image)
-        faces = detect_faces(gray, min_face_px=min(80.0, 0.3 * min(gray.shape[:2])))
-        if not faces and k > 1.0:
-            # heavily compressed chip photos: one more try, larger and less strict
-            k2 = 1.5
-            image = cv2.resize(image, None, fx=k2, fy=k2, interpolation=cv2.INTER_CUBIC)
-            gray = to_gray(image)
-            faces = detect_faces(gray, min_face_px=80.0, threshold=-0.3)
-        if not faces:
-            raise NoFaceFound(which)
-        landmarks = find_landmarks(gray, faces[0])
+        image, landmarks, how = _locate(image, which)
     pts = landmarks.points
     x0, y0 = pts.min(axis=0)
     x1, y1 = pts.max(axis=0)
@@ -89,7 +115,8 @@ def face_descriptor(image: Image, landmarks: Landmarks | None = None, *,
     parts = [dlib.point(round(x), round(y)) for x, y in pts]
     shape = dlib.full_object_detection(rect, parts)
     rgb = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-    return np.asarray(model.compute_face_descriptor(rgb, shape, 0, 0.25), dtype=np.float64)
+    vec = np.asarray(model.compute_face_descriptor(rgb, shape, 0, 0.25), dtype=np.float64)
+    return vec, how
 
 
 @dataclass(frozen=True)
@@ -102,6 +129,9 @@ class FaceMatch:
     threshold: float
     review_band: float
     outcome: CheckOutcome
+    #: how the card photo's face was found: "detected", or "card-geometry" when no face
+    #: was detected and the GA 461 position was used
+    card_face: str = "detected"
 
     @property
     def same_person(self) -> bool:
@@ -125,11 +155,14 @@ def compare_faces(portrait: Image, card_photo: Image, *,
                   review_band: float = DEFAULT_REVIEW_BAND) -> FaceMatch:
     """Compare the live ``portrait`` (BGR) with the decoded ``card_photo`` (BGR, 102x126).
 
-    Raises :class:`NoFaceFound` naming the image without a detectable face.
+    Raises :class:`NoFaceFound` naming the image without a detectable face (for the
+    card photo: not even where GA 461 puts it); :func:`face_vs_card_check` turns that
+    into a NOT_CHECKED check that asks for a retry or an operator's override.
     """
     a = face_descriptor(portrait, portrait_landmarks, which="portrait")
-    b = face_descriptor(card_photo, which="card photo")
-    return _decide(float(np.linalg.norm(a - b)), threshold, review_band)
+    b, how = describe_face(card_photo, None, "card photo")
+    return replace(_decide(float(np.linalg.norm(a - b)), threshold, review_band),
+                   card_face=how)
 
 
 def face_vs_card_check(match: FaceMatch | None, *, error: str = "",
@@ -141,11 +174,12 @@ def face_vs_card_check(match: FaceMatch | None, *, error: str = "",
     """
     when = checked_at or utcnow()
     if match is None:
-        return Check(CHECK_NAME, CheckOutcome.NOT_CHECKED, error or "not compared", when)
+        return Check(CHECK_NAME, CheckOutcome.NOT_CHECKED, error or "not compared", when,
+                     {"next_step": RETRY_OR_OVERRIDE})
     messages = {CheckOutcome.PASSED: "portrait matches the card photo",
                 CheckOutcome.WARNING: "portrait may not match the card photo: review",
                 CheckOutcome.FAILED: "portrait does not match the card photo"}
     return Check(CHECK_NAME, match.outcome, messages.get(match.outcome, ""), when,
                  {"distance": match.distance, "score": match.score,
                   "threshold": match.threshold, "review_band": match.review_band,
-                  "method": "dlib-resnet-128"})
+                  "method": "dlib-resnet-128", "card_face": match.card_face})

@@ -101,9 +101,8 @@ def portrait_crop(landmarks: Landmarks, profile: Profile,
     """The rectangle to cut so the portrait meets ``profile``, or why it cannot be cut.
 
     The crop puts the eye midpoint on the profile's eye line, horizontally centred, with
-    the face at its target width: the face's own jaw width per IED (from its landmarks,
-    kept within :data:`~.profiles.FACE_WIDTH_PER_IED_RANGE`) sets the output IED, so a
-    narrow or a wide face still lands in the profile's face-width window. Where the
+    the face at its target width: the face width per IED (:attr:`Landmarks.face_width`,
+    kept within :data:`~.profiles.FACE_WIDTH_PER_IED_RANGE`) sets the output IED. Where the
     target width would need more than ``max_upscale``, the face is made as large as
     that limit allows, if that still reaches the window. When the rectangle leaves the
     frame, the crop is shrunk (a larger face) or shifted as far as the profile's windows

@@ -52,7 +52,8 @@ class PortraitGeometry:
 def portrait_geometry(image: Image, profile: str | Profile) -> PortraitGeometry:
     """Detect the face in the portrait ``image`` (BGR uint8) and check it against
     ``profile``'s windows: eye line in ``eye_line_window_px``, eye midpoint within
-    :data:`CENTRING_TOLERANCE` of the centre line, jaw width in ``face_width_window_px``,
+    :data:`CENTRING_TOLERANCE` of the centre line, face width (2.28 x IED) in
+    ``face_width_window_px``,
     IED consistent with that window (its bounds divided by the extremes of
     :data:`~.profiles.FACE_WIDTH_PER_IED_RANGE`) and roll within ``max_roll_deg``.
     """

@@ -37,7 +37,7 @@ __all__ = [
     "profile_names",
 ]
 
-#: Cheek-to-cheek face width (dlib jaw landmarks 0-16) per inter-eye distance; the mean
+#: Cheek-to-cheek face width (outer jaw points of a 68-point fit) per inter-eye distance; the mean
 #: of 2.28 measured on frontal photos (range 2.07-2.40).
 FACE_WIDTH_PER_IED = 2.28
 #: The range of that ratio measured over frontal photos: a face's own ratio (from its
@@ -89,8 +89,8 @@ class Profile:
     max_background_gradient: float = 20.0  # mean Sobel magnitude over the background
     max_background_colour_de: float = 35.0  # CIE76 distance to the nearest allowed colour
     max_colour_distance: float = 10.0     # cheek a*b* outside the natural-skin box
-    min_eye_aspect_ratio: float = 0.20
-    max_mouth_opening: float = 0.04       # inner-lip gap / eye-to-chin distance
+    min_eye_opening: float = 0.30         # share of vertical edges in the eye (iris rims)
+    max_mouth_opening: float = 0.03       # teeth or cavity between the lips / IED
     max_motion: float = 0.04              # eye-midpoint movement per frame / IED
     extra: dict[str, float] = field(default_factory=dict)
 

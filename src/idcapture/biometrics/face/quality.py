@@ -25,8 +25,9 @@ import numpy.typing as npt
 from ...errors import RetryReason
 from ...record import Measure, QualityReport
 from .analysis import FaceAnalysis
-from .frames import Image, check_bgr
+from .frames import Image, check_bgr, to_gray
 from .framing import FramingBox, framing_box
+from .landmarks import PITCH_UNCERTAINTY_DEG, Landmarks
 from .profiles import CHIN_PER_IED, CROWN_PER_IED, FACE_WIDTH_PER_IED, Profile, get_profile
 
 __all__ = [
@@ -38,7 +39,9 @@ __all__ = [
     "assess_quality",
     "blockiness",
     "blur_isotropy",
+    "eye_openings",
     "face_patch",
+    "mouth_opening",
 ]
 
 #: Inter-eye distance (px) at which face-region measures are taken.
@@ -145,21 +148,25 @@ class FacePatch:
 
     bgr: Image
     gray: Image
-    points: FloatArray
+    landmarks: Landmarks
     face_mask: npt.NDArray[np.bool_]
     inner_mask: npt.NDArray[np.bool_]
 
+    @property
+    def points(self) -> FloatArray:
+        return self.landmarks.points
 
-def face_patch(frame: Image, points: FloatArray) -> FacePatch:
+
+def face_patch(frame: Image, landmarks: Landmarks) -> FacePatch:
     """Cut the face out of ``frame`` and resample it so the IED is :data:`REF_IED`."""
-    eyes = np.stack([points[36:42].mean(axis=0), points[42:48].mean(axis=0)])
-    ied = float(np.hypot(*(eyes[1] - eyes[0])))
+    ied = landmarks.inter_eye_distance
     h, w = frame.shape[:2]
-    pad = 0.15 * ied
-    x0 = int(max(0.0, points[:, 0].min() - pad))
-    x1 = int(min(float(w), points[:, 0].max() + pad + 1))
-    y0 = int(max(0.0, points[17:27, 1].min() - 0.5 * ied))
-    y1 = int(min(float(h), points[:, 1].max() + pad + 1))
+    outline = landmarks.face_outline()
+    pad = 0.1 * ied
+    x0 = int(max(0.0, outline[:, 0].min() - pad))
+    x1 = int(min(float(w), outline[:, 0].max() + pad + 1))
+    y0 = int(max(0.0, outline[:, 1].min() - pad))
+    y1 = int(min(float(h), outline[:, 1].max() + pad + 1))
     roi = frame[y0:y1, x0:x1]
     f = REF_IED / max(ied, 1.0)
     interp = cv2.INTER_AREA if f < 1.0 else cv2.INTER_LINEAR
@@ -167,13 +174,96 @@ def face_patch(frame: Image, points: FloatArray) -> FacePatch:
     ph = max(8, round(roi.shape[0] * f))
     bgr = cv2.resize(roi, (pw, ph), interpolation=interp)
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-    pts = (points - np.array([x0, y0])) * np.array([pw / roi.shape[1], ph / roi.shape[0]])
-    outline = np.concatenate([pts[0:17], pts[26:16:-1]])
+    k = np.array([pw / max(roi.shape[1], 1), ph / max(roi.shape[0], 1)])
+    lm = Landmarks((landmarks.points - np.array([x0, y0])) * k)
     fm = np.zeros((ph, pw), np.uint8)
-    cv2.fillPoly(fm, [np.round(outline).astype(np.int32)], 1)
+    cv2.fillPoly(fm, [np.round((outline - np.array([x0, y0])) * k).astype(np.int32)], 1)
     im = np.zeros((ph, pw), np.uint8)
-    cv2.fillConvexPoly(im, cv2.convexHull(np.round(pts[17:68]).astype(np.int32)), 1)
-    return FacePatch(bgr, gray, pts, fm.astype(bool), im.astype(bool))
+    cv2.fillConvexPoly(im, np.round(lm.inner_face()).astype(np.int32), 1)
+    return FacePatch(bgr, gray, lm, fm.astype(bool), im.astype(bool))
+
+
+def _upright(image: Image, centre: FloatArray, axis: FloatArray, src_width: float,
+             size: tuple[int, int]) -> Image:
+    """A ``size`` (w, h) patch centred on ``centre`` with its x axis along ``axis``,
+    ``src_width`` source pixels across."""
+    pw, ph = size
+    k = pw / max(src_width, 1e-6)
+    rot = np.array([[axis[0], axis[1]], [-axis[1], axis[0]]]) * k
+    t = np.array([pw / 2.0, ph / 2.0]) - rot @ centre
+    m = np.hstack([rot, t[:, None]])
+    interp = cv2.INTER_AREA if k < 1.0 else cv2.INTER_LINEAR
+    out: Image = cv2.warpAffine(image, m, (pw, ph), flags=interp,
+                                borderMode=cv2.BORDER_REPLICATE)
+    return out
+
+
+#: Eye patch: 40 px across 1.2 eye widths (corner to corner), 20 px (0.6 widths) high.
+_EYE_PX = (40, 20)
+
+
+def eye_openings(gray: Image, landmarks: Landmarks) -> tuple[float, float]:
+    """How open each eye looks, image-left eye first: the share of vertical edges.
+
+    The eye is cut out upright between its corners (0.6 eye widths high); over its
+    middle half, the sum of horizontal-gradient magnitudes (the iris's left and right
+    rims) is divided by the sum of both gradient magnitudes. An open eye shows its iris
+    rims (0.31-0.6 on the London Set's frontal photos at a 640x480 framing, median 0.43);
+    a closed eye shows the lid and lash line, nearly horizontal (about 0.14-0.29).
+    """
+    out = []
+    pw, ph = _EYE_PX
+    for a, b in ((2, 3), (1, 0)):
+        ca, cb = landmarks.points[a], landmarks.points[b]
+        width = float(np.hypot(*(cb - ca)))
+        if width < 2.0:
+            out.append(0.0)
+            continue
+        patch = _upright(gray, (ca + cb) / 2.0, (cb - ca) / width, 1.2 * width,
+                         (pw, ph)).astype(np.float32)
+        gx = float(np.abs(cv2.Sobel(patch, cv2.CV_32F, 1, 0, ksize=3))[:, 10:30].sum())
+        gy = float(np.abs(cv2.Sobel(patch, cv2.CV_32F, 0, 1, ksize=3))[:, 10:30].sum())
+        out.append(gx / (gx + gy + 1e-3))
+    return out[0], out[1]
+
+
+def _eye_region(frame: Image, landmarks: Landmarks) -> tuple[Image, Landmarks]:
+    """The grey eye region of ``frame`` (both eyes with a margin of an eye width) and the
+    landmarks in its coordinates: :func:`eye_openings` on it matches the whole frame's
+    (to 1e-4: interpolation rounding)."""
+    eyes = landmarks.points[:4]
+    m = 0.8 * landmarks.inter_eye_distance
+    h, w = frame.shape[:2]
+    x0, y0 = (max(0, int(v - m)) for v in eyes.min(axis=0))
+    x1 = min(w, int(eyes[:, 0].max() + m) + 1)
+    y1 = min(h, int(eyes[:, 1].max() + m) + 1)
+    return to_gray(frame[y0:y1, x0:x1]), landmarks.translated(-x0, -y0)
+
+
+#: Mouth patch: 48 px across 0.96 IED, 32 px (0.64 IED) high, centred 0.42 IED below
+#: the nose base.
+_MOUTH_PX = (48, 32)
+
+
+def mouth_opening(bgr: Image, landmarks: Landmarks) -> float:
+    """The gap between the lips per IED: teeth or mouth cavity showing.
+
+    The mouth is cut out upright below the nose base; a pixel is open mouth when it is
+    brighter and less red than the skin just under the nose (CIELAB L* + 5, a* - 6:
+    teeth) or darker than 45 % of that skin (the cavity). The median count per column
+    over the middle 40 % is the gap. A closed mouth reads 0-0.04; a smile with teeth
+    0.04-0.35.
+    """
+    u, down = landmarks.axes()
+    ied = landmarks.inter_eye_distance
+    pw, ph = _MOUTH_PX
+    centre = np.array(landmarks.nose) + down * 0.42 * ied
+    patch = _upright(bgr, centre, u, 0.96 * ied, (pw, ph))
+    lab = cv2.cvtColor(patch, cv2.COLOR_BGR2Lab).astype(np.float32)
+    skin = lab[:4].reshape(-1, 3).mean(axis=0)
+    light, red = lab[..., 0], lab[..., 1]
+    gap = ((light > skin[0] + 5.0) & (red < skin[1] - 6.0)) | (light < 0.45 * skin[0])
+    return float(np.median(gap[:, 14:34].sum(axis=0))) * 0.96 / pw
 
 
 def _entropy(hist: FloatArray) -> float:
@@ -230,7 +320,7 @@ def _patch_measures(patch: FacePatch, p: Profile) -> tuple[list[Measure], str]:
     out.append(_max(UNDER, float(hist[:26].sum() / n), p.max_underexposed, 0.012, "fraction"))
     out.append(_max(OVER, float(hist[247:].sum() / n), p.max_overexposed, 0.005, "fraction"))
     # illumination: darker / brighter half of the face, split at the nose line
-    nose_x = float(patch.points[27:31, 0].mean())
+    nose_x = float(patch.landmarks.nose[0])
     cols = np.arange(patch.gray.shape[1])[None, :]
     left = patch.face_mask & (cols < nose_x)
     right = patch.face_mask & (cols >= nose_x)
@@ -255,13 +345,11 @@ def _patch_measures(patch: FacePatch, p: Profile) -> tuple[list[Measure], str]:
         out.append(_min(MOTION_BLUR, blur_isotropy(patch.gray, patch.inner_mask),
                         p.min_blur_isotropy, 0.02, "ratio"))
     # natural colour: CIELAB a*, b* of the two cheek zones vs the natural-skin box
-    pts = patch.points
-    mouth_y = float(pts[48:68, 1].mean())
-    ied = REF_IED
-    half = max(1, round(0.15 * ied))
+    _, down = patch.landmarks.axes()
+    mouth_y = float(patch.landmarks.nose[1]) + 0.42 * REF_IED * float(down[1])
+    half = max(1, round(0.15 * REF_IED))
     samples = []
-    for s in (36, 42):
-        cx, cy = pts[s:s + 6].mean(axis=0)
+    for cx, cy in patch.landmarks.eye_centres:
         cy = cy + 0.5 * (mouth_y - cy)
         xa, ya = round(cx), round(cy)
         zone = patch.bgr[max(0, ya - half):ya + half, max(0, xa - half):xa + half]
@@ -293,9 +381,10 @@ def blockiness(gray: Image) -> float:
     return across / inside
 
 
-def _compression(frame: Image, points: FloatArray, p: Profile) -> Measure | None:
-    x0, y0 = (np.floor(points[17:68].min(axis=0) / 8) * 8).astype(int)
-    x1, y1 = points[17:68].max(axis=0).astype(int)
+def _compression(frame: Image, landmarks: Landmarks, p: Profile) -> Measure | None:
+    inner = landmarks.inner_face()
+    x0, y0 = (np.floor(inner.min(axis=0) / 8) * 8).astype(int)
+    x1, y1 = inner.max(axis=0).astype(int)
     x0, y0 = max(int(x0), 0), max(int(y0), 0)
     roi = frame[y0:y1, x0:x1]
     if roi.shape[0] < 24 or roi.shape[1] < 24:
@@ -382,16 +471,23 @@ def _prioritise(advice: list[Advice], measures: list[Measure]) -> list[Advice]:
     ``HeadPoseYaw``. When the yaw fails and the head size still lies in its window, the
     size shortfall is the turn's doing: "look straight" comes before "move closer"
     (a face too small for its window is still told to come closer first, since a small
-    face also gives a noisy pose).
+    face also gives a noisy pose). Likewise a face too dark (``LuminanceMean``) is told
+    to get more light before it is told to come closer or to hold still.
     """
     by_name = {m.name: m for m in measures}
     head = by_name.get(HEAD_SIZE)
-    names = [a.measure for a in advice]
-    if YAW in names and IED in names and head is not None and head.passed:
-        yaw = advice[names.index(YAW)]
-        rest = [a for a in advice if a is not yaw]
-        at = [a.measure for a in rest].index(IED)
-        return [*rest[:at], yaw, *rest[at:]]
+    if head is None or not head.passed:
+        return advice
+    # a turned head reads a shorter IED; a face too dark for its eye corners to be found
+    # well reads a shorter and a jittering IED: the cause is said first
+    for cause, effects in ((YAW, (IED,)), (LUM_MEAN, (IED, MOTION))):
+        names = [a.measure for a in advice]
+        hit = [names.index(e) for e in effects if e in names]
+        if cause in names and hit:
+            first = advice[names.index(cause)]
+            at = min(hit)
+            rest = [a for a in advice if a is not first]
+            advice = [*rest[:at], first, *rest[at:]]
     return advice
 
 
@@ -437,20 +533,21 @@ def assess_quality(frame: Image, analysis: FaceAnalysis, profile: str | Profile,
         if pose is not None:
             measures.append(_max(YAW, abs(pose.yaw), p.max_yaw_deg, 1.5, "deg"))
             if math.isfinite(pose.pitch):
-                measures.append(_max(PITCH, abs(pose.pitch), p.max_pitch_deg, 1.5, "deg"))
+                measures.append(_max(PITCH, abs(pose.pitch),
+                                     p.max_pitch_deg + PITCH_UNCERTAINTY_DEG, 1.5, "deg"))
         measures.append(_max(ROLL, abs(lm.roll_deg), p.max_roll_deg, 1.5, "deg"))
         if motion is not None:
             measures.append(_max(MOTION, motion, p.max_motion, 0.01, "ied-per-frame"))
-        patch = face_patch(frame, lm.points)
+        patch = face_patch(frame, lm)
         pm, side = _patch_measures(patch, p)
         measures.extend(pm)
-        comp = _compression(frame, lm.points, p)
+        comp = _compression(frame, lm, p)
         if comp is not None:
             measures.append(comp)
-        ear = min(lm.eye_aspect_ratios())
-        measures.append(_min(EYES, ear, p.min_eye_aspect_ratio, 0.025, "eye-aspect-ratio"))
-        measures.append(_max(MOUTH, lm.mouth_opening(), p.max_mouth_opening, 0.008,
-                             "gap-per-eye-chin"))
+        opening = min(eye_openings(*_eye_region(frame, lm)))
+        measures.append(_min(EYES, opening, p.min_eye_opening, 0.02, "vertical-edge-share"))
+        measures.append(_max(MOUTH, mouth_opening(frame, lm), p.max_mouth_opening, 0.01,
+                             "gap-per-ied"))
         measures.extend(_background(frame, analysis, fb, p))
     order = {n: i for i, n in enumerate(MEASURE_ORDER)}
     measures.sort(key=lambda m: order.get(m.name, len(order)))

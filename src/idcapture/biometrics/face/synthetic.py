@@ -12,13 +12,16 @@ import cv2
 import numpy as np
 
 from .frames import FaceInputError, Image, check_bgr
+from .landmarks import Landmarks
 
 __all__ = [
     "degrade_blur",
     "degrade_colour_cast",
     "degrade_exposure",
+    "degrade_eyes_closing",
     "degrade_jpeg",
     "degrade_motion_blur",
+    "degrade_mouth_opening",
     "degrade_noise",
     "degrade_rotation",
     "degrade_side_light",
@@ -126,3 +129,59 @@ def degrade_noise(frame: Image, sigma: float, seed: int = 0) -> Image:
     rng = np.random.default_rng(seed)
     out = frame.astype(np.float32) + rng.normal(0.0, sigma, frame.shape).astype(np.float32)
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _skin_below(frame: Image, x: float, y: float, half: float) -> tuple[float, ...]:
+    h, w = frame.shape[:2]
+    yy = int(min(h - 1, max(0, y)))
+    x0, x1 = int(max(0, x - half)), int(min(w, x + half + 1))
+    row = frame[yy, x0:x1].reshape(-1, 3).astype(np.float64)
+    return tuple(float(v) for v in row.mean(axis=0))
+
+
+def degrade_eyes_closing(frame: Image, landmarks: Landmarks, amount: float) -> Image:
+    """Lower both upper lids by ``amount`` (0 = as photographed, 1 = shut): the upper
+    ``amount`` of each eye is painted with the skin under the eye (soft-edged), with a
+    lash line at the lid's edge."""
+    out: Image = check_bgr(frame).copy()
+    a = float(np.clip(amount, 0.0, 1.0))
+    if a <= 0.0:
+        return out
+    p = landmarks.points
+    for i, j in ((2, 3), (0, 1)):
+        cx, cy = (p[i] + p[j]) / 2.0
+        width = float(np.hypot(*(p[i] - p[j])))
+        rx, ry = 0.62 * width, 0.32 * width
+        skin = _skin_below(out, cx, cy + ry + 0.35 * width, rx)
+        lid_y = cy - ry + 2.0 * ry * a
+        mask = np.zeros(out.shape[:2], np.float32)
+        cv2.ellipse(mask, (round(cx), round(cy)), (round(rx), round(ry)), 0, 0, 360, 1.0, -1)
+        mask[int(np.ceil(lid_y)):, :] = 0.0
+        painted = np.empty_like(out)
+        painted[:] = np.array(skin, np.float64).round().astype(np.uint8)
+        cv2.line(painted, (round(cx - 0.8 * rx), round(lid_y)),
+                 (round(cx + 0.8 * rx), round(lid_y)), tuple(0.55 * v for v in skin),
+                 max(1, round(0.08 * width)))
+        # a soft edge, as skin has: no painted outline for an edge detector to find
+        soft = cv2.GaussianBlur(mask, (0, 0), max(0.5, 0.08 * width))[:, :, None]
+        out = (painted * soft + out * (1.0 - soft)).round().astype(np.uint8)
+    return out
+
+
+def degrade_mouth_opening(frame: Image, landmarks: Landmarks, gap: float) -> Image:
+    """Open the mouth by ``gap`` IEDs: a dark cavity with a band of teeth, between the
+    lips (0.42 IED below the base of the nose)."""
+    out: Image = check_bgr(frame).copy()
+    if gap <= 0.0:
+        return out
+    ied = landmarks.inter_eye_distance
+    _, down = landmarks.axes()
+    cx, cy = np.array(landmarks.nose) + down * 0.42 * ied
+    half_h = max(1, round(gap * ied / 2.0))
+    axes = (round(0.3 * ied), half_h)
+    cv2.ellipse(out, (round(cx), round(cy)), axes, landmarks.roll_deg, 0, 360,
+                (40, 30, 60), -1)
+    teeth = (round(0.22 * ied), max(1, round(0.5 * half_h)))
+    cv2.ellipse(out, (round(cx), round(cy - 0.5 * half_h)), teeth, landmarks.roll_deg,
+                0, 360, (225, 235, 240), -1)
+    return out

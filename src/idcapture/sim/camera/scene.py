@@ -50,14 +50,14 @@ SCENARIOS = (
 
 @dataclass(frozen=True)
 class FaceSource:
-    """A face photo (BGR) with 68 landmark points found once when it was loaded."""
+    """A face photo (BGR) with its landmarks found once when it was loaded."""
 
     image: np.ndarray
     landmarks: Landmarks
 
     @property
     def points(self) -> np.ndarray:
-        """The 68 landmark points, (x, y) in photo pixels."""
+        """The landmark points, (x, y) in photo pixels."""
         return self.landmarks.points
 
     @property
@@ -110,10 +110,9 @@ def wall(size: tuple[int, int], colour: tuple[int, int, int] = (222, 226, 228),
 
 
 def _head_mask(src: FaceSource) -> np.ndarray:
-    """A soft mask of the head: the jaw line closed over an estimated crown."""
+    """A soft mask of the head: the face outline closed over an estimated crown."""
     h, w = src.image.shape[:2]
-    p = src.points
-    jaw = p[0:17]
+    jaw = src.landmarks.face_outline()
     mid = src.eye_midpoint
     ied = src.ied
     crown = []
@@ -147,11 +146,11 @@ def _close_eyes(src: FaceSource) -> np.ndarray:
     img = src.image.copy()
     p = src.points
     ied = src.ied
-    for idx in (range(36, 42), range(42, 48)):
-        eye = p[list(idx)].astype(np.float32)
-        cx, cy = eye.mean(axis=0)
-        rx = (eye[:, 0].max() - eye[:, 0].min()) * 0.62 + 1
-        ry = max((eye[:, 1].max() - eye[:, 1].min()) * 1.0, ied * 0.06) + 1
+    for a, b in ((2, 3), (0, 1)):
+        cx, cy = (p[a] + p[b]) / 2.0
+        width = float(np.hypot(*(p[a] - p[b])))
+        rx = width * 0.62 + 1
+        ry = max(width * 0.35, ied * 0.06) + 1
         sample_y = int(min(img.shape[0] - 1, cy + ry + ied * 0.12))
         x0, x1 = int(max(cx - rx, 0)), int(min(cx + rx, img.shape[1] - 1))
         skin = img[sample_y, x0:x1 + 1].reshape(-1, 3).mean(axis=0)
@@ -163,8 +162,7 @@ def _close_eyes(src: FaceSource) -> np.ndarray:
     k = max(3, int(ied * 0.06) | 1)
     blurred = cv2.GaussianBlur(img, (k, k), 0)
     mask = np.zeros(img.shape[:2], np.uint8)
-    for idx in (range(36, 42), range(42, 48)):
-        cx, cy = p[list(idx)].mean(axis=0)
+    for cx, cy in src.eye_centres:
         cv2.circle(mask, (int(cx), int(cy)), int(ied * 0.3), 255, -1)
     out: np.ndarray = np.where(mask[:, :, None] > 0, blurred, img)
     return out
@@ -240,8 +238,8 @@ def render_scene(scenario: str, face: FaceSource | None, size: tuple[int, int] =
     if scenario in ("yaw", "pitch"):
         deg = 35.0 * a
         k = ied / face.ied
-        nose = (mid[0] + (face.points[30, 0] - face.eye_midpoint[0]) * k,
-                mid[1] + (face.points[30, 1] - face.eye_midpoint[1]) * k)
+        nx, ny = face.landmarks.nose
+        nose = (mid[0] + (nx - face.eye_midpoint[0]) * k, mid[1] + (ny - face.eye_midpoint[1]) * k)
         frame = _turn(frame, nose, ied, deg if scenario == "yaw" else 0.0,
                       deg if scenario == "pitch" else 0.0)
     elif scenario == "too-dark":

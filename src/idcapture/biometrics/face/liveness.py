@@ -1,0 +1,184 @@
+"""Presentation-attack detection in the live loop: an active challenge (ISO/IEC 30107-3
+terms: a bona fide presentation is a live person, an attack a photo or a screen).
+
+``turn``: the person turns the head a little to one side. On a real head the base of
+the nose moves along the eye line relative to the eyes (it stands in front of them);
+on a flat photo or a phone screen, however it is turned, tilted or moved, it does not:
+the nose's position along the eye line, as a share of the eye distance, is unchanged by
+any affine map of a plane. A turn seen in the foreshortening of the eye line (eye
+distance shrinking against the eyes-to-nose drop) without that nose shift is a flat
+face, and fails at once.
+
+``blink``: the eyes close and open again (EyesOpen below and back above its threshold).
+A printed photo does not blink; a phone replaying a video of a blink does, so ``turn``
+is the stronger challenge.
+
+Feed :class:`LivenessChallenge` the same frames and :class:`~.analysis.FaceAnalysis` as
+the capture loop; :func:`liveness_check` turns the result into the CaptureRecord's
+``liveness`` Check.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...errors import ConfigError
+from ...record import Check, CheckOutcome, utcnow
+from .analysis import FaceAnalysis
+from .frames import Image, to_gray
+from .quality import eye_openings
+
+__all__ = [
+    "CHALLENGES",
+    "LIVENESS_CHECK",
+    "LivenessChallenge",
+    "LivenessResult",
+    "challenge_prompt",
+    "liveness_check",
+]
+
+#: The challenges an operator can switch on (per profile: ``Profile.extra`` or the
+#: station's configuration names one).
+CHALLENGES = ("turn", "blink")
+#: The Check's name in a CaptureRecord.
+LIVENESS_CHECK = "liveness"
+
+_PROMPTS = {
+    "turn": ("Slowly turn your head a little to one side, then back",
+             "请慢慢把头向一侧转一点，再转回来"),
+    "blink": ("Blink your eyes", "请眨一下眼睛"),
+}
+
+
+def challenge_prompt(kind: str, language: str = "en") -> str:
+    """What to tell the person for challenge ``kind`` (``en`` or ``zh``)."""
+    if kind not in _PROMPTS:
+        raise ConfigError(f"unknown liveness challenge {kind!r}; choose one of "
+                          f"{', '.join(CHALLENGES)}")
+    en, zh = _PROMPTS[kind]
+    return zh if language == "zh" else en
+
+
+@dataclass(frozen=True)
+class LivenessResult:
+    """``live`` is True (challenge met), False (an attack was seen, or the time ran out)
+    or None (still running)."""
+
+    challenge: str
+    live: bool | None
+    reason: str
+    frames: int
+    details: dict[str, float] = field(default_factory=dict)
+
+
+#: Nose shift along the eye line (share of the IED) that counts as a turn: about 8
+#: degrees of yaw with the nose half an IED in front of the eyes.
+MIN_NOSE_SHIFT = 0.07
+#: Eye-line foreshortening (eye distance over eyes-to-nose drop, against the start) at
+#: which a turn is plainly under way (about 20 degrees).
+TURN_FORESHORTENING = 0.93
+#: Largest nose shift a flat face shows while turned that far (landmark noise).
+FLAT_NOSE_SHIFT = 0.035
+#: EyesOpen values for a blink: below CLOSED, then above OPEN again.
+BLINK_CLOSED = 0.25
+BLINK_OPEN = 0.30
+
+
+class LivenessChallenge:
+    """Runs one challenge over a stream of frames. Not thread-safe: one per stream.
+
+    ``max_frames`` frames with a face (about 4 s at 30 fps by default) are allowed for
+    the challenge; the first ``baseline_frames`` set the start.
+    """
+
+    def __init__(self, kind: str = "turn", *, max_frames: int = 120,
+                 baseline_frames: int = 3) -> None:
+        if kind not in CHALLENGES:
+            raise ConfigError(f"unknown liveness challenge {kind!r}; choose one of "
+                              f"{', '.join(CHALLENGES)}")
+        self.kind = kind
+        self.max_frames = max_frames
+        self.baseline_frames = max(1, baseline_frames)
+        self.reset()
+
+    def reset(self) -> None:
+        self._frames = 0
+        self._shift0: list[float] = []
+        self._shape0: list[float] = []
+        self._max_shift = 0.0
+        self._min_shape = 1.0
+        self._closed = False
+        self._result: LivenessResult | None = None
+
+    @property
+    def result(self) -> LivenessResult:
+        if self._result is not None:
+            return self._result
+        return LivenessResult(self.kind, None, "running", self._frames, self._details())
+
+    def _details(self) -> dict[str, float]:
+        return {"nose_shift": round(self._max_shift, 4),
+                "foreshortening": round(self._min_shape, 4)}
+
+    def _end(self, live: bool, reason: str) -> LivenessResult:
+        self._result = LivenessResult(self.kind, live, reason, self._frames, self._details())
+        return self._result
+
+    def feed(self, frame: Image, analysis: FaceAnalysis) -> LivenessResult:
+        """Take the next frame (BGR) and its analysis; returns the state so far."""
+        if self._result is not None:
+            return self._result
+        lm = analysis.landmarks
+        if lm is None or len(analysis.faces) != 1:
+            return self.result
+        self._frames += 1
+        u, down = lm.axes()
+        ied = max(lm.inter_eye_distance, 1e-6)
+        rel = np.array(lm.nose) - np.array(lm.eye_midpoint)
+        shift = float(np.dot(rel, u)) / ied
+        drop = float(np.dot(rel, down))
+        shape = ied / drop if drop > 1e-6 else math.nan
+        if self.kind == "blink":
+            opening = min(eye_openings(to_gray(frame), lm))
+            if opening < BLINK_CLOSED:
+                self._closed = True
+            elif self._closed and opening >= BLINK_OPEN:
+                return self._end(True, "blink seen")
+        elif len(self._shift0) < self.baseline_frames:
+            self._shift0.append(shift)
+            self._shape0.append(shape)
+        else:
+            s0 = float(np.median(self._shift0))
+            f0 = float(np.median(self._shape0))
+            self._max_shift = max(self._max_shift, abs(shift - s0))
+            if math.isfinite(shape) and f0 > 0:
+                self._min_shape = min(self._min_shape, shape / f0)
+            if self._max_shift >= MIN_NOSE_SHIFT:
+                return self._end(True, "head turn seen")
+            if self._min_shape <= TURN_FORESHORTENING and self._max_shift < FLAT_NOSE_SHIFT:
+                return self._end(False, "flat face: turned without the nose moving "
+                                        "against the eyes (a photo or a screen)")
+        if self._frames >= self.max_frames:
+            return self._end(False, f"no {'blink' if self.kind == 'blink' else 'head turn'}"
+                                    f" within {self.max_frames} frames")
+        return self.result
+
+
+def liveness_check(result: LivenessResult | None, *,
+                   checked_at: _dt.datetime | None = None) -> Check:
+    """The ``liveness`` Check for a CaptureRecord (``record.set_check(...)``): PASSED when
+    the challenge was met, FAILED when an attack was seen or time ran out, NOT_CHECKED
+    when no challenge ran (``result`` None) or it is still running."""
+    when = checked_at or utcnow()
+    if result is None or result.live is None:
+        return Check(LIVENESS_CHECK, CheckOutcome.NOT_CHECKED,
+                     "no liveness challenge" if result is None else "challenge not finished",
+                     when)
+    details: dict[str, float | int | str] = {"challenge": result.challenge,
+                                              "frames": result.frames, **result.details}
+    return Check(LIVENESS_CHECK, CheckOutcome.PASSED if result.live else CheckOutcome.FAILED,
+                 result.reason, when, dict(details))
