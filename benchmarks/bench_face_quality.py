@@ -39,7 +39,7 @@ from idcapture.biometrics.face.synthetic import (
     degrade_rotation,
     degrade_side_light,
 )
-from idcapture.sim.camera import load_face_source, render_scene
+from idcapture.sim.camera.scene import load_face_source, render_scene
 
 SIZE = (640, 480)
 

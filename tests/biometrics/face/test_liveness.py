@@ -18,8 +18,8 @@ from idcapture.biometrics.face.liveness import (
 )
 from idcapture.errors import ConfigError
 from idcapture.record import CheckOutcome
-from idcapture.sim.attacks import ATTACK_SCENES, render_attack
-from idcapture.sim.camera import FaceSource, demo_face_path, load_face_source, render_scene
+from idcapture.sim.camera.attacks import ATTACK_SCENES, render_attack
+from idcapture.sim.camera.scene import FaceSource, demo_face_path, load_face_source, render_scene
 
 SIZE = (640, 480)
 

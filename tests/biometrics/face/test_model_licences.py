@@ -10,7 +10,7 @@ import cv2
 import pytest
 
 from idcapture.biometrics.face import _models, analyze_face, assess_quality, face_descriptor
-from idcapture.sim.camera import demo_face_path
+from idcapture.sim.camera.scene import demo_face_path
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "integrators" / "face-models.md"
 

@@ -19,8 +19,8 @@ import math
 import cv2
 import numpy as np
 
-from ..errors import ConfigError
-from .camera import FaceSource, render_scene, wall
+from ...errors import ConfigError
+from .scene import FaceSource, render_scene, wall
 
 __all__ = ["ATTACK_SCENES", "render_attack"]
 
