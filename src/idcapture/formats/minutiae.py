@@ -24,6 +24,9 @@ Reading is strict: wrong magic, a length that disagrees with the data, truncated
 views, reserved bits or codes, out-of-range values and minutiae outside the image all
 raise :class:`~idcapture.formats.FormatError` (a :class:`~idcapture.errors.RecordError`)
 naming the field and its byte offset.
+
+Why this module is long: both standards share one layout, parsed and written by the same
+code with the differences in one table; two modules would copy the common part.
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ anything else                               :class:`DeviceFault` (``pcsc-error``
 :class:`PcscMonitor` is our own card/reader monitor loop (pyscard's ``CardMonitor``
 thread dies when pcscd restarts): it re-establishes the context and reports
 ``monitor-lost`` / ``monitor-restored`` besides reader and card events.
+
+Why this module is long: the error mapping, connections and the monitor share pyscard's
+lazy import and its two exception families; split apart, each would repeat them.
 """
 
 from __future__ import annotations

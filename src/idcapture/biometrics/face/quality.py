@@ -10,6 +10,9 @@ bound nearer to the value.
 Face-region measures are taken on a copy of the face resampled to a fixed inter-eye
 distance (:data:`REF_IED` px), so that sharpness and the histogram measures do not
 depend on how large the face is in the frame.
+
+Why this module is long: it holds every face measure of one profile check side by side
+(one scoring rule, one resampled face region), so that a reader compares them in one place.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ PID, both length bytes and every content byte (header and address are not summed
   :class:`Confirmation`: success, a *retry outcome* ("no finger" is one), a negative answer
   (no match) or a typed error.
 * :func:`unpack_image` / :func:`pack_image` convert the 4-bit packed image of ``UpImage``.
+
+Why this module is long: it is the whole codec of one protocol (every instruction and
+confirmation code, the packed image), shared by the driver and the simulator.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ data``.
   :mod:`idcapture.errors`.
 
 No I/O, no clock: the same code drives the serial and USB drivers and the simulator.
+
+Why this module is long: it is the whole codec of one protocol, every command, status
+and the decoder, kept together so that driver and simulator share one definition.
 """
 
 from __future__ import annotations
