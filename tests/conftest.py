@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -18,6 +19,14 @@ NATIVE_BUILD = ROOT / "build" / "native"
 # Tests never pick up plugins installed in the environment by accident; the plugin
 # tests turn entry points on explicitly.
 os.environ.setdefault("IDCAPTURE_NO_ENTRY_POINTS", "1")
+
+#: under CI=true the suite must neither fail for being slow nor pass or
+#: fail by luck: property tests run without a per-example deadline (timing belongs in
+#: benchmarks/) and with a fixed sequence of examples
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if CI else "dev"))
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,7 @@ def test_raw_exchange_and_timeout_over_pyusb(sim: SimBackend) -> None:
     t0 = time.monotonic()
     with pytest.raises(usb_core.USBTimeoutError):
         dev.read(0x81, 7, 50)
-    assert 0.04 <= time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 >= 0.04  # the read waited out its 50 ms
     with pytest.raises(ValueError, match="Invalid endpoint"):
         dev.write(0x03, b"\x00")
 

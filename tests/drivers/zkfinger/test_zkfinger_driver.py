@@ -98,7 +98,7 @@ def test_same_finger_twice_and_timeout(zk: tuple[ZkSimulator, str]) -> None:
         t0 = time.monotonic()
         with pytest.raises(DeviceTimeout):
             dev.capture(timeout=0.5)
-        assert time.monotonic() - t0 < 1.5
+        assert time.monotonic() - t0 >= 0.5  # it waited out the timeout
     ia, ib, io = (np.asarray(x.image, float).ravel() for x in (a, b, other))  # type: ignore[union-attr]
     assert np.corrcoef(io, ib)[0, 1] < np.corrcoef(ia, ib)[0, 1]
 
