@@ -11,6 +11,7 @@ from idcapture.errors import RecordError
 from idcapture.formats import images
 from idcapture.formats.images import CodecUnavailable, decode_image, image_info
 from idcapture.formats.wsq import decode_wsq, encode_wsq, wsq_available, wsq_info
+from setup_required import need_file
 
 needs_wsq = pytest.mark.skipif(not wsq_available(), reason="the 'wsq' extra is not installed")
 
@@ -24,9 +25,8 @@ def _ramp(h: int = 48, w: int = 64, rgb: bool = False) -> np.ndarray:
 
 
 def _fvc(shared_data: Path) -> np.ndarray:
-    path = shared_data / "fingerprints" / "FVC2002_DB1_B" / "101_1.tif"
-    if not path.is_file():
-        pytest.skip("FVC2002 DB1_B images are not in the shared data folder")
+    path = need_file(shared_data / "fingerprints" / "FVC2002_DB1_B" / "101_1.tif",
+                     "FVC2002 DB1_B images are not in the shared data folder")
     return decode_image(path.read_bytes(), "L")
 
 

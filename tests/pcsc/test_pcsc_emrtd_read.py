@@ -22,6 +22,7 @@ from idcapture.sim.emrtd.card import EmrtdCard
 from idcapture.sim.emrtd.config import card_from_config, synthetic_face
 from idcapture.sim.emrtd.vpcd import VpcdCardServer
 from idcapture.transports.pcsc import card_present
+from setup_required import missing
 
 pytestmark = pytest.mark.pcsc
 
@@ -188,6 +189,7 @@ def test_extended_length_reads(serve_card: Any) -> None:
         try:
             doc = reader.read(5)
         except DeviceRemoved as exc:  # pragma: no cover - depends on the reader driver
-            pytest.skip(f"this PC/SC reader driver refuses extended APDUs: {exc}")
+            # vpcd, which CI runs, passes extended APDUs: there this is a failure
+            missing(f"this PC/SC reader driver refuses extended APDUs: {exc}")
     assert doc.id_number == "L898902C3"
     assert reader.last_reading is not None and reader.last_reading.groups == card.groups

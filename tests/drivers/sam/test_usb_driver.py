@@ -16,9 +16,9 @@ from idcapture.errors import AddressError, DeviceBusy, DeviceNotFound, DriverUna
 from idcapture.record import PhotoStatus
 from idcapture.sim.sam.cards import SimCard
 from idcapture.sim.sam.device import SamDevice
+from setup_required import need_module
 
-usb_core = pytest.importorskip("usb.core",
-                               reason="pyusb is an optional dependency (idcapture[usb])")
+usb_core = need_module("usb.core", "pyusb is an optional dependency (idcapture[usb])")
 
 from idcapture.drivers.sam.usb_driver import SamUsbReader  # noqa: E402
 from idcapture.sim.sam.usb import SimBackend, get_backend, usb_transfer_time  # noqa: E402

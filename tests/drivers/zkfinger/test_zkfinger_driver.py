@@ -25,6 +25,7 @@ from idcapture.errors import (
 from idcapture.sim.finger.sources import parse_script
 from idcapture.sim.zkfinger.control import ZkSimulator, write_feed_file
 from idcapture.transports.native import load_library
+from setup_required import need_file
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -48,9 +49,8 @@ def test_missing_library_names_the_files_tried(tmp_path: Path) -> None:
 
 @pytest.fixture()
 def zk(native_build: Path) -> tuple[ZkSimulator, str]:
-    lib = native_build / "libzkfp.so"
-    if not lib.is_file():
-        pytest.skip("libzkfp.so simulator not built; ./run.sh setup builds it")
+    lib = need_file(native_build / "libzkfp.so",
+                    "libzkfp.so simulator not built; ./run.sh setup builds it")
     sim = ZkSimulator(lib)
     sim.reset()
     return sim, f"zkfinger:0?lib={lib}&poll=0.01"
