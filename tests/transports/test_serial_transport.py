@@ -68,7 +68,7 @@ def test_a_port_closed_under_a_reader_is_device_removed(
         line: tuple[int, SerialTransport]) -> None:
     _, t = line
     t._ser.close()  # pyserial's own object, closed by another thread
-    with pytest.raises(DeviceRemoved, match="closed|failed"):
+    with pytest.raises(DeviceRemoved, match=r"closed|failed"):
         t.read(8, 0.1)
     with pytest.raises(DeviceRemoved):
         t.write(b"x")
