@@ -3,6 +3,7 @@
 #
 #   ./run.sh demo [ARGS]   set up, then run the full capture demo on the simulators
 #   ./run.sh test [ARGS]   set up, then lint, type-check and run the whole test suite
+#                          (with coverage per package; COVERAGE=0 runs without it)
 #   ./run.sh setup         set up only (system packages, .venv, compiled test libraries)
 #
 # Set-up is idempotent and quick when nothing changed. It needs Debian (apt) for the
@@ -78,9 +79,20 @@ run_tests() {
     "$VENV/bin/python" -m mypy || failed+=(mypy)
     log "pytest"
     local rc=0
-    "$VENV/bin/python" -m pytest "$@" || rc=$?
+    if [ "${COVERAGE:-1}" = 1 ]; then
+        # line and branch coverage of src/idcapture, subprocesses included (pyproject.toml)
+        rm -rf build/coverage && mkdir -p build/coverage
+        "$VENV/bin/python" -m coverage run -m pytest "$@" || rc=$?
+    else
+        "$VENV/bin/python" -m pytest "$@" || rc=$?
+    fi
     if [ $rc -eq 5 ]; then log "pytest collected no tests"; failed+=(pytest); fi
     [ $rc -ne 0 ] && [ $rc -ne 5 ] && failed+=(pytest)
+    if [ "${COVERAGE:-1}" = 1 ] && [ $rc -ne 5 ]; then
+        log "coverage"
+        "$VENV/bin/python" -m coverage combine -q || true
+        "$VENV/bin/python" tests/coverage_by_package.py || failed+=(coverage)
+    fi
     if [ ${#failed[@]} -gt 0 ]; then log "FAILED: ${failed[*]}"; return 1; fi
     log "all checks passed"
 }

@@ -187,7 +187,8 @@ def main() -> None:
                 sq = finger.quality(smear, template=finger.extract(smear))
                 smeared.append((sq.passed, "smudged" in [r.value for r in sq.reasons]))
         top = ", ".join(f"{k} x{v}" for k, v in reasons.most_common(6))
-        print(f"FVC2002 DB1_B (real, {len(fvc)}): pass {passed}/{len(fvc)}, median score "
+        print(f"FVC2002 DB1_B (real, {len(fvc)}; in-sample: fit_finger_quality.py fits on "
+              f"these prints): pass {passed}/{len(fvc)}, median score "
               f"{statistics.median(scores):.0f}; reasons: {top}")
         if agree:
             acc = agree[(True, True)] + agree[(False, False)]

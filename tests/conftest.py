@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import os
@@ -10,6 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+from setup_required import CI, missing, need_module
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -19,13 +23,57 @@ NATIVE_BUILD = ROOT / "build" / "native"
 # tests turn entry points on explicitly.
 os.environ.setdefault("IDCAPTURE_NO_ENTRY_POINTS", "1")
 
+#: under CI=true the suite must neither fail for being slow nor pass or
+#: fail by luck: property tests run without a per-example deadline (timing belongs in
+#: benchmarks/) and with a fixed sequence of examples
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if CI else "dev"))
+
+
+# --------------------------------------------------------------------------- skips
+# Under CI=true the set-up provides every optional piece, so a skip there hides breakage:
+# it becomes a failure naming its reason. Every run ends with the count of skips by reason.
+
+
+def _skip_reason(longrepr: object) -> str:
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true: {_skip_reason(report.longrepr)}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if CI and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true: {_skip_reason(report.longrepr)}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    skipped = terminalreporter.stats.get("skipped", [])
+    reasons = collections.Counter(_skip_reason(r.longrepr) for r in skipped)
+    terminalreporter.write_line(f"skips: {len(skipped)}" + "".join(
+        f"\n  {n} x {reason}" for reason, n in reasons.most_common()))
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The real images in ../shared/data (present in CI; absent in a user's clone)."""
     if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data is not beside this checkout (it holds licensed test "
-                    "images that are not redistributed with the project)")
+        missing("../shared/data is not beside this checkout (it holds licensed test "
+                "images that are not redistributed with the project)")
     return SHARED_DATA
 
 
@@ -33,8 +81,16 @@ def shared_data() -> Path:
 def native_build() -> Path:
     """The folder of C simulators compiled by ./run.sh (make -C native)."""
     if not NATIVE_BUILD.is_dir():
-        pytest.skip("native simulators are not built; ./run.sh test builds them")
+        missing("native simulators are not built; ./run.sh test builds them")
     return NATIVE_BUILD
+
+
+@pytest.fixture(scope="session")
+def face_extra() -> None:
+    """dlib and its landmark models (the ``face`` extra), for tests that find faces."""
+    need_module("dlib", "the face extra (dlib-bin) is not installed")
+    need_module("face_recognition_models",
+                "the face extra (face-recognition-models) is not installed")
 
 
 # --------------------------------------------------------------------------- privacy

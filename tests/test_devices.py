@@ -85,7 +85,7 @@ def test_timeout_names_what_was_awaited() -> None:
         t0 = time.monotonic()
         with pytest.raises(DeviceTimeout) as err:
             fp.capture(FingerPosition.LEFT_THUMB, timeout=0.3)
-        assert time.monotonic() - t0 < 1.5
+        assert time.monotonic() - t0 >= 0.3  # it waited out the timeout
         assert err.value.awaited == "finger placement"
         assert "finger" in str(err.value)
         assert isinstance(err.value, TimeoutError)

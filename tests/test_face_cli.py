@@ -14,18 +14,13 @@ import pytest
 
 import idcapture
 from idcapture.cli import main
-
-pytest.importorskip("dlib", reason="the face extra (dlib-bin) is not installed")
-pytest.importorskip("face_recognition_models",
-                    reason="the face extra (face-recognition-models) is not installed")
+from setup_required import need_file
 
 
 @pytest.fixture(scope="module")
-def faces(shared_data: Path) -> Path:
-    d = shared_data / "faces" / "frl-london-subset"
-    if not d.is_dir():
-        pytest.skip("faces/frl-london-subset is not in the shared data")
-    return d
+def faces(shared_data: Path, face_extra: None) -> Path:
+    return need_file(shared_data / "faces" / "frl-london-subset",
+                     "faces/frl-london-subset is not in the shared data")
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

@@ -41,7 +41,10 @@ int SDT_SetMaxRFByte(int iPort, unsigned char ucByte, int iIfOpen) {
     return ucByte >= 24 ? 0x90 : 0x21;
 }
 int SDT_ResetSAM(int iPort, int iIfOpen) { return ready(iPort, iIfOpen) ? 0x90 : 0x01; }
-int SDT_GetSAMStatus(int iPort, int iIfOpen) { return ready(iPort, iIfOpen) ? 0x90 : 0x01; }
+int SDT_GetSAMStatus(int iPort, int iIfOpen) {
+    SIM_FAULT_RETURN();
+    return ready(iPort, iIfOpen) ? 0x90 : 0x01;
+}
 int SDT_GetSAMID(int iPort, unsigned char *pucSAMID, int iIfOpen) {
     if (!ready(iPort, iIfOpen)) return 0x01;
     memcpy(pucSAMID, SAM_ID, 16);
@@ -61,6 +64,7 @@ int SDT_GetSAMIDToStr(int iPort, char *pcSAMID, int iIfOpen) {
     return 0x90;
 }
 int SDT_StartFindIDCard(int iPort, unsigned char *pucIIN, int iIfOpen) {
+    SIM_FAULT_RETURN();
     if (!ready(iPort, iIfOpen)) return 0x01;
     g_selected = 0;
     if (!sim_card_poll() || g_consumed) return 0x80;
@@ -69,6 +73,7 @@ int SDT_StartFindIDCard(int iPort, unsigned char *pucIIN, int iIfOpen) {
     return 0x9F;
 }
 int SDT_SelectIDCard(int iPort, unsigned char *pucSN, int iIfOpen) {
+    SIM_FAULT_RETURN();
     if (!ready(iPort, iIfOpen)) return 0x01;
     if (!g_selected || !sim_card_poll()) return 0x81;
     memset(pucSN, 0, 8);
@@ -86,19 +91,27 @@ static int read_blocks(int iPort, unsigned char *ch, unsigned int *chlen, unsign
 }
 int SDT_ReadBaseMsg(int iPort, unsigned char *pucCHMsg, unsigned int *puiCHMsgLen,
                     unsigned char *pucPHMsg, unsigned int *puiPHMsgLen, int iIfOpen) {
-    return read_blocks(iPort, pucCHMsg, puiCHMsgLen, pucPHMsg, puiPHMsgLen, iIfOpen);
+    SIM_FAULT_RETURN();
+    int rc = read_blocks(iPort, pucCHMsg, puiCHMsgLen, pucPHMsg, puiPHMsgLen, iIfOpen);
+    long n = sim_fault_len(__func__);
+    if (rc == 0x90 && n >= 0) *puiCHMsgLen = (unsigned int)n;
+    return rc;
 }
 int SDT_ReadBaseFPMsg(int iPort, unsigned char *pucCHMsg, unsigned int *puiCHMsgLen,
                       unsigned char *pucPHMsg, unsigned int *puiPHMsgLen,
                       unsigned char *pucFPMsg, unsigned int *puiFPMsgLen, int iIfOpen) {
+    SIM_FAULT_RETURN();
     int rc = read_blocks(iPort, pucCHMsg, puiCHMsgLen, pucPHMsg, puiPHMsgLen, iIfOpen);
     if (rc != 0x90) return rc;
+    long n = sim_fault_len(__func__);
+    if (n >= 0) *puiCHMsgLen = (unsigned int)n;
     memcpy(pucFPMsg, g_card.fp, g_card.fp_len);
     *puiFPMsgLen = g_card.fp_len;
     return 0x90;
 }
 int SDT_ReadNewAppMsg(int iPort, unsigned char *pucAppMsg, unsigned int *puiAppMsgLen,
                       int iIfOpen) {
+    SIM_FAULT_RETURN();
     if (!ready(iPort, iIfOpen)) return 0x01;
     if (g_selected != 2 || !g_have_card) return 0x41;
     if (g_card.app_len == 0) { *puiAppMsgLen = 0; return 0x91; }

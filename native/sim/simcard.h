@@ -28,6 +28,34 @@ static int g_selected;      /* find + select succeeded */
 static int g_consumed;      /* read, not yet taken off */
 static struct stat g_card_stat;
 
+/* Fault injection for the tests: IDCAPTURE_SIM_FAULT="NAME=RC,NAME=len:N,..." makes the
+ * exported function NAME return RC (0x.. or decimal) without doing its work, or do its work
+ * and report a length of N bytes for its first block (a length mismatch). The variable is
+ * read on every call, so a test sets and clears it between calls. */
+static const char *sim_fault_value(const char *name) {
+    const char *p = getenv("IDCAPTURE_SIM_FAULT");
+    size_t n = strlen(name);
+    while (p != NULL && *p) {
+        if (strncmp(p, name, n) == 0 && p[n] == '=') return p + n + 1;
+        p = strchr(p, ',');
+        if (p != NULL) p++;
+    }
+    return NULL;
+}
+/* The injected return code of NAME, or -1. */
+static int sim_fault_rc(const char *name) {
+    const char *v = sim_fault_value(name);
+    if (v == NULL || strncmp(v, "len:", 4) == 0) return -1;
+    return (int)strtol(v, NULL, 0);
+}
+/* The injected length of NAME's first block, or -1. */
+static long sim_fault_len(const char *name) {
+    const char *v = sim_fault_value(name);
+    if (v == NULL || strncmp(v, "len:", 4) != 0) return -1;
+    return strtol(v + 4, NULL, 0);
+}
+#define SIM_FAULT_RETURN() do { int f_ = sim_fault_rc(__func__); if (f_ >= 0) return f_; } while (0)
+
 static unsigned int sim_u16(const unsigned char *p) { return (unsigned int)(p[0] | (p[1] << 8)); }
 
 /* Reload the card from the file; returns 1 when a card is on the reader. */

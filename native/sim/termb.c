@@ -87,14 +87,15 @@ static int auth(int judge) {
     if (judge && g_consumed) return 2;
     g_selected = 2; return 1;
 }
-int CVR_Authenticate(void) { return auth(1); }
+int CVR_Authenticate(void) { SIM_FAULT_RETURN(); return auth(1); }
 int CVR_AuthenticateForNoJudge(void) { return auth(0); }
 int CVR_Read_Content(int Active) {
     (void)Active;
+    SIM_FAULT_RETURN();
     if (!g_port || g_selected != 2 || !sim_card_poll()) return 0;
     fill(); g_read = 1; g_consumed = 1; return 1;
 }
-int CVR_Read_FPContent(void) { return CVR_Read_Content(1); }
+int CVR_Read_FPContent(void) { SIM_FAULT_RETURN(); return CVR_Read_Content(1); }
 
 static int get(int f, char *s, int *len) {
     if (!g_read) return 0;
@@ -132,5 +133,7 @@ int GetNewAppMsg(char *s, int *l) {
         if (!line[0]) continue;
         n += (size_t)snprintf(s + n, 512 - n, "%s%s", n ? "\n" : "", line);
     }
+    long bad = sim_fault_len(__func__);  /* an address of that many characters */
+    if (bad >= 0 && bad < 512) { memset(s, 'X', (size_t)bad); s[bad] = 0; n = (size_t)bad; }
     *l = (int)n; return 1;
 }

@@ -29,6 +29,7 @@ from idcapture.formats.iso19794_5 import (
     pose_code,
     pose_degrees,
 )
+from setup_required import need_file
 
 
 def _jpeg(h: int = 40, w: int = 30, grey: bool = False) -> bytes:
@@ -58,9 +59,8 @@ def test_portrait_record_layout() -> None:
 
 @pytest.mark.shared_data
 def test_real_portrait(shared_data: Path) -> None:
-    path = shared_data / "faces" / "frl-london-subset" / "lisa" / "lisa1.jpg"
-    if not path.is_file():
-        pytest.skip("the portrait sample is not in the shared data folder")
+    path = need_file(shared_data / "faces" / "frl-london-subset" / "lisa" / "lisa1.jpg",
+                     "the portrait sample is not in the shared data folder")
     jpeg = path.read_bytes()
     from io import BytesIO
 

@@ -21,6 +21,7 @@ from idcapture.formats.images import decode_image
 from idcapture.formats.minutiae import MinutiaeStandard
 from idcapture.formats.wsq import wsq_available
 from idcapture.record import CaptureRecord, FingerPosition, Measure, QualityReport
+from setup_required import need_file
 
 WHEN = dt.datetime(2024, 6, 1, 8, 30, tzinfo=dt.timezone.utc)
 
@@ -67,9 +68,8 @@ def test_capture_round_trips_through_record_json() -> None:
 
 @pytest.mark.shared_data
 def test_fingerjet_template_is_stored_byte_for_byte(shared_data: Path) -> None:
-    folder = shared_data / "fingerprints" / "FingerJetFXOSE_samples"
-    if not folder.is_dir():
-        pytest.skip("FingerJet FX OSE samples are not in the shared data folder")
+    folder = need_file(shared_data / "fingerprints" / "FingerJetFXOSE_samples",
+                       "FingerJet FX OSE samples are not in the shared data folder")
     ist = (folder / "templates-iso" / "b001_08p.ist").read_bytes()
     img = decode_image((folder / "images-pgm" / "b001_08p.pgm").read_bytes(), "L")
     (tpl,) = iso19794_2.read(ist).to_templates()

@@ -21,6 +21,7 @@ from idcapture.formats.iso19794_4 import (
     finger_image_record,
 )
 from idcapture.formats.wsq import wsq_available
+from setup_required import need_file
 
 
 def _print_like(h: int = 96, w: int = 80, seed: int = 0) -> np.ndarray:
@@ -72,9 +73,8 @@ def test_two_thumbs_two_views_round_trip(comp: Compression) -> None:
 @pytest.mark.shared_data
 @pytest.mark.skipif(not wsq_available(), reason="the 'wsq' extra is not installed")
 def test_wsq_record_of_a_real_print(shared_data: Path) -> None:
-    path = shared_data / "fingerprints" / "FVC2002_DB1_B" / "101_1.tif"
-    if not path.is_file():
-        pytest.skip("FVC2002 DB1_B images are not in the shared data folder")
+    path = need_file(shared_data / "fingerprints" / "FVC2002_DB1_B" / "101_1.tif",
+                     "FVC2002 DB1_B images are not in the shared data folder")
     arr = images.decode_image(path.read_bytes(), "L")
     rec = finger_image_record([(arr, 2)], compression=Compression.WSQ)
     data = rec.to_bytes()

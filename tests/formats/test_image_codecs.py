@@ -11,6 +11,7 @@ from idcapture.errors import RecordError
 from idcapture.formats import images
 from idcapture.formats.images import CodecUnavailable, decode_image, image_info
 from idcapture.formats.wsq import decode_wsq, encode_wsq, wsq_available, wsq_info
+from setup_required import need_file
 
 needs_wsq = pytest.mark.skipif(not wsq_available(), reason="the 'wsq' extra is not installed")
 
@@ -24,9 +25,8 @@ def _ramp(h: int = 48, w: int = 64, rgb: bool = False) -> np.ndarray:
 
 
 def _fvc(shared_data: Path) -> np.ndarray:
-    path = shared_data / "fingerprints" / "FVC2002_DB1_B" / "101_1.tif"
-    if not path.is_file():
-        pytest.skip("FVC2002 DB1_B images are not in the shared data folder")
+    path = need_file(shared_data / "fingerprints" / "FVC2002_DB1_B" / "101_1.tif",
+                     "FVC2002 DB1_B images are not in the shared data folder")
     return decode_image(path.read_bytes(), "L")
 
 
@@ -159,15 +159,25 @@ def test_isolated_wsq_decoding_survives_corrupt_data() -> None:
     data = encode_wsq(img)
     np.testing.assert_array_equal(decode_wsq(data, isolate=True), decode_wsq(data))
     rng = random.Random(0)
-    outcomes = {"array": 0, "error": 0}
-    for _ in range(8):
+    outcomes: dict[str, int] = {"array": 0, "rejected": 0, "crashed": 0}
+    for _ in range(40):  # with seed 0 the 25th corruption crashes the NBIS decoder
         bad = bytearray(data)
         for _ in range(3):  # corrupt the entropy-coded part, past the tables
             bad[rng.randrange(len(data) // 2, len(data))] ^= rng.randrange(1, 256)
         try:
             out = decode_wsq(bytes(bad), isolate=True)
-            assert out.shape == img.shape
-            outcomes["array"] += 1
-        except RecordError:
-            outcomes["error"] += 1
-    assert sum(outcomes.values()) == 8
+        except RecordError as exc:
+            outcomes["crashed" if "crashed" in str(exc) else "rejected"] += 1
+            if outcomes["crashed"]:
+                break
+            continue
+        # (the pixels themselves are not compared: on corrupt data the NBIS decoder
+        # reads memory it never wrote, so two decodes of these bytes can differ)
+        info = wsq_info(bytes(bad))  # a corrupted frame header may declare another size
+        assert out.shape == (info.height, info.width) and out.dtype == np.uint8
+        outcomes["array"] += 1
+    # a segfault in the decoder became a RecordError and this process lives on; the
+    # other two outcomes were reached on the way
+    assert outcomes["crashed"] == 1 and outcomes["array"] and outcomes["rejected"], outcomes
+    with pytest.raises(RecordError, match="did not finish"):
+        decode_wsq(data, isolate=True, timeout=0.001)

@@ -34,16 +34,15 @@ from idcapture.formats.minutiae import (
     read_minutiae_record,
 )
 from idcapture.record import FingerPosition
+from setup_required import need_file
 
 ISO = MinutiaeStandard.ISO_19794_2_2005
 ANSI = MinutiaeStandard.ANSI_378_2004
 
 
 def _fingerjet(shared_data: Path) -> Path:
-    folder = shared_data / "fingerprints" / "FingerJetFXOSE_samples"
-    if not folder.is_dir():
-        pytest.skip("FingerJet FX OSE samples are not in the shared data folder")
-    return folder
+    return need_file(shared_data / "fingerprints" / "FingerJetFXOSE_samples",
+                     "FingerJet FX OSE samples are not in the shared data folder")
 
 
 def _read_pgm(path: Path) -> np.ndarray:

@@ -133,7 +133,25 @@ def test_made_citizen_numbers_validate(birth: dt.date, seq: int) -> None:
 
 @given(st.text(max_size=30))
 def test_any_text_gives_problems_not_exceptions(text: str) -> None:
-    assert isinstance(validate_id_number(text), list)
+    problems = validate_id_number(text)
+    assert all(p.code and p.message for p in problems)
+    if not any(c.isdigit() for c in text):  # every number scheme holds digits
+        assert problems
+    if len(text.strip()) >= 6:  # the messages never repeat what was typed
+        assert not any(text.strip().upper() in p.message.upper() for p in problems)
+
+
+def _mod11_2(first17: str) -> str:
+    """ISO/IEC 7064 MOD 11-2 as GB 11643 prints it: weights 2^(17-i) mod 11, 1-0-X-9-...-2."""
+    total = sum(int(c) * pow(2, 17 - i, 11) for i, c in enumerate(first17))
+    return "10X98765432"[total % 11]
+
+
+@given(st.text("0123456789", min_size=17, max_size=17), st.sampled_from("0123456789X"))
+def test_eighteen_character_numbers_are_judged_by_their_check_character(
+        first17: str, last: str) -> None:
+    problems = codes(validate_id_number(first17 + last, "citizen", check_region=False))
+    assert ("check-digit" in problems) == (_mod11_2(first17) != last)
 
 
 def test_id_number_check_on_documents() -> None:

@@ -11,6 +11,7 @@ import pytest
 import idcapture
 from idcapture.errors import ConfigError, DeviceRemoved
 from idcapture.sim.camera.scene import SCENARIOS, SceneScript, SceneStep, render_scene, wall
+from setup_required import need_file
 
 
 def test_wall_is_plain_and_deterministic() -> None:
@@ -48,18 +49,10 @@ def test_script_parsing_and_timing(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ with real faces
 
-face_mod = pytest.importorskip("idcapture.biometrics.face")
-pytest.importorskip("dlib", reason="the face extra (dlib-bin) is not installed")
-pytest.importorskip("face_recognition_models",
-                    reason="the face extra (face-recognition-models) is not installed")
-
-
 @pytest.fixture(scope="module")
-def face_photo(shared_data: Path) -> Path:
-    p = shared_data / "faces" / "frl-london-subset" / "neutral_front" / "001_03.jpg"
-    if not p.exists():
-        pytest.skip("frl-london-subset neutral_front photos are not in the shared data")
-    return p
+def face_photo(shared_data: Path, face_extra: None) -> Path:
+    return need_file(shared_data / "faces" / "frl-london-subset" / "neutral_front" / "001_03.jpg",
+                     "frl-london-subset neutral_front photos are not in the shared data")
 
 
 EXPECTED = {
@@ -150,7 +143,7 @@ def test_sim_camera_scene_option(face_photo: Path) -> None:
     assert script.length == 1
 
 
-def test_shipped_demo_face_is_auto_captured() -> None:
+def test_shipped_demo_face_is_auto_captured(face_extra: None) -> None:
     from idcapture.biometrics.face import AutoCapture
 
     with idcapture.open_camera("sim:camera?fps=0&photo=demo") as cam:

@@ -59,7 +59,8 @@ def test_bad_truth_files_raise_record_errors(tmp_path: Path) -> None:
 
 
 def test_finger_synth_command_writes_images_and_truth(tmp_path: Path) -> None:
-    cli = pytest.importorskip("idcapture.cli", reason="the idcapture command is not importable")
+    from idcapture import cli
+
     out = tmp_path / "synth"
     rc = cli.main(["finger", "synth", "--count", "2", "--impressions", "2", "--style", "wet",
                    "--style", "rotated", "--size", "260x220", "--seed", "40", "-q",
@@ -79,8 +80,8 @@ def test_finger_synth_command_writes_images_and_truth(tmp_path: Path) -> None:
 
 
 def test_converter_gives_extractor_minutiae(impression: Impression) -> None:
-    template = pytest.importorskip("idcapture.biometrics.finger.template",
-                                   reason="the minutiae extractor package is not present")
+    from idcapture.biometrics.finger import template
+
     out = to_template_minutiae(impression.minutiae)
     assert len(out) == len(impression.minutiae)
     assert all(isinstance(m, template.Minutia) for m in out)

@@ -130,3 +130,24 @@ class FixedPortraitMaker:
 
     def manual(self, frame: np.ndarray) -> PortraitResult:
         return self.make(frame)
+
+
+def capture_and_save(store: Store, student: dict[str, str], thumbs: tuple[int, int] = (1, 2)
+                     ) -> str:
+    """One whole capture of ``student`` (card, a plain frame, two synthetic thumbs),
+    saved; returns the record id."""
+    from idcapture.station.session import (
+        CaptureSession,
+        CardPresented,
+        FingerPresented,
+        FramePresented,
+        Save,
+    )
+    from idcapture.station.steps import Steps
+
+    s = CaptureSession.start(store, "op1", Steps(portrait=FixedPortraitMaker()))
+    s.handle(CardPresented(card_for(student)))
+    s.handle(FramePresented(np.full((480, 640, 3), 200, np.uint8)))
+    for seed in thumbs:
+        s.handle(FingerPresented(finger(seed)))
+    return str(s.handle(Save()).details["record_id"])

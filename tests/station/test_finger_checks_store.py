@@ -97,11 +97,18 @@ def test_superseded_fingers_are_no_longer_searched(
 
 
 def test_search_threshold_grows_with_the_store() -> None:
+    from idcapture.biometrics.finger.compare import MATCH_THRESHOLD, threshold_for_fmr
+
     checker = MinutiaeDuplicateChecker()
-    assert checker.search_threshold(1) == pytest.approx(50.0)
-    assert MinutiaeDuplicateChecker(fmr_per_search=1.0).search_threshold(1) == 40.0
-    assert checker.search_threshold(2_000) == pytest.approx(83.0, abs=0.1)
+    # one search of n enrolled fingers is n comparisons: each must be held to
+    # fmr_per_search / n on the comparator's own score calibration
+    for n in (1, 10, 2_000, 50_000):
+        want = threshold_for_fmr(checker.fmr_per_search / n)
+        assert checker.search_threshold(n) == pytest.approx(max(want, checker.threshold))
     assert checker.search_threshold(50_000) > checker.search_threshold(2_000)
+    # a lenient per-search rate never lowers the threshold below the verification one
+    lenient = MinutiaeDuplicateChecker(fmr_per_search=1.0)
+    assert lenient.search_threshold(1) == lenient.threshold == MATCH_THRESHOLD
     # beyond the score cap the threshold stays at the cap, so a search can still match
     assert checker.search_threshold(120_000) == checker.search_threshold(10**7) == 100.0
 

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("starlette", reason="the web extra is not installed")
+from setup_required import need_module
 
-from web_helpers import make_store
+need_module("starlette", "the web extra is not installed")
 
-from idcapture.synth.students import sample_students
+from web_helpers import make_store  # noqa: E402 - after the extra check
+
+from idcapture.synth.students import sample_students  # noqa: E402
 
 SIM = {"reader": "sim:id-reader?card=none&poll=0.01", "camera": "sim:camera?fps=30",
        "sensor": "sim:fingerprint?finger=none&poll=0.02"}

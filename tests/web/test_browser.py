@@ -24,14 +24,13 @@ from web_helpers import make_store
 from idcapture.record import CheckOutcome, FingerPosition
 from idcapture.station import Store
 from idcapture.synth.students import sample_students
+from setup_required import missing, need_module
 
 pytestmark = pytest.mark.slow
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (dev extra)")
+sync_api = need_module("playwright.sync_api", "playwright is not installed (dev extra)")
 if CHROMIUM is None:
-    pytest.skip("Debian's chromium is not installed (./run.sh setup installs it)",
-                allow_module_level=True)
+    missing("Debian's chromium is not installed (./run.sh setup installs it)")
 
 FACES = Path(__file__).resolve().parents[3] / "shared" / "data" / "faces"
 STATE_TIMEOUT = 30_000

@@ -16,6 +16,13 @@ from ..errors import DeviceNotFound, DeviceRemoved, DriverUnavailable
 
 __all__ = ["PortInfo", "SerialTransport", "list_ports"]
 
+try:
+    import termios
+
+    _TERMIOS_ERRORS: tuple[type[Exception], ...] = (termios.error,)
+except ImportError:  # pragma: no cover - Windows
+    _TERMIOS_ERRORS = ()
+
 
 @dataclass(frozen=True)
 class PortInfo:
@@ -136,7 +143,8 @@ class SerialTransport:
     def discard_input(self) -> None:
         try:
             self._ser.reset_input_buffer()
-        except (self._serial_exc, OSError) as exc:
+        except (self._serial_exc, OSError, *_TERMIOS_ERRORS) as exc:
+            # pyserial lets termios.error (not an OSError) through from tcflush
             raise DeviceRemoved(f"serial port {self.port} failed: {exc}") from exc
 
     def drain(self, quiet: float = 0.02, limit: float = 0.5) -> None:

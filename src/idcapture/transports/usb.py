@@ -143,12 +143,14 @@ class SplitEndpointTransport:
                     endpoint = out_body
                     self.device.write(out_body, data[HEAD:], 1000)
                 return
-            except self._usb.core.USBTimeoutError as exc:
-                raise DeviceTimeout(f"USB reader did not take the request on endpoint "
-                                    f"0x{endpoint:02X} within 1 s", awaited="USB write",
-                                    timeout=1.0) from exc
             except self._usb.core.USBError as exc:
-                if getattr(exc, "errno", None) == errno.EPIPE and attempt == 0:
+                code = getattr(exc, "errno", None)
+                # some backends report a timeout without the subclass (as on reads)
+                if isinstance(exc, self._usb.core.USBTimeoutError) or code == errno.ETIMEDOUT:
+                    raise DeviceTimeout(f"USB reader did not take the request on endpoint "
+                                        f"0x{endpoint:02X} within 1 s", awaited="USB write",
+                                        timeout=1.0) from exc
+                if code == errno.EPIPE and attempt == 0:
                     self._clear_halt(endpoint, exc)
                     continue
                 raise self._gone("writing", exc) from exc

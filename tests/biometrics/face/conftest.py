@@ -8,22 +8,23 @@ import cv2
 import numpy as np
 import pytest
 
-pytest.importorskip("dlib", reason="the face extra (dlib-bin) is not installed")
-pytest.importorskip("face_recognition_models",
-                    reason="the face extra (face-recognition-models) is not installed")
+from setup_required import need_file, need_module
 
-from idcapture.biometrics.face import analyze_face, framing_box, get_profile
-from idcapture.biometrics.face.synthetic import place_face
+# every test in this folder finds faces
+need_module("dlib", "the face extra (dlib-bin) is not installed")
+need_module("face_recognition_models",
+            "the face extra (face-recognition-models) is not installed")
+
+from idcapture.biometrics.face import analyze_face, framing_box, get_profile  # noqa: E402 - after the extra check
+from idcapture.biometrics.face.synthetic import place_face  # noqa: E402
 
 FRAME = (640, 480)
 
 
 @pytest.fixture(scope="session")
 def faces_dir(shared_data: Path) -> Path:
-    d = shared_data / "faces" / "frl-london-subset"
-    if not d.is_dir():
-        pytest.skip("faces/frl-london-subset is not in the shared data")
-    return d
+    return need_file(shared_data / "faces" / "frl-london-subset",
+                     "faces/frl-london-subset is not in the shared data")
 
 
 def _load(path: Path) -> np.ndarray:

@@ -160,12 +160,39 @@ def test_directions_agree_with_an_iso_extractor(shared_data: Path) -> None:
 
 @pytest.mark.shared_data
 def test_real_impressions_give_usable_templates(shared_data: Path) -> None:
+    """Usable means: two touches of one finger score above touches of other fingers.
+
+    Which images are one finger comes from the FVC2002 file names (finger_impression),
+    not from anything this extractor or comparator decided.
+    """
+    from idcapture.biometrics.finger.compare import compare
+
     root = shared_data / "fingerprints" / "FVC2002_DB1_B"
-    for name in ("101_1", "104_2", "108_5"):
-        img = cv2.imread(str(root / f"{name}.tif"), cv2.IMREAD_GRAYSCALE)
-        t = finger.extract(img)
-        assert 12 <= len(t.minutiae) <= 120, (name, len(t.minutiae))
-        assert FingerTemplate.from_json(t.to_json()) == t
+    t = {name: finger.extract(cv2.imread(str(root / f"{name}.tif"), cv2.IMREAD_GRAYSCALE))
+         for name in ("101_1", "101_2", "104_2", "108_5")}
+    for tpl in t.values():
+        assert FingerTemplate.from_json(tpl.to_json()) == tpl
+    genuine = compare(t["101_1"], t["101_2"])
+    impostors = [compare(t["101_1"], t[o]) for o in ("104_2", "108_5")]
+    assert genuine > max(impostors), (genuine, impostors)
+
+
+@pytest.mark.shared_data
+def test_minutiae_count_and_places_agree_with_an_iso_extractor(shared_data: Path) -> None:
+    """Against FingerJet FX OSE's ISO templates of the same images (an independent extractor).
+
+    On the nine samples this extractor finds 0.65-2.3 times as many minutiae as FingerJet
+    (which stops at 68) and within 12 px of 44-86 % of FingerJet's; the bounds sit just
+    outside that, so a broken detector (none found, noise everywhere, shifted) fails.
+    """
+    root = shared_data / "fingerprints" / "FingerJetFXOSE_samples"
+    for ist in sorted((root / "templates-iso").glob("*.ist")):
+        img = cv2.imread(str(root / "images-pgm" / (ist.stem + ".pgm")), cv2.IMREAD_GRAYSCALE)
+        ref = _read_iso(ist)
+        got = finger.extract(img).as_array()
+        assert 0.5 * len(ref) <= len(got) <= 2.5 * len(ref), (ist.stem, len(ref), len(got))
+        found = len(_pair(ref[:, :2], got[:, :2], 12.0))
+        assert found >= 0.4 * len(ref), (ist.stem, found, len(ref))
 
 
 def _frame_cut_print(sites: tuple[tuple[float, float, int], ...]) -> np.ndarray:

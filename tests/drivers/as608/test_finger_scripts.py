@@ -17,8 +17,10 @@ from idcapture.drivers.finger_acceptance import assess
 from idcapture.errors import ConfigError, DeviceRemoved, RetryNeeded, RetryReason
 from idcapture.sim.as608 import As608Module, As608PtySimulator
 from idcapture.sim.finger.sources import (
+    FingerEvent,
     FingerFeed,
     PollKind,
+    SyntheticSource,
     fit_to_sensor,
     load_script,
     parse_script,
@@ -41,6 +43,52 @@ def test_script_expands_into_polls(tmp_path: Path) -> None:
     after = feed.poll()
     assert after.kind is PollKind.FINGER and after.image is not None
     assert after.image.shape == (288, 256) and after.source == "synthetic:seed=1"
+
+
+class _CountingSource(SyntheticSource):
+    """A synthetic finger that counts its renders."""
+
+    renders: int = 0
+
+    def impression(self, n: int = 0) -> np.ndarray:  # type: ignore[type-arg]
+        self.renders += 1
+        return super().impression(n)
+
+
+def _events(source: type[SyntheticSource]) -> list[FingerEvent]:
+    return [FingerEvent("no_finger", 1), FingerEvent("present", 2, source(2, spec="two")),
+            FingerEvent("lift_mid_capture"),
+            FingerEvent("present", 1, source(3, "dry", spec="three")),
+            FingerEvent("same_finger", 2)]
+
+
+def test_rendered_ahead_feed_shows_the_same_prints_without_rendering_on_poll() -> None:
+    events = _events(_CountingSource)
+    then = _CountingSource(5, spec="five")
+    ahead = FingerFeed(events, then, width=256, height=288)
+    assert ahead.render_ahead() == 5 + 1  # five scripted prints and the next `then`
+    renders = [getattr(e.source, "renders", 0) for e in events]
+    assert renders == [0, 2, 0, 3, 0]
+    lazy = FingerFeed(_events(SyntheticSource), SyntheticSource(5, spec="five"),
+                      width=256, height=288)
+    for _ in range(10):  # the script's seven polls and three of the `then` finger
+        a, b = ahead.poll(), lazy.poll()
+        assert (a.kind, a.source) == (b.kind, b.source)
+        assert (a.image is None and b.image is None) or np.array_equal(a.image, b.image)
+    # the scripted polls took the prints rendered before the first poll
+    assert [getattr(e.source, "renders", 0) for e in events] == renders
+
+
+def test_events_added_after_rendering_ahead_keep_their_order() -> None:
+    events, _ = parse_script([{"present": "synthetic:seed=2"}])
+    feed = FingerFeed(events, width=256, height=288)
+    feed.render_ahead()
+    feed.extend(parse_script([{"same_finger": True}, {"present": "synthetic:seed=3"}])[0])
+    first, again, other = feed.poll(), feed.poll(), feed.poll()
+    assert [first.source, again.source, other.source] == [
+        "synthetic:seed=2", "synthetic:seed=2", "synthetic:seed=3"]
+    assert not np.array_equal(first.image, again.image)  # a new impression of the finger
+    assert feed.poll().kind is PollKind.NO_FINGER
 
 
 @pytest.mark.parametrize("bad", [

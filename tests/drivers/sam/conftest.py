@@ -15,6 +15,7 @@ from idcapture.record import DocumentKind, IdentityDocument, Sex
 from idcapture.sim.sam.cards import SimCard, sample_cards
 from idcapture.sim.sam.device import SamDevice
 from idcapture.sim.sam.server import PtySamServer
+from setup_required import need_module
 
 SEX = {"1": Sex.MALE, "2": Sex.FEMALE}
 
@@ -55,7 +56,7 @@ def link(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Link]:
             yield Link("pty", server.device, f"sam-serial:{path}?{opts}", server.unplug,
                        server.replug)
         return
-    pytest.importorskip("usb.core", reason="pyusb is an optional dependency (idcapture[usb])")
+    need_module("usb.core", "pyusb is an optional dependency (idcapture[usb])")
     from idcapture.sim.sam.usb import SimBackend
 
     with SimBackend(SamDevice()) as sim:

@@ -15,6 +15,7 @@ from idcapture.errors import DeviceNotFound, DeviceTimeout, DriverUnavailable
 from idcapture.record import DocumentKind, PhotoStatus
 from idcapture.sim.sam.cards import SimCard, write_card_image
 from idcapture.transports.native import load_library
+from setup_required import need_file
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [pytest.mark.native, pytest.mark.timeout(30)]
@@ -40,9 +41,7 @@ def test_missing_library_names_the_file(tmp_path: Path) -> None:
 
 @pytest.fixture
 def sdt(native_build: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    lib = native_build / "libsdtapi.so"
-    if not lib.exists():
-        pytest.skip("libsdtapi.so is not built (make -C native)")
+    need_file(native_build / "libsdtapi.so", "libsdtapi.so is not built (make -C native)")
     card_file = tmp_path / "card.bin"
     monkeypatch.setenv("IDCAPTURE_SIM_CARD", str(card_file))
     return card_file
@@ -75,9 +74,7 @@ def test_sdtapi_once_per_placement_and_bad_port(sdt: Path, native_build: Path,
 
 def test_wlt_decoder_makes_a_bmp(match_card, sdt: Path, native_build: Path,
                                  cards: list[SimCard]) -> None:
-    wlt = native_build / "libwlt.so"
-    if not wlt.exists():
-        pytest.skip("libwlt.so is not built (make -C native)")
+    wlt = need_file(native_build / "libwlt.so", "libwlt.so is not built (make -C native)")
     dec = find_decoder(str(wlt))
     assert dec is not None
     bmp = dec(cards[0].photo)
@@ -96,17 +93,15 @@ def test_wlt_decoder_makes_a_bmp(match_card, sdt: Path, native_build: Path,
 
 def test_specs_load_from_the_build(native_build: Path) -> None:
     for spec, name in ((SDTAPI_SPEC, "libsdtapi.so"), (WLT_SPEC, "libwlt.so")):
-        if (native_build / name).exists():
-            assert load_library(spec, native_build / name).path.endswith(name)
+        lib = need_file(native_build / name, f"{name} is not built (make -C native)")
+        assert load_library(spec, lib).path.endswith(name)
 
 
 def test_termb_reads_every_sample_card(match_card, sdt: Path, native_build: Path,
                                        cards: list[SimCard]) -> None:
     from idcapture.drivers.cvr.termb import TermbReader
 
-    lib = native_build / "libtermb.so"
-    if not lib.exists():
-        pytest.skip("libtermb.so is not built (make -C native)")
+    lib = need_file(native_build / "libtermb.so", "libtermb.so is not built (make -C native)")
     with TermbReader(f"termb:1001?lib={lib}&poll=0.01") as reader:
         for card in cards:
             write_card_image(card, sdt)

@@ -16,9 +16,9 @@ from idcapture.errors import AddressError, DeviceBusy, DeviceNotFound, DriverUna
 from idcapture.record import PhotoStatus
 from idcapture.sim.sam.cards import SimCard
 from idcapture.sim.sam.device import SamDevice
+from setup_required import need_module
 
-usb_core = pytest.importorskip("usb.core",
-                               reason="pyusb is an optional dependency (idcapture[usb])")
+usb_core = need_module("usb.core", "pyusb is an optional dependency (idcapture[usb])")
 
 from idcapture.drivers.sam.usb_driver import SamUsbReader  # noqa: E402
 from idcapture.sim.sam.usb import SimBackend, get_backend, usb_transfer_time  # noqa: E402
@@ -54,7 +54,7 @@ def test_raw_exchange_and_timeout_over_pyusb(sim: SimBackend) -> None:
     t0 = time.monotonic()
     with pytest.raises(usb_core.USBTimeoutError):
         dev.read(0x81, 7, 50)
-    assert 0.04 <= time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 >= 0.04  # the read waited out its 50 ms
     with pytest.raises(ValueError, match="Invalid endpoint"):
         dev.write(0x03, b"\x00")
 

@@ -4,8 +4,9 @@
 master side from a background thread and exposes the slave's path, so the driver under
 test opens ``as608:/dev/pts/N`` with pyserial exactly as it opens hardware. Replies are
 paced at the line rate (10 bits per byte at the module's current baud) unless
-``pacing=False``. Unplugging closes both ends: the driver's next read fails as it does
-when a USB-serial adapter is pulled.
+``pacing=False``. The scripted prints are rendered before the port opens (see
+:meth:`~idcapture.sim.finger.sources.FingerFeed.render_ahead`). Unplugging closes both
+ends: the driver's next read fails as it does when a USB-serial adapter is pulled.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ class As608PtySimulator:
     def start(self) -> As608PtySimulator:
         if not hasattr(os, "openpty"):  # pragma: no cover - Windows
             raise DeviceFault("the AS608 pty simulator needs a POSIX system (os.openpty)")
+        # prints are rendered before the port exists, so GenImg is answered in the
+        # module's own time however loaded the machine is
+        self.module.feed.render_ahead()
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         os.set_blocking(self._master, False)

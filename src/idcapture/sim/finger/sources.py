@@ -294,6 +294,11 @@ class FingerFeed:
         self._pending: collections.deque[tuple[str, FingerSource | None]] = collections.deque()
         self._impressions: dict[int, int] = collections.defaultdict(int)
         self._last: FingerSource | None = None
+        #: prints rendered ahead, in the order of the pending polls that show a finger
+        self._ready: collections.deque[tuple[FingerSource, Image]] = collections.deque()
+        self._then_next: Image | None = None
+        self._then_refill: threading.Thread | None = None
+        self._prerendered = False
         self.extend(events)
 
     @classmethod
@@ -337,6 +342,56 @@ class FingerFeed:
             img = fit_to_sensor(img, self.width, self.height, 500, self.sensor_ppi)
         return img
 
+    def render_ahead(self) -> int:
+        """Render now every print the pending script will show, and the next ``then`` print.
+
+        A synthetic print takes a fraction of a second to render (seconds on a loaded
+        machine); a simulator calls this before it starts answering, so a capture command
+        is answered in the time the device itself would take. Later ``then`` prints are
+        rendered in the background as each one is used. Returns the prints rendered.
+        """
+        with self._lock:
+            before = len(self._ready)
+            last, shown = self._last, 0
+            for kind, source in self._pending:
+                if kind not in ("present", "same_finger"):
+                    continue
+                if kind == "same_finger":
+                    source = last
+                if source is None:
+                    break  # poll() reports the script error when it gets there
+                if shown >= len(self._ready):
+                    self._ready.append((source, self._image(source)))
+                last, shown = source, shown + 1
+            rendered = len(self._ready) - before
+            self._prerendered = True
+            if self.then is not None and self._then_next is None:
+                self._then_next = self._image(self.then)
+                rendered += 1
+            return rendered
+
+    def _take_then(self, then: FingerSource) -> Image:
+        # called under the lock: the pre-rendered next print (waiting for the background
+        # render when one is running), then a new one is started
+        refill = self._then_refill
+        if self._then_next is None and refill is not None:
+            self._lock.release()
+            try:
+                refill.join()
+            finally:
+                self._lock.acquire()
+        img = self._then_next if self._then_next is not None else self._image(then)
+        self._then_next = None
+        self._then_refill = threading.Thread(target=self._refill_then, args=(then,),
+                                             name="finger-render", daemon=True)
+        self._then_refill.start()
+        return img
+
+    def _refill_then(self, then: FingerSource) -> None:
+        with self._lock:
+            if self._then_next is None and self.then is then:
+                self._then_next = self._image(then)
+
     def poll(self) -> Poll:
         """What the sensor sees on this capture attempt (consumes one scripted poll)."""
         with self._lock:
@@ -353,6 +408,12 @@ class FingerFeed:
                     raise ConfigError("finger script: same_finger before any finger was "
                                       "presented")
             assert source is not None
+            if kind == "then":
+                img = self._take_then(source) if self._prerendered else self._image(source)
+            elif self._ready:
+                source, img = self._ready.popleft()
+            else:
+                img = self._image(source)
             self._last = source
-            return Poll(PollKind.FINGER, self._image(source), source.spec)
+            return Poll(PollKind.FINGER, img, source.spec)
 

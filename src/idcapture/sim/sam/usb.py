@@ -29,7 +29,9 @@ the device is gone from :meth:`~SimBackend.enumerate_devices` and every call on 
 opened before raises ``LIBUSB_ERROR_NO_DEVICE`` (ENODEV), even after
 :meth:`~SimBackend.replug` (which re-enumerates it at a new address, as a real replug
 does); :meth:`~SimBackend.stall` halts an endpoint (``LIBUSB_ERROR_PIPE``, EPIPE) until
-the host clears it; a second handle claiming the interface gets ``LIBUSB_ERROR_BUSY``.
+the host clears it; a second handle claiming the interface gets ``LIBUSB_ERROR_BUSY``;
+:meth:`~SimBackend.fail` makes the next calls of one backend method fail with a chosen
+errno (EACCES when claiming, EOVERFLOW on a read, ENODEV when clearing a halt...).
 The ``close`` fault unplugs the device.
 
 For the ``sam-usb`` driver, name the backend in the address:
@@ -43,6 +45,7 @@ from __future__ import annotations
 import array
 import errno
 import math
+import os
 import threading
 import time
 from collections import deque
@@ -193,6 +196,7 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
         self._halted: set[int] = set()
         self._busy_until = 0.0
         self._claimed_by: _Handle | None = None
+        self._failures: dict[str, deque[int]] = {}
         self.transfers = 0  # bulk transfers made, for tests and benchmarks
 
     # ------------------------------------------------------------ test control
@@ -240,6 +244,26 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
         """Halt ``endpoint``: its transfers fail with a pipe error until cleared."""
         with self._cond:
             self._halted.add(endpoint)
+
+    #: backend calls :meth:`fail` can make fail
+    FAILABLE = ("set_configuration", "claim_interface", "clear_halt", "bulk_write",
+                "bulk_read")
+
+    def fail(self, call: str, code: int, times: int = 1) -> None:
+        """Make the next ``times`` calls of backend method ``call`` (one of
+        :data:`FAILABLE`) fail with a USB error of errno ``code`` (``errno.EACCES``,
+        ``errno.EOVERFLOW``...), as libusb reports a refused or broken transfer."""
+        if call not in self.FAILABLE:
+            raise ValueError(f"{call!r} is not one of {', '.join(self.FAILABLE)}")
+        with self._cond:
+            self._failures.setdefault(call, deque()).extend([code] * times)
+
+    def _injected(self, call: str) -> None:
+        # called with the condition held
+        pending = self._failures.get(call)
+        if pending:
+            code = pending.popleft()
+            raise usb.core.USBError(os.strerror(code), -code, code)
 
     # ------------------------------------------------------------ enumeration
     def enumerate_devices(self) -> Iterator[_DevId]:
@@ -291,6 +315,7 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
 
     def set_configuration(self, dev_handle: _Handle, config_value: int) -> None:
         with self._cond:
+            self._injected("set_configuration")
             self._live(dev_handle)
             if config_value not in (0, 1):
                 raise _error(_NOT_FOUND)
@@ -309,6 +334,7 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
 
     def claim_interface(self, dev_handle: _Handle, intf: int) -> None:
         with self._cond:
+            self._injected("claim_interface")
             self._live(dev_handle)
             if intf != 0:
                 raise _error(_NOT_FOUND)
@@ -336,6 +362,7 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
 
     def clear_halt(self, dev_handle: _Handle, ep: int) -> None:
         with self._cond:
+            self._injected("clear_halt")
             self._live(dev_handle)
             self._halted.discard(ep)
 
@@ -373,6 +400,7 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
                    timeout: int) -> int:
         payload = bytes(data)
         with self._cond:
+            self._injected("bulk_write")
             self._check_transfer(dev_handle, ep, intf, (EP_OUT_HEAD, EP_OUT_BODY))
             self.transfers += 1
         pause = self._transfer_time(len(payload))
@@ -398,6 +426,7 @@ class SimBackend(usb.backend.IBackend):  # type: ignore[misc]
                   timeout: int) -> int:
         deadline = time.monotonic() + timeout / 1000.0 if timeout else None
         with self._cond:
+            self._injected("bulk_read")
             self._check_transfer(dev_handle, ep, intf, (EP_IN_HEAD, EP_IN_BODY))
             self.transfers += 1
             q = self._in[ep]
