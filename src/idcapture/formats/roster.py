@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, RosterError
+from .cells import neutralise, text_cells
 
 __all__ = [
     "DEFAULT_HEADER_TEXT",
@@ -357,9 +358,12 @@ def write_roster(path: str | Path, rows: list[dict[str, str]],
                  fields: tuple[str, ...] = ROSTER_FIELDS[:-1], title: str | None = None) -> Path:
     """Write ``rows`` (field -> text) as a roster with the default Chinese headers.
 
-    ``.xlsx`` files are written in openpyxl's write-only mode with every cell as text
-    (so ID numbers keep all 18 characters); ``.csv`` files as UTF-8 with a BOM, as
-    Excel expects. ``title`` adds a title row above the headers, as schools often do.
+    ``.xlsx`` files are written in openpyxl's write-only mode with every cell a string
+    cell (so ID numbers keep all 18 characters); ``.csv`` files as UTF-8 with a BOM, as
+    Excel expects. In both, a value a spreadsheet would read as a formula is
+    neutralised (:func:`~idcapture.formats.cells.neutralise`; :func:`read_roster`
+    removes the quote again). ``title`` adds a title row above the headers, as schools
+    often do.
     """
     p = Path(path)
     header = [DEFAULT_HEADER_TEXT[f] for f in fields]
@@ -367,10 +371,10 @@ def write_roster(path: str | Path, rows: list[dict[str, str]],
         with p.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             if title:
-                w.writerow([title])
+                w.writerow([neutralise(title)])
             w.writerow(header)
             for r in rows:
-                w.writerow([r.get(f, "") for f in fields])
+                w.writerow([neutralise(r.get(f, "")) for f in fields])
         return p
     if p.suffix.lower() != ".xlsx":
         raise RosterError(f"cannot write a roster as {p.suffix or '(none)'!r}; use .xlsx or "
@@ -380,9 +384,9 @@ def write_roster(path: str | Path, rows: list[dict[str, str]],
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("学生名单")
     if title:
-        ws.append([title])
-    ws.append(header)
+        ws.append(text_cells(ws, [title]))
+    ws.append(text_cells(ws, header))
     for r in rows:
-        ws.append([r.get(f, "") for f in fields])
+        ws.append(text_cells(ws, (r.get(f, "") for f in fields)))
     wb.save(p)
     return p
