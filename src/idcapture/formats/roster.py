@@ -28,6 +28,22 @@ common, so the first ten rows are searched for the one that names the most field
 Reading is streamed (openpyxl read-only mode), so a 60,000-row workbook is read in a
 few seconds. This module only reads and normalises text; the station checks each row
 (:mod:`idcapture.station.roster`).
+
+Hostile and careless files are refused before anything is stored:
+
+- the file itself: a .csv over :data:`MAX_CSV_BYTES`, an .xlsx whose parts would
+  unpack to more than :data:`MAX_XLSX_PART_BYTES` each (shared strings, a sheet) or
+  :data:`MAX_XLSX_BYTES` together (read from the ZIP directory, before any XML is
+  parsed; a part's real size cannot exceed what the directory says; the shared
+  strings, which openpyxl reads whole, have :data:`MAX_SHARED_STRINGS_BYTES`), or more than
+  :data:`MAX_ROWS` data rows (counted while streaming) raise :class:`RosterError`;
+- a cell: text is NFKC-normalised (which includes NFC), tabs and line breaks become
+  spaces; a control character, an unpaired surrogate, a bidirectional override or a
+  value longer than its field's limit (:data:`FIELD_LIMITS`) puts a problem on the row
+  (:attr:`RosterRow.problems`) naming the field and never the value;
+- an ID-number or student-number cell that holds a *number* (Excel keeps 15
+  significant digits, so an 18-digit number has lost its last ones) is refused with
+  its own message: "stored as a number, digits lost: format the column as text".
 """
 
 from __future__ import annotations
@@ -50,6 +66,13 @@ from .cells import neutralise, text_cells
 __all__ = [
     "DEFAULT_HEADER_TEXT",
     "DEFAULT_MAPPING",
+    "FIELD_LIMITS",
+    "MAX_CSV_BYTES",
+    "MAX_ROWS",
+    "MAX_SHARED_STRINGS_BYTES",
+    "MAX_XLSX_BYTES",
+    "MAX_XLSX_PART_BYTES",
+    "NUMBER_STORED_AS_NUMBER",
     "PROVINCE_MAPPINGS",
     "REQUIRED_FIELDS",
     "ROSTER_FIELDS",
@@ -57,6 +80,7 @@ __all__ = [
     "RosterRow",
     "RosterTable",
     "column_letter",
+    "field_text",
     "get_mapping",
     "normalise_header",
     "read_roster",
@@ -68,6 +92,35 @@ ROSTER_FIELDS: tuple[str, ...] = ("school_code", "school_name", "class_name", "n
                                   "ethnicity", "id_number", "student_no", "birth_date")
 #: fields without which a roster file is refused
 REQUIRED_FIELDS: tuple[str, ...] = ("school_code", "name", "sex", "id_number")
+
+#: longest text (characters, after normalisation) each field may hold
+FIELD_LIMITS: dict[str, int] = {
+    "school_code": 32, "school_name": 100, "class_name": 64, "name": 64, "sex": 8,
+    "ethnicity": 32, "id_number": 32, "student_no": 32, "birth_date": 32,
+}
+#: data rows a roster may have (a school's roster has a few thousand)
+MAX_ROWS = 100_000
+#: largest .csv roster read
+MAX_CSV_BYTES = 64 << 20
+#: largest unpacked part (a sheet's XML) of an .xlsx roster
+MAX_XLSX_PART_BYTES = 128 << 20
+#: largest unpacked shared-string table (read whole by openpyxl, so kept smaller)
+MAX_SHARED_STRINGS_BYTES = 32 << 20
+#: largest unpacked .xlsx roster, all parts together
+MAX_XLSX_BYTES = 256 << 20
+#: the message for an ID-number or student-number cell that holds a number
+NUMBER_STORED_AS_NUMBER = "stored as a number, digits lost: format the column as text"
+#: fields whose cells must be text (numbers lose digits in a spreadsheet)
+_TEXT_ONLY = frozenset({"id_number", "student_no"})
+#: a number Excel wrote into a CSV in scientific notation (4.40106E+17)
+_SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
+#: longest header cell considered when looking for the header row
+_MAX_HEADER = 200
+#: bidirectional embeddings, overrides and isolates (they make text read differently)
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: invisible characters copy-and-paste leaves behind, dropped (zero-width space, BOM)
+_DROP = {0x200B: None, 0xFEFF: None}
+_SPACES = re.compile(r"[\t\r\n\v\f\x85\u2028\u2029]+")
 
 _DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "school_code": ("学校代码", "学校编码", "学校标识码", "学校编号", "学校识别码",
@@ -87,7 +140,10 @@ _DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
 
 def normalise_header(text: object) -> str:
     """A header cell as compared with the mapping: NFKC, no spaces, ``*`` or ``:``, lower."""
-    s = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    s = "" if text is None else str(text)
+    if len(s) > _MAX_HEADER:
+        return ""
+    s = unicodedata.normalize("NFKC", s)
     s = re.sub(r"[\s*:：()（）]", "", s)
     return s.lower()
 
@@ -187,10 +243,15 @@ def column_letter(index: int) -> str:
 
 @dataclass(frozen=True)
 class RosterRow:
-    """One data row: its 1-based row number in the file and its normalised values."""
+    """One data row: its 1-based row number in the file and its normalised values.
+
+    ``problems`` maps a field to why its cell was refused (its value is then ``""``);
+    the message never contains the cell's text.
+    """
 
     row: int
     values: dict[str, str]
+    problems: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -223,6 +284,43 @@ def _cell_text(value: object) -> str:
     text = unicodedata.normalize("NFKC", str(value)).strip()
     # drop the apostrophe or tab that forces Excel to keep a number as text
     return text.lstrip("'\t").strip()
+
+
+def _text_problem(text: str) -> str | None:
+    """Why normalised cell text cannot be stored (never quoting it), or ``None``."""
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Cc":
+            return f"holds the control character U+{ord(ch):04X}"
+        if cat == "Cs":
+            return "holds an unpaired surrogate (broken Unicode text)"
+        if ch in _BIDI:
+            return f"holds the text-direction control U+{ord(ch):04X}"
+    return None
+
+
+def field_text(fld: str, value: object) -> tuple[str, str | None]:
+    """A roster cell as stored: ``(text, None)``, or ``("", why)`` when refused.
+
+    Applies the cell rules of the module docstring: numbers in text-only fields,
+    length, whitespace, NFKC, control characters and surrogates.
+    """
+    limit = FIELD_LIMITS.get(fld, 100)
+    if fld in _TEXT_ONLY and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "", NUMBER_STORED_AS_NUMBER
+    raw = "" if value is None else value if isinstance(value, str) else None
+    if raw is not None and len(raw) > 4 * limit:  # checked before normalising it
+        return "", f"is {len(raw)} characters long, more than the limit of {limit}"
+    text = _cell_text(value)
+    text = _SPACES.sub(" ", text.translate(_DROP)).strip()
+    if len(text) > limit:
+        return "", f"is {len(text)} characters long, more than the limit of {limit}"
+    problem = _text_problem(text)
+    if problem is not None:
+        return "", problem
+    if fld in _TEXT_ONLY and _SCIENTIFIC.fullmatch(text):
+        return "", NUMBER_STORED_AS_NUMBER
+    return text, None
 
 
 def _find_header(rows: list[tuple[object, ...]], mapping: ColumnMapping
@@ -268,23 +366,38 @@ def _table(source: str, rows: Iterator[tuple[object, ...]], mapping: ColumnMappi
 
     def gen() -> Iterator[RosterRow]:
         def make(n: int, row: tuple[object, ...]) -> RosterRow | None:
-            values = {f: (_cell_text(row[i]) if i < len(row) else "") for f, i in cols.items()}
-            if not any(values.values()):
+            values: dict[str, str] = {}
+            problems: dict[str, str] = {}
+            for f, i in cols.items():
+                text, problem = field_text(f, row[i] if i < len(row) else None)
+                values[f] = text
+                if problem is not None:
+                    problems[f] = problem
+            if not any(values.values()) and not problems:
                 return None
-            if mapping.school_code and not values.get("school_code"):
+            if mapping.school_code and not values.get("school_code") and \
+                    "school_code" not in problems:
                 values["school_code"] = mapping.school_code
-            return RosterRow(n, values)
+            return RosterRow(n, values, problems)
+
+        count = 0
+
+        def counted(r: RosterRow | None) -> Iterator[RosterRow]:
+            nonlocal count
+            if r is None:
+                return
+            count += 1
+            if count > MAX_ROWS:
+                raise RosterError(f"roster {source!r} has more than {MAX_ROWS} data rows; "
+                                  "split it by school or class", "roster-size")
+            yield r
 
         for n, row in enumerate(head[idx + 1:], start=idx + 2):
-            r = make(n, row)
-            if r is not None:
-                yield r
+            yield from counted(make(n, row))
         n = len(head)
         for row in rows:
             n += 1
-            r = make(n, tuple(row))
-            if r is not None:
-                yield r
+            yield from counted(make(n, tuple(row)))
 
     return RosterTable(source, idx + 1, cols, gen(), unmapped)
 
@@ -296,6 +409,45 @@ def _read_csv_text(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise RosterError("roster CSV is neither UTF-8 nor GB18030 text", "roster-encoding")
+
+
+def _csv_rows(source: str, text: str) -> Iterator[tuple[object, ...]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for r in reader:
+            yield tuple(r)
+    except csv.Error as exc:
+        raise RosterError(f"roster {source!r}: line {reader.line_num} is not valid CSV "
+                          f"({str(exc).split('(')[0].strip()})", "roster-file") from None
+
+
+#: how .xlsx text escapes a character XML cannot carry (ECMA-376 ST_Xstring: _x0001_)
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(m: re.Match[str]) -> str:
+    return chr(int(m.group(1), 16))
+
+
+def _check_xlsx_size(p: Path) -> None:
+    """Refuse an .xlsx whose parts would unpack too large (before any XML is parsed)."""
+    try:
+        with zipfile.ZipFile(p) as zf:
+            infos = zf.infolist()
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise RosterError(f"cannot read roster {p.name!r}: not a readable .xlsx file "
+                          f"({exc.__class__.__name__})", "roster-file") from None
+    def limit(info: zipfile.ZipInfo) -> int:
+        shared = info.filename.lower().endswith("sharedstrings.xml")
+        return MAX_SHARED_STRINGS_BYTES if shared else MAX_XLSX_PART_BYTES
+
+    big = [(i.filename, limit(i)) for i in infos if i.file_size > limit(i)]
+    if not big and sum(i.file_size for i in infos) > MAX_XLSX_BYTES:
+        big = [("all parts together", MAX_XLSX_BYTES)]
+    if big:
+        raise RosterError(f"roster {p.name!r}: {big[0][0]} would unpack to more than "
+                          f"{big[0][1] >> 20} MiB; a roster is far smaller (is a cell filled "
+                          "with junk?)", "roster-size")
 
 
 def read_roster(path: str | Path, mapping: ColumnMapping | None = None) -> RosterTable:
@@ -310,17 +462,20 @@ def read_roster(path: str | Path, mapping: ColumnMapping | None = None) -> Roste
     suffix = p.suffix.lower()
     if suffix == ".csv":
         try:
+            if p.stat().st_size > MAX_CSV_BYTES:
+                raise RosterError(f"roster {p.name!r} is larger than {MAX_CSV_BYTES >> 20} MiB",
+                                  "roster-size")
             data = p.read_bytes()
         except OSError as exc:
             raise RosterError(f"cannot read roster {p.name!r}: {exc.strerror}",
                               "roster-file") from None
         text = _read_csv_text(data)
-        reader = csv.reader(io.StringIO(text, newline=""))
-        return _table(p.name, (tuple(r) for r in reader), mapping)
+        return _table(p.name, _csv_rows(p.name, text), mapping)
     if suffix in (".xlsx", ".xlsm"):
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
 
+        _check_xlsx_size(p)
         try:
             wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
         except (OSError, InvalidFileException, KeyError, ValueError, zipfile.BadZipFile) as exc:
@@ -337,7 +492,9 @@ def read_roster(path: str | Path, mapping: ColumnMapping | None = None) -> Roste
 
         def rows() -> Iterator[tuple[object, ...]]:
             try:
-                yield from ws.iter_rows(values_only=True)
+                for row in ws.iter_rows(values_only=True):
+                    yield tuple(_XML_ESCAPE.sub(_unescape, v) if isinstance(v, str) and "_x" in v
+                                else v for v in row)
             finally:
                 wb.close()
 

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ConfigError, IdCaptureError, RecordError
+from ..formats.cells import cell_problem
 from ..formats.export_xlsx import ExportProfile, get_profile, write_workbook
 from ..privacy import mask_id_number
 from .checking import record_problems
@@ -212,32 +213,17 @@ def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, A
                                 "reasons": [f"{p.check}: {p.outcome} - {p.message}"
                                             for p in blocking]})
         return None
-    if blocking:
-        report.forced += 1
-    files = {"photo_file": "", "right_thumb_file": "", "left_thumb_file": ""}
-    portrait = body.get("portrait")
-    if portrait:
-        name = f"photos/{reg}.jpg"
-        sha = portrait["image"]["sha256"]
-        w.add(name, store.read_blob(sha), sha256=sha)  # read_blob verified the hash
-        files["photo_file"] = name
-    for f in body.get("fingers", []):
-        pos = f.get("position")
-        if pos in ("right-thumb", "left-thumb"):
-            name = f"fingers/{reg}_{pos.replace('-', '_')}.png"
-            sha = f["image"]["sha256"]
-            w.add(name, store.read_blob(sha), sha256=sha)
-            files[f"{pos.replace('-', '_')}_file"] = name
-    report.exported += 1
     ident = body.get("identity") or {}
+    portrait = body.get("portrait")
     portrait_q = (portrait or {}).get("quality") or {}
-    return {
+    row = {
         "registration_number": reg, "name": student["name"],
         "sex": _SEX_TEXT.get(student["sex"], ""), "ethnicity": student["ethnicity"],
         "birth_date": student["birth_date"], "id_number": rec.id_number,
         "student_no": student["student_no"], "school_code": student["school_code"],
         "school_name": student["school_name"], "class_name": student["class_name"],
-        **files, "captured_at": body.get("updated_at", ""),
+        "photo_file": "", "right_thumb_file": "", "left_thumb_file": "",
+        "captured_at": body.get("updated_at", ""),
         "station_id": (body.get("station") or {}).get("station_id", ""),
         "check_summary": _summary(problems), "record_id": rec.record_id,
         "card_valid_until": ident.get("valid_until", ""),
@@ -245,6 +231,29 @@ def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, A
         "left_thumb_quality": _quality(body, "left-thumb"),
         "portrait_quality": (f"{portrait_q['score']:.0f}" if "score" in portrait_q else ""),
     }
+    unfit = [f"{src} {why}" for src, value in row.items()
+             if (why := cell_problem("" if value is None else str(value))) is not None]
+    if unfit:  # one record's content never stops the export; the value is not shown
+        report.left_out.append({"registration_number": reg, "id_number": masked,
+                                "reasons": [f"cannot be written to the workbook: {u}"
+                                            for u in unfit]})
+        return None
+    if blocking:
+        report.forced += 1
+    if portrait:
+        name = f"photos/{reg}.jpg"
+        sha = portrait["image"]["sha256"]
+        w.add(name, store.read_blob(sha), sha256=sha)  # read_blob verified the hash
+        row["photo_file"] = name
+    for f in body.get("fingers", []):
+        pos = f.get("position")
+        if pos in ("right-thumb", "left-thumb"):
+            name = f"fingers/{reg}_{pos.replace('-', '_')}.png"
+            sha = f["image"]["sha256"]
+            w.add(name, store.read_blob(sha), sha256=sha)
+            row[f"{pos.replace('-', '_')}_file"] = name
+    report.exported += 1
+    return row
 
 
 # --------------------------------------------------------------------------- encryption
