@@ -17,12 +17,9 @@ from . import Commands, print_json
 
 
 def _read_image(path: str) -> np.ndarray:
-    import cv2
+    from ..formats.images import load_image
 
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
-        raise ConfigError(f"cannot read image {Path(path).name}")
-    return np.asarray(img)
+    return load_image(path, "RGB", bgr=True)
 
 
 def _measures(report: Any) -> list[dict[str, Any]]:

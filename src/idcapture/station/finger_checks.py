@@ -72,12 +72,9 @@ _SHARED_STORES = 4
 
 
 def _decode(data: bytes) -> np.ndarray:
-    import io
+    from ..formats.images import load_image
 
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as im:
-        return np.asarray(im.convert("L"))
+    return load_image(data, "L")
 
 
 class _Enrolled:
