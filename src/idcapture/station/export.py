@@ -58,6 +58,7 @@ __all__ = [
     "encrypt_package",
     "export_package",
     "is_encrypted",
+    "remove_stale_exports",
     "verify_package",
 ]
 
@@ -152,8 +153,9 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
         "class_name, student_no FROM students")}
     total = store.count_records()
     step = max(1, total // 100)
+    remove_stale_exports(out.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=str(out.parent))
-    os.close(fd)
+    _hold(fd)  # while this export runs, the next one's clean-up leaves this file alone
     tmp = Path(tmp_name)
     try:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
@@ -187,6 +189,8 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    finally:
+        os.close(fd)
     report.seconds = time.perf_counter() - t0
     store.audit(operator or "operator", "exported", out.name,
                 f"profile {prof.name}; exported {report.exported} (forced {report.forced}); "
@@ -194,6 +198,45 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
     log.info("export %s: %d records, %d left out", out.name, report.exported,
              len(report.left_out))
     return report
+
+
+def _hold(fd: int) -> None:
+    """Lock the open file ``fd`` (POSIX advisory lock; elsewhere the open file itself
+    cannot be removed)."""
+    with contextlib.suppress(ImportError, OSError):
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def remove_stale_exports(folder: str | Path) -> list[str]:
+    """Remove what killed exports left in ``folder`` (hidden ``.export-*.zip`` files,
+    which hold personal data in clear, and ``*.part`` files of an interrupted
+    encryption), leaving those of an export still running. Returns the names removed.
+    """
+    removed: list[str] = []
+    for path in [*Path(folder).glob(".export-*.zip"), *Path(folder).glob("*.zip.enc.part")]:
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            try:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except ImportError:
+                pass
+            except OSError:
+                continue  # held: an export in progress
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path.name)
+        finally:
+            os.close(fd)
+    if removed:
+        log.warning("removed %d file(s) left by an interrupted export", len(removed))
+    return removed
 
 
 def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, Any],
@@ -286,7 +329,19 @@ def encrypt_package(src: str | Path, dst: str | Path, passphrase: str) -> None:
     aead = AESGCM(_derive(passphrase, salt, _SCRYPT))
     dst = Path(dst)
     tmp = dst.with_name(dst.name + ".part")
-    with open(src, "rb") as fin, open(tmp, "wb") as fout:
+    try:
+        _encrypt_into(src, tmp, aead, header, prefix)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    os.replace(tmp, dst)
+
+
+def _encrypt_into(src: str | Path, tmp: Path, aead: Any, header: bytes, prefix: bytes) -> None:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    _hold(fd)
+    with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
         fout.write(header)
         index = 0
         chunk = fin.read(_SEGMENT)
@@ -300,7 +355,6 @@ def encrypt_package(src: str | Path, dst: str | Path, passphrase: str) -> None:
             index += 1
         fout.flush()
         os.fsync(fout.fileno())
-    os.replace(tmp, dst)
 
 
 def is_encrypted(path: str | Path) -> bool:
