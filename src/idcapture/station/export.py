@@ -22,7 +22,9 @@ STREAM construction of Hoang, Reyhanitabar, Rogaway and Vizár). Layout::
     then segments: AES-GCM(plain[i]) with nonce = prefix | i (4, big-endian) | last (1)
 
 :func:`verify_package` checks a package (decrypting it first when needed) against
-its manifest: every listed file present with its hash and size, nothing unlisted.
+its manifest: every listed file present with its hash and size, nothing unlisted, no
+member name absolute, with a ``..``, ``.`` or empty part, a backslash, a colon or a
+control character, and no name twice (in the ZIP or in the manifest).
 """
 
 from __future__ import annotations
@@ -453,6 +455,29 @@ def verify_package(path: str | Path, passphrase: str | None = None) -> VerifyRep
     return report
 
 
+class _DuplicateName(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateName(k)
+        out[k] = v
+    return out
+
+
+def _unsafe_member(name: str) -> bool:
+    """A member name that would land outside the folder it is extracted into, or that
+    reads differently on another system."""
+    return (not name or name.startswith("/") or "\\" in name or ":" in name
+            or any(part in ("..", ".", "") for part in name.split("/"))
+            or any(ord(c) < 32 for c in name))
+
+
 def _verify_zip(path: Path, report: VerifyReport) -> None:
     try:
         zf = zipfile.ZipFile(path)
@@ -460,16 +485,31 @@ def _verify_zip(path: Path, report: VerifyReport) -> None:
         report.fail("not a readable ZIP package")
         return
     with zf:
-        names = set(zf.namelist())
+        listed = zf.namelist()
+        names = set(listed)
         if "manifest.json" not in names:
             report.fail("manifest.json is missing")
             return
         try:
-            manifest = json.loads(zf.read("manifest.json"))
+            manifest = json.loads(zf.read("manifest.json"), object_pairs_hook=_unique_keys)
             files: dict[str, dict[str, Any]] = manifest["files"]
+            if not isinstance(files, dict) or not all(isinstance(m, dict)
+                                                      for m in files.values()):
+                raise TypeError("files")
             report.records = int(manifest.get("records", 0))
-        except (ValueError, KeyError, TypeError, zipfile.BadZipFile):
+        except _DuplicateName as dup:
+            report.fail(f"manifest.json lists the name {dup.name!r} twice")
+            return
+        except (ValueError, KeyError, TypeError, RecursionError, zipfile.BadZipFile):
             report.fail("manifest.json is not a valid manifest")
+            return
+        unsafe = [n for n in sorted({*files, *listed}) if _unsafe_member(n)]
+        for name in unsafe:
+            report.fail(f"{name!r}: not a safe member name (absolute, '..', backslash or "
+                        "control character)")
+        for name in sorted({n for n in listed if listed.count(n) > 1}):
+            report.fail(f"{name!r}: in the package more than once")
+        if unsafe:
             return
         for name, meta in sorted(files.items()):
             if name not in names:
