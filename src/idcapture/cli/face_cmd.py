@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, RetryNeeded
-from . import Commands, print_json
+from . import Commands, port_number, print_json
 
 
 def _read_image(path: str) -> np.ndarray:
@@ -239,7 +239,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--height", type=int, default=480)
     p.add_argument("--fps", type=float, default=30.0)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8081, help="HTTP port (0: any free port)")
+    p.add_argument("--port", type=port_number, default=8081, help="HTTP port (0: any free port)")
     p.add_argument("-o", "--output", help="write a video file instead of serving")
     p.add_argument("--frames", type=int, default=0, help="frames to write with -o "
                    "(default: the script's length)")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import Commands
+from . import Commands, port_number
 
 SIM_ADDRESSES = {"reader": "sim:id-reader?card=none&poll=0.01",
                  "camera": "sim:camera?fps=30&photo=demo",
@@ -77,7 +77,7 @@ def register(commands: Commands) -> None:
         "serve", help="run the station's web frontend (local, token-protected)")
     p.add_argument("--store", required=True, help="the station store folder")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--port", type=port_number, default=8765, help="port (default 8765)")
     p.add_argument("--sim", action="store_true",
                    help="use the in-process simulators with their controls on the Capture page "
                         "(and create a sample store if none)")

@@ -28,18 +28,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..errors import IdCaptureError
+from ..privacy import describe_error
 from ..station import Store
 from . import i18n
 from .pages import ExportJob, check_rows, today_rows
 from .runtime import ROLES, StationRuntime
 from .security import (
+    MAX_BODY,
     PRELOGIN_COOKIE,
     SAFE_METHODS,
     SESSION_COOKIE,
     Authenticator,
+    BadRequest,
     WebSession,
     content_security_policy,
     csrf_ok,
+    read_json_object,
     same_origin,
     verify_operator,
 )
@@ -65,7 +69,9 @@ class WebConfig:
 
 
 class Guard:
-    """ASGI middleware: authentication, CSRF and origin checks, security headers."""
+    """ASGI middleware: authentication, CSRF and origin checks, body size, security
+    headers on every response, and a plain 500 (no traceback, nothing quoted) for an
+    exception escaping a route."""
 
     def __init__(self, app: ASGIApp, auth: Authenticator) -> None:
         self.app = app
@@ -127,7 +133,43 @@ class Guard:
                     sess.csrf, headers.get("x-csrf-token")):
                 await deny(403, "missing or wrong CSRF token")
                 return
-        await self.app(scope, receive, self._headers(send))
+        await self._guarded(scope, receive, send)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+        secured = self._headers(send)
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await secured(message)
+
+        received = 0
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+
+        async def capped() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise BadRequest(f"request body larger than {MAX_BODY} bytes", 413)
+            return message
+
+        try:
+            if declared.isdigit() and int(declared) > MAX_BODY:
+                raise BadRequest(f"request body larger than {MAX_BODY} bytes", 413)
+            await self.app(scope, capped, tracked)
+        except BadRequest as exc:
+            if started:
+                raise
+            await JSONResponse({"error": exc.message}, exc.status)(scope, receive, secured)
+        except Exception as exc:
+            log.error("request %s failed: %s", scope.get("path", ""), describe_error(exc))
+            if started:
+                return
+            await JSONResponse({"error": "internal error"}, 500)(scope, receive, secured)
 
     @staticmethod
     def _headers(send: Send) -> Send:
@@ -205,13 +247,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         return sess.operator if sess and sess.operator else "operator"
 
     async def body(request: Request) -> dict[str, Any]:
-        if not request.headers.get("content-type", "").startswith("application/json"):
-            return {}
-        try:
-            data = await request.json()
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {}
+        return await read_json_object(request)
 
     # ---------------------------------------------------------------- login
 

@@ -5,14 +5,20 @@
   operators); a successful login gets an ``HttpOnly; SameSite=Strict`` session cookie.
   Scripts may instead send ``Authorization: Bearer <token>``.
 * **CSRF.** Every state-changing request (any method but GET/HEAD) from a browser
-  session must carry the session's CSRF token (``X-CSRF-Token`` header or a ``csrf``
-  form field) *and* an ``Origin`` (or ``Referer``) equal to the server's own origin.
+  session must carry the session's CSRF token in the ``X-CSRF-Token`` header *and* an
+  ``Origin`` (or ``Referer``) equal to the server's own origin. (The login form's
+  ``csrf`` field carries the separate pre-login token, checked against its cookie.)
   WebSocket upgrades are checked for the origin too. Bearer requests are exempt from
   the CSRF token (a browser cannot attach that header cross-site) but not from the
   origin check when they carry an ``Origin``.
 * **Headers.** A strict content-security policy (no inline script or style, nothing
   from another origin, no framing), ``nosniff``, ``same-origin`` referrers
-  (``no-referrer`` would make Chromium send ``Origin: null`` on form posts), ``no-store``.
+  (``no-referrer`` would make Chromium send ``Origin: null`` on form posts), ``no-store``,
+  on every response, errors included.
+* **Bodies.** A request body over :data:`MAX_BODY` is refused (413) while it streams in;
+  a JSON body over :data:`MAX_JSON_BODY`, not valid JSON, nested too deeply or not an
+  object is a 400 (:func:`read_json_object`), never a 500. An exception escaping a
+  route is a 500 naming nothing (logged by class name only: it may quote personal data).
 
 Operators live in the store setting ``operators``: ``{name: {"salt": hex, "hash": hex,
 "iterations": n}}`` (PBKDF2-HMAC-SHA256); :func:`operator_entry` makes one.
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import threading
 import time
@@ -29,17 +36,59 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "MAX_BODY",
+    "MAX_JSON_BODY",
     "SESSION_COOKIE",
     "Authenticator",
+    "BadRequest",
     "WebSession",
     "content_security_policy",
     "operator_entry",
+    "read_json_object",
     "verify_operator",
 ]
 
 SESSION_COOKIE = "idc_session"
 PRELOGIN_COOKIE = "idc_pre"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: largest request body of any route (the login form, JSON actions)
+MAX_BODY = 256 * 1024
+#: largest JSON body a route parses (the API sends a few hundred bytes)
+MAX_JSON_BODY = 64 * 1024
+
+
+class BadRequest(Exception):
+    """A request the server refuses (``status`` 400 or 413); the message names no data."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+async def read_json_object(request: Any, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
+    """The JSON object a request carries; ``{}`` when it carries no JSON (no JSON
+    content type, or an empty body). Raises :class:`BadRequest` for a body over
+    ``limit`` bytes (413), not valid or too deeply nested JSON, or not an object."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return {}
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BadRequest(f"JSON body larger than {limit} bytes", 413)
+    buf = bytearray()
+    async for chunk in request.stream():
+        buf += chunk
+        if len(buf) > limit:
+            raise BadRequest(f"JSON body larger than {limit} bytes", 413)
+    if not buf.strip():
+        return {}
+    try:
+        data = json.loads(bytes(buf))
+    except (ValueError, RecursionError):
+        raise BadRequest("body is not valid JSON (or is nested too deeply)") from None
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object")
+    return data
 
 
 def operator_entry(password: str, iterations: int = 200_000) -> dict[str, Any]:
