@@ -10,18 +10,22 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..privacy import mask_address, mask_id_number
+from ..privacy import mask_address, mask_id_number, mask_name
 from ..record import IdentityDocument
 from . import Commands, print_json
 
 
 def document_dict(doc: IdentityDocument, unmask: bool = False) -> dict[str, Any]:
-    """The document as a JSON-able dict; ID number and addresses masked unless ``unmask``."""
+    """The document as a JSON-able dict; names, ID number and addresses masked unless
+    ``unmask``."""
     def addr(a: str | None) -> str | None:
         return a if unmask or a is None else mask_address(a)
 
+    def name(n: str | None) -> str | None:
+        return n if unmask or n is None else mask_name(n)
+
     return {
-        "kind": doc.kind.value, "name": doc.name, "name_en": doc.name_en,
+        "kind": doc.kind.value, "name": name(doc.name), "name_en": name(doc.name_en),
         "sex": doc.sex.value, "ethnicity_code": doc.ethnicity_code,
         "ethnicity": doc.ethnicity, "nationality_code": doc.nationality_code,
         "nationality": doc.nationality,
@@ -109,7 +113,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a card")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--unmask", action="store_true",
-                   help="print the ID number and addresses in clear")
+                   help="print the names, ID number and addresses in clear")
     p.set_defaults(func=cmd_read_id)
     from .emrtd_cmd import add_read_options
 
