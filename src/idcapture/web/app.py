@@ -43,6 +43,7 @@ from .security import (
     WebSession,
     content_security_policy,
     csrf_ok,
+    host_allowed,
     read_json_object,
     same_origin,
     verify_operator,
@@ -58,7 +59,8 @@ _SHA = re.compile(r"[0-9a-f]{64}")
 
 @dataclass
 class WebConfig:
-    """How the frontend runs. ``sim_control`` enables the test-only simulator endpoints."""
+    """How the frontend runs. ``sim_control`` enables the test-only simulator endpoints;
+    ``hosts`` are the names (beyond the loopback ones) the server answers to."""
 
     store: Path
     addresses: dict[str, str] = field(default_factory=dict)
@@ -66,6 +68,7 @@ class WebConfig:
     sim_control: bool = False
     language: str = i18n.DEFAULT_LANGUAGE
     profile: str = "exam-480x640"
+    hosts: tuple[str, ...] = ()
 
 
 class Guard:
@@ -73,9 +76,11 @@ class Guard:
     headers on every response, and a plain 500 (no traceback, nothing quoted) for an
     exception escaping a route."""
 
-    def __init__(self, app: ASGIApp, auth: Authenticator) -> None:
+    def __init__(self, app: ASGIApp, auth: Authenticator, hosts: tuple[str, ...] = ()
+                 ) -> None:
         self.app = app
         self.auth = auth
+        self.hosts = frozenset(h.lower() for h in hosts)
 
     def _session(self, scope: Scope) -> tuple[WebSession | None, bool]:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
@@ -100,6 +105,13 @@ class Guard:
         host = headers.get("host", "")
         scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
         path: str = scope.get("path", "")
+        if not host_allowed(host, self.hosts):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 4400})
+            else:
+                await JSONResponse({"error": "unknown Host"}, 400)(scope, receive,
+                                                                  self._headers(send))
+            return
         sess, bearer = self._session(scope)
         scope.setdefault("state", {})
         scope["state"]["web_session"] = sess
@@ -440,6 +452,6 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.auth = authn
     app.state.config = config
-    app.add_middleware(Guard, auth=authn)
+    app.add_middleware(Guard, auth=authn, hosts=config.hosts)
     return app
 

@@ -15,6 +15,9 @@
   from another origin, no framing), ``nosniff``, ``same-origin`` referrers
   (``no-referrer`` would make Chromium send ``Origin: null`` on form posts), ``no-store``,
   on every response, errors included.
+* **Host.** A request whose ``Host`` is not a loopback name (``127.0.0.1``,
+  ``localhost``, ``[::1]``) or one the server was told it is published under is refused
+  (400, :func:`host_allowed`), before the origin check that compares with it.
 * **Bodies.** A request body over :data:`MAX_BODY` is refused (413) while it streams in;
   a JSON body over :data:`MAX_JSON_BODY`, not valid JSON, nested too deeply or not an
   object is a 400 (:func:`read_json_object`), never a 500. An exception escaping a
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "LOOPBACK_HOSTS",
     "MAX_BODY",
     "MAX_JSON_BODY",
     "SESSION_COOKIE",
@@ -43,6 +47,8 @@ __all__ = [
     "BadRequest",
     "WebSession",
     "content_security_policy",
+    "host_allowed",
+    "is_loopback",
     "operator_entry",
     "read_json_object",
     "verify_operator",
@@ -55,6 +61,35 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_BODY = 256 * 1024
 #: largest JSON body a route parses (the API sends a few hundred bytes)
 MAX_JSON_BODY = 64 * 1024
+
+
+#: Host header names always accepted (the loopback interface)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def host_allowed(host: str, extra: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether a ``Host`` header (port removed) names this server: a loopback name or
+    one of ``extra`` (the names it is published under). Refusing every other name stops
+    DNS rebinding: a page on ``evil.example`` resolved to 127.0.0.1 sends
+    ``Host: evil.example``."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[:name.find("]") + 1] if "]" in name else ""
+    else:
+        name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+    return bool(name) and (name in LOOPBACK_HOSTS or name in extra)
+
+
+def is_loopback(address: str) -> bool:
+    """Whether a bind address is on the loopback interface only."""
+    import ipaddress
+
+    if address.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class BadRequest(Exception):
