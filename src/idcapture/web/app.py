@@ -7,6 +7,7 @@ functions. See ``docs/integrators/web-frontend.md`` for the routes and the secur
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -34,19 +35,21 @@ from . import i18n
 from .pages import ExportJob, check_rows, today_rows
 from .runtime import ROLES, StationRuntime
 from .security import (
+    HASH_SLOTS,
     MAX_BODY,
     PRELOGIN_COOKIE,
     SAFE_METHODS,
     SESSION_COOKIE,
     Authenticator,
     BadRequest,
+    LoginThrottle,
     WebSession,
     content_security_policy,
     csrf_ok,
     host_allowed,
     read_json_object,
     same_origin,
-    verify_operator,
+    verify_operator_timed,
 )
 
 __all__ = ["WebConfig", "create_app"]
@@ -211,6 +214,8 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
     store_holder: dict[str, Any] = {}
     authn = auth or Authenticator(config.token)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    throttle = LoginThrottle()
+    hash_slots = asyncio.Semaphore(HASH_SLOTS)
 
     def rt() -> StationRuntime:
         r: StationRuntime = store_holder["runtime"]
@@ -270,20 +275,34 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
                         failed=False)
             resp.set_cookie(PRELOGIN_COOKIE, pre, httponly=True, samesite="strict")
             return resp
+        client = request.client.host if request.client else ""
+        wait = throttle.wait_s(client)
+        ops = operators()
+        if wait > 0:
+            log.warning("login refused: too many failed logins from one client")
+            resp = page(request, "login", pre=secrets.token_urlsafe(24),
+                        need_operator=bool(ops), failed=True)
+            resp.status_code = 429
+            resp.headers["retry-after"] = str(int(wait) + 1)
+            return resp
         form = await request.form()
         pre_ok = csrf_ok(request.cookies.get(PRELOGIN_COOKIE, ""), str(form.get("csrf", "")))
         token_ok = authn.token_ok(str(form.get("token", "")))
-        ops = operators()
         name = str(form.get("operator", "")).strip()[:40]
-        op_ok = (not ops) or (name in ops and verify_operator(ops[name],
-                                                              str(form.get("password", ""))))
+        op_ok = not ops
+        if ops and pre_ok and token_ok:  # token first: a wrong one costs no hash
+            async with hash_slots:
+                op_ok = await run_in_threadpool(verify_operator_timed, ops, name,
+                                                str(form.get("password", ""))[:1024])
         if not (pre_ok and token_ok and op_ok):
+            throttle.failed(client)
             log.warning("login refused")
             pre = secrets.token_urlsafe(24)
             resp = page(request, "login", pre=pre, need_operator=bool(ops), failed=True)
             resp.status_code = 403
             resp.set_cookie(PRELOGIN_COOKIE, pre, httponly=True, samesite="strict")
             return resp
+        throttle.succeeded(client)
         sess = authn.new_session(name if ops else "operator")
         resp = RedirectResponse("/today", 303)
         resp.set_cookie(SESSION_COOKIE, sess.sid, httponly=True, samesite="strict")
@@ -411,8 +430,6 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
 
     async def preview(ws: WebSocket) -> None:
         await ws.accept()
-        import asyncio
-
         sub = rt().preview.subscribe(asyncio.get_running_loop())
         try:
             while True:

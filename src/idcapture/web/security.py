@@ -23,6 +23,13 @@
   object is a 400 (:func:`read_json_object`), never a 500. An exception escaping a
   route is a 500 naming nothing (logged by class name only: it may quote personal data).
 
+**Login.** The access token is checked first: a wrong token costs no password hash, so
+nothing about operator names can be learnt without it. With the right token, a password
+is hashed in a worker thread (at most :data:`HASH_SLOTS` at once, never on the event
+loop), and an unknown operator name is hashed against a dummy entry of the same cost,
+so known and unknown names take the same time. :class:`LoginThrottle` refuses a client
+(429) after :data:`LOGIN_FAILURES` failed logins within :data:`LOGIN_WINDOW_S` seconds.
+
 Operators live in the store setting ``operators``: ``{name: {"salt": hex, "hash": hex,
 "iterations": n}}`` (PBKDF2-HMAC-SHA256); :func:`operator_entry` makes one.
 """
@@ -35,16 +42,21 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "HASH_SLOTS",
+    "LOGIN_FAILURES",
+    "LOGIN_WINDOW_S",
     "LOOPBACK_HOSTS",
     "MAX_BODY",
     "MAX_JSON_BODY",
     "SESSION_COOKIE",
     "Authenticator",
     "BadRequest",
+    "LoginThrottle",
     "WebSession",
     "content_security_policy",
     "host_allowed",
@@ -52,6 +64,7 @@ __all__ = [
     "operator_entry",
     "read_json_object",
     "verify_operator",
+    "verify_operator_timed",
 ]
 
 SESSION_COOKIE = "idc_session"
@@ -145,6 +158,64 @@ def verify_operator(entry: Any, password: str) -> bool:
         return False
     got = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, n)
     return hmac.compare_digest(got, want)
+
+
+_DUMMY: dict[str, Any] = {}
+
+
+def verify_operator_timed(operators: dict[str, Any], name: str, password: str) -> bool:
+    """Whether ``name`` is an operator with ``password``; an unknown name costs the same
+    hash as a known one (against a dummy entry), so timing tells the two apart no more."""
+    entry = operators.get(name)
+    if entry is not None:
+        return verify_operator(entry, password)
+    if not _DUMMY:
+        _DUMMY.update(operator_entry(secrets.token_hex(16)))
+    verify_operator(_DUMMY, password)
+    return False
+
+
+#: password hashes computed at once (each about 50 ms of one core)
+HASH_SLOTS = 2
+#: failed logins a client may make within :data:`LOGIN_WINDOW_S` before it is refused
+LOGIN_FAILURES = 5
+LOGIN_WINDOW_S = 60.0
+
+
+class LoginThrottle:
+    """Failed logins per client (its address): after ``limit`` within ``window_s``
+    seconds, the client is refused until the oldest of them is ``window_s`` old."""
+
+    def __init__(self, limit: int = LOGIN_FAILURES, window_s: float = LOGIN_WINDOW_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.clock = clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_s(self, client: str) -> float:
+        """Seconds ``client`` must wait before trying again (0: it may try now)."""
+        now = self.clock()
+        with self._lock:
+            recent = [t for t in self._failures.get(client, []) if now - t < self.window_s]
+            if recent:
+                self._failures[client] = recent
+            else:
+                self._failures.pop(client, None)
+            if len(recent) < self.limit:
+                return 0.0
+            return self.window_s - (now - recent[0])
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            if len(self._failures) > 10_000:  # bounded memory under a flood of addresses
+                self._failures.clear()
+            self._failures.setdefault(client, []).append(self.clock())
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
 
 
 def content_security_policy() -> str:
