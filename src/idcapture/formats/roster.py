@@ -55,6 +55,7 @@ import json
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -434,7 +435,7 @@ def _check_xlsx_size(p: Path) -> None:
     try:
         with zipfile.ZipFile(p) as zf:
             infos = zf.infolist()
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (OSError, RuntimeError, zipfile.BadZipFile) as exc:
         raise RosterError(f"cannot read roster {p.name!r}: not a readable .xlsx file "
                           f"({exc.__class__.__name__})", "roster-file") from None
     def limit(info: zipfile.ZipInfo) -> int:
@@ -476,17 +477,30 @@ def read_roster(path: str | Path, mapping: ColumnMapping | None = None) -> Roste
         from openpyxl.utils.exceptions import InvalidFileException
 
         _check_xlsx_size(p)
+        # what openpyxl raises on a damaged file, while opening it and while streaming it
+        # (RuntimeError: an encrypted part; NotImplementedError, one of its kind: an
+        # unknown compression method)
+        damaged = (OSError, InvalidFileException, KeyError, ValueError, IndexError, TypeError,
+                   AttributeError, EOFError, SyntaxError, RuntimeError, zipfile.BadZipFile,
+                   zlib.error)
+
+        def refuse(exc: BaseException) -> RosterError:
+            return RosterError(f"cannot read roster {p.name!r}: not a readable .xlsx file "
+                               f"({exc.__class__.__name__})", "roster-file")
+
         try:
             wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-        except (OSError, InvalidFileException, KeyError, ValueError, zipfile.BadZipFile) as exc:
-            raise RosterError(f"cannot read roster {p.name!r}: not a readable .xlsx file "
-                              f"({exc.__class__.__name__})", "roster-file") from None
+        except damaged as exc:
+            raise refuse(exc) from None
         if mapping.sheet is not None:
             if mapping.sheet not in wb.sheetnames:
                 wb.close()
                 raise RosterError(f"roster {p.name!r} has no sheet {mapping.sheet!r}",
                                   "roster-sheet")
             ws = wb[mapping.sheet]
+        elif not wb.worksheets:
+            wb.close()
+            raise RosterError(f"roster {p.name!r} has no worksheet", "roster-sheet")
         else:
             ws = wb.worksheets[0]
 
@@ -495,6 +509,8 @@ def read_roster(path: str | Path, mapping: ColumnMapping | None = None) -> Roste
                 for row in ws.iter_rows(values_only=True):
                     yield tuple(_XML_ESCAPE.sub(_unescape, v) if isinstance(v, str) and "_x" in v
                                 else v for v in row)
+            except damaged as exc:
+                raise refuse(exc) from None
             finally:
                 wb.close()
 

@@ -39,6 +39,7 @@ import struct
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -455,6 +456,11 @@ def verify_package(path: str | Path, passphrase: str | None = None) -> VerifyRep
     return report
 
 
+#: what zipfile raises reading a damaged member (RuntimeError: encrypted; its subclass
+#: NotImplementedError: an unknown compression method)
+_ZIP_DAMAGE = (zipfile.BadZipFile, OSError, EOFError, RuntimeError, zlib.error)
+
+
 class _DuplicateName(ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(name)
@@ -481,7 +487,7 @@ def _unsafe_member(name: str) -> bool:
 def _verify_zip(path: Path, report: VerifyReport) -> None:
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except _ZIP_DAMAGE:
         report.fail("not a readable ZIP package")
         return
     with zf:
@@ -500,7 +506,7 @@ def _verify_zip(path: Path, report: VerifyReport) -> None:
         except _DuplicateName as dup:
             report.fail(f"manifest.json lists the name {dup.name!r} twice")
             return
-        except (ValueError, KeyError, TypeError, RecursionError, zipfile.BadZipFile):
+        except (ValueError, KeyError, TypeError, RecursionError, *_ZIP_DAMAGE):
             report.fail("manifest.json is not a valid manifest")
             return
         unsafe = [n for n in sorted({*files, *listed}) if _unsafe_member(n)]
@@ -522,7 +528,7 @@ def _verify_zip(path: Path, report: VerifyReport) -> None:
                     while chunk := fh.read(1 << 20):
                         h.update(chunk)
                         size += len(chunk)
-            except (zipfile.BadZipFile, OSError, RecordError) as exc:
+            except (RecordError, *_ZIP_DAMAGE) as exc:
                 report.fail(f"{name}: cannot be read ({exc.__class__.__name__})")
                 continue
             report.files_checked += 1
