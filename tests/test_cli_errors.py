@@ -33,8 +33,18 @@ def test_deeply_nested_record_json(tmp_path: Path, capsys: pytest.CaptureFixture
     path = tmp_path / "record.json"
     path.write_text(NESTED)
     assert main([*command, str(path)]) == 1
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and err.strip(), err
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and (out + err).count("\n") == 1, (out, err)
+    assert "nested too deeply" in out + err
+
+
+def test_deeply_nested_record_is_a_record_error() -> None:
+    from idcapture.errors import RecordError
+    from idcapture.record import loads
+
+    with pytest.raises(RecordError) as exc:
+        loads(NESTED)
+    assert "nested too deeply" in str(exc.value)
 
 
 def test_bad_template_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
