@@ -104,8 +104,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
               "and present fingers", flush=True)
     elif sim_control:
         print("WARNING: simulator control endpoints are enabled (for tests only)", flush=True)
+    from ..web.server import IDLE_TIMEOUT_S, IdleClosingH11Protocol
+
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
-                ws="websockets", ssl_certfile=tls[0] if tls else None,
+                ws="websockets", http=IdleClosingH11Protocol,
+                timeout_keep_alive=IDLE_TIMEOUT_S, ssl_certfile=tls[0] if tls else None,
                 ssl_keyfile=tls[1] if tls else None)
     return 0
 
