@@ -77,3 +77,12 @@ def test_an_escaping_exception_is_a_bare_500_with_headers(
     _secured(r)
     assert "北京" not in caplog.text and "110101" not in caplog.text
     assert "ValueError" in caplog.text
+
+
+def test_action_errors_from_other_libraries_are_not_echoed(app_client: tuple) -> None:
+    client, token = app_client
+    csrf = login(client, token)
+    _post(client, csrf, "/api/capture/start", "{}")
+    r = _post(client, csrf, "/api/capture/redo", '{"step": "张三丰110101200001011234"}')
+    assert r.status_code == 409
+    assert "张三" not in r.text and "110101" not in r.text

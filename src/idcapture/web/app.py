@@ -376,7 +376,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
             await run_in_threadpool(fn)
         except (IdCaptureError, ValueError) as exc:
             code = getattr(exc, "code", "bad-request")
-            return JSONResponse({"error": str(exc), "code": code}, 409)
+            return JSONResponse({"error": describe_error(exc), "code": code}, 409)
         return JSONResponse(await run_in_threadpool(r.snapshot))
 
     async def blob(request: Request) -> Response:
@@ -398,7 +398,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
                                     str(data.get("step", "")), operator_of(request),
                                     str(data.get("reason", ""))[:200])
         except (IdCaptureError, ValueError) as exc:
-            return JSONResponse({"error": str(exc)}, 409)
+            return JSONResponse({"error": describe_error(exc)}, 409)
         return JSONResponse({"ok": True, "next": "/capture"})
 
     async def export_start(request: Request) -> Response:
@@ -425,7 +425,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         try:
             await run_in_threadpool(rt().reconnect, role)
         except IdCaptureError as exc:
-            return JSONResponse({"error": str(exc)}, 409)
+            return JSONResponse({"error": describe_error(exc)}, 409)
         return JSONResponse({"station": {k: v.as_dict() for k, v in rt().slots.items()}})
 
     async def preview(ws: WebSocket) -> None:
