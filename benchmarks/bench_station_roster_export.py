@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
-import json
 import shutil
 import sys
 import tempfile

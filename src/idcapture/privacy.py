@@ -9,11 +9,18 @@ name or an address in clear. Build such text with these helpers::
     '张**'
     >>> mask_address("北京市东城区景山前街4号")
     '北京市********'
+
+An exception that leaves the library (a CLI message, a web response, an export's
+status, a log line) is described with :func:`describe_error`: the library's own errors
+are built masked and are shown as they are; any other exception (a third-party library
+quoting the value it choked on, ``IllegalCharacterError: 北京示范中学 cannot be used``)
+is shown by its class name only.
 """
 
 from __future__ import annotations
 
-__all__ = ["MASK_CHAR", "mask", "mask_address", "mask_id_number", "mask_name"]
+__all__ = ["MASK_CHAR", "describe_error", "mask", "mask_address", "mask_id_number",
+           "mask_name"]
 
 MASK_CHAR = "*"
 
@@ -62,3 +69,17 @@ def mask(value: str | None, kind: str = "id") -> str:
     if kind == "address":
         return mask_address(value)
     raise ValueError(f"unknown mask kind {kind!r}")
+
+
+def describe_error(exc: BaseException) -> str:
+    """A one-line description of ``exc`` that carries no personal data.
+
+    :class:`~idcapture.errors.IdCaptureError` messages are built masked and are
+    returned as they are; other exceptions give their class name only, since their
+    text may quote the data they failed on.
+    """
+    from .errors import IdCaptureError
+
+    if isinstance(exc, IdCaptureError):
+        return str(exc)
+    return f"{exc.__class__.__name__} (details withheld: they may quote personal data)"

@@ -35,6 +35,7 @@ def app_client(store_dir: Path) -> Iterator[tuple[object, str]]:
 
     from idcapture.web import WebConfig, create_app
 
-    app = create_app(WebConfig(store=store_dir, addresses=dict(SIM), sim_control=True))
+    app = create_app(WebConfig(store=store_dir, addresses=dict(SIM), sim_control=True,
+                               hosts=("testserver",)))
     with TestClient(app, base_url="http://testserver") as client:
         yield client, app.state.auth.token

@@ -108,7 +108,7 @@ def test_operator_login_when_the_store_defines_operators(store_dir: Path) -> Non
 
     with Store.open(store_dir) as s:
         s.set_setting("operators", {"wang": operator_entry("s3cret", iterations=1000)})
-    app = create_app(WebConfig(store=store_dir, addresses={}))
+    app = create_app(WebConfig(store=store_dir, addresses={}, hosts=("testserver",)))
     token = app.state.auth.token
     import re
 

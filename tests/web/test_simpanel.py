@@ -38,7 +38,7 @@ def test_panel_shows_only_with_sim_control(app_client: tuple, store_dir: Path) -
 
     from idcapture.web import WebConfig, create_app
 
-    app = create_app(WebConfig(store=store_dir, addresses={}))
+    app = create_app(WebConfig(store=store_dir, addresses={}, hosts=("testserver",)))
     with TestClient(app, base_url="http://testserver") as other:
         login(other, app.state.auth.token)
         assert 'id="sim-panel"' not in other.get("/capture").text

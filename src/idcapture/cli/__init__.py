@@ -4,6 +4,12 @@ Each module in :data:`COMMAND_MODULES` has ``register(commands)`` that adds its
 subcommands, either at the top level (``commands.top.add_parser``) or in a group
 (``commands.group("finger").add_parser``). A subcommand's ``func(args)`` returns the
 exit status: 0 ok, 1 failure; usage errors exit with 2.
+
+Every failure ends in one line on standard error, never a traceback: the library's
+typed errors as they are (they are built masked), input nested too deeply to read,
+no terminal to ask on, and any other exception by its class name only (its text may
+quote personal data; ``IDCAPTURE_TRACEBACK=1`` shows the traceback when debugging).
+Output into a closed pipe (``idcapture station check | head``) ends quietly.
 """
 
 from __future__ import annotations
@@ -12,13 +18,15 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import IdCaptureError
+from ..privacy import describe_error
 
-__all__ = ["COMMAND_MODULES", "Commands", "main", "print_json"]
+__all__ = ["COMMAND_MODULES", "Commands", "main", "port_number", "print_json"]
 
 #: modules under idcapture.cli that add subcommands
 COMMAND_MODULES: list[str] = [
@@ -60,6 +68,22 @@ def print_json(obj: Any) -> None:
                                 default=str) + "\n")
 
 
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free port) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is outside 0..65535")
+    return value
+
+
+def _fail(message: str) -> int:
+    print(f"idcapture: error: {message}", file=sys.stderr)
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="idcapture",
@@ -87,10 +111,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(func(args) or 0)
+        status = int(func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
     except IdCaptureError as exc:
-        print(f"idcapture: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc))
     except KeyboardInterrupt:
         print("idcapture: interrupted", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # the reader went away (| head): stop writing, and let the interpreter's final
+        # flush of standard output go nowhere instead of failing again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 1
+    except RecursionError:
+        return _fail("the input is nested too deeply to read")
+    except EOFError:
+        return _fail("input ended where a value was expected (no terminal to ask on?)")
+    except Exception as exc:
+        if os.environ.get("IDCAPTURE_TRACEBACK") == "1":
+            raise
+        return _fail(f"unexpected {describe_error(exc)}")

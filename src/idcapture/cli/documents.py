@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..privacy import mask_address, mask_id_number
+from ..privacy import mask_address, mask_id_number, mask_name
 from ..record import IdentityDocument
 
 __all__ = ["document_dict"]
 
 
 def document_dict(doc: IdentityDocument, unmask: bool = False) -> dict[str, Any]:
-    """The document as a JSON-able dict; ID number and addresses masked unless ``unmask``."""
+    """The document as a JSON-able dict; names, ID number and addresses masked unless
+    ``unmask``."""
     def addr(a: str | None) -> str | None:
         return a if unmask or a is None else mask_address(a)
 
+    def name(n: str | None) -> str | None:
+        return n if unmask or n is None else mask_name(n)
+
     return {
-        "kind": doc.kind.value, "name": doc.name, "name_en": doc.name_en,
+        "kind": doc.kind.value, "name": name(doc.name), "name_en": name(doc.name_en),
         "sex": doc.sex.value, "ethnicity_code": doc.ethnicity_code,
         "ethnicity": doc.ethnicity, "nationality_code": doc.nationality_code,
         "nationality": doc.nationality,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from . import Commands, print_json
+from . import Commands, port_number, print_json
 
 __all__ = ["add_read_options", "cmd_read_emrtd", "cmd_sim_emrtd", "register"]
 
@@ -117,7 +117,7 @@ def register(commands: Commands) -> None:
     s = commands.group("sim", "run simulators").add_parser(
         "emrtd", help="serve a simulated electronic passport in a vpcd virtual reader")
     s.add_argument("--config", required=True, help="card file (JSON: mrz, face, pki, faults)")
-    s.add_argument("--port", type=int, default=35963,
+    s.add_argument("--port", type=port_number, default=35963,
                    help="vpcd port of the slot (35963 = 'Virtual PCD 00 00')")
     s.add_argument("--host", default="localhost", help="host where pcscd/vpcd runs")
     s.add_argument("--write-csca", metavar="FILE",

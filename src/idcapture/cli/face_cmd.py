@@ -13,17 +13,14 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, RetryNeeded
-from . import Commands, print_json
+from . import Commands, port_number, print_json
 from .face_evaluate import add_parser as add_evaluate_parser
 
 
 def _read_image(path: str) -> np.ndarray:
-    import cv2
+    from ..formats.images import load_image
 
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
-        raise ConfigError(f"cannot read image {Path(path).name}")
-    return np.asarray(img)
+    return load_image(path, "RGB", bgr=True)
 
 
 def _measures(report: Any) -> list[dict[str, Any]]:
@@ -256,7 +253,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--height", type=int, default=480)
     p.add_argument("--fps", type=float, default=30.0)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8081, help="HTTP port (0: any free port)")
+    p.add_argument("--port", type=port_number, default=8081, help="HTTP port (0: any free port)")
     p.add_argument("-o", "--output", help="write a video file instead of serving")
     p.add_argument("--frames", type=int, default=0, help="frames to write with -o "
                    "(default: the script's length)")

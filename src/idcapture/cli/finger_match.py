@@ -66,7 +66,12 @@ def _load_template(path: Path, ppi: int) -> Any:
     if ext == ".json":
         import json
 
-        return FingerTemplate.from_json(json.loads(path.read_text(encoding="utf-8")))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, RecursionError):
+            raise ConfigError(f"template {path.name} is not valid JSON", "bad-template"
+                              ) from None
+        return FingerTemplate.from_json(data)
     if ext in _TEMPLATE_EXT:
         from ..formats.minutiae import MinutiaeRecord
 

@@ -39,20 +39,10 @@ def register(commands: Any) -> None:
 
 
 def _load(path: Path) -> np.ndarray:
-    """Read an image file as 8-bit grey."""
-    from PIL import Image, UnidentifiedImageError
+    """Read an image file as 8-bit grey (guarded: :func:`~idcapture.formats.images.load_image`)."""
+    from ..formats.images import load_image
 
-    try:
-        import wsq  # noqa: F401  (registers the WSQ Pillow plugin when installed)
-    except ImportError:
-        pass
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("L"))
-    except FileNotFoundError:
-        raise ConfigError(f"image file not found: {path}", "no-file") from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise ConfigError(f"cannot read image {path}: {exc}", "bad-image") from None
+    return load_image(path, "L")
 
 
 def _profile(value: str) -> Any:

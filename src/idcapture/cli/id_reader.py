@@ -100,7 +100,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a card")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--unmask", action="store_true",
-                   help="print the ID number and addresses in clear")
+                   help="print the names, ID number and addresses in clear")
     p.set_defaults(func=cmd_read_id)
     from .emrtd_cmd import add_read_options
 

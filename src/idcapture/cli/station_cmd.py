@@ -133,6 +133,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if rep.blocked == 0 and not rep.not_captured else 1
 
 
+def _has_terminal() -> bool:
+    """Whether a passphrase can be asked without echo (a controlling terminal)."""
+    if os.name != "posix":
+        return True
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        return False
+    return True
+
+
 def _passphrase(args: argparse.Namespace, confirm: bool) -> str | None:
     if args.passphrase_env:
         value = os.environ.get(args.passphrase_env)
@@ -141,10 +152,17 @@ def _passphrase(args: argparse.Namespace, confirm: bool) -> str | None:
             raise ConfigError(f"environment variable {args.passphrase_env} is empty")
         return value
     if args.encrypt:
-        first = getpass.getpass("passphrase: ")
-        if confirm and getpass.getpass("again: ") != first:
-            from ..errors import ConfigError
-            raise ConfigError("the passphrases differ")
+        from ..errors import ConfigError
+
+        try:
+            if not _has_terminal():
+                raise EOFError
+            first = getpass.getpass("passphrase: ")
+            if confirm and getpass.getpass("again: ") != first:
+                raise ConfigError("the passphrases differ")
+        except EOFError:
+            raise ConfigError("no terminal to ask for the passphrase on: give "
+                              "--passphrase-env VAR instead", "no-terminal") from None
         return first
     return None
 
@@ -230,8 +248,9 @@ def register(commands: Commands) -> None:
     p.add_argument("--timeout", type=float, default=30.0)
     p.add_argument("--resume", metavar="SESSION", help="resume an interrupted session")
     p.add_argument("--correct", metavar="ID_NUMBER", help="re-capture one step of a record")
-    p.add_argument("--step", default="portrait", help="with --correct: portrait, "
-                   "right-thumb or left-thumb")
+    p.add_argument("--step", default="portrait", choices=("portrait", "right-thumb",
+                                                          "left-thumb"),
+                   help="with --correct: the step to capture again")
     p.add_argument("--reason", default="", help="with --correct: why")
     p.add_argument("--accept-mismatch", action="store_true",
                    help="accept a card/roster disagreement (recorded)")

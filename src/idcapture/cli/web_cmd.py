@@ -1,4 +1,10 @@
-"""``idcapture station serve``: the reference web frontend on this machine."""
+"""``idcapture station serve``: the reference web frontend on this machine.
+
+It binds the loopback interface. Any other address is refused unless the operator
+passes ``--allow-remote`` *and* a TLS certificate and key (the token and session cookie
+never cross a network in clear), and the simulator controls are never served off
+loopback. ``--server-name`` adds a name the server answers to (the Host header check).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import Commands
+from . import Commands, port_number
 
 SIM_ADDRESSES = {"reader": "sim:id-reader?card=none&poll=0.01",
                  "camera": "sim:camera?fps=30&photo=demo",
@@ -30,11 +36,37 @@ def _sample_store(folder: Path, students: int) -> None:
         register_students(store, operator="setup")
 
 
+def _check_bind(args: argparse.Namespace, sim_control: bool) -> tuple[str, str] | None:
+    """The TLS certificate and key files for a remote bind, or ``None`` on loopback;
+    refuses an unsafe bind with a :class:`ConfigError`."""
+    from ..errors import ConfigError
+    from ..web.security import is_loopback
+
+    if is_loopback(args.host):
+        return None
+    if not args.allow_remote:
+        raise ConfigError(f"refusing to serve on {args.host}: the station frontend binds the "
+                          "loopback interface; to serve other machines pass --allow-remote "
+                          "with --tls-cert and --tls-key (or put a TLS reverse proxy on this "
+                          "machine in front of 127.0.0.1)", "bind")
+    if sim_control:
+        raise ConfigError("the simulator controls (--sim, --sim-control) are served on "
+                          "loopback only", "bind")
+    if not (args.tls_cert and args.tls_key):
+        raise ConfigError("--allow-remote needs --tls-cert and --tls-key: the access token "
+                          "and session cookie must not cross the network in clear", "bind")
+    for path in (args.tls_cert, args.tls_key):
+        if not Path(path).is_file():
+            raise ConfigError(f"TLS file {Path(path).name!r} not found", "bind")
+    return str(args.tls_cert), str(args.tls_key)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
         from ..web import WebConfig, create_app
+        from ..web.security import is_loopback
     except ImportError as exc:
         print(f"idcapture: error: the web frontend needs the 'web' extra "
               f"(pip install 'idcapture[web]'): missing {exc.name}", file=sys.stderr)
@@ -56,19 +88,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # with --sim the simulator controls come on by themselves (each answers 409 for a
     # role whose device is not a simulator); --sim-control alone turns them on for tests
     sim_control = bool(args.sim or args.sim_control)
+    tls = _check_bind(args, sim_control)
+    hosts = tuple(args.server_name or ())
+    if not is_loopback(args.host) and args.host not in ("0.0.0.0", "::"):
+        hosts += (args.host,)
     config = WebConfig(store=store, addresses=addresses, sim_control=sim_control,
-                       language=args.language)
+                       language=args.language, hosts=hosts)
     app = create_app(config)
     token = app.state.auth.token
-    print(f"idcapture station frontend: http://{args.host}:{args.port}/", flush=True)
+    scheme = "https" if tls else "http"
+    print(f"idcapture station frontend: {scheme}://{args.host}:{args.port}/", flush=True)
     print(f"access token: {token}", flush=True)
     if args.sim:
         print("simulated devices: the Capture page has a Simulator panel to place cards "
               "and present fingers", flush=True)
     elif sim_control:
         print("WARNING: simulator control endpoints are enabled (for tests only)", flush=True)
+    from ..web.server import IDLE_TIMEOUT_S, IdleClosingH11Protocol
+
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
-                ws="websockets")
+                ws="websockets", http=IdleClosingH11Protocol,
+                timeout_keep_alive=IDLE_TIMEOUT_S, ssl_certfile=tls[0] if tls else None,
+                ssl_keyfile=tls[1] if tls else None)
     return 0
 
 
@@ -76,8 +117,15 @@ def register(commands: Commands) -> None:
     p = commands.group("station").add_parser(
         "serve", help="run the station's web frontend (local, token-protected)")
     p.add_argument("--store", required=True, help="the station store folder")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; "
+                   "another needs --allow-remote and TLS)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="allow binding a non-loopback address (needs --tls-cert, --tls-key)")
+    p.add_argument("--tls-cert", type=Path, help="TLS certificate (PEM) for --allow-remote")
+    p.add_argument("--tls-key", type=Path, help="TLS private key (PEM) for --allow-remote")
+    p.add_argument("--server-name", action="append", metavar="NAME",
+                   help="a host name the server is reached under (repeatable)")
+    p.add_argument("--port", type=port_number, default=8765, help="port (default 8765)")
     p.add_argument("--sim", action="store_true",
                    help="use the in-process simulators with their controls on the Capture page "
                         "(and create a sample store if none)")

@@ -29,7 +29,8 @@ Other sources: ``record_id``, ``card_valid_until``, ``right_thumb_quality``,
 ``left_thumb_quality``, ``portrait_quality``. A province's layout is a JSON file
 ``{"name": "...", "sheet": "...", "columns": [["报名号", "registration_number"], ...]}``
 loaded with :meth:`ExportProfile.load`. Workbooks are written in openpyxl's
-write-only mode (60,000 rows in seconds), every cell as text.
+write-only mode (60,000 rows in seconds), every cell as text (a string cell), values
+that a spreadsheet would read as a formula neutralised (:mod:`idcapture.formats.cells`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ConfigError
+from .cells import text_cells
 
 __all__ = ["DEFAULT_PROFILE", "EXPORT_PROFILES", "SOURCES", "ExportProfile", "get_profile",
            "write_workbook"]
@@ -130,25 +132,26 @@ def write_workbook(target: str | Path | IO[bytes], profile: ExportProfile,
                    rows: Iterable[Mapping[str, str]]) -> int:
     """Write one sheet: the profile's headers, then one row per mapping (source -> text).
 
-    Returns the number of data rows written.
+    Every cell is a string cell, neutralised against formula injection
+    (:func:`~idcapture.formats.cells.neutralise`). Returns the number of data rows
+    written; a value no cell can hold raises :class:`~idcapture.errors.RecordError`
+    naming the column, never the value (check rows first with
+    :func:`~idcapture.formats.cells.cell_problem`).
     """
     import openpyxl
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet(profile.sheet)
     bold = Font(bold=True)
-    head = []
-    for h in profile.headers:
-        c = WriteOnlyCell(ws, value=h)
+    head = text_cells(ws, profile.headers)
+    for c in head:
         c.font = bold
-        head.append(c)
     ws.append(head)
     sources = [s for _h, s in profile.columns]
     n = 0
     for row in rows:
-        ws.append([row.get(s, "") for s in sources])
+        ws.append(text_cells(ws, (row.get(s, "") for s in sources)))
         n += 1
     wb.save(target)
     return n

@@ -401,6 +401,8 @@ def loads(text: str | bytes, validate: bool = True) -> CaptureRecord:
     """Parse canonical JSON text (embedded blobs, if present, are loaded and verified)."""
     try:
         d = json.loads(text)
+    except RecursionError:
+        raise RecordError("not valid JSON: nested too deeply", "(file)") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise RecordError(f"not valid JSON: {exc.__class__.__name__} "
                           f"at line {getattr(exc, 'lineno', '?')}", "(file)") from None

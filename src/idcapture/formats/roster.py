@@ -28,6 +28,22 @@ common, so the first ten rows are searched for the one that names the most field
 Reading is streamed (openpyxl read-only mode), so a 60,000-row workbook is read in a
 few seconds. This module only reads and normalises text; the station checks each row
 (:mod:`idcapture.station.roster`).
+
+Hostile and careless files are refused before anything is stored:
+
+- the file itself: a .csv over :data:`MAX_CSV_BYTES`, an .xlsx whose parts would
+  unpack to more than :data:`MAX_XLSX_PART_BYTES` each (shared strings, a sheet) or
+  :data:`MAX_XLSX_BYTES` together (read from the ZIP directory, before any XML is
+  parsed; a part's real size cannot exceed what the directory says; the shared
+  strings, which openpyxl reads whole, have :data:`MAX_SHARED_STRINGS_BYTES`), or more than
+  :data:`MAX_ROWS` data rows (counted while streaming) raise :class:`RosterError`;
+- a cell: text is NFKC-normalised (which includes NFC), tabs and line breaks become
+  spaces; a control character, an unpaired surrogate, a bidirectional override or a
+  value longer than its field's limit (:data:`FIELD_LIMITS`) puts a problem on the row
+  (:attr:`RosterRow.problems`) naming the field and never the value;
+- an ID-number or student-number cell that holds a *number* (Excel keeps 15
+  significant digits, so an 18-digit number has lost its last ones) is refused with
+  its own message: "stored as a number, digits lost: format the column as text".
 """
 
 from __future__ import annotations
@@ -39,16 +55,25 @@ import json
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, RosterError
+from .cells import neutralise, text_cells
 
 __all__ = [
     "DEFAULT_HEADER_TEXT",
     "DEFAULT_MAPPING",
+    "FIELD_LIMITS",
+    "MAX_CSV_BYTES",
+    "MAX_ROWS",
+    "MAX_SHARED_STRINGS_BYTES",
+    "MAX_XLSX_BYTES",
+    "MAX_XLSX_PART_BYTES",
+    "NUMBER_STORED_AS_NUMBER",
     "PROVINCE_MAPPINGS",
     "REQUIRED_FIELDS",
     "ROSTER_FIELDS",
@@ -56,6 +81,7 @@ __all__ = [
     "RosterRow",
     "RosterTable",
     "column_letter",
+    "field_text",
     "get_mapping",
     "normalise_header",
     "read_roster",
@@ -67,6 +93,35 @@ ROSTER_FIELDS: tuple[str, ...] = ("school_code", "school_name", "class_name", "n
                                   "ethnicity", "id_number", "student_no", "birth_date")
 #: fields without which a roster file is refused
 REQUIRED_FIELDS: tuple[str, ...] = ("school_code", "name", "sex", "id_number")
+
+#: longest text (characters, after normalisation) each field may hold
+FIELD_LIMITS: dict[str, int] = {
+    "school_code": 32, "school_name": 100, "class_name": 64, "name": 64, "sex": 8,
+    "ethnicity": 32, "id_number": 32, "student_no": 32, "birth_date": 32,
+}
+#: data rows a roster may have (a school's roster has a few thousand)
+MAX_ROWS = 100_000
+#: largest .csv roster read
+MAX_CSV_BYTES = 64 << 20
+#: largest unpacked part (a sheet's XML) of an .xlsx roster
+MAX_XLSX_PART_BYTES = 128 << 20
+#: largest unpacked shared-string table (read whole by openpyxl, so kept smaller)
+MAX_SHARED_STRINGS_BYTES = 32 << 20
+#: largest unpacked .xlsx roster, all parts together
+MAX_XLSX_BYTES = 256 << 20
+#: the message for an ID-number or student-number cell that holds a number
+NUMBER_STORED_AS_NUMBER = "stored as a number, digits lost: format the column as text"
+#: fields whose cells must be text (numbers lose digits in a spreadsheet)
+_TEXT_ONLY = frozenset({"id_number", "student_no"})
+#: a number Excel wrote into a CSV in scientific notation (4.40106E+17)
+_SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
+#: longest header cell considered when looking for the header row
+_MAX_HEADER = 200
+#: bidirectional embeddings, overrides and isolates (they make text read differently)
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: invisible characters copy-and-paste leaves behind, dropped (zero-width space, BOM)
+_DROP = {0x200B: None, 0xFEFF: None}
+_SPACES = re.compile(r"[\t\r\n\v\f\x85\u2028\u2029]+")
 
 _DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "school_code": ("学校代码", "学校编码", "学校标识码", "学校编号", "学校识别码",
@@ -86,7 +141,10 @@ _DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
 
 def normalise_header(text: object) -> str:
     """A header cell as compared with the mapping: NFKC, no spaces, ``*`` or ``:``, lower."""
-    s = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    s = "" if text is None else str(text)
+    if len(s) > _MAX_HEADER:
+        return ""
+    s = unicodedata.normalize("NFKC", s)
     s = re.sub(r"[\s*:：()（）]", "", s)
     return s.lower()
 
@@ -186,10 +244,15 @@ def column_letter(index: int) -> str:
 
 @dataclass(frozen=True)
 class RosterRow:
-    """One data row: its 1-based row number in the file and its normalised values."""
+    """One data row: its 1-based row number in the file and its normalised values.
+
+    ``problems`` maps a field to why its cell was refused (its value is then ``""``);
+    the message never contains the cell's text.
+    """
 
     row: int
     values: dict[str, str]
+    problems: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -222,6 +285,43 @@ def _cell_text(value: object) -> str:
     text = unicodedata.normalize("NFKC", str(value)).strip()
     # drop the apostrophe or tab that forces Excel to keep a number as text
     return text.lstrip("'\t").strip()
+
+
+def _text_problem(text: str) -> str | None:
+    """Why normalised cell text cannot be stored (never quoting it), or ``None``."""
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Cc":
+            return f"holds the control character U+{ord(ch):04X}"
+        if cat == "Cs":
+            return "holds an unpaired surrogate (broken Unicode text)"
+        if ch in _BIDI:
+            return f"holds the text-direction control U+{ord(ch):04X}"
+    return None
+
+
+def field_text(fld: str, value: object) -> tuple[str, str | None]:
+    """A roster cell as stored: ``(text, None)``, or ``("", why)`` when refused.
+
+    Applies the cell rules of the module docstring: numbers in text-only fields,
+    length, whitespace, NFKC, control characters and surrogates.
+    """
+    limit = FIELD_LIMITS.get(fld, 100)
+    if fld in _TEXT_ONLY and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "", NUMBER_STORED_AS_NUMBER
+    raw = "" if value is None else value if isinstance(value, str) else None
+    if raw is not None and len(raw) > 4 * limit:  # checked before normalising it
+        return "", f"is {len(raw)} characters long, more than the limit of {limit}"
+    text = _cell_text(value)
+    text = _SPACES.sub(" ", text.translate(_DROP)).strip()
+    if len(text) > limit:
+        return "", f"is {len(text)} characters long, more than the limit of {limit}"
+    problem = _text_problem(text)
+    if problem is not None:
+        return "", problem
+    if fld in _TEXT_ONLY and _SCIENTIFIC.fullmatch(text):
+        return "", NUMBER_STORED_AS_NUMBER
+    return text, None
 
 
 def _find_header(rows: list[tuple[object, ...]], mapping: ColumnMapping
@@ -267,23 +367,38 @@ def _table(source: str, rows: Iterator[tuple[object, ...]], mapping: ColumnMappi
 
     def gen() -> Iterator[RosterRow]:
         def make(n: int, row: tuple[object, ...]) -> RosterRow | None:
-            values = {f: (_cell_text(row[i]) if i < len(row) else "") for f, i in cols.items()}
-            if not any(values.values()):
+            values: dict[str, str] = {}
+            problems: dict[str, str] = {}
+            for f, i in cols.items():
+                text, problem = field_text(f, row[i] if i < len(row) else None)
+                values[f] = text
+                if problem is not None:
+                    problems[f] = problem
+            if not any(values.values()) and not problems:
                 return None
-            if mapping.school_code and not values.get("school_code"):
+            if mapping.school_code and not values.get("school_code") and \
+                    "school_code" not in problems:
                 values["school_code"] = mapping.school_code
-            return RosterRow(n, values)
+            return RosterRow(n, values, problems)
+
+        count = 0
+
+        def counted(r: RosterRow | None) -> Iterator[RosterRow]:
+            nonlocal count
+            if r is None:
+                return
+            count += 1
+            if count > MAX_ROWS:
+                raise RosterError(f"roster {source!r} has more than {MAX_ROWS} data rows; "
+                                  "split it by school or class", "roster-size")
+            yield r
 
         for n, row in enumerate(head[idx + 1:], start=idx + 2):
-            r = make(n, row)
-            if r is not None:
-                yield r
+            yield from counted(make(n, row))
         n = len(head)
         for row in rows:
             n += 1
-            r = make(n, tuple(row))
-            if r is not None:
-                yield r
+            yield from counted(make(n, tuple(row)))
 
     return RosterTable(source, idx + 1, cols, gen(), unmapped)
 
@@ -295,6 +410,45 @@ def _read_csv_text(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise RosterError("roster CSV is neither UTF-8 nor GB18030 text", "roster-encoding")
+
+
+def _csv_rows(source: str, text: str) -> Iterator[tuple[object, ...]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for r in reader:
+            yield tuple(r)
+    except csv.Error as exc:
+        raise RosterError(f"roster {source!r}: line {reader.line_num} is not valid CSV "
+                          f"({str(exc).split('(')[0].strip()})", "roster-file") from None
+
+
+#: how .xlsx text escapes a character XML cannot carry (ECMA-376 ST_Xstring: _x0001_)
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(m: re.Match[str]) -> str:
+    return chr(int(m.group(1), 16))
+
+
+def _check_xlsx_size(p: Path) -> None:
+    """Refuse an .xlsx whose parts would unpack too large (before any XML is parsed)."""
+    try:
+        with zipfile.ZipFile(p) as zf:
+            infos = zf.infolist()
+    except (OSError, RuntimeError, zipfile.BadZipFile) as exc:
+        raise RosterError(f"cannot read roster {p.name!r}: not a readable .xlsx file "
+                          f"({exc.__class__.__name__})", "roster-file") from None
+    def limit(info: zipfile.ZipInfo) -> int:
+        shared = info.filename.lower().endswith("sharedstrings.xml")
+        return MAX_SHARED_STRINGS_BYTES if shared else MAX_XLSX_PART_BYTES
+
+    big = [(i.filename, limit(i)) for i in infos if i.file_size > limit(i)]
+    if not big and sum(i.file_size for i in infos) > MAX_XLSX_BYTES:
+        big = [("all parts together", MAX_XLSX_BYTES)]
+    if big:
+        raise RosterError(f"roster {p.name!r}: {big[0][0]} would unpack to more than "
+                          f"{big[0][1] >> 20} MiB; a roster is far smaller (is a cell filled "
+                          "with junk?)", "roster-size")
 
 
 def read_roster(path: str | Path, mapping: ColumnMapping | None = None) -> RosterTable:
@@ -309,34 +463,54 @@ def read_roster(path: str | Path, mapping: ColumnMapping | None = None) -> Roste
     suffix = p.suffix.lower()
     if suffix == ".csv":
         try:
+            if p.stat().st_size > MAX_CSV_BYTES:
+                raise RosterError(f"roster {p.name!r} is larger than {MAX_CSV_BYTES >> 20} MiB",
+                                  "roster-size")
             data = p.read_bytes()
         except OSError as exc:
             raise RosterError(f"cannot read roster {p.name!r}: {exc.strerror}",
                               "roster-file") from None
         text = _read_csv_text(data)
-        reader = csv.reader(io.StringIO(text, newline=""))
-        return _table(p.name, (tuple(r) for r in reader), mapping)
+        return _table(p.name, _csv_rows(p.name, text), mapping)
     if suffix in (".xlsx", ".xlsm"):
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
 
+        _check_xlsx_size(p)
+        # what openpyxl raises on a damaged file, while opening it and while streaming it
+        # (RuntimeError: an encrypted part; NotImplementedError, one of its kind: an
+        # unknown compression method)
+        damaged = (OSError, InvalidFileException, KeyError, ValueError, IndexError, TypeError,
+                   AttributeError, EOFError, SyntaxError, RuntimeError, zipfile.BadZipFile,
+                   zlib.error)
+
+        def refuse(exc: BaseException) -> RosterError:
+            return RosterError(f"cannot read roster {p.name!r}: not a readable .xlsx file "
+                               f"({exc.__class__.__name__})", "roster-file")
+
         try:
             wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-        except (OSError, InvalidFileException, KeyError, ValueError, zipfile.BadZipFile) as exc:
-            raise RosterError(f"cannot read roster {p.name!r}: not a readable .xlsx file "
-                              f"({exc.__class__.__name__})", "roster-file") from None
+        except damaged as exc:
+            raise refuse(exc) from None
         if mapping.sheet is not None:
             if mapping.sheet not in wb.sheetnames:
                 wb.close()
                 raise RosterError(f"roster {p.name!r} has no sheet {mapping.sheet!r}",
                                   "roster-sheet")
             ws = wb[mapping.sheet]
+        elif not wb.worksheets:
+            wb.close()
+            raise RosterError(f"roster {p.name!r} has no worksheet", "roster-sheet")
         else:
             ws = wb.worksheets[0]
 
         def rows() -> Iterator[tuple[object, ...]]:
             try:
-                yield from ws.iter_rows(values_only=True)
+                for row in ws.iter_rows(values_only=True):
+                    yield tuple(_XML_ESCAPE.sub(_unescape, v) if isinstance(v, str) and "_x" in v
+                                else v for v in row)
+            except damaged as exc:
+                raise refuse(exc) from None
             finally:
                 wb.close()
 
@@ -357,9 +531,12 @@ def write_roster(path: str | Path, rows: list[dict[str, str]],
                  fields: tuple[str, ...] = ROSTER_FIELDS[:-1], title: str | None = None) -> Path:
     """Write ``rows`` (field -> text) as a roster with the default Chinese headers.
 
-    ``.xlsx`` files are written in openpyxl's write-only mode with every cell as text
-    (so ID numbers keep all 18 characters); ``.csv`` files as UTF-8 with a BOM, as
-    Excel expects. ``title`` adds a title row above the headers, as schools often do.
+    ``.xlsx`` files are written in openpyxl's write-only mode with every cell a string
+    cell (so ID numbers keep all 18 characters); ``.csv`` files as UTF-8 with a BOM, as
+    Excel expects. In both, a value a spreadsheet would read as a formula is
+    neutralised (:func:`~idcapture.formats.cells.neutralise`; :func:`read_roster`
+    removes the quote again). ``title`` adds a title row above the headers, as schools
+    often do.
     """
     p = Path(path)
     header = [DEFAULT_HEADER_TEXT[f] for f in fields]
@@ -367,10 +544,10 @@ def write_roster(path: str | Path, rows: list[dict[str, str]],
         with p.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             if title:
-                w.writerow([title])
+                w.writerow([neutralise(title)])
             w.writerow(header)
             for r in rows:
-                w.writerow([r.get(f, "") for f in fields])
+                w.writerow([neutralise(r.get(f, "")) for f in fields])
         return p
     if p.suffix.lower() != ".xlsx":
         raise RosterError(f"cannot write a roster as {p.suffix or '(none)'!r}; use .xlsx or "
@@ -380,9 +557,9 @@ def write_roster(path: str | Path, rows: list[dict[str, str]],
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("学生名单")
     if title:
-        ws.append([title])
-    ws.append(header)
+        ws.append(text_cells(ws, [title]))
+    ws.append(text_cells(ws, header))
     for r in rows:
-        ws.append([r.get(f, "") for f in fields])
+        ws.append(text_cells(ws, (r.get(f, "") for f in fields)))
     wb.save(p)
     return p

@@ -22,7 +22,9 @@ STREAM construction of Hoang, Reyhanitabar, Rogaway and Vizár). Layout::
     then segments: AES-GCM(plain[i]) with nonce = prefix | i (4, big-endian) | last (1)
 
 :func:`verify_package` checks a package (decrypting it first when needed) against
-its manifest: every listed file present with its hash and size, nothing unlisted.
+its manifest: every listed file present with its hash and size, nothing unlisted, no
+member name absolute, with a ``..``, ``.`` or empty part, a backslash, a colon or a
+control character, and no name twice (in the ZIP or in the manifest).
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ import struct
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ConfigError, IdCaptureError, RecordError
+from ..formats.cells import cell_problem
 from ..formats.export_xlsx import ExportProfile, get_profile, write_workbook
 from ..privacy import mask_id_number
 from .checking import record_problems
@@ -57,6 +61,7 @@ __all__ = [
     "encrypt_package",
     "export_package",
     "is_encrypted",
+    "remove_stale_exports",
     "verify_package",
 ]
 
@@ -149,8 +154,9 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
     students = store.students()
     total = store.count_records()
     step = max(1, total // 100)
+    remove_stale_exports(out.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=str(out.parent))
-    os.close(fd)
+    _hold(fd)  # while this export runs, the next one's clean-up leaves this file alone
     tmp = Path(tmp_name)
     try:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
@@ -184,6 +190,8 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    finally:
+        os.close(fd)
     report.seconds = time.perf_counter() - t0
     store.audit(operator or "operator", "exported", out.name,
                 f"profile {prof.name}; exported {report.exported} (forced {report.forced}); "
@@ -191,6 +199,45 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
     log.info("export %s: %d records, %d left out", out.name, report.exported,
              len(report.left_out))
     return report
+
+
+def _hold(fd: int) -> None:
+    """Lock the open file ``fd`` (POSIX advisory lock; elsewhere the open file itself
+    cannot be removed)."""
+    with contextlib.suppress(ImportError, OSError):
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def remove_stale_exports(folder: str | Path) -> list[str]:
+    """Remove what killed exports left in ``folder`` (hidden ``.export-*.zip`` files,
+    which hold personal data in clear, and ``*.part`` files of an interrupted
+    encryption), leaving those of an export still running. Returns the names removed.
+    """
+    removed: list[str] = []
+    for path in [*Path(folder).glob(".export-*.zip"), *Path(folder).glob("*.zip.enc.part")]:
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            try:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except ImportError:
+                pass
+            except OSError:
+                continue  # held: an export in progress
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path.name)
+        finally:
+            os.close(fd)
+    if removed:
+        log.warning("removed %d file(s) left by an interrupted export", len(removed))
+    return removed
 
 
 def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, Any],
@@ -210,32 +257,17 @@ def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, A
                                 "reasons": [f"{p.check}: {p.outcome} - {p.message}"
                                             for p in blocking]})
         return None
-    if blocking:
-        report.forced += 1
-    files = {"photo_file": "", "right_thumb_file": "", "left_thumb_file": ""}
-    portrait = body.get("portrait")
-    if portrait:
-        name = f"photos/{reg}.jpg"
-        sha = portrait["image"]["sha256"]
-        w.add(name, store.read_blob(sha), sha256=sha)  # read_blob verified the hash
-        files["photo_file"] = name
-    for f in body.get("fingers", []):
-        pos = f.get("position")
-        if pos in ("right-thumb", "left-thumb"):
-            name = f"fingers/{reg}_{pos.replace('-', '_')}.png"
-            sha = f["image"]["sha256"]
-            w.add(name, store.read_blob(sha), sha256=sha)
-            files[f"{pos.replace('-', '_')}_file"] = name
-    report.exported += 1
     ident = body.get("identity") or {}
+    portrait = body.get("portrait")
     portrait_q = (portrait or {}).get("quality") or {}
-    return {
+    row = {
         "registration_number": reg, "name": student["name"],
         "sex": _SEX_TEXT.get(student["sex"], ""), "ethnicity": student["ethnicity"],
         "birth_date": student["birth_date"], "id_number": rec.id_number,
         "student_no": student["student_no"], "school_code": student["school_code"],
         "school_name": student["school_name"], "class_name": student["class_name"],
-        **files, "captured_at": body.get("updated_at", ""),
+        "photo_file": "", "right_thumb_file": "", "left_thumb_file": "",
+        "captured_at": body.get("updated_at", ""),
         "station_id": (body.get("station") or {}).get("station_id", ""),
         "check_summary": _summary(problems), "record_id": rec.record_id,
         "card_valid_until": ident.get("valid_until", ""),
@@ -243,6 +275,29 @@ def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, A
         "left_thumb_quality": _quality(body, "left-thumb"),
         "portrait_quality": (f"{portrait_q['score']:.0f}" if "score" in portrait_q else ""),
     }
+    unfit = [f"{src} {why}" for src, value in row.items()
+             if (why := cell_problem("" if value is None else str(value))) is not None]
+    if unfit:  # one record's content never stops the export; the value is not shown
+        report.left_out.append({"registration_number": reg, "id_number": masked,
+                                "reasons": [f"cannot be written to the workbook: {u}"
+                                            for u in unfit]})
+        return None
+    if blocking:
+        report.forced += 1
+    if portrait:
+        name = f"photos/{reg}.jpg"
+        sha = portrait["image"]["sha256"]
+        w.add(name, store.read_blob(sha), sha256=sha)  # read_blob verified the hash
+        row["photo_file"] = name
+    for f in body.get("fingers", []):
+        pos = f.get("position")
+        if pos in ("right-thumb", "left-thumb"):
+            name = f"fingers/{reg}_{pos.replace('-', '_')}.png"
+            sha = f["image"]["sha256"]
+            w.add(name, store.read_blob(sha), sha256=sha)
+            row[f"{pos.replace('-', '_')}_file"] = name
+    report.exported += 1
+    return row
 
 
 # --------------------------------------------------------------------------- encryption
@@ -275,7 +330,19 @@ def encrypt_package(src: str | Path, dst: str | Path, passphrase: str) -> None:
     aead = AESGCM(_derive(passphrase, salt, _SCRYPT))
     dst = Path(dst)
     tmp = dst.with_name(dst.name + ".part")
-    with open(src, "rb") as fin, open(tmp, "wb") as fout:
+    try:
+        _encrypt_into(src, tmp, aead, header, prefix)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    os.replace(tmp, dst)
+
+
+def _encrypt_into(src: str | Path, tmp: Path, aead: Any, header: bytes, prefix: bytes) -> None:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    _hold(fd)
+    with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
         fout.write(header)
         index = 0
         chunk = fin.read(_SEGMENT)
@@ -289,7 +356,6 @@ def encrypt_package(src: str | Path, dst: str | Path, passphrase: str) -> None:
             index += 1
         fout.flush()
         os.fsync(fout.fileno())
-    os.replace(tmp, dst)
 
 
 def is_encrypted(path: str | Path) -> bool:
@@ -388,23 +454,66 @@ def verify_package(path: str | Path, passphrase: str | None = None) -> VerifyRep
     return report
 
 
+#: what zipfile raises reading a damaged member (RuntimeError: encrypted; its subclass
+#: NotImplementedError: an unknown compression method)
+_ZIP_DAMAGE = (zipfile.BadZipFile, OSError, EOFError, RuntimeError, zlib.error)
+
+
+class _DuplicateName(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateName(k)
+        out[k] = v
+    return out
+
+
+def _unsafe_member(name: str) -> bool:
+    """A member name that would land outside the folder it is extracted into, or that
+    reads differently on another system."""
+    return (not name or name.startswith("/") or "\\" in name or ":" in name
+            or any(part in ("..", ".", "") for part in name.split("/"))
+            or any(ord(c) < 32 for c in name))
+
+
 def _verify_zip(path: Path, report: VerifyReport) -> None:
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except _ZIP_DAMAGE:
         report.fail("not a readable ZIP package")
         return
     with zf:
-        names = set(zf.namelist())
+        listed = zf.namelist()
+        names = set(listed)
         if "manifest.json" not in names:
             report.fail("manifest.json is missing")
             return
         try:
-            manifest = json.loads(zf.read("manifest.json"))
+            manifest = json.loads(zf.read("manifest.json"), object_pairs_hook=_unique_keys)
             files: dict[str, dict[str, Any]] = manifest["files"]
+            if not isinstance(files, dict) or not all(isinstance(m, dict)
+                                                      for m in files.values()):
+                raise TypeError("files")
             report.records = int(manifest.get("records", 0))
-        except (ValueError, KeyError, TypeError, zipfile.BadZipFile):
+        except _DuplicateName as dup:
+            report.fail(f"manifest.json lists the name {dup.name!r} twice")
+            return
+        except (ValueError, KeyError, TypeError, RecursionError, *_ZIP_DAMAGE):
             report.fail("manifest.json is not a valid manifest")
+            return
+        unsafe = [n for n in sorted({*files, *listed}) if _unsafe_member(n)]
+        for name in unsafe:
+            report.fail(f"{name!r}: not a safe member name (absolute, '..', backslash or "
+                        "control character)")
+        for name in sorted({n for n in listed if listed.count(n) > 1}):
+            report.fail(f"{name!r}: in the package more than once")
+        if unsafe:
             return
         for name, meta in sorted(files.items()):
             if name not in names:
@@ -417,7 +526,7 @@ def _verify_zip(path: Path, report: VerifyReport) -> None:
                     while chunk := fh.read(1 << 20):
                         h.update(chunk)
                         size += len(chunk)
-            except (zipfile.BadZipFile, OSError, RecordError) as exc:
+            except (RecordError, *_ZIP_DAMAGE) as exc:
                 report.fail(f"{name}: cannot be read ({exc.__class__.__name__})")
                 continue
             report.files_checked += 1

@@ -42,6 +42,14 @@ class RegistrationReport:
         return {"new": len(self.new), "already_registered": len(self.existing),
                 "not_on_roster": [mask_id_number(n) for n in self.not_on_roster]}
 
+    def __repr__(self) -> str:  # ID numbers masked: reprs end up in logs and tracebacks
+        def masked(d: dict[str, str]) -> dict[str, str]:
+            return {mask_id_number(k): v for k, v in d.items()}
+
+        return (f"RegistrationReport(new={masked(self.new)!r}, "
+                f"existing={masked(self.existing)!r}, "
+                f"not_on_roster={[mask_id_number(n) for n in self.not_on_roster]!r})")
+
 
 def register_students(store: Store, id_numbers: Iterable[str] | None = None, *,
                       school_code: str | None = None, operator: str = "",

@@ -124,9 +124,11 @@ def validate_row(row: RosterRow, table: RosterTable) -> tuple[RosterEntry | None
     def bad(fld: str, message: str) -> None:
         problems.append(RowProblem(row.row, table.column(fld), fld, message))
 
+    for fld, message in row.problems.items():  # refused cells (the reader says why)
+        bad(fld, message)
     for fld, label in (("id_number", "ID number"), ("name", "name"),
                        ("school_code", "school code"), ("sex", "sex")):
-        if not v.get(fld):
+        if not v.get(fld) and fld not in row.problems:
             bad(fld, f"{label} is empty")
     number = v.get("id_number", "").upper().replace(" ", "")
     sex = parse_sex(v.get("sex", "")) if v.get("sex") else None

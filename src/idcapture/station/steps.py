@@ -321,13 +321,16 @@ class LibraryFaceCardComparer:
             return Check(name, CheckOutcome.NOT_CHECKED, "no portrait pixels to compare",
                          utcnow())
         try:
-            import cv2
-
             from ..biometrics.face import compare_faces, face_vs_card_check
         except ImportError as exc:  # pragma: no cover
             return Check(name, CheckOutcome.NOT_CHECKED,
                          f"face comparison unavailable ({exc.__class__.__name__})", utcnow())
-        card = cv2.imdecode(np.frombuffer(card_photo, np.uint8), cv2.IMREAD_COLOR)
+        from ..formats.images import ImageError, load_image
+
+        try:
+            card = load_image(card_photo, "RGB", bgr=True)
+        except ImageError:
+            card = None
         if card is None:
             return Check(name, CheckOutcome.NOT_CHECKED,
                          f"card photo ({card_photo_media}) could not be decoded", utcnow())

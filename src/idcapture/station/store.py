@@ -11,6 +11,9 @@ them commits, so a record is either fully saved or absent; a crash can at worst 
 an unreferenced blob file behind, which :meth:`Store.orphan_blobs` finds. Paths inside
 the store are relative, so a store folder copied to another machine opens there.
 
+Everything in the store is owner-only (folders 0700, files 0600), set when the store
+is created and checked again whenever it is opened.
+
 The audit log is append-only (SQLite triggers refuse UPDATE and DELETE) and holds
 masked identifiers only. The schema is versioned with ``PRAGMA user_version``;
 :data:`MIGRATIONS` (:mod:`~idcapture.station.store_schema`) upgrades an older store when
@@ -29,6 +32,7 @@ import datetime as _dt
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -76,6 +80,26 @@ def _now() -> str:
     return utcnow().isoformat().replace("+00:00", "Z")
 
 
+def _make_private(folder: Path) -> None:
+    """Owner-only permissions on the store: the folders 0700, the database, its WAL and
+    shared-memory files 0600 (blob files are written 0600). Creates the database file
+    empty with 0600 if missing, so that SQLite's WAL and shm files, which take the
+    database file's mode, are never readable by others. No-op off POSIX."""
+    if os.name != "posix":
+        return
+    db = folder / DB_NAME
+    if not db.exists():
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT, 0o600))
+    blobs = folder / BLOB_DIR
+    blobs.mkdir(mode=0o700, exist_ok=True)
+    dirs = [folder, blobs, *(d for d in blobs.iterdir() if d.is_dir())]
+    files = [folder / (DB_NAME + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+    for path, mode in [*((d, 0o700) for d in dirs), *((f, 0o600) for f in files)]:
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mode & 0o777 != mode:
+                path.chmod(mode)
+
+
 class Store:
     """The station store in folder ``path`` (see the module docstring).
 
@@ -117,6 +141,7 @@ class Store:
 
     @classmethod
     def _connect(cls, folder: Path) -> Store:
+        _make_private(folder)
         conn = sqlite3.connect(str(folder / DB_NAME), isolation_level=None, timeout=30.0,
                                check_same_thread=False)
         conn.row_factory = sqlite3.Row
@@ -236,7 +261,7 @@ class Store:
         target = self.blob_path(sha)
         if target.exists():
             return sha
-        target.parent.mkdir(exist_ok=True)
+        target.parent.mkdir(mode=0o700, exist_ok=True)
         atomic_write(target, data, sync_dir=True)
         return sha
 

@@ -7,6 +7,7 @@ functions. See ``docs/integrators/web-frontend.md`` for the routes and the secur
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -28,20 +29,27 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..errors import IdCaptureError
+from ..privacy import describe_error
 from ..station import Store
 from . import i18n
 from .pages import ExportJob, check_rows, today_rows
 from .runtime import ROLES, StationRuntime
 from .security import (
+    HASH_SLOTS,
+    MAX_BODY,
     PRELOGIN_COOKIE,
     SAFE_METHODS,
     SESSION_COOKIE,
     Authenticator,
+    BadRequest,
+    LoginThrottle,
     WebSession,
     content_security_policy,
     csrf_ok,
+    host_allowed,
+    read_json_object,
     same_origin,
-    verify_operator,
+    verify_operator_timed,
 )
 
 __all__ = ["WebConfig", "create_app"]
@@ -54,7 +62,8 @@ _SHA = re.compile(r"[0-9a-f]{64}")
 
 @dataclass
 class WebConfig:
-    """How the frontend runs. ``sim_control`` enables the test-only simulator endpoints."""
+    """How the frontend runs. ``sim_control`` enables the test-only simulator endpoints;
+    ``hosts`` are the names (beyond the loopback ones) the server answers to."""
 
     store: Path
     addresses: dict[str, str] = field(default_factory=dict)
@@ -62,14 +71,19 @@ class WebConfig:
     sim_control: bool = False
     language: str = i18n.DEFAULT_LANGUAGE
     profile: str = "exam-480x640"
+    hosts: tuple[str, ...] = ()
 
 
 class Guard:
-    """ASGI middleware: authentication, CSRF and origin checks, security headers."""
+    """ASGI middleware: authentication, CSRF and origin checks, body size, security
+    headers on every response, and a plain 500 (no traceback, nothing quoted) for an
+    exception escaping a route."""
 
-    def __init__(self, app: ASGIApp, auth: Authenticator) -> None:
+    def __init__(self, app: ASGIApp, auth: Authenticator, hosts: tuple[str, ...] = ()
+                 ) -> None:
         self.app = app
         self.auth = auth
+        self.hosts = frozenset(h.lower() for h in hosts)
 
     def _session(self, scope: Scope) -> tuple[WebSession | None, bool]:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
@@ -94,6 +108,13 @@ class Guard:
         host = headers.get("host", "")
         scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
         path: str = scope.get("path", "")
+        if not host_allowed(host, self.hosts):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 4400})
+            else:
+                await JSONResponse({"error": "unknown Host"}, 400)(scope, receive,
+                                                                  self._headers(send))
+            return
         sess, bearer = self._session(scope)
         scope.setdefault("state", {})
         scope["state"]["web_session"] = sess
@@ -127,7 +148,43 @@ class Guard:
                     sess.csrf, headers.get("x-csrf-token")):
                 await deny(403, "missing or wrong CSRF token")
                 return
-        await self.app(scope, receive, self._headers(send))
+        await self._guarded(scope, receive, send)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+        secured = self._headers(send)
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await secured(message)
+
+        received = 0
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"")
+
+        async def capped() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise BadRequest(f"request body larger than {MAX_BODY} bytes", 413)
+            return message
+
+        try:
+            if declared.isdigit() and int(declared) > MAX_BODY:
+                raise BadRequest(f"request body larger than {MAX_BODY} bytes", 413)
+            await self.app(scope, capped, tracked)
+        except BadRequest as exc:
+            if started:
+                raise
+            await JSONResponse({"error": exc.message}, exc.status)(scope, receive, secured)
+        except Exception as exc:
+            log.error("request %s failed: %s", scope.get("path", ""), describe_error(exc))
+            if started:
+                return
+            await JSONResponse({"error": "internal error"}, 500)(scope, receive, secured)
 
     @staticmethod
     def _headers(send: Send) -> Send:
@@ -157,6 +214,8 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
     store_holder: dict[str, Any] = {}
     authn = auth or Authenticator(config.token)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    throttle = LoginThrottle()
+    hash_slots = asyncio.Semaphore(HASH_SLOTS)
 
     def rt() -> StationRuntime:
         r: StationRuntime = store_holder["runtime"]
@@ -205,13 +264,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         return sess.operator if sess and sess.operator else "operator"
 
     async def body(request: Request) -> dict[str, Any]:
-        if not request.headers.get("content-type", "").startswith("application/json"):
-            return {}
-        try:
-            data = await request.json()
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {}
+        return await read_json_object(request)
 
     # ---------------------------------------------------------------- login
 
@@ -222,20 +275,34 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
                         failed=False)
             resp.set_cookie(PRELOGIN_COOKIE, pre, httponly=True, samesite="strict")
             return resp
+        client = request.client.host if request.client else ""
+        wait = throttle.wait_s(client)
+        ops = operators()
+        if wait > 0:
+            log.warning("login refused: too many failed logins from one client")
+            resp = page(request, "login", pre=secrets.token_urlsafe(24),
+                        need_operator=bool(ops), failed=True)
+            resp.status_code = 429
+            resp.headers["retry-after"] = str(int(wait) + 1)
+            return resp
         form = await request.form()
         pre_ok = csrf_ok(request.cookies.get(PRELOGIN_COOKIE, ""), str(form.get("csrf", "")))
         token_ok = authn.token_ok(str(form.get("token", "")))
-        ops = operators()
         name = str(form.get("operator", "")).strip()[:40]
-        op_ok = (not ops) or (name in ops and verify_operator(ops[name],
-                                                              str(form.get("password", ""))))
+        op_ok = not ops
+        if ops and pre_ok and token_ok:  # token first: a wrong one costs no hash
+            async with hash_slots:
+                op_ok = await run_in_threadpool(verify_operator_timed, ops, name,
+                                                str(form.get("password", ""))[:1024])
         if not (pre_ok and token_ok and op_ok):
+            throttle.failed(client)
             log.warning("login refused")
             pre = secrets.token_urlsafe(24)
             resp = page(request, "login", pre=pre, need_operator=bool(ops), failed=True)
             resp.status_code = 403
             resp.set_cookie(PRELOGIN_COOKIE, pre, httponly=True, samesite="strict")
             return resp
+        throttle.succeeded(client)
         sess = authn.new_session(name if ops else "operator")
         resp = RedirectResponse("/today", 303)
         resp.set_cookie(SESSION_COOKIE, sess.sid, httponly=True, samesite="strict")
@@ -309,7 +376,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
             await run_in_threadpool(fn)
         except (IdCaptureError, ValueError) as exc:
             code = getattr(exc, "code", "bad-request")
-            return JSONResponse({"error": str(exc), "code": code}, 409)
+            return JSONResponse({"error": describe_error(exc), "code": code}, 409)
         return JSONResponse(await run_in_threadpool(r.snapshot))
 
     async def blob(request: Request) -> Response:
@@ -331,7 +398,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
                                     str(data.get("step", "")), operator_of(request),
                                     str(data.get("reason", ""))[:200])
         except (IdCaptureError, ValueError) as exc:
-            return JSONResponse({"error": str(exc)}, 409)
+            return JSONResponse({"error": describe_error(exc)}, 409)
         return JSONResponse({"ok": True, "next": "/capture"})
 
     async def export_start(request: Request) -> Response:
@@ -358,13 +425,11 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         try:
             await run_in_threadpool(rt().reconnect, role)
         except IdCaptureError as exc:
-            return JSONResponse({"error": str(exc)}, 409)
+            return JSONResponse({"error": describe_error(exc)}, 409)
         return JSONResponse({"station": {k: v.as_dict() for k, v in rt().slots.items()}})
 
     async def preview(ws: WebSocket) -> None:
         await ws.accept()
-        import asyncio
-
         sub = rt().preview.subscribe(asyncio.get_running_loop())
         try:
             while True:
@@ -404,6 +469,6 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.auth = authn
     app.state.config = config
-    app.add_middleware(Guard, auth=authn)
+    app.add_middleware(Guard, auth=authn, hosts=config.hosts)
     return app
 

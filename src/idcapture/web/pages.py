@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from ..privacy import mask_id_number
+from ..privacy import describe_error, mask_id_number
 from ..station import Store
 from ..station.checking import check_station, record_problems
 from ..station.export import export_package, verify_package
@@ -114,7 +114,6 @@ class ExportJob:
                            "verify": {"ok": verify.ok, "files_checked": verify.files_checked,
                                       "problems": verify.problems},
                            "seconds": round(report.seconds, 2)}
-        except Exception as exc:  # reported on the page; the message names no person
-            log.exception("export failed")
-            self.status = {**self.status, "state": "failed",
-                           "error": f"{exc.__class__.__name__}: {exc}"}
+        except Exception as exc:  # reported on the page and logged, masked
+            log.error("export failed: %s", describe_error(exc))
+            self.status = {**self.status, "state": "failed", "error": describe_error(exc)}

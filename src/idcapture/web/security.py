@@ -5,14 +5,30 @@
   operators); a successful login gets an ``HttpOnly; SameSite=Strict`` session cookie.
   Scripts may instead send ``Authorization: Bearer <token>``.
 * **CSRF.** Every state-changing request (any method but GET/HEAD) from a browser
-  session must carry the session's CSRF token (``X-CSRF-Token`` header or a ``csrf``
-  form field) *and* an ``Origin`` (or ``Referer``) equal to the server's own origin.
+  session must carry the session's CSRF token in the ``X-CSRF-Token`` header *and* an
+  ``Origin`` (or ``Referer``) equal to the server's own origin. (The login form's
+  ``csrf`` field carries the separate pre-login token, checked against its cookie.)
   WebSocket upgrades are checked for the origin too. Bearer requests are exempt from
   the CSRF token (a browser cannot attach that header cross-site) but not from the
   origin check when they carry an ``Origin``.
 * **Headers.** A strict content-security policy (no inline script or style, nothing
   from another origin, no framing), ``nosniff``, ``same-origin`` referrers
-  (``no-referrer`` would make Chromium send ``Origin: null`` on form posts), ``no-store``.
+  (``no-referrer`` would make Chromium send ``Origin: null`` on form posts), ``no-store``,
+  on every response, errors included.
+* **Host.** A request whose ``Host`` is not a loopback name (``127.0.0.1``,
+  ``localhost``, ``[::1]``) or one the server was told it is published under is refused
+  (400, :func:`host_allowed`), before the origin check that compares with it.
+* **Bodies.** A request body over :data:`MAX_BODY` is refused (413) while it streams in;
+  a JSON body over :data:`MAX_JSON_BODY`, not valid JSON, nested too deeply or not an
+  object is a 400 (:func:`read_json_object`), never a 500. An exception escaping a
+  route is a 500 naming nothing (logged by class name only: it may quote personal data).
+
+**Login.** The access token is checked first: a wrong token costs no password hash, so
+nothing about operator names can be learnt without it. With the right token, a password
+is hashed in a worker thread (at most :data:`HASH_SLOTS` at once, never on the event
+loop), and an unknown operator name is hashed against a dummy entry of the same cost,
+so known and unknown names take the same time. :class:`LoginThrottle` refuses a client
+(429) after :data:`LOGIN_FAILURES` failed logins within :data:`LOGIN_WINDOW_S` seconds.
 
 Operators live in the store setting ``operators``: ``{name: {"salt": hex, "hash": hex,
 "iterations": n}}`` (PBKDF2-HMAC-SHA256); :func:`operator_entry` makes one.
@@ -22,24 +38,105 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "HASH_SLOTS",
+    "LOGIN_FAILURES",
+    "LOGIN_WINDOW_S",
+    "LOOPBACK_HOSTS",
+    "MAX_BODY",
+    "MAX_JSON_BODY",
     "SESSION_COOKIE",
     "Authenticator",
+    "BadRequest",
+    "LoginThrottle",
     "WebSession",
     "content_security_policy",
+    "host_allowed",
+    "is_loopback",
     "operator_entry",
+    "read_json_object",
     "verify_operator",
+    "verify_operator_timed",
 ]
 
 SESSION_COOKIE = "idc_session"
 PRELOGIN_COOKIE = "idc_pre"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: largest request body of any route (the login form, JSON actions)
+MAX_BODY = 256 * 1024
+#: largest JSON body a route parses (the API sends a few hundred bytes)
+MAX_JSON_BODY = 64 * 1024
+
+
+#: Host header names always accepted (the loopback interface)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def host_allowed(host: str, extra: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether a ``Host`` header (port removed) names this server: a loopback name or
+    one of ``extra`` (the names it is published under). Refusing every other name stops
+    DNS rebinding: a page on ``evil.example`` resolved to 127.0.0.1 sends
+    ``Host: evil.example``."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[:name.find("]") + 1] if "]" in name else ""
+    else:
+        name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+    return bool(name) and (name in LOOPBACK_HOSTS or name in extra)
+
+
+def is_loopback(address: str) -> bool:
+    """Whether a bind address is on the loopback interface only."""
+    import ipaddress
+
+    if address.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class BadRequest(Exception):
+    """A request the server refuses (``status`` 400 or 413); the message names no data."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+async def read_json_object(request: Any, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
+    """The JSON object a request carries; ``{}`` when it carries no JSON (no JSON
+    content type, or an empty body). Raises :class:`BadRequest` for a body over
+    ``limit`` bytes (413), not valid or too deeply nested JSON, or not an object."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return {}
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BadRequest(f"JSON body larger than {limit} bytes", 413)
+    buf = bytearray()
+    async for chunk in request.stream():
+        buf += chunk
+        if len(buf) > limit:
+            raise BadRequest(f"JSON body larger than {limit} bytes", 413)
+    if not buf.strip():
+        return {}
+    try:
+        data = json.loads(bytes(buf))
+    except (ValueError, RecursionError):
+        raise BadRequest("body is not valid JSON (or is nested too deeply)") from None
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object")
+    return data
 
 
 def operator_entry(password: str, iterations: int = 200_000) -> dict[str, Any]:
@@ -61,6 +158,64 @@ def verify_operator(entry: Any, password: str) -> bool:
         return False
     got = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, n)
     return hmac.compare_digest(got, want)
+
+
+_DUMMY: dict[str, Any] = {}
+
+
+def verify_operator_timed(operators: dict[str, Any], name: str, password: str) -> bool:
+    """Whether ``name`` is an operator with ``password``; an unknown name costs the same
+    hash as a known one (against a dummy entry), so timing tells the two apart no more."""
+    entry = operators.get(name)
+    if entry is not None:
+        return verify_operator(entry, password)
+    if not _DUMMY:
+        _DUMMY.update(operator_entry(secrets.token_hex(16)))
+    verify_operator(_DUMMY, password)
+    return False
+
+
+#: password hashes computed at once (each about 50 ms of one core)
+HASH_SLOTS = 2
+#: failed logins a client may make within :data:`LOGIN_WINDOW_S` before it is refused
+LOGIN_FAILURES = 5
+LOGIN_WINDOW_S = 60.0
+
+
+class LoginThrottle:
+    """Failed logins per client (its address): after ``limit`` within ``window_s``
+    seconds, the client is refused until the oldest of them is ``window_s`` old."""
+
+    def __init__(self, limit: int = LOGIN_FAILURES, window_s: float = LOGIN_WINDOW_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.clock = clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_s(self, client: str) -> float:
+        """Seconds ``client`` must wait before trying again (0: it may try now)."""
+        now = self.clock()
+        with self._lock:
+            recent = [t for t in self._failures.get(client, []) if now - t < self.window_s]
+            if recent:
+                self._failures[client] = recent
+            else:
+                self._failures.pop(client, None)
+            if len(recent) < self.limit:
+                return 0.0
+            return self.window_s - (now - recent[0])
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            if len(self._failures) > 10_000:  # bounded memory under a flood of addresses
+                self._failures.clear()
+            self._failures.setdefault(client, []).append(self.clock())
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
 
 
 def content_security_policy() -> str:

@@ -40,6 +40,7 @@ from ..privacy import mask_id_number
 from ..record import DocumentKind, IdentityDocument, Sex
 from ..station import Store
 from .runtime import StationRuntime
+from .security import read_json_object
 
 __all__ = ["document_from_json", "next_student", "sim_routes", "stranger"]
 
@@ -106,11 +107,7 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
     from ..sim.sam.driver import SimIdReader
 
     async def data(request: Request) -> dict[str, Any]:
-        try:
-            d = await request.json()
-        except ValueError:
-            return {}
-        return d if isinstance(d, dict) else {}
+        return await read_json_object(request)
 
     async def card(request: Request) -> Response:
         reader = runtime().device("reader")
@@ -134,7 +131,10 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
         if not isinstance(sensor, SimFingerprintSensor):
             return JSONResponse({"error": "the sensor is not a simulator"}, 409)
         d = await data(request)
-        seed = int(d.get("seed", 0))
+        seed = d.get("seed", 0)
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 1 << 31:
+            return JSONResponse({"error": "seed must be a whole number from 0 to 2^31-1"},
+                                400)
         style = str(d.get("style", "good"))
 
         def make() -> Any:

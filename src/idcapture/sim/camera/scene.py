@@ -88,10 +88,13 @@ def load_face_source(photo: str | Path | np.ndarray) -> FaceSource:
     if isinstance(photo, np.ndarray):
         image = photo
     else:
-        loaded = cv2.imread(str(photo), cv2.IMREAD_COLOR)
-        if loaded is None:
-            raise ConfigError(f"cannot read face photo {Path(photo).name}")
-        image = np.asarray(loaded)
+        from ...formats.images import ImageError, load_image
+
+        try:
+            image = load_image(photo, "RGB", bgr=True)
+        except ImageError as exc:
+            raise ConfigError(f"cannot read face photo {Path(photo).name} ({exc.reason})",
+                              exc.code) from None
     analysis = analyze_face(image, min_face_px=40)
     if analysis.landmarks is None:
         raise ConfigError("no face found in the face photo given to the camera simulator")

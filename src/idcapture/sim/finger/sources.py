@@ -88,10 +88,13 @@ class FileSource(FingerSource):
 
     def impression(self, n: int = 0) -> Image:
         if self._cache is None:
-            img = cv2.imread(str(self.path), cv2.IMREAD_GRAYSCALE)
-            if img is None:
+            from ...formats.images import ImageError, load_image
+
+            try:
+                img = load_image(self.path, "L")
+            except ImageError as exc:
                 raise ConfigError(f"finger image file {self.path.name!r} cannot be read "
-                                  "(missing or not an image)")
+                                  f"({exc.reason})", exc.code) from None
             self._cache = np.ascontiguousarray(img, dtype=np.uint8)
         return np.array(self._cache, dtype=np.uint8)
 
