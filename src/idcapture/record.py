@@ -44,6 +44,7 @@ __all__ = [
     "StationInfo",
     "Subject",
     "utcnow",
+    "utcnow_text",
 ]
 
 SCHEMA_MAJOR = 1
@@ -56,6 +57,12 @@ JSONValue = Any
 def utcnow() -> _dt.datetime:
     """The current time in UTC with microseconds dropped (what records store)."""
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+
+
+def utcnow_text() -> str:
+    """:func:`utcnow` as ISO 8601 text ending in ``Z`` (as records, stores and manifests
+    write times)."""
+    return utcnow().isoformat().replace("+00:00", "Z")
 
 
 # --------------------------------------------------------------------------- parts

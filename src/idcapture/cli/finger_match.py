@@ -79,9 +79,9 @@ def _load_template(path: Path, ppi: int) -> Any:
         if not views:
             raise ConfigError(f"template {path.name} holds no finger view", "bad-template")
         return views[0]
-    from .finger_tools import _load
+    from ..formats.images import load_image
 
-    return extract(_load(path), ppi)
+    return extract(load_image(path, "L"), ppi)
 
 
 def _files(folder: Path) -> list[Path]:

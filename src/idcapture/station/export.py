@@ -49,9 +49,10 @@ from ..errors import ConfigError, IdCaptureError, RecordError
 from ..formats.cells import cell_problem
 from ..formats.export_xlsx import ExportProfile, get_profile, write_workbook
 from ..privacy import mask_id_number
+from ..record import utcnow_text
 from .checking import record_problems
 from .registration import station_config
-from .store import Store, _now
+from .store import Store
 
 __all__ = [
     "ENCRYPTED_MAGIC",
@@ -172,10 +173,10 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
             write_workbook(buf, prof, rows)
             w.add("export.xlsx", buf.getvalue())
             rep = report.as_dict()
-            rep.update({"created_at": _now(), "station_id": cfg.station_id})
+            rep.update({"created_at": utcnow_text(), "station_id": cfg.station_id})
             w.add("export-report.json", json.dumps(rep, ensure_ascii=False, indent=2,
                                                    sort_keys=True).encode("utf-8"), True)
-            manifest = {"format": "idcapture-export", "version": 1, "created_at": _now(),
+            manifest = {"format": "idcapture-export", "version": 1, "created_at": utcnow_text(),
                         "station_id": cfg.station_id, "profile": prof.name,
                         "records": report.exported, "files": w.files}
             w.add("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2,

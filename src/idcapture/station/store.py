@@ -42,7 +42,7 @@ from typing import Any
 from ..errors import ConfigError, RecordError, RosterError
 from ..formats.atomic import atomic_write
 from ..formats.record_json import from_dict, to_dict
-from ..record import CaptureRecord, utcnow
+from ..record import CaptureRecord, utcnow, utcnow_text
 from .store_rows import (
     AuditEntry,
     FingerEntry,
@@ -74,10 +74,6 @@ BLOB_DIR = "blobs"
 
 
 _STUDENT_COLUMNS = ", ".join(Student.__annotations__)
-
-
-def _now() -> str:
-    return utcnow().isoformat().replace("+00:00", "Z")
 
 
 def _make_private(folder: Path) -> None:
@@ -242,7 +238,8 @@ class Store:
         """Append a line to the audit log. ``subject`` and ``detail`` must be masked already."""
         with self._transaction() as cur:
             cur.execute("INSERT INTO audit(at, operator, action, subject, detail) "
-                        "VALUES (?, ?, ?, ?, ?)", (_now(), operator, action, subject, detail))
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (utcnow_text(), operator, action, subject, detail))
 
     def audit_log(self, action: str | None = None) -> list[AuditEntry]:
         sql = "SELECT seq, at, operator, action, subject, detail FROM audit"
@@ -336,7 +333,7 @@ class Store:
         cur.execute("INSERT INTO records(record_id, version, id_number, registration_number,"
                     " status, current, saved_at, reason, body) VALUES (?,?,?,?,?,1,?,?,?)",
                     (record.record_id, version, id_number, reg, record.status.value,
-                     _now(), reason, body))
+                     utcnow_text(), reason, body))
         cur.execute("DELETE FROM finger_hashes WHERE id_number = ?", (id_number,))
         for f in record.fingers:
             cur.execute("INSERT OR IGNORE INTO finger_hashes(sha256, id_number, position, "
@@ -427,7 +424,7 @@ class Store:
                     "VALUES (?,?,?,?,?) ON CONFLICT(session_id) DO UPDATE SET "
                     "state = excluded.state, body = excluded.body, "
                     "updated_at = excluded.updated_at, finished = excluded.finished",
-                    (session_id, state, text, _now(), int(finished)))
+                    (session_id, state, text, utcnow_text(), int(finished)))
 
     def load_session(self, session_id: str) -> tuple[str, dict[str, Any]] | None:
         rows = self._query("SELECT state, body FROM sessions WHERE session_id = ?", (session_id,))
@@ -487,7 +484,7 @@ class Store:
         """Record one roster import (``accepted`` and ``rejected`` rows) and store its new
         and changed students in one transaction: ``added`` and ``updated`` are (student,
         roster row number). Returns the import's id."""
-        now = _now()
+        now = utcnow_text()
         with self._transaction() as cur:
             cur.execute("INSERT INTO imports(source, sha256, imported_at, operator, accepted, "
                         "rejected) VALUES (?,?,?,?,?,?)",
@@ -558,7 +555,7 @@ class Store:
         """Store newly allocated registration numbers and advance their scopes' sequences
         (one transaction). :class:`RosterError` (``registration-clash``) if a number is
         taken already."""
-        now = _now()
+        now = utcnow_text()
         last: dict[str, int] = {}
         for reg in new:
             last[reg.scope] = max(last.get(reg.scope, 0), reg.sequence)
