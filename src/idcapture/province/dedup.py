@@ -4,7 +4,8 @@
 
 **Biometric duplicates** under different ID numbers, decided on both thumbs fused. Each
 thumb's comparator score is ``-10 log10(FMR)`` (:mod:`idcapture.biometrics.finger.compare`);
-the two thumbs of a person are different fingers, so their false matches are taken as
+each thumb's score is the lower of its two directional scores; the two thumbs of a
+person are different fingers, so their false matches are taken as
 independent and the fused score is the sum of the right-thumb and the left-thumb scores
 (``-10 log10`` of the product of the two FMRs). A pair of records is a duplicate when the
 fused score reaches :func:`fused_threshold` for the province's size: the score whose
@@ -29,7 +30,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..biometrics.finger.compare import PreparedTemplate, compare, prepare, threshold_for_fmr
+from ..biometrics.finger.compare import (
+    PreparedTemplate,
+    compare_many,
+    prepare,
+    threshold_for_fmr,
+)
 from ..biometrics.finger.compare_parallel import map_in_order
 from ..biometrics.finger.index import FingerIndex
 from ..formats import iso19794_2
@@ -77,11 +83,18 @@ def _prepare(data: bytes) -> PreparedTemplate:
     return prepare(iso19794_2.read(data).to_templates()[0])
 
 
-def _pair_scores(ta: dict[str, PreparedTemplate], tb: dict[str, PreparedTemplate],
-                 known: dict[str, float]) -> dict[str, float]:
-    """Both thumbs' scores of a candidate pair (those the search gave are not redone)."""
-    return {t: known[t] if t in known else round(float(compare(ta[t], tb[t])), 2)
-            for t in THUMBS if t in ta and t in tb}
+def _pair_scores(ta: dict[str, PreparedTemplate], tb: dict[str, PreparedTemplate]
+                 ) -> dict[str, float]:
+    """Each thumb's score of a pair: the lower of its two directional scores (as the
+    station's duplicate checks do; a chance alignment seen from one side only does not
+    count), so it does not depend on which record was the probe."""
+    out = {}
+    for t in THUMBS:
+        if t in ta and t in tb:
+            ab = float(compare_many(ta[t], [tb[t]])[0])
+            ba = float(compare_many(tb[t], [ta[t]])[0])
+            out[t] = round(min(ab, ba), 2)
+    return out
 
 
 def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0,
@@ -125,26 +138,21 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     rep.probes = len(probes)
     found: dict[tuple[int, int], Match] = {}
     for n, rid in enumerate(probes, start=1):
-        hits: dict[int, dict[str, float]] = {}
+        hits: set[int] = set()
         for t, tpl in templates[rid].items():
             own = positions[t].get(rid)
-            for h in indexes[t].search(tpl, top=TOP_HITS,
-                                       exclude=None if own is None else [own]):
-                hits.setdefault(int(h.label), {})[t] = round(h.score, 2)
-        for other, known in hits.items():
+            hits.update(int(h.label) for h in indexes[t].search(
+                tpl, top=TOP_HITS, exclude=None if own is None else [own]))
+        for other in sorted(hits):
             key = (min(rid, other), max(rid, other))
             if key in found or records[rid].id_number == records[other].id_number:
                 continue
-            # scores are directional: always a -> b (a the older record), so incremental
-            # and full runs give the same evidence
-            scores = _pair_scores(templates[key[0]], templates[key[1]],
-                                  known if rid == key[0] else {})
+            scores = _pair_scores(templates[key[0]], templates[key[1]])
             rep.candidates_scored += 1
             fused = sum(scores.values())
             if fused >= rep.threshold:
                 found[key] = Match(key[0], key[1], "biometric", round(fused, 2),
-                                   {"thumbs": scores, "fused": round(fused, 2),
-                                    "threshold": round(rep.threshold, 2)})
+                                   {"thumbs": scores, "fused": round(fused, 2)})
         if progress is not None:
             progress(n, len(probes))
     rep.biometric_matches = len(found)
@@ -154,7 +162,7 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     registry.save_matches([*same, *found.values()],
                           replace_kinds=("same-id", "biometric") if full else ("same-id",),
                           state={_SEARCHED: str(max(last, after))})
-    clusters = _clusters(registry)
+    clusters = _clusters(registry, rep.threshold)
     registry.replace_clusters(clusters)
     rep.clusters = len(clusters)
     rep.seconds["clusters"] = time.perf_counter() - t3
@@ -162,9 +170,14 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     return rep
 
 
-def _clusters(registry: Registry) -> list[tuple[list[int], list[str], list[dict[str, Any]]]]:
-    """Connected groups of current records joined by matches, with their evidence."""
-    matches = registry.current_matches()
+def _clusters(registry: Registry, threshold: float
+              ) -> list[tuple[list[int], list[str], list[dict[str, Any]]]]:
+    """Connected groups of current records joined by matches, with their evidence.
+
+    A biometric match found when the province was smaller (a lower threshold) counts
+    only while it reaches the threshold of the province's current size."""
+    matches = [m for m in registry.current_matches()
+               if m.kind != "biometric" or m.score >= threshold]
     parent: dict[int, int] = {}
 
     def root(x: int) -> int:
