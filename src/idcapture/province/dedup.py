@@ -74,6 +74,10 @@ class DedupReport:
     clusters: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     candidates_scored: int = 0
+    #: bytes held by the two thumb indexes
+    index_bytes: int = 0
+    #: share of the enrolled thumbs a search re-ranks with the full comparator
+    penetration: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -131,6 +135,10 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
             idx.add_many([str(r) for r in rids], [templates[r][t] for r in rids])
         indexes[t] = idx
         positions[t] = {rid: i for i, rid in enumerate(rids)}
+    rep.index_bytes = sum(i.nbytes for i in indexes.values())
+    sizes = [len(i) for i in indexes.values() if len(i)]
+    rep.penetration = (sum(i.candidate_count() for i in indexes.values() if len(i))
+                       / sum(sizes)) if sizes else 0.0
     rep.seconds["prepare_index"] = time.perf_counter() - t1
     # search the probes
     t2 = time.perf_counter()
