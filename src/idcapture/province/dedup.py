@@ -87,17 +87,23 @@ def _prepare(data: bytes) -> PreparedTemplate:
     return prepare(iso19794_2.read(data).to_templates()[0])
 
 
-def _pair_scores(ta: dict[str, PreparedTemplate], tb: dict[str, PreparedTemplate]
-                 ) -> dict[str, float]:
-    """Each thumb's score of a pair: the lower of its two directional scores (as the
-    station's duplicate checks do; a chance alignment seen from one side only does not
-    count), so it does not depend on which record was the probe."""
-    out = {}
+def _pair_scores(ta: dict[str, PreparedTemplate], others: list[dict[str, PreparedTemplate]]
+                 ) -> list[dict[str, float]]:
+    """Each thumb's score of the pairs (``ta``, other): the lower of its two directional
+    scores (as the station's duplicate checks do; a chance alignment seen from one side
+    only does not count), so it does not depend on which record was the probe. The
+    probe's side is one batched call per thumb."""
+    out: list[dict[str, float]] = [{} for _ in others]
     for t in THUMBS:
-        if t in ta and t in tb:
-            ab = float(compare_many(ta[t], [tb[t]])[0])
-            ba = float(compare_many(tb[t], [ta[t]])[0])
-            out[t] = round(min(ab, ba), 2)
+        if t not in ta:
+            continue
+        which = [i for i, o in enumerate(others) if t in o]
+        if not which:
+            continue
+        forward = compare_many(ta[t], [others[i][t] for i in which])
+        for i, ab in zip(which, forward, strict=True):
+            ba = float(compare_many(others[i][t], [ta[t]])[0])
+            out[i][t] = round(min(float(ab), ba), 2)
     return out
 
 
@@ -151,14 +157,15 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
             own = positions[t].get(rid)
             hits.update(int(h.label) for h in indexes[t].search(
                 tpl, top=TOP_HITS, exclude=None if own is None else [own]))
-        for other in sorted(hits):
-            key = (min(rid, other), max(rid, other))
-            if key in found or records[rid].id_number == records[other].id_number:
-                continue
-            scores = _pair_scores(templates[key[0]], templates[key[1]])
-            rep.candidates_scored += 1
+        others = [o for o in sorted(hits) if (min(rid, o), max(rid, o)) not in found
+                  and records[rid].id_number != records[o].id_number]
+        rep.candidates_scored += len(others)
+        for other, scores in zip(others, _pair_scores(templates[rid],
+                                                      [templates[o] for o in others]),
+                                 strict=True):
             fused = sum(scores.values())
             if fused >= rep.threshold:
+                key = (min(rid, other), max(rid, other))
                 found[key] = Match(key[0], key[1], "biometric", round(fused, 2),
                                    {"thumbs": scores, "fused": round(fused, 2)})
         if progress is not None:
