@@ -1,5 +1,8 @@
 """The station store (and its schema's migrations) is the only module that speaks SQL.
 
+(The province registry is the province's own store, with its own database, and the only
+province module that speaks SQL.)
+
 Every other module (the rest of the station, the web frontend, the CLI...) goes through
 :class:`~idcapture.station.store.Store`'s named operations, so a schema change touches
 one file. The scan reads every string literal (f-string parts included), every import
@@ -18,7 +21,8 @@ import idcapture
 from idcapture.station.store import Store
 
 PACKAGE = Path(idcapture.__file__).resolve().parent
-SQL_OWNERS = {Path("station/store.py"), Path("station/store_schema.py")}
+SQL_OWNERS = {Path("station/store.py"), Path("station/store_schema.py"),
+              Path("province/registry.py")}
 
 SQL = re.compile(
     r"\bselect\s+(distinct\s+)?[\w*.,\s()]+?\s+from\s+\w+"

@@ -40,6 +40,7 @@ COMMAND_MODULES: list[str] = [
     "finger_match",
     "face_cmd",
     "station_cmd",
+    "province_cmd",
     "web_cmd",
     "finger_capture",
 ]

@@ -6,6 +6,8 @@ A package is one ZIP file::
     photos/<报名号>.jpg             the portraits
     fingers/<报名号>_right_thumb.png
     fingers/<报名号>_left_thumb.png
+    templates/<报名号>_right_thumb.fmr  the thumbs' ISO/IEC 19794-2 templates (``templates``)
+    templates/<报名号>_left_thumb.fmr
     export-report.json             what was exported, what was left out and why (masked)
     manifest.json                  SHA-256 and size of every other file
 
@@ -48,6 +50,7 @@ from typing import IO, Any
 from ..errors import ConfigError, IdCaptureError, RecordError
 from ..formats.cells import cell_problem
 from ..formats.export_xlsx import ExportProfile, get_profile, write_workbook
+from ..formats.iso19794_2 import FORMAT_NAME as ISO_TEMPLATE_FORMAT
 from ..privacy import mask_id_number
 from ..record import utcnow_text
 from .checking import record_problems
@@ -138,12 +141,13 @@ class _HashingWriter:
 
 def export_package(store: Store, out: str | Path, *, profile: str | ExportProfile | None = None,
                    force: bool = False, passphrase: str | None = None, operator: str = "",
-                   progress: Progress | None = None) -> ExportReport:
+                   progress: Progress | None = None, templates: bool = True) -> ExportReport:
     """Write the export package for every registered, captured student to ``out``.
 
     ``out`` is the package file (``.zip``; encrypted packages conventionally end in
     ``.zip.enc``). Returns an :class:`ExportReport`. ``progress(done, total)`` is called
-    about every 1% on long runs.
+    about every 1% on long runs. With ``templates`` (the default) each thumb's stored
+    ISO/IEC 19794-2 template goes beside its image, so the province need not extract it.
     """
     t0 = time.perf_counter()
     cfg = station_config(store)
@@ -166,7 +170,7 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
             for n, rec in enumerate(store.current_records(), start=1):
                 if progress is not None and (n % step == 0 or n == total):
                     progress(n, total)
-                row = _export_one(store, w, rec, students, force, report)
+                row = _export_one(store, w, rec, students, force, report, templates)
                 if row is not None:
                     rows.append(row)
             buf = io.BytesIO()
@@ -242,7 +246,8 @@ def remove_stale_exports(folder: str | Path) -> list[str]:
 
 
 def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, Any],
-                force: bool, report: ExportReport) -> dict[str, str] | None:
+                force: bool, report: ExportReport, templates: bool = True
+                ) -> dict[str, str] | None:
     body = rec.body
     reg = rec.registration_number
     masked = mask_id_number(rec.id_number)
@@ -297,6 +302,10 @@ def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, A
             sha = f["image"]["sha256"]
             w.add(name, store.read_blob(sha), sha256=sha)
             row[f"{pos.replace('-', '_')}_file"] = name
+            tpl = f.get("template")
+            if templates and tpl and f.get("template_format") == ISO_TEMPLATE_FORMAT:
+                w.add(f"templates/{reg}_{pos.replace('-', '_')}.fmr",
+                      store.read_blob(tpl["sha256"]), sha256=tpl["sha256"])
     report.exported += 1
     return row
 

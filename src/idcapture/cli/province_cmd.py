@@ -1,0 +1,101 @@
+"""``idcapture province ...``: ingest station packages, find cross-school duplicates."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..errors import ConfigError
+from ..privacy import mask_id_number
+from . import Commands, print_json
+
+
+def _passphrase(args: argparse.Namespace) -> str | None:
+    if not args.passphrase_env:
+        return None
+    value = os.environ.get(args.passphrase_env)
+    if not value:
+        raise ConfigError(f"environment variable {args.passphrase_env} is empty")
+    return value
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ..province import IngestResult, Registry, ingest
+
+    def report(r: IngestResult) -> None:
+        # printed only after the package's transaction has committed
+        line = f"{r.status} {r.package}"
+        if r.status == "ingested":
+            line += (f": {r.records} records from station {r.station_id}, "
+                     f"{r.superseded} superseded, {r.extracted} thumbs extracted")
+        elif r.problems:
+            line += ": " + "; ".join(r.problems)
+        print(line, flush=True)
+
+    with Registry(args.registry) as reg:
+        results = ingest(reg, args.packages, _passphrase(args), args.jobs, report)
+    return 1 if any(r.status == "refused" for r in results) else 0
+
+
+def cmd_dedup(args: argparse.Namespace) -> int:
+    from ..province import Registry, dedup
+
+    with Registry(args.registry, create=False) as reg:
+        rep = dedup(reg, full=args.full, false_clusters=args.false_clusters, jobs=args.jobs)
+        clusters = reg.clusters()
+        ids = {r.rid: r.id_number for r in reg.records(current_only=False)}
+    if args.json:
+        print_json({"report": rep.as_dict(), "clusters": clusters})
+        return 0
+    print(f"{rep.mode}: {rep.records} current records, {rep.probes} searched, fused "
+          f"threshold {rep.threshold:.1f}; {rep.same_id_groups} same-ID groups, "
+          f"{rep.biometric_matches} new biometric matches; {rep.clusters} clusters "
+          f"({rep.seconds['total']:.1f} s)")
+    for c in clusters:
+        members = ", ".join(f"{r}:{mask_id_number(ids.get(r, ''))}" for r in c["members"])
+        print(f"cluster {c['cluster']} [{','.join(c['kinds'])}]: {members}")
+        for e in c["evidence"]:
+            thumbs = " ".join(f"{t}={s}" for t, s in e.get("thumbs", {}).items())
+            print(f"  {e['kind']}: {e['stations'][0]}/{e['registration_numbers'][0]} ~ "
+                  f"{e['stations'][1]}/{e['registration_numbers'][1]} {thumbs}".rstrip())
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from ..province.synthetic import synth_province
+
+    sp = synth_province(args.out, students=args.students, duplicates=args.duplicates,
+                        stations=args.stations, seed=args.seed)
+    print(f"{sp.students} records in {len(sp.packages)} packages, planted "
+          + ", ".join(f"{n} {k}" for k, n in sp.planted.items()) + f"; truth in {sp.truth}",
+          file=sys.stderr)
+    return 0
+
+
+def register(commands: Commands) -> None:
+    g = commands.group("province", help="the province: ingest station packages, "
+                                        "cross-school duplicate checks")
+    p = g.add_parser("ingest", help="verify and import station export packages")
+    p.add_argument("packages", nargs="+", metavar="PACKAGE")
+    p.add_argument("--registry", required=True, metavar="DIR")
+    p.add_argument("--passphrase-env", metavar="VAR",
+                   help="environment variable holding the packages' passphrase")
+    p.add_argument("--jobs", type=int, default=0, help="extraction processes (0: all cores)")
+    p.set_defaults(func=cmd_ingest)
+    p = g.add_parser("dedup", help="find the same ID and the same thumbs across schools")
+    p.add_argument("--registry", required=True, metavar="DIR")
+    p.add_argument("--full", action="store_true",
+                   help="re-check every record, not only those ingested since the last run")
+    p.add_argument("--false-clusters", type=float, default=1.0, metavar="N",
+                   help="expected false biometric clusters over the province (default 1)")
+    p.add_argument("--jobs", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_dedup)
+    p = g.add_parser("synth", help="a synthetic province with planted duplicates")
+    p.add_argument("out", metavar="OUT")
+    p.add_argument("--students", type=int, required=True)
+    p.add_argument("--duplicates", type=int, default=0)
+    p.add_argument("--stations", type=int, default=4)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_synth)

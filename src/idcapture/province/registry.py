@@ -1,0 +1,292 @@
+"""The province registry: ingested packages, their records and thumbs, matches and clusters.
+
+One embedded SQLite database (``province.sqlite`` in the registry directory, WAL journal,
+``synchronous=FULL``); this module holds all of the province's SQL. A package's records
+are written in one transaction, so a package is either wholly in the registry or not at
+all, and a package reported ingested survives a crash of the process or the machine.
+
+Provenance: every record names the package (SHA-256 of the file as delivered), the
+station and the time it was ingested. A record whose station and registration number
+reappear in a newer package (by the manifest's ``created_at``) is *superseded*: it stays
+in the registry with ``superseded_by`` pointing at its successor, and only current
+records take part in the checks.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+__all__ = ["DB_NAME", "Match", "RecordRow", "Registry", "ThumbRow"]
+
+DB_NAME = "province.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS packages (
+    sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, station_id TEXT NOT NULL,
+    created_at TEXT NOT NULL, ingested_at TEXT NOT NULL, records INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    rid INTEGER PRIMARY KEY AUTOINCREMENT, package_sha256 TEXT NOT NULL REFERENCES packages,
+    station_id TEXT NOT NULL, registration_number TEXT NOT NULL, id_number TEXT NOT NULL,
+    school TEXT NOT NULL, package_created_at TEXT NOT NULL, fields TEXT NOT NULL,
+    current INTEGER NOT NULL, superseded_by INTEGER, ingested_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS records_reg ON records (station_id, registration_number);
+CREATE INDEX IF NOT EXISTS records_id ON records (id_number);
+CREATE TABLE IF NOT EXISTS thumbs (
+    rid INTEGER NOT NULL REFERENCES records, position TEXT NOT NULL,
+    template BLOB NOT NULL, source TEXT NOT NULL, PRIMARY KEY (rid, position));
+CREATE TABLE IF NOT EXISTS matches (
+    a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL, score REAL NOT NULL,
+    evidence TEXT NOT NULL, found_at TEXT NOT NULL, PRIMARY KEY (a, b, kind));
+CREATE TABLE IF NOT EXISTS clusters (
+    cid INTEGER PRIMARY KEY, kinds TEXT NOT NULL, evidence TEXT NOT NULL,
+    updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cluster_members (
+    cid INTEGER NOT NULL REFERENCES clusters, rid INTEGER NOT NULL REFERENCES records,
+    PRIMARY KEY (cid, rid));
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One ingested record."""
+
+    rid: int
+    station_id: str
+    registration_number: str
+    id_number: str
+    school: str
+    package_sha256: str
+    current: bool
+    superseded_by: int | None
+
+
+@dataclass(frozen=True)
+class ThumbRow:
+    """A thumb's ISO/IEC 19794-2 template and where it came from (package or extracted)."""
+
+    rid: int
+    position: str
+    template: bytes
+    source: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """Evidence that two records are one person (``kind``: same-id or biometric)."""
+
+    a: int
+    b: int
+    kind: str
+    score: float
+    evidence: dict[str, Any]
+
+
+class Registry:
+    """The province registry in directory ``path`` (created if missing).
+
+    One connection per object; not for concurrent use from several threads.
+    """
+
+    def __init__(self, path: str | Path, create: bool = True) -> None:
+        self.path = Path(path)
+        if not self.path.is_dir():
+            if not create:
+                raise ConfigError(f"no province registry at {self.path.name!r}",
+                                  "no-registry")
+            self.path.mkdir(parents=True)
+        self.db = sqlite3.connect(self.path / DB_NAME, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ packages
+
+    def has_package(self, sha256: str) -> bool:
+        return self.db.execute("SELECT 1 FROM packages WHERE sha256 = ?",
+                               (sha256,)).fetchone() is not None
+
+    def packages(self) -> list[dict[str, Any]]:
+        cur = self.db.execute("SELECT sha256, name, station_id, created_at, ingested_at, "
+                              "records FROM packages ORDER BY ingested_at")
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur]
+
+    def add_package(self, *, sha256: str, name: str, station_id: str, created_at: str,
+                    records: Iterable[tuple[dict[str, str], dict[str, tuple[bytes, str]]]]
+                    ) -> tuple[int, int]:
+        """Import one package's records (fields, {position: (template, source)}) at once.
+
+        Returns (records added, earlier records they superseded). Nothing is written
+        when the package is already in the registry (returns (0, 0)).
+        """
+        now = _now()
+        added = superseded = 0
+        with self._transaction():
+            if self.has_package(sha256):
+                return 0, 0
+            self.db.execute("INSERT INTO packages VALUES (?, ?, ?, ?, ?, 0)",
+                            (sha256, name, station_id, created_at, now))
+            for fields, thumbs in records:
+                superseded += self._add_record(sha256, station_id, created_at, now,
+                                               fields, thumbs)
+                added += 1
+            self.db.execute("UPDATE packages SET records = ? WHERE sha256 = ?",
+                            (added, sha256))
+        return added, superseded
+
+    def _add_record(self, sha256: str, station_id: str, created_at: str, now: str,
+                    fields: dict[str, str], thumbs: dict[str, tuple[bytes, str]]) -> int:
+        reg = fields.get("registration_number", "")
+        school = fields.get("school_code") or station_id
+        prior = self.db.execute(
+            "SELECT rid, package_created_at FROM records WHERE station_id = ? AND "
+            "registration_number = ? AND current = 1", (station_id, reg)).fetchone()
+        newer = prior is None or prior[1] <= created_at
+        cur = self.db.execute(
+            "INSERT INTO records (package_sha256, station_id, registration_number, "
+            "id_number, school, package_created_at, fields, current, superseded_by, "
+            "ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sha256, station_id, reg, fields.get("id_number", ""), school, created_at,
+             json.dumps(fields, ensure_ascii=False, sort_keys=True), int(newer),
+             None if newer else prior[0], now))
+        rid = int(cur.lastrowid or 0)
+        for pos, (template, source) in thumbs.items():
+            self.db.execute("INSERT INTO thumbs VALUES (?, ?, ?, ?)",
+                            (rid, pos, template, source))
+        if prior is not None and newer:
+            self.db.execute("UPDATE records SET current = 0, superseded_by = ? WHERE rid = ?",
+                            (rid, prior[0]))
+            return 1
+        return 0
+
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __enter__(self) -> None:
+            self.db.execute("BEGIN IMMEDIATE")
+
+        def __exit__(self, exc_type: object, *rest: object) -> None:
+            self.db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+
+    def _transaction(self) -> Registry._Tx:
+        return Registry._Tx(self.db)
+
+    # ------------------------------------------------------------------ records
+
+    def records(self, current_only: bool = True, after: int = 0) -> list[RecordRow]:
+        """Records (current ones by default) with ``rid > after``, in ingest order."""
+        sql = ("SELECT rid, station_id, registration_number, id_number, school, "
+               "package_sha256, current, superseded_by FROM records WHERE rid > ?")
+        if current_only:
+            sql += " AND current = 1"
+        return [RecordRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7])
+                for r in self.db.execute(sql + " ORDER BY rid", (after,))]
+
+    def record_fields(self, rid: int) -> dict[str, str]:
+        row = self.db.execute("SELECT fields FROM records WHERE rid = ?", (rid,)).fetchone()
+        if row is None:
+            raise ConfigError(f"no record {rid} in the registry", "no-record")
+        out: dict[str, str] = json.loads(row[0])
+        return out
+
+    def count(self, current_only: bool = False) -> int:
+        sql = "SELECT COUNT(*) FROM records" + (" WHERE current = 1" if current_only else "")
+        return int(self.db.execute(sql).fetchone()[0])
+
+    def thumbs(self, current_only: bool = True) -> Iterator[ThumbRow]:
+        sql = ("SELECT t.rid, t.position, t.template, t.source FROM thumbs t "
+               "JOIN records r ON r.rid = t.rid")
+        if current_only:
+            sql += " WHERE r.current = 1"
+        for r in self.db.execute(sql + " ORDER BY t.rid, t.position"):
+            yield ThumbRow(int(r[0]), str(r[1]), bytes(r[2]), str(r[3]))
+
+    def same_id_groups(self) -> list[list[int]]:
+        """Current records sharing an ID number across two or more schools."""
+        rows = self.db.execute(
+            "SELECT id_number, group_concat(rid) FROM records WHERE current = 1 "
+            "AND id_number != '' GROUP BY id_number HAVING COUNT(DISTINCT school) > 1")
+        return [sorted(int(x) for x in g.split(",")) for _i, g in rows]
+
+    # ------------------------------------------------------------------ state
+
+    def get_state(self, key: str, default: str = "") -> str:
+        row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else default
+
+    # ------------------------------------------------------------------ matches, clusters
+
+    def save_matches(self, matches: Iterable[Match], *, replace_kinds: Iterable[str] = (),
+                     state: dict[str, str] | None = None) -> None:
+        """Store matches (and state), first dropping every match of ``replace_kinds``."""
+        now = _now()
+        with self._transaction():
+            for kind in replace_kinds:
+                self.db.execute("DELETE FROM matches WHERE kind = ?", (kind,))
+            for m in matches:
+                a, b = min(m.a, m.b), max(m.a, m.b)
+                self.db.execute(
+                    "INSERT OR REPLACE INTO matches VALUES (?, ?, ?, ?, ?, ?)",
+                    (a, b, m.kind, m.score, json.dumps(m.evidence, sort_keys=True), now))
+            for k, v in (state or {}).items():
+                self.db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (k, v))
+
+    def current_matches(self) -> list[Match]:
+        """Matches whose two records are both current."""
+        rows = self.db.execute(
+            "SELECT m.a, m.b, m.kind, m.score, m.evidence FROM matches m "
+            "JOIN records ra ON ra.rid = m.a JOIN records rb ON rb.rid = m.b "
+            "WHERE ra.current = 1 AND rb.current = 1 ORDER BY m.a, m.b, m.kind")
+        return [Match(int(a), int(b), str(k), float(s), json.loads(e))
+                for a, b, k, s, e in rows]
+
+    def replace_clusters(self, clusters: list[tuple[list[int], list[str],
+                                                    list[dict[str, Any]]]]) -> None:
+        """Make ``clusters`` (members, kinds, evidence) the registry's clusters."""
+        now = _now()
+        with self._transaction():
+            self.db.execute("DELETE FROM cluster_members")
+            self.db.execute("DELETE FROM clusters")
+            for cid, (members, kinds, evidence) in enumerate(clusters, start=1):
+                self.db.execute("INSERT INTO clusters VALUES (?, ?, ?, ?)",
+                                (cid, ",".join(kinds), json.dumps(evidence, sort_keys=True),
+                                 now))
+                self.db.executemany("INSERT INTO cluster_members VALUES (?, ?)",
+                                    [(cid, r) for r in members])
+
+    def clusters(self) -> list[dict[str, Any]]:
+        out = []
+        for cid, kinds, evidence in self.db.execute(
+                "SELECT cid, kinds, evidence FROM clusters ORDER BY cid"):
+            members = [int(r[0]) for r in self.db.execute(
+                "SELECT rid FROM cluster_members WHERE cid = ? ORDER BY rid", (cid,))]
+            out.append({"cluster": int(cid), "kinds": kinds.split(","), "members": members,
+                        "evidence": json.loads(evidence)})
+        return out
+
+    def integrity_ok(self) -> bool:
+        return bool(self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")

@@ -1,0 +1,178 @@
+"""A synthetic province: station export packages with planted cross-school duplicates.
+
+``synth_province(out, students=N, duplicates=K, stations=S)`` spreads ``N`` made-up
+students over ``S`` schools (one station each) and plants ``K`` duplicates, cycling
+through three kinds:
+
+``biometric``
+    a student's two thumbs, each a new rendered impression of the same synthetic finger,
+    under another ID number at another school;
+``same-id``
+    a student's ID number registered again at another school (other fingers);
+``shared-thumb``
+    a person capturing for another: a record under another ID number at another school
+    whose right thumb is a new impression of the student's right thumb and whose left
+    thumb is someone else's.
+
+Planted duplicates and their originals are rendered (:mod:`idcapture.synth.fingerprints`)
+and extracted, and their packages carry the thumb images (PNG) and the templates. The
+bulk students are template-level (:func:`idcapture.synth.templates.flow_template`): their
+packages carry only the ISO/IEC 19794-2 templates, since rendering 100,000 fingers is
+too slow. ``truth.json`` lists every planted pair as (station, registration number).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..biometrics.finger import extract
+from ..biometrics.finger.template import FingerTemplate
+from ..errors import ConfigError
+from ..formats import iso19794_2
+from ..formats.export_xlsx import DEFAULT_PROFILE, write_workbook
+from ..formats.images import encode_png
+from ..synth.fingerprints import generate_master, make_impression
+from ..synth.students import sample_students
+from ..synth.templates import flow_template
+from .package import PACKAGE_FORMAT, THUMBS, template_member
+
+__all__ = ["DUPLICATE_KINDS", "SyntheticProvince", "synth_province"]
+
+DUPLICATE_KINDS = ("biometric", "same-id", "shared-thumb")
+_FLOW_MASTERS = 2
+
+
+@dataclass
+class SyntheticProvince:
+    """Where the packages went and what was planted."""
+
+    packages: list[Path]
+    truth: Path
+    students: int
+    planted: dict[str, int]
+
+
+@dataclass
+class _Student:
+    row: dict[str, str]
+    station: int
+    thumbs: dict[str, FingerTemplate]
+    images: dict[str, np.ndarray]
+
+
+def _school(p: _Student) -> None:
+    p.row["school_code"] = f"{4401060001 + p.station}"
+    p.row["school_name"] = f"示范中学{p.station + 1}"
+
+
+def _rendered(seed: int, impression: int) -> tuple[FingerTemplate, np.ndarray]:
+    master = generate_master(seed)
+    imp = make_impression(master, seed=seed * 7 + impression)
+    return extract(imp.image, ppi=imp.ppi), imp.image
+
+
+def synth_province(out: str | Path, *, students: int, duplicates: int, stations: int,
+                   seed: int = 1) -> SyntheticProvince:
+    """Write ``stations`` packages and ``truth.json`` into directory ``out``."""
+    if stations < 2 or students < 2 * max(1, duplicates) or duplicates < 0:
+        raise ConfigError("a synthetic province needs >= 2 stations and at least two "
+                          "students per planted duplicate", "bad-province")
+    rng = np.random.default_rng(seed)
+    rows = sample_students(students + duplicates, seed=seed, schools=stations)
+    base, extra = rows[:students], rows[students:]
+    per = -(-students // stations)
+    people = [_Student(r, i // per, {}, {}) for i, r in enumerate(base)]
+    for p in people:
+        _school(p)
+    # planted originals are spread over the province, one every students/K
+    step = max(1, students // max(1, duplicates))
+    planted: list[dict[str, Any]] = []
+    dups: list[_Student] = []
+    for k in range(duplicates):
+        kind = DUPLICATE_KINDS[k % len(DUPLICATE_KINDS)]
+        orig = people[k * step]
+        other = (orig.station + 1 + k % (stations - 1)) % stations
+        row = dict(extra[k])
+        dup = _Student(row, other, {}, {})
+        _school(dup)
+        if kind == "same-id":
+            row.update({f: orig.row[f] for f in ("id_number", "name", "sex", "student_no")})
+        else:
+            shared = THUMBS if kind == "biometric" else THUMBS[:1]
+            for j, t in enumerate(shared):
+                fseed = seed * 1_000_003 + k * 2 + j
+                orig.thumbs[t], orig.images[t] = _rendered(fseed, 1)
+                dup.thumbs[t], dup.images[t] = _rendered(fseed, 2)
+        planted.append({"kind": kind, "original": orig, "duplicate": dup})
+        dups.append(dup)
+    everyone = people + dups
+    masters = [generate_master(seed * 7_919 + m) for m in range(_FLOW_MASTERS)]
+    for p in everyone:
+        for t in THUMBS:
+            if t not in p.thumbs:
+                m = masters[int(rng.integers(len(masters)))]
+                p.thumbs[t] = flow_template(m.orientation, m.mask, rng)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    regs: dict[int, str] = {}
+    packages = []
+    for s in range(stations):
+        members = [p for p in everyone if p.station == s]
+        for n, p in enumerate(members, start=1):
+            regs[id(p)] = f"26{s + 1:02d}{n:06d}"
+        path = out / f"station-{s + 1:02d}.zip"
+        _write_package(path, f"ST{s + 1:02d}", members, regs)
+        packages.append(path)
+    truth = {"students": len(everyone), "stations": stations,
+             "planted": [{"kind": d["kind"],
+                          "records": [[f"ST{d[w].station + 1:02d}", regs[id(d[w])]]
+                                      for w in ("original", "duplicate")]}
+                         for d in planted]}
+    truth_path = out / "truth.json"
+    truth_path.write_text(json.dumps(truth, indent=2, sort_keys=True), encoding="utf-8")
+    counts = {k: sum(1 for d in planted if d["kind"] == k) for k in DUPLICATE_KINDS}
+    return SyntheticProvince(packages, truth_path, len(everyone), counts)
+
+
+def _write_package(path: Path, station_id: str, members: list[_Student],
+                   regs: dict[int, str]) -> None:
+    files: dict[str, bytes] = {}
+    rows = []
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    for p in members:
+        reg = regs[id(p)]
+        row = dict(p.row, registration_number=reg, station_id=station_id, captured_at=now,
+                   check_summary="通过")
+        for t in THUMBS:
+            files[template_member(reg, t)] = iso19794_2.template_record(p.thumbs[t])
+            if t in p.images:
+                name = f"fingers/{reg}_{t}.png"
+                files[name] = encode_png(p.images[t], ppi=500)
+                row[f"{t}_file"] = name
+        rows.append(row)
+    buf = io.BytesIO()
+    write_workbook(buf, DEFAULT_PROFILE, rows)
+    files["export.xlsx"] = buf.getvalue()
+    files["export-report.json"] = json.dumps(
+        {"exported": len(rows), "left_out": [], "station_id": station_id,
+         "synthetic": True}, sort_keys=True).encode("utf-8")
+    manifest = {"format": PACKAGE_FORMAT, "version": 1, "created_at": now,
+                "station_id": station_id, "profile": DEFAULT_PROFILE.name,
+                "records": len(rows),
+                "files": {n: {"sha256": hashlib.sha256(b).hexdigest(), "size": len(b)}
+                          for n, b in files.items()}}
+    files["manifest.json"] = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+    tmp = path.with_name(path.name + ".part")
+    with zipfile.ZipFile(tmp, "w") as zf:
+        for n, b in files.items():
+            zf.writestr(n, b)
+    tmp.replace(path)
