@@ -61,6 +61,8 @@ class ConsolidationParams:
     #: pairing tolerance after alignment, and the radius that defines the common area
     pair_distance: float = 10.0
     pair_angle: float = math.radians(20.0)
+    #: growth of the pairing distance per pixel away from the centre of the alignment
+    pair_distance_slope: float = 0.0
     overlap_radius: float = 35.0
     min_overlap: int = 5
     #: paired minutiae needed for full weight: with fewer, the score is scaled by
@@ -479,7 +481,14 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     # one byte per pair: near (common area) + paired (distance and direction), so 0, 1 or
     # 2 (paired implies near): after OR-ing bytes, bit 1 = some pair, any bit = some near
     paired = np.less_equal(dang, 2 * tol, out=dang.view(np.bool_))
-    paired &= dist2 < c.pair_distance ** 2
+    if c.pair_distance_slope > 0.0:
+        # distortion grows away from where the prints were aligned: the tolerance too
+        rp = np.sqrt(((pxy[None, :, :] - cpa[:, None, :].astype(F32)) ** 2).sum(-1))  # (m, na8)
+        tol_d = c.pair_distance + c.pair_distance_slope * rp
+        tol_d *= tol_d
+        paired &= (dist2.reshape(m, kall, na8) < tol_d[:, None, :]).reshape(m * kall, na8)
+    else:
+        paired &= dist2 < c.pair_distance ** 2
     code = (dist2 < c.overlap_radius ** 2).view(np.uint8)
     code += paired.view(np.uint8)
     # "any" over either side as a bitwise OR of 8-byte words
