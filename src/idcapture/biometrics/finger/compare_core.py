@@ -17,7 +17,9 @@ only Python loops run over the 8 direction sectors and the 5 relaxation iteratio
    rigid alignment (rotation and translation); with it, all minutiae of both prints are
    paired within a distance and angle tolerance (one distance product; directions
    compared as bytes), and the count of paired minutiae is normalised by the number of
-   minutiae inside the common area of the two prints.
+   minutiae inside the common area of the two prints. The distance tolerance grows
+   with the distance from the centre of the aligned pairs (10 px there, +0.05 px per
+   px): skin stretches and a rigid alignment drifts away from where it was anchored.
 
 The raw similarity is the product of the relaxed local score, the paired fraction and a
 support factor that scales down scores resting on fewer than ``min_paired`` (8) paired
@@ -62,7 +64,7 @@ class ConsolidationParams:
     pair_distance: float = 10.0
     pair_angle: float = math.radians(20.0)
     #: growth of the pairing distance per pixel away from the centre of the alignment
-    pair_distance_slope: float = 0.0
+    pair_distance_slope: float = 0.05
     overlap_radius: float = 35.0
     min_overlap: int = 5
     #: paired minutiae needed for full weight: with fewer, the score is scaled by
@@ -71,6 +73,9 @@ class ConsolidationParams:
 
 
 DEFAULT_CONSOLIDATION = ConsolidationParams()
+
+#: distance from the alignment centre beyond which the pairing tolerance stops growing
+_SLOPE_REACH = 300.0
 
 
 #: direction sectors of the cylinder layout (45 degrees each)
@@ -483,7 +488,9 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     paired = np.less_equal(dang, 2 * tol, out=dang.view(np.bool_))
     if c.pair_distance_slope > 0.0:
         # distortion grows away from where the prints were aligned: the tolerance too
-        rp = np.sqrt(((pxy[None, :, :] - cpa[:, None, :].astype(F32)) ** 2).sum(-1))  # (m, na8)
+        # (padding points sit 1e6 away: the radius is capped so that they stay unpaired)
+        rp = np.sqrt(((pxy[None, :, :] - cpa[:, None, :].astype(F32)) ** 2).sum(-1))
+        np.minimum(rp, _SLOPE_REACH, out=rp)                                     # (m, na8)
         tol_d = c.pair_distance + c.pair_distance_slope * rp
         tol_d *= tol_d
         paired &= (dist2.reshape(m, kall, na8) < tol_d[:, None, :]).reshape(m * kall, na8)
