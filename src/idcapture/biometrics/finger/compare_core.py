@@ -17,9 +17,8 @@ only Python loops run over the 8 direction sectors and the 5 relaxation iteratio
    rigid alignment (rotation and translation); with it, all minutiae of both prints are
    paired within a distance and angle tolerance (one distance product; directions
    compared as bytes), and the count of paired minutiae is normalised by the number of
-   minutiae inside the common area of the two prints. The distance tolerance grows
-   with the distance from the centre of the aligned pairs (10 px there, +0.05 px per
-   px): skin stretches and a rigid alignment drifts away from where it was anchored.
+   minutiae inside the common area of the two prints. (``pair_distance_slope`` lets the
+   distance tolerance grow away from the centre of the aligned pairs; off by default.)
 
 The raw similarity is the product of the relaxed local score, the paired fraction and a
 support factor that scales down scores resting on fewer than ``min_paired`` (8) paired
@@ -63,8 +62,10 @@ class ConsolidationParams:
     #: pairing tolerance after alignment, and the radius that defines the common area
     pair_distance: float = 10.0
     pair_angle: float = math.radians(20.0)
-    #: growth of the pairing distance per pixel away from the centre of the alignment
-    pair_distance_slope: float = 0.05
+    #: growth of the pairing distance per pixel away from the centre of the alignment (0:
+    #: fixed; 0.05 gains on real prints but lets prints of one pattern class, which share
+    #: their ridge flow, pair by chance far from the alignment: off by default)
+    pair_distance_slope: float = 0.0
     overlap_radius: float = 35.0
     min_overlap: int = 5
     #: paired minutiae needed for full weight: with fewer, the score is scaled by
