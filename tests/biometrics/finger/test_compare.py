@@ -190,3 +190,26 @@ def test_iso_templates_from_another_extractor(shared_data: Path) -> None:
         for b in names[i + 1:]:
             s = compare(t[a], t[b])
             assert (s >= MATCH_THRESHOLD) == ((a, b) in mates), (a, b, s)
+
+
+def test_pairing_tolerates_stretch_away_from_the_alignment(
+        synthetic: dict[str, FingerTemplate]) -> None:
+    """A print stretched by 10 % about its centre (far minutiae move 10-15 px) keeps more
+    of its score with a pairing distance that grows away from the alignment (the
+    ``pair_distance_slope`` option) than with the default fixed 10 px."""
+    import dataclasses
+
+    from idcapture.biometrics.finger.compare_core import DEFAULT_CONSOLIDATION
+
+    t = synthetic["3_1"]
+    a = t.as_array()
+    centre = a[:, :2].mean(0)
+    stretched = a.copy()
+    stretched[:, :2] = centre + 1.10 * (a[:, :2] - centre)
+    s = FingerTemplate.from_array(stretched, t.width, t.height)
+    pa, ps = prepare(t), prepare(s)
+    fixed = dataclasses.replace(DEFAULT_CONSOLIDATION, pair_distance_slope=0.0)
+    slope = dataclasses.replace(DEFAULT_CONSOLIDATION, pair_distance_slope=0.05)
+    growing = raw_scores(pa.arrays, ps.arrays, cparams=slope)[0]
+    rigid = raw_scores(pa.arrays, ps.arrays, cparams=fixed)[0]
+    assert growing > 1.1 * rigid, (growing, rigid)

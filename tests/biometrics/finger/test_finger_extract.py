@@ -271,3 +271,24 @@ def test_finger_filling_the_whole_image_keeps_minutiae_up_to_the_frame_margin() 
     frame = np.minimum(np.minimum(got[:, 0], w - 1 - got[:, 0]),
                        np.minimum(got[:, 1], h - 1 - got[:, 1]))
     assert float(frame.min()) > 12.0
+
+
+def test_fine_ridges_are_detected_at_the_target_period() -> None:
+    """A print whose ridges are 7 px apart is analysed again at a larger scale; its
+    minutiae still come back at the planted sites, in the input's pixels, and the template
+    keeps the input's resolution and size."""
+    from finger_synth import ellipse_mask, render, wavy_phase
+
+    from idcapture.biometrics.finger.extractor import RIDGE_PERIOD_TARGET, minutiae_scale
+
+    sites = minutia_sites(SHAPE, 18)
+    truth = np.array([(x, y) for x, y, _ in sites])
+    fine = render(wavy_phase(SHAPE, 7.0, sites), ellipse_mask(SHAPE))
+    scale = minutiae_scale(finger.analyse(fine))
+    assert 1.3 <= scale <= 1.5, scale
+    t = finger.extract(fine)
+    assert (t.width, t.height, t.resolution_ppi) == (SHAPE[1], SHAPE[0], 500)
+    pairs = _pair(truth, t.as_array()[:, :2], 8.0)
+    assert len(pairs) / len(truth) >= 0.8, len(pairs)
+    at_target = render(wavy_phase(SHAPE, RIDGE_PERIOD_TARGET, sites), ellipse_mask(SHAPE))
+    assert minutiae_scale(finger.analyse(at_target)) == 1.0

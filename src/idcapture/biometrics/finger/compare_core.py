@@ -17,7 +17,8 @@ only Python loops run over the 8 direction sectors and the 5 relaxation iteratio
    rigid alignment (rotation and translation); with it, all minutiae of both prints are
    paired within a distance and angle tolerance (one distance product; directions
    compared as bytes), and the count of paired minutiae is normalised by the number of
-   minutiae inside the common area of the two prints.
+   minutiae inside the common area of the two prints. (``pair_distance_slope`` lets the
+   distance tolerance grow away from the centre of the aligned pairs; off by default.)
 
 The raw similarity is the product of the relaxed local score, the paired fraction and a
 support factor that scales down scores resting on fewer than ``min_paired`` (8) paired
@@ -61,6 +62,10 @@ class ConsolidationParams:
     #: pairing tolerance after alignment, and the radius that defines the common area
     pair_distance: float = 10.0
     pair_angle: float = math.radians(20.0)
+    #: growth of the pairing distance per pixel away from the centre of the alignment (0:
+    #: fixed; 0.05 gains on real prints but lets prints of one pattern class, which share
+    #: their ridge flow, pair by chance far from the alignment: off by default)
+    pair_distance_slope: float = 0.0
     overlap_radius: float = 35.0
     min_overlap: int = 5
     #: paired minutiae needed for full weight: with fewer, the score is scaled by
@@ -69,6 +74,9 @@ class ConsolidationParams:
 
 
 DEFAULT_CONSOLIDATION = ConsolidationParams()
+
+#: distance from the alignment centre beyond which the pairing tolerance stops growing
+_SLOPE_REACH = 300.0
 
 
 #: direction sectors of the cylinder layout (45 degrees each)
@@ -479,7 +487,16 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     # one byte per pair: near (common area) + paired (distance and direction), so 0, 1 or
     # 2 (paired implies near): after OR-ing bytes, bit 1 = some pair, any bit = some near
     paired = np.less_equal(dang, 2 * tol, out=dang.view(np.bool_))
-    paired &= dist2 < c.pair_distance ** 2
+    if c.pair_distance_slope > 0.0:
+        # distortion grows away from where the prints were aligned: the tolerance too
+        # (padding points sit 1e6 away: the radius is capped so that they stay unpaired)
+        rp = np.sqrt(((pxy[None, :, :] - cpa[:, None, :].astype(F32)) ** 2).sum(-1))
+        np.minimum(rp, _SLOPE_REACH, out=rp)                                     # (m, na8)
+        tol_d = c.pair_distance + c.pair_distance_slope * rp
+        tol_d *= tol_d
+        paired &= (dist2.reshape(m, kall, na8) < tol_d[:, None, :]).reshape(m * kall, na8)
+    else:
+        paired &= dist2 < c.pair_distance ** 2
     code = (dist2 < c.overlap_radius ** 2).view(np.uint8)
     code += paired.view(np.uint8)
     # "any" over either side as a bitwise OR of 8-byte words

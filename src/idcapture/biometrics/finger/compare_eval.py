@@ -5,8 +5,8 @@
   impression of each finger against the first of every other) or all pairs of
   different fingers (``all_impostors=True``).
 * :func:`error_rates`: EER, FMR100, FMR1000, ZeroFMR from genuine and impostor scores
-  (higher = more similar), computed as FVC does (FNMR at the lowest threshold whose FMR
-  is at most the target).
+  (higher = more similar), computed as FVC does (the EER interval of the FVC reports;
+  FNMR at the lowest threshold whose FMR is at most the target).
 """
 
 from __future__ import annotations
@@ -80,9 +80,15 @@ def error_rates(genuine: npt.ArrayLike, impostor: npt.ArrayLike) -> ErrorRates:
     # decision "match" when score >= t
     fmr = 1.0 - np.searchsorted(im, ths, side="left") / len(im)
     fnmr = np.searchsorted(g, ths, side="left") / len(g)
-    i = int(np.argmin(np.abs(fmr - fnmr)))
-    # FVC: EER as the mean where the curves cross
-    eer = float((fmr[i] + fnmr[i]) / 2.0)
+    # EER as the FVC organisers define it: t1 = highest threshold with FNMR <= FMR, t2 =
+    # lowest with FNMR >= FMR; the interval is [FNMR(t1), FMR(t1)] or [FMR(t2), FNMR(t2)],
+    # whichever is narrower, and the EER its midpoint (exact for tied, integer scores)
+    i1 = int(np.flatnonzero(fnmr <= fmr)[-1])
+    i2 = int(np.flatnonzero(fnmr >= fmr)[0])
+    if fnmr[i1] + fmr[i1] <= fmr[i2] + fnmr[i2]:
+        i, eer = i1, float((fnmr[i1] + fmr[i1]) / 2.0)
+    else:
+        i, eer = i2, float((fmr[i2] + fnmr[i2]) / 2.0)
 
     def fnmr_at(target: float) -> float:
         ok = np.flatnonzero(fmr <= target)

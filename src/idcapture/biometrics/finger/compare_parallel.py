@@ -17,8 +17,8 @@ import numpy as np
 from .compare import PreparedTemplate, gallery_arrays, score_from_raw
 from .compare_core import GalleryArrays, raw_scores
 
-__all__ = ["all_pair_scores", "clusters", "clusters_from_pairs", "clusters_with_scores",
-           "resolve_jobs"]
+__all__ = ["all_pair_raw", "all_pair_scores", "clusters", "clusters_from_pairs",
+           "clusters_with_scores", "resolve_jobs", "symmetric_scores"]
 
 Progress = Callable[[int, int], None]
 
@@ -44,14 +44,10 @@ def _rows(rows: list[int]) -> list[tuple[int, np.ndarray]]:
     return [(i, raw_scores(_PROBES[i].arrays, _GALLERY)) for i in rows]
 
 
-def all_pair_scores(items: Sequence[PreparedTemplate], jobs: int = 0,
-                    progress: Progress | None = None) -> np.ndarray:
-    """Symmetric ``(n, n)`` score matrix (diagonal 100) of every template against every other.
-
-    Every template is compared from its own side against all others, and each pair gets
-    the calibrated score of the mean of its two directions' raw similarities, as
-    :func:`.compare.compare` gives.
-    """
+def all_pair_raw(items: Sequence[PreparedTemplate], jobs: int = 0,
+                 progress: Progress | None = None) -> np.ndarray:
+    """Directed ``(n, n)`` raw similarities: row ``i`` is template ``i`` compared from its
+    own side against every template (diagonal included)."""
     n = len(items)
     raw = np.zeros((n, n))
     gallery = gallery_arrays(list(items))
@@ -80,9 +76,26 @@ def all_pair_scores(items: Sequence[PreparedTemplate], jobs: int = 0,
                                  initargs=(gallery, probes)) as ex:
             for res in ex.map(_rows, chunks):
                 put(res)
+    return raw
+
+
+def symmetric_scores(raw: np.ndarray) -> np.ndarray:
+    """Calibrated symmetric scores (diagonal 100) from a directed raw matrix: each pair
+    gets the score of the mean of its two directions, as :func:`.compare.compare` gives."""
     scores = np.asarray(score_from_raw(0.5 * (raw + raw.T)), dtype=np.float64)
     np.fill_diagonal(scores, 100.0)
     return scores
+
+
+def all_pair_scores(items: Sequence[PreparedTemplate], jobs: int = 0,
+                    progress: Progress | None = None) -> np.ndarray:
+    """Symmetric ``(n, n)`` score matrix (diagonal 100) of every template against every other.
+
+    Every template is compared from its own side against all others, and each pair gets
+    the calibrated score of the mean of its two directions' raw similarities, as
+    :func:`.compare.compare` gives.
+    """
+    return symmetric_scores(all_pair_raw(items, jobs, progress))
 
 
 def clusters(scores: np.ndarray, threshold: float) -> list[list[int]]:

@@ -1,0 +1,263 @@
+"""Verification accuracy on every real fingerprint set, against NIST's Bozorth3 on the same images.
+
+    .venv/bin/python benchmarks/bench_finger_accuracy.py [--sets FVC2002_DB1_B ...] [--jobs 2]
+
+For each FVC "B" set in ``../shared/data/fingerprints`` (beside the repository; 10 fingers
+x 8 impressions, named ``<finger>_<impression>``): extraction of every image at the
+resolution its README.txt states (rescaled to 500 ppi by the extractor), all directed
+comparisons, then from the symmetric scores:
+
+* EER on the FVC protocol (280 genuine, 45 impostor pairs) and on all impostor pairs
+  (2,880), FMR100, FMR1000 and ZeroFMR on all impostor pairs, the highest impostor score;
+* the same figures for NIST's MINDTCT + Bozorth3 from the set's ``nist-reference/
+  bozorth3.csv`` (read in the same run), and our ratio to them (EER and FMR1000, all
+  impostor pairs; the targets are <= 0.5);
+* speed: extraction CPU milliseconds per image (median, one image at a time in a worker;
+  the 640 x 480 figure is ``bench_finger_extract.py``'s), and prepared comparisons per
+  second on one core (CPU time of the all-pairs run, in this process).
+
+Templates are cached under ``build/finger-accuracy/`` keyed by a hash of the extractor's
+source files, so reruns that change only the comparator skip extraction (``--no-cache``
+forces it). The directed raw similarity matrices are written there too
+(``raw-<set>.npz``), the input of ``benchmarks/fit_finger_calibration.py``. Nothing here
+is fitted: every figure is measured with the library's fixed parameters and calibration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import pickle
+import re
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+
+from idcapture.biometrics.finger import extract
+from idcapture.biometrics.finger.compare import prepare
+from idcapture.biometrics.finger.compare_eval import ErrorRates, error_rates, fvc_pairs
+from idcapture.biometrics.finger.compare_parallel import (
+    all_pair_raw,
+    resolve_jobs,
+    symmetric_scores,
+)
+from idcapture.biometrics.finger.template import FingerTemplate
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "fingerprints"
+BUILD = ROOT / "build" / "finger-accuracy"
+FINGER_SRC = ROOT / "src" / "idcapture" / "biometrics" / "finger"
+#: modules that do not take part in extraction (their changes keep the template cache)
+NOT_EXTRACTION = re.compile(r"^(compare.*|mcc|index.*)\.py$")
+PPI = re.compile(r"\b(\d{3})\s*(?:dpi|ppi)\b")
+
+
+def set_ppi(folder: Path) -> int:
+    """The resolution a set's README.txt states (the first ``NNN dpi``/``ppi``), else 500."""
+    readme = folder / "README.txt"
+    if readme.is_file():
+        m = PPI.search(readme.read_text(encoding="utf-8", errors="replace"))
+        if m:
+            return int(m.group(1))
+    return 500
+
+
+def extractor_hash() -> str:
+    h = hashlib.sha256()
+    for p in sorted(FINGER_SRC.glob("*.py")):
+        if not NOT_EXTRACTION.match(p.name):
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _extract_one(args: tuple[str, int]) -> tuple[FingerTemplate, float]:
+    from idcapture.cli.finger_tools import _load
+
+    path, ppi = args
+    img = _load(Path(path))
+    c0 = time.process_time()
+    t = extract(img, ppi)
+    return t, (time.process_time() - c0) * 1000.0
+
+
+def templates_for(folder: Path, ppi: int, jobs: int, use_cache: bool
+                  ) -> tuple[list[str], list[FingerTemplate], np.ndarray, list[tuple[int, int]]]:
+    """Stems, templates, extraction CPU ms per image and image shapes (cached)."""
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".tif")
+    cache = BUILD / f"templates-{folder.name}-{ppi}-{extractor_hash()}.pkl"
+    if use_cache and cache.is_file():
+        with cache.open("rb") as f:
+            data = pickle.load(f)
+        return data["stems"], data["templates"], data["ms"], data["shapes"]
+    work = [(str(p), ppi) for p in files]
+    if resolve_jobs(jobs) == 1:
+        res = [_extract_one(w) for w in work]
+    else:
+        with ProcessPoolExecutor(resolve_jobs(jobs)) as ex:
+            res = list(ex.map(_extract_one, work, chunksize=4))
+    stems = [p.stem for p in files]
+    templates = [t for t, _ in res]
+    ms = np.array([m for _, m in res])
+    shapes = [(t.height, t.width) for t in templates]
+    BUILD.mkdir(parents=True, exist_ok=True)
+    with cache.open("wb") as f:
+        pickle.dump({"stems": stems, "templates": templates, "ms": ms, "shapes": shapes}, f)
+    return stems, templates, ms, shapes
+
+
+def bozorth3(folder: Path) -> tuple[ErrorRates, ErrorRates] | None:
+    """Bozorth3's error rates (FVC protocol, all impostor pairs) from nist-reference/."""
+    path = folder / "nist-reference" / "bozorth3.csv"
+    if not path.is_file():
+        return None
+    gen, imp_fvc, imp_all = [], [], []
+    with path.open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            s = float(row["score"])
+            if row["genuine"] == "1":
+                gen.append(s)
+            else:
+                imp_all.append(s)
+                if row["fvc_standard"] == "1":
+                    imp_fvc.append(s)
+    return error_rates(gen, imp_fvc), error_rates(gen, imp_all)
+
+
+@dataclass
+class SetResult:
+    name: str
+    ppi: int
+    ours_fvc: ErrorRates
+    ours_all: ErrorRates
+    max_impostor: float
+    impostors_ge40: int
+    impostors_ge50: int
+    bz_fvc: ErrorRates | None
+    bz_all: ErrorRates | None
+    extract_ms: float
+    image_size: str
+    compares_per_s: float
+
+    def ratio(self, what: str) -> float:
+        if self.bz_all is None:
+            return float("nan")
+        ours, theirs = getattr(self.ours_all, what), getattr(self.bz_all, what)
+        return ours / theirs if theirs > 0 else float("inf")
+
+
+def run_set(folder: Path, jobs: int, use_cache: bool) -> tuple[SetResult, np.ndarray]:
+    ppi = set_ppi(folder)
+    stems, templates, ms, shapes = templates_for(folder, ppi, jobs, use_cache)
+    prepared = [prepare(t) for t in templates]
+    # comparisons in this process (6,400 per set take well under a second): its CPU time
+    # is what one core delivers, whatever else runs on the machine
+    c0 = time.process_time()
+    raw = all_pair_raw(prepared, jobs=1)
+    core_s = time.process_time() - c0
+    scores = symmetric_scores(raw)
+    gen, imp_fvc = fvc_pairs(stems)
+    _, imp_all = fvc_pairs(stems, all_impostors=True)
+    g = np.array([scores[i, j] for i, j in gen])
+    i_all = np.array([scores[i, j] for i, j in imp_all])
+    i_fvc = np.array([scores[i, j] for i, j in imp_fvc])
+    size = f"{shapes[0][1]}x{shapes[0][0]}"
+    bz = bozorth3(folder)
+    BUILD.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(BUILD / f"raw-{folder.name}.npz", raw=raw, stems=np.array(stems))
+    res = SetResult(folder.name, ppi, error_rates(g, i_fvc), error_rates(g, i_all),
+                    float(i_all.max()), int((i_all >= 40).sum()), int((i_all >= 50).sum()),
+                    bz[0] if bz else None, bz[1] if bz else None,
+                    float(np.median(ms)), size, len(prepared) ** 2 / max(core_s, 1e-9))
+    return res, raw
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:5.2f}"
+
+
+def print_table(results: list[SetResult]) -> None:
+    print("set            ppi | EER FVC / all (ours)  Bozorth3       | ratio EER | FMR100 "
+          "FMR1000 (ours / B3)   ratio | ZeroFMR | max imp  >=40 >=50 | extr ms (image)")
+    for r in results:
+        bz_f = _pct(r.bz_fvc.eer) if r.bz_fvc else "  -  "
+        bz_a = _pct(r.bz_all.eer) if r.bz_all else "  -  "
+        bz_1000 = _pct(r.bz_all.fmr1000) if r.bz_all else "  -  "
+        print(f"{r.name:14s} {r.ppi:3d} | {_pct(r.ours_fvc.eer)} / {_pct(r.ours_all.eer)} %   "
+              f"{bz_f} / {bz_a} % |   {r.ratio('eer'):5.2f}   | {_pct(r.ours_all.fmr100)} "
+              f"{_pct(r.ours_all.fmr1000)} / {bz_1000} %  {r.ratio('fmr1000'):5.2f} | "
+              f"{_pct(r.ours_all.zero_fmr)}   | {r.max_impostor:6.1f} {r.impostors_ge40:5d} "
+              f"{r.impostors_ge50:4d} | {r.extract_ms:5.1f} ({r.image_size})")
+    n = len(results)
+
+    def mean(f: object) -> float:
+        assert callable(f)
+        return float(np.mean([f(r) for r in results]))
+
+    print(f"{'mean':18s} | {_pct(mean(lambda r: r.ours_fvc.eer))} / "
+          f"{_pct(mean(lambda r: r.ours_all.eer))} %   "
+          f"{_pct(mean(lambda r: r.bz_fvc.eer if r.bz_fvc else np.nan))} / "
+          f"{_pct(mean(lambda r: r.bz_all.eer if r.bz_all else np.nan))} % |   "
+          f"{mean(lambda r: r.ratio('eer')):5.2f}   | {_pct(mean(lambda r: r.ours_all.fmr100))} "
+          f"{_pct(mean(lambda r: r.ours_all.fmr1000))} / "
+          f"{_pct(mean(lambda r: r.bz_all.fmr1000 if r.bz_all else np.nan))} %  "
+          f"{mean(lambda r: r.ratio('fmr1000')):5.2f} | "
+          f"{_pct(mean(lambda r: r.ours_all.zero_fmr))}   | "
+          f"{max(r.max_impostor for r in results):6.1f} "
+          f"{sum(r.impostors_ge40 for r in results):5d} "
+          f"{sum(r.impostors_ge50 for r in results):4d} | "
+          f"{mean(lambda r: r.extract_ms):5.1f}")
+    worst_eer = max(results, key=lambda r: r.ratio("eer"))
+    worst_fmr = max(results, key=lambda r: r.ratio("fmr1000"))
+    met = sum(1 for r in results if r.ratio("eer") <= 0.5 and r.ratio("fmr1000") <= 0.5)
+    print(f"{n} sets; both ratios <= 0.5 on {met}; worst EER ratio {worst_eer.ratio('eer'):.2f} "
+          f"({worst_eer.name}), worst FMR1000 ratio {worst_fmr.ratio('fmr1000'):.2f} "
+          f"({worst_fmr.name})")
+    print(f"comparisons per second per core (prepared templates, all pairs of each set): "
+          f"median {np.median([r.compares_per_s for r in results]):,.0f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sets", nargs="*", default=None, help="set folder names (default: all)")
+    ap.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    ap.add_argument("--no-cache", action="store_true", help="extract again even if cached")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = ap.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"no fingerprint sets at {DATA} (expected ../shared beside the repository)")
+    folders = sorted(p for p in DATA.iterdir() if p.is_dir() and re.match(r"FVC\d{4}_DB\d_B$",
+                                                                         p.name))
+    if args.sets:
+        folders = [p for p in folders if p.name in set(args.sets)]
+    t0 = time.perf_counter()
+    results = []
+    for folder in folders:
+        r, _ = run_set(folder, args.jobs, not args.no_cache)
+        results.append(r)
+        print(f"  {folder.name}: EER all {_pct(r.ours_all.eer)} %, FMR1000 "
+              f"{_pct(r.ours_all.fmr1000)} % ({time.perf_counter() - t0:.0f} s)",
+              file=sys.stderr)
+    print_table(results)
+    if args.json:
+        args.json.write_text(json.dumps([{
+            "set": r.name, "ppi": r.ppi, "fvc_protocol": r.ours_fvc.to_json(),
+            "all_impostor_pairs": r.ours_all.to_json(), "max_impostor": r.max_impostor,
+            "bozorth3_fvc": r.bz_fvc.to_json() if r.bz_fvc else None,
+            "bozorth3_all": r.bz_all.to_json() if r.bz_all else None,
+            "extract_ms": r.extract_ms, "image_size": r.image_size,
+            "comparisons_per_s_per_core": r.compares_per_s} for r in results], indent=1))
+
+
+if __name__ == "__main__":
+    main()
