@@ -132,14 +132,12 @@ def finger_template_of(image: np.ndarray, ppi: int, position: FingerPosition,
     :func:`~idcapture.biometrics.finger.extract` gives).
     """
     try:
-        from ..biometrics.finger import extract, template_from_analysis
-        from ..biometrics.finger.quality import score_only
+        from ..biometrics.finger import extract, extract_analysed
 
         if analysis is None:
             tpl = extract(image, ppi, position=position)
         else:
-            tpl = template_from_analysis(analysis, quality=score_only(analysis),
-                                         position=position)
+            tpl = extract_analysed(image, analysis, position=position)
     except (IdCaptureError, ValueError) as exc:
         log.info("no template for the %s: %s", position.slug, exc.__class__.__name__)
         return None

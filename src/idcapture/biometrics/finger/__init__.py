@@ -14,7 +14,13 @@ algorithm runs at 500 ppi and other resolutions are rescaled. Lower-level steps
 
 from .analysis import FingerAnalysis, analyse
 from .enhancement import enhance, normalise_contrast
-from .extractor import MAX_MINUTIAE, extract, template_from_analysis
+from .extractor import (
+    MAX_MINUTIAE,
+    extract,
+    extract_analysed,
+    minutiae_scale,
+    template_from_analysis,
+)
 from .frequency import ridge_period, signatures
 from .image import BASE_PPI
 from .minutiae import RawMinutiae, detect_minutiae
@@ -44,7 +50,9 @@ __all__ = [
     "detect_minutiae",
     "enhance",
     "extract",
+    "extract_analysed",
     "get_profile",
+    "minutiae_scale",
     "normalise_contrast",
     "orientation_field",
     "quality",

@@ -13,8 +13,14 @@ from .minutiae import KIND_BIFURCATION, detect_minutiae
 from .orientation import to_screen_angle
 from .template import FingerTemplate, Minutia, MinutiaKind
 
-__all__ = ["MAX_MINUTIAE", "RIDGE_PERIOD_TARGET", "extract", "minutiae_scale",
-           "template_from_analysis"]
+__all__ = [
+    "MAX_MINUTIAE",
+    "RIDGE_PERIOD_TARGET",
+    "extract",
+    "extract_analysed",
+    "minutiae_scale",
+    "template_from_analysis",
+]
 
 MAX_MINUTIAE = 255
 """Most minutiae kept (the ISO/IEC 19794-2 view limit); the best by quality win."""
@@ -81,9 +87,19 @@ def extract(image: np.ndarray, ppi: int = BASE_PPI, *,
 
     Raises :class:`~idcapture.errors.ConfigError` when ``image`` is not a usable grey image.
     """
+    return extract_analysed(image, analyse(image, ppi), position=position,
+                            max_minutiae=max_minutiae)
+
+
+def extract_analysed(image: np.ndarray, an: FingerAnalysis, *,
+                     position: FingerPosition = FingerPosition.UNKNOWN,
+                     max_minutiae: int = MAX_MINUTIAE) -> FingerTemplate:
+    """:func:`extract` for an image already analysed (``an`` is ``analyse(image, ppi)``,
+    e.g. the quality gate's): the same template, without analysing the image again at its
+    own resolution."""
     from .quality import score_only  # late import: quality uses the extractor too
 
-    an = analyse(image, ppi)
+    ppi = an.work.source_ppi
     f = minutiae_scale(an)
     # minutiae on an image resampled to the target ridge period (its own ppi says so);
     # positions come back in the input's pixels, the block maps and quality stay native
