@@ -157,9 +157,7 @@ def _angle_bytes(angle: np.ndarray) -> npt.NDArray[np.uint8]:
 
 def disc_cells(params: MccParams = DEFAULT_PARAMS) -> npt.NDArray[np.intp]:
     """Indices (in ``ns*ns``) of the spatial cells whose centre lies inside the disc."""
-    g = (np.arange(params.ns) - (params.ns - 1) / 2.0) * params.cell_size
-    r2 = (g[:, None] ** 2 + g[None, :] ** 2).ravel()
-    return np.flatnonzero(r2 <= params.radius ** 2)
+    return params.cells_within(params.radius)
 
 
 def _unit(angle: np.ndarray) -> npt.NDArray[np.float32]:

@@ -156,9 +156,7 @@ def _expand(lo: npt.NDArray[np.int64], lens: npt.NDArray[np.int64],
 
 def _key_positions(ip: IndexParams, params: MccParams) -> npt.NDArray[np.intp]:
     """``(tables, bits_per_key)`` cell-bit positions in the inner disc."""
-    g = (np.arange(params.ns) - (params.ns - 1) / 2.0) * params.cell_size
-    r = np.sqrt(g[:, None] ** 2 + g[None, :] ** 2).ravel()
-    spatial = np.flatnonzero(r <= ip.inner_radius)
+    spatial = params.cells_within(ip.inner_radius)
     cells = (spatial[:, None] * params.nd + np.arange(params.nd)[None, :]).ravel()
     if len(cells) < ip.bits_per_key:
         raise ConfigError("inner_radius leaves fewer cells than bits_per_key",

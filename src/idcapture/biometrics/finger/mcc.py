@@ -65,8 +65,15 @@ class MccParams:
     @property
     def disc_cells(self) -> int:
         """Spatial cells whose centre lies inside the disc of ``radius``."""
+        return len(self.cells_within(self.radius))
+
+    def cells_within(self, radius: float) -> npt.NDArray[np.intp]:
+        """Indices (in ``ns*ns``, row-major) of the spatial cells whose centre lies within
+        ``radius`` of the cylinder's centre: the one definition of the disc's geometry that
+        the cylinders, the comparison kernel and the index keys share."""
         g = (np.arange(self.ns) - (self.ns - 1) / 2.0) * self.cell_size
-        return int(((g[:, None] ** 2 + g[None, :] ** 2) <= self.radius ** 2).sum())
+        r2 = (g[:, None] ** 2 + g[None, :] ** 2).ravel()
+        return np.flatnonzero(r2 <= radius ** 2)
 
     @property
     def cell_size(self) -> float:
