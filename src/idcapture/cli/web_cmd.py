@@ -57,7 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # role whose device is not a simulator); --sim-control alone turns them on for tests
     sim_control = bool(args.sim or args.sim_control)
     config = WebConfig(store=store, addresses=addresses, sim_control=sim_control,
-                       language=args.language)
+                       language=args.language, finger_algorithm=args.finger_algorithm)
     app = create_app(config)
     token = app.state.auth.token
     print(f"idcapture station frontend: http://{args.host}:{args.port}/", flush=True)
@@ -84,6 +84,9 @@ def register(commands: Commands) -> None:
     p.add_argument("--reader", help="ID-reader address (e.g. sam-serial:/dev/ttyUSB0)")
     p.add_argument("--camera", help="camera address (e.g. opencv:0)")
     p.add_argument("--sensor", help="fingerprint-sensor address")
+    p.add_argument("--finger-algorithm", metavar="ADDRESS", default=None,
+                   help="fingerprint algorithm of the card-fingerprint check, e.g. 'idfpr:' "
+                   "(default: the station's finger_algorithm setting; 'none': no check)")
     p.add_argument("--language", choices=("zh", "en"), default="zh",
                    help="default page language")
     p.add_argument("--sample-students", type=int, default=40, help=argparse.SUPPRESS)
