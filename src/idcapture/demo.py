@@ -259,7 +259,7 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
             policy = Policy(accept_mismatch=True, note="student confirmed; card spelling",
                             manual_portrait=True, keep_low_quality=False)
             alg: FingerAlgorithm | None = None
-            if finger_algorithm:
+            if finger_algorithm and finger_algorithm != "none":
                 from .station.card_fingerprint import open_checker
 
                 checker = open_checker(finger_algorithm)
