@@ -494,7 +494,7 @@ class CaptureSession:
     def _card_decision_prompt(self) -> Prompt:
         check = self.record.check(CARD_FINGERPRINT)
         assert check is not None  # only while a decision is pending
-        return Prompt(self.state, f"{check.message}: accept or reject the capture",
+        return Prompt(self.state, f"{check.message} (accept or reject the capture)",
                       ("decision", "redo", "cancel"), details=dict(check.details),
                       code="card-fingerprint-decision")
 
