@@ -18,6 +18,12 @@ In a fresh folder it
    (caught by the fingerprint comparator) and two absent students;
 4. prints the check report and exports the Excel package, which it verifies.
 
+With ``finger_algorithm`` (``idcapture demo --finger-algorithm idfpr:``) the station also
+runs the ``card-fingerprint`` check: every card carries templates of its holder's thumbs
+(made by that algorithm from another impression), except one card that carries no
+fingerprints (not applicable); one student presents an absent student's thumb, which
+fails, is retried, and the operator rejects the capture.
+
 It takes well under two minutes. Nothing personal is printed unmasked.
 """
 
@@ -52,6 +58,7 @@ from .station.steps import Steps
 from .synth.students import sample_students
 
 if TYPE_CHECKING:
+    from .devices.finger_algorithm import FingerAlgorithm
     from .sim.camera.scene import FaceSource
 
 log = logging.getLogger("idcapture.demo")
@@ -64,6 +71,10 @@ NAME_MISMATCH = 5      # this student's card spells the name differently
 DUPLICATE_OF = 2       # another impression of this student's right thumb is given by
 DUPLICATE_BY = 9       # this student, as the left thumb
 ABSENT = (38, 39)      # these two miss the capture day
+#: with a finger algorithm: this student presents absent student 38's right thumb
+#: (refused after the attempts), and this one's card carries no fingerprints
+CARD_IMPOSTOR = 11
+CARD_NO_PRINTS = 12
 #: students whose first camera frame needs guidance: (scene, amount) before a good one
 GUIDED = {6: ("too-far", 0.6), 14: ("yaw", 1.0)}
 CARD_PHOTO_PROFILE = "ga461-358x441"   # the card photo's framing, scaled to the chip's size
@@ -116,6 +127,28 @@ def _thumbs(index: int) -> dict[str, np.ndarray]:
     return out
 
 
+def _card_block(alg: FingerAlgorithm, index: int) -> bytes:
+    """The fingerprint block of student ``index``'s card: templates of both thumbs, made by
+    ``alg`` from impressions other than those presented at the station."""
+    from .devices.finger_algorithm import fit_window
+    from .synth.fingerprints import generate_master, make_impression
+
+    out = b""
+    for code, seed in ((11, 1000 + 2 * index), (16, 1001 + 2 * index)):
+        image = make_impression(generate_master(seed), seed=index + 300, style="good").image
+        out += alg.extract(fit_window(image, alg.image_shape), code)
+    return out
+
+
+def _other_thumb(index: int, impressions: int) -> list[np.ndarray]:
+    """``impressions`` impressions of student ``index``'s right thumb."""
+    from .synth.fingerprints import generate_master, make_impression
+
+    master = generate_master(1000 + 2 * index)
+    return [make_impression(master, seed=index + 600 + i, style="good").image
+            for i in range(impressions)]
+
+
 def finger_check_summary(checks: list[Check]) -> list[str]:
     """Lines summing up the ``finger-duplicate`` checks of the saved records: how many
     passed, and the highest score of a passing check against each threshold (the margin
@@ -166,11 +199,13 @@ def card_photo_bmp(face: FaceSource) -> bytes:
 def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005",
              camera: str = "sim:camera?fps=0",
              sensor: str = "sim:fingerprint?finger=none&poll=0.005",
-             say: Callable[[str], object] | None = print) -> DemoResult:
+             say: Callable[[str], object] | None = print,
+             finger_algorithm: str | None = None) -> DemoResult:
     """Run the whole story in ``out_dir`` (created; must not hold a station already).
 
     The three addresses must open simulators: the demo places cards, plays camera
-    scenes and queues finger images on them.
+    scenes and queues finger images on them. ``finger_algorithm``: the address of the
+    algorithm of the ``card-fingerprint`` check (``None``: the check is not run).
     """
     from .sim.camera.scene import SceneScript, SceneStep, demo_face_path, load_face_source
 
@@ -198,6 +233,8 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
         # the default steps: the finger duplicate check is the minutiae comparator, so a
         # second impression of an enrolled thumb is caught
         steps = Steps()
+        card_fp: list[Check] = []
+        fp_rejected = 0
         finger_checks: list[Check] = []
         saved = refused = 0
         # the synthetic thumbs are made ahead on a worker thread while captures run
@@ -221,12 +258,25 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
             devices = Devices(r, c, f)
             policy = Policy(accept_mismatch=True, note="student confirmed; card spelling",
                             manual_portrait=True, keep_low_quality=False)
+            alg: FingerAlgorithm | None = None
+            if finger_algorithm and finger_algorithm != "none":
+                from .station.card_fingerprint import open_checker
+
+                checker = open_checker(finger_algorithm)
+                stack.callback(checker.algorithm.close)
+                alg = checker.algorithm
+                steps.card_fingerprint = checker
+                emit(f"   card-fingerprint check with {finger_algorithm} (threshold "
+                     f"{checker.threshold:.2f}, {checker.attempts} impressions)")
             stranger = dict(rows[0], id_number=make_citizen_id("440104", _dt.date(2008, 6, 1),
                                                                17), name="赵某某", sex="男")
             order: list[tuple[str, dict[str, str], int]] = [("stranger", stranger, -1)]
             order += [("student", row, i) for i, row in enumerate(rows) if i not in ABSENT]
             for kind, row, i in order:
                 card = _card(row, today, photo)
+                if alg is not None and i >= 0 and i != CARD_NO_PRINTS:
+                    card.raw_blocks["fingerprint"] = card.add_blob(
+                        _card_block(alg, i), "application/octet-stream")
                 if i == NAME_MISMATCH:
                     card.name = row["name"][0] + "小" + row["name"][1:]
                 r.remove_card()
@@ -237,7 +287,11 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
                     scene, amount = GUIDED[i]
                     scenes.insert(0, SceneStep(scene, 1, amount))
                 c.play(SceneScript(scenes), face)
-                if i >= 0:
+                if alg is not None and i == CARD_IMPOSTOR:
+                    for image in _other_thumb(ABSENT[0], steps.card_fingerprint.attempts
+                                              if steps.card_fingerprint else 1):
+                        f.queue_outcome(image)
+                elif i >= 0:
                     prints = thumbs[i].result()
                     if i == POOR_FINGER:
                         f.queue_outcome(prints["wet"])
@@ -249,12 +303,19 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
 
                 def note(p: Prompt, notes: list[str] = notes) -> None:
                     if p.code in ("finger-retry", "card-roster-mismatch", "duplicate-finger",
-                                  "not-on-roster", "portrait-retry"):
+                                  "not-on-roster", "portrait-retry", "card-fingerprint-retry",
+                                  "card-fingerprint-decision"):
                         notes.append(f"{p.code}: {p.message}")
 
                 last = run_capture(session, devices, policy=policy, timeout=5.0,
                                    on_prompt=note)
                 who = f"{kind} {mask_id_number(row['id_number'])}"
+                fp = session.record.check("card-fingerprint")
+                if fp is not None:
+                    card_fp.append(fp)
+                    if i in (CARD_IMPOSTOR, CARD_NO_PRINTS) or \
+                            fp.outcome is not CheckOutcome.PASSED:
+                        notes.append(f"card-fingerprint: {fp.outcome.value}: {fp.message}")
                 if last.state is SessionState.SAVED:
                     finger_checks += [c for c in session.record.checks
                                       if c.name.startswith("finger-duplicate:")]
@@ -268,10 +329,19 @@ def run_demo(out_dir: Path, *, reader: str = "sim:id-reader?card=none&poll=0.005
                 else:
                     refused += 1
                     emit(f"   {who}: {last.state.value}: {last.message}")
+                    for n in notes:
+                        if n.startswith("card-fingerprint"):
+                            emit(f"      {n}")
+                    fp_rejected += last.code == "card-fingerprint-rejected"
             emit(f"   {saved} records saved, {refused} card refused, {len(ABSENT)} students "
                  "absent")
             for line in finger_check_summary(finger_checks):
                 emit("   " + line)
+            if card_fp or fp_rejected:
+                counts = {o.value: sum(ch.outcome is o for ch in card_fp) for o in CheckOutcome}
+                counts["rejected by the operator"] = fp_rejected
+                emit(f"   card-fingerprint checks: {len(card_fp) + fp_rejected} students, "
+                     + ", ".join(f"{n} {k}" for k, n in counts.items() if n))
 
         check = check_station(store)
         emit("4. check report")

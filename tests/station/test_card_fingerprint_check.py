@@ -9,10 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from idcapture.devices.base import DeviceKind
 from idcapture.devices.finger_algorithm import FingerAlgorithm, fit_window
 from idcapture.drivers.livescan.driver import LiveScanSensor
-from idcapture.plugins import get_registry
 from idcapture.record import CheckOutcome, FingerPosition
 from idcapture.sim.livescan import LiveScanSimulator
 from idcapture.sim.sam.cards import card_from_dict
@@ -32,17 +30,6 @@ def _block(*records: dict[str, object]) -> bytes:
 THUMBS = _block({"finger": 11, "source": "synthetic:seed=61"},
                 {"finger": 16, "source": "synthetic:seed=62"})
 
-
-@pytest.fixture()
-def alg(native_build: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FingerAlgorithm]:
-    lib = native_build / "libID_Fpr.so"
-    if not lib.is_file():
-        pytest.skip("libID_Fpr.so simulator not built; ./run.sh setup builds it")
-    monkeypatch.setenv("IDCAPTURE_IDFPR_LIB", str(lib))
-    dev = get_registry().open("idfpr:", DeviceKind.FINGER_ALGORITHM)
-    assert isinstance(dev, FingerAlgorithm)
-    yield dev
-    dev.close()
 
 
 @pytest.fixture()

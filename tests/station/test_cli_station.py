@@ -126,3 +126,23 @@ def test_demo_tells_the_whole_story(capsys: pytest.CaptureFixture[str],
     assert code == 1 and victim in out
     for s in sample_students(40, seed=2025):
         assert s["id_number"] not in out and s["name"] not in out
+
+
+@pytest.mark.slow
+def test_demo_with_the_card_fingerprint_check(capsys: pytest.CaptureFixture[str],
+                                              tmp_path: Path, native_build: Path) -> None:
+    lib = native_build / "libID_Fpr.so"
+    if not lib.is_file():
+        pytest.skip("libID_Fpr.so simulator not built; ./run.sh setup builds it")
+    code, out = run(capsys, "demo", "--out", str(tmp_path), "--finger-algorithm",
+                    f"idfpr:?lib={lib}")
+    assert code == 0, out
+    assert out.count("card-fingerprint-retry") == 2 and "card-fingerprint-decision" in out
+    assert "the operator rejected the capture" in out
+    assert "not applicable: the card carries no fingerprints" in out
+    assert "card-fingerprint checks: 38 students, 36 passed, 1 not-checked, 1 rejected" in out
+    with Store.open(tmp_path / "station") as store:
+        report = check_station(store)
+    assert report.card_fingerprint == {"passed": 36, "not-applicable": 1}
+    assert sorted(r["code"] for r in report.refused) == ["card-fingerprint-rejected",
+                                                         "not-on-roster"]

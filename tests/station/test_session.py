@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from station_helpers import FixedPortraitMaker, card_for, enrol, finger
 
-import idcapture
 from idcapture.errors import RetryOutcome, RetryReason
 from idcapture.record import CheckOutcome, FingerPosition, RecordStatus
 from idcapture.station import DateWindow, StationConfig, Store
@@ -260,15 +258,6 @@ def test_capture_window_is_enforced(tmp_path: Path, students: list[dict[str, str
             p = s.handle(CardPresented(card_for(students[0])))
             assert (p.code != "window-closed") == ok, (day, p.message)
 
-
-@pytest.fixture
-def sims() -> Iterator[Devices]:
-    reader = idcapture.open_id_reader("sim:id-reader?card=none&poll=0.001")
-    camera = idcapture.open_camera("sim:camera?fps=0")
-    sensor = idcapture.open_fingerprint_sensor("sim:fingerprint?finger=none&poll=0.001")
-    yield Devices(reader, camera, sensor)
-    for d in (reader, camera, sensor):
-        d.close()
 
 
 def test_runner_drives_the_simulators(enrolled: Store, students: list[dict[str, str]],

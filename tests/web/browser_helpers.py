@@ -32,8 +32,10 @@ class Server:
     """``idcapture station serve`` in a child process, with its printed token."""
 
     def __init__(self, store: Path, port: int, camera: str | None = None,
-                 sim_control: bool = True) -> None:
+                 sim_control: bool = True, args: tuple[str, ...] = (),
+                 env: dict[str, str] | None = None) -> None:
         self.store, self.port, self.camera, self.sim_control = store, port, camera, sim_control
+        self.args, self.env = args, dict(env or {})
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = store.parent / f"server-{port}.log"
         self.token = ""
@@ -46,7 +48,8 @@ class Server:
             cmd.append("--sim-control")
         if self.camera:
             cmd += ["--camera", self.camera]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        cmd += list(self.args)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         offset = self.log.stat().st_size if self.log.exists() else 0
         with open(self.log, "ab") as out:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import getpass
 import os
@@ -85,20 +86,28 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 def cmd_capture(args: argparse.Namespace) -> int:
     from .. import open_camera, open_fingerprint_sensor, open_id_reader
+    from ..station.card_fingerprint import station_checker
     from ..station.runner import Devices, Policy, run_capture
     from ..station.session import CaptureSession, SessionState
+    from ..station.steps import Steps
 
     with _store(args) as store, open_id_reader(args.reader) as r, \
-            open_camera(args.camera) as c, open_fingerprint_sensor(args.sensor) as f:
+            open_camera(args.camera) as c, open_fingerprint_sensor(args.sensor) as f, \
+            contextlib.ExitStack() as stack:
+        checker = station_checker(store, args.finger_algorithm)
+        if checker is not None:
+            stack.callback(checker.algorithm.close)
+        steps = Steps(card_fingerprint=checker)
         if args.resume:
-            session = CaptureSession.resume(store, args.resume)
+            session = CaptureSession.resume(store, args.resume, steps)
         elif args.correct:
             session = CaptureSession.correction(store, args.correct, args.step, args.operator,
-                                                args.reason)
+                                                args.reason, steps)
         else:
-            session = CaptureSession.start(store, args.operator, day=_day(args.date))
+            session = CaptureSession.start(store, args.operator, steps, day=_day(args.date))
         policy = Policy(accept_mismatch=args.accept_mismatch, manual_portrait=True,
-                        keep_low_quality=args.keep_low_quality)
+                        keep_low_quality=args.keep_low_quality,
+                        accept_card_fingerprint=args.accept_card_fingerprint)
         last = run_capture(session, Devices(r, c, f), policy=policy, timeout=args.timeout,
                            on_prompt=lambda p: print(f"[{p.state.value}] {p.message}"))
     return 0 if last.state is SessionState.SAVED else 1
@@ -256,6 +265,12 @@ def register(commands: Commands) -> None:
                    help="accept a card/roster disagreement (recorded)")
     p.add_argument("--keep-low-quality", action="store_true",
                    help="keep a finger below the quality profile after the retries")
+    p.add_argument("--finger-algorithm", metavar="ADDRESS", default=None,
+                   help="fingerprint algorithm of the card-fingerprint check, e.g. 'idfpr:' "
+                   "(default: the station's finger_algorithm setting; 'none': no check)")
+    p.add_argument("--accept-card-fingerprint", action="store_true",
+                   help="accept a thumb that does not match the card after the attempts "
+                   "(recorded as overridden); otherwise the capture is refused")
     p.add_argument("--date", help="act as if today were this date (YYYY-MM-DD)")
     p.set_defaults(func=cmd_capture)
 

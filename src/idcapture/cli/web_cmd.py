@@ -93,7 +93,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not is_loopback(args.host) and args.host not in ("0.0.0.0", "::"):
         hosts += (args.host,)
     config = WebConfig(store=store, addresses=addresses, sim_control=sim_control,
-                       language=args.language, hosts=hosts)
+                       language=args.language, hosts=hosts,
+                       finger_algorithm=args.finger_algorithm)
     app = create_app(config)
     token = app.state.auth.token
     scheme = "https" if tls else "http"
@@ -132,6 +133,9 @@ def register(commands: Commands) -> None:
     p.add_argument("--reader", help="ID-reader address (e.g. sam-serial:/dev/ttyUSB0)")
     p.add_argument("--camera", help="camera address (e.g. opencv:0)")
     p.add_argument("--sensor", help="fingerprint-sensor address")
+    p.add_argument("--finger-algorithm", metavar="ADDRESS", default=None,
+                   help="fingerprint algorithm of the card-fingerprint check, e.g. 'idfpr:' "
+                   "(default: the station's finger_algorithm setting; 'none': no check)")
     p.add_argument("--language", choices=("zh", "en"), default="zh",
                    help="default page language")
     p.add_argument("--sample-students", type=int, default=40, help=argparse.SUPPRESS)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,8 +35,11 @@ from ..drivers.idfpr.record import FingerRecord, finger_code, split_block
 from ..errors import IdCaptureError, RecordError, RetryNeeded
 from ..record import CaptureRecord, Check, CheckOutcome, FingerPosition, utcnow
 
+if TYPE_CHECKING:
+    from .store import Store
+
 __all__ = ["NAME", "CardFingerprintChecker", "CardFingerprintStep", "CardFingers",
-           "card_block_of", "card_fingers"]
+           "card_block_of", "card_fingers", "open_checker", "station_checker"]
 
 NAME = "card-fingerprint"
 
@@ -194,3 +198,32 @@ class CardFingerprintStep:
     def current(self, record: CaptureRecord) -> Check:
         operator, note = self.decision or (None, "")
         return self.checker.check(card_block_of(record), self.tries, operator, note)
+
+
+def open_checker(address: str, threshold: float | None = None,
+                 attempts: int = 3) -> CardFingerprintChecker:
+    """A checker over the fingerprint algorithm at ``address`` (e.g. ``idfpr:``), opened
+    through the registry; the caller closes ``checker.algorithm`` when done."""
+    from ..devices.base import DeviceKind
+    from ..errors import ConfigError
+    from ..plugins import get_registry
+
+    dev = get_registry().open(address, DeviceKind.FINGER_ALGORITHM)
+    if not isinstance(dev, FingerAlgorithm):
+        dev.close()
+        raise ConfigError(f"{address!r} does not open a fingerprint algorithm")
+    return CardFingerprintChecker(dev, threshold, attempts)
+
+
+def station_checker(store: Store, address: str | None = None
+                    ) -> CardFingerprintChecker | None:
+    """The station's checker: the algorithm at ``address``, else the one the station
+    configuration names (``finger_algorithm``), with its ``card_fingerprint_attempts``;
+    ``None`` when neither names one (or ``address`` is ``"none"``)."""
+    from .registration import station_config
+
+    cfg = station_config(store)
+    chosen = cfg.finger_algorithm if address is None else address
+    if not chosen or chosen == "none":
+        return None
+    return open_checker(chosen, attempts=cfg.card_fingerprint_attempts)

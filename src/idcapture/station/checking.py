@@ -13,7 +13,10 @@ With ``strict=True`` attention items block too.
 
 The report also lists, for the operator's day summary, the cards refused at the reader
 (not on the roster, not registered, captured already... from the audit log) and the
-fingers that needed more than one attempt; neither is a problem of a saved record.
+fingers that needed more than one attempt; neither is a problem of a saved record. Where
+the station runs the ``card-fingerprint`` check (the thumb against the card's templates),
+it counts its outcomes over the saved records (``not-applicable`` for the cards that
+carry no usable fingerprint).
 """
 
 from __future__ import annotations
@@ -106,6 +109,8 @@ class CheckReport:
     #: fingers kept after more than one attempt: registration_number, id_number
     #: (masked), step, attempts
     retried: list[dict[str, Any]] = field(default_factory=list)
+    #: outcomes of the ``card-fingerprint`` check over the saved records that carry it
+    card_fingerprint: dict[str, int] = field(default_factory=dict)
 
     @property
     def blocked(self) -> int:
@@ -115,7 +120,8 @@ class CheckReport:
         return {"records": self.records, "passed": self.passed, "blocked": self.blocked,
                 "with_problems": [r.as_dict() for r in self.with_problems],
                 "not_captured": self.not_captured, "not_registered": self.not_registered,
-                "refused": self.refused, "retried": self.retried}
+                "refused": self.refused, "retried": self.retried,
+                "card_fingerprint": self.card_fingerprint}
 
     def lines(self, verbose: bool = False) -> Iterator[str]:
         """The report as text lines for a terminal.
@@ -149,6 +155,9 @@ class CheckReport:
             yield f"{n} card{'s' if n != 1 else ''} refused at the reader"
             for ref in self.refused:
                 yield f"  [refused] {ref['id_number']} {ref['code']}"
+        if self.card_fingerprint:
+            yield "card-fingerprint check: " + ", ".join(
+                f"{n} {k}" for k, n in sorted(self.card_fingerprint.items()))
         if self.retried:
             n = len(self.retried)
             yield f"{n} finger{'s' if n != 1 else ''} needed more than one attempt"
@@ -177,6 +186,11 @@ def check_station(store: Store, strict: bool = False) -> CheckReport:
                     "registration_number": rec.registration_number,
                     "id_number": mask_id_number(rec.id_number),
                     "step": str(f.get("position", "")), "attempts": attempts})
+        for c in rec.body.get("checks", []):
+            if c.get("name") == "card-fingerprint":
+                key = ("not-applicable" if c.get("details", {}).get("applicable") is False
+                       else str(c.get("outcome", "")))
+                report.card_fingerprint[key] = report.card_fingerprint.get(key, 0) + 1
         problems = record_problems(rec.body, strict)
         if not problems:
             report.passed += 1

@@ -13,10 +13,15 @@ JSON::
       "registration_window": ["2025-03-01", "2025-03-31"],
       "capture_window": ["2025-04-01", "2025-04-20"],
       "makeup_window": ["2025-04-21", "2025-04-30"],
-      "export_profile": "default"
+      "export_profile": "default",
+      "finger_algorithm": "idfpr:",
+      "card_fingerprint_attempts": 3
     }
 
 A window is ``[opens, closes]`` (both days included); ``null`` leaves it open.
+``finger_algorithm`` (empty by default: no check) is the address of the fingerprint
+algorithm that runs the ``card-fingerprint`` check, the live thumb against the card's
+templates, with ``card_fingerprint_attempts`` impressions before the operator decides.
 """
 
 from __future__ import annotations
@@ -150,11 +155,18 @@ class StationConfig:
     #: finger-quality and face profiles named in the records
     finger_profile: str = "station-default"
     face_profile: str = "cn-exam-portrait"
+    #: the fingerprint algorithm of the ``card-fingerprint`` check ("" for none)
+    finger_algorithm: str = ""
+    #: impressions of a thumb that fails the card before the operator decides
+    card_fingerprint_attempts: int = 3
 
     def __post_init__(self) -> None:
         RegistrationPattern(self.registration_pattern)
         if not re.fullmatch(r"\d{6}", self.region):
             raise ConfigError("region must be a 6-digit GB/T 2260 code")
+        if not isinstance(self.card_fingerprint_attempts, int) or \
+                self.card_fingerprint_attempts < 1:
+            raise ConfigError("card_fingerprint_attempts must be a positive integer")
 
     @property
     def pattern(self) -> RegistrationPattern:

@@ -66,12 +66,16 @@ class Policy:
     is rejected. ``manual_portrait``: frame the portrait by hand when the session
     offers it. ``keep_low_quality``: keep a finger below the quality profile when the
     session offers it (its failed check stays in the record).
+    ``accept_card_fingerprint``: accept a thumb that does not match the card's
+    fingerprint after the attempts (recorded as OVERRIDDEN); otherwise the capture is
+    refused.
     """
 
     accept_mismatch: bool = False
     note: str = "checked by the operator"
     manual_portrait: bool = True
     keep_low_quality: bool = True
+    accept_card_fingerprint: bool = False
     #: give up after this many events in one session (a stuck device)
     max_events: int = 40
 
@@ -153,6 +157,9 @@ def next_event(state: SessionState, prompt: Prompt, devices: Devices, policy: Po
         return frame_event(frame.image, str(devices.camera.address),
                            manual=policy.manual_portrait and "manual" in prompt.expects)
     position = state.finger_position
+    if position is not None and "decision" in prompt.expects:
+        return (decide(prompt) if decide is not None
+                else OperatorDecision(policy.accept_card_fingerprint, policy.note))
     if position is not None:
         return finger_event(devices.sensor, position, timeout,
                             keep_below_quality=policy.keep_low_quality

@@ -9,6 +9,13 @@ One session captures one student::
       └──────────────────────────────────────────────▶ PORTRAIT ──frame──▶ RIGHT_THUMB
     RIGHT_THUMB ──finger──▶ LEFT_THUMB ──finger──▶ REVIEW ──save──▶ SAVED
 
+With a card-fingerprint checker in the :class:`Steps`, a thumb whose finger is on the
+card and does not match it keeps the step (``card-fingerprint-retry``: another
+impression); after the checker's attempts the step waits for an
+:class:`OperatorDecision` (``card-fingerprint-decision``): accepted, the check is
+OVERRIDDEN with the operator's note and the capture goes on; rejected, the capture is
+refused.
+
 The frontend sends events (:mod:`idcapture.station.events`: :class:`CardPresented`,
 :class:`FramePresented`, :class:`FingerPresented`, :class:`FingerRetry`,
 :class:`OperatorDecision`, :class:`Redo`, :class:`Save`, :class:`Cancel`) to
@@ -53,6 +60,8 @@ from ..record import (
     Subject,
     utcnow,
 )
+from .card_fingerprint import NAME as CARD_FINGERPRINT
+from .card_fingerprint import CardFingerprintStep
 from .events import (
     EXPECTS,
     FINGER_STEPS,
@@ -133,6 +142,9 @@ class CaptureSession:
         self.note = ""
         self.day: _dt.date | None = None
         self._portrait_pixels: Any = None
+        #: the impressions of the card-fingerprint check (kept in memory only: a resumed
+        #: session counts its impressions afresh)
+        self._card_fp: CardFingerprintStep | None = None
 
     # ------------------------------------------------------------------ creation
 
@@ -224,6 +236,8 @@ class CaptureSession:
 
     def prompt(self) -> Prompt:
         """The prompt for the current state (what to show after a resume)."""
+        if self._card_decision_pending():
+            return self._card_decision_prompt()
         return Prompt.at(self.state)
 
     @property
@@ -256,7 +270,10 @@ class CaptureSession:
                 prompt = self._on_decision(event)
             case FramePresented() if st is SessionState.PORTRAIT:
                 prompt = self._on_frame(event)
-            case FingerPresented() | FingerRetry() if st in FINGER_STEPS:
+            case OperatorDecision() if st in FINGER_STEPS and self._card_decision_pending():
+                prompt = self._on_card_fingerprint_decision(event)
+            case FingerPresented() | FingerRetry() if st in FINGER_STEPS \
+                    and not self._card_decision_pending():
                 prompt = self._on_finger(event)
             case Save() if st is SessionState.REVIEW:
                 prompt = self._on_save()
@@ -432,11 +449,77 @@ class CaptureSession:
         if dup.outcome is CheckOutcome.FAILED:
             self.store.audit(self.operator, "duplicate-finger",
                              mask_id_number(self.id_number), dup.message[:200])
+        held = self._card_fingerprint(pos, ev.image, n)
+        if held is not None:
+            return held
         self.state = self._next_state()
         extra = f" (warning: {dup.message})" if dup.outcome is CheckOutcome.FAILED else ""
+        card_fp = rec.check(CARD_FINGERPRINT)
+        if card_fp is not None and card_fp.details.get("present"):
+            extra += f" ({CARD_FINGERPRINT}: {card_fp.message})"
         return Prompt(self.state, f"{key} taken{extra}: {self.prompt().message}",
                       EXPECTS[self.state],
                       code="duplicate-finger" if dup.outcome is CheckOutcome.FAILED else "")
+
+    # ------------------------------------------------------------------ card fingerprint
+
+    def _card_fingerprint(self, pos: FingerPosition, image: Any, n: int) -> Prompt | None:
+        """Match the thumb against the card; the prompt that keeps the step (another
+        impression, or the operator's decision), or ``None`` to go on."""
+        checker = self.steps.card_fingerprint
+        rec = self.record
+        done = rec.check(CARD_FINGERPRINT)
+        if checker is None or (done is not None and done.outcome in (
+                CheckOutcome.PASSED, CheckOutcome.OVERRIDDEN)):
+            return None
+        if self._card_fp is None:
+            self._card_fp = CardFingerprintStep(checker)
+        check = self._card_fp.on_finger(rec, pos, image)
+        rec.set_check(check)
+        if check.details.get("retry"):
+            return Prompt(self.state, f"{check.message} (attempt {n} of "
+                          f"{checker.attempts})", EXPECTS[self.state],
+                          details=dict(check.details), code="card-fingerprint-retry")
+        if check.details.get("operator_decision_needed"):
+            self.store.audit(self.operator, "card-fingerprint-failed",
+                             mask_id_number(self.id_number), check.message[:200])
+            return self._card_decision_prompt()
+        return None
+
+    def _card_decision_pending(self) -> bool:
+        check = self.record.check(CARD_FINGERPRINT)
+        return (self.state in FINGER_STEPS and check is not None
+                and bool(check.details.get("operator_decision_needed")))
+
+    def _card_decision_prompt(self) -> Prompt:
+        check = self.record.check(CARD_FINGERPRINT)
+        assert check is not None  # only while a decision is pending
+        return Prompt(self.state, f"{check.message} (accept or reject the capture)",
+                      ("decision", "redo", "cancel"), details=dict(check.details),
+                      code="card-fingerprint-decision")
+
+    def _on_card_fingerprint_decision(self, ev: OperatorDecision) -> Prompt:
+        check = self.record.check(CARD_FINGERPRINT)
+        assert check is not None  # handle() sends decisions here only while pending
+        details = {k: v for k, v in check.details.items()
+                   if k != "operator_decision_needed"}
+        details.update(operator_decision="accept" if ev.accept else "reject",
+                       operator=self.operator, note=ev.note)
+        masked = mask_id_number(self.id_number)
+        if not ev.accept:
+            self.store.audit(self.operator, "card-fingerprint-rejected", masked,
+                             ev.note[:200])
+            return self._refuse("the thumb does not match the card; the operator rejected "
+                                "the capture", "card-fingerprint-rejected")
+        self.record.set_check(Check(
+            CARD_FINGERPRINT, CheckOutcome.OVERRIDDEN,
+            f"the thumb does not match the card after {details.get('attempts')} "
+            f"impressions; accepted by operator {self.operator}"
+            + (f": {ev.note}" if ev.note else ""), utcnow(), details))
+        self.store.audit(self.operator, "card-fingerprint-accepted", masked, ev.note[:200])
+        self.state = self._next_state()
+        return Prompt(self.state, f"card fingerprint accepted by the operator: "
+                      f"{self.prompt().message}", EXPECTS[self.state])
 
     def _next_state(self) -> SessionState:
         rec = self.record
@@ -457,8 +540,11 @@ class CaptureSession:
             self.attempts.pop("portrait", None)
         elif (pos := step.finger_position) is not None:
             rec.fingers = [f for f in rec.fingers if f.position != pos]
-            rec.checks = [c for c in rec.checks if not c.name.endswith(":" + pos.slug)]
+            rec.checks = [c for c in rec.checks if not c.name.endswith(":" + pos.slug)
+                          and c.name != CARD_FINGERPRINT]
             self.attempts.pop(pos.slug, None)
+            if self._card_fp is not None:
+                self._card_fp.tries.pop(pos, None)
         live = {r.sha256 for r in rec.refs()}
         rec.blobs = {k: v for k, v in rec.blobs.items() if k in live}
 

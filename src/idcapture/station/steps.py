@@ -16,6 +16,9 @@ a pass it did not earn.
 * :class:`PortraitMaker` — turn a camera frame into the standard portrait, or say what
   the student should do.
 * :class:`FaceCardComparer` — compare the portrait with the card photo.
+* ``card_fingerprint`` — optional: a
+  :class:`~idcapture.station.card_fingerprint.CardFingerprintChecker` matches each thumb
+  against the fingerprint templates on the ID card (``None``, the default: no check).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import numpy as np
 from ..errors import IdCaptureError, RetryNeeded, RetryOutcome, RetryReason
 from ..formats.images import encode_jpeg
 from ..record import Check, CheckOutcome, CropBox, FingerPosition, QualityReport, utcnow
+from .card_fingerprint import CardFingerprintChecker
 from .finger_checks import MinutiaeDuplicateChecker
 from .store import Store
 
@@ -347,3 +351,5 @@ class Steps:
     duplicates: DuplicateChecker = field(default_factory=MinutiaeDuplicateChecker)
     portrait: PortraitMaker = field(default_factory=LibraryPortraitMaker)
     face_vs_card: FaceCardComparer = field(default_factory=LibraryFaceCardComparer)
+    #: the live thumb against the card's fingerprint templates (``None``: not checked)
+    card_fingerprint: CardFingerprintChecker | None = None

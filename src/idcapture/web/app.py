@@ -31,6 +31,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..errors import IdCaptureError
 from ..privacy import describe_error
 from ..station import Store
+from ..station.card_fingerprint import station_checker
+from ..station.steps import Steps
 from . import i18n
 from .pages import ExportJob, check_rows, today_rows
 from .runtime import ROLES, StationRuntime
@@ -72,6 +74,9 @@ class WebConfig:
     language: str = i18n.DEFAULT_LANGUAGE
     profile: str = "exam-480x640"
     hosts: tuple[str, ...] = ()
+    #: fingerprint algorithm of the card-fingerprint check (``None``: the station's
+    #: ``finger_algorithm`` setting; ``"none"``: no check)
+    finger_algorithm: str | None = None
 
 
 class Guard:
@@ -227,6 +232,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        closing = contextlib.ExitStack()
         if runtime is not None:
             store_holder["store"] = runtime.store
             store_holder["runtime"] = runtime
@@ -234,8 +240,12 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         else:
             st = Store.open(config.store)
             store_holder["store"] = st
-            store_holder["runtime"] = StationRuntime(st, config.addresses,
-                                                     profile=config.profile)
+            checker = station_checker(st, config.finger_algorithm)
+            if checker is not None:
+                closing.callback(checker.algorithm.close)
+            store_holder["runtime"] = StationRuntime(
+                st, config.addresses, profile=config.profile,
+                steps=None if checker is None else Steps(card_fingerprint=checker))
             own = True
         store_holder["export"] = ExportJob(store_holder["store"])
         await run_in_threadpool(rt().start)
@@ -243,6 +253,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
             yield
         finally:
             await run_in_threadpool(rt().stop)
+            closing.close()
             if own:
                 store().close()
 

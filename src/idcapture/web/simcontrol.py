@@ -7,7 +7,11 @@ simulated device's cable while the page drives the capture:
 
 * ``POST /api/sim/card`` ``{"document": {...}}`` places a card (``{"remove": true}``
   takes it off); the document has ``id_number``, ``name``, ``sex`` (男/女),
-  ``birth_date``, optional ``ethnicity``, ``valid_until``;
+  ``birth_date``, optional ``ethnicity``, ``valid_until`` and ``fingerprints``: up to
+  two records for the card's fingerprint block, each ``{"finger": code, "synthetic": n}``
+  (the template, made by the simulated ID_Fpr algorithm, of another impression of the
+  finger ``/api/sim/finger`` presents with seed ``n``) or a card-file record
+  (docs/testers/card-files.md: ``{"finger": code, "enrolment": 3}``...);
 * ``POST /api/sim/finger`` ``{"seed": n, "style": "good" | "wet" | ...}`` presents one
   synthetic impression (one placement, then lifted);
 * ``POST /api/sim/unplug`` ``{"role": "reader" | "camera" | "sensor", "unplugged": bool}``
@@ -35,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..errors import IdCaptureError
 from ..idnumbers import make_citizen_id
 from ..privacy import mask_id_number
 from ..record import DocumentKind, IdentityDocument, Sex
@@ -42,7 +47,8 @@ from ..station import Store
 from .runtime import StationRuntime
 from .security import read_json_object
 
-__all__ = ["document_from_json", "next_student", "sim_routes", "stranger"]
+__all__ = ["card_block", "document_from_json", "next_student", "sim_finger", "sim_routes",
+           "stranger"]
 
 CHIP_PHOTO_SIZE = (102, 126)
 _photo_lock = threading.Lock()
@@ -100,6 +106,41 @@ def document_from_json(d: dict[str, Any]) -> IdentityDocument:
                             valid_from=today - _dt.timedelta(days=400), valid_until=until)
 
 
+def sim_finger(seed: int, style: str = "good", impression: int | None = None) -> Any:
+    """The synthetic finger image ``/api/sim/finger`` presents for ``seed`` (``impression``:
+    another impression of the same finger)."""
+    from ..synth.fingerprints import generate_master, make_impression
+
+    return make_impression(generate_master(1000 + seed),
+                           seed=seed if impression is None else impression,
+                           style=style).image
+
+
+def card_block(records: list[Any]) -> bytes:
+    """A card's fingerprint block from the ``fingerprints`` of a card request."""
+    from ..devices.finger_algorithm import fit_window
+    from ..errors import ConfigError
+    from ..sim.idfpr import HEIGHT, WIDTH, extract_record
+    from ..sim.sam.cards import card_fingerprint
+
+    if not isinstance(records, list) or len(records) > 2:
+        raise ConfigError("fingerprints: a list of at most 2 records")
+    out = b""
+    for i, entry in enumerate(records):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"fingerprint record {i}: an object")
+        if "synthetic" in entry:
+            n = int(entry["synthetic"])
+            image = fit_window(sim_finger(n, impression=n + 7000), (HEIGHT, WIDTH))
+            rec = extract_record(image, int(entry["finger"]))
+            if rec is None:
+                raise ConfigError(f"fingerprint record {i}: no usable template")
+            out += rec
+        else:
+            out += card_fingerprint(entry, i)
+    return out
+
+
 def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
     """The routes (see the module docstring)."""
     from ..sim.camera.driver import SimCamera
@@ -119,7 +160,11 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
             return JSONResponse({"ok": True})
         try:
             doc = document_from_json(d.get("document") or {})
-        except (KeyError, ValueError, TypeError) as exc:
+            prints = (d.get("document") or {}).get("fingerprints") or []
+            if prints:
+                block = await run_in_threadpool(card_block, prints)
+                doc.raw_blocks["fingerprint"] = doc.add_blob(block, "application/octet-stream")
+        except (KeyError, ValueError, TypeError, IdCaptureError) as exc:
             return JSONResponse({"error": f"bad document: {exc.__class__.__name__}"}, 400)
         reader.remove_card()
         await run_in_threadpool(_settle, reader)
@@ -138,9 +183,7 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
         style = str(d.get("style", "good"))
 
         def make() -> Any:
-            from ..synth.fingerprints import generate_master, make_impression
-
-            return make_impression(generate_master(1000 + seed), seed=seed, style=style).image
+            return sim_finger(seed, style)
 
         try:
             image = await run_in_threadpool(make)

@@ -105,7 +105,9 @@ class _Pipe:
 
 
 def card_from_document(doc: IdentityDocument) -> Any:
-    """The simulator's card (text-block fields, WLT bytes) for a typed document."""
+    """The simulator's card (text-block fields, WLT bytes) for a typed document; a
+    ``fingerprint`` raw block with its bytes in ``doc.blobs`` fills the card's
+    fingerprint block."""
     from ...drivers.sam.codes import sex_code
     from .cards import SimCard, wlt_photo
 
@@ -133,7 +135,9 @@ def card_from_document(doc: IdentityDocument) -> Any:
         if key in doc.extra:
             f[key] = doc.extra[key]
     wlt = wlt_photo(doc.id_number)
-    return SimCard(doc.kind, {k: v for k, v in f.items() if v}, wlt, b"",
+    fp_ref = doc.raw_blocks.get("fingerprint")
+    fingerprint = doc.blobs.get(fp_ref.sha256, b"") if fp_ref is not None else b""
+    return SimCard(doc.kind, {k: v for k, v in f.items() if v}, wlt, fingerprint,
                    list(doc.appended_addresses), "", "sim:id-reader")
 
 

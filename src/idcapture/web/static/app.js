@@ -239,6 +239,9 @@
       });
       var fm = (j.checks || []).filter(function (c) { return c.name === "face-vs-card"; })[0];
       $("face-match").textContent = fm ? t("outcome." + fm.outcome) + (fm.message ? " — " + fm.message : "") : "";
+      var cf = (j.checks || []).filter(function (c) { return c.name === "card-fingerprint"; })[0];
+      show($("card-fingerprint"), !!cf);
+      $("card-fingerprint-result").textContent = cf ? t("outcome." + cf.outcome) + (cf.message ? " — " + cf.message : "") : "";
       var tb = document.querySelector("#checks tbody");
       tb.textContent = "";
       (j.checks || []).forEach(function (c) {
