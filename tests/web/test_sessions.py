@@ -24,7 +24,8 @@ def client_auth(store_dir: Path) -> Iterator[tuple[Any, Authenticator]]:
     from idcapture.web import WebConfig, create_app
 
     auth = Authenticator(session_ttl_s=3600)
-    app = create_app(WebConfig(store=store_dir, addresses=dict(DEVICES)), auth=auth)
+    app = create_app(WebConfig(store=store_dir, addresses=dict(DEVICES), hosts=("testserver",)),
+                     auth=auth)
     with TestClient(app, base_url=ORIGIN) as client:
         yield client, auth
 
