@@ -67,3 +67,18 @@ def test_default_sensor_keeps_the_scripted_controls() -> None:
         assert not isinstance(sensor.try_capture(FingerPosition.RIGHT_INDEX), RetryOutcome)
     assert sensor.synthetic_seed(FingerPosition.RIGHT_INDEX) != \
         SimFingerprintSensor("sim:fingerprint").synthetic_seed(FingerPosition.RIGHT_INDEX)
+
+
+def test_default_camera_without_face_models_shows_the_drawn_head(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from idcapture.biometrics.face import FaceModelUnavailable
+    from idcapture.sim.camera import scene
+
+    def no_models(photo: object) -> object:
+        raise FaceModelUnavailable("face-detector", "the 'dlib-bin' package is not installed")
+
+    monkeypatch.setattr(scene, "load_face_source", no_models)
+    with idcapture.open_camera("sim:camera?fps=0") as camera:
+        assert camera.read_frame().image.shape == (480, 640, 3)
+    with pytest.raises(FaceModelUnavailable):  # a photo asked for explicitly still fails
+        idcapture.open_camera("sim:camera?photo=demo")

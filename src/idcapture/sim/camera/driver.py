@@ -82,16 +82,25 @@ class SimCamera(Camera):
         self._n = 0
         self._unplugged = False
         photo = self.address.option("photo")
-        if photo is None and "face" not in self.address.options:
+        by_default = photo is None and "face" not in self.address.options
+        if by_default:
             photo = "demo"
         if photo and photo.lower() != "none":
+            from ...errors import DriverUnavailable
             from .scene import SceneScript, SceneStep, load_face_source
 
             script_path = self.address.option("script")
             script = (SceneScript.load(script_path) if script_path else
                       SceneScript([SceneStep(self.address.option("scene", "good") or "good", 1)]))
-            self.play(script, load_face_source(photo), self.address.option("profile",
-                                                                           "exam-480x640"))
+            try:
+                face = load_face_source(photo)
+            except DriverUnavailable as exc:  # the face models (idcapture[face]) are missing
+                if not by_default:
+                    raise
+                self.log.warning("sim:camera shows a drawn head: the shipped face needs %s",
+                                 exc.reason)
+            else:
+                self.play(script, face, self.address.option("profile", "exam-480x640"))
 
     def set_scene(self, scene: SceneFn | np.ndarray) -> None:
         """Frames from now on: a fixed image, or a function of the frame number."""
