@@ -183,7 +183,7 @@ def test_asyncio_frontend_does_not_block_loop() -> None:
         return int(img.image.shape[0]), ticks
 
     height, ticks = asyncio.run(main())
-    assert height == 400 and ticks >= 3
+    assert height == 500 and ticks >= 3  # a synthetic finger of the default source
 
 
 def test_discover_all_within_timeout() -> None:

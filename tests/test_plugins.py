@@ -81,10 +81,12 @@ def test_register_class_object() -> None:
 
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example plugin and a broken plugin, pip-installed into a private folder."""
+    """The example plugin, a broken plugin and one with a misspelt hook, pip-installed
+    into a private folder."""
     target = tmp_path_factory.mktemp("site")
     for pkg in (ROOT / "examples" / "idcapture-example-driver",
-                ROOT / "tests" / "data" / "broken-plugin"):
+                ROOT / "tests" / "data" / "broken-plugin",
+                ROOT / "tests" / "data" / "misspelt-plugin"):
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
                         "--no-build-isolation", "--disable-pip-version-check",
                         "--target", str(target), str(pkg)], check=True,
@@ -131,6 +133,35 @@ def test_example_plugin_discovered_and_blockable(plugin_site: Path) -> None:
 
     text = run_cli(plugin_site, "drivers")
     assert "plugin broken" in text.stdout and "unavailable" in text.stdout
+
+
+@pytest.mark.slow
+def test_plugin_problems_reported_once_and_clearly(plugin_site: Path) -> None:
+    data = json.loads(run_cli(plugin_site, "drivers", "--json").stdout)
+    plugins = {p["name"]: p for p in data["plugins"]}
+    drivers = {d["name"]: d for d in data["drivers"]}
+    # a misspelt hook is caught by pluggy's validation, named, with the real hook
+    assert plugins["misspelt"]["loaded"] is False
+    reason = plugins["misspelt"]["reason"]
+    assert "'idcapture_register_driver'" in reason and "'idcapture_register_drivers'" in reason
+    assert "misspelt-cam" not in drivers
+    # the example plugin's camera declares its option
+    assert [o["name"] for o in drivers["example-pattern"]["options"]
+            if o["name"] not in ("timeout", "poll")] == ["blue"]
+    text = run_cli(plugin_site, "drivers")
+    out = text.stdout + text.stderr
+    assert out.count("vendor_binding_that_does_not_exist") == 1
+    assert out.count("idcapture_register_driver'") == 1
+    # opening a driver nobody registered, while a plugin failed: DriverUnavailable
+    code = ("import idcapture\n"
+            "try:\n    idcapture.open_camera('acme:0')\n"
+            "except idcapture.errors.DriverUnavailable as e:\n    print('DU', e)\n")
+    e = {k: v for k, v in os.environ.items() if not k.startswith("IDCAPTURE_")}
+    e["PYTHONPATH"] = str(plugin_site)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=e, timeout=120)
+    assert res.stdout.startswith("DU driver 'acme' is unavailable: "), res.stdout + res.stderr
+    assert "plugin 'broken'" in res.stdout and "plugin 'misspelt'" in res.stdout
 
 
 @pytest.mark.slow

@@ -151,11 +151,20 @@ class DriverEntry:
             return False, exc.reason
         return True, ""
 
+    def options(self) -> list[dict[str, Any]] | None:
+        """The driver's declared address options (``None``: it declares none, or its
+        module does not import)."""
+        try:
+            declared = self.load().declared_options()
+        except DriverUnavailable:
+            return None
+        return None if declared is None else [o.as_dict() for o in declared]
+
     def as_dict(self) -> dict[str, Any]:
         ok, reason = self.availability()
         return {"name": self.name, "kind": self.kind.value, "target": self.target,
                 "plugin": self.plugin, "description": self.description, "available": ok,
-                "reason": reason}
+                "reason": reason, "options": self.options()}
 
 
 @dataclass
@@ -265,14 +274,27 @@ class DriverRegistry:
     def find(self, name: str, kind: DeviceKind | None = None, target: str = "") -> DriverEntry:
         """The driver called ``name``; ``kind`` or the target decides between families."""
         name = name.lower()
+        head = target.split("/")[0].split("?")[0].lower()
+        named_kind = _KIND_OF_TARGET.get(head)
+        if (kind is not None and named_kind is not None and named_kind is not kind
+                and (named_kind, name) in self._entries):
+            valid = ", ".join(f"{name}:{t}" for t, k in _KIND_OF_TARGET.items()
+                              if k is kind and (k, name) in self._entries) or "none"
+            raise AddressError(f"address '{name}:{target}' names a {named_kind.value}, but a "
+                               f"{kind.value} is wanted here (valid: {valid})")
         matches = [e for e in self._entries.values()
                    if e.name == name and (kind is None or e.kind is kind)]
         if not matches:
+            failed = [p for p in self.plugins if not p.loaded]
+            if failed:
+                problems = "; ".join(f"plugin {p.name!r}: {p.reason}" for p in failed)
+                raise DriverUnavailable(name, f"no driver of that name is registered, and "
+                                        f"{len(failed)} plugin(s) failed to load ({problems})",
+                                        "plugin-failed")
             known = ", ".join(sorted({e.name for e in self.entries(kind)})) or "none"
             what = f"{kind.value} driver" if kind else "driver"
             raise AddressError(f"no {what} called {name!r} is registered (known: {known})")
         if len(matches) > 1:
-            head = target.split("/")[0].split("?")[0].lower()
             by_target = [e for e in matches if _KIND_OF_TARGET.get(head) is e.kind]
             if len(by_target) == 1:
                 return by_target[0]
@@ -293,7 +315,8 @@ class DriverRegistry:
         try:
             cls.check_available()
         except DriverUnavailable:
-            if "lib" not in addr.options:  # a library named in the address is loaded by _open
+            # a library or USB backend named in the address is loaded by _open
+            if not {"lib", "backend"} & addr.options.keys():
                 raise
         device = cls(addr, timeout=timeout)
         try:
@@ -363,13 +386,41 @@ def _load_entry_points(pm: pluggy.PluginManager, registry: DriverRegistry) -> No
             continue
         try:
             module = ep.load()
-            pm.register(module, name=ep.name)
         except Exception as exc:
-            reason = f"{exc.__class__.__name__}: {exc}"
-            log.warning("plugin %s failed to load: %s", ep.name, reason)
-            registry.plugins.append(PluginStatus(ep.name, ep.value, False, reason, dist))
+            reason = f"cannot import {ep.value!r}: {exc.__class__.__name__}: {exc}"
+            _failed(registry, PluginStatus(ep.name, ep.value, False, reason, dist))
+            continue
+        try:
+            pm.register(module, name=ep.name)
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            if pm.has_plugin(ep.name):
+                pm.unregister(name=ep.name)
+            _failed(registry, PluginStatus(ep.name, ep.value, False,
+                                           _validation_reason(module, exc), dist))
+            continue
+        except Exception as exc:
+            reason = f"registering {ep.value!r} failed: {exc.__class__.__name__}: {exc}"
+            _failed(registry, PluginStatus(ep.name, ep.value, False, reason, dist))
             continue
         registry.plugins.append(PluginStatus(ep.name, ep.value, True, "", dist))
+
+
+def _failed(registry: DriverRegistry, status: PluginStatus) -> None:
+    """Record a plugin that did not load (``idcapture drivers`` shows it, once)."""
+    log.info("plugin %s did not load: %s", status.name, status.reason)
+    registry.plugins.append(status)
+
+
+def _validation_reason(module: object, exc: pluggy.PluginValidationError) -> str:
+    """Why pluggy refused a plugin, naming the misspelt hook and the real ones."""
+    known = sorted(n for n in dir(HookSpecs) if n.startswith(f"{PROJECT}_"))
+    unknown = sorted(n for n in dir(module) if n.startswith(f"{PROJECT}_")
+                     and n not in known and callable(getattr(module, n)))
+    if unknown:
+        return (f"unknown hook {', '.join(map(repr, unknown))}; the hooks a plugin may "
+                f"implement are {', '.join(map(repr, known))}")
+    return f"invalid plugin: {exc}"
 
 
 _registry: DriverRegistry | None = None
@@ -393,7 +444,7 @@ def get_registry(reload: bool = False) -> DriverRegistry:
                 impl.function(registry=registry)
             except Exception as exc:
                 reason = f"registering drivers failed: {exc.__class__.__name__}: {exc}"
-                log.warning("plugin %s: %s", impl.plugin_name, reason)
+                log.info("plugin %s: %s", impl.plugin_name, reason)
                 for p in registry.plugins:
                     if p.name == impl.plugin_name:
                         p.loaded, p.reason = False, reason

@@ -156,7 +156,8 @@ def cmd_sim_camera(args: argparse.Namespace) -> int:
     from ..sim.camera.scene import SceneScript, SceneStep, load_face_source, render_scene
 
     size = (args.width, args.height)
-    face = load_face_source(args.photo) if args.photo else None
+    face = (load_face_source(args.photo) if args.photo and args.photo.lower() != "none"
+            else None)
     script = (SceneScript.load(args.script) if args.script
               else SceneScript([SceneStep(args.scene, 1)], loop=False))
     ied = eye = None
@@ -245,7 +246,9 @@ def register(commands: Commands) -> None:
     s = commands.group("sim", help="wire-level device simulators")
     p = s.add_parser("camera", help="serve scripted camera scenes as an MJPEG stream "
                      "(or write them to a video file)")
-    p.add_argument("--photo", help="face photo to place in the scenes")
+    p.add_argument("--photo", default="demo",
+                   help="face photo to place in the scenes: demo (the shipped face, the "
+                        "default), an image file, or none (a drawn face)")
     p.add_argument("--scene", default="good", help="one scene, played continuously")
     p.add_argument("--script", help="JSON scene script (overrides --scene)")
     p.add_argument("--profile", default="exam-480x640", help="where a good face sits")

@@ -40,6 +40,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..address import Address
 from ..errors import DeviceClosed, DeviceRemoved, DeviceTimeout, IdCaptureError
+from .options import COMMON_OPTIONS, Option, check_options
 from .polling import Deadline, poll
 
 __all__ = ["Device", "DeviceInfo", "DeviceKind", "DeviceState"]
@@ -110,6 +111,24 @@ class Device:
     poll_interval: ClassVar[float] = 0.05
     #: the primitives that take the seconds left of the caller's deadline
     timed_primitives: ClassVar[tuple[str, ...]] = ()
+    #: the address options this class adds (:mod:`idcapture.devices.options`); ``None``
+    #: on every class of a driver means it declares nothing and its address is not checked
+    address_options: ClassVar[tuple[Option, ...] | None] = None
+
+    @classmethod
+    def declared_options(cls) -> tuple[Option, ...] | None:
+        """Every option the driver accepts (its own, its bases', the common ones), or
+        ``None`` when the driver declares none."""
+        found: dict[str, Option] = {}
+        declared = False
+        for klass in reversed(cls.__mro__):
+            own = klass.__dict__.get("address_options")
+            if own is not None:
+                declared = True
+                found.update((o.name, o) for o in own)
+        if not declared:
+            return None
+        return tuple({**{o.name: o for o in COMMON_OPTIONS}, **found}.values())
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -129,6 +148,9 @@ class Device:
 
             address = parse_address(address if ":" in address else
                                     f"{self.driver_name or 'device'}:{address}")
+        declared = self.declared_options()
+        if declared is not None:
+            check_options(address.driver, declared, address.options)
         self.address: Address = address
         self.timeout: float = timeout if timeout is not None else address.float_option(
             "timeout", self.default_timeout)

@@ -21,9 +21,11 @@ import numpy as np
 import numpy.typing as npt
 
 from ..address import Address
+from ..devices.options import Option
 from ..errors import RetryOutcome, RetryReason
 
-__all__ = ["AcceptanceLimits", "ImageMeasures", "assess", "limits_from_address", "measure"]
+__all__ = ["ACCEPTANCE_OPTIONS", "AcceptanceLimits", "ImageMeasures", "assess",
+           "limits_from_address", "measure"]
 
 BLOCK = 16
 
@@ -149,6 +151,16 @@ def assess(image: npt.NDArray[np.uint8], limits: AcceptanceLimits | None = None
         return RetryOutcome(RetryReason.ROTATED, "finger turned on the sensor: place it "
                             "straight, pointing up", d)
     return None
+
+
+#: the address options of :func:`limits_from_address`, for the drivers that apply it
+ACCEPTANCE_OPTIONS: tuple[Option, ...] = (
+    Option("accept", "bool", True, "refuse an impression that is too small or tilted"),
+    Option("min_area", "float", AcceptanceLimits().min_area,
+           "smallest share of the image the finger must cover"),
+    Option("max_tilt", "float", AcceptanceLimits().max_tilt,
+           "largest tilt of the finger from upright, degrees"),
+)
 
 
 def limits_from_address(address: Address) -> AcceptanceLimits | None:

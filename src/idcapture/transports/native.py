@@ -10,7 +10,9 @@ searches, in order:
 2. the environment variable (``IDCAPTURE_SDTAPI_LIB`` ...), a file or a folder,
 3. the folders in ``IDCAPTURE_NATIVE_PATH`` (``os.pathsep``-separated),
 4. the usual places: next to the executable and the working folder on Windows,
-   ``/usr/local/lib``, ``/usr/lib``, ``/usr/lib/<multiarch>``, ``/opt/*/lib`` on Linux,
+   the folders under ``/opt`` named after the driver or the library (``/opt/zkfinger``
+   and its ``lib`` for ``libzkfp.so``'s driver ``zkfinger``), ``/usr/local/lib``,
+   ``/usr/lib``, ``/usr/lib/<multiarch>`` on Linux,
    then the system loader's own search (``ctypes.util.find_library``).
 
 A library that is not found raises :class:`DriverUnavailable` naming every file tried;
@@ -82,8 +84,28 @@ def _system_dirs() -> list[str]:
     dirs = ["/usr/local/lib", "/usr/lib"]
     if multiarch:
         dirs += [f"/usr/local/lib/{multiarch}", f"/usr/lib/{multiarch}"]
-    dirs += sorted(glob.glob("/opt/*/lib")) + sorted(glob.glob("/opt/*"))
     return dirs
+
+
+def _stems(spec: NativeLibrarySpec) -> set[str]:
+    """``zkfinger``, ``zkfp``...: the words a vendor folder of this library is named by."""
+    stems = {spec.driver.lower()}
+    for name in spec.linux_names + spec.windows_names:
+        stem = name.lower().split(".")[0]
+        stems.add(stem[3:] if stem.startswith("lib") else stem)
+    return {s for s in stems if len(s) >= 3}
+
+
+def _vendor_dirs(spec: NativeLibrarySpec, root: str = "/opt") -> list[str]:
+    """Folders under ``/opt`` named after this library (``/opt/zkfinger``, its ``lib``)."""
+    if sys.platform == "win32":
+        return []
+    stems = _stems(spec)
+    out: list[str] = []
+    for d in sorted(glob.glob(os.path.join(root, "*"))):
+        if os.path.isdir(d) and any(s in os.path.basename(d).lower() for s in stems):
+            out += [os.path.join(d, "lib"), d]
+    return out
 
 
 def candidate_paths(spec: NativeLibrarySpec, path: str | os.PathLike[str] | None = None
@@ -106,7 +128,7 @@ def candidate_paths(spec: NativeLibrarySpec, path: str | os.PathLike[str] | None
     for d in os.environ.get("IDCAPTURE_NATIVE_PATH", "").split(os.pathsep):
         if d.strip():
             out.extend(str(Path(d) / n) for n in spec.names)
-    for d in list(spec.extra_dirs) + _system_dirs():
+    for d in list(spec.extra_dirs) + _vendor_dirs(spec) + _system_dirs():
         out.extend(str(Path(d) / n) for n in spec.names)
     seen: set[str] = set()
     return [p for p in out if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]

@@ -10,6 +10,7 @@ from idcapture.record import DocumentKind, IdentityDocument, Sex
 
 class ExampleReader(IdReader):
     poll_interval = 0.01
+    address_options = ()  # no options beyond the common timeout and poll
 
     def _open(self) -> None:
         self.card: IdentityDocument | None = None

@@ -25,6 +25,7 @@ import numpy as np
 
 from ...devices.base import DeviceInfo
 from ...devices.fingerprint import FingerprintSensor
+from ...devices.options import Option
 from ...devices.polling import Deadline
 from ...errors import (
     ConfigError,
@@ -35,7 +36,7 @@ from ...errors import (
     RetryOutcome,
 )
 from ...transports.serial import SerialTransport, list_ports
-from ..finger_acceptance import assess, limits_from_address
+from ..finger_acceptance import ACCEPTANCE_OPTIONS, assess, limits_from_address
 from . import protocol as p
 
 __all__ = ["As608Sensor"]
@@ -45,6 +46,15 @@ DEFAULT_BAUD = 57600
 
 class As608Sensor(FingerprintSensor):
     """An AS60x module on a serial port. See the module docstring for the options."""
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("baud", "int", 57600, "serial speed"),
+        Option("module", "int", 0xFFFFFFFF, "the module's address"),
+        Option("password", "str", None, "the module's password (checked on open)"),
+        Option("packet_size", "int", None, "data packet size to set: 32, 64, 128 or 256"),
+        Option("set_baud", "int", None, "switch the module to this speed after opening"),
+        *ACCEPTANCE_OPTIONS,
+    )
 
     default_timeout: ClassVar[float] = 15.0
     poll_interval: ClassVar[float] = 0.05

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from ...address import Address
 from ...devices.base import DeviceInfo
 from ...devices.id_reader import IdReader
+from ...devices.options import Option
 from ...errors import (
     AddressError,
     DeviceNotFound,
@@ -57,6 +58,14 @@ def _outcome(rc: int) -> p.Outcome:
 
 class SdtApiReader(IdReader):
     """A reader behind the sdtapi library (see the module docstring)."""
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("lib", "str", None, "path of the sdtapi library (default: searched)"),
+        Option("fingerprint", "str", "auto", "read the fingerprint block: auto, true or false",
+               choices=("auto", "true", "false")),
+        Option("appended", "bool", True, "read the appended (address change) block"),
+        Option("decoder", "str", None, "photo decoder: a library path or module:function"),
+    )
 
     poll_interval: ClassVar[float] = 0.1
 

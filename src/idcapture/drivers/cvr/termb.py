@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from ...address import Address
 from ...devices.base import DeviceInfo
 from ...devices.id_reader import IdReader
+from ...devices.options import Option
 from ...errors import AddressError, DeviceNotFound, DeviceRemoved, ProtocolError
 from ...record import DocumentKind, IdentityDocument, PhotoStatus
 from ...transports.native import NativeLibrary, NativeLibrarySpec, load_library
@@ -40,6 +41,12 @@ _SEX = {"男": "1", "女": "2", "未知": "0", "未说明": "9"}
 
 class TermbReader(IdReader):
     """A reader behind the China Vision CVR library (see the module docstring)."""
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("lib", "str", None, "path of the termb library (default: searched)"),
+        Option("fingerprint", "bool", True, "read the fingerprint block"),
+        Option("appended", "bool", True, "read the appended (address change) block"),
+    )
 
     poll_interval: ClassVar[float] = 0.1
 

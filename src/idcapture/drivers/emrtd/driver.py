@@ -25,6 +25,7 @@ from typing import ClassVar
 from ...address import Address
 from ...devices.base import DeviceInfo
 from ...devices.id_reader import IdReader
+from ...devices.options import Option
 from ...devices.polling import Deadline
 from ...errors import ConfigError, DeviceNotFound, DeviceRemoved, DriverUnavailable
 from ...record import CaptureRecord, IdentityDocument
@@ -36,6 +37,17 @@ __all__ = ["PcscEmrtdReader"]
 
 class PcscEmrtdReader(IdReader):
     """An eMRTD in a PC/SC reader, read with BAC + secure messaging. Thread-safe."""
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("mrz", "str", None, "the MRZ lines (the BAC key), instead of doc/birth/expiry"),
+        Option("doc", "str", None, "document number (BAC key, with birth and expiry)"),
+        Option("birth", "str", None, "date of birth YYMMDD (BAC key)"),
+        Option("expiry", "str", None, "date of expiry YYMMDD (BAC key)"),
+        Option("trust", "str", None, "CSCA certificate files, comma-separated"),
+        Option("groups", "str", "1,2", "data groups to read, comma-separated"),
+        Option("chunk", "int", 0xDF, "bytes per READ BINARY"),
+        Option("protocol", "str", "any", "PC/SC protocol", choices=("any", "t0", "t1")),
+    )
 
     default_timeout: ClassVar[float] = 10.0
     poll_interval: ClassVar[float] = 0.1

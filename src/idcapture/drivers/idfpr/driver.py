@@ -25,6 +25,7 @@ import numpy as np
 
 from ...devices.base import DeviceInfo
 from ...devices.finger_algorithm import FingerAlgorithm
+from ...devices.options import Option
 from ...errors import ConfigError, DeviceFault, RetryNeeded, RetryOutcome, RetryReason
 from ...transports.native import NativeLibrary, load_library
 from .api import IMAGE_SIZE, SPEC, FprResult
@@ -38,6 +39,12 @@ _begin_users: dict[str, int] = {}
 
 class IdFprAlgorithm(FingerAlgorithm):
     """The FP_ algorithm of one library file."""
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("lib", "str", None, "path of the ID_Fpr library (default: searched)"),
+        Option("scanner", "int", 0, "scanner type byte passed to extraction, 0-255"),
+        Option("threshold", "float", None, "match threshold (default: the driver's own)"),
+    )
 
     default_timeout: ClassVar[float] = 10.0
 

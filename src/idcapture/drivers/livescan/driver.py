@@ -33,6 +33,7 @@ import numpy as np
 
 from ...devices.base import DeviceInfo
 from ...devices.fingerprint import FingerprintSensor
+from ...devices.options import Option
 from ...errors import (
     ConfigError,
     DeviceFault,
@@ -43,7 +44,7 @@ from ...errors import (
     RetryReason,
 )
 from ...transports.native import NativeLibrary, load_library
-from ..finger_acceptance import assess, limits_from_address
+from ..finger_acceptance import ACCEPTANCE_OPTIONS, assess, limits_from_address
 from .api import HEIGHT, SPEC, WIDTH, LiveScanResult
 
 __all__ = ["BMP_HEADER", "LiveScanSensor", "error_text"]
@@ -110,6 +111,14 @@ class LiveScanSensor(FingerprintSensor):
     Thread-safe like every device (one lock per device, and calls into one library are
     serialised).
     """
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("lib", "str", None, "path of the ID_FprCap library (default: searched)"),
+        Option("frame", "str", "raw", "image the library returns", choices=("raw", "bmp")),
+        Option("bright", "int", None, "brightness to set, 0-255"),
+        Option("contrast", "int", None, "contrast to set, 0-255"),
+        *ACCEPTANCE_OPTIONS,
+    )
 
     default_timeout: ClassVar[float] = 10.0
     poll_interval: ClassVar[float] = 0.2  # what applications do: a frame every 200 ms

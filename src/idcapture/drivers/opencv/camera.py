@@ -36,6 +36,7 @@ import numpy as np
 from ...address import Address
 from ...devices.base import DeviceInfo
 from ...devices.camera import Camera
+from ...devices.options import Option
 from ...errors import ConfigError, DeviceNotFound, DeviceRemoved, DriverUnavailable
 
 __all__ = ["BACKENDS", "OpenCvCamera"]
@@ -58,6 +59,17 @@ def _cv2() -> Any:
 
 class OpenCvCamera(Camera):
     """A camera (or video source) read through :class:`cv2.VideoCapture`."""
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("backend", "str", "auto", "OpenCV capture backend (auto, v4l2, msmf, ...)"),
+        Option("open_timeout", "float", 5.0, "seconds to wait for the stream to open"),
+        Option("fourcc", "str", None, "pixel format to request, 4 characters (e.g. MJPG)"),
+        Option("width", "float", None, "frame width to request"),
+        Option("height", "float", None, "frame height to request"),
+        Option("fps", "float", None, "frame rate to request"),
+        Option("strict", "bool", False, "fail when the camera ignores width/height/fps"),
+        Option("loop", "bool", False, "restart a video file at its end"),
+    )
 
     default_timeout: ClassVar[float] = 5.0
 

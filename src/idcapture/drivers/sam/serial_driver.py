@@ -12,7 +12,10 @@ Address: ``sam-serial:/dev/ttyUSB0``, ``sam-serial:COM3``, or ``sam-serial:auto`
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ...devices.base import DeviceInfo, DeviceKind
+from ...devices.options import Option
 from ...errors import AddressError, DeviceNotFound, IdCaptureError
 from ...transports.serial import SerialTransport, list_ports
 from . import protocol as p
@@ -39,6 +42,12 @@ def detect_baud(transport: SerialTransport, rates: tuple[int, ...]) -> int | Non
 
 class SamSerialReader(SamReader):
     """The SAM protocol over a serial port (see the module docstring)."""
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("baud", "str", "auto", "serial speed: auto (try each) or one of "
+               "9600, 19200, 38400, 57600, 115200"),
+        Option("set_baud", "int", 0, "switch the reader to this speed after opening (0: no)"),
+    )
 
     def _rates(self) -> tuple[int, ...]:
         raw = (self.address.option("baud", "auto") or "auto").lower()

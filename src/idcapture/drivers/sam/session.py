@@ -26,6 +26,7 @@ from typing import ClassVar, Protocol
 
 from ...devices.base import DeviceInfo
 from ...devices.id_reader import IdReader
+from ...devices.options import Option
 from ...errors import DeviceRemoved, DeviceTimeout, IdCaptureError, ProtocolError
 from ...record import IdentityDocument
 from . import protocol as p
@@ -196,6 +197,15 @@ class SamReader(IdReader):
     every command timeout), ``decoder`` (path of the WLT decoder library; default:
     searched, see :mod:`idcapture.drivers.cvr.wlt`), ``poll`` (seconds between polls).
     """
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("fingerprint", "str", "auto", "read the fingerprint block: auto, yes or no",
+               choices=("auto", "true", "false", "yes", "no", "1", "0")),
+        Option("appended", "bool", True, "read the appended (address change) block"),
+        Option("retries", "int", 2, "times a command is repeated after a bad frame"),
+        Option("timeout_scale", "float", 1.0, "multiplies the protocol's reply timeouts"),
+        Option("decoder", "str", None, "photo decoder: a library path or module:function"),
+    )
 
     poll_interval: ClassVar[float] = 0.1
     default_timeout: ClassVar[float] = 10.0

@@ -14,9 +14,10 @@ Windows needs a WinUSB/libusb driver bound to it (Zadig). See docs/drivers/sam-u
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ...devices.base import DeviceInfo, DeviceKind
+from ...devices.options import Option
 from ...errors import AddressError, DeviceNotFound
 from ...transports.usb import (
     SAM_PID,
@@ -33,6 +34,16 @@ __all__ = ["SamUsbReader"]
 
 class SamUsbReader(SamReader):
     """The SAM protocol over native USB (see the module docstring)."""
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("backend", "str", None, "pyusb backend by dotted name, e.g. "
+               "usb.backend.libusb0 or package.module:name"),
+    )
+
+    @classmethod
+    def check_available(cls) -> None:
+        """Unavailable without pyusb (the reason says how to install it)."""
+        usb_module()
 
     #: a pyusb backend to use instead of the system's when the address names none
     backend: Any = None

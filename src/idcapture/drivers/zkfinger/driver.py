@@ -25,6 +25,7 @@ import numpy as np
 
 from ...devices.base import DeviceInfo
 from ...devices.fingerprint import FingerprintSensor
+from ...devices.options import Option
 from ...errors import (
     ConfigError,
     DeviceBusy,
@@ -36,7 +37,7 @@ from ...errors import (
     RetryReason,
 )
 from ...transports.native import NativeLibrary, load_library
-from ..finger_acceptance import assess, limits_from_address
+from ..finger_acceptance import ACCEPTANCE_OPTIONS, assess, limits_from_address
 from .api import SPEC, TEMPLATE_BUFFER, ParamCode, ZkResult
 
 __all__ = ["ZkFingerSensor"]
@@ -83,6 +84,11 @@ class ZkFingerSensor(FingerprintSensor):
     Options: ``lib`` (path of the SDK library), ``accept=off`` / ``min_area`` /
     ``max_tilt`` (the acceptance check).
     """
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("lib", "str", None, "path of the libzkfp library (default: searched)"),
+        *ACCEPTANCE_OPTIONS,
+    )
 
     default_timeout: ClassVar[float] = 15.0
     poll_interval: ClassVar[float] = 0.2  # the SDK's advice: poll every ~200 ms

@@ -1,9 +1,11 @@
 """``sim:camera``: an in-process camera producing a synthetic scene.
 
 Options: ``width`` and ``height`` (default 640x480), ``fps`` (default 30; frames are
-paced to it), ``face=false`` for an empty scene. With ``photo=PATH`` a real face photo
-(``photo=demo`` for the face shipped with idcapture) is placed in front of a wall (see
-:mod:`idcapture.sim.camera.scene`), in the scene named by
+paced to it). By default the face shipped with idcapture (``photo=demo``) sits in front
+of a wall, framed so that auto-capture takes a portrait; ``photo=PATH`` shows another
+face photo (see :mod:`idcapture.sim.camera.scene`); ``photo=none`` (or giving ``face``
+without ``photo``) draws a cartoon face instead, ``face=false`` an empty scene. The
+photo is shown in the scene named by
 ``scene=`` (default ``good``) or played over time by ``script=FILE`` (a JSON scene
 script); ``profile=`` (default ``exam-480x640``) sets where a good face sits.
 """
@@ -20,6 +22,7 @@ import numpy as np
 from ...address import Address
 from ...devices.base import DeviceInfo
 from ...devices.camera import Camera
+from ...devices.options import Option
 from ...errors import DeviceRemoved
 
 if TYPE_CHECKING:
@@ -53,6 +56,18 @@ def draw_face_scene(width: int = 640, height: int = 480, face: bool = True) -> n
 class SimCamera(Camera):
     """A camera whose frames come from a scene function (settable with :meth:`set_scene`)."""
 
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("width", "int", 640, "frame width"),
+        Option("height", "int", 480, "frame height"),
+        Option("fps", "float", 30.0, "frame rate"),
+        Option("photo", "str", "demo", "face shown: demo (the shipped face), an image file, "
+               "or none (a drawn cartoon face)"),
+        Option("face", "bool", True, "with photo=none: draw the cartoon face (false: empty)"),
+        Option("script", "str", None, "scene script file (JSON) played with the photo"),
+        Option("scene", "str", "good", "scene played with the photo when no script is given"),
+        Option("profile", "str", "exam-480x640", "portrait profile the good scene frames for"),
+    )
+
     default_timeout: ClassVar[float] = 2.0
 
     def __init__(self, address: Address | str = "", *, timeout: float | None = None) -> None:
@@ -67,16 +82,25 @@ class SimCamera(Camera):
         self._n = 0
         self._unplugged = False
         photo = self.address.option("photo")
-        if photo:
-            from .scene import SceneScript, SceneStep, demo_face_path, load_face_source
+        by_default = photo is None and "face" not in self.address.options
+        if by_default:
+            photo = "demo"
+        if photo and photo.lower() != "none":
+            from ...errors import DriverUnavailable
+            from .scene import SceneScript, SceneStep, load_face_source
 
-            if photo == "demo":
-                photo = str(demo_face_path())
             script_path = self.address.option("script")
             script = (SceneScript.load(script_path) if script_path else
                       SceneScript([SceneStep(self.address.option("scene", "good") or "good", 1)]))
-            self.play(script, load_face_source(photo), self.address.option("profile",
-                                                                           "exam-480x640"))
+            try:
+                face = load_face_source(photo)
+            except DriverUnavailable as exc:  # the face models (idcapture[face]) are missing
+                if not by_default:
+                    raise
+                self.log.warning("sim:camera shows a drawn head: the shipped face needs %s",
+                                 exc.reason)
+            else:
+                self.play(script, face, self.address.option("profile", "exam-480x640"))
 
     def set_scene(self, scene: SceneFn | np.ndarray) -> None:
         """Frames from now on: a fixed image, or a function of the frame number."""

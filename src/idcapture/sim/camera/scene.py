@@ -82,9 +82,12 @@ def demo_face_path() -> Path:
 
 
 def load_face_source(photo: str | Path | np.ndarray) -> FaceSource:
-    """Load a face photo and locate its landmarks (needs the face models)."""
+    """Load a face photo and locate its landmarks (needs the face models); ``"demo"`` is
+    the face shipped with idcapture."""
     from ...biometrics.face import analyze_face
 
+    if isinstance(photo, str) and photo.lower() == "demo":
+        photo = demo_face_path()
     if isinstance(photo, np.ndarray):
         image = photo
     else:

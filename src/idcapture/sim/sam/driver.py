@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 from ...address import Address
 from ...devices.base import DeviceInfo
+from ...devices.options import Option
 from ...drivers.sam.session import ByteTransport, SamReader
 from ...errors import DeviceRemoved
 from ...record import DocumentKind, IdentityDocument, Sex
@@ -143,6 +144,13 @@ def card_from_document(doc: IdentityDocument) -> Any:
 
 class SimIdReader(SamReader):
     """A reader whose card is set from Python with :meth:`place_card` / :meth:`remove_card`."""
+
+    address_options: ClassVar[tuple[Option, ...] | None] = (
+        Option("card", "str", "sample", "card on the reader at first: sample or none",
+               choices=("sample", "none")),
+        Option("repeat", "bool", False, "the SAM answers a card read twice without lifting"),
+        Option("baud", "int", 0, "simulated serial speed (0: no transfer delay)"),
+    )
 
     poll_interval: ClassVar[float] = 0.01
     default_timeout: ClassVar[float] = 5.0
