@@ -46,9 +46,9 @@ def test_a_saved_record_whose_image_is_gone_says_so(store: Store,
     assert saved.record().refs()  # without the store, the record itself still reads
 
 
-def test_a_failed_transaction_leaves_nothing_behind(store: Store) -> None:
+def test_a_failed_batch_leaves_nothing_behind(store: Store) -> None:
     store.set_setting("station_name", "hall A")
-    with pytest.raises(RuntimeError), store.transaction():
+    with pytest.raises(RuntimeError), store.batch():
         store.set_setting("station_name", "hall B")
         store.audit("op1", "rename", "station", "hall B")
         raise RuntimeError("power cut")
