@@ -5,7 +5,10 @@ Run by ``./run.sh test`` after the combined data is written::
     python tests/coverage_by_package.py   # reads build/coverage/.coverage
 
 Lines and branches count together, as ``coverage report`` counts them; the floor is
-``[tool.coverage.report] fail_under`` in pyproject.toml.
+``[tool.coverage.report] fail_under`` in pyproject.toml. It is held for a run of the whole
+suite with the real images beside the checkout (``../shared/data``); ``--no-floor`` (a
+chosen subset of the tests) or a checkout without them prints the figures and says why
+the floor was not held.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import coverage
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     cov = coverage.Coverage(config_file=str(ROOT / "pyproject.toml"))
     cov.load()
     out = ROOT / "build" / "coverage" / "coverage.json"
@@ -45,6 +48,13 @@ def main() -> int:
     floor = float(cov.get_option("report:fail_under") or 0)
     print(f"{'total':<{width}}  {level:5.1f} %  {hit_all:6d} / {total_all:6d}  "
           f"(floor {floor:.0f} %)")
+    if "--no-floor" in argv:
+        print("floor not held: only some of the tests ran")
+        return 0
+    if not (ROOT.parent / "shared" / "data").is_dir():
+        print("floor not held: ../shared/data is not beside the checkout, so the tests "
+              "that read it were skipped")
+        return 0
     if level < floor:
         print(f"coverage {level:.1f} % is under the floor of {floor:.0f} %")
         return 1
@@ -52,4 +62,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
