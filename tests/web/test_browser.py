@@ -183,7 +183,8 @@ def _run(flow: Flow, server: Server, roster: list[dict[str, str]], store_dir: Pa
     goto(page, server.base + "/capture")
     flow.start()
     flow.sim("card", card(roster[0]))
-    flow.state("portrait")
+    # the camera's face may be auto-captured before the page is polled
+    flow.state("portrait", "right-thumb")
     wait_js(page, "window.__idcStats && window.__idcStats.frames > 5")
     flow.shot("03-capture-portrait-live")
     flow.portrait()
