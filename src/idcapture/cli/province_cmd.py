@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from ..errors import ConfigError
 from ..privacy import mask_id_number
-from . import Commands, print_json
+from . import Commands, port_number, print_json
 
 
 def _passphrase(args: argparse.Namespace) -> str | None:
@@ -73,6 +74,48 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from ..web.review import ReviewConfig, create_review_app
+        from ..web.security import is_loopback
+    except ImportError as exc:
+        print(f"idcapture: error: the review pages need the 'web' extra "
+              f"(pip install 'idcapture[web]'): missing {exc.name}", file=sys.stderr)
+        return 1
+    if not is_loopback(args.host):
+        raise ConfigError(f"refusing to serve on {args.host}: the review pages bind the "
+                          "loopback interface (put a TLS reverse proxy in front of "
+                          "127.0.0.1 to reach them from other machines)", "bind")
+    from ..province import Registry
+    from ..web.server import IDLE_TIMEOUT_S, IdleClosingH11Protocol
+
+    Registry(args.registry, create=False).close()
+    app = create_review_app(ReviewConfig(registry=args.registry,
+                                         passphrase=_passphrase(args),
+                                         language=args.language,
+                                         hosts=tuple(args.server_name or ())))
+    print(f"idcapture province review: http://{args.host}:{args.port}/", flush=True)
+    print(f"access token: {app.state.auth.token}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                http=IdleClosingH11Protocol, timeout_keep_alive=IDLE_TIMEOUT_S)
+    return 0
+
+
+def cmd_decisions(args: argparse.Namespace) -> int:
+    from ..province import Registry
+    from ..province.review import export_decisions
+
+    with Registry(args.registry, create=False) as reg:
+        rows = export_decisions(reg, args.out)
+    if args.json:
+        print_json({"out": str(args.out), "rows": rows})
+    else:
+        print(f"{rows} rows written to {args.out}")
+    return 0
+
+
 def register(commands: Commands) -> None:
     g = commands.group("province", help="the province: ingest station packages, "
                                         "cross-school duplicate checks")
@@ -99,3 +142,20 @@ def register(commands: Commands) -> None:
     p.add_argument("--stations", type=int, default=4)
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_synth)
+    p = g.add_parser("review", help="serve the review pages: each cluster's evidence side "
+                                    "by side, and the reviewer's decision")
+    p.add_argument("--registry", required=True, metavar="DIR")
+    p.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    p.add_argument("--port", type=port_number, default=8766, help="port (default 8766)")
+    p.add_argument("--passphrase-env", metavar="VAR",
+                   help="environment variable holding the packages' passphrase (to show "
+                        "the images of encrypted packages)")
+    p.add_argument("--server-name", action="append", metavar="NAME",
+                   help="a host name the server is reached under (repeatable)")
+    p.add_argument("--language", choices=("zh", "en"), default="zh")
+    p.set_defaults(func=cmd_review)
+    p = g.add_parser("decisions", help="write the reviewers' decisions as an .xlsx workbook")
+    p.add_argument("out", type=Path, metavar="OUT.xlsx")
+    p.add_argument("--registry", required=True, metavar="DIR")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_decisions)

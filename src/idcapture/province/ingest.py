@@ -17,6 +17,7 @@ from typing import Any
 
 from ..biometrics.finger.compare_parallel import map_in_order
 from ..formats import iso19794_2
+from .archive import archive_package
 from .package import (
     THUMBS,
     PackageRefused,
@@ -90,6 +91,7 @@ def ingest_package(registry: Registry, path: str | Path, passphrase: str | None 
     try:
         with open_package(p, passphrase) as pkg:
             thumbs, extracted = _thumbs(pkg, jobs)
+            archive_package(registry.path, pkg.sha256, p)
             added, superseded = registry.add_package(
                 sha256=pkg.sha256, name=p.name, station_id=pkg.station_id,
                 created_at=pkg.created_at,

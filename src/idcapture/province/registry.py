@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["DB_NAME", "Match", "RecordRow", "Registry", "ThumbRow"]
+__all__ = ["DB_NAME", "DECISIONS", "Decision", "Match", "RecordRow", "Registry", "ThumbRow"]
 
 DB_NAME = "province.sqlite"
 
@@ -52,7 +52,17 @@ CREATE TABLE IF NOT EXISTS cluster_members (
     cid INTEGER NOT NULL REFERENCES clusters, rid INTEGER NOT NULL REFERENCES records,
     PRIMARY KEY (cid, rid));
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS decisions (
+    members TEXT PRIMARY KEY, decision TEXT NOT NULL, note TEXT NOT NULL,
+    reviewer TEXT NOT NULL, decided_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS decision_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, members TEXT NOT NULL, decision TEXT NOT NULL,
+    note TEXT NOT NULL, reviewer TEXT NOT NULL, decided_at TEXT NOT NULL);
 """
+
+
+#: what a reviewer may decide about a cluster
+DECISIONS = ("same-person", "different-people", "needs-visit")
 
 
 def _now() -> str:
@@ -94,10 +104,31 @@ class Match:
     evidence: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's decision about the records ``members`` (one cluster)."""
+
+    members: tuple[int, ...]
+    decision: str
+    note: str
+    reviewer: str
+    decided_at: str
+
+
+def _members_key(members: Iterable[int]) -> str:
+    return ",".join(str(m) for m in sorted({int(m) for m in members}))
+
+
+def _decision(row: tuple[Any, ...]) -> Decision:
+    return Decision(tuple(int(x) for x in str(row[0]).split(",") if x), str(row[1]),
+                    str(row[2]), str(row[3]), str(row[4]))
+
+
 class Registry:
     """The province registry in directory ``path`` (created if missing).
 
-    One connection per object; not for concurrent use from several threads.
+    One connection per object; it may move between threads (a server's worker
+    threads) but is not for concurrent use: callers serialise their calls.
     """
 
     def __init__(self, path: str | Path, create: bool = True) -> None:
@@ -107,7 +138,8 @@ class Registry:
                 raise ConfigError(f"no province registry at {self.path.name!r}",
                                   "no-registry")
             self.path.mkdir(parents=True)
-        self.db = sqlite3.connect(self.path / DB_NAME, isolation_level=None)
+        self.db = sqlite3.connect(self.path / DB_NAME, isolation_level=None,
+                                  check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
@@ -287,6 +319,64 @@ class Registry:
             out.append({"cluster": int(cid), "kinds": kinds.split(","), "members": members,
                         "evidence": json.loads(evidence)})
         return out
+
+    def cluster(self, cid: int) -> dict[str, Any] | None:
+        """One cluster as :meth:`clusters` gives it, or ``None``."""
+        for c in self.clusters():
+            if c["cluster"] == cid:
+                return c
+        return None
+
+    def record(self, rid: int) -> RecordRow:
+        """One record, current or not."""
+        r = self.db.execute(
+            "SELECT rid, station_id, registration_number, id_number, school, "
+            "package_sha256, current, superseded_by FROM records WHERE rid = ?",
+            (rid,)).fetchone()
+        if r is None:
+            raise ConfigError(f"no record {rid} in the registry", "no-record")
+        return RecordRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7])
+
+    # ------------------------------------------------------------------ review decisions
+
+    def record_decision(self, members: Iterable[int], decision: str, note: str,
+                        reviewer: str) -> Decision:
+        """Record a reviewer's decision about a cluster's records; every decision is
+        kept in the audit log, the latest one per set of records is current."""
+        if decision not in DECISIONS:
+            raise ConfigError(f"unknown decision {decision[:30]!r}; one of "
+                              + ", ".join(DECISIONS), "decision")
+        key = _members_key(members)
+        if key.count(",") < 1:
+            raise ConfigError("a decision is about two or more records", "decision")
+        row = (key, decision, note, reviewer, _now())
+        with self._transaction():
+            known = self.db.execute(
+                f"SELECT COUNT(*) FROM records WHERE rid IN ({key})").fetchone()[0]
+            if known != key.count(",") + 1:
+                raise ConfigError("a decision names records the registry does not hold",
+                                  "decision")
+            self.db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?)", row)
+            self.db.execute("INSERT INTO decision_log (members, decision, note, reviewer, "
+                            "decided_at) VALUES (?, ?, ?, ?, ?)", row)
+        return _decision(row)
+
+    def decision_for(self, members: Iterable[int]) -> Decision | None:
+        """The current decision about exactly these records, if any."""
+        row = self.db.execute("SELECT * FROM decisions WHERE members = ?",
+                              (_members_key(members),)).fetchone()
+        return None if row is None else _decision(row)
+
+    def decisions(self) -> list[Decision]:
+        """The current decisions (the latest per set of records)."""
+        return [_decision(r) for r in self.db.execute(
+            "SELECT * FROM decisions ORDER BY decided_at")]
+
+    def decision_log(self) -> list[Decision]:
+        """Every decision ever recorded, oldest first (the audit trail)."""
+        return [_decision(r) for r in self.db.execute(
+            "SELECT members, decision, note, reviewer, decided_at FROM decision_log "
+            "ORDER BY seq")]
 
     def integrity_ok(self) -> bool:
         return bool(self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")

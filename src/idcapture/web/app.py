@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,6 +208,28 @@ class Guard:
         return wrapped
 
 
+async def set_language(request: Request) -> Response:
+    """``POST /lang``: the page language, kept in a cookie."""
+    lang = (await read_json_object(request)).get("lang")
+    if lang not in i18n.LANGUAGES:
+        return JSONResponse({"error": "unknown language"}, 400)
+    resp = JSONResponse({"ok": True, "lang": lang})
+    resp.set_cookie("idc_lang", str(lang), samesite="strict")
+    return resp
+
+
+def logout_endpoint(authn: Authenticator) -> Callable[[Request], Awaitable[Response]]:
+    """``POST /logout`` for the sessions of ``authn``."""
+
+    async def logout(request: Request) -> Response:
+        authn.end(request.cookies.get(SESSION_COOKIE))
+        resp = JSONResponse({"ok": True})
+        resp.delete_cookie(SESSION_COOKIE)
+        return resp
+
+    return logout
+
+
 def _language(request: Request, default: str) -> str:
     lang = request.cookies.get("idc_lang", default)
     return lang if lang in i18n.LANGUAGES else default
@@ -319,20 +341,6 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         resp.set_cookie(SESSION_COOKIE, sess.sid, httponly=True, samesite="strict")
         resp.delete_cookie(PRELOGIN_COOKIE)
         log.info("operator logged in")
-        return resp
-
-    async def logout(request: Request) -> Response:
-        authn.end(request.cookies.get(SESSION_COOKIE))
-        resp = JSONResponse({"ok": True})
-        resp.delete_cookie(SESSION_COOKIE)
-        return resp
-
-    async def set_language(request: Request) -> Response:
-        lang = (await body(request)).get("lang")
-        if lang not in i18n.LANGUAGES:
-            return JSONResponse({"error": "unknown language"}, 400)
-        resp = JSONResponse({"ok": True, "lang": lang})
-        resp.set_cookie("idc_lang", str(lang), samesite="strict")
         return resp
 
     # ---------------------------------------------------------------- pages
@@ -454,7 +462,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
     routes: list[Any] = [
         Route("/", home),
         Route("/login", login, methods=["GET", "POST"]),
-        Route("/logout", logout, methods=["POST"]),
+        Route("/logout", logout_endpoint(authn), methods=["POST"]),
         Route("/lang", set_language, methods=["POST"]),
         Route("/today", today_page),
         Route("/capture", capture_page),
