@@ -123,3 +123,33 @@ def test_a_registry_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None
 
     with pytest.raises(ConfigError, match="no province registry"):
         Registry(tmp_path / "missing", create=False)
+
+
+def test_packages_from_stations_not_listed_are_refused(packages: list[Path],
+                                                       tmp_path: Path) -> None:
+    from idcapture.cli import main
+    from idcapture.errors import ConfigError
+
+    reg_dir = tmp_path / "listed"
+    assert main(["province", "stations", "add", "ST01=示范中学1", "ST02",
+                 "--registry", str(reg_dir)]) == 0
+    with Registry(reg_dir) as reg:
+        assert reg.stations() == {"ST01": "示范中学1", "ST02": ""}
+        res = {r.station_id or _manifest(packages[i])["station_id"]: r
+               for i, r in enumerate(ingest(reg, packages, jobs=1))}
+        assert [res[s].status for s in ("ST01", "ST02")] == ["ingested", "ingested"]
+        for s in ("ST03", "ST04"):
+            assert res[s].status == "refused"
+            assert res[s].problems == [f"station '{s}' is not one of the province's "
+                                       "stations (idcapture province stations add)"]
+        assert {r.station_id for r in reg.records()} == {"ST01", "ST02"}
+        assert not reg.has_package(res["ST03"].sha256)
+        with pytest.raises(ConfigError, match="printable"):
+            reg.add_stations([("bad\x00id", "")])
+        # listing the station lets its package in
+        reg.add_stations([("ST03", "")])
+        assert ingest(reg, [packages[2]], jobs=1)[0].status == "ingested"
+        assert reg.remove_station("ST04") is False
+    # with no station listed, any station's package is ingested
+    with Registry(tmp_path / "open") as reg:
+        assert reg.stations() == {} and reg.station_known("anything")

@@ -35,8 +35,39 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(line, flush=True)
 
     with Registry(args.registry) as reg:
+        if not reg.stations():
+            print("warning: the registry lists no stations, so packages from any station "
+                  "are ingested (idcapture province stations add ID=NAME ...)",
+                  file=sys.stderr)
         results = ingest(reg, args.packages, _passphrase(args), args.jobs, report)
     return 1 if any(r.status == "refused" for r in results) else 0
+
+
+def cmd_stations(args: argparse.Namespace) -> int:
+    from ..province import Registry
+
+    with Registry(args.registry) as reg:
+        if args.action == "add":
+            pairs = []
+            for item in args.stations:
+                sid, _, name = item.partition("=")
+                pairs.append((sid, name))
+            added = reg.add_stations(pairs)
+            print(f"{added} stations added", file=sys.stderr)
+        elif args.action == "remove":
+            for sid in args.stations:
+                if not reg.remove_station(sid):
+                    raise ConfigError(f"no station {sid[:64]!r} in the registry", "station")
+        listed = reg.stations()
+    if args.json:
+        print_json({"stations": listed})
+    else:
+        for sid, name in listed.items():
+            print(f"{sid}\t{name}")
+        if not listed:
+            print("no stations listed: packages from any station are ingested",
+                  file=sys.stderr)
+    return 0
 
 
 def cmd_dedup(args: argparse.Namespace) -> int:
@@ -126,6 +157,13 @@ def register(commands: Commands) -> None:
                    help="environment variable holding the packages' passphrase")
     p.add_argument("--jobs", type=int, default=0, help="extraction processes (0: all cores)")
     p.set_defaults(func=cmd_ingest)
+    p = g.add_parser("stations", help="list, add or remove the province's stations (once "
+                                      "any is listed, packages from others are refused)")
+    p.add_argument("action", choices=("list", "add", "remove"))
+    p.add_argument("stations", nargs="*", metavar="ID[=NAME]")
+    p.add_argument("--registry", required=True, metavar="DIR")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stations)
     p = g.add_parser("dedup", help="find the same ID and the same thumbs across schools")
     p.add_argument("--registry", required=True, metavar="DIR")
     p.add_argument("--full", action="store_true",

@@ -90,6 +90,10 @@ def ingest_package(registry: Registry, path: str | Path, passphrase: str | None 
         return IngestResult(p.name, "already-ingested", sha256=sha)
     try:
         with open_package(p, passphrase) as pkg:
+            if not registry.station_known(pkg.station_id):
+                raise PackageRefused(p.name, [
+                    f"station {pkg.station_id[:64]!r} is not one of the province's stations "
+                    "(idcapture province stations add)"], "package-station")
             thumbs, extracted = _thumbs(pkg, jobs)
             archive_package(registry.path, pkg.sha256, p)
             added, superseded = registry.add_package(

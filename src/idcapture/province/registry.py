@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS cluster_members (
     cid INTEGER NOT NULL REFERENCES clusters, rid INTEGER NOT NULL REFERENCES records,
     PRIMARY KEY (cid, rid));
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stations (
+    station_id TEXT PRIMARY KEY, name TEXT NOT NULL, added_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS decisions (
     members TEXT PRIMARY KEY, decision TEXT NOT NULL, note TEXT NOT NULL,
     reviewer TEXT NOT NULL, decided_at TEXT NOT NULL);
@@ -226,6 +228,41 @@ class Registry:
 
     def _transaction(self) -> Registry._Tx:
         return Registry._Tx(self.db)
+
+    # ------------------------------------------------------------------ stations
+
+    def add_stations(self, stations: Iterable[tuple[str, str]]) -> int:
+        """Add (station ID, name) pairs to the province's stations; returns how many
+        were new. Once any station is listed, packages from other stations are refused."""
+        now = _now()
+        added = 0
+        with self._transaction():
+            for sid, name in stations:
+                sid = sid.strip()
+                if not sid or len(sid) > 64 or not sid.isprintable():
+                    raise ConfigError("a station ID is 1-64 printable characters", "station")
+                cur = self.db.execute("INSERT OR IGNORE INTO stations VALUES (?, ?, ?)",
+                                      (sid, name.strip()[:100], now))
+                added += cur.rowcount
+        return added
+
+    def remove_station(self, station_id: str) -> bool:
+        with self._transaction():
+            cur = self.db.execute("DELETE FROM stations WHERE station_id = ?", (station_id,))
+        return cur.rowcount > 0
+
+    def stations(self) -> dict[str, str]:
+        """The province's stations (ID to name); empty when none are listed."""
+        return {str(a): str(b) for a, b in self.db.execute(
+            "SELECT station_id, name FROM stations ORDER BY station_id")}
+
+    def station_known(self, station_id: str) -> bool:
+        """Whether a package from ``station_id`` may be ingested: listed, or no station
+        listed at all."""
+        if self.db.execute("SELECT 1 FROM stations LIMIT 1").fetchone() is None:
+            return True
+        return self.db.execute("SELECT 1 FROM stations WHERE station_id = ?",
+                               (station_id,)).fetchone() is not None
 
     # ------------------------------------------------------------------ records
 
