@@ -144,3 +144,38 @@ def test_response_chaining_in_simulator(pki: SimPki) -> None:
     assert first[-2] == 0x61 and len(first) == 6
     rest = card.apdu(bytes([0, 0xC0, 0, 0, first[-1]]))
     assert rest[-2:] == b"\x90\x00" and len(rest) == 6
+
+
+def _big_image(fmt: str = "JPEG") -> bytes:
+    """A flat 2100x2000 image (a hostile chip's DG2 must stay under 32 KB: JPEG 2000
+    does)."""
+    buf = io.BytesIO()
+    Image.new("L", (2100, 2000), 128).save(buf, fmt)
+    return buf.getvalue()
+
+
+def test_an_oversized_chip_face_is_kept_undecoded(pki: SimPki) -> None:
+    from idcapture.drivers.emrtd.session import MAX_FACE_PIXELS
+
+    assert MAX_FACE_PIXELS < 2100 * 2000
+    big = _big_image("JPEG2000")
+    card = make_card(pki)
+    groups = {**card.groups, 2: encode_dg2(big, 2100, 2000, jpeg2000=True)}
+    card = EmrtdCard(MRZ, groups, pki, Faults())
+    record = EmrtdSession(card.apdu, KEY, TrustStore([pki.csca_cert]),
+                          groups=(1, 2)).read().to_record()
+    doc = record.identity
+    assert doc is not None and doc.photo_status is PhotoStatus.UNDECODED
+    # the bytes read are kept as they came
+    assert doc.photo is not None and record.blob(doc.photo) == big
+
+
+def test_the_card_simulator_refuses_an_oversized_face_file(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from idcapture.errors import ConfigError
+
+    folder = Path(str(tmp_path))
+    (folder / "face.jpg").write_bytes(_big_image())
+    with pytest.raises(ConfigError, match="2100x2000: over"):
+        card_from_config({"mrz": MRZ, "face": "face.jpg"}, folder)

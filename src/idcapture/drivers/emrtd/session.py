@@ -137,12 +137,20 @@ class EmrtdReading:
         return record
 
 
+#: largest face image decoded from a chip (ICAO portraits are well under 1 Mpx); a
+#: larger one is kept undecoded rather than decoded into memory
+MAX_FACE_PIXELS = 4_000_000
+
+
 def _decode_face(face: FaceImage) -> tuple[bytes, str, tuple[int, int] | None, PhotoStatus]:
-    """Decode with Pillow; JPEG is kept as read, JPEG 2000 becomes PNG."""
+    """Decode with Pillow; JPEG is kept as read, JPEG 2000 becomes PNG. The header is
+    read first: an image over :data:`MAX_FACE_PIXELS` is not decoded."""
     from PIL import Image
 
     try:
-        img = Image.open(io.BytesIO(face.data))
+        img = Image.open(io.BytesIO(face.data))  # the header only
+        if img.width * img.height > MAX_FACE_PIXELS:
+            return face.data, face.media_type, None, PhotoStatus.UNDECODED
         img.load()
     except Exception:
         return face.data, face.media_type, None, PhotoStatus.UNDECODED

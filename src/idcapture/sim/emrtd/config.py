@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ...drivers.emrtd.lds import DG_TAG, encode_dg1, encode_dg2
+from ...drivers.emrtd.session import MAX_FACE_PIXELS
 from ...errors import ConfigError
 from .card import EmrtdCard, Faults
 from .pki import SimPki
@@ -87,7 +88,10 @@ def _face(spec: Any, base: Path) -> tuple[bytes, int, int, bool]:
         path = base / spec
         try:
             raw = path.read_bytes()
-            img = Image.open(io.BytesIO(raw))
+            img = Image.open(io.BytesIO(raw))  # the header only
+            if img.width * img.height > MAX_FACE_PIXELS:
+                raise ConfigError(f"face image {spec!r} is {img.width}x{img.height}: over "
+                                  f"{MAX_FACE_PIXELS} pixels")
             img.load()
         except OSError as exc:
             raise ConfigError(f"face image {spec!r} cannot be read as an image: {exc}") from None
