@@ -30,7 +30,6 @@ from .cardtext import parse_text_block
 from .codes import ethnic_name, nationality_name, sex_from_code
 
 __all__ = [
-    "FINGER_CODES",
     "LONG_TERM",
     "PhotoDecoder",
     "attach_to_record",
@@ -50,13 +49,6 @@ MEDIA_APPENDED = "application/x-idcard-appended-address"
 #: decodes 1024 WLT bytes to a BMP (bytes), or returns None when it cannot
 PhotoDecoder = Callable[[bytes], "bytes | None"]
 
-#: card fingerprint position codes (GA 490) -> slug
-FINGER_CODES: dict[int, str] = {
-    11: "right-thumb", 12: "right-index", 13: "right-middle", 14: "right-ring",
-    15: "right-little", 16: "left-thumb", 17: "left-index", 18: "left-middle",
-    19: "left-ring", 20: "left-little", 97: "right-unknown", 98: "left-unknown",
-    99: "unknown",
-}
 
 def _date(text: str, field: str, problems: list[str]) -> _dt.date | None:
     if not text:
