@@ -5,6 +5,9 @@ a record validates in memory."""
 from __future__ import annotations
 
 import asyncio
+import importlib
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -76,3 +79,72 @@ def test_autocapture_refuses_what_is_not_a_frame() -> None:
         AutoCapture().feed("frame.jpg")  # type: ignore[arg-type]
     with pytest.raises(FaceInputError, match="uint8"):
         AutoCapture().feed(np.zeros((48, 48, 3), np.float32))
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+#: dotted names as docs write them: ``idcapture.x.y`` in prose, ``from idcapture.x import a, b``
+DOTTED = re.compile(r"\bidcapture(?:\.[A-Za-z_]\w*)+")
+FROM_IMPORT = re.compile(r"^\s*from (idcapture(?:\.\w+)*) import (\([^)]*\)|[^\n]*)", re.M)
+
+
+def _resolves(dotted: str) -> bool:
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            if not hasattr(obj, attr):
+                return False
+            obj = getattr(obj, attr)
+        return True
+    return False
+
+
+def _doc_names() -> list[tuple[str, str]]:
+    found = []
+    for md in sorted(DOCS.rglob("*.md")):
+        text = md.read_text(encoding="utf-8")
+        rel = str(md.relative_to(DOCS))
+        for m in DOTTED.finditer(text):
+            name = m.group(0).rstrip(".")
+            if text[m.end():m.end() + 1] not in ("/", "-"):  # a path or a format name
+                found.append((rel, name))
+        for m in FROM_IMPORT.finditer(text):
+            names = m.group(2).split("#")[0].strip("()")
+            found += [(rel, f"{m.group(1)}.{n.split()[0]}") for n in names.split(",")
+                      if n.strip()]
+    return sorted(set(found))
+
+
+def test_every_name_the_docs_use_imports() -> None:
+    names = _doc_names()
+    assert len(names) > 50
+    missing = [f"{doc}: {name}" for doc, name in names if not _resolves(name)]
+    assert not missing, "\n".join(missing)
+
+
+def test_station_public_surface() -> None:
+    import idcapture.station as station
+
+    for name in station.__all__:
+        assert getattr(station, name) is not None, name
+    from idcapture.station import check_station, export_package, verify_package
+
+    assert check_station.__module__ == "idcapture.station.checking"
+    assert export_package.__module__ == verify_package.__module__ == "idcapture.station.export"
+
+
+def test_policy_and_cli_share_the_safe_default() -> None:
+    from idcapture.cli import build_parser
+    from idcapture.station import Policy
+
+    pol = Policy()
+    assert not pol.keep_low_quality and not pol.manual_portrait and not pol.accept_mismatch
+    args = build_parser().parse_args(["station", "capture", "--store", "s"])
+    assert args.keep_low_quality is pol.keep_low_quality
+    assert args.manual_portrait is pol.manual_portrait
+    args = build_parser().parse_args(["station", "capture", "--store", "s",
+                                      "--keep-low-quality", "--manual-portrait"])
+    assert args.keep_low_quality and args.manual_portrait
