@@ -39,6 +39,9 @@ class IdReader(Device):
     #: seconds between two polls while waiting for a card
     poll_interval: ClassVar[float] = 0.1
     timed_primitives: ClassVar[tuple[str, ...]] = ("_detect_card", "_read_document")
+    #: the reader finds a card once per placement (a SAM): a card left on it after a
+    #: read looks like no card, so a timeout tells the operator to lift and place it again
+    finds_card_once: ClassVar[bool] = False
 
     def __init__(self, address: Address | str = "", *, timeout: float | None = None) -> None:
         super().__init__(address, timeout=timeout)
@@ -88,9 +91,12 @@ class IdReader(Device):
         def expired() -> DeviceTimeout:
             what = ("a new card to be placed (the card on the reader was already read; "
                     "take it off and place it again)") if present else "a card to be placed"
+            hint = ("; a card left on the reader since it was last read is not found "
+                    "again: lift the card and place it again"
+                    if not present and self.finds_card_once else "")
             return DeviceTimeout(f"timed out after {t:.1f} s waiting for {what} on the "
-                                 f"{self.address.driver} reader", awaited="card placement",
-                                 timeout=t)
+                                 f"{self.address.driver} reader{hint}",
+                                 awaited="card placement", timeout=t)
 
         doc = self._poll("card read", attempt, deadline, expired)
         self.log.info("read %s card", doc.kind.value)
