@@ -148,3 +148,27 @@ def test_policy_and_cli_share_the_safe_default() -> None:
     args = build_parser().parse_args(["station", "capture", "--store", "s",
                                       "--keep-low-quality", "--manual-portrait"])
     assert args.keep_low_quality and args.manual_portrait
+
+
+def test_validate_checks_a_record_in_memory() -> None:
+    import dataclasses
+
+    from idcapture import record as R
+    from idcapture.errors import RecordError
+    from idcapture.formats.finger_capture import add_finger_capture
+
+    rec = R.CaptureRecord(station=R.StationInfo("station-01", "operator-7"))
+    grey = np.full((300, 300), 200, np.uint8)
+    capture = add_finger_capture(rec, grey, ppi=500, position=R.FingerPosition.RIGHT_THUMB)
+    idcapture.validate(rec)  # a good record passes, nothing written anywhere
+    rec.fingers[0] = dataclasses.replace(capture, resolution_ppi=-5)
+    with pytest.raises(RecordError) as err:
+        idcapture.validate(rec)
+    assert "resolution_ppi" in str(err.value)
+    rec.fingers[0] = capture
+    rec.blobs[capture.image.sha256] = b"not the image"
+    with pytest.raises(RecordError, match="SHA-256"):
+        idcapture.validate(rec)
+    del rec.blobs[capture.image.sha256]
+    with pytest.raises(RecordError, match="not held"):
+        idcapture.validate(rec)

@@ -75,6 +75,7 @@ __all__ = [
     "open_fingerprint_sensor",
     "open_id_reader",
     "parse_address",
+    "validate",
 ]
 
 _ENV = {
@@ -136,6 +137,15 @@ def open_fingerprint_sensor(address: str | Address | None = None, *,
     dev = get_registry().open(_address_for(DeviceKind.FINGERPRINT_SENSOR, address),
                               DeviceKind.FINGERPRINT_SENSOR, timeout, **options)
     return cast(FingerprintSensor, dev)
+
+
+def validate(record: CaptureRecord) -> None:
+    """Check ``record`` in memory as saving and loading it would (schema, fields, every
+    referenced blob held with its SHA-256); :class:`RecordError` names the bad field.
+    See :func:`idcapture.formats.record_json.validate`."""
+    from .formats.record_json import validate as _validate
+
+    _validate(record)
 
 
 def discover(kind: DeviceKind | None = None, timeout: float = 5.0) -> list[DeviceInfo]:
