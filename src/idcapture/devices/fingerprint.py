@@ -103,6 +103,11 @@ class FingerprintSensor(Device):
         return FingerImage(image, int(self.resolution_ppi), position, utcnow(),
                            time.monotonic() - start, str(self.address.driver), attempts)
 
+    async def atry_capture(self, position: FingerPosition = FingerPosition.UNKNOWN
+                           ) -> FingerImage | RetryOutcome:
+        """Coroutine twin of :meth:`try_capture`."""
+        return await self._async(self.try_capture, position)
+
     async def acapture(self, position: FingerPosition = FingerPosition.UNKNOWN,
                        timeout: float | None = None) -> FingerImage:
         """Coroutine twin of :meth:`capture`."""

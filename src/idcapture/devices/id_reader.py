@@ -102,6 +102,10 @@ class IdReader(Device):
         self.log.info("read %s card", doc.kind.value)
         return doc
 
+    async def acard_present(self) -> bool:
+        """Coroutine twin of :meth:`card_present`."""
+        return await self._async(self.card_present)
+
     async def aread(self, timeout: float | None = None) -> IdentityDocument:
         """Coroutine twin of :meth:`read`."""
         return await self._async(self.read, timeout)
