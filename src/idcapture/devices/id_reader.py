@@ -8,6 +8,7 @@ from ..address import Address
 from ..errors import DeviceTimeout
 from ..record import IdentityDocument
 from .base import Device, DeviceKind
+from .events import DeviceEventKind, EventStream
 from .polling import Deadline
 
 __all__ = ["IdReader"]
@@ -46,6 +47,7 @@ class IdReader(Device):
     def __init__(self, address: Address | str = "", *, timeout: float | None = None) -> None:
         super().__init__(address, timeout=timeout)
         self._card_consumed = False
+        self._reads = 0
 
     def _detect_card(self, timeout: float) -> bool:
         raise NotImplementedError
@@ -86,6 +88,7 @@ class IdReader(Device):
                 return None
             doc = self._read_document(deadline.left())
             self._card_consumed = True
+            self._reads += 1
             return doc
 
         def expired() -> DeviceTimeout:
@@ -101,6 +104,32 @@ class IdReader(Device):
         doc = self._poll("card read", attempt, deadline, expired)
         self.log.info("read %s card", doc.kind.value)
         return doc
+
+    def events(self, interval: float | None = None, duration: float | None = None
+               ) -> EventStream:
+        """Card placed / removed and device removed / back, polled every ``interval``
+        seconds (default: :attr:`poll_interval`, address option ``poll``) for
+        ``duration`` seconds (``None``: until the caller stops). Iterate with ``for``
+        or ``async for``; see :mod:`idcapture.devices.events`.
+
+        A reader that finds a card once per placement (:attr:`finds_card_once`, a SAM)
+        cannot see a card leave once it has been read: after a read, the next event is
+        the next ``card-placed``."""
+        reads_seen = self._reads
+
+        def read_since() -> bool:
+            nonlocal reads_seen
+            fresh = self.finds_card_once and self._reads != reads_seen
+            reads_seen = self._reads
+            return fresh
+
+        step = self.address.float_option("poll", self.poll_interval)
+        return EventStream(str(self.address.driver),
+                           lambda: self._call("card events",
+                                              lambda: self._poll_card(self.timeout)),
+                           DeviceEventKind.CARD_PLACED, DeviceEventKind.CARD_REMOVED,
+                           step if interval is None else interval, duration,
+                           lambda: self.closed, read_since)
 
     async def acard_present(self) -> bool:
         """Coroutine twin of :meth:`card_present`."""
