@@ -39,6 +39,24 @@ from ..record import FingerPosition, IdentityDocument
 __all__ = ["CameraContract", "DeviceContract", "FingerprintSensorContract", "IdReaderContract"]
 
 
+def _in_threads(work: Callable[[], None], count: int, join_s: float) -> list[BaseException]:
+    """Run ``work`` in ``count`` threads at once; the errors they raised."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # pragma: no cover - returned to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(join_s)
+    return errors
+
+
 class DeviceContract:
     """What every device must do, whatever its family."""
 
@@ -165,21 +183,13 @@ class CameraContract(DeviceContract):
 
     def test_threads_share_the_device(self, device: Camera) -> None:
         got: list[int] = []
-        errors: list[BaseException] = []
 
         def grab() -> None:
-            try:
-                for _ in range(3):
-                    got.append(device.read_frame(timeout=5).index)
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+            for _ in range(3):
+                got.append(device.read_frame(timeout=5).index)
 
-        threads = [threading.Thread(target=grab) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        assert not errors
+        errors = _in_threads(grab, 3, 30)
+        assert not errors, errors
         assert len(got) == 9 and len(set(got)) == 9
 
     def test_async_twin(self, device: Camera) -> None:
@@ -283,7 +293,8 @@ class FingerprintSensorContract(DeviceContract):
         unplug_device(True)
         with pytest.raises(DeviceRemoved):
             device.capture(FingerPosition.RIGHT_THUMB, timeout=2)
-        assert device.state is DeviceState.REMOVED
+        while_gone = device.state
+        assert while_gone is DeviceState.REMOVED
         unplug_device(False)
         present_finger()
         img = device.capture(FingerPosition.RIGHT_THUMB, timeout=20)
@@ -305,19 +316,11 @@ class FingerprintSensorContract(DeviceContract):
                                       present_finger: Callable[[], None]) -> None:
         present_finger()
         got: list[FingerImage] = []
-        errors: list[BaseException] = []
 
         def grab() -> None:
-            try:
-                for _ in range(2):
-                    got.append(device.capture(FingerPosition.RIGHT_THUMB, timeout=30))
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+            for _ in range(2):
+                got.append(device.capture(FingerPosition.RIGHT_THUMB, timeout=30))
 
-        threads = [threading.Thread(target=grab) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
+        errors = _in_threads(grab, 2, 120)
         assert not errors, errors
         assert len(got) == 4 and all(g.image.ndim == 2 for g in got)
