@@ -55,9 +55,15 @@ class TestSimFingerprintContract(FingerprintSensorContract):
 
     @pytest.fixture
     def present_finger(self, device: SimFingerprintSensor) -> Callable[[], None]:
-        from idcapture.synth.ridges import ridge_pattern
+        return device.present  # the synthetic fingers
 
-        return lambda: device.present(ridge_pattern(120, 160))
+    @pytest.fixture
+    def lift_finger(self, device: SimFingerprintSensor) -> Callable[[], None]:
+        return device.lift
+
+    @pytest.fixture
+    def unplug_device(self, device: SimFingerprintSensor) -> Callable[[bool], None]:
+        return device.unplug
 
 
 def test_typed_helpers_check_kind_and_env(monkeypatch: pytest.MonkeyPatch) -> None:

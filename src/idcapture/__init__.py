@@ -14,6 +14,8 @@ so the same code runs without hardware. With no address, the typed helpers read
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 from typing import cast
 
@@ -69,12 +71,17 @@ __all__ = [
     "RetryOutcome",
     "RetryReason",
     "__version__",
+    "aopen",
+    "aopen_camera",
+    "aopen_fingerprint_sensor",
+    "aopen_id_reader",
     "discover",
     "open",
     "open_camera",
     "open_fingerprint_sensor",
     "open_id_reader",
     "parse_address",
+    "validate",
 ]
 
 _ENV = {
@@ -136,6 +143,44 @@ def open_fingerprint_sensor(address: str | Address | None = None, *,
     dev = get_registry().open(_address_for(DeviceKind.FINGERPRINT_SENSOR, address),
                               DeviceKind.FINGERPRINT_SENSOR, timeout, **options)
     return cast(FingerprintSensor, dev)
+
+
+async def aopen(address: str | Address, *, timeout: float | None = None,
+                **options: object) -> Device:
+    """Coroutine twin of :func:`open` (the device is opened in a worker thread)."""
+    return await asyncio.to_thread(functools.partial(open, address, timeout=timeout,
+                                                     **options))
+
+
+async def aopen_id_reader(address: str | Address | None = None, *,
+                          timeout: float | None = None, **options: object) -> IdReader:
+    """Coroutine twin of :func:`open_id_reader`: ``async with await aopen_id_reader(...)``."""
+    return await asyncio.to_thread(functools.partial(open_id_reader, address, timeout=timeout,
+                                                     **options))
+
+
+async def aopen_camera(address: str | Address | None = None, *, timeout: float | None = None,
+                       **options: object) -> Camera:
+    """Coroutine twin of :func:`open_camera`."""
+    return await asyncio.to_thread(functools.partial(open_camera, address, timeout=timeout,
+                                                     **options))
+
+
+async def aopen_fingerprint_sensor(address: str | Address | None = None, *,
+                                   timeout: float | None = None,
+                                   **options: object) -> FingerprintSensor:
+    """Coroutine twin of :func:`open_fingerprint_sensor`."""
+    return await asyncio.to_thread(functools.partial(open_fingerprint_sensor, address,
+                                                     timeout=timeout, **options))
+
+
+def validate(record: CaptureRecord) -> None:
+    """Check ``record`` in memory as saving and loading it would (schema, fields, every
+    referenced blob held with its SHA-256); :class:`RecordError` names the bad field.
+    See :func:`idcapture.formats.record_json.validate`."""
+    from .formats.record_json import validate as _validate
+
+    _validate(record)
 
 
 def discover(kind: DeviceKind | None = None, timeout: float = 5.0) -> list[DeviceInfo]:

@@ -119,7 +119,9 @@ def test_next_event_asks_the_step_s_device_or_the_policy(
                            pol, 2.0)
         assert frame.manual is False and frame.device == str(camera.address)  # type: ignore[union-attr]
         offered = Prompt(SessionState.PORTRAIT, "", ("frame", "manual"))
-        assert next_event(SessionState.PORTRAIT, offered, devs, pol, 2.0).manual  # type: ignore[union-attr]
+        assert not next_event(SessionState.PORTRAIT, offered, devs, pol, 2.0).manual  # type: ignore[union-attr]
+        by_hand = Policy(manual_portrait=True)
+        assert next_event(SessionState.PORTRAIT, offered, devs, by_hand, 2.0).manual  # type: ignore[union-attr]
         sensor.present(PRINT)  # type: ignore[attr-defined]
         thumb = next_event(SessionState.LEFT_THUMB, Prompt.at(SessionState.LEFT_THUMB), devs,
                            pol, 1.0)

@@ -105,7 +105,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
                                                 args.reason, steps)
         else:
             session = CaptureSession.start(store, args.operator, steps, day=_day(args.date))
-        policy = Policy(accept_mismatch=args.accept_mismatch, manual_portrait=True,
+        policy = Policy(accept_mismatch=args.accept_mismatch,
+                        manual_portrait=args.manual_portrait,
                         keep_low_quality=args.keep_low_quality,
                         accept_card_fingerprint=args.accept_card_fingerprint)
         last = run_capture(session, Devices(r, c, f), policy=policy, timeout=args.timeout,
@@ -265,6 +266,8 @@ def register(commands: Commands) -> None:
                    help="accept a card/roster disagreement (recorded)")
     p.add_argument("--keep-low-quality", action="store_true",
                    help="keep a finger below the quality profile after the retries")
+    p.add_argument("--manual-portrait", action="store_true",
+                   help="take a hand-framed portrait when auto-capture gives up")
     p.add_argument("--finger-algorithm", metavar="ADDRESS", default=None,
                    help="fingerprint algorithm of the card-fingerprint check, e.g. 'idfpr:' "
                    "(default: the station's finger_algorithm setting; 'none': no check)")

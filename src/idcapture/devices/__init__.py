@@ -2,6 +2,7 @@
 
 from .base import Device, DeviceInfo, DeviceKind, DeviceState
 from .camera import Camera, Frame
+from .events import DeviceEvent, DeviceEventKind, EventStream
 from .fingerprint import FingerImage, FingerprintSensor
 from .id_reader import IdReader
 from .polling import Deadline
@@ -10,9 +11,12 @@ __all__ = [
     "Camera",
     "Deadline",
     "Device",
+    "DeviceEvent",
+    "DeviceEventKind",
     "DeviceInfo",
     "DeviceKind",
     "DeviceState",
+    "EventStream",
     "FingerImage",
     "FingerprintSensor",
     "Frame",

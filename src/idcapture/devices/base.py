@@ -20,7 +20,8 @@ family's own). The public methods here own the rest:
   families. See :mod:`idcapture.devices.polling` for what a primitive does with it.
 * **Async.** Every blocking call has an ``a``-prefixed coroutine twin that runs it in a
   worker thread (:func:`asyncio.to_thread`), so an asyncio frontend never blocks its
-  loop.
+  loop; ``async with device`` opens and closes it the same way, and
+  :func:`idcapture.aopen` and friends open one by address.
 """
 
 from __future__ import annotations
@@ -233,6 +234,14 @@ class Device:
                  tb: TracebackType | None) -> None:
         self.close()
 
+    async def __aenter__(self: _D) -> _D:
+        await self.aopen()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
+
     def __del__(self) -> None:
         try:
             if not self._closed_for_good and self._ever_opened:
@@ -320,6 +329,10 @@ class Device:
     async def aclose(self) -> None:
         """Coroutine twin of :meth:`close`."""
         await self._async(self.close)
+
+    async def areconnect(self) -> None:
+        """Coroutine twin of :meth:`reconnect`."""
+        await self._async(self.reconnect)
 
     def options(self) -> Mapping[str, str]:
         return dict(self.address.options)

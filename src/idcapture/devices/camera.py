@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -98,3 +98,12 @@ class Camera(Device):
     async def aread_frame(self, timeout: float | None = None) -> Frame:
         """Coroutine twin of :meth:`read_frame`."""
         return await self._async(self.read_frame, timeout)
+
+    async def aframes(self, count: int | None = None, timeout: float | None = None
+                      ) -> AsyncIterator[Frame]:
+        """Async twin of :meth:`frames`: ``async for frame in camera.aframes(): ...``,
+        each frame read in a worker thread."""
+        n = 0
+        while count is None or n < count:
+            yield await self.aread_frame(timeout)
+            n += 1

@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import DeviceTimeout, RetryNeeded, RetryOutcome, RetryReason
 from ..record import FingerPosition, utcnow
 from .base import Device, DeviceKind
+from .events import DeviceEventKind, EventStream
 from .polling import Deadline
 
 __all__ = ["FingerImage", "FingerprintSensor"]
@@ -102,6 +103,29 @@ class FingerprintSensor(Device):
             raise TypeError("driver returned a finger image that is not 2-D uint8")
         return FingerImage(image, int(self.resolution_ppi), position, utcnow(),
                            time.monotonic() - start, str(self.address.driver), attempts)
+
+    def events(self, interval: float | None = None, duration: float | None = None
+               ) -> EventStream:
+        """Finger on / off and device removed / back, polled every ``interval`` seconds
+        (default :attr:`poll_interval`) for ``duration`` seconds (``None``: until the
+        caller stops); ``for`` or ``async for``. Each poll is one capture attempt (the
+        driver's own polling): an image or a retry outcome other than "no finger" means
+        a finger is on the sensor. See :mod:`idcapture.devices.events`."""
+
+        def finger_on() -> bool:
+            result = self._call("finger events", lambda: self._try_capture(0.0))
+            return not (isinstance(result, RetryOutcome)
+                        and result.reason is RetryReason.NO_FINGER)
+
+        step = self.address.float_option("poll", self.poll_interval)
+        return EventStream(str(self.address.driver), finger_on, DeviceEventKind.FINGER_ON,
+                           DeviceEventKind.FINGER_OFF, step if interval is None else interval,
+                           duration, lambda: self.closed)
+
+    async def atry_capture(self, position: FingerPosition = FingerPosition.UNKNOWN
+                           ) -> FingerImage | RetryOutcome:
+        """Coroutine twin of :meth:`try_capture`."""
+        return await self._async(self.try_capture, position)
 
     async def acapture(self, position: FingerPosition = FingerPosition.UNKNOWN,
                        timeout: float | None = None) -> FingerImage:

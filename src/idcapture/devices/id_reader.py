@@ -8,6 +8,7 @@ from ..address import Address
 from ..errors import DeviceTimeout
 from ..record import IdentityDocument
 from .base import Device, DeviceKind
+from .events import DeviceEventKind, EventStream
 from .polling import Deadline
 
 __all__ = ["IdReader"]
@@ -39,10 +40,14 @@ class IdReader(Device):
     #: seconds between two polls while waiting for a card
     poll_interval: ClassVar[float] = 0.1
     timed_primitives: ClassVar[tuple[str, ...]] = ("_detect_card", "_read_document")
+    #: the reader finds a card once per placement (a SAM): a card left on it after a
+    #: read looks like no card, so a timeout tells the operator to lift and place it again
+    finds_card_once: ClassVar[bool] = False
 
     def __init__(self, address: Address | str = "", *, timeout: float | None = None) -> None:
         super().__init__(address, timeout=timeout)
         self._card_consumed = False
+        self._reads = 0
 
     def _detect_card(self, timeout: float) -> bool:
         raise NotImplementedError
@@ -83,18 +88,52 @@ class IdReader(Device):
                 return None
             doc = self._read_document(deadline.left())
             self._card_consumed = True
+            self._reads += 1
             return doc
 
         def expired() -> DeviceTimeout:
             what = ("a new card to be placed (the card on the reader was already read; "
                     "take it off and place it again)") if present else "a card to be placed"
+            hint = ("; a card left on the reader since it was last read is not found "
+                    "again: lift the card and place it again"
+                    if not present and self.finds_card_once else "")
             return DeviceTimeout(f"timed out after {t:.1f} s waiting for {what} on the "
-                                 f"{self.address.driver} reader", awaited="card placement",
-                                 timeout=t)
+                                 f"{self.address.driver} reader{hint}",
+                                 awaited="card placement", timeout=t)
 
         doc = self._poll("card read", attempt, deadline, expired)
         self.log.info("read %s card", doc.kind.value)
         return doc
+
+    def events(self, interval: float | None = None, duration: float | None = None
+               ) -> EventStream:
+        """Card placed / removed and device removed / back, polled every ``interval``
+        seconds (default: :attr:`poll_interval`, address option ``poll``) for
+        ``duration`` seconds (``None``: until the caller stops). Iterate with ``for``
+        or ``async for``; see :mod:`idcapture.devices.events`.
+
+        A reader that finds a card once per placement (:attr:`finds_card_once`, a SAM)
+        cannot see a card leave once it has been read: after a read, the next event is
+        the next ``card-placed``."""
+        reads_seen = self._reads
+
+        def read_since() -> bool:
+            nonlocal reads_seen
+            fresh = self.finds_card_once and self._reads != reads_seen
+            reads_seen = self._reads
+            return fresh
+
+        step = self.address.float_option("poll", self.poll_interval)
+        return EventStream(str(self.address.driver),
+                           lambda: self._call("card events",
+                                              lambda: self._poll_card(self.timeout)),
+                           DeviceEventKind.CARD_PLACED, DeviceEventKind.CARD_REMOVED,
+                           step if interval is None else interval, duration,
+                           lambda: self.closed, read_since)
+
+    async def acard_present(self) -> bool:
+        """Coroutine twin of :meth:`card_present`."""
+        return await self._async(self.card_present)
 
     async def aread(self, timeout: float | None = None) -> IdentityDocument:
         """Coroutine twin of :meth:`read`."""

@@ -40,7 +40,7 @@ from ..record import (
 )
 from .record_schema import migrate, validate_schema
 
-__all__ = ["dumps", "from_dict", "loads", "to_dict"]
+__all__ = ["dumps", "from_dict", "loads", "to_dict", "validate"]
 
 JSONValue = Any
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -395,6 +395,26 @@ def from_dict(d: Mapping[str, JSONValue], validate: bool = True) -> CaptureRecor
             details=cr2.get("details", dict, {}),
             related_record=cr2.get("related_record", str, None)))
     return rec
+
+
+def validate(record: CaptureRecord) -> None:
+    """Check a record in memory as saving and loading it would, without a file.
+
+    Its JSON form must pass the schema and the reader's field checks, and every blob it
+    references must be held (by the record or its identity document) with the size and
+    SHA-256 the reference gives. :class:`RecordError` names the first bad field.
+    """
+    from_dict(to_dict(record), validate=True)
+    for ref in record.refs():
+        where = f"blobs.{ref.sha256}"
+        data = record.blobs.get(ref.sha256)
+        if data is None and record.identity is not None:
+            data = record.identity.blobs.get(ref.sha256)
+        if data is None:
+            raise RecordError(f"referenced blob ({ref.media_type}) is not held by the "
+                              "record", where)
+        if len(data) != ref.size_bytes or hashlib.sha256(data).hexdigest() != ref.sha256:
+            raise RecordError("content does not match its SHA-256 and size", where)
 
 
 def loads(text: str | bytes, validate: bool = True) -> CaptureRecord:

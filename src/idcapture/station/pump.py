@@ -65,7 +65,9 @@ class Policy:
     ``accept_mismatch``: accept a card/roster disagreement (with ``note``); otherwise it
     is rejected. ``manual_portrait``: frame the portrait by hand when the session
     offers it. ``keep_low_quality``: keep a finger below the quality profile when the
-    session offers it (its failed check stays in the record).
+    session offers it (its failed check stays in the record). Every answer defaults to
+    the safe one (refuse, keep nothing below the profile), as ``idcapture station
+    capture`` does without its flags.
     ``accept_card_fingerprint``: accept a thumb that does not match the card's
     fingerprint after the attempts (recorded as OVERRIDDEN); otherwise the capture is
     refused.
@@ -73,8 +75,8 @@ class Policy:
 
     accept_mismatch: bool = False
     note: str = "checked by the operator"
-    manual_portrait: bool = True
-    keep_low_quality: bool = True
+    manual_portrait: bool = False
+    keep_low_quality: bool = False
     accept_card_fingerprint: bool = False
     #: give up after this many events in one session (a stuck device)
     max_events: int = 40

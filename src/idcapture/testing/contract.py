@@ -32,11 +32,29 @@ from ..devices.base import Device, DeviceInfo, DeviceKind, DeviceState
 from ..devices.camera import Camera
 from ..devices.fingerprint import FingerImage, FingerprintSensor
 from ..devices.id_reader import IdReader
-from ..errors import DeviceClosed, DeviceTimeout, RetryOutcome
+from ..errors import DeviceClosed, DeviceRemoved, DeviceTimeout, RetryOutcome, RetryReason
 from ..plugins import DriverRegistry
 from ..record import FingerPosition, IdentityDocument
 
 __all__ = ["CameraContract", "DeviceContract", "FingerprintSensorContract", "IdReaderContract"]
+
+
+def _in_threads(work: Callable[[], None], count: int, join_s: float) -> list[BaseException]:
+    """Run ``work`` in ``count`` threads at once; the errors they raised."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # pragma: no cover - returned to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(join_s)
+    return errors
 
 
 class DeviceContract:
@@ -165,21 +183,13 @@ class CameraContract(DeviceContract):
 
     def test_threads_share_the_device(self, device: Camera) -> None:
         got: list[int] = []
-        errors: list[BaseException] = []
 
         def grab() -> None:
-            try:
-                for _ in range(3):
-                    got.append(device.read_frame(timeout=5).index)
-            except BaseException as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+            for _ in range(3):
+                got.append(device.read_frame(timeout=5).index)
 
-        threads = [threading.Thread(target=grab) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        assert not errors
+        errors = _in_threads(grab, 3, 30)
+        assert not errors, errors
         assert len(got) == 9 and len(set(got)) == 9
 
     def test_async_twin(self, device: Camera) -> None:
@@ -188,14 +198,42 @@ class CameraContract(DeviceContract):
 
 
 class FingerprintSensorContract(DeviceContract):
-    """Contract for fingerprint sensors. Provide a ``present_finger`` fixture returning a
-    callable that puts a finger on the sensor."""
+    """Contract for fingerprint sensors, as deep as the reader and camera contracts.
+
+    Fixtures a driver's test class provides:
+
+    ``present_finger`` (required)
+        a callable that puts a real finger (or, on a simulator, a synthetic print) on
+        the sensor and leaves it there until ``lift_finger``; the captured image must be
+        a finger the library's own pipeline finds (quality and minutiae), so a driver
+        that returns noise fails.
+    ``lift_finger``
+        a callable that takes the finger off; without it the "no finger" tests skip,
+        saying so.
+    ``unplug_device``
+        a callable ``unplug_device(True)`` that disconnects the sensor and
+        ``unplug_device(False)`` that connects it again; without it the removal test
+        skips, saying so.
+    """
 
     kind = DeviceKind.FINGERPRINT_SENSOR
+
+    #: the least minutiae the pipeline must find in a presented finger
+    min_minutiae = 12
 
     @pytest.fixture
     def present_finger(self, device: Device) -> Callable[[], None]:  # pragma: no cover
         raise NotImplementedError("provide a present_finger fixture")
+
+    @pytest.fixture
+    def lift_finger(self, device: Device) -> Callable[[], None]:
+        pytest.skip("no lift_finger fixture: the 'no finger' tests need a way to take the "
+                    "finger off the sensor")
+
+    @pytest.fixture
+    def unplug_device(self, device: Device) -> Callable[[bool], None]:
+        pytest.skip("no unplug_device fixture: the removal test needs a way to disconnect "
+                    "and reconnect the sensor")
 
     def test_capture(self, device: FingerprintSensor,
                      present_finger: Callable[[], None]) -> None:
@@ -212,3 +250,77 @@ class FingerprintSensorContract(DeviceContract):
         present_finger()
         result: Any = device.try_capture(FingerPosition.LEFT_THUMB)
         assert isinstance(result, (FingerImage, RetryOutcome))
+
+    def test_geometry_and_resolution(self, device: FingerprintSensor,
+                                     present_finger: Callable[[], None]) -> None:
+        present_finger()
+        img = device.capture(FingerPosition.RIGHT_INDEX, timeout=20)
+        assert (img.height, img.width) == img.image.shape
+        assert img.resolution_ppi == device.resolution_ppi
+        assert 250 <= img.resolution_ppi <= 1000, "ppi outside what fingerprint sensors use"
+        for side in (img.width, img.height):  # a fingertip to a four-finger slap
+            assert 0.3 <= side / img.resolution_ppi <= 3.5, (
+                f"a {side}-pixel side at {img.resolution_ppi} ppi is not a finger's size")
+        assert device.info.kind is DeviceKind.FINGERPRINT_SENSOR
+
+    def test_image_is_a_finger(self, device: FingerprintSensor,
+                               present_finger: Callable[[], None]) -> None:
+        from ..biometrics.finger import extract, quality
+
+        present_finger()
+        img = device.capture(FingerPosition.RIGHT_THUMB, timeout=20)
+        q = quality(img.image, img.resolution_ppi)
+        assert q.passed, f"no usable finger in the image: {[r.value for r in q.reasons]}"
+        found = len(extract(img.image, img.resolution_ppi).minutiae)
+        assert found >= self.min_minutiae, f"only {found} minutiae found in the image"
+
+    def test_timeout_without_finger(self, device: FingerprintSensor,
+                                    lift_finger: Callable[[], None],
+                                    exchange_time: float) -> None:
+        lift_finger()
+        outcome = device.try_capture(FingerPosition.RIGHT_THUMB)
+        assert isinstance(outcome, RetryOutcome) and outcome.reason is RetryReason.NO_FINGER
+        start = time.monotonic()
+        with pytest.raises(DeviceTimeout) as err:
+            device.capture(FingerPosition.RIGHT_THUMB, timeout=0.5)
+        assert time.monotonic() - start < 0.5 + exchange_time
+        assert err.value.awaited == "finger placement"
+
+    def test_removed_and_reconnected(self, device: FingerprintSensor,
+                                     present_finger: Callable[[], None],
+                                     unplug_device: Callable[[bool], None]) -> None:
+        present_finger()
+        unplug_device(True)
+        with pytest.raises(DeviceRemoved):
+            device.capture(FingerPosition.RIGHT_THUMB, timeout=2)
+        while_gone = device.state
+        assert while_gone is DeviceState.REMOVED
+        unplug_device(False)
+        present_finger()
+        img = device.capture(FingerPosition.RIGHT_THUMB, timeout=20)
+        assert device.state is DeviceState.OPEN and img.image.size > 0
+
+    def test_async_twins(self, device: FingerprintSensor,
+                         present_finger: Callable[[], None]) -> None:
+        present_finger()
+
+        async def both() -> tuple[FingerImage, FingerImage | RetryOutcome]:
+            return (await device.acapture(FingerPosition.LEFT_THUMB, timeout=20),
+                    await device.atry_capture(FingerPosition.LEFT_THUMB))
+
+        img, attempt = asyncio.run(both())
+        assert img.position is FingerPosition.LEFT_THUMB and img.image.size > 0
+        assert isinstance(attempt, (FingerImage, RetryOutcome))
+
+    def test_threads_share_the_device(self, device: FingerprintSensor,
+                                      present_finger: Callable[[], None]) -> None:
+        present_finger()
+        got: list[FingerImage] = []
+
+        def grab() -> None:
+            for _ in range(2):
+                got.append(device.capture(FingerPosition.RIGHT_THUMB, timeout=30))
+
+        errors = _in_threads(grab, 2, 120)
+        assert not errors, errors
+        assert len(got) == 4 and all(g.image.ndim == 2 for g in got)

@@ -21,7 +21,14 @@ without them, the calls that need a model raise :class:`FaceModelUnavailable`.
 
 from ._models import FaceModelUnavailable
 from .analysis import FaceAnalysis, analyze_face
-from .autocapture import AutoCapture, CaptureResult, CaptureState, LiveStep, auto_capture
+from .autocapture import (
+    AutoCapture,
+    CaptureResult,
+    CaptureState,
+    FrameLike,
+    LiveStep,
+    auto_capture,
+)
 from .compare import (
     DEFAULT_THRESHOLD,
     FaceMatch,
@@ -55,6 +62,7 @@ __all__ = [
     "FaceModelUnavailable",
     "FaceQuality",
     "FaceTracker",
+    "FrameLike",
     "FramingBox",
     "HeadPose",
     "Instruction",

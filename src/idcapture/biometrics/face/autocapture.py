@@ -1,7 +1,11 @@
 """Automatic capture over a stream of frames.
 
 Feed frames one by one to :class:`AutoCapture` (each step returns the measures and the
-instruction to show), or hand an iterable to :func:`auto_capture`. Capture happens when
+instruction to show), or hand an iterable to :func:`auto_capture`. A frame is a BGR
+array or anything with an ``image`` array and a ``timestamp`` (a camera's
+:class:`~idcapture.devices.Frame`), so ``for frame in camera.frames(): cap.feed(frame)``
+works as it is; :meth:`AutoCapture.afeed` runs the analysis in a worker thread for an
+asyncio frontend. Capture happens when
 every measure has passed on ``steady_frames`` consecutive frames; the next ``burst``
 passing frames are kept and the best of them is the result. After ``timeout_s`` the
 best frame seen so far is returned with the measures it fails.
@@ -12,11 +16,13 @@ timestamps passed in (or a monotonic clock), so a recorded stream replays identi
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -28,7 +34,20 @@ from .guidance import Instruction, guidance
 from .profiles import Profile, get_profile
 from .quality import FaceQuality, assess_quality
 
-__all__ = ["AutoCapture", "CaptureResult", "CaptureState", "LiveStep", "auto_capture"]
+__all__ = ["AutoCapture", "CaptureResult", "CaptureState", "FrameLike", "LiveStep",
+           "auto_capture"]
+
+
+@runtime_checkable
+class FrameLike(Protocol):
+    """A frame with its time: what a camera's ``read_frame()`` gives
+    (:class:`idcapture.devices.Frame`). ``timestamp`` is :func:`time.monotonic` seconds."""
+
+    @property
+    def image(self) -> Image: ...
+
+    @property
+    def timestamp(self) -> float: ...
 
 
 class CaptureState(str, enum.Enum):
@@ -117,9 +136,15 @@ class AutoCapture:
             self._frame_size = size
         return self._tracker
 
-    def feed(self, frame: Image, timestamp: float | None = None) -> LiveStep:
-        """Analyse the next frame. After the capture is done, further frames are only
+    def feed(self, frame: Image | FrameLike, timestamp: float | None = None) -> LiveStep:
+        """Analyse the next frame: a BGR array, or a camera's :class:`~idcapture.devices.Frame`
+        (whose ``timestamp`` is used when the clock is the default monotonic one and no
+        ``timestamp`` is given). After the capture is done, further frames are only
         measured (the result does not change until :meth:`reset`)."""
+        if isinstance(frame, FrameLike) and not isinstance(frame, np.ndarray):
+            if timestamp is None and self._clock is time.monotonic:
+                timestamp = float(frame.timestamp)
+            frame = frame.image
         frame = check_bgr(frame)
         now = self._clock() if timestamp is None else timestamp
         if self._start is None:
@@ -165,6 +190,13 @@ class AutoCapture:
             state = CaptureState.DONE
         return LiveStep(state, analysis, quality, instruction)
 
+    async def afeed(self, frame: Image | FrameLike, timestamp: float | None = None
+                    ) -> LiveStep:
+        """Coroutine twin of :meth:`feed`: the analysis (face detection, landmarks,
+        quality) runs in a worker thread, so an asyncio loop stays free while a frame is
+        measured. Await one ``afeed`` at a time (the state machine is not thread-safe)."""
+        return await asyncio.to_thread(self.feed, frame, timestamp)
+
     def _finish_timeout(self, now: float) -> None:
         start = self._start if self._start is not None else now
         if self._best is None:
@@ -184,7 +216,7 @@ class AutoCapture:
         return self._result
 
 
-def auto_capture(frames: Iterable[Image], profile: str | Profile = "exam-480x640", *,
+def auto_capture(frames: Iterable[Image | FrameLike], profile: str | Profile = "exam-480x640", *,
                  timeout_s: float = 30.0, fps: float | None = None,
                  on_step: Callable[[LiveStep], None] | None = None,
                  **kwargs: object) -> CaptureResult:

@@ -198,6 +198,7 @@ class SamReader(IdReader):
     searched, see :mod:`idcapture.drivers.cvr.wlt`), ``poll`` (seconds between polls).
     """
 
+    finds_card_once: ClassVar[bool] = True
     address_options: ClassVar[tuple[Option, ...] | None] = (
         Option("fingerprint", "str", "auto", "read the fingerprint block: auto, yes or no",
                choices=("auto", "true", "false", "yes", "no", "1", "0")),
