@@ -18,10 +18,12 @@ if TYPE_CHECKING:
     from ..station import Store
 
 
-def _store(args: argparse.Namespace) -> Store:
+def _store(args: argparse.Namespace, writer: bool = False) -> Store:
+    """The store of ``--store``; a command that changes it opens it as the ``writer``
+    (one at a time: another writer's pid and host are named)."""
     from ..station import Store
 
-    return Store.open(args.store)
+    return Store.open(args.store, writer=writer)
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
@@ -52,7 +54,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from ..station import import_roster
 
-    with _store(args) as store:
+    with _store(args, writer=True) as store:
         rep = import_roster(store, args.roster, args.mapping, operator=args.operator,
                             progress=lambda n: print(f"\rrows read: {n}", end="",
                                                      file=sys.stderr, flush=True))
@@ -73,7 +75,7 @@ def _day(text: str | None) -> _dt.date | None:
 def cmd_register(args: argparse.Namespace) -> int:
     from ..station import register_students
 
-    with _store(args) as store:
+    with _store(args, writer=True) as store:
         rep = register_students(store, args.id_number or None, school_code=args.school,
                                 operator=args.operator, day=_day(args.date))
     if args.json:
@@ -91,7 +93,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
     from ..station.session import CaptureSession, SessionState
     from ..station.steps import Steps
 
-    with _store(args) as store, open_id_reader(args.reader) as r, \
+    with _store(args, writer=True) as store, open_id_reader(args.reader) as r, \
             open_camera(args.camera) as c, open_fingerprint_sensor(args.sensor) as f, \
             contextlib.ExitStack() as stack:
         checker = station_checker(store, args.finger_algorithm)
@@ -180,7 +182,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..station.export import export_package
 
     passphrase = _passphrase(args, confirm=True)
-    with _store(args) as store:
+    with _store(args, writer=True) as store:
         rep = export_package(store, args.out, profile=args.profile, force=args.force,
                              passphrase=passphrase, operator=args.operator,
                              progress=_progress("exporting"))

@@ -43,6 +43,7 @@ from ..errors import ConfigError, RecordError, RosterError
 from ..formats.atomic import atomic_write
 from ..formats.record_json import from_dict, to_dict
 from ..record import CaptureRecord, utcnow, utcnow_text
+from .store_lock import StoreLock
 from .store_rows import (
     AuditEntry,
     FingerEntry,
@@ -100,8 +101,10 @@ class Store:
     """The station store in folder ``path`` (see the module docstring).
 
     Use :meth:`create` for a new store and :meth:`open` for an existing one. A store
-    object may be shared between threads (calls are serialised by one lock); two
-    processes may open the same store (SQLite serialises their writes).
+    object may be shared between threads (calls are serialised by one lock). A program
+    that changes the store opens it with ``writer=True``: that takes the store's
+    operating-system lock (:mod:`~idcapture.station.store_lock`), refusing a second
+    writing process with :class:`~idcapture.errors.StoreLocked`, until :meth:`close`.
     """
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
@@ -109,34 +112,52 @@ class Store:
         self._conn = conn
         self._lock = threading.RLock()
         self._in_tx = False
+        self._writer: StoreLock | None = None
 
     # ------------------------------------------------------------------ opening
 
     @classmethod
-    def create(cls, path: str | Path, settings: dict[str, Any] | None = None) -> Store:
-        """Make a new store in folder ``path`` (which must not hold one already)."""
+    def create(cls, path: str | Path, settings: dict[str, Any] | None = None, *,
+               writer: bool = False) -> Store:
+        """Make a new store in folder ``path`` (which must not hold one already); the
+        writer's lock is held while it is made, and kept if ``writer``."""
         folder = Path(path)
         if (folder / DB_NAME).exists():
             raise ConfigError(f"a station store already exists in {folder.name!r}")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / BLOB_DIR).mkdir(exist_ok=True)
-        store = cls._connect(folder)
+        store = cls._connect(folder, True)
         for key, value in (settings or {}).items():
             store.set_setting(key, value)
         store.audit("system", "store-created", detail=f"schema {SCHEMA_VERSION}")
+        if not writer:
+            store.release_writer()
         return store
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        """Open the store in folder ``path``, upgrading its schema if it is older."""
+    def open(cls, path: str | Path, *, writer: bool = False) -> Store:
+        """Open the store in folder ``path``, upgrading its schema if it is older (as
+        the writer, see the class docstring, when ``writer``)."""
         folder = Path(path)
         if not (folder / DB_NAME).is_file():
             raise ConfigError(f"no station store in {folder.name!r} "
                               "(create one with 'idcapture station init')")
-        return cls._connect(folder)
+        return cls._connect(folder, writer)
 
     @classmethod
-    def _connect(cls, folder: Path) -> Store:
+    def _connect(cls, folder: Path, writer: bool) -> Store:
+        lock = StoreLock(folder).acquire() if writer else None
+        try:
+            store = cls._connect_locked(folder)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        store._writer = lock
+        return store
+
+    @classmethod
+    def _connect_locked(cls, folder: Path) -> Store:
         _make_private(folder)
         conn = sqlite3.connect(str(folder / DB_NAME), isolation_level=None, timeout=30.0,
                                check_same_thread=False)
@@ -168,14 +189,27 @@ class Store:
     def schema_version(self) -> int:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
+    @property
+    def is_writer(self) -> bool:
+        """Whether this store object holds the writer's lock."""
+        return self._writer is not None and self._writer.held
+
+    def release_writer(self) -> None:
+        """Give up the writer's lock (idempotent; :meth:`close` does it)."""
+        if self._writer is not None:
+            self._writer.release()
+
     def close(self) -> None:
-        """Checkpoint the WAL into the main file and close (idempotent)."""
+        """Checkpoint the WAL into the main file, close and give up the writer's lock
+        (idempotent)."""
         with self._lock:
             try:
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._conn.close()
             except sqlite3.ProgrammingError:
-                return
-            self._conn.close()
+                pass
+            finally:
+                self.release_writer()
 
     def __enter__(self) -> Store:
         return self
@@ -303,12 +337,28 @@ class Store:
 
     def save_record_finishing_session(self, record: CaptureRecord, id_number: str,
                                       session_id: str, state: str, body: dict[str, Any],
-                                      reason: str = "") -> int:
+                                      reason: str = "", replaces: str | None = None
+                                      ) -> int:
         """:meth:`save_record` and mark session ``session_id`` finished (in ``state``,
         with ``body``) in the same transaction: the record is saved and its session
-        closed together, or neither. Returns the record's version number."""
+        closed together, or neither. Returns the record's version number.
+
+        ``replaces`` is what the session expects the current record of ``id_number`` to
+        be when it saves: ``""`` none (a new capture), ``"record_id:version"`` the record
+        a correction corrects. It is checked inside the saving transaction, so a session
+        resumed after another one captured the same student is refused
+        (:class:`RosterError` ``captured-since``) instead of saving a second record.
+        """
         self._put_record_blobs(record)
         with self._transaction() as cur:
+            if replaces is not None:
+                row = cur.execute("SELECT record_id, version FROM records WHERE "
+                                  "id_number = ? AND current = 1", (id_number,)).fetchone()
+                found = f"{row[0]}:{row[1]}" if row else ""
+                if found != replaces:
+                    raise RosterError("the student was captured since this session began "
+                                      "(another session saved a record): nothing saved",
+                                      "captured-since")
             version = self._insert_record(cur, record, id_number, reason)
             self._write_session(cur, session_id, state, body, True)
         return version
