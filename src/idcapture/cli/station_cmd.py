@@ -21,9 +21,45 @@ if TYPE_CHECKING:
 def _store(args: argparse.Namespace, writer: bool = False) -> Store:
     """The store of ``--store``; a command that changes it opens it as the ``writer``
     (one at a time: another writer's pid and host are named)."""
+    return open_store(args.store, writer)
+
+
+def open_store(folder: str | Path, writer: bool = False) -> Store:
+    """Open a store; an encrypted one's passphrase comes from
+    ``IDCAPTURE_STORE_PASSPHRASE`` or is asked on the terminal."""
+    from ..errors import ConfigError
     from ..station import Store
 
-    return Store.open(args.store, writer=writer)
+    try:
+        return Store.open(folder, writer=writer)
+    except ConfigError as exc:
+        if exc.code != "passphrase-needed":
+            raise
+        return Store.open(folder, writer=writer,
+                          passphrase=_ask("store passphrase: ", confirm=False))
+
+
+def _ask(prompt: str, confirm: bool) -> str:
+    """A passphrase from the terminal (``ConfigError`` ``no-terminal`` without one)."""
+    from ..errors import ConfigError
+
+    try:
+        if not _has_terminal():
+            raise EOFError
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass("again: ") != first:
+            raise ConfigError("the passphrases differ")
+    except EOFError:
+        raise ConfigError("no terminal to ask for the passphrase on: give it in the "
+                          "environment (--passphrase-env VAR for a package, "
+                          "IDCAPTURE_STORE_PASSPHRASE for the store)", "no-terminal") from None
+    return first
+
+
+def _new_store_passphrase() -> str:
+    from ..station.store_crypto import PASSPHRASE_ENV
+
+    return os.environ.get(PASSPHRASE_ENV) or _ask("new store passphrase: ", confirm=True)
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
@@ -46,8 +82,22 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.year:
         cfg.year = args.year
     cfg = StationConfig.from_json(cfg.to_json())  # validate the combination
-    Store.create(args.store, {"config": cfg.to_json()}).close()
-    print(f"station store created in {args.store}")
+    passphrase = _new_store_passphrase() if args.encrypt_store else None
+    Store.create(args.store, {"config": cfg.to_json()}, passphrase=passphrase).close()
+    print(f"station store created in {args.store}"
+          f"{' (encrypted at rest)' if passphrase else ''}")
+    return 0
+
+
+def cmd_encrypt_store(args: argparse.Namespace) -> int:
+    """Encrypt a clear store in place (or finish an interrupted encryption)."""
+    from ..station import Store
+
+    passphrase = _new_store_passphrase()
+    with Store.open(args.store, writer=True, passphrase=passphrase) as store:
+        count = store.encrypt(passphrase)
+    print(f"station store {args.store} is encrypted at rest ({count} image files "
+          "encrypted now)")
     return 0
 
 
@@ -163,18 +213,7 @@ def _passphrase(args: argparse.Namespace, confirm: bool) -> str | None:
             raise ConfigError(f"environment variable {args.passphrase_env} is empty")
         return value
     if args.encrypt:
-        from ..errors import ConfigError
-
-        try:
-            if not _has_terminal():
-                raise EOFError
-            first = getpass.getpass("passphrase: ")
-            if confirm and getpass.getpass("again: ") != first:
-                raise ConfigError("the passphrases differ")
-        except EOFError:
-            raise ConfigError("no terminal to ask for the passphrase on: give "
-                              "--passphrase-env VAR instead", "no-terminal") from None
-        return first
+        return _ask("passphrase: ", confirm)
     return None
 
 
@@ -235,7 +274,15 @@ def register(commands: Commands) -> None:
     p.add_argument("--year", type=int)
     p.add_argument("--registration-pattern", dest="registration_pattern",
                    help="e.g. '{yy}{region}{school:4}{seq:4}'")
+    p.add_argument("--encrypt-store", action="store_true",
+                   help="encrypt the store at rest (passphrase from "
+                   "$IDCAPTURE_STORE_PASSPHRASE or asked)")
     p.set_defaults(func=cmd_init)
+
+    p = g.add_parser("encrypt-store", help="encrypt an existing store at rest, in place "
+                     "(passphrase from $IDCAPTURE_STORE_PASSPHRASE or asked)")
+    common(p, json_out=False)
+    p.set_defaults(func=cmd_encrypt_store)
 
     p = g.add_parser("import-roster", help="import a roster (.xlsx or .csv)")
     common(p)

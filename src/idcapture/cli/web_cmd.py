@@ -91,6 +91,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # changes this store (the app's own opening of the store shares this lock)
     writer = StoreLock(store).acquire()
     try:
+        from .station_cmd import open_store
+
+        open_store(store, writer=True).close()  # an encrypted store's passphrase, once
         # with --sim the simulator controls come on by themselves (each answers 409 for a
         # role whose device is not a simulator); --sim-control alone turns them on for tests
         sim_control = bool(args.sim or args.sim_control)

@@ -37,12 +37,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..errors import ConfigError, RecordError, RosterError
 from ..formats.atomic import atomic_write
 from ..formats.record_json import from_dict, to_dict
 from ..record import CaptureRecord, utcnow, utcnow_text
+from .store_crypto import BLOB_MAGIC, PASSPHRASE_ENV, StoreCipher, new_key_record, unlock
 from .store_lock import StoreLock
 from .store_rows import (
     AuditEntry,
@@ -75,6 +76,12 @@ BLOB_DIR = "blobs"
 
 
 _STUDENT_COLUMNS = ", ".join(Student.__annotations__)
+#: the roster columns kept encrypted in an encrypted store (the ID number is tokenised)
+_SEALED_STUDENT = ("name", "sex", "birth_date", "ethnicity", "student_no")
+#: the settings key of an encrypted store's key record (the wrapped data key)
+KEY_SETTING = "encryption"
+#: the ciphers of the stores this process unlocked (by database path): memory only
+_UNLOCKED: dict[str, StoreCipher] = {}
 
 
 def _make_private(folder: Path) -> None:
@@ -113,20 +120,24 @@ class Store:
         self._lock = threading.RLock()
         self._in_tx = False
         self._writer: StoreLock | None = None
+        self._cipher: StoreCipher | None = None
 
     # ------------------------------------------------------------------ opening
 
     @classmethod
     def create(cls, path: str | Path, settings: dict[str, Any] | None = None, *,
-               writer: bool = False) -> Store:
+               writer: bool = False, passphrase: str | None = None) -> Store:
         """Make a new store in folder ``path`` (which must not hold one already); the
-        writer's lock is held while it is made, and kept if ``writer``."""
+        writer's lock is held while it is made, and kept if ``writer``. With a
+        ``passphrase`` the store is encrypted from the start (:meth:`encrypt`)."""
         folder = Path(path)
         if (folder / DB_NAME).exists():
             raise ConfigError(f"a station store already exists in {folder.name!r}")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / BLOB_DIR).mkdir(exist_ok=True)
         store = cls._connect(folder, True)
+        if passphrase is not None:
+            store.encrypt(passphrase)
         for key, value in (settings or {}).items():
             store.set_setting(key, value)
         store.audit("system", "store-created", detail=f"schema {SCHEMA_VERSION}")
@@ -135,26 +146,127 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, path: str | Path, *, writer: bool = False) -> Store:
+    def open(cls, path: str | Path, *, writer: bool = False,
+             passphrase: str | None = None) -> Store:
         """Open the store in folder ``path``, upgrading its schema if it is older (as
-        the writer, see the class docstring, when ``writer``)."""
+        the writer, see the class docstring, when ``writer``).
+
+        An encrypted store needs its ``passphrase``: given here, in the environment
+        variable ``IDCAPTURE_STORE_PASSPHRASE``, or given to an earlier opening of the
+        same store in this process (the key is kept in memory, never written).
+        :class:`ConfigError` ``passphrase-needed`` or ``wrong-passphrase`` otherwise.
+        """
         folder = Path(path)
         if not (folder / DB_NAME).is_file():
             raise ConfigError(f"no station store in {folder.name!r} "
                               "(create one with 'idcapture station init')")
-        return cls._connect(folder, writer)
+        return cls._connect(folder, writer, passphrase)
 
     @classmethod
-    def _connect(cls, folder: Path, writer: bool) -> Store:
+    def _connect(cls, folder: Path, writer: bool, passphrase: str | None = None) -> Store:
         lock = StoreLock(folder).acquire() if writer else None
         try:
             store = cls._connect_locked(folder)
+            try:
+                store._unlock(passphrase)
+            except BaseException:
+                store._conn.close()
+                raise
         except BaseException:
             if lock is not None:
                 lock.release()
             raise
         store._writer = lock
         return store
+
+    def _unlock(self, passphrase: str | None) -> None:
+        record = self.setting(KEY_SETTING)
+        if record is None:
+            return
+        cached = _UNLOCKED.get(self._key_of())
+        if cached is not None and passphrase is None:
+            self._cipher = cached
+            return
+        passphrase = passphrase or os.environ.get(PASSPHRASE_ENV) or None
+        if passphrase is None:
+            raise ConfigError(f"the station store {self.path.name!r} is encrypted: give its "
+                              f"passphrase (environment variable {PASSPHRASE_ENV}, or at the "
+                              "prompt)", "passphrase-needed")
+        self._cipher = unlock(record, passphrase)
+        _UNLOCKED[self._key_of()] = self._cipher
+
+    def _key_of(self) -> str:
+        return str((self.path / DB_NAME).resolve())
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the store's personal data is encrypted at rest (module
+        :mod:`~idcapture.station.store_crypto`)."""
+        return self._cipher is not None
+
+    def encrypt(self, passphrase: str) -> int:
+        """Encrypt a clear store in place under ``passphrase`` (the personal columns in
+        one transaction, then every blob file); returns the number of blob files
+        encrypted. Run again after an interruption, it finishes the blob files. The
+        database is vacuumed afterwards, so no page of it keeps a clear value (the disk
+        blocks that held the old clear files are the file system's: see the security
+        page)."""
+        with self._transaction() as cur:
+            if self.setting(KEY_SETTING) is None:
+                record, cipher = new_key_record(passphrase)
+                cur.execute("PRAGMA defer_foreign_keys = ON")
+                self._cipher = cipher
+                self._seal_rows(cur)
+                self.set_setting(KEY_SETTING, record)
+                self.audit("system", "store-encrypted", detail="personal columns and blobs")
+            elif self._cipher is None:
+                self._unlock(passphrase)
+        _UNLOCKED[self._key_of()] = self._cipher  # type: ignore[assignment]
+        count = 0
+        for path in (self.path / BLOB_DIR).glob("*/*"):
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            raw = path.read_bytes()
+            if not raw.startswith(BLOB_MAGIC):
+                atomic_write(path, self._cipher.seal_blob(raw, path.name),  # type: ignore[union-attr]
+                             sync_dir=True)
+                count += 1
+        with self._lock:
+            self._conn.execute("VACUUM")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return count
+
+    def _seal_rows(self, cur: sqlite3.Cursor) -> None:
+        """Rewrite every personal column of a clear store through the cipher."""
+        for row in list(cur.execute(f"SELECT {_STUDENT_COLUMNS} FROM students")):
+            cur.execute(f"UPDATE students SET ({_STUDENT_COLUMNS}) = "
+                        f"({', '.join('?' * len(Student.__annotations__))}) "
+                        "WHERE id_number = ?",
+                        (*self._student_values(cast(Student, dict(row))), row[0]))
+        for table in ("registrations", "finger_hashes"):
+            for (id_number,) in list(cur.execute(f"SELECT DISTINCT id_number FROM {table}")):
+                cur.execute(f"UPDATE {table} SET id_number=? WHERE id_number=?",
+                            (self._tok(id_number), id_number))
+        for row in list(cur.execute("SELECT rowid, id_number, body FROM records")):
+            cur.execute("UPDATE records SET id_number=?, body=? WHERE rowid=?",
+                        (self._tok(row[1]), self._seal(row[2], "records.body"), row[0]))
+        for row in list(cur.execute("SELECT rowid, body FROM sessions")):
+            cur.execute("UPDATE sessions SET body=? WHERE rowid=?",
+                        (self._seal(row[1], "sessions.body"), row[0]))
+
+    # the cipher, or the identity on a clear store
+    def _tok(self, id_number: str) -> str:
+        return self._cipher.token(id_number) if self._cipher is not None else id_number
+
+    def _id(self, value: Any) -> str:
+        return str(self._cipher.untoken(value) if self._cipher is not None else value)
+
+    def _seal(self, value: str, column: str) -> str:
+        return self._cipher.seal(value, column) if self._cipher is not None else value
+
+    def _open(self, value: Any, column: str) -> Any:
+        return self._cipher.open(value, column) if self._cipher is not None else value
+
 
     @classmethod
     def _connect_locked(cls, folder: Path) -> Store:
@@ -165,6 +277,7 @@ class Store:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA secure_delete=ON")  # deleted personal data is overwritten
         store = cls(folder, conn)
         store._migrate()
         (folder / BLOB_DIR).mkdir(exist_ok=True)
@@ -293,7 +406,8 @@ class Store:
         if target.exists():
             return sha
         target.parent.mkdir(mode=0o700, exist_ok=True)
-        atomic_write(target, data, sync_dir=True)
+        atomic_write(target, data if self._cipher is None
+                     else self._cipher.seal_blob(data, sha), sync_dir=True)
         return sha
 
     def read_blob(self, sha256: str) -> bytes:
@@ -303,6 +417,8 @@ class Store:
         except OSError:
             raise RecordError("blob file is missing from the store",
                               f"blobs/{sha256[:12]}...") from None
+        if self._cipher is not None:
+            data = self._cipher.open_blob(data, sha256)
         if hashlib.sha256(data).hexdigest() != sha256:
             raise RecordError("blob file does not match its SHA-256", f"blobs/{sha256[:12]}...")
         return data
@@ -314,10 +430,10 @@ class Store:
         """Blob files no saved record or open session references (left by a crash)."""
         used: set[str] = set()
         for row in self._query("SELECT body FROM records"):
-            rec = from_dict(json.loads(row[0]), validate=False)
+            rec = from_dict(json.loads(self._open(row[0], "records.body")), validate=False)
             used.update(r.sha256 for r in rec.refs())
         for row in self._query("SELECT body FROM sessions WHERE finished = 0"):
-            used.update(json.loads(row[0]).get("blobs", []))
+            used.update(json.loads(self._open(row[0], "sessions.body")).get("blobs", []))
         found = [p.name for p in (self.path / BLOB_DIR).glob("*/*") if not p.name.startswith(".")]
         return sorted(set(found) - used)
 
@@ -353,7 +469,8 @@ class Store:
         with self._transaction() as cur:
             if replaces is not None:
                 row = cur.execute("SELECT record_id, version FROM records WHERE "
-                                  "id_number = ? AND current = 1", (id_number,)).fetchone()
+                                  "id_number = ? AND current = 1",
+                                  (self._tok(id_number),)).fetchone()
                 found = f"{row[0]}:{row[1]}" if row else ""
                 if found != replaces:
                     raise RosterError("the student was captured since this session began "
@@ -373,8 +490,10 @@ class Store:
 
     def _insert_record(self, cur: sqlite3.Cursor, record: CaptureRecord, id_number: str,
                        reason: str) -> int:
-        body = json.dumps(to_dict(record), ensure_ascii=False, sort_keys=True)
+        body = self._seal(json.dumps(to_dict(record), ensure_ascii=False, sort_keys=True),
+                          "records.body")
         reg = record.subject.registration_number if record.subject else ""
+        id_number = self._tok(id_number)
         row = cur.execute("SELECT MAX(version) FROM records WHERE record_id = ?",
                           (record.record_id,)).fetchone()
         version = int(row[0] or 0) + 1
@@ -392,13 +511,14 @@ class Store:
         return version
 
     def _stored(self, row: sqlite3.Row) -> StoredRecord:
-        return StoredRecord(row["record_id"], row["version"], row["id_number"],
+        return StoredRecord(row["record_id"], row["version"], self._id(row["id_number"]),
                             row["registration_number"], row["status"], bool(row["current"]),
-                            row["saved_at"], row["reason"], json.loads(row["body"]))
+                            row["saved_at"], row["reason"],
+                            json.loads(self._open(row["body"], "records.body")))
 
     def current_record(self, id_number: str) -> StoredRecord | None:
         rows = self._query("SELECT * FROM records WHERE id_number = ? AND current = 1",
-                          (id_number,))
+                           (self._tok(id_number),))
         return self._stored(rows[0]) if rows else None
 
     def record_by_id(self, record_id: str, version: int | None = None
@@ -415,7 +535,7 @@ class Store:
 
     def record_history(self, id_number: str) -> list[StoredRecord]:
         rows = self._query("SELECT * FROM records WHERE id_number = ? ORDER BY version",
-                          (id_number,))
+                           (self._tok(id_number),))
         return [self._stored(r) for r in rows]
 
     def current_records(self, batch: int = 2000) -> Iterator[StoredRecord]:
@@ -440,7 +560,7 @@ class Store:
         current record)."""
         rows = self._query("SELECT id_number FROM records WHERE record_id = ? AND "
                            "current = 1", (record_id,))
-        return str(rows[0][0]) if rows else None
+        return self._id(rows[0][0]) if rows else None
 
     def records_stamp(self) -> tuple[int, int]:
         """A value that changes whenever a record version is saved (count and last row),
@@ -451,13 +571,13 @@ class Store:
     def current_fingers(self) -> list[FingerEntry]:
         """Every finger image of every current record."""
         rows = self._query("SELECT sha256, id_number, position, record_id FROM finger_hashes")
-        return [FingerEntry(str(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
+        return [FingerEntry(str(r[0]), self._id(r[1]), int(r[2]), str(r[3])) for r in rows]
 
     def finger_owners(self, sha256: str) -> list[tuple[str, int, str]]:
         """(id_number, position code, record_id) of every current finger with this image."""
         rows = self._query("SELECT id_number, position, record_id FROM finger_hashes "
                           "WHERE sha256 = ?", (sha256,))
-        return [(r[0], int(r[1]), r[2]) for r in rows]
+        return [(self._id(r[0]), int(r[1]), r[2]) for r in rows]
 
     # ------------------------------------------------------------------ sessions
 
@@ -466,10 +586,10 @@ class Store:
         with self._transaction() as cur:
             self._write_session(cur, session_id, state, body, finished)
 
-    @staticmethod
-    def _write_session(cur: sqlite3.Cursor, session_id: str, state: str,
+    def _write_session(self, cur: sqlite3.Cursor, session_id: str, state: str,
                        body: dict[str, Any], finished: bool) -> None:
-        text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+        text = self._seal(json.dumps(body, ensure_ascii=False, sort_keys=True),
+                          "sessions.body")
         cur.execute("INSERT INTO sessions(session_id, state, body, updated_at, finished) "
                     "VALUES (?,?,?,?,?) ON CONFLICT(session_id) DO UPDATE SET "
                     "state = excluded.state, body = excluded.body, "
@@ -480,7 +600,7 @@ class Store:
         rows = self._query("SELECT state, body FROM sessions WHERE session_id = ?", (session_id,))
         if not rows:
             return None
-        return str(rows[0][0]), json.loads(rows[0][1])
+        return str(rows[0][0]), json.loads(self._open(rows[0][1], "sessions.body"))
 
     def open_sessions(self, now: _dt.datetime | None = None) -> list[OpenSession]:
         """Every unfinished session with its step and age, oldest first (by last event,
@@ -495,7 +615,7 @@ class Store:
         out: list[OpenSession] = []
         for r in self._query("SELECT session_id, state, body, updated_at FROM sessions "
                             "WHERE finished = 0 ORDER BY updated_at, rowid"):
-            body = json.loads(r["body"])
+            body = json.loads(self._open(r["body"], "sessions.body"))
             updated = _dt.datetime.fromisoformat(str(r["updated_at"]).replace("Z", "+00:00"))
             id_number = str(body.get("id_number") or "")
             out.append(OpenSession(str(r["session_id"]), str(r["state"]),
@@ -514,8 +634,8 @@ class Store:
 
     def student(self, id_number: str) -> Student | None:
         rows = self._query(f"SELECT {_STUDENT_COLUMNS} FROM students WHERE id_number = ?",
-                           (id_number,))
-        return _student(rows[0]) if rows else None
+                           (self._tok(id_number),))
+        return self._student(rows[0]) if rows else None
 
     def require_student(self, id_number: str) -> Student:
         row = self.student(id_number)
@@ -525,8 +645,9 @@ class Store:
 
     def students(self) -> dict[str, Student]:
         """Every student on the roster, by ID number."""
-        return {str(r[0]): _student(r)
-                for r in self._query(f"SELECT {_STUDENT_COLUMNS} FROM students")}
+        out = (self._student(r)
+               for r in self._query(f"SELECT {_STUDENT_COLUMNS} FROM students"))
+        return {st["id_number"]: st for st in out}
 
     def save_roster_import(self, source: str, sha256: str, operator: str, accepted: int,
                            rejected: int, added: Sequence[tuple[Student, int]],
@@ -544,13 +665,13 @@ class Store:
                 "INSERT INTO students(id_number, name, sex, birth_date, ethnicity, "
                 "school_code, school_name, class_name, student_no, import_id, "
                 "source_row, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(*_student_values(st), import_id, row, now) for st, row in added])
+                [(*self._student_values(st), import_id, row, now) for st, row in added])
             cur.executemany(
                 "UPDATE students SET name=?, sex=?, birth_date=?, ethnicity=?, "
                 "school_code=?, school_name=?, class_name=?, student_no=?, "
                 "import_id=?, source_row=?, updated_at=? WHERE id_number=?",
-                [(*_student_values(st)[1:], import_id, row, now, st["id_number"])
-                 for st, row in updated])
+                [(*self._student_values(st)[1:], import_id, row, now,
+                  self._tok(st["id_number"])) for st, row in updated])
         return import_id
 
     def roster_status(self) -> list[RosterStatus]:
@@ -562,8 +683,11 @@ class Store:
             "LEFT JOIN registrations r ON r.id_number = s.id_number "
             "LEFT JOIN records c ON c.id_number = s.id_number AND c.current = 1 "
             "ORDER BY s.school_code, s.class_name, r.registration_number, s.id_number")
-        return [RosterStatus(r[0], r[1], r[2], r[3], r[4], r[5] or "", r[6],
-                             None if r[7] is None else json.loads(r[7])) for r in rows]
+        return [RosterStatus(self._id(r[0]), self._open(r[1], "students.name"),
+                             self._open(r[2], "students.sex"), r[3], r[4], r[5] or "", r[6],
+                             None if r[7] is None
+                             else json.loads(self._open(r[7], "records.body")))
+                for r in rows]
 
     def first_uncaptured(self) -> Student | None:
         """The first registered student (in :meth:`roster_status` order) with no current
@@ -575,27 +699,30 @@ class Store:
             "LEFT JOIN records c ON c.id_number = s.id_number AND c.current = 1 "
             "WHERE c.record_id IS NULL "
             "ORDER BY s.school_code, s.class_name, r.registration_number, s.id_number LIMIT 1")
-        return _student(rows[0]) if rows else None
+        return self._student(rows[0]) if rows else None
 
     # ------------------------------------------------------------------ registrations
 
     def registration(self, id_number: str) -> str | None:
         rows = self._query("SELECT registration_number FROM registrations WHERE id_number = ?",
-                           (id_number,))
+                           (self._tok(id_number),))
         return str(rows[0][0]) if rows else None
 
     def registration_candidates(self, school_code: str | None = None
                                 ) -> list[RegistrationCandidate]:
         """Every roster student (of one school if given) with their registration number,
         in class order (school, class, student-status number, ID number)."""
-        sql = ("SELECT s.id_number, s.school_code, r.registration_number FROM students s "
+        sql = ("SELECT s.id_number, s.school_code, s.class_name, s.student_no, "
+               "r.registration_number FROM students s "
                "LEFT JOIN registrations r ON r.id_number = s.id_number")
         params: list[str] = []
         if school_code:
             sql += " WHERE s.school_code = ?"
             params.append(school_code)
-        sql += " ORDER BY s.school_code, s.class_name, s.student_no, s.id_number"
-        return [RegistrationCandidate(r[0], r[1], r[2]) for r in self._query(sql, params)]
+        rows = [(r[1], r[2], self._open(r[3], "students.student_no"), self._id(r[0]), r[4])
+                for r in self._query(sql, params)]
+        rows.sort(key=lambda r: r[:4])  # sorted here: the student number may be encrypted
+        return [RegistrationCandidate(r[3], r[0], r[4]) for r in rows]
 
     def registration_sequences(self) -> dict[str, int]:
         """The last sequence number allocated in each registration scope."""
@@ -613,7 +740,7 @@ class Store:
             try:
                 cur.executemany("INSERT INTO registrations(id_number, registration_number, "
                                 "scope, sequence, registered_at) VALUES (?,?,?,?,?)",
-                                [(*reg, now) for reg in new])
+                                [(self._tok(reg.id_number), *reg[1:], now) for reg in new])
             except sqlite3.IntegrityError as exc:
                 raise RosterError("a registration number clashes with one already "
                                   "allocated; was the pattern changed after registration "
@@ -629,7 +756,7 @@ class Store:
             "FROM registrations r JOIN students s ON s.id_number = r.id_number "
             "WHERE NOT EXISTS (SELECT 1 FROM records c WHERE c.id_number = r.id_number "
             "AND c.current = 1) ORDER BY r.registration_number")
-        return [UncapturedStudent(*tuple(r)) for r in rows]
+        return [UncapturedStudent(r[0], self._id(r[1]), r[2], r[3]) for r in rows]
 
     def count_unregistered(self) -> int:
         """How many roster students have no registration number yet."""
@@ -638,15 +765,20 @@ class Store:
             "WHERE r.id_number = s.id_number)")[0][0])
 
 
-def _student(row: sqlite3.Row) -> Student:
-    return Student(id_number=row[0], name=row[1], sex=row[2], birth_date=row[3],
-                   ethnicity=row[4], school_code=row[5], school_name=row[6],
-                   class_name=row[7], student_no=row[8])
+    def _student(self, row: sqlite3.Row) -> Student:
+        """A students row (:data:`_STUDENT_COLUMNS`) as the roster values."""
+        values: dict[str, str] = {
+            c: (self._id(v) if c == "id_number" else
+                str(self._open(v, f"students.{c}")) if c in _SEALED_STUDENT else v)
+            for c, v in zip(Student.__annotations__, row, strict=True)}
+        return cast(Student, values)
 
-
-def _student_values(st: Student) -> tuple[str, ...]:
-    return (st["id_number"], st["name"], st["sex"], st["birth_date"], st["ethnicity"],
-            st["school_code"], st["school_name"], st["class_name"], st["student_no"])
+    def _student_values(self, st: Student) -> tuple[str, ...]:
+        """The values of a students row (:data:`_STUDENT_COLUMNS` order) as stored."""
+        plain = cast(dict[str, str], st)
+        return tuple(self._tok(plain[c]) if c == "id_number" else
+                     self._seal(plain[c], f"students.{c}") if c in _SEALED_STUDENT
+                     else plain[c] for c in Student.__annotations__)
 
 
 def today() -> _dt.date:
