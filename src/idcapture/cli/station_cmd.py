@@ -16,6 +16,7 @@ from . import Commands, print_json
 
 if TYPE_CHECKING:
     from ..station import Store
+    from ..station.export import VerifyReport
 
 
 def _store(args: argparse.Namespace, writer: bool = False) -> Store:
@@ -237,14 +238,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
+def _verified(args: argparse.Namespace) -> VerifyReport:
+    """``args.package`` checked against its manifest (an encrypted one's passphrase from
+    ``--passphrase-env`` or the terminal)."""
     from ..station.export import is_encrypted, verify_package
 
     passphrase = None
     if Path(args.package).is_file() and is_encrypted(args.package):
         args.encrypt = True
         passphrase = _passphrase(args, confirm=False)
-    rep = verify_package(args.package, passphrase)
+    return verify_package(args.package, passphrase)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    rep = _verified(args)
     if args.json:
         print_json(rep.as_dict())
     else:
@@ -253,6 +260,37 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for p in rep.problems:
             print(f"  {p}")
     return 0 if rep.ok else 1
+
+
+def cmd_confirm_export(args: argparse.Namespace) -> int:
+    """Record the exam authority's confirmation of a package this store wrote."""
+    rep = _verified(args)
+    if not rep.ok:
+        print(f"{rep.package}: FAILED verification, not confirmed", file=sys.stderr)
+        for p in rep.problems:
+            print(f"  {p}", file=sys.stderr)
+        return 1
+    with _store(args, writer=True) as store:
+        count = store.confirm_export(rep.manifest_sha256, args.operator, args.receipt)
+    print(f"{rep.package}: confirmed by the exam authority ({count} records); "
+          "'station purge' may now remove their personal data")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Remove the personal data of the records in confirmed exports."""
+    with _store(args, writer=True) as store:
+        rep = store.purge(args.operator)
+    if args.json:
+        print_json(rep.as_dict())
+        return 0
+    print(f"purged {rep.students} students: {rep.versions} record versions emptied, "
+          f"{rep.blob_files} image and template files ({rep.blob_bytes / 1e6:.1f} MB) and "
+          f"{rep.sessions} finished sessions removed")
+    print("kept:")
+    for line in rep.kept:
+        print(f"  {line}")
+    return 0
 
 
 def register(commands: Commands) -> None:
@@ -353,4 +391,18 @@ def register(commands: Commands) -> None:
         p.add_argument("--passphrase-env", metavar="VAR",
                        help="read the passphrase from this environment variable")
         p.set_defaults(func=fn)
+
+    p = g.add_parser("confirm-export", help="record that the exam authority confirmed "
+                     "receipt of a package (verified first)")
+    common(p, json_out=False)
+    p.add_argument("package")
+    p.add_argument("--receipt", default="", help="the authority's reference for it")
+    p.add_argument("--passphrase-env", metavar="VAR",
+                   help="an encrypted package's passphrase from this environment variable")
+    p.set_defaults(func=cmd_confirm_export, encrypt=False)
+
+    p = g.add_parser("purge", help="remove the personal data of the records in confirmed "
+                     "exports (says what it keeps)")
+    common(p)
+    p.set_defaults(func=cmd_purge)
 

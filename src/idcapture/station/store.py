@@ -42,7 +42,7 @@ from typing import Any, cast
 from ..errors import ConfigError, RecordError, RosterError
 from ..formats.atomic import atomic_write
 from ..formats.record_json import from_dict, to_dict
-from ..record import CaptureRecord, utcnow, utcnow_text
+from ..record import CaptureRecord, Subject, utcnow, utcnow_text
 from .store_crypto import BLOB_MAGIC, PASSPHRASE_ENV, StoreCipher, new_key_record, unlock
 from .store_lock import StoreLock
 from .store_rows import (
@@ -50,6 +50,7 @@ from .store_rows import (
     FingerEntry,
     NewRegistration,
     OpenSession,
+    PurgeReport,
     RegistrationCandidate,
     RosterStatus,
     StoredRecord,
@@ -428,14 +429,19 @@ class Store:
 
     def orphan_blobs(self) -> list[str]:
         """Blob files no saved record or open session references (left by a crash)."""
+        used = self.referenced_blobs()
+        found = [p.name for p in (self.path / BLOB_DIR).glob("*/*") if not p.name.startswith(".")]
+        return sorted(set(found) - used)
+
+    def referenced_blobs(self) -> set[str]:
+        """The SHA-256 of every blob a saved record or an open session references."""
         used: set[str] = set()
         for row in self._query("SELECT body FROM records"):
             rec = from_dict(json.loads(self._open(row[0], "records.body")), validate=False)
             used.update(r.sha256 for r in rec.refs())
         for row in self._query("SELECT body FROM sessions WHERE finished = 0"):
             used.update(json.loads(self._open(row[0], "sessions.body")).get("blobs", []))
-        found = [p.name for p in (self.path / BLOB_DIR).glob("*/*") if not p.name.startswith(".")]
-        return sorted(set(found) - used)
+        return used
 
     # ------------------------------------------------------------------ records
 
@@ -539,11 +545,13 @@ class Store:
         return [self._stored(r) for r in rows]
 
     def current_records(self, batch: int = 2000) -> Iterator[StoredRecord]:
-        """Every current record, ordered by registration number (read in batches)."""
+        """Every current record, ordered by registration number (read in batches);
+        records purged after a confirmed export (:meth:`purge`) are left out."""
         last = ("", "")
         while True:
             rows = self._query(
-                "SELECT * FROM records WHERE current = 1 AND (registration_number, id_number)"
+                "SELECT * FROM records WHERE current = 1 AND purged_at IS NULL AND "
+                "(registration_number, id_number)"
                 " > (?, ?) ORDER BY registration_number, id_number LIMIT ?",
                 (last[0], last[1], batch))
             for r in rows:
@@ -553,7 +561,8 @@ class Store:
             last = (rows[-1]["registration_number"], rows[-1]["id_number"])
 
     def count_records(self) -> int:
-        return int(self._query("SELECT COUNT(*) FROM records WHERE current = 1")[0][0])
+        return int(self._query("SELECT COUNT(*) FROM records WHERE current = 1 AND "
+                               "purged_at IS NULL")[0][0])
 
     def id_number_of(self, record_id: str) -> str | None:
         """The ID number whose current record is ``record_id`` (``None`` if it is not a
@@ -578,6 +587,111 @@ class Store:
         rows = self._query("SELECT id_number, position, record_id FROM finger_hashes "
                           "WHERE sha256 = ?", (sha256,))
         return [(self._id(r[0]), int(r[1]), r[2]) for r in rows]
+
+    # ------------------------------------------------------------------ retention
+
+    def note_export(self, package: str, manifest_sha256: str,
+                    records: Sequence[tuple[str, int]]) -> None:
+        """Remember that the package whose manifest has this SHA-256 holds these record
+        versions (``(record_id, version)``), until the exam authority confirms it."""
+        with self._transaction() as cur:
+            cur.execute("INSERT OR IGNORE INTO exports(manifest_sha256, package, exported_at,"
+                        " records) VALUES (?,?,?,?)",
+                        (manifest_sha256, package, utcnow_text(), len(records)))
+            cur.executemany("INSERT OR IGNORE INTO exported_records(manifest_sha256, "
+                            "record_id, version) VALUES (?,?,?)",
+                            [(manifest_sha256, rid, int(v)) for rid, v in records])
+
+    def confirm_export(self, manifest_sha256: str, operator: str, receipt: str = "") -> int:
+        """Record that the exam authority confirmed receipt of the package whose
+        manifest has this SHA-256 (``receipt``: its reference, if it gave one). Returns
+        how many record versions the package holds; :class:`RosterError`
+        ``unknown-package`` if this store did not write it."""
+        with self._transaction() as cur:
+            row = cur.execute("SELECT package, records, confirmed_at FROM exports WHERE "
+                              "manifest_sha256 = ?", (manifest_sha256,)).fetchone()
+            if row is None:
+                raise RosterError("this store did not write that package (or it was "
+                                  "written before exports were recorded)", "unknown-package")
+            if row[2] is None:
+                cur.execute("UPDATE exports SET confirmed_at = ?, confirmed_by = ?, "
+                            "receipt = ? WHERE manifest_sha256 = ?",
+                            (utcnow_text(), operator, receipt[:200], manifest_sha256))
+                self.audit(operator, "export-confirmed", str(row[0]),
+                           f"{row[1]} records; receipt {receipt[:100] or '-'}")
+        return int(row[1])
+
+    def purge(self, operator: str) -> PurgeReport:
+        """Remove the personal data of every student whose current record is in an
+        export the exam authority confirmed (:meth:`confirm_export`).
+
+        Removed: every version's record body (replaced by an empty record with the same
+        id, status and registration number), the roster's name, sex, birth date,
+        ethnicity and student number, the finger index, the bodies of their finished
+        sessions, and every image and template file no remaining record or open session
+        uses. Kept (:attr:`PurgeReport.kept`): the ID number (so the student is not
+        captured twice and the authority's queries can be answered), the registration
+        number, record ids, versions, times and statuses, the exports and their
+        confirmations, and the audit log, which gets one line with the counts.
+        Deleted pages are overwritten (``secure_delete``).
+        """
+        now = utcnow_text()
+        with self._transaction() as cur:
+            due = list(cur.execute(
+                "SELECT DISTINCT r.id_number FROM records r "
+                "JOIN exported_records e ON e.record_id = r.record_id AND "
+                "e.version = r.version JOIN exports x ON x.manifest_sha256 = "
+                "e.manifest_sha256 WHERE r.current = 1 AND r.purged_at IS NULL AND "
+                "x.confirmed_at IS NOT NULL"))
+            not_confirmed = int(cur.execute(
+                "SELECT COUNT(*) FROM records WHERE current = 1 AND purged_at IS NULL"
+            ).fetchone()[0]) - len(due)
+            ids = [str(r[0]) for r in due]
+            clear_ids = {self._id(i) for i in ids}
+            blobs: set[str] = set()
+            versions = 0
+            for id_token in ids:
+                for row in list(cur.execute("SELECT rowid, body, registration_number FROM "
+                                            "records WHERE id_number = ?", (id_token,))):
+                    rec = from_dict(json.loads(self._open(row[1], "records.body")),
+                                    validate=False)
+                    blobs.update(r.sha256 for r in rec.refs())
+                    stub = CaptureRecord(record_id=rec.record_id, status=rec.status,
+                                         subject=Subject(registration_number=str(row[2])))
+                    cur.execute("UPDATE records SET body = ?, purged_at = ? WHERE rowid = ?",
+                                (self._seal(json.dumps(to_dict(stub), sort_keys=True),
+                                            "records.body"), now, row[0]))
+                    versions += 1
+                cur.execute("DELETE FROM finger_hashes WHERE id_number = ?", (id_token,))
+                cur.execute("UPDATE students SET name = '', sex = '', birth_date = '', "
+                            "ethnicity = '', student_no = '' WHERE id_number = ?", (id_token,))
+            sessions = 0
+            for row in list(cur.execute("SELECT rowid, body FROM sessions WHERE finished = 1")):
+                body = json.loads(self._open(row[1], "sessions.body"))
+                if body.get("id_number") in clear_ids:
+                    cur.execute("UPDATE sessions SET body = ? WHERE rowid = ?",
+                                (self._seal(json.dumps({"purged": now}), "sessions.body"),
+                                 row[0]))
+                    sessions += 1
+            used = set(self.referenced_blobs())
+            files = bytes_ = 0
+            for sha in sorted(blobs - used):
+                path = self.blob_path(sha)
+                with contextlib.suppress(FileNotFoundError):
+                    bytes_ += path.stat().st_size
+                    path.unlink()
+                    files += 1
+            kept = ("ID numbers and registration numbers of the purged students",
+                    "record ids, versions, statuses and times (empty record bodies)",
+                    "exports and their confirmations", "the audit log",
+                    f"{not_confirmed} current records not in a confirmed export, whole")
+            self.audit(operator, "purged", f"{len(ids)} students",
+                       f"{versions} record versions, {files} files ({bytes_} bytes), "
+                       f"{sessions} sessions; {not_confirmed} records not confirmed kept")
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return PurgeReport(len(ids), versions, len(ids), files, bytes_, sessions,
+                           not_confirmed, kept)
 
     # ------------------------------------------------------------------ sessions
 
