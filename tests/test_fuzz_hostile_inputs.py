@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -17,11 +19,14 @@ from PIL import Image
 
 from idcapture.errors import IdCaptureError
 from idcapture.formats.images import load_image
+from idcapture.formats.record_json import dumps, loads
 from idcapture.formats.roster import ROSTER_FIELDS, field_text, read_roster, write_roster
+from idcapture.record import CaptureRecord, Subject
 from idcapture.station.export import verify_package
 
-FUZZ = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+#: examples per fuzz test: 60 in the suite; benchmarks/fuzz_hostile_inputs.py runs more
+FUZZ = settings(max_examples=int(os.environ.get("IDCAPTURE_FUZZ_EXAMPLES", "60")),
+                deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 cell_values = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
                         st.text(max_size=300),
@@ -140,3 +145,32 @@ def test_json_body_reader_gives_an_object_or_bad_request(body: bytes) -> None:
         assert exc.status in (400, 413)
         return
     assert isinstance(out, dict)
+
+
+def _seed_record() -> bytes:
+    rec = CaptureRecord(subject=Subject("r1", "2544010600010001", "4401060001", "1"))
+    rec.add_blob(b"\xff\xd8\xff" + bytes(20), "image/jpeg", 48, 64)
+    return dumps(rec, embed=True).encode("utf-8")
+
+
+SEED_RECORD = _seed_record()
+json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
+                                     st.text(max_size=8)),
+                           lambda c: st.lists(c, max_size=4)
+                           | st.dictionaries(st.text(max_size=8), c, max_size=4),
+                           max_leaves=40)
+
+
+@FUZZ
+@given(st.one_of(st.tuples(edits, st.integers(0, 64)).map(
+                     lambda ec: _mutate(SEED_RECORD, ec[0], ec[1])),
+                 json_values.map(lambda v: json.dumps(v).encode()),
+                 st.builds(lambda d, k, v: json.dumps({**json.loads(SEED_RECORD), k: v}).encode(),
+                           st.none(), st.sampled_from(sorted(json.loads(SEED_RECORD))),
+                           json_values)))
+def test_record_json_loads_or_names_the_field(text: bytes) -> None:
+    try:
+        rec = loads(text)
+    except IdCaptureError:
+        return
+    assert isinstance(rec, CaptureRecord)

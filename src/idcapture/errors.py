@@ -33,6 +33,7 @@ __all__ = [
     "RetryReason",
     "RosterError",
     "SchemaVersionError",
+    "StoreLocked",
 ]
 
 
@@ -161,6 +162,18 @@ class ConfigError(IdCaptureError, ValueError):
     """A configuration value, option or profile is invalid."""
 
     default_code = "config"
+
+
+class StoreLocked(ConfigError):
+    """Another program (``pid`` on ``host``) is changing the station store: one writer
+    at a time."""
+
+    default_code = "store-locked"
+
+    def __init__(self, message: str, pid: int, host: str) -> None:
+        super().__init__(message)
+        self.pid = pid
+        self.host = host
 
 
 class RetryReason(str, enum.Enum):

@@ -16,12 +16,51 @@ from . import Commands, print_json
 
 if TYPE_CHECKING:
     from ..station import Store
+    from ..station.export import VerifyReport
 
 
-def _store(args: argparse.Namespace) -> Store:
+def _store(args: argparse.Namespace, writer: bool = False) -> Store:
+    """The store of ``--store``; a command that changes it opens it as the ``writer``
+    (one at a time: another writer's pid and host are named)."""
+    return open_store(args.store, writer)
+
+
+def open_store(folder: str | Path, writer: bool = False) -> Store:
+    """Open a store; an encrypted one's passphrase comes from
+    ``IDCAPTURE_STORE_PASSPHRASE`` or is asked on the terminal."""
+    from ..errors import ConfigError
     from ..station import Store
 
-    return Store.open(args.store)
+    try:
+        return Store.open(folder, writer=writer)
+    except ConfigError as exc:
+        if exc.code != "passphrase-needed":
+            raise
+        return Store.open(folder, writer=writer,
+                          passphrase=_ask("store passphrase: ", confirm=False))
+
+
+def _ask(prompt: str, confirm: bool) -> str:
+    """A passphrase from the terminal (``ConfigError`` ``no-terminal`` without one)."""
+    from ..errors import ConfigError
+
+    try:
+        if not _has_terminal():
+            raise EOFError
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass("again: ") != first:
+            raise ConfigError("the passphrases differ")
+    except EOFError:
+        raise ConfigError("no terminal to ask for the passphrase on: give it in the "
+                          "environment (--passphrase-env VAR for a package, "
+                          "IDCAPTURE_STORE_PASSPHRASE for the store)", "no-terminal") from None
+    return first
+
+
+def _new_store_passphrase() -> str:
+    from ..station.store_crypto import PASSPHRASE_ENV
+
+    return os.environ.get(PASSPHRASE_ENV) or _ask("new store passphrase: ", confirm=True)
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
@@ -44,15 +83,29 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.year:
         cfg.year = args.year
     cfg = StationConfig.from_json(cfg.to_json())  # validate the combination
-    Store.create(args.store, {"config": cfg.to_json()}).close()
-    print(f"station store created in {args.store}")
+    passphrase = _new_store_passphrase() if args.encrypt_store else None
+    Store.create(args.store, {"config": cfg.to_json()}, passphrase=passphrase).close()
+    print(f"station store created in {args.store}"
+          f"{' (encrypted at rest)' if passphrase else ''}")
+    return 0
+
+
+def cmd_encrypt_store(args: argparse.Namespace) -> int:
+    """Encrypt a clear store in place (or finish an interrupted encryption)."""
+    from ..station import Store
+
+    passphrase = _new_store_passphrase()
+    with Store.open(args.store, writer=True, passphrase=passphrase) as store:
+        count = store.encrypt(passphrase)
+    print(f"station store {args.store} is encrypted at rest ({count} image files "
+          "encrypted now)")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from ..station import import_roster
 
-    with _store(args) as store:
+    with _store(args, writer=True) as store:
         rep = import_roster(store, args.roster, args.mapping, operator=args.operator,
                             progress=lambda n: print(f"\rrows read: {n}", end="",
                                                      file=sys.stderr, flush=True))
@@ -73,7 +126,7 @@ def _day(text: str | None) -> _dt.date | None:
 def cmd_register(args: argparse.Namespace) -> int:
     from ..station import register_students
 
-    with _store(args) as store:
+    with _store(args, writer=True) as store:
         rep = register_students(store, args.id_number or None, school_code=args.school,
                                 operator=args.operator, day=_day(args.date))
     if args.json:
@@ -91,7 +144,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
     from ..station.session import CaptureSession, SessionState
     from ..station.steps import Steps
 
-    with _store(args) as store, open_id_reader(args.reader) as r, \
+    with _store(args, writer=True) as store, open_id_reader(args.reader) as r, \
             open_camera(args.camera) as c, open_fingerprint_sensor(args.sensor) as f, \
             contextlib.ExitStack() as stack:
         checker = station_checker(store, args.finger_algorithm)
@@ -162,18 +215,7 @@ def _passphrase(args: argparse.Namespace, confirm: bool) -> str | None:
             raise ConfigError(f"environment variable {args.passphrase_env} is empty")
         return value
     if args.encrypt:
-        from ..errors import ConfigError
-
-        try:
-            if not _has_terminal():
-                raise EOFError
-            first = getpass.getpass("passphrase: ")
-            if confirm and getpass.getpass("again: ") != first:
-                raise ConfigError("the passphrases differ")
-        except EOFError:
-            raise ConfigError("no terminal to ask for the passphrase on: give "
-                              "--passphrase-env VAR instead", "no-terminal") from None
-        return first
+        return _ask("passphrase: ", confirm)
     return None
 
 
@@ -181,7 +223,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..station.export import export_package
 
     passphrase = _passphrase(args, confirm=True)
-    with _store(args) as store:
+    with _store(args, writer=True) as store:
         rep = export_package(store, args.out, profile=args.profile, force=args.force,
                              passphrase=passphrase, operator=args.operator,
                              progress=_progress("exporting"))
@@ -197,14 +239,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
+def _verified(args: argparse.Namespace) -> VerifyReport:
+    """``args.package`` checked against its manifest (an encrypted one's passphrase from
+    ``--passphrase-env`` or the terminal)."""
     from ..station.export import is_encrypted, verify_package
 
     passphrase = None
     if Path(args.package).is_file() and is_encrypted(args.package):
         args.encrypt = True
         passphrase = _passphrase(args, confirm=False)
-    rep = verify_package(args.package, passphrase)
+    return verify_package(args.package, passphrase)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    rep = _verified(args)
     if args.json:
         print_json(rep.as_dict())
     else:
@@ -213,6 +261,37 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for p in rep.problems:
             print(f"  {p}")
     return 0 if rep.ok else 1
+
+
+def cmd_confirm_export(args: argparse.Namespace) -> int:
+    """Record the exam authority's confirmation of a package this store wrote."""
+    rep = _verified(args)
+    if not rep.ok:
+        print(f"{rep.package}: FAILED verification, not confirmed", file=sys.stderr)
+        for p in rep.problems:
+            print(f"  {p}", file=sys.stderr)
+        return 1
+    with _store(args, writer=True) as store:
+        count = store.confirm_export(rep.manifest_sha256, args.operator, args.receipt)
+    print(f"{rep.package}: confirmed by the exam authority ({count} records); "
+          "'station purge' may now remove their personal data")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Remove the personal data of the records in confirmed exports."""
+    with _store(args, writer=True) as store:
+        rep = store.purge(args.operator)
+    if args.json:
+        print_json(rep.as_dict())
+        return 0
+    print(f"purged {rep.students} students: {rep.versions} record versions emptied, "
+          f"{rep.blob_files} image and template files ({rep.blob_bytes / 1e6:.1f} MB) and "
+          f"{rep.sessions} finished sessions removed")
+    print("kept:")
+    for line in rep.kept:
+        print(f"  {line}")
+    return 0
 
 
 def register(commands: Commands) -> None:
@@ -234,7 +313,15 @@ def register(commands: Commands) -> None:
     p.add_argument("--year", type=int)
     p.add_argument("--registration-pattern", dest="registration_pattern",
                    help="e.g. '{yy}{region}{school:4}{seq:4}'")
+    p.add_argument("--encrypt-store", action="store_true",
+                   help="encrypt the store at rest (passphrase from "
+                   "$IDCAPTURE_STORE_PASSPHRASE or asked)")
     p.set_defaults(func=cmd_init)
+
+    p = g.add_parser("encrypt-store", help="encrypt an existing store at rest, in place "
+                     "(passphrase from $IDCAPTURE_STORE_PASSPHRASE or asked)")
+    common(p, json_out=False)
+    p.set_defaults(func=cmd_encrypt_store)
 
     p = g.add_parser("import-roster", help="import a roster (.xlsx or .csv)")
     common(p)
@@ -307,4 +394,18 @@ def register(commands: Commands) -> None:
         p.add_argument("--passphrase-env", metavar="VAR",
                        help="read the passphrase from this environment variable")
         p.set_defaults(func=fn)
+
+    p = g.add_parser("confirm-export", help="record that the exam authority confirmed "
+                     "receipt of a package (verified first)")
+    common(p, json_out=False)
+    p.add_argument("package")
+    p.add_argument("--receipt", default="", help="the authority's reference for it")
+    p.add_argument("--passphrase-env", metavar="VAR",
+                   help="an encrypted package's passphrase from this environment variable")
+    p.set_defaults(func=cmd_confirm_export, encrypt=False)
+
+    p = g.add_parser("purge", help="remove the personal data of the records in confirmed "
+                     "exports (says what it keeps)")
+    common(p)
+    p.set_defaults(func=cmd_purge)
 

@@ -85,33 +85,44 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _sample_store(store, args.sample_students)
         print(f"created a sample station store with {args.sample_students} made-up students "
               f"in {store}")
-    # with --sim the simulator controls come on by themselves (each answers 409 for a
-    # role whose device is not a simulator); --sim-control alone turns them on for tests
-    sim_control = bool(args.sim or args.sim_control)
-    tls = _check_bind(args, sim_control)
-    hosts = tuple(args.server_name or ())
-    if not is_loopback(args.host) and args.host not in ("0.0.0.0", "::"):
-        hosts += (args.host,)
-    config = WebConfig(store=store, addresses=addresses, sim_control=sim_control,
-                       language=args.language, hosts=hosts,
-                       finger_algorithm=args.finger_algorithm)
-    app = create_app(config)
-    token = app.state.auth.token
-    scheme = "https" if tls else "http"
-    print(f"idcapture station frontend: {scheme}://{args.host}:{args.port}/", flush=True)
-    print(f"access token: {token}", flush=True)
-    if args.sim:
-        print("simulated devices: the Capture page has a Simulator panel to place cards "
-              "and present fingers", flush=True)
-    elif sim_control:
-        print("WARNING: simulator control endpoints are enabled (for tests only)", flush=True)
-    from ..web.server import IDLE_TIMEOUT_S, IdleClosingH11Protocol
+    from ..station.store_lock import StoreLock
 
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
-                ws="websockets", http=IdleClosingH11Protocol,
-                timeout_keep_alive=IDLE_TIMEOUT_S, ssl_certfile=tls[0] if tls else None,
-                ssl_keyfile=tls[1] if tls else None)
-    return 0
+    # one writer per store: refused here, before the server starts, if another program
+    # changes this store (the app's own opening of the store shares this lock)
+    writer = StoreLock(store).acquire()
+    try:
+        from .station_cmd import open_store
+
+        open_store(store, writer=True).close()  # an encrypted store's passphrase, once
+        # with --sim the simulator controls come on by themselves (each answers 409 for a
+        # role whose device is not a simulator); --sim-control alone turns them on for tests
+        sim_control = bool(args.sim or args.sim_control)
+        tls = _check_bind(args, sim_control)
+        hosts = tuple(args.server_name or ())
+        if not is_loopback(args.host) and args.host not in ("0.0.0.0", "::"):
+            hosts += (args.host,)
+        config = WebConfig(store=store, addresses=addresses, sim_control=sim_control,
+                           language=args.language, hosts=hosts,
+                           finger_algorithm=args.finger_algorithm)
+        app = create_app(config)
+        token = app.state.auth.token
+        scheme = "https" if tls else "http"
+        print(f"idcapture station frontend: {scheme}://{args.host}:{args.port}/", flush=True)
+        print(f"access token: {token}", flush=True)
+        if args.sim:
+            print("simulated devices: the Capture page has a Simulator panel to place cards "
+                  "and present fingers", flush=True)
+        elif sim_control:
+            print("WARNING: simulator control endpoints are enabled (for tests only)", flush=True)
+        from ..web.server import IDLE_TIMEOUT_S, IdleClosingH11Protocol
+
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                    ws="websockets", http=IdleClosingH11Protocol,
+                    timeout_keep_alive=IDLE_TIMEOUT_S, ssl_certfile=tls[0] if tls else None,
+                    ssl_keyfile=tls[1] if tls else None)
+        return 0
+    finally:
+        writer.release()
 
 
 def register(commands: Commands) -> None:

@@ -167,12 +167,14 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
             w = _HashingWriter(zf)
             rows: list[dict[str, str]] = []
+            exported: list[tuple[str, int]] = []
             for n, rec in enumerate(store.current_records(), start=1):
                 if progress is not None and (n % step == 0 or n == total):
                     progress(n, total)
                 row = _export_one(store, w, rec, students, force, report, templates)
                 if row is not None:
                     rows.append(row)
+                    exported.append((rec.record_id, rec.version))
             buf = io.BytesIO()
             write_workbook(buf, prof, rows)
             w.add("export.xlsx", buf.getvalue())
@@ -183,8 +185,9 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
             manifest = {"format": "idcapture-export", "version": 1, "created_at": utcnow_text(),
                         "station_id": cfg.station_id, "profile": prof.name,
                         "records": report.exported, "files": w.files}
-            w.add("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2,
-                                              sort_keys=True).encode("utf-8"), True)
+            manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2,
+                                        sort_keys=True).encode("utf-8")
+            w.add("manifest.json", manifest_bytes, True)
             report.files = len(w.files)
         if passphrase is not None:
             encrypt_package(tmp, out, passphrase)
@@ -198,6 +201,8 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
     finally:
         os.close(fd)
     report.seconds = time.perf_counter() - t0
+    # which record versions this package holds, for `station confirm-export` and purge
+    store.note_export(out.name, hashlib.sha256(manifest_bytes).hexdigest(), exported)
     store.audit(operator or "operator", "exported", out.name,
                 f"profile {prof.name}; exported {report.exported} (forced {report.forced}); "
                 f"left out {len(report.left_out)}; encrypted {report.encrypted}")
@@ -421,6 +426,8 @@ class VerifyReport:
     records: int = 0
     encrypted: bool = False
     problems: list[str] = field(default_factory=list)
+    #: SHA-256 of the package's manifest.json: the package's identity in the store
+    manifest_sha256: str = ""
 
     def fail(self, message: str) -> None:
         self.ok = False
@@ -505,7 +512,9 @@ def _verify_zip(path: Path, report: VerifyReport) -> None:
             report.fail("manifest.json is missing")
             return
         try:
-            manifest = json.loads(zf.read("manifest.json"), object_pairs_hook=_unique_keys)
+            raw_manifest = zf.read("manifest.json")
+            report.manifest_sha256 = hashlib.sha256(raw_manifest).hexdigest()
+            manifest = json.loads(raw_manifest, object_pairs_hook=_unique_keys)
             files: dict[str, dict[str, Any]] = manifest["files"]
             if not isinstance(files, dict) or not all(isinstance(m, dict)
                                                       for m in files.values()):

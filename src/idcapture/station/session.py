@@ -580,8 +580,15 @@ class CaptureSession:
                 "comparison": {}, "record": to_dict(rec), "blobs": []}
         reason = (f"correction of {self.correction_step}: {self.note}" if self.correction_of
                   else "capture")
-        version = self.store.save_record_finishing_session(
-            rec, self.id_number, self.session_id, self.state.value, body, reason=reason[:200])
+        try:
+            version = self.store.save_record_finishing_session(
+                rec, self.id_number, self.session_id, self.state.value, body,
+                reason=reason[:200], replaces=self.correction_of)
+        except RosterError as exc:
+            if exc.code != "captured-since":
+                raise
+            return self._refuse(f"student {mask_id_number(self.id_number)}: {exc.message}",
+                                exc.code)
         self.store.audit(self.operator, "record-saved", mask_id_number(self.id_number),
                          f"record {rec.record_id[:8]} v{version}; failed checks: "
                          f"{', '.join(c.name for c in failed) or 'none'}")

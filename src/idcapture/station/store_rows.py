@@ -17,6 +17,7 @@ __all__ = [
     "FingerEntry",
     "NewRegistration",
     "OpenSession",
+    "PurgeReport",
     "RegistrationCandidate",
     "RosterStatus",
     "StoredRecord",
@@ -64,6 +65,26 @@ class StoredRecord:
             for ref in rec.refs():
                 rec.blobs[ref.sha256] = store.read_blob(ref.sha256)
         return rec
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What :meth:`~idcapture.station.store.Store.purge` removed, and what it kept."""
+
+    records: int
+    versions: int
+    students: int
+    blob_files: int
+    blob_bytes: int
+    sessions: int
+    not_confirmed: int
+    kept: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"records": self.records, "versions": self.versions,
+                "students": self.students, "blob_files": self.blob_files,
+                "blob_bytes": self.blob_bytes, "sessions": self.sessions,
+                "not_confirmed": self.not_confirmed, "kept": list(self.kept)}
 
 
 @dataclass(frozen=True)

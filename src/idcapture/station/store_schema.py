@@ -92,8 +92,30 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
+#: retention: which record versions each export package holds, the exam authority's
+#: confirmation of a package, and the records whose personal data was purged
+_V2 = """
+ALTER TABLE records ADD COLUMN purged_at TEXT;
+CREATE TABLE exports (
+    manifest_sha256 TEXT PRIMARY KEY,
+    package TEXT NOT NULL,
+    exported_at TEXT NOT NULL,
+    records INTEGER NOT NULL,
+    confirmed_at TEXT,
+    confirmed_by TEXT NOT NULL DEFAULT '',
+    receipt TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE exported_records (
+    manifest_sha256 TEXT NOT NULL REFERENCES exports(manifest_sha256),
+    record_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (manifest_sha256, record_id, version)
+);
+CREATE INDEX exported_records_record ON exported_records(record_id, version);
+"""
+
 #: schema version -> SQL script that brings a store from version - 1 to it
-MIGRATIONS: dict[int, str] = {1: _V1}
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

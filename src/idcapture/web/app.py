@@ -260,7 +260,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
             store_holder["runtime"] = runtime
             own = False
         else:
-            st = Store.open(config.store)
+            st = Store.open(config.store, writer=True)
             store_holder["store"] = st
             checker = station_checker(st, config.finger_algorithm)
             if checker is not None:

@@ -100,6 +100,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "device.removed": {"zh": "设备已断开，重新连接后将自动继续",
                        "en": "Device disconnected: capture resumes when it is back"},
     "device.unavailable": {"zh": "设备不可用", "en": "Device unavailable"},
+    "device.faulted": {"zh": "设备程序出错，请在“设备”页点击重新连接",
+                       "en": "Device stopped on an error: press Reconnect on the Devices page"},
     "role.reader": {"zh": "身份证读卡器", "en": "ID-card reader"},
     "role.camera": {"zh": "摄像头", "en": "Camera"},
     "role.sensor": {"zh": "指纹仪", "en": "Fingerprint sensor"},

@@ -14,7 +14,9 @@ Three parts run in two threads:
 A message to a subscriber is ``len(meta) (4 bytes, big-endian) | meta JSON | JPEG``,
 where ``meta`` holds the frame number, the wall-clock time (ms) the frame was read,
 the overlay state and the instruction (reason code and text in Chinese and English).
-A removed camera is reported through ``on_status`` and read again once it is back.
+A removed camera is reported through ``on_status`` and read again once it is back; a
+thread that raises is reported ``faulted`` and restarted by :meth:`LivePreview.revive`
+(:mod:`~.workers`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import numpy as np
 from ..devices import Camera
 from ..errors import DeviceRemoved, DeviceTimeout, IdCaptureError
 from .overlay import draw_overlay
+from .workers import Worker
 
 __all__ = ["Guidance", "LivePreview", "Subscriber", "pack_frame", "unpack_frame"]
 
@@ -120,7 +123,10 @@ class LivePreview:
         self.guidance = Guidance()
         self._analysing = False
         self._gen = 0
-        self._threads: list[threading.Thread] = []
+        self._workers = [Worker(name, fn, self._stop, on_fault=self._faulted,
+                                on_revive=self._revived)
+                         for name, fn in (("camera", self._camera_loop),
+                                          ("analysis", self._analysis_loop))]
         self.frames_read = 0
         self.analyses = 0
         self._box_cache: dict[tuple[int, int], Any] = {}
@@ -128,16 +134,24 @@ class LivePreview:
     # ------------------------------------------------------------------ control
 
     def start(self) -> None:
-        for name, fn in (("camera", self._camera_loop), ("analysis", self._analysis_loop)):
-            t = threading.Thread(target=fn, name=f"idcapture-web-{name}", daemon=True)
-            t.start()
-            self._threads.append(t)
+        for w in self._workers:
+            w.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._new_frame.set()
-        for t in self._threads:
-            t.join(timeout=3.0)
+        for w in self._workers:
+            w.join(timeout=3.0)
+
+    @property
+    def fault(self) -> str:
+        """Why a preview thread stopped (``""`` while both run)."""
+        return next((f"{w.name}: {w.fault}" for w in self._workers if w.fault), "")
+
+    def revive(self) -> None:
+        """Restart the preview threads that stopped on an exception (Reconnect)."""
+        for w in self._workers:
+            w.revive()
 
     def set_analysing(self, on: bool) -> None:
         """Run the auto-capture (portrait step) or not; switching on starts afresh."""
@@ -173,8 +187,15 @@ class LivePreview:
     # ------------------------------------------------------------------ threads
 
     def _status(self, state: str, message: str) -> None:
-        if self.on_status is not None:
+        if self.on_status is not None and (state == "faulted" or not self.fault):
             self.on_status(state, message)
+
+    def _faulted(self, reason: str) -> None:
+        self._status("faulted", f"{self.fault}; press Reconnect")
+
+    def _revived(self) -> None:
+        if not self.fault:
+            self._status("open", "")
 
     def _framing(self, size: tuple[int, int]) -> Any:
         if size not in self._box_cache:

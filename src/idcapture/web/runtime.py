@@ -19,13 +19,16 @@ Device workers (threads):
   sends :class:`FramePresented`.
 
 A device that goes away (:class:`~idcapture.errors.DeviceRemoved`) is shown as
-``removed`` and tried again every half second; its worker resumes where it was.
+``removed`` and tried again every half second; its worker resumes where it was. A
+worker that raises anything else is not lost (:mod:`~.workers`): the device is shown
+as ``faulted`` with the masked reason, and Reconnect restarts the worker.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import logging
 import threading
 import time
@@ -53,6 +56,7 @@ from ..station.events import (
 from ..station.pump import FingerWatch, card_event, frame_event
 from ..station.session import CaptureSession
 from ..station.steps import Steps
+from .workers import Worker
 
 __all__ = ["ROLES", "DeviceSlot", "StationRuntime", "WebError"]
 
@@ -107,7 +111,12 @@ class StationRuntime:
         self._session: CaptureSession | None = None
         self._prompt: Prompt | None = None
         self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._workers = {role: Worker(role, loop, self._stop,
+                                      on_fault=functools.partial(self._fault, role),
+                                      on_revive=functools.partial(self._set_state, role,
+                                                                  "open", ""))
+                         for role, loop in (("reader", self._reader_loop),
+                                            ("sensor", self._sensor_loop))}
         self._fingers = FingerWatch()
         self._last_finger: FingerPresented | None = None
         self.version = 0
@@ -132,17 +141,15 @@ class StationRuntime:
                          self._session.state.value)
         self._sync_preview()
         self.preview.start()
-        for name, fn in (("reader", self._reader_loop), ("sensor", self._sensor_loop)):
-            t = threading.Thread(target=fn, name=f"idcapture-web-{name}", daemon=True)
-            t.start()
-            self._threads.append(t)
+        for w in self._workers.values():
+            w.start()
 
     def stop(self) -> None:
         """Stop the workers and close the devices (the store stays open)."""
         self._stop.set()
         self.preview.stop()
-        for t in self._threads:
-            t.join(timeout=3.0)
+        for w in self._workers.values():
+            w.join(timeout=3.0)
         for slot in self.slots.values():
             if slot.device is not None:
                 slot.device.close()
@@ -177,19 +184,29 @@ class StationRuntime:
             self.version += 1
         slot.state, slot.problem = state, problem
 
+    def _fault(self, role: str, reason: str) -> None:
+        """A device worker stopped on an exception: the device is ``faulted`` until the
+        operator's Reconnect restarts it."""
+        self._set_state(role, "faulted", f"{reason}; press Reconnect")
+
     def reconnect(self, role: str) -> None:
-        """Reconnect (or open for the first time) the device of ``role``."""
+        """Reconnect (or open for the first time) the device of ``role``, and restart its
+        worker if it faulted."""
         if role not in ROLES:
             raise WebError(f"unknown device role {role!r}", "role")
         slot = self.slots[role]
         if slot.device is None:
             self._open(role)
-            return
-        try:
-            slot.device.reconnect()
-            self._set_state(role, "open", "")
-        except IdCaptureError as exc:
-            self._set_state(role, "removed", str(exc))
+        else:
+            try:
+                slot.device.reconnect()
+                self._set_state(role, "open", "")
+            except IdCaptureError as exc:
+                self._set_state(role, "removed", str(exc))
+        if role == "camera":
+            self.preview.revive()
+        else:
+            self._workers[role].revive()
 
     def device(self, role: str) -> Device | None:
         return self.slots[role].device

@@ -60,9 +60,10 @@
     var bad = [];
     Object.keys(devices).forEach(function (role) {
       var d = devices[role];
-      if (d.state === "removed" || d.state === "unavailable" || d.state === "error") {
+      if (d.state === "removed" || d.state === "unavailable" || d.state === "error"
+          || d.state === "faulted") {
         bad.push(t("role." + role) + ": " + (d.state === "removed" ? t("device.removed")
-                                                                    : t("device.unavailable")));
+          : d.state === "faulted" ? t("device.faulted") : t("device.unavailable")));
       }
     });
     b.textContent = bad.join(" · ");
