@@ -21,7 +21,14 @@ without them, the calls that need a model raise :class:`FaceModelUnavailable`.
 
 from ._models import FaceModelUnavailable
 from .analysis import FaceAnalysis, analyze_face
-from .autocapture import AutoCapture, CaptureResult, CaptureState, LiveStep, auto_capture
+from .autocapture import (
+    LIVENESS_MEASURE,
+    AutoCapture,
+    CaptureResult,
+    CaptureState,
+    LiveStep,
+    auto_capture,
+)
 from .compare import (
     DEFAULT_THRESHOLD,
     FaceMatch,
@@ -43,6 +50,7 @@ from .quality import Advice, FaceQuality, assess_quality
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "LIVENESS_MEASURE",
     "PROFILES",
     "Advice",
     "AutoCapture",

@@ -118,7 +118,7 @@ class SimCamera(Camera):
         """Play a scene script from the next frame on. An ``unplug`` step makes the
         camera unplugged for its frames. ``profile`` places a good face where that
         portrait profile's framing box wants it."""
-        from .scene import render_scene
+        from .scene import SCENE_PERIODS, render_scene
 
         size = (self._w, self._h)
         ied: float | None = None
@@ -136,7 +136,7 @@ class SimCamera(Camera):
             self._script_unplug = step.scene == "unplug"
             if self._script_unplug:
                 return np.zeros((self._h, self._w, 3), np.uint8)
-            key = (step.scene, step.amount, (i - start) % 8)
+            key = (step.scene, step.amount, (i - start) % SCENE_PERIODS.get(step.scene, 8))
             if key not in cache:
                 cache[key] = render_scene(step.scene, face, size, amount=step.amount,
                                           target_ied=ied, eye_point=eye, frame_no=i - start)
