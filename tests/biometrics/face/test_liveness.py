@@ -16,6 +16,7 @@ from idcapture.biometrics.face.liveness import (
     challenge_prompt,
     liveness_check,
 )
+from idcapture.biometrics.face.presentation import SCREEN_PATTERN_LIMIT
 from idcapture.errors import ConfigError
 from idcapture.record import CheckOutcome
 from idcapture.sim.camera.attacks import render_attack
@@ -73,7 +74,7 @@ def test_replayed_video_meets_the_challenge_without_the_screen_cue(
     r = _run("turn", lambda i: render_attack("phone-replay", face, SIZE, frame_no=i,
                                            **_place()), frames=90)  # type: ignore[arg-type]
     assert r.live is True, r
-    assert r.details["screen_pattern"] > 40.0
+    assert r.details["screen_pattern"] > SCREEN_PATTERN_LIMIT
 
 
 @pytest.mark.parametrize("kind", ["turn", "blink"])
@@ -81,7 +82,7 @@ def test_live_scenes_pass(face: FaceSource, kind: str) -> None:
     scene = "turn-head" if kind == "turn" else "blink"
     r = _run(kind, lambda i: render_scene(scene, face, SIZE, frame_no=i, **_place()))  # type: ignore[arg-type]
     assert r.live is True, r
-    assert r.details["screen_pattern"] < 40.0
+    assert r.details["screen_pattern"] < SCREEN_PATTERN_LIMIT
 
 
 def test_still_face_times_out_not_live(face: FaceSource) -> None:

@@ -7,12 +7,13 @@ passing frames are kept and the best of them is the result. After ``timeout_s`` 
 best frame seen so far is returned with the measures it fails.
 
 With a liveness challenge (the profile's ``liveness``, or the ``liveness`` argument:
-``"turn"`` or ``"blink"``) the person first meets the challenge, prompted by the
-instruction (``measure`` ``"Liveness"``, the challenge in ``side``); the portrait is
-taken only after it. A presentation attack seen (a flat photo turned, a screen pattern)
-or the challenge not met ends the capture refused, with ``"Liveness"`` among the failing
-measures; :meth:`CaptureResult.liveness_check` is the CaptureRecord's ``liveness``
-check either way.
+``"turn"``, ``"blink"`` or a :class:`~.liveness.LivenessChallenge` of one's own) the
+person first meets the challenge, prompted by the instruction (``measure``
+``"Liveness"``, the challenge in ``side``); the portrait is taken only after it. A
+presentation attack seen (a flat photo turned, a screen pattern) or the challenge not
+met ends the capture refused, with ``"Liveness"`` among the failing measures;
+:meth:`CaptureResult.liveness_check` is the CaptureRecord's ``liveness`` check either
+way.
 
 The frames are not kept beyond the best one and the burst; time comes from the
 timestamps passed in (or a monotonic clock), so a recorded stream replays identically.
@@ -99,14 +100,15 @@ class AutoCapture:
     def __init__(self, profile: str | Profile = "exam-480x640", *, steady_frames: int = 5,
                  burst: int = 5, timeout_s: float = 30.0, language: str = "en",
                  clock: Callable[[], float] = time.monotonic,
-                 liveness: str | None = None) -> None:
+                 liveness: str | LivenessChallenge | None = None) -> None:
         if steady_frames < 1 or burst < 1 or timeout_s <= 0:
             raise FaceInputError("steady_frames and burst must be >= 1 and timeout_s > 0")
         self.profile = get_profile(profile)
-        #: the challenge run before the portrait: ``liveness`` ("turn", "blink", or ""
-        #: for none) or, when it is None, the profile's
+        # the challenge run before the portrait: ``liveness`` ("turn", "blink", "" for
+        # none, or a LivenessChallenge of one's own) or, when it is None, the profile's
         kind = self.profile.liveness if liveness is None else liveness
-        self._challenge = LivenessChallenge(kind) if kind else None
+        self._challenge = (kind if isinstance(kind, LivenessChallenge) else
+                           LivenessChallenge(kind) if kind else None)
         self.steady_frames = steady_frames
         self.burst = burst
         self.timeout_s = timeout_s
