@@ -74,6 +74,25 @@ def test_capture_from_sim_camera_with_guidance(faces: Path, tmp_path: Path,
     assert cv2.imread(str(out_jpg)).shape == (640, 480, 3)
 
 
+@pytest.mark.parametrize(("scene", "code_wanted", "liveness"),
+                         [("printed-photo", 1, "failed"), ("live", 0, "passed")])
+def test_capture_with_liveness(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                               scene: str, code_wanted: int, liveness: str) -> None:
+    script = tmp_path / "s.json"
+    steps = ([{"scene": scene, "frames": 1}] if scene != "live" else
+             [{"scene": "good", "frames": 6}, {"scene": "turn-head", "frames": 42},
+              {"scene": "good", "frames": 100}])
+    script.write_text(json.dumps(steps))
+    out_jpg = tmp_path / "cap.jpg"
+    code, out = run(capsys, "face", "capture",
+                    f"sim:camera?fps=0&photo=demo&script={script}", "-o", str(out_jpg),
+                    "--timeout", "60", "--liveness", "turn", "--json")
+    assert code == code_wanted, out
+    reply = json.loads(out)
+    assert reply["liveness"] == liveness
+    assert out_jpg.exists() == (code_wanted == 0)
+
+
 @pytest.mark.slow
 def test_sim_camera_serves_mjpeg_to_the_opencv_driver(faces: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items()}

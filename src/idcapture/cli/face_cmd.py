@@ -93,7 +93,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
     from .. import open_camera
     from ..biometrics.face import AutoCapture
 
-    cap = AutoCapture(args.profile, timeout_s=args.timeout, language=args.lang)
+    cap = AutoCapture(args.profile, timeout_s=args.timeout, language=args.lang,
+                      liveness=args.liveness)
     last = None
     with open_camera(args.address) as cam:
         while not cap.done:
@@ -105,6 +106,15 @@ def cmd_capture(args: argparse.Namespace) -> int:
                 last = text
     result = cap.result
     assert result is not None
+    live = result.liveness_check()
+    if result.liveness is not None and result.liveness.live is False:
+        assert live is not None
+        if args.json:
+            print_json({"accepted": False, "liveness": live.outcome.value,
+                        "message": live.message, "frames": result.frames_seen})
+        else:
+            print(f"idcapture: liveness check failed: {live.message}", file=sys.stderr)
+        return 1
     if result.frame is None or result.analysis is None or result.analysis.landmarks is None:
         print(f"idcapture: no usable face within {args.timeout:g} s "
               f"(failing: {', '.join(result.failing) or 'no face'})", file=sys.stderr)
@@ -118,6 +128,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
     info.update({"accepted": result.accepted, "timed_out": result.timed_out,
                  "failing": result.failing, "frames": result.frames_seen,
                  "seconds": round(result.elapsed_s, 2)})
+    if live is not None:
+        info["liveness"] = live.outcome.value
     if args.json:
         print_json(info)
     else:
@@ -232,6 +244,8 @@ def register(commands: Commands) -> None:
     p.add_argument("--iso", help="also write an ISO/IEC 19794-5 face record here")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds before the best "
                    "frame seen is taken")
+    p.add_argument("--liveness", choices=["turn", "blink"], default=None,
+                   help="liveness challenge before the portrait (default: the profile's)")
     p.add_argument("--lang", default="en", choices=["en", "zh"])
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_capture)

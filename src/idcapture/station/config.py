@@ -139,6 +139,10 @@ class RegistrationPattern:
         return f"{scope}{sequence:0{w}d}"
 
 
+#: values of ``face_liveness`` (the challenges of idcapture.biometrics.face.liveness)
+LIVENESS_CHALLENGES = ("", "turn", "blink")
+
+
 @dataclass
 class StationConfig:
     """Everything a station needs to know about its roster, numbers and dates."""
@@ -159,6 +163,9 @@ class StationConfig:
     finger_algorithm: str = ""
     #: impressions of a thumb that fails the card before the operator decides
     card_fingerprint_attempts: int = 3
+    #: the live loop's liveness challenge before the portrait: "" (the portrait
+    #: profile's, none for the built-in ones), "turn" or "blink"
+    face_liveness: str = ""
 
     def __post_init__(self) -> None:
         RegistrationPattern(self.registration_pattern)
@@ -167,6 +174,9 @@ class StationConfig:
         if not isinstance(self.card_fingerprint_attempts, int) or \
                 self.card_fingerprint_attempts < 1:
             raise ConfigError("card_fingerprint_attempts must be a positive integer")
+        if self.face_liveness not in LIVENESS_CHALLENGES:
+            raise ConfigError(f"face_liveness must be one of "
+                              f"{', '.join(repr(c) for c in LIVENESS_CHALLENGES)}")
 
     @property
     def pattern(self) -> RegistrationPattern:

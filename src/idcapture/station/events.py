@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RetryOutcome
-from ..record import FingerPosition, IdentityDocument
+from ..record import Check, FingerPosition, IdentityDocument
 
 __all__ = [
     "EXPECTS",
@@ -110,11 +110,14 @@ class OperatorDecision:
 
 @dataclass
 class FramePresented:
-    """A camera frame (BGR uint8). ``manual``: the operator frames the portrait by hand."""
+    """A camera frame (BGR uint8). ``manual``: the operator frames the portrait by hand.
+    ``liveness``: the live loop's ``liveness`` check for this frame (a FAILED one refuses
+    the attempt and stays in the record)."""
 
     image: np.ndarray
     manual: bool = False
     device: str = ""
+    liveness: Check | None = None
 
 
 @dataclass

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..devices import Camera, FingerprintSensor, IdReader
 from ..errors import RetryNeeded, RetryOutcome, RetryReason
-from ..record import FingerPosition
+from ..record import Check, FingerPosition
 from .events import (
     CardPresented,
     Event,
@@ -89,9 +89,11 @@ def card_event(reader: IdReader, timeout: float) -> CardPresented:
     return CardPresented(doc, dict(doc.blobs))
 
 
-def frame_event(image: np.ndarray, device: str, manual: bool = False) -> FramePresented:
-    """A camera frame from ``device`` (``manual``: the operator frames it by hand)."""
-    return FramePresented(image, manual=manual, device=device)
+def frame_event(image: np.ndarray, device: str, manual: bool = False,
+                liveness: Check | None = None) -> FramePresented:
+    """A camera frame from ``device`` (``manual``: the operator frames it by hand;
+    ``liveness``: the live loop's liveness check for it)."""
+    return FramePresented(image, manual=manual, device=device, liveness=liveness)
 
 
 def finger_event(sensor: FingerprintSensor, position: FingerPosition, timeout: float,

@@ -43,7 +43,7 @@ import uuid
 from typing import Any
 
 from .. import __version__
-from ..errors import RosterError
+from ..errors import RetryOutcome, RetryReason, RosterError
 from ..formats.finger_capture import add_finger_capture
 from ..formats.record_json import from_dict, to_dict
 from ..idnumbers import id_number_check
@@ -80,6 +80,9 @@ from .events import (
 from .registration import station_config
 from .steps import Steps, TemplateDuplicateChecker, finger_template_of
 from .store import Store, today
+
+#: the check the live loop records (idcapture.biometrics.face.liveness.LIVENESS_CHECK)
+LIVENESS_CHECK = "liveness"
 
 __all__ = [
     "Cancel",
@@ -376,6 +379,17 @@ class CaptureSession:
 
     def _on_frame(self, ev: FramePresented) -> Prompt:
         n = self._bump("portrait")
+        live = ev.liveness
+        if live is not None and live.outcome is CheckOutcome.FAILED:
+            # a presentation attack or the challenge not met: no portrait from this
+            # attempt; the failed check stays until a live person passes
+            self.record.set_check(live)
+            self.store.audit(self.operator, "liveness-failed",
+                             mask_id_number(self.id_number), live.message[:200])
+            self._persist()
+            return Prompt(self.state, f"portrait: liveness check failed: {live.message} "
+                          f"(attempt {n})", EXPECTS[self.state],
+                          RetryOutcome(RetryReason.OTHER, live.message), code="liveness-failed")
         maker = self.steps.portrait
         result = maker.manual(ev.image) if ev.manual else maker.make(ev.image)
         if result.retry is not None:
@@ -391,6 +405,7 @@ class CaptureSession:
                                    result.quality, result.crop)
         if result.check is not None:
             rec.set_check(result.check)
+        self._record_liveness(ev)
         photo = None
         media = ""
         ident = rec.identity
@@ -402,6 +417,23 @@ class CaptureSession:
         self.state = self._next_state()
         return Prompt(self.state, f"portrait taken: {self.prompt().message}",
                       EXPECTS[self.state])
+
+    def _record_liveness(self, ev: FramePresented) -> None:
+        """The ``liveness`` check of the portrait taken: the live loop's, or NOT_CHECKED
+        when the station asks for a challenge and none ran (a frame framed by hand, a
+        frontend without the live loop). A FAILED check of an earlier attempt is kept
+        unless a challenge passed since."""
+        if ev.liveness is not None:
+            self.record.set_check(ev.liveness)
+            return
+        kind = station_config(self.store).face_liveness
+        earlier = self.record.check(LIVENESS_CHECK)
+        if not kind or (earlier is not None and earlier.outcome is CheckOutcome.FAILED):
+            return
+        how = "framed by the operator" if ev.manual else "taken without the live loop"
+        self.record.set_check(Check(LIVENESS_CHECK, CheckOutcome.NOT_CHECKED,
+                                    f"portrait {how}: no {kind} challenge ran", utcnow(),
+                                    {"challenge": kind}))
 
     def _on_finger(self, ev: FingerPresented | FingerRetry) -> Prompt:
         pos = self.state.finger_position

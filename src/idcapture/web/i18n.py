@@ -94,6 +94,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "capture.redo": {"zh": "重做", "en": "Redo"},
     "capture.next": {"zh": "下一位（N）", "en": "Next student (N)"},
     "capture.retry": {"zh": "需要重试", "en": "Try again"},
+    "capture.liveness.turn": {"zh": "请慢慢把头向一侧转一点，再转回来",
+                              "en": "Slowly turn your head a little to one side, then back"},
+    "capture.liveness.blink": {"zh": "请眨一下眼睛", "en": "Blink your eyes"},
+    "capture.liveness.failed": {"zh": "活体检测未通过：请本人正对摄像头，不要使用照片或屏幕",
+                                "en": "Liveness check failed: the person must face the camera "
+                                      "in person, not a photo or a screen"},
     "capture.correction": {"zh": "更正步骤", "en": "Correcting step"},
     "capture.fps": {"zh": "帧率", "en": "fps"},
     "capture.no_photo": {"zh": "无照片", "en": "no photo"},

@@ -11,6 +11,11 @@ Three parts run in two threads:
   preview keeps the camera's rate while the overlay follows the face a frame or two
   behind; when the auto-capture is done, ``on_capture`` gets the chosen frame.
 
+With a liveness challenge (``liveness``, or the portrait profile's) the overlay first
+prompts the challenge (reason ``liveness``); ``on_result`` then gets the chosen frame
+with the CaptureRecord's ``liveness`` check, or, when the challenge saw an attack or
+was not met, the best frame seen with the FAILED check, and the capture starts afresh.
+
 A message to a subscriber is ``len(meta) (4 bytes, big-endian) | meta JSON | JPEG``,
 where ``meta`` holds the frame number, the wall-clock time (ms) the frame was read,
 the overlay state and the instruction (reason code and text in Chinese and English).
@@ -36,6 +41,7 @@ import numpy as np
 
 from ..devices import Camera
 from ..errors import DeviceRemoved, DeviceTimeout, IdCaptureError
+from ..record import Check
 from .overlay import draw_overlay
 from .workers import Worker
 
@@ -107,10 +113,16 @@ class LivePreview:
     def __init__(self, camera: Callable[[], Camera | None], *, profile: str = "exam-480x640",
                  on_capture: Callable[[np.ndarray], None] | None = None,
                  on_status: Callable[[str, str], None] | None = None,
-                 jpeg_quality: int = 80, auto_timeout_s: float = 20.0) -> None:
+                 jpeg_quality: int = 80, auto_timeout_s: float = 20.0,
+                 liveness: str | None = None,
+                 on_result: Callable[[np.ndarray, Check | None], None] | None = None) -> None:
         self._camera = camera
         self.profile = profile
+        #: the liveness challenge ("turn", "blink", "" for none; None: the profile's);
+        #: takes effect at the next capture
+        self.liveness = liveness
         self.on_capture = on_capture
+        self.on_result = on_result
         self.on_status = on_status
         self.jpeg_quality = jpeg_quality
         self.auto_timeout_s = auto_timeout_s
@@ -260,8 +272,9 @@ class LivePreview:
             s.offer(msg)
 
     def _analysis_loop(self) -> None:
-        from ..biometrics.face import AutoCapture, instruction_text
+        from ..biometrics.face import LIVENESS_MEASURE, AutoCapture, instruction_text
         from ..errors import RetryReason
+        from .i18n import translate
 
         cap: AutoCapture | None = None
         gen = -1
@@ -277,7 +290,8 @@ class LivePreview:
                 continue
             image, last_index, _wall = latest
             if cap is None or gen != self._gen:
-                cap = AutoCapture(self.profile, timeout_s=self.auto_timeout_s, language="en")
+                cap = AutoCapture(self.profile, timeout_s=self.auto_timeout_s, language="en",
+                                  liveness=self.liveness)
                 gen = self._gen
             try:
                 step = cap.feed(image)
@@ -291,8 +305,14 @@ class LivePreview:
             self.analyses += 1
             ins = step.instruction
             reason = ins.reason.value if ins.reason is not None else None
-            text = (dict(READY) if ins.reason is None else
-                    {lang: instruction_text(ins.reason, lang, ins.side) for lang in ("zh", "en")})
+            if ins.measure == LIVENESS_MEASURE:
+                reason = "liveness"
+                text = {lang: translate(f"capture.liveness.{ins.side}", lang)
+                        for lang in ("zh", "en")}
+            else:
+                text = (dict(READY) if ins.reason is None else
+                        {lang: instruction_text(ins.reason, lang, ins.side)
+                         for lang in ("zh", "en")})
             face = step.analysis.primary
             self.guidance = Guidance(step.state.value, reason, text, ins.framing,
                                      None if face is None else
@@ -301,9 +321,19 @@ class LivePreview:
             if cap.done:
                 result = cap.result
                 cap = None
-                if (result is not None and result.accepted and result.frame is not None
-                        and gen == self._gen and self.on_capture is not None):
-                    try:
+                if result is None or result.frame is None or gen != self._gen:
+                    continue
+                refused = result.liveness is not None and result.liveness.live is False
+                if refused:
+                    self.guidance = Guidance(
+                        "guiding", "liveness-failed",
+                        {lang: translate("capture.liveness.failed", lang)
+                         for lang in ("zh", "en")},
+                        self.guidance.box, self.guidance.face, time.monotonic())
+                try:
+                    if self.on_result is not None and (result.accepted or refused):
+                        self.on_result(np.asarray(result.frame), result.liveness_check())
+                    elif self.on_capture is not None and result.accepted:
                         self.on_capture(np.asarray(result.frame))
-                    except Exception:  # never let a session error kill the preview
-                        log.exception("portrait hand-over failed")
+                except Exception:  # never let a session error kill the preview
+                    log.exception("portrait hand-over failed")

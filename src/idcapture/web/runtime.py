@@ -41,7 +41,7 @@ import numpy as np
 from ..devices import Camera, Device, FingerprintSensor, IdReader
 from ..errors import DeviceRemoved, DeviceTimeout, IdCaptureError
 from ..privacy import mask_id_number
-from ..record import CaptureRecord
+from ..record import CaptureRecord, Check
 from ..station import Store
 from ..station.checking import REQUIRED_CHECKS
 from ..station.events import (
@@ -54,6 +54,7 @@ from ..station.events import (
     SessionState,
 )
 from ..station.pump import FingerWatch, card_event, frame_event
+from ..station.registration import station_config
 from ..station.session import CaptureSession
 from ..station.steps import Steps
 from .workers import Worker
@@ -123,7 +124,7 @@ class StationRuntime:
         from .live import LivePreview
 
         self.preview = LivePreview(self._camera, profile=profile,
-                                   on_capture=self._auto_portrait,
+                                   on_result=self._auto_portrait,
                                    on_status=lambda s, p: self._set_state("camera", s, p))
 
     # ------------------------------------------------------------------ lifecycle
@@ -234,7 +235,11 @@ class StationRuntime:
 
     def _sync_preview(self) -> None:
         s = self._session
-        self.preview.set_analysing(s is not None and s.state is SessionState.PORTRAIT)
+        portrait = s is not None and s.state is SessionState.PORTRAIT
+        if portrait and not self.preview.analysing:
+            # the station's challenge, or the portrait profile's when it names none
+            self.preview.liveness = station_config(self.store).face_liveness or None
+        self.preview.set_analysing(portrait)
 
     def start_session(self, operator: str) -> Prompt:
         """A new session waiting for a card (an unfinished one is kept, not replaced)."""
@@ -293,12 +298,13 @@ class StationRuntime:
     def cancel(self, reason: str = "") -> Prompt:
         return self._handle(Cancel(reason))
 
-    def _auto_portrait(self, frame: np.ndarray) -> None:
+    def _auto_portrait(self, frame: np.ndarray, liveness: Check | None = None) -> None:
         with self._lock:
             s = self._session
             if s is None or s.state is not SessionState.PORTRAIT:
                 return
-            prompt = self._handle(frame_event(frame, self.slots["camera"].address))
+            prompt = self._handle(frame_event(frame, self.slots["camera"].address,
+                                              liveness=liveness))
             if prompt.state is SessionState.PORTRAIT:
                 self.preview.restart_capture()
 

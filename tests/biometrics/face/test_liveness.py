@@ -9,16 +9,17 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from idcapture.biometrics.face import FaceTracker, analyze_face, framing_box, get_profile
+from idcapture.biometrics.face import FaceTracker, analyze_face, framing_box, get_profile, liveness
 from idcapture.biometrics.face.liveness import (
     LivenessChallenge,
     LivenessResult,
     challenge_prompt,
     liveness_check,
 )
+from idcapture.biometrics.face.presentation import SCREEN_PATTERN_LIMIT
 from idcapture.errors import ConfigError
 from idcapture.record import CheckOutcome
-from idcapture.sim.camera.attacks import ATTACK_SCENES, render_attack
+from idcapture.sim.camera.attacks import render_attack
 from idcapture.sim.camera.scene import FaceSource, demo_face_path, load_face_source, render_scene
 
 SIZE = (640, 480)
@@ -55,11 +56,33 @@ def test_turning_head_passes_the_turn_challenge(face: FaceSource) -> None:
     assert check.outcome is CheckOutcome.PASSED and check.details["challenge"] == "turn"
 
 
-@pytest.mark.parametrize("scene", ATTACK_SCENES)
-def test_attack_scenes_fail_the_turn_challenge(face: FaceSource, scene: str) -> None:
-    r = _run("turn", lambda i: render_attack(scene, face, SIZE, frame_no=i, **_place()))  # type: ignore[arg-type]
-    assert r.live is False and "flat face" in r.reason, r
+@pytest.mark.parametrize("kind", ["turn", "blink"])
+@pytest.mark.parametrize(("scene", "why"), [("printed-photo", "flat face"),
+                                            ("phone-replay", "screen pattern")])
+def test_attack_scenes_fail_either_challenge(face: FaceSource, scene: str, why: str,
+                                             kind: str) -> None:
+    r = _run(kind, lambda i: render_attack(scene, face, SIZE, frame_no=i, **_place()))  # type: ignore[arg-type]
+    assert r.live is False and why in r.reason, r
     assert liveness_check(r).outcome is CheckOutcome.FAILED
+
+
+def test_replayed_video_meets_the_challenge_without_the_screen_cue(
+        face: FaceSource, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The phone replays a video of the person turning the head: the turn challenge alone
+    is met, so the passive screen cue is what refuses it."""
+    monkeypatch.setattr(liveness, "SCREEN_PATTERN_LIMIT", math.inf)
+    r = _run("turn", lambda i: render_attack("phone-replay", face, SIZE, frame_no=i,
+                                           **_place()), frames=90)  # type: ignore[arg-type]
+    assert r.live is True, r
+    assert r.details["screen_pattern"] > SCREEN_PATTERN_LIMIT
+
+
+@pytest.mark.parametrize("kind", ["turn", "blink"])
+def test_live_scenes_pass(face: FaceSource, kind: str) -> None:
+    scene = "turn-head" if kind == "turn" else "blink"
+    r = _run(kind, lambda i: render_scene(scene, face, SIZE, frame_no=i, **_place()))  # type: ignore[arg-type]
+    assert r.live is True, r
+    assert r.details["screen_pattern"] < SCREEN_PATTERN_LIMIT
 
 
 def test_still_face_times_out_not_live(face: FaceSource) -> None:

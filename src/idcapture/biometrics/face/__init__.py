@@ -22,6 +22,7 @@ without them, the calls that need a model raise :class:`FaceModelUnavailable`.
 from ._models import FaceModelUnavailable
 from .analysis import FaceAnalysis, analyze_face
 from .autocapture import (
+    LIVENESS_MEASURE,
     AutoCapture,
     CaptureResult,
     CaptureState,
@@ -50,6 +51,7 @@ from .quality import Advice, FaceQuality, assess_quality
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "LIVENESS_MEASURE",
     "PROFILES",
     "Advice",
     "AutoCapture",

@@ -10,6 +10,15 @@ every measure has passed on ``steady_frames`` consecutive frames; the next ``bur
 passing frames are kept and the best of them is the result. After ``timeout_s`` the
 best frame seen so far is returned with the measures it fails.
 
+With a liveness challenge (the profile's ``liveness``, or the ``liveness`` argument:
+``"turn"``, ``"blink"`` or a :class:`~.liveness.LivenessChallenge` of one's own) the
+person first meets the challenge, prompted by the instruction (``measure``
+``"Liveness"``, the challenge in ``side``); the portrait is taken only after it. A
+presentation attack seen (a flat photo turned, a screen pattern) or the challenge not
+met ends the capture refused, with ``"Liveness"`` among the failing measures;
+:meth:`CaptureResult.liveness_check` is the CaptureRecord's ``liveness`` check either
+way.
+
 The frames are not kept beyond the best one and the burst; time comes from the
 timestamps passed in (or a monotonic clock), so a recorded stream replays identically.
 """
@@ -26,16 +35,19 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ...errors import RetryReason
+from ...record import Check
 from .analysis import FaceAnalysis, analyze_face
 from .detection import FaceTracker
 from .frames import FaceInputError, Image, check_bgr
 from .framing import framing_box
 from .guidance import Instruction, guidance
+from .liveness import LivenessChallenge, LivenessResult, challenge_prompt, liveness_check
 from .profiles import Profile, get_profile
 from .quality import FaceQuality, assess_quality
 
-__all__ = ["AutoCapture", "CaptureResult", "CaptureState", "FrameLike", "LiveStep",
-           "auto_capture"]
+__all__ = ["LIVENESS_MEASURE", "AutoCapture", "CaptureResult", "CaptureState", "FrameLike",
+           "LiveStep", "auto_capture"]
 
 
 @runtime_checkable
@@ -67,6 +79,8 @@ class LiveStep:
     analysis: FaceAnalysis
     quality: FaceQuality
     instruction: Instruction
+    #: the liveness challenge so far (None when the capture runs none)
+    liveness: LivenessResult | None = None
 
 
 @dataclass
@@ -82,6 +96,16 @@ class CaptureResult:
     frames_seen: int
     elapsed_s: float
     failing: list[str] = field(default_factory=list)
+    #: the liveness challenge's outcome (None when the capture ran none)
+    liveness: LivenessResult | None = None
+
+    def liveness_check(self) -> Check | None:
+        """The CaptureRecord's ``liveness`` check, or None when no challenge ran."""
+        return None if self.liveness is None else liveness_check(self.liveness)
+
+
+#: The measure named in an instruction and among the failing measures for liveness.
+LIVENESS_MEASURE = "Liveness"
 
 
 def _rank(q: FaceQuality) -> tuple[int, float]:
@@ -93,10 +117,16 @@ class AutoCapture:
 
     def __init__(self, profile: str | Profile = "exam-480x640", *, steady_frames: int = 5,
                  burst: int = 5, timeout_s: float = 30.0, language: str = "en",
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 liveness: str | LivenessChallenge | None = None) -> None:
         if steady_frames < 1 or burst < 1 or timeout_s <= 0:
             raise FaceInputError("steady_frames and burst must be >= 1 and timeout_s > 0")
         self.profile = get_profile(profile)
+        # the challenge run before the portrait: ``liveness`` ("turn", "blink", "" for
+        # none, or a LivenessChallenge of one's own) or, when it is None, the profile's
+        kind = self.profile.liveness if liveness is None else liveness
+        self._challenge = (kind if isinstance(kind, LivenessChallenge) else
+                           LivenessChallenge(kind) if kind else None)
         self.steady_frames = steady_frames
         self.burst = burst
         self.timeout_s = timeout_s
@@ -117,6 +147,13 @@ class AutoCapture:
         self._result: CaptureResult | None = None
         if self._tracker is not None:
             self._tracker.reset()
+        if self._challenge is not None:
+            self._challenge.reset()
+
+    @property
+    def liveness(self) -> str:
+        """The liveness challenge this capture runs ("" for none)."""
+        return "" if self._challenge is None else self._challenge.kind
 
     @property
     def result(self) -> CaptureResult | None:
@@ -163,14 +200,26 @@ class AutoCapture:
             self._prev_mid = None
         quality = assess_quality(frame, analysis, self.profile, motion=motion)
         instruction = guidance(quality, self.language)
+        live = None if self._challenge is None else self._challenge.result
         if self._result is not None:
-            return LiveStep(CaptureState.DONE, analysis, quality, instruction)
+            return LiveStep(CaptureState.DONE, analysis, quality, instruction, live)
         self._seen += 1
         rank = _rank(quality)
         if self._best is None or rank > self._best[0]:
             self._best = (rank, np.array(frame, copy=True), analysis, quality)
+        if self._challenge is not None and live is not None and live.live is not True:
+            live = self._challenge.feed(frame, analysis)
+            if live.live is False:
+                self._finish_refused(now)
+                return LiveStep(CaptureState.DONE, analysis, quality, instruction, live)
+            if live.live is None and analysis.found:
+                kind = self._challenge.kind
+                instruction = Instruction(RetryReason.OTHER,
+                                          challenge_prompt(kind, self.language),
+                                          LIVENESS_MEASURE, kind, quality.framing)
+        challenged = live is not None and live.live is not True
         # a frame without a motion measure (first with a face) cannot count as steady
-        if quality.passed and motion is not None:
+        if quality.passed and motion is not None and not challenged:
             self._steady += 1
         else:
             self._steady = 0
@@ -188,7 +237,9 @@ class AutoCapture:
         if self._result is None and now - self._start >= self.timeout_s:
             self._finish_timeout(now)
             state = CaptureState.DONE
-        return LiveStep(state, analysis, quality, instruction)
+        if self._result is not None:
+            self._result.liveness = live
+        return LiveStep(state, analysis, quality, instruction, live)
 
     async def afeed(self, frame: Image | FrameLike, timestamp: float | None = None
                     ) -> LiveStep:
@@ -199,14 +250,25 @@ class AutoCapture:
 
     def _finish_timeout(self, now: float) -> None:
         start = self._start if self._start is not None else now
+        live = None if self._challenge is None else self._challenge.result
+        unmet = [LIVENESS_MEASURE] if live is not None and live.live is not True else []
         if self._best is None:
             self._result = CaptureResult(False, True, None, None, None, self._seen,
-                                         now - start, ["SingleFacePresent"])
+                                         now - start, ["SingleFacePresent", *unmet], live)
             return
         _, f, a, q = self._best
-        failing = [m.name for m in q.report.measures if m.passed is False]
+        failing = [m.name for m in q.report.measures if m.passed is False] + unmet
         self._result = CaptureResult(not failing, True, f, a, q, self._seen, now - start,
-                                     failing)
+                                     failing, live)
+
+    def _finish_refused(self, now: float) -> None:
+        """The liveness challenge saw an attack or ran out: refused, with the best frame
+        seen as evidence."""
+        start = self._start if self._start is not None else now
+        assert self._best is not None and self._challenge is not None
+        _, f, a, q = self._best
+        self._result = CaptureResult(False, False, f, a, q, self._seen, now - start,
+                                     [LIVENESS_MEASURE], self._challenge.result)
 
     def finish(self, timestamp: float | None = None) -> CaptureResult:
         """End now (the stream ran out): the best frame so far, as on a timeout."""

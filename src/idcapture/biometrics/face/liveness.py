@@ -13,6 +13,11 @@ face, and fails at once.
 A printed photo does not blink; a phone replaying a video of a blink does, so ``turn``
 is the stronger challenge.
 
+Passive cues run under either challenge (:mod:`.presentation`): a flat turn (the eye
+line foreshortened with the nose staying put) fails at once, and a screen pattern (moire)
+over the face in the median of the frames fails the challenge even when it was met, so
+a phone replaying a video of the person turning or blinking is refused.
+
 Feed :class:`LivenessChallenge` the same frames and :class:`~.analysis.FaceAnalysis` as
 the capture loop; :func:`liveness_check` turns the result into the CaptureRecord's
 ``liveness`` Check.
@@ -30,6 +35,8 @@ from ...errors import ConfigError
 from ...record import Check, CheckOutcome, utcnow
 from .analysis import FaceAnalysis
 from .frames import Image, to_gray
+from .presentation import SCREEN_PATTERN_LIMIT, face_geometry, screen_pattern
+from .profiles import CHALLENGES as PROFILE_CHALLENGES
 from .quality import eye_openings
 
 __all__ = [
@@ -41,9 +48,9 @@ __all__ = [
     "liveness_check",
 ]
 
-#: The challenges an operator can switch on (per profile: ``Profile.extra`` or the
-#: station's configuration names one).
-CHALLENGES = ("turn", "blink")
+#: The challenges an operator can switch on (per profile: ``Profile.liveness``, or the
+#: ``liveness`` argument of :class:`~.autocapture.AutoCapture`).
+CHALLENGES = PROFILE_CHALLENGES
 #: The Check's name in a CaptureRecord.
 LIVENESS_CHECK = "liveness"
 
@@ -86,6 +93,8 @@ FLAT_NOSE_SHIFT = 0.035
 #: EyesOpen values for a blink: below CLOSED, then above OPEN again.
 BLINK_CLOSED = 0.25
 BLINK_OPEN = 0.30
+#: Frames with a screen-pattern score before the cue is judged (its median).
+SCREEN_FRAMES = 5
 
 
 class LivenessChallenge:
@@ -107,11 +116,13 @@ class LivenessChallenge:
 
     def reset(self) -> None:
         self._frames = 0
+        self._screen: list[float] = []
         self._shift0: list[float] = []
         self._shape0: list[float] = []
         self._max_shift = 0.0
         self._min_shape = 1.0
         self._closed = False
+        self._met = ""
         self._result: LivenessResult | None = None
 
     @property
@@ -121,8 +132,15 @@ class LivenessChallenge:
         return LivenessResult(self.kind, None, "running", self._frames, self._details())
 
     def _details(self) -> dict[str, float]:
-        return {"nose_shift": round(self._max_shift, 4),
-                "foreshortening": round(self._min_shape, 4)}
+        d = {"nose_shift": round(self._max_shift, 4),
+             "foreshortening": round(self._min_shape, 4)}
+        if self._screen:
+            d["screen_pattern"] = round(float(np.median(self._screen)), 2)
+        return d
+
+    def _screen_seen(self) -> bool:
+        return len(self._screen) >= SCREEN_FRAMES and \
+            float(np.median(self._screen)) > SCREEN_PATTERN_LIMIT
 
     def _end(self, live: bool, reason: str) -> LivenessResult:
         self._result = LivenessResult(self.kind, live, reason, self._frames, self._details())
@@ -136,18 +154,26 @@ class LivenessChallenge:
         if lm is None or len(analysis.faces) != 1:
             return self.result
         self._frames += 1
-        u, down = lm.axes()
-        ied = max(lm.inter_eye_distance, 1e-6)
-        rel = np.array(lm.nose) - np.array(lm.eye_midpoint)
-        shift = float(np.dot(rel, u)) / ied
-        drop = float(np.dot(rel, down))
-        shape = ied / drop if drop > 1e-6 else math.nan
+        gray = to_gray(frame)
+        score = screen_pattern(gray, lm)
+        if math.isfinite(score):
+            self._screen.append(score)
+        if self._screen_seen():
+            return self._end(False, "screen pattern (moire) over the face: a phone or "
+                                    "monitor")
+        met = ""
+        # with the eyes shut the eye corners are placed less well: no geometry then
+        eyes_open = True
         if self.kind == "blink":
-            opening = min(eye_openings(to_gray(frame), lm))
+            opening = min(eye_openings(gray, lm))
+            eyes_open = opening >= BLINK_OPEN
             if opening < BLINK_CLOSED:
                 self._closed = True
-            elif self._closed and opening >= BLINK_OPEN:
-                return self._end(True, "blink seen")
+            elif self._closed and eyes_open:
+                met = "blink seen"
+        shift, shape = face_geometry(lm)
+        if not eyes_open:
+            pass
         elif len(self._shift0) < self.baseline_frames:
             self._shift0.append(shift)
             self._shape0.append(shape)
@@ -157,11 +183,15 @@ class LivenessChallenge:
             self._max_shift = max(self._max_shift, abs(shift - s0))
             if math.isfinite(shape) and f0 > 0:
                 self._min_shape = min(self._min_shape, shape / f0)
-            if self._max_shift >= MIN_NOSE_SHIFT:
-                return self._end(True, "head turn seen")
             if self._min_shape <= TURN_FORESHORTENING and self._max_shift < FLAT_NOSE_SHIFT:
                 return self._end(False, "flat face: turned without the nose moving "
                                         "against the eyes (a photo or a screen)")
+            if self.kind == "turn" and self._max_shift >= MIN_NOSE_SHIFT:
+                met = "head turn seen"
+        # a challenge met is accepted once the screen cue has had its frames
+        self._met = met or self._met
+        if self._met and self._frames >= SCREEN_FRAMES:
+            return self._end(True, self._met)
         if self._frames >= self.max_frames:
             return self._end(False, f"no {'blink' if self.kind == 'blink' else 'head turn'}"
                                     f" within {self.max_frames} frames")

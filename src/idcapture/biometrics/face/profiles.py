@@ -17,7 +17,8 @@ for the sources of each value:
     of the width, eye line 50-70 % above the bottom, pose within 5/5/8 degrees, no upscaling.
 
 Make a variant with :func:`dataclasses.replace` (``replace(get_profile("icao"), name=...,
-max_yaw_deg=8)``) or build a :class:`Profile` from scratch.
+max_yaw_deg=8)``, or ``liveness="turn"`` to ask for a head turn before the portrait) or
+build a :class:`Profile` from scratch. The built-in profiles run no liveness challenge.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from ...errors import ConfigError
 
 __all__ = [
+    "CHALLENGES",
     "CHIN_PER_IED",
     "CROWN_PER_IED",
     "FACE_WIDTH_PER_IED",
@@ -50,6 +52,9 @@ CHIN_PER_IED = 2.0
 CROWN_PER_IED = 2.3
 
 RGB = tuple[int, int, int]
+
+#: The liveness challenges a profile can switch on (:mod:`.liveness`).
+CHALLENGES = ("turn", "blink")
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,8 @@ class Profile:
     min_eye_opening: float = 0.30         # share of vertical edges in the eye (iris rims)
     max_mouth_opening: float = 0.03       # teeth or cavity between the lips / IED
     max_motion: float = 0.04              # eye-midpoint movement per frame / IED
+    #: the live loop's liveness challenge: "" (none), "turn" or "blink"
+    liveness: str = ""
     extra: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -107,6 +114,9 @@ class Profile:
             raise ConfigError(f"profile {self.name!r}: JPEG quality must be 1-100")
         if self.max_upscale < 1.0:
             raise ConfigError(f"profile {self.name!r}: max_upscale must be >= 1.0")
+        if self.liveness and self.liveness not in CHALLENGES:
+            raise ConfigError(f"profile {self.name!r}: unknown liveness challenge "
+                              f"{self.liveness!r}; choose one of {', '.join(CHALLENGES)}")
 
     @property
     def aspect(self) -> float:

@@ -3,13 +3,17 @@ person.
 
 ``printed-photo``: the face printed on paper (white margin, paper grain, flat
 lighting) held up in front of the camera and turned to and fro about its vertical axis,
-as someone does when asked to turn their head. ``phone-replay``: the face on a phone
-screen (dark bezel, brighter backlit picture, a moire pattern from the screen's pixel
-grid) turned the same way. Both are flat, so every point of the face moves as one plane:
-what the turn challenge of :mod:`idcapture.biometrics.face.liveness` looks for.
+as someone does when asked to turn their head. It is flat, so every point of the face
+moves as one plane: what the turn challenge of
+:mod:`idcapture.biometrics.face.liveness` looks for.
 
-:func:`render_attack` draws frame ``frame_no`` of a scene; the motion repeats every 42
-frames (about 1.4 s at 30 fps).
+``phone-replay``: a phone screen (dark bezel, brighter backlit picture, a moire pattern
+from the screen's pixel grid) held up a little unsteadily, replaying a video of the
+person turning the head and blinking (the ``turn-head`` and ``blink`` scenes): the
+challenge alone is met, and only the passive screen cue refuses it.
+
+:func:`render_attack` draws frame ``frame_no`` of a scene; the motion repeats every
+:data:`ATTACK_PERIOD` frames (1.4 s at 30 fps).
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ import numpy as np
 from ...errors import ConfigError
 from .scene import FaceSource, render_scene, wall
 
-__all__ = ["ATTACK_SCENES", "render_attack"]
+__all__ = ["ATTACK_PERIOD", "ATTACK_SCENES", "render_attack"]
 
 ATTACK_SCENES = ("printed-photo", "phone-replay")
+#: Frames after which an attack scene repeats.
+ATTACK_PERIOD = 42
 
 
 def _turned(card: np.ndarray, background: np.ndarray, centre: tuple[float, float],
@@ -61,7 +67,10 @@ def render_attack(scene: str, face: FaceSource, size: tuple[int, int] = (640, 48
     w, h = size
     ied = target_ied if target_ied is not None else 0.16 * w
     mid = eye_point if eye_point is not None else (w / 2, h * 0.42)
-    picture = render_scene("good", face, size, target_ied=ied, eye_point=mid, seed=seed)
+    video = "good" if scene == "printed-photo" else (
+        "turn-head" if frame_no % (2 * ATTACK_PERIOD) < ATTACK_PERIOD else "blink")
+    picture = render_scene(video, face, size, target_ied=ied, eye_point=mid, seed=seed,
+                           frame_no=frame_no % ATTACK_PERIOD)
     # the part of the picture on the print or screen: 3.6 IED wide, 4.6 IED high
     x0 = int(max(0, mid[0] - 1.8 * ied))
     x1 = int(min(w, mid[0] + 1.8 * ied))
@@ -84,7 +93,8 @@ def render_attack(scene: str, face: FaceSource, size: tuple[int, int] = (640, 48
                        np.float32)
         card[bezel:-bezel, bezel:-bezel] = crop
     card8 = np.clip(card, 0, 255).astype(np.uint8)
-    angle = 32.0 * math.sin(2 * math.pi * frame_no / 42.0)
+    swing = 32.0 if scene == "printed-photo" else 4.0
+    angle = swing * math.sin(2 * math.pi * frame_no / ATTACK_PERIOD)
     drift = (3.0 * math.sin(frame_no * 0.21), 2.0 * math.cos(frame_no * 0.17))
     centre = ((x0 + x1) / 2.0 + drift[0], (y0 + y1) / 2.0 + drift[1])
     return _turned(card8, wall(size, seed=seed), centre, angle)

@@ -6,8 +6,10 @@ of a wall, framed so that auto-capture takes a portrait; ``photo=PATH`` shows an
 face photo (see :mod:`idcapture.sim.camera.scene`); ``photo=none`` (or giving ``face``
 without ``photo``) draws a cartoon face instead, ``face=false`` an empty scene. The
 photo is shown in the scene named by
-``scene=`` (default ``good``) or played over time by ``script=FILE`` (a JSON scene
-script); ``profile=`` (default ``exam-480x640``) sets where a good face sits.
+``scene=`` (default ``good``; ``turn-head`` and ``blink`` meet a liveness challenge,
+``printed-photo`` and ``phone-replay`` are presentation attacks) or played over time by
+``script=FILE`` (a JSON scene script); ``profile=`` (default ``exam-480x640``) sets
+where a good face sits.
 """
 
 from __future__ import annotations
@@ -64,7 +66,9 @@ class SimCamera(Camera):
                "or none (a drawn cartoon face)"),
         Option("face", "bool", True, "with photo=none: draw the cartoon face (false: empty)"),
         Option("script", "str", None, "scene script file (JSON) played with the photo"),
-        Option("scene", "str", "good", "scene played with the photo when no script is given"),
+        Option("scene", "str", "good", "scene played with the photo when no script is given "
+               "(good, yaw, side-lit...; turn-head and blink for a liveness challenge; "
+               "printed-photo and phone-replay attacks)"),
         Option("profile", "str", "exam-480x640", "portrait profile the good scene frames for"),
     )
 
@@ -118,7 +122,7 @@ class SimCamera(Camera):
         """Play a scene script from the next frame on. An ``unplug`` step makes the
         camera unplugged for its frames. ``profile`` places a good face where that
         portrait profile's framing box wants it."""
-        from .scene import render_scene
+        from .scene import SCENE_PERIODS, render_scene
 
         size = (self._w, self._h)
         ied: float | None = None
@@ -136,7 +140,7 @@ class SimCamera(Camera):
             self._script_unplug = step.scene == "unplug"
             if self._script_unplug:
                 return np.zeros((self._h, self._w, 3), np.uint8)
-            key = (step.scene, step.amount, (i - start) % 8)
+            key = (step.scene, step.amount, (i - start) % SCENE_PERIODS.get(step.scene, 8))
             if key not in cache:
                 cache[key] = render_scene(step.scene, face, size, amount=step.amount,
                                           target_ied=ied, eye_point=eye, frame_no=i - start)

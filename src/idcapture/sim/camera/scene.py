@@ -12,6 +12,12 @@ Scenarios (``SCENARIOS``): ``good``, ``no-face``, ``two-faces``, ``too-far``,
 ``too-close``, ``off-centre``, ``yaw``, ``pitch``, ``roll``, ``eyes-closed``,
 ``too-dark``, ``backlit``, ``side-lit``, ``motion-blur``, ``cluttered``, ``unplug``.
 Each takes an optional ``amount`` (0..1, default 1) scaling how strong it is.
+
+A live person meeting a liveness challenge: ``turn-head`` (a small turn to one side and
+back over the first 30 of every 42 frames, up to 21 degrees at amount 1) and ``blink``
+(eyes shut for frames 12-14 of every 30). Presentation attacks
+(:mod:`.attacks`): ``printed-photo`` and ``phone-replay``. Scenes that move repeat
+every :data:`SCENE_PERIODS` frames.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCENARIOS",
+    "SCENE_PERIODS",
     "FaceSource",
     "SceneScript",
     "SceneStep",
@@ -44,8 +51,10 @@ __all__ = [
 SCENARIOS = (
     "good", "no-face", "two-faces", "too-far", "too-close", "off-centre", "yaw", "pitch",
     "roll", "eyes-closed", "too-dark", "backlit", "side-lit", "motion-blur", "cluttered",
-    "unplug",
+    "unplug", "turn-head", "blink", "printed-photo", "phone-replay",
 )
+#: Frames after which a scene repeats (the others repeat their small sway every 8).
+SCENE_PERIODS = {"turn-head": 42, "blink": 30, "printed-photo": 84, "phone-replay": 84}
 
 
 @dataclass(frozen=True)
@@ -208,8 +217,25 @@ def render_scene(scenario: str, face: FaceSource | None, size: tuple[int, int] =
     if scenario not in SCENARIOS or scenario == "unplug":
         raise ConfigError(f"unknown camera scene {scenario!r}; choose one of "
                           f"{', '.join(s for s in SCENARIOS if s != 'unplug')}")
-    w, h = size
     a = float(np.clip(amount, 0.0, 1.0))
+    if scenario in ("printed-photo", "phone-replay"):
+        if face is None:
+            return wall(size, seed=seed)
+        from .attacks import render_attack
+
+        return render_attack(scenario, face, size, frame_no=frame_no, target_ied=target_ied,
+                             eye_point=eye_point, seed=seed)
+    if scenario == "turn-head":
+        t = frame_no % SCENE_PERIODS["turn-head"]
+        turn = 0.6 * a * math.sin(math.pi * t / 30.0) if t < 30 else 0.0
+        return render_scene("yaw", face, size, amount=turn, target_ied=target_ied,
+                            eye_point=eye_point, seed=seed, frame_no=frame_no)
+    if scenario == "blink":
+        shut = 12 <= frame_no % SCENE_PERIODS["blink"] < 15
+        return render_scene("eyes-closed" if shut else "good", face, size, amount=a,
+                            target_ied=target_ied, eye_point=eye_point, seed=seed,
+                            frame_no=frame_no)
+    w, h = size
     ied = target_ied if target_ied is not None else 0.16 * w
     mid = eye_point if eye_point is not None else (w / 2, h * 0.42)
     # a little natural sway so that consecutive frames differ like a live camera's
