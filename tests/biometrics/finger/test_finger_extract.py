@@ -292,3 +292,25 @@ def test_fine_ridges_are_detected_at_the_target_period() -> None:
     assert len(pairs) / len(truth) >= 0.8, len(pairs)
     at_target = render(wavy_phase(SHAPE, RIDGE_PERIOD_TARGET, sites), ellipse_mask(SHAPE))
     assert minutiae_scale(finger.analyse(at_target)) == 1.0
+
+
+def test_rescaled_analysis_carries_the_native_period_over() -> None:
+    """The analysis at the ridge-period scale reuses the native period map (scaled) and
+    measures orientation and segmentation again: its maps agree with a fresh analysis at
+    that resolution."""
+    from finger_synth import ellipse_mask, render, wavy_phase
+
+    from idcapture.biometrics.finger.analysis import rescaled
+
+    fine = render(wavy_phase(SHAPE, 7.0, minutia_sites(SHAPE, 18)), ellipse_mask(SHAPE))
+    an = finger.analyse(fine)
+    fresh = finger.analyse(fine, 350)
+    re = rescaled(an, fine, 350)
+    assert re.mask.shape == fresh.mask.shape == re.period.shape
+    assert re.shape == fresh.shape
+    both = re.mask & fresh.mask
+    assert both.sum() >= 0.9 * fresh.mask.sum()
+    ratio = np.median(re.period[both]) / np.median(fresh.period[both])
+    assert abs(ratio - 1.0) < 0.03, ratio
+    assert abs(np.median(re.period[both]) - 7.0 * 500 / 350) < 0.5
+    assert re.signatures.samples.shape[:2] == re.mask.shape

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .blocks import BLOCK, block_mean
+from .blocks import BLOCK, block_mean, block_shape
 from .enhancement import enhance_small, half_size, normalise_contrast, upscale_half
 from .frequency import RidgeSignatures, ridge_period, signatures
 from .image import BASE_PPI, WorkingImage, to_working
 from .orientation import OrientationField, orientation_field
 from .segmentation import block_std, pixel_mask, segment_blocks
 
-__all__ = ["FingerAnalysis", "analyse"]
+__all__ = ["FingerAnalysis", "analyse", "rescaled"]
 
 
 @dataclass
@@ -87,16 +87,59 @@ def analyse(image: np.ndarray, ppi: int = BASE_PPI) -> FingerAnalysis:
     input that is not a usable grey image.
     """
     work = to_working(image, ppi)
-    px = work.pixels
-    half = cv2.resize(px, (half_size(px.shape)[1], half_size(px.shape)[0]),
-                      interpolation=cv2.INTER_AREA)
+    half, orient, std, mask, finger_mask = _segmented(work.pixels)
+    sigs = signatures(work.pixels, orient.theta)
+    period, conf = ridge_period(sigs.profile, mask)
+    return FingerAnalysis(work, mask, orient, period, conf, block_mean(work.pixels), std, sigs,
+                          half, finger_mask)
+
+
+def _segmented(px: np.ndarray) -> tuple[np.ndarray, OrientationField, np.ndarray, np.ndarray,
+                                        np.ndarray]:
+    """Half-resolution image, orientation field, block spreads, mask and finger mask of
+    working pixels ``px``."""
+    hs, ws = half_size(px.shape)
+    half = cv2.resize(px, (ws, hs), interpolation=cv2.INTER_AREA)
     # ridges (8-12 px periods at 500 ppi) are well resolved at half resolution
     orient = orientation_field(half, BLOCK // 2, presmooth=0.0)
     std = block_std(px)
-    mean = block_mean(px)
     mask = segment_blocks(std, orient.coherence)
     finger_mask = segment_blocks(std, orient.coherence, to_frame=True) | mask
-    sigs = signatures(px, orient.theta)
-    period, conf = ridge_period(sigs.profile, mask)
-    return FingerAnalysis(work, mask, orient, period, conf, mean, std, sigs, half,
-                          finger_mask)
+    return half, orient, std, mask, finger_mask
+
+
+def _block_grid(shape: tuple[int, int], f: float, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where the block centres of a working image ``f`` times larger fall in the block grid
+    of the native one (fractional block indices, columns then rows, float32)."""
+    nby, nbx = block_shape(shape, block)
+    c = block / 2.0 - 0.5
+    gy = ((np.arange(nby, dtype=np.float32) * block + c) / f - c) / block
+    gx = ((np.arange(nbx, dtype=np.float32) * block + c) / f - c) / block
+    mx = np.broadcast_to(gx[None, :], (nby, nbx))
+    my = np.broadcast_to(gy[:, None], (nby, nbx))
+    return np.ascontiguousarray(mx), np.ascontiguousarray(my)
+
+
+def rescaled(an: FingerAnalysis, image: np.ndarray, ppi: int) -> FingerAnalysis:
+    """The analysis of ``image`` read at ``ppi`` instead of ``an``'s resolution: pixels,
+    orientation and segmentation measured again (they are cheap and sharpen with the finer
+    grid), the ridge period and its confidence taken from ``an`` (resampled to the new block
+    grid, the period scaled), the signatures the nearest native block's. ``an`` must be
+    ``analyse(image, ...)``; this spares the signatures and their spectra."""
+    work = to_working(image, ppi)
+    px = work.pixels
+    half, orient, std, mask, finger_mask = _segmented(px)
+    f = work.scale / an.work.scale
+    mx, my = _block_grid(px.shape, f, an.block)
+
+    def resample(m: np.ndarray) -> np.ndarray:
+        out: np.ndarray = cv2.remap(np.ascontiguousarray(m, dtype=np.float32), mx, my,
+                                    cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return out
+
+    near_y = np.clip(np.rint(my[:, 0]).astype(np.int64), 0, an.mask.shape[0] - 1)
+    near_x = np.clip(np.rint(mx[0]).astype(np.int64), 0, an.mask.shape[1] - 1)
+    sigs = RidgeSignatures(an.signatures.samples[near_y][:, near_x])
+    return FingerAnalysis(work, mask, orient, (resample(an.period) * f).astype(np.float32),
+                          resample(an.period_confidence), block_mean(px), std, sigs, half,
+                          finger_mask, an.block)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ...record import FingerPosition
-from .analysis import FingerAnalysis, analyse
+from .analysis import FingerAnalysis, analyse, rescaled
 from .image import BASE_PPI
 from .minutiae import KIND_BIFURCATION, detect_minutiae
 from .orientation import to_screen_angle
@@ -27,10 +27,12 @@ MAX_MINUTIAE = 255
 
 RIDGE_PERIOD_TARGET = 10.5
 """Ridge period (working pixels) minutiae are detected at: an image whose median ridge
-period differs by more than :data:`_RESCALE_TOLERANCE` is analysed again at the scale that
-brings it there (within :data:`_SCALE_RANGE`). Enhancement runs at half resolution, where
-periods of 7-8 px at 500 ppi (children, women, synthetic and capacitive sensors) leave
-the filters under 4 px per ridge; fingers with wide ridges are brought down the same way."""
+period differs by more than :data:`_RESCALE_TOLERANCE` is resampled to the scale that
+brings it there (within :data:`_SCALE_RANGE`; :func:`~.analysis.rescaled`: orientation and
+segmentation measured again, the ridge period map carried over). Enhancement runs at half
+resolution, where periods of 7-8 px at 500 ppi (children, women, synthetic and capacitive
+sensors) leave the filters under 4 px per ridge; fingers with wide ridges are brought down
+the same way."""
 
 _RESCALE_TOLERANCE = 0.05
 _SCALE_RANGE = (0.8, 1.5)
@@ -101,9 +103,10 @@ def extract_analysed(image: np.ndarray, an: FingerAnalysis, *,
 
     ppi = an.work.source_ppi
     f = minutiae_scale(an)
-    # minutiae on an image resampled to the target ridge period (its own ppi says so);
-    # positions come back in the input's pixels, the block maps and quality stay native
-    found = an if f == 1.0 else analyse(image, max(100, round(ppi / f)))
+    # minutiae on an image resampled to the target ridge period (its own ppi says so), with
+    # the native block maps resampled to it; positions come back in the input's pixels,
+    # the template's block maps and quality stay native
+    found = an if f == 1.0 else rescaled(an, image, max(100, round(ppi / f)))
     tmpl = template_from_analysis(found, position=position, max_minutiae=max_minutiae)
     return FingerTemplate(an.work.source_shape[1], an.work.source_shape[0], int(ppi),
                           tmpl.minutiae, score_only(an), position, an.block,

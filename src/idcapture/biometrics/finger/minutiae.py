@@ -31,6 +31,9 @@ _OPPOSITE = np.array([(_k + 4) % 8 for _k in range(8)], np.int64)
 # from where it came from (x4), plus 1 for a 4-neighbour step
 _STEP_SCORE = np.array([[4 * ((_DY[k] - _DY[j]) ** 2 + (_DX[k] - _DX[j]) ** 2) + _IS4[k]
                          for k in range(8)] for j in range(8)], np.int64)
+_RESPONSE_SIGMA = 3.0
+"""Gaussian sigma (half-resolution pixels; 6 px, about 0.6 ridge period, at the working
+scale) over which the enhancement's response is averaged for a minutia's quality."""
 _CANDIDATE = np.zeros(256, np.uint8)
 _CANDIDATE[[1, 3]] = 1                                   # crossing number 1 or 3
 
@@ -184,6 +187,19 @@ def _angle_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _response_share(enhanced_half: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """Local enhancement response (``|enhanced|`` averaged over about half a ridge period
+    at half resolution) at working pixels ``(ys, xs)``, as a share of its median over the
+    finger area, capped at 1."""
+    amp = cv2.GaussianBlur(np.abs(enhanced_half), (0, 0), _RESPONSE_SIGMA)
+    inside = enhanced_half != 0
+    ref = float(np.median(amp[inside])) if inside.any() else 1.0
+    hs, ws = amp.shape
+    at = amp[np.minimum(ys // 2, hs - 1), np.minimum(xs // 2, ws - 1)]
+    out: np.ndarray = np.clip(at / max(ref, 1e-6), 0.0, 1.0)
+    return out
+
+
 def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
                     frame_px: float = 12.0, min_coherence: float = 0.15) -> RawMinutiae:
     """Endings and bifurcations of ``an`` with direction, quality and false ones removed.
@@ -196,6 +212,12 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     ``1.8 p`` of ridge); bridges (two bifurcations joined by less than ``p``); broken ridges
     (two endings facing each other across a gap below ``1.3 p``); and clusters (more than
     two other minutiae within ``p``, or more than four within ``2 p``).
+
+    Quality (0-100) grows with the local coherence, the distance from the finger's edge,
+    the grey-level contrast, the ridge-period confidence and the enhancement's local
+    response relative to its median over the finger (:func:`_response_share`): the
+    comparator keeps the best minutiae by it, so minutiae on creases, dry breaks and
+    smears rank last.
     """
     enh = an.enhanced                                     # 0 outside the finger area
     skel8, code = thin_with_codes(enh < 0)
@@ -349,6 +371,12 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     border = np.clip(edge / (3.0 * per), 0.0, 1.0)
     contrast = np.clip(sample_at(an.grey_std, ys, xs) / 30.0, 0.0, 1.0)
     quality = 100.0 * np.sqrt(np.clip(c, 0, 1)) * (0.4 + 0.6 * border) * (0.5 + 0.5 * contrast)
+    # ridge reliability: the enhancement's local response against its median over the
+    # finger (creases, dry breaks, smears and the finger's fringe answer the tuned filters
+    # weakly) and the local ridge-period confidence
+    if ys.size:
+        quality *= _response_share(an.enhanced_half, ys, xs)
+        quality *= 0.5 + 0.5 * np.clip(sample_at(an.period_confidence, ys, xs), 0.0, 1.0)
     angle = np.mod(-dir_img, 2 * math.pi)                # ISO: counter-clockwise on screen
     return RawMinutiae(xs.astype(np.float64), ys.astype(np.float64), angle, kinds,
                        np.clip(np.round(quality), 1, 100), skel)
