@@ -93,6 +93,13 @@ def cmd_sim_emrtd(args: argparse.Namespace) -> int:
     from ..sim.emrtd.vpcd import VpcdCardServer
 
     card = card_from_config(Path(args.config))
+    if args.bit_rate is not None or args.chip_ms is not None:
+        from ..sim.emrtd.link import Link
+
+        base = card.link or Link()
+        card.link = Link(args.bit_rate or base.bit_rate,
+                         base.chip_s if args.chip_ms is None else args.chip_ms / 1000,
+                         base.frame_size)
     if args.write_csca:
         from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -100,6 +107,9 @@ def cmd_sim_emrtd(args: argparse.Namespace) -> int:
     server = VpcdCardServer(card, args.host, args.port).start()
     print(json.dumps({"port": args.port, "host": args.host,
                       "data_groups": sorted(card.groups),
+                      "link": (None if card.link is None else
+                               {"bit_rate": card.link.bit_rate,
+                                "chip_ms": card.link.chip_s * 1000}),
                       "csca": args.write_csca}), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_a: stop.set())
@@ -122,4 +132,9 @@ def register(commands: Commands) -> None:
     s.add_argument("--host", default="localhost", help="host where pcscd/vpcd runs")
     s.add_argument("--write-csca", metavar="FILE",
                    help="write the card's country signing certificate (PEM) here")
+    s.add_argument("--bit-rate", type=int, choices=(106, 212, 424, 848), default=None,
+                   help="pace the card on an ISO/IEC 14443 link of this many kbit/s "
+                        "(overrides the card file's link)")
+    s.add_argument("--chip-ms", type=float, default=None,
+                   help="with a paced link: the chip's time per APDU in ms")
     s.set_defaults(func=cmd_sim_emrtd)

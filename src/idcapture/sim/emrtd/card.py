@@ -25,11 +25,16 @@ Faults (:class:`Faults`, settable while the card is served):
     the LDS1 application is missing (not an eMRTD).
 ``response_chunk``
     plain responses longer than this are chained with ``61xx`` / GET RESPONSE (T=0 style).
+
+Pacing is not a fault: with a :class:`~idcapture.sim.emrtd.link.Link` (``link=``, or a
+card file's ``link``) every APDU is answered no sooner than the modelled time of its
+exchange on an ISO/IEC 14443 link; ``link_seconds`` adds those times up.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -40,6 +45,7 @@ from ...drivers.emrtd.lds import DG_FID, EF_COM_FID, EF_SOD_FID, encode_ef_com
 from ...drivers.emrtd.mrz import parse_mrz
 from ...drivers.emrtd.sm import SecureMessaging
 from ...errors import ProtocolError
+from .link import Link
 from .pki import SimPki, build_sod
 
 __all__ = ["AID_LDS1", "ATR", "EmrtdCard", "Faults"]
@@ -83,8 +89,10 @@ class EmrtdCard:
     """One simulated chip. ``apdu(bytes) -> bytes`` is thread-safe."""
 
     def __init__(self, mrz: str, groups: Mapping[int, bytes], pki: SimPki | None = None,
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None, link: Link | None = None) -> None:
         self.mrz = parse_mrz(mrz)
+        self.link = link
+        self.link_seconds = 0.0
         self.pki = pki or SimPki.generate()
         self.faults = faults or Faults()
         self.groups = dict(groups)
@@ -128,7 +136,19 @@ class EmrtdCard:
     # ---------------------------------------------------------------- APDUs
 
     def apdu(self, raw: bytes) -> bytes:
-        """Answer one command APDU."""
+        """Answer one command APDU (no sooner than its exchange takes on ``link``)."""
+        start = time.perf_counter()
+        out = self._answer(raw)
+        link = self.link
+        if link is not None:
+            due = link.exchange_time(len(raw), len(out))
+            with self._lock:
+                self.link_seconds += due
+            while (left := start + due - time.perf_counter()) > 0:
+                time.sleep(left)
+        return out
+
+    def _answer(self, raw: bytes) -> bytes:
         with self._lock:
             self.apdu_count += 1
             try:

@@ -9,7 +9,8 @@
                                                 #     "target_bytes": 20000, "format": "jpeg"}
       "data_groups": {"11": "6B0A5F0E07455249..."},   # extra groups: file bytes in hex
       "pki": "pki",                             # folder with csca.pem/csca.key/ds.pem/ds.key
-      "faults": {"delay_s": 0.01}               # see idcapture.sim.emrtd.card.Faults
+      "faults": {"delay_s": 0.01},              # see idcapture.sim.emrtd.card.Faults
+      "link": {"bit_rate": 106, "chip_ms": 2}   # paced ISO/IEC 14443 link (sim.emrtd.link)
     }
 
 Relative paths are relative to the file. Without ``face`` a synthetic portrait is drawn;
@@ -32,6 +33,7 @@ from ...drivers.emrtd.lds import DG_TAG, encode_dg1, encode_dg2
 from ...drivers.emrtd.session import MAX_FACE_PIXELS
 from ...errors import ConfigError
 from .card import EmrtdCard, Faults
+from .link import Link
 from .pki import SimPki
 
 __all__ = ["CONFIG_VERSION", "card_from_config", "load_config", "synthetic_face"]
@@ -161,4 +163,5 @@ def card_from_config(config: Mapping[str, Any] | str | Path,
         faults = Faults.from_dict(config.get("faults") or {})
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"faults: {exc}") from None
-    return EmrtdCard(mrz, groups, pki, faults)
+    link = Link.from_dict(config["link"]) if config.get("link") is not None else None
+    return EmrtdCard(mrz, groups, pki, faults, link)
