@@ -107,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level={0: logging.WARNING, 1: logging.INFO}.get(args.verbose,
                                                                           logging.DEBUG),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from ..drivers.opencv.cvlog import quiet_opencv
+
+    quiet_opencv(args.verbose)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
         parser.print_help()
