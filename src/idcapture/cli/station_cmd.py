@@ -185,7 +185,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                              passphrase=passphrase, operator=args.operator,
                              progress=_progress("exporting"))
     if args.json:
-        print_json(rep.as_dict())
+        print_json({**rep.as_dict(), "path": os.path.abspath(rep.package)})
     else:
         print(f"{rep.exported} records exported to {rep.package} ({rep.files} files, "
               f"{rep.seconds:.1f} s){' encrypted' if rep.encrypted else ''}; "
