@@ -10,6 +10,11 @@ typed errors as they are (they are built masked), input nested too deeply to rea
 no terminal to ask on, and any other exception by its class name only (its text may
 quote personal data; ``IDCAPTURE_TRACEBACK=1`` shows the traceback when debugging).
 Output into a closed pipe (``idcapture station check | head``) ends quietly.
+
+With ``--json`` a failure is one JSON object on standard output instead,
+``{"error": {"type": ..., "message": ..., "code": ...}}`` (``type`` is the error's class
+name, ``usage`` for a command line argparse refuses, ``unexpected`` for anything else;
+``code`` is the typed error's stable code), with the same exit status.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any
 from ..errors import IdCaptureError
 from ..privacy import describe_error
 
-__all__ = ["COMMAND_MODULES", "Commands", "main", "port_number", "print_json"]
+__all__ = ["COMMAND_MODULES", "Commands", "error_json", "fail", "main", "port_number", "print_json"]
 
 #: modules under idcapture.cli that add subcommands
 COMMAND_MODULES: list[str] = [
@@ -80,13 +85,40 @@ def port_number(text: str) -> int:
     return value
 
 
-def _fail(message: str) -> int:
-    print(f"idcapture: error: {message}", file=sys.stderr)
+#: set by :func:`main` when the command line asks for ``--json``
+_json_errors = False
+
+
+def error_json(kind: str, message: str, code: str | None = None) -> dict[str, Any]:
+    """The JSON form of a failure: ``{"error": {"type", "message"[, "code"]}}``."""
+    body: dict[str, Any] = {"type": kind, "message": message}
+    if code:
+        body["code"] = code
+    return {"error": body}
+
+
+def fail(message: str, kind: str = "error", code: str | None = None) -> int:
+    """Report a failure (one line on standard error, or the JSON error with ``--json``);
+    returns the exit status 1."""
+    if _json_errors:
+        print_json(error_json(kind, message, code))
+    else:
+        print(f"idcapture: error: {message}", file=sys.stderr)
     return 1
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as JSON on standard output too when ``--json`` was given."""
+
+    def error(self, message: str) -> Any:
+        if _json_errors:
+            print_json(error_json("usage", f"{self.prog}: {message}"))
+            sys.exit(2)
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="idcapture",
         description="Identity-capture stations: devices, simulators, biometrics, records.")
     parser.add_argument("-v", "--verbose", action="count", default=0,
@@ -102,11 +134,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global _json_errors
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _json_errors = "--json" in argv
     parser = build_parser()
     args = parser.parse_args(argv)
+    _json_errors = bool(getattr(args, "json", False))
     logging.basicConfig(level={0: logging.WARNING, 1: logging.INFO}.get(args.verbose,
                                                                           logging.DEBUG),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from ..drivers.opencv.cvlog import quiet_opencv
+
+    quiet_opencv(args.verbose)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
         parser.print_help()
@@ -116,8 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return status
     except IdCaptureError as exc:
-        return _fail(str(exc))
+        return fail(str(exc), type(exc).__name__, exc.code)
     except KeyboardInterrupt:
+        if _json_errors:
+            return fail("interrupted", "interrupted")
         print("idcapture: interrupted", file=sys.stderr)
         return 1
     except BrokenPipeError:
@@ -128,10 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.close(devnull)
         return 1
     except RecursionError:
-        return _fail("the input is nested too deeply to read")
+        return fail("the input is nested too deeply to read", "RecursionError")
     except EOFError:
-        return _fail("input ended where a value was expected (no terminal to ask on?)")
+        return fail("input ended where a value was expected (no terminal to ask on?)",
+                     "EOFError")
     except Exception as exc:
         if os.environ.get("IDCAPTURE_TRACEBACK") == "1":
             raise
-        return _fail(f"unexpected {describe_error(exc)}")
+        return fail(f"unexpected {describe_error(exc)}", "unexpected")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, RetryNeeded
-from . import Commands, port_number, print_json
+from . import Commands, fail, port_number, print_json
 from .face_evaluate import add_parser as add_evaluate_parser
 
 
@@ -74,13 +73,11 @@ def cmd_portrait(args: argparse.Namespace) -> int:
     frame = _read_image(args.image)
     analysis = analyze_face(frame)
     if analysis.landmarks is None:
-        print("idcapture: no face found in the image", file=sys.stderr)
-        return 1
+        return fail("no face found in the image", "RetryNeeded", "no-face")
     try:
         info = _write_portrait(frame, analysis.landmarks, args.profile, args.output, args.iso)
     except RetryNeeded as exc:
-        print(f"idcapture: cannot make the portrait: {exc.outcome}", file=sys.stderr)
-        return 1
+        return fail(f"cannot make the portrait: {exc.outcome}", "RetryNeeded", exc.code)
     if args.json:
         print_json(info)
     else:
@@ -116,15 +113,14 @@ def cmd_capture(args: argparse.Namespace) -> int:
             print(f"idcapture: liveness check failed: {live.message}", file=sys.stderr)
         return 1
     if result.frame is None or result.analysis is None or result.analysis.landmarks is None:
-        print(f"idcapture: no usable face within {args.timeout:g} s "
-              f"(failing: {', '.join(result.failing) or 'no face'})", file=sys.stderr)
-        return 1
+        return fail(f"no usable face within {args.timeout:g} s "
+                    f"(failing: {', '.join(result.failing) or 'no face'})", "RetryNeeded",
+                    "no-usable-face")
     try:
         info = _write_portrait(result.frame, result.analysis.landmarks, args.profile,
                                args.output, args.iso)
     except RetryNeeded as exc:
-        print(f"idcapture: cannot make the portrait: {exc.outcome}", file=sys.stderr)
-        return 1
+        return fail(f"cannot make the portrait: {exc.outcome}", "RetryNeeded", exc.code)
     info.update({"accepted": result.accepted, "timed_out": result.timed_out,
                  "failing": result.failing, "frames": result.frames_seen,
                  "seconds": round(result.elapsed_s, 2)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 import time
 from pathlib import Path
@@ -78,7 +79,8 @@ def cmd_sim(args: argparse.Namespace) -> int:
     sim = As608PtySimulator(As608Module(feed, params=params), pacing=not args.no_pacing,
                             link=args.link)
     with sim:
-        print(sim.address, flush=True)
+        print(json.dumps({"address": sim.address, "tty": sim.link or sim.port,
+                          "baud": sim.module.baud}), flush=True)
         try:
             end = time.monotonic() + args.duration if args.duration else None
             while not sim.unplugged and (end is None or time.monotonic() < end):

@@ -85,10 +85,18 @@ def _load_template(path: Path, ppi: int) -> Any:
 
 
 def _files(folder: Path) -> list[Path]:
+    """The images and templates in ``folder``.
+
+    A ``.json`` file beside an image of the same stem is that image's ground truth
+    (``idcapture finger synth`` writes ``<stem>.png`` and ``<stem>.json``), not a template.
+    """
     if not folder.is_dir():
         raise ConfigError(f"not a folder: {folder}", "no-folder")
-    return sorted(p for p in folder.iterdir()
-                  if p.suffix.lower() in _IMAGE_EXT | _TEMPLATE_EXT and p.is_file())
+    found = [p for p in folder.iterdir()
+             if p.suffix.lower() in _IMAGE_EXT | _TEMPLATE_EXT and p.is_file()]
+    image_stems = {p.stem for p in found if p.suffix.lower() in _IMAGE_EXT}
+    return sorted(p for p in found
+                  if not (p.suffix.lower() == ".json" and p.stem in image_stems))
 
 
 def _prepare_file(path: str, ppi: int) -> Any:

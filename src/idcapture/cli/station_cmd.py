@@ -228,7 +228,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                              passphrase=passphrase, operator=args.operator,
                              progress=_progress("exporting"))
     if args.json:
-        print_json(rep.as_dict())
+        print_json({**rep.as_dict(), "path": os.path.abspath(rep.package)})
     else:
         print(f"{rep.exported} records exported to {rep.package} ({rep.files} files, "
               f"{rep.seconds:.1f} s){' encrypted' if rep.encrypted else ''}; "
@@ -291,6 +291,32 @@ def cmd_purge(args: argparse.Namespace) -> int:
     print("kept:")
     for line in rep.kept:
         print(f"  {line}")
+    return 0
+
+
+def cmd_decrypt(args: argparse.Namespace) -> int:
+    """Decrypt an encrypted package into a plain ZIP (the exam authority's side)."""
+    from ..station.export import decrypt_package
+
+    out = Path(args.out)
+    args.encrypt = True
+    passphrase = _passphrase(args, confirm=False)
+    assert passphrase is not None
+    part = out.with_name(out.name + ".part")
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            decrypt_package(args.package, fh, passphrase)
+        os.replace(part, out)
+    finally:
+        with contextlib.suppress(OSError):
+            part.unlink()
+    size = out.stat().st_size
+    if args.json:
+        print_json({"package": os.path.abspath(args.package), "path": os.path.abspath(out),
+                    "bytes": size})
+    else:
+        print(f"decrypted {args.package} into {out} ({size} bytes)")
     return 0
 
 
@@ -408,4 +434,15 @@ def register(commands: Commands) -> None:
                      "exports (says what it keeps)")
     common(p)
     p.set_defaults(func=cmd_purge)
+
+    p = g.add_parser("decrypt-export", help="decrypt an encrypted package into a plain ZIP",
+                     description="The container is described in docs/integrators/"
+                     "export-profiles.md, so that other software can open it too.")
+    p.add_argument("package", help="encrypted package")
+    p.add_argument("out", help="ZIP file to write")
+    p.add_argument("--passphrase-env", metavar="VAR",
+                   help="read the passphrase from this environment variable (otherwise it "
+                   "is asked on the terminal)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_decrypt)
 

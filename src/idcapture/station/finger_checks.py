@@ -422,7 +422,8 @@ class MinutiaeDuplicateChecker:
 
 
 def store_templates(folder: Path) -> tuple[list[str], list[Any]]:
-    """Labels (``record-id:position``) and prepared templates of every current finger.
+    """Labels (``registration-number:position``, or ``record-id:position`` for a record
+    without a registration number) and prepared templates of every current finger.
 
     Each finger's stored minutiae template is used; an image stored without one is
     extracted.
@@ -436,7 +437,8 @@ def store_templates(folder: Path) -> tuple[list[str], list[Any]]:
             for f in fingers:
                 t = got.get(f["image"]["sha256"])
                 if t is not None:
-                    labels.append(f"{sr.record_id[:8]}:{f['position']}")
+                    name = sr.registration_number or sr.record_id[:8]
+                    labels.append(f"{name}:{f['position']}")
                     out.append(t)
     return labels, out
 

@@ -76,3 +76,17 @@ def test_dedup_of_an_empty_folder_is_a_clear_error(tmp_path: Path,
     (tmp_path / "notes.txt").write_text("no prints here", encoding="utf-8")
     assert main(["finger", "dedup", str(tmp_path)]) == 1
     assert "no finger images, templates or station store" in capsys.readouterr().err
+
+
+def test_dedup_of_a_synth_folder_groups_the_impressions_of_one_finger(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "synth"
+    assert main(["finger", "synth", "--count", "2", "--impressions", "2", "-o", str(out),
+                 "--quiet"]) == 0
+    assert len(list(out.glob("*.json"))) == 4  # the ground truth sits beside the images
+    capsys.readouterr()
+    assert main(["finger", "dedup", str(out), "--json", "--jobs", "1"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["templates"] == 4  # the images only, not their ground-truth files
+    groups = sorted(sorted(c["members"]) for c in report["clusters"])
+    assert groups == [["f00000_00.png", "f00000_01.png"], ["f00001_00.png", "f00001_01.png"]]

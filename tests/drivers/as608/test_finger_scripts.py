@@ -176,4 +176,6 @@ def test_cli_sim_fingerprint_serves_until_its_duration(capsys: pytest.CaptureFix
     t.start()
     t.join(5)
     assert rc == [0]
-    assert capsys.readouterr().out.startswith("as608:/dev/")
+    line = json.loads(capsys.readouterr().out)  # one JSON line, as the other simulators print
+    assert line["address"].startswith("as608:/dev/") and line["baud"] == 115200
+    assert line["address"].split("?")[0] == f"as608:{line['tty']}"

@@ -38,6 +38,7 @@ from ...devices.base import DeviceInfo
 from ...devices.camera import Camera
 from ...devices.options import Option
 from ...errors import ConfigError, DeviceNotFound, DeviceRemoved, DriverUnavailable
+from .cvlog import opencv_log_routed
 
 __all__ = ["BACKENDS", "OpenCvCamera"]
 
@@ -120,7 +121,8 @@ class OpenCvCamera(Camera):
             raise DeviceNotFound(f"video file {self._source!s} does not exist")
         params = [int(cv2.CAP_PROP_OPEN_TIMEOUT_MSEC),
                   int(self.address.float_option("open_timeout", 5.0) * 1000)]
-        cap = cv2.VideoCapture(self._source, backend, params)
+        with opencv_log_routed():
+            cap = cv2.VideoCapture(self._source, backend, params)
         if not cap.isOpened():
             cap.release()
             raise DeviceNotFound(f"OpenCV could not open camera {self._source!s} with backend "
@@ -248,7 +250,8 @@ class OpenCvCamera(Camera):
             for index in range(8):
                 if time.monotonic() > deadline:
                     break
-                cap = cv2.VideoCapture(index, cv2.CAP_MSMF)
+                with opencv_log_routed():
+                    cap = cv2.VideoCapture(index, cv2.CAP_MSMF)
                 try:
                     if cap.isOpened():
                         found.append(DeviceInfo("opencv", cls.kind, f"opencv:{index}",
