@@ -2,7 +2,8 @@
 simulators, with nothing beyond what the docs show:
 
 * an integrator runs the integrators' page (devices opened synchronously and from
-  asyncio, events, a record saved, loaded and validated);
+  asyncio, events, a record saved, loaded and validated), then the station page (a
+  capture session saved, checked and exported);
 * a vendor builds the plugin package the vendors' page shows, installs it with pip into
   a folder of its own, sees it in ``idcapture drivers`` and passes the camera and
   fingerprint-sensor contracts with it;
@@ -46,6 +47,13 @@ print("RECORD", again.identity.kind.value if again.identity else None)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "RECORD resident-id" in out.stdout
     assert (tmp_path / "out" / "rec-0001" / "record.json").exists()
+
+    station, _, _ = page_script("integrators/station.md")   # then a station of one's own
+    assert "run_capture(" in station and "export_package(" in station
+    (tmp_path / "station_day.py").write_text(station, encoding="utf-8")
+    out = _run([sys.executable, "station_day.py"], tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "saved record saved" in out.stdout and (tmp_path / "out.zip").stat().st_size > 0
 
 
 def _pyproject() -> str:

@@ -26,6 +26,7 @@ with open_sim_id_reader(card="none") as reader:
     reader.remove_card()
 '''
 UNTYPED = '''
+import idcapture
 from idcapture.sim.devices import sample_document
 with idcapture.open_id_reader("sim:id-reader") as reader:
     reader.place_card(sample_document())

@@ -76,6 +76,19 @@ class TestLiveScanContract(FingerprintSensorContract):
     def present_finger(self, ls: tuple[LiveScanSimulator, str]) -> Callable[[], None]:
         return lambda: ls[0].script({"events": [], "then": "synthetic:seed=4"}) and None
 
+    @pytest.fixture
+    def lift_finger(self, ls: tuple[LiveScanSimulator, str]) -> Callable[[], None]:
+        return lambda: ls[0].script([{"no_finger": 1000}]) and None  # an empty glass
+
+    @pytest.fixture
+    def unplug_device(self, ls: tuple[LiveScanSimulator, str]) -> Callable[[bool], None]:
+        def unplug(gone: bool) -> None:
+            if gone:
+                ls[0].script([{"unplug": True}])  # the next frame call finds it gone
+            else:
+                ls[0].plug()
+        return unplug
+
 
 def test_polls_until_a_finger_then_256x360(ls: tuple[LiveScanSimulator, str]) -> None:
     sim, address = ls
