@@ -156,7 +156,8 @@ def test_evaluate_card_protocol(faces: Path, tmp_path: Path,
     assert data["genuine_pairs"] == 8 and data["impostor_pairs"] == 8 * 6
     assert data["card"] == {"size": [102, 126], "jpeg_quality": 40}
     # 013's two photos are 0.49-0.51 apart at card size: a genuine miss at the shipped
-    # 0.48 (see docs), inside the review band; at 0.55 every pair here is decided right
+    # threshold (see docs), inside the review band; at 0.55 every pair here is decided
+    # right
     assert data["threshold"] == 0.55
     assert data["card_no_face"] == 0 and data["fnmr"] == 0.0 and data["fmr"] == 0.0
     groups = {(g["attribute"], g["value"]): g for g in data["groups"]}

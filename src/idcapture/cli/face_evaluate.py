@@ -36,7 +36,11 @@ def add_parser(group: Any) -> None:
                    help="distance threshold (default: the shipped one)")
     p.add_argument("--choose-fmr", type=float, default=None, metavar="FMR",
                    help="also print the largest threshold at which every group's FMR "
-                   "stays <= FMR")
+                   "stays <= FMR (counted, and read from a normal fitted to each group's "
+                   "impostor distances)")
+    p.add_argument("--counted-only", action="store_true",
+                   help="with --choose-fmr: judge groups by their counted false matches "
+                   "only, not by the fitted distribution")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
@@ -130,6 +134,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         choose_threshold,
         evaluate_card_protocol,
         identity_from_name,
+        modelled_group_fmr,
     )
     from . import print_json
 
@@ -177,12 +182,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if worst is not None:
         out["worst_group_fmr"] = worst.__dict__
     if args.choose_fmr is not None:
-        t = choose_threshold(ev, args.choose_fmr)
+        t = choose_threshold(ev, args.choose_fmr, modelled=not args.counted_only)
         fnmr, fmr = ev.rates_at(t)
         w = ev.worst_group_fmr(t, 100)
+        model = modelled_group_fmr(ev, t)
+        mw = max(model, key=lambda k: model[k]) if model else None
         out["chosen"] = {"max_fmr": args.choose_fmr, "threshold": t, "fnmr": round(fnmr, 4),
-                         "fmr": round(fmr, 5),
-                         "worst_group": w.__dict__ if w is not None else None}
+                         "fmr": round(fmr, 5), "rule": "counted" if args.counted_only
+                         else "counted and modelled",
+                         "worst_group": w.__dict__ if w is not None else None,
+                         "worst_modelled_group": None if mw is None else
+                         {"attribute": mw[0], "value": mw[1], "fmr": round(model[mw], 6)}}
     if args.json:
         print_json(out)
         return 0
@@ -216,5 +226,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
               f"{c['threshold']:.3f} (FNMR {100 * c['fnmr']:.2f} %, FMR {100 * c['fmr']:.3f} %"
               + (f", worst group {w['attribute']}={w['value']} {100 * w['fmr']:.3f} %)"
                  if w else ")"))
+        if c["worst_modelled_group"]:
+            m = c["worst_modelled_group"]
+            print(f"  worst group by its fitted impostor distribution: "
+                  f"{m['attribute']}={m['value']} {100 * m['fmr']:.3f} %")
     print(f"time {out['seconds']} s")
     return 0

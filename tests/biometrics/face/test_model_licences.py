@@ -9,7 +9,14 @@ from typing import Any
 import cv2
 import pytest
 
-from idcapture.biometrics.face import _models, analyze_face, assess_quality, face_descriptor
+import idcapture
+from idcapture.biometrics.face import (
+    AutoCapture,
+    _models,
+    analyze_face,
+    assess_quality,
+    face_descriptor,
+)
 from idcapture.sim.camera.scene import demo_face_path
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "integrators" / "face-models.md"
@@ -46,6 +53,12 @@ def test_default_pipeline_loads_only_commercial_use_models(opened_files: list[st
     assert a.landmarks is not None
     assess_quality(img, a, "exam-480x640")
     face_descriptor(img, a.landmarks)
+    # the live loop with liveness on (challenge and passive cues) adds no model
+    cap = AutoCapture("exam-480x640", liveness="blink", timeout_s=1000)
+    with idcapture.open_camera("sim:camera?fps=0&photo=demo&scene=phone-replay") as cam:
+        for i in range(8):
+            cap.feed(cam.read_frame().image, timestamp=i / 30)
+    assert cap.done and cap.result is not None and cap.result.liveness is not None
     loaded = _models.loaded_models()
     assert loaded == {"face-detector", "landmarks-5", "face-descriptor"}
     for name in loaded:

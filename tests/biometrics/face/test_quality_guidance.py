@@ -114,3 +114,20 @@ def test_measures_do_not_depend_on_face_scale(neutral) -> None:  # type: ignore[
     m = big.measure("Sharpness")
     assert small is not None and m is not None
     assert 0.6 < m.value / small.value < 1.6
+
+
+@pytest.mark.parametrize("rel", ["neutral_front/001_03.jpg", "neutral_front/010_03.jpg",
+                                 "neutral_front/042_03.jpg", "neutral_front/066_03.jpg",
+                                 "neutral_front/090_03.jpg", "smiling_front/020_08.jpg"])
+def test_side_lit_face_is_rated_below_the_evenly_lit_one_and_flagged(
+        photo_loader, rel: str) -> None:  # type: ignore[no-untyped-def]
+    """The same person, evenly lit and lit from one side: the side-lit frame scores lower
+    overall and on IlluminationUniformity, fails it and is told to even the light."""
+    ph = photo_loader(rel)
+    even = _q(ph.frame())
+    side = _q(degrade_side_light(ph.frame(), 0.8, FB.centre_x, 1.2 * FB.target_ied))
+    ue, us = even.measure("IlluminationUniformity"), side.measure("IlluminationUniformity")
+    assert ue is not None and us is not None
+    assert ue.passed and not us.passed and us.score < ue.score
+    assert side.report.score < even.report.score
+    assert RetryReason.EVEN_LIGHT in {a.reason for a in side.advice}

@@ -15,6 +15,7 @@ and never puts one person's photos on both sides.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ __all__ = [
     "choose_threshold",
     "evaluate_card_protocol",
     "identity_from_name",
+    "modelled_group_fmr",
     "part_of",
 ]
 
@@ -169,18 +171,41 @@ def evaluate_card_protocol(portraits: Sequence[FloatArray | None],
     return ev
 
 
+def modelled_group_fmr(ev: CardEvaluation, t: float, *, min_people: int = 2
+                       ) -> dict[tuple[str, str], float]:
+    """Per group of at least ``min_people`` people, the FMR at ``t`` read from a normal
+    distribution fitted to the group's within-group impostor distances (mean and sample
+    standard deviation): a small group whose impostors sit close together shows a false
+    match risk before any of its few pairs is below ``t``."""
+    out: dict[tuple[str, str], float] = {}
+    for key, (_gm, im, people) in ev.group_masks.items():
+        d = ev.distances[im]
+        d = d[np.isfinite(d)]
+        if people < min_people or d.size < 2:
+            continue
+        sd = float(d.std(ddof=1))
+        if sd <= 0:
+            continue
+        out[key] = 0.5 * math.erfc((float(d.mean()) - t) / (sd * math.sqrt(2.0)))
+    return out
+
+
 def choose_threshold(ev: CardEvaluation, max_fmr: float, *, min_impostor: int = 100,
-                     step: float = 0.005) -> float:
-    """The largest threshold (on a ``step`` grid) at which the overall FMR and the FMR of
-    every group with at least ``min_impostor`` impostor pairs stay at or below
-    ``max_fmr``: the threshold is set by the worst group, not the average."""
+                     step: float = 0.005, modelled: bool = True) -> float:
+    """The largest threshold (on a ``step`` grid) at which the overall FMR, the FMR of
+    every group with at least ``min_impostor`` impostor pairs and, with ``modelled``,
+    the :func:`modelled_group_fmr` of every group of two or more people all stay at or
+    below ``max_fmr``: the threshold is set by the worst group, not the average, and a
+    group too small to count its false matches is judged by its distribution."""
     finite = ev.impostor[np.isfinite(ev.impostor)]
     if finite.size == 0:
         raise FaceInputError("no impostor pairs to choose a threshold from")
     best = 0.0
     for t in np.arange(step, float(finite.max()) + step, step):
         worst = ev.worst_group_fmr(float(t), min_impostor)
-        if ev.rates_at(float(t))[1] > max_fmr or (worst is not None and worst.fmr > max_fmr):
+        model = modelled_group_fmr(ev, float(t)) if modelled else {}
+        if ev.rates_at(float(t))[1] > max_fmr or (worst is not None and worst.fmr > max_fmr) \
+                or any(v > max_fmr for v in model.values()):
             break
         best = float(t)
     return round(best, 4)
