@@ -314,3 +314,22 @@ def test_rescaled_analysis_carries_the_native_period_over() -> None:
     assert abs(ratio - 1.0) < 0.03, ratio
     assert abs(np.median(re.period[both]) - 7.0 * 500 / 350) < 0.5
     assert re.signatures.samples.shape[:2] == re.mask.shape
+
+
+def test_faint_enhancement_response_lowers_minutia_quality() -> None:
+    """The response share is the local enhancement amplitude over its median on the
+    finger, capped at 1: a faint half of a print scores its share, under the cut that
+    drops minutiae; a clear half scores 1; outside the finger does not set the median."""
+    from idcapture.biometrics.finger import minutiae as mm
+
+    h, w = 120, 160
+    xx = np.arange(w)[None, :] * np.ones((h, 1))
+    ridges = np.cos(2 * np.pi * xx / 5.25).astype(np.float32)
+    amp = np.where(xx < 100, 1.0, 0.15).astype(np.float32)
+    enh = ridges * amp
+    enh[:, 150:] = 0.0                                    # outside the finger
+    ys = np.array([120, 120], np.int64)                   # working pixels (2x half)
+    xs = np.array([80, 250], np.int64)
+    share = mm._response_share(enh, ys, xs)
+    assert share[0] == pytest.approx(1.0)
+    assert 0.1 < share[1] < mm._MIN_RESPONSE_SHARE

@@ -34,6 +34,10 @@ _STEP_SCORE = np.array([[4 * ((_DY[k] - _DY[j]) ** 2 + (_DX[k] - _DX[j]) ** 2) +
 _RESPONSE_SIGMA = 3.0
 """Gaussian sigma (half-resolution pixels; 6 px, about 0.6 ridge period, at the working
 scale) over which the enhancement's response is averaged for a minutia's quality."""
+_MIN_RESPONSE_SHARE = 0.3
+"""Minutiae whose local enhancement response is below this share of the finger's median
+are dropped (creases and dry breaks; chosen on the nine FVC sets among 0.2 / 0.3 / 0.45
+by mean EER and FMR1000)."""
 _CANDIDATE = np.zeros(256, np.uint8)
 _CANDIDATE[[1, 3]] = 1                                   # crossing number 1 or 3
 
@@ -211,7 +215,8 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     within ``p``; both go); islands and short ridges (two endings joined by less than
     ``1.8 p`` of ridge); bridges (two bifurcations joined by less than ``p``); broken ridges
     (two endings facing each other across a gap below ``1.3 p``); and clusters (more than
-    two other minutiae within ``p``, or more than four within ``2 p``).
+    two other minutiae within ``p``, or more than four within ``2 p``); and faint ridges
+    (the enhancement's local response under :data:`_MIN_RESPONSE_SHARE` of its median).
 
     Quality (0-100) grows with the local coherence, the distance from the finger's edge,
     the grey-level contrast, the ridge-period confidence and the enhancement's local
@@ -373,10 +378,14 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     quality = 100.0 * np.sqrt(np.clip(c, 0, 1)) * (0.4 + 0.6 * border) * (0.5 + 0.5 * contrast)
     # ridge reliability: the enhancement's local response against its median over the
     # finger (creases, dry breaks, smears and the finger's fringe answer the tuned filters
-    # weakly) and the local ridge-period confidence
+    # weakly) and the local ridge-period confidence; where the response is faint the
+    # minutia goes
     if ys.size:
-        quality *= _response_share(an.enhanced_half, ys, xs)
+        share = _response_share(an.enhanced_half, ys, xs)
+        quality *= share
         quality *= 0.5 + 0.5 * np.clip(sample_at(an.period_confidence, ys, xs), 0.0, 1.0)
+        ok = share >= _MIN_RESPONSE_SHARE
+        ys, xs, kinds, dir_img, quality = ys[ok], xs[ok], kinds[ok], dir_img[ok], quality[ok]
     angle = np.mod(-dir_img, 2 * math.pi)                # ISO: counter-clockwise on screen
     return RawMinutiae(xs.astype(np.float64), ys.astype(np.float64), angle, kinds,
                        np.clip(np.round(quality), 1, 100), skel)
