@@ -9,7 +9,7 @@ only Python loops run over the 8 direction sectors and the 5 relaxation iteratio
    exact bit counts (validity bits depend on the spatial cell only, so two of the
    products run on the disc's spatial cells instead of cells x directions).
 2. **Pair selection**: each reference cylinder offers its most similar probe cylinder,
-   and the ``n_r`` (16) best offers of each template go on (empty ones for templates
+   and the ``n_r`` (20) best offers of each template go on (empty ones for templates
    with fewer cylinders).
 3. **Relaxation** (MCC's LSS-R): each pair's similarity is raised or damped by how well
    its distances and angles to the other selected pairs agree in both prints.
@@ -17,13 +17,14 @@ only Python loops run over the 8 direction sectors and the 5 relaxation iteratio
    rigid alignment (rotation and translation); with it, all minutiae of both prints are
    paired within a distance and angle tolerance (one distance product; directions
    compared as bytes), and the count of paired minutiae is normalised by the number of
-   minutiae inside the common area of the two prints. Options, off by default (measured
-   on nine real sets, their gains did not pay for their cost; see
+   minutiae inside the common area of the two prints. Before the pairing, a **local
+   correction** moves each aligned reference minutia by the residuals of the consistent
+   pairs near it (``warp_sigma``), so that a print bent by the finger's pressure keeps its
+   far minutiae paired without a wider tolerance. Options, off by default (measured on
+   nine real sets, their gains did not pay for their cost or their risk; see
    docs/integrators/fingerprint-matching.md): ``pair_distance_slope`` lets the distance
-   tolerance grow away from the centre of the aligned pairs; ``warp_sigma`` moves each
-   aligned minutia by the residuals of the consistent pairs near it (a local correction
-   of the rigid alignment); ``hypotheses`` tries alignments around several of the best
-   relaxed pairs and keeps the best.
+   tolerance grow away from the centre of the aligned pairs; ``hypotheses`` tries
+   alignments around several of the best relaxed pairs and keeps the best.
 
 The raw similarity is the product of the relaxed local score, the paired fraction and a
 support factor that scales down scores resting on fewer than ``min_paired`` (8) paired
@@ -53,7 +54,7 @@ F32 = np.float32
 class ConsolidationParams:
     """Tolerances of steps 2-4 (pixels at 500 ppi, radians)."""
 
-    n_relaxation_pairs: int = 16
+    n_relaxation_pairs: int = 20
     relaxation_iterations: int = 5
     relaxation_weight: float = 0.5
     #: sigmoid midpoints/slopes of the pair-compatibility terms (distance, direction, radial)
@@ -73,7 +74,7 @@ class ConsolidationParams:
     pair_distance_slope: float = 0.0
     #: local correction after the rigid alignment: Gaussian radius (px; 0: off) of the
     #: consistent pairs' residuals' influence, and the prior weight on no movement
-    warp_sigma: float = 0.0
+    warp_sigma: float = 30.0
     warp_prior: float = 0.5
     #: alignments tried, each around one of the best relaxed pairs (the best one counts)
     hypotheses: int = 1
