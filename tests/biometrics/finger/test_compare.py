@@ -213,3 +213,48 @@ def test_pairing_tolerates_stretch_away_from_the_alignment(
     growing = raw_scores(pa.arrays, ps.arrays, cparams=slope)[0]
     rigid = raw_scores(pa.arrays, ps.arrays, cparams=fixed)[0]
     assert growing > 1.1 * rigid, (growing, rigid)
+
+
+def test_local_correction_follows_a_bent_print(synthetic: dict[str, FingerTemplate]) -> None:
+    """A print bent on one side (minutiae right of the centre pushed up by up to 14 px, in
+    proportion to their distance from it up to 60 px: a non-linear distortion) keeps more
+    of its score when each aligned minutia is moved by the residuals of the consistent
+    pairs near it (``warp_sigma``) than with the rigid alignment alone."""
+    import dataclasses
+
+    from idcapture.biometrics.finger.compare_core import DEFAULT_CONSOLIDATION
+
+    t = synthetic["3_1"]
+    a = t.as_array()
+    centre = a[:, :2].mean(0)
+    bent = a.copy()
+    right = np.clip((a[:, 0] - centre[0]) / 60.0, 0.0, 1.0)
+    bent[:, 1] -= 14.0 * right
+    s = FingerTemplate.from_array(bent, t.width, t.height)
+    pa, ps = prepare(t), prepare(s)
+    rigid_only = dataclasses.replace(DEFAULT_CONSOLIDATION, warp_sigma=0.0)
+    assert DEFAULT_CONSOLIDATION.warp_sigma > 0.0           # on by default
+    local = raw_scores(pa.arrays, ps.arrays)[0]
+    rigid = raw_scores(pa.arrays, ps.arrays, cparams=rigid_only)[0]
+    assert local > 1.2 * rigid, (local, rigid)
+
+
+def test_more_alignment_hypotheses_never_score_lower(
+        synthetic: dict[str, FingerTemplate]) -> None:
+    """The best of several alignments (``hypotheses``) includes the single one, so no pair
+    scores lower; mates stay far above distinct fingers."""
+    import dataclasses
+
+    from idcapture.biometrics.finger.compare_core import DEFAULT_CONSOLIDATION
+
+    names = sorted(synthetic)
+    prepared = [prepare(synthetic[n]) for n in names]
+    gallery = gallery_arrays(prepared)
+    three = dataclasses.replace(DEFAULT_CONSOLIDATION, hypotheses=3)
+    for n, p in zip(names, prepared, strict=True):
+        one = raw_scores(p.arrays, gallery)
+        best = raw_scores(p.arrays, gallery, cparams=three)
+        assert np.all(best >= one - 1e-12), (n, one, best)
+        mate = names.index(n[:-1] + ("2" if n.endswith("1") else "1"))
+        others = [i for i, m in enumerate(names) if m[0] != n[0]]
+        assert best[mate] > 2.0 * best[others].max(), (n, best)
