@@ -54,7 +54,7 @@ F32 = np.float32
 class ConsolidationParams:
     """Tolerances of steps 2-4 (pixels at 500 ppi, radians)."""
 
-    n_relaxation_pairs: int = 20
+    n_relaxation_pairs: int = 16
     relaxation_iterations: int = 5
     relaxation_weight: float = 0.5
     #: sigmoid midpoints/slopes of the pair-compatibility terms (distance, direction, radial)
@@ -74,7 +74,7 @@ class ConsolidationParams:
     pair_distance_slope: float = 0.0
     #: local correction after the rigid alignment: Gaussian radius (px; 0: off) of the
     #: consistent pairs' residuals' influence, and the prior weight on no movement
-    warp_sigma: float = 30.0
+    warp_sigma: float = 0.0
     warp_prior: float = 0.5
     #: alignments tried, each around one of the best relaxed pairs (the best one counts)
     hypotheses: int = 1
