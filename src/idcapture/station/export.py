@@ -14,6 +14,13 @@ A package is one ZIP file::
 Only records that pass their checks (:mod:`idcapture.station.checking`) are exported
 unless ``force`` is given; the report names every record left out with its reasons.
 
+The package is written in one pass (:mod:`idcapture.station.export_sink`): store blobs are
+read and checked against their SHA-256 by two threads a few MiB ahead (that hash is the
+manifest's), written stored (JPEG and PNG are compressed already; only the JSON files
+are deflated), and the ZIP goes to disk through a writer thread, encrypted on the way
+when a passphrase is given, so no clear ZIP of an encrypted export ever reaches the disk
+and nothing is read twice. The file is ``fsync`` ed before it takes its name.
+
 With a passphrase the ZIP is encrypted as a whole (AES-256-GCM from the
 ``cryptography`` package, key from the passphrase with scrypt) in 1 MiB segments,
 each authenticated, with the segment number and a last-segment flag in its nonce, so
@@ -42,7 +49,9 @@ import tempfile
 import time
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -54,6 +63,7 @@ from ..formats.iso19794_2 import FORMAT_NAME as ISO_TEMPLATE_FORMAT
 from ..privacy import mask_id_number
 from ..record import utcnow_text
 from .checking import record_problems
+from .export_sink import PackageSink, Seal
 from .registration import station_config
 from .store import Store
 
@@ -75,6 +85,8 @@ ENCRYPTED_MAGIC = b"IDCAPTURE-PKG\x01"
 _SEGMENT = 1 << 20
 _TAG = 16
 _SCRYPT = (15, 8, 1)  # log2 N, r, p: about 32 MiB and a tenth of a second
+_READERS = 2  # threads reading and verifying store blobs
+_READ_AHEAD = 32  # blobs read ahead of the member being written (a few MiB)
 
 Progress = Callable[[int, int], None]
 
@@ -121,16 +133,44 @@ def _quality(body: dict[str, Any], pos: str) -> str:
 
 
 class _HashingWriter:
-    """Writes zip members and remembers each one's SHA-256 and size."""
+    """Writes zip members and remembers each one's SHA-256 and size.
 
-    def __init__(self, zf: zipfile.ZipFile) -> None:
+    Store blobs (:meth:`add_blob`) are read and verified against their SHA-256 by a small
+    pool of threads, a window ahead of the member being written, and written stored
+    (images are already compressed); members keep the order in which they were added.
+    """
+
+    def __init__(self, zf: zipfile.ZipFile, read_blob: Callable[[str], bytes],
+                 pool: ThreadPoolExecutor, window: int = _READ_AHEAD) -> None:
         self.zf = zf
         self.files: dict[str, dict[str, Any]] = {}
         self.stamp = time.gmtime()[:6]
+        self._read_blob = read_blob
+        self._pool = pool
+        self._window = window
+        self._ahead: deque[tuple[str, str, Future[bytes]]] = deque()
 
     def add(self, name: str, data: bytes, compress: bool = False,
             sha256: str | None = None) -> None:
         """Add a member; ``sha256`` may be given when already verified (store blobs)."""
+        self.drain()
+        self._write(name, data, compress, sha256)
+
+    def add_blob(self, name: str, sha256: str) -> None:
+        """Add the store blob ``sha256`` as ``name`` (read and verified ahead)."""
+        self._ahead.append((name, sha256, self._pool.submit(self._read_blob, sha256)))
+        while len(self._ahead) > self._window:
+            self._write_next()
+
+    def drain(self) -> None:
+        while self._ahead:
+            self._write_next()
+
+    def _write_next(self) -> None:
+        name, sha, job = self._ahead.popleft()
+        self._write(name, job.result(), False, sha)  # read_blob verified the hash
+
+    def _write(self, name: str, data: bytes, compress: bool, sha256: str | None) -> None:
         info = zipfile.ZipInfo(name, date_time=self.stamp)
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
         info.external_attr = 0o644 << 16
@@ -158,42 +198,43 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
     report = ExportReport(out, prof.name, encrypted=passphrase is not None)
     students = store.students()
     total = store.count_records()
-    step = max(1, total // 100)
     remove_stale_exports(out.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=str(out.parent))
     _hold(fd)  # while this export runs, the next one's clean-up leaves this file alone
     tmp = Path(tmp_name)
     try:
-        with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
-            w = _HashingWriter(zf)
-            rows: list[dict[str, str]] = []
-            exported: list[tuple[str, int]] = []
-            for n, rec in enumerate(store.current_records(), start=1):
-                if progress is not None and (n % step == 0 or n == total):
-                    progress(n, total)
-                row = _export_one(store, w, rec, students, force, report, templates)
-                if row is not None:
-                    rows.append(row)
-                    exported.append((rec.record_id, rec.version))
-            buf = io.BytesIO()
-            write_workbook(buf, prof, rows)
-            w.add("export.xlsx", buf.getvalue())
-            rep = report.as_dict()
-            rep.update({"created_at": utcnow_text(), "station_id": cfg.station_id})
-            w.add("export-report.json", json.dumps(rep, ensure_ascii=False, indent=2,
-                                                   sort_keys=True).encode("utf-8"), True)
-            manifest = {"format": "idcapture-export", "version": 1, "created_at": utcnow_text(),
-                        "station_id": cfg.station_id, "profile": prof.name,
-                        "records": report.exported, "files": w.files}
-            manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2,
-                                        sort_keys=True).encode("utf-8")
-            w.add("manifest.json", manifest_bytes, True)
-            report.files = len(w.files)
-        if passphrase is not None:
-            encrypt_package(tmp, out, passphrase)
-            tmp.unlink()
-        else:
-            os.replace(tmp, out)
+        header, seal = (b"", None) if passphrase is None else _sealer(passphrase)
+        sink = PackageSink(fd, header=header, seal=seal, segment=_SEGMENT)
+        try:
+            with ThreadPoolExecutor(_READERS, "idcapture-export-read") as pool, \
+                    zipfile.ZipFile(sink, "w", allowZip64=True) as zf:
+                w = _HashingWriter(zf, store.read_blob, pool)
+                try:
+                    rows, exported = _export_records(store, w, students, force, report,
+                                                     templates, progress, total)
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+                buf = io.BytesIO()
+                write_workbook(buf, prof, rows)
+                w.add("export.xlsx", buf.getvalue())
+                rep = report.as_dict()
+                rep.update({"created_at": utcnow_text(), "station_id": cfg.station_id})
+                w.add("export-report.json", json.dumps(rep, ensure_ascii=False, indent=2,
+                                                       sort_keys=True).encode("utf-8"), True)
+                manifest = {"format": "idcapture-export", "version": 1,
+                            "created_at": utcnow_text(), "station_id": cfg.station_id,
+                            "profile": prof.name, "records": report.exported,
+                            "files": w.files}
+                manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2,
+                                            sort_keys=True).encode("utf-8")
+                w.add("manifest.json", manifest_bytes, True)
+                report.files = len(w.files)
+            sink.close(sync=True)
+        except BaseException:
+            sink.abort()
+            raise
+        os.replace(tmp, out)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -209,6 +250,25 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
     log.info("export %s: %d records, %d left out", out.name, report.exported,
              len(report.left_out))
     return report
+
+
+def _export_records(store: Store, w: _HashingWriter, students: dict[str, Any], force: bool,
+                    report: ExportReport, templates: bool, progress: Progress | None,
+                    total: int) -> tuple[list[dict[str, str]], list[tuple[str, int]]]:
+    """Add every current record's files; return the workbook rows and the (record ID,
+    version) of each record exported."""
+    step = max(1, total // 100)
+    rows: list[dict[str, str]] = []
+    exported: list[tuple[str, int]] = []
+    for n, rec in enumerate(store.current_records(), start=1):
+        if progress is not None and (n % step == 0 or n == total):
+            progress(n, total)
+        row = _export_one(w, rec, students, force, report, templates)
+        if row is not None:
+            rows.append(row)
+            exported.append((rec.record_id, rec.version))
+    w.drain()
+    return rows, exported
 
 
 def _hold(fd: int) -> None:
@@ -250,7 +310,7 @@ def remove_stale_exports(folder: str | Path) -> list[str]:
     return removed
 
 
-def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, Any],
+def _export_one(w: _HashingWriter, rec: Any, students: dict[str, Any],
                 force: bool, report: ExportReport, templates: bool = True
                 ) -> dict[str, str] | None:
     body = rec.body
@@ -297,20 +357,17 @@ def _export_one(store: Store, w: _HashingWriter, rec: Any, students: dict[str, A
         report.forced += 1
     if portrait:
         name = f"photos/{reg}.jpg"
-        sha = portrait["image"]["sha256"]
-        w.add(name, store.read_blob(sha), sha256=sha)  # read_blob verified the hash
+        w.add_blob(name, portrait["image"]["sha256"])
         row["photo_file"] = name
     for f in body.get("fingers", []):
         pos = f.get("position")
         if pos in ("right-thumb", "left-thumb"):
             name = f"fingers/{reg}_{pos.replace('-', '_')}.png"
-            sha = f["image"]["sha256"]
-            w.add(name, store.read_blob(sha), sha256=sha)
+            w.add_blob(name, f["image"]["sha256"])
             row[f"{pos.replace('-', '_')}_file"] = name
             tpl = f.get("template")
             if templates and tpl and f.get("template_format") == ISO_TEMPLATE_FORMAT:
-                w.add(f"templates/{reg}_{pos.replace('-', '_')}.fmr",
-                      store.read_blob(tpl["sha256"]), sha256=tpl["sha256"])
+                w.add_blob(f"templates/{reg}_{pos.replace('-', '_')}.fmr", tpl["sha256"])
     report.exported += 1
     return row
 
@@ -333,8 +390,8 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
     return prefix + struct.pack(">I", index) + (b"\x01" if last else b"\x00")
 
 
-def encrypt_package(src: str | Path, dst: str | Path, passphrase: str) -> None:
-    """Encrypt the file ``src`` into ``dst`` with ``passphrase`` (see the module docstring)."""
+def _sealer(passphrase: str) -> tuple[bytes, Seal]:
+    """A fresh container header for ``passphrase`` and the function sealing its segments."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if not passphrase:
@@ -343,34 +400,38 @@ def encrypt_package(src: str | Path, dst: str | Path, passphrase: str) -> None:
     prefix = os.urandom(7)
     header = ENCRYPTED_MAGIC + salt + bytes(_SCRYPT) + prefix
     aead = AESGCM(_derive(passphrase, salt, _SCRYPT))
+
+    def seal(segment: memoryview, index: int, last: bool) -> bytes:
+        return aead.encrypt(_nonce(prefix, index, last), segment, header)
+
+    return header, seal
+
+
+def encrypt_package(src: str | Path, dst: str | Path, passphrase: str) -> None:
+    """Encrypt the file ``src`` into ``dst`` with ``passphrase`` (see the module docstring)."""
+    header, seal = _sealer(passphrase)
     dst = Path(dst)
     tmp = dst.with_name(dst.name + ".part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    _hold(fd)
     try:
-        _encrypt_into(src, tmp, aead, header, prefix)
+        sink = PackageSink(fd, header=header, seal=seal, segment=_SEGMENT)
+        try:
+            with open(src, "rb") as fin:
+                while chunk := fin.read(_SEGMENT):
+                    sink.write(chunk)
+                    sink.seek(0, io.SEEK_END)  # final: hand it over
+            sink.close(sync=True)
+        except BaseException:
+            sink.abort()
+            raise
+        os.replace(tmp, dst)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    os.replace(tmp, dst)
-
-
-def _encrypt_into(src: str | Path, tmp: Path, aead: Any, header: bytes, prefix: bytes) -> None:
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    _hold(fd)
-    with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
-        fout.write(header)
-        index = 0
-        chunk = fin.read(_SEGMENT)
-        while True:
-            nxt = fin.read(_SEGMENT)
-            last = not nxt
-            fout.write(aead.encrypt(_nonce(prefix, index, last), chunk, header))
-            if last:
-                break
-            chunk = nxt
-            index += 1
-        fout.flush()
-        os.fsync(fout.fileno())
+    finally:
+        os.close(fd)
 
 
 def is_encrypted(path: str | Path) -> bool:
