@@ -211,7 +211,8 @@ def register(commands: Commands) -> None:
     p = g.add_parser("quality", help="measure a face image against a portrait profile")
     p.add_argument("image")
     p.add_argument("--profile", default="exam-480x640")
-    p.add_argument("--lang", default="en", choices=["en", "zh"])
+    p.add_argument("--lang", default=argparse.SUPPRESS, choices=["en", "zh"],
+                   help="language of the guidance (default: idcapture --lang, or the locale)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_quality)
     p = g.add_parser("portrait", help="crop and encode a standard portrait from an image")
@@ -228,7 +229,8 @@ def register(commands: Commands) -> None:
     p.add_argument("--iso", help="also write an ISO/IEC 19794-5 face record here")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds before the best "
                    "frame seen is taken")
-    p.add_argument("--lang", default="en", choices=["en", "zh"])
+    p.add_argument("--lang", default=argparse.SUPPRESS, choices=["en", "zh"],
+                   help="language of the guidance (default: idcapture --lang, or the locale)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_capture)
     add_evaluate_parser(g)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import Commands, print_json
+from . import Commands, print_json, tr
 
 if TYPE_CHECKING:
     from ..station import Store
@@ -62,7 +62,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"\n{rep.source}: {rep.added} added, {rep.updated} updated, {rep.unchanged} "
               f"unchanged, {rep.rejected_rows} rows rejected")
         for p in rep.rejected:
-            print(f"  {p}")
+            print(f"  {tr(str(p))}")
     return 0 if rep.rejected_rows == 0 else 1
 
 
@@ -109,7 +109,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
                         keep_low_quality=args.keep_low_quality,
                         accept_card_fingerprint=args.accept_card_fingerprint)
         last = run_capture(session, Devices(r, c, f), policy=policy, timeout=args.timeout,
-                           on_prompt=lambda p: print(f"[{p.state.value}] {p.message}"))
+                           on_prompt=lambda p: print(f"[{p.state.value}] {tr(p.message)}"))
     return 0 if last.state is SessionState.SAVED else 1
 
 
@@ -138,7 +138,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print_json(rep.as_dict())
     else:
         for line in rep.lines(verbose=args.verbose_report):
-            print(line)
+            print(tr(line))
     return 0 if rep.blocked == 0 and not rep.not_captured else 1
 
 
@@ -192,7 +192,7 @@ def cmd_export(args: argparse.Namespace) -> int:
               f"{len(rep.left_out)} left out")
         for lo in rep.left_out:
             print(f"  {lo['registration_number']} {lo['id_number']}: "
-                  f"{'; '.join(lo['reasons'])}")
+                  f"{'; '.join(tr(r) for r in lo['reasons'])}")
     return 0
 
 

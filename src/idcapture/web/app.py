@@ -265,6 +265,8 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         lang = _language(request, config.language)
         sess: WebSession | None = request.state.web_session
         context = {"lang": lang, "t": lambda k: i18n.translate(k, lang),
+                   "msg": lambda m: i18n.message(m, lang),
+                   "check_name": lambda n: i18n.check_name(n, lang),
                    "strings": json.dumps(i18n.table(lang), ensure_ascii=False),
                    "csrf": sess.csrf if sess else "", "operator": sess.operator if sess else "",
                    "page": name, "sim_control": config.sim_control, **ctx}
@@ -363,9 +365,9 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
 
     # ---------------------------------------------------------------- API
 
-    async def capture_state(_request: Request) -> Response:
+    async def capture_state(request: Request) -> Response:
         snap = await run_in_threadpool(rt().snapshot)
-        return JSONResponse(snap)
+        return JSONResponse(i18n.localize_snapshot(snap, _language(request, config.language)))
 
     async def capture_action(request: Request) -> Response:
         action = request.path_params["action"]
@@ -388,7 +390,8 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         except (IdCaptureError, ValueError) as exc:
             code = getattr(exc, "code", "bad-request")
             return JSONResponse({"error": describe_error(exc), "code": code}, 409)
-        return JSONResponse(await run_in_threadpool(r.snapshot))
+        snap = await run_in_threadpool(r.snapshot)
+        return JSONResponse(i18n.localize_snapshot(snap, _language(request, config.language)))
 
     async def blob(request: Request) -> Response:
         sha = request.path_params["sha"]

@@ -247,7 +247,7 @@
       (j.checks || []).forEach(function (c) {
         var tr = document.createElement("tr");
         tr.className = "o-" + c.outcome;
-        [c.name, t("outcome." + c.outcome), c.message].forEach(function (v) {
+        [c.label || c.name, t("outcome." + c.outcome), c.message].forEach(function (v) {
           var td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
         });
         tb.appendChild(tr);
