@@ -7,12 +7,11 @@ import contextlib
 import datetime as _dt
 import getpass
 import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import Commands, print_json, tr
+from .progress import progress_for
 
 if TYPE_CHECKING:
     from ..station import Store
@@ -22,15 +21,6 @@ def _store(args: argparse.Namespace) -> Store:
     from ..station import Store
 
     return Store.open(args.store)
-
-
-def _progress(label: str) -> Callable[[int, int], None]:
-    def show(done: int, total: int) -> None:
-        print(f"\r{label}: {done}/{total} ({100 * done // max(total, 1)}%)", end="",
-              file=sys.stderr, flush=True)
-        if done >= total:
-            print(file=sys.stderr)
-    return show
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -52,14 +42,13 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from ..station import import_roster
 
-    with _store(args) as store:
+    with _store(args) as store, progress_for(args, "rows read") as bar:
         rep = import_roster(store, args.roster, args.mapping, operator=args.operator,
-                            progress=lambda n: print(f"\rrows read: {n}", end="",
-                                                     file=sys.stderr, flush=True))
+                            progress=bar.update)
     if args.json:
         print_json(rep.as_dict())
     else:
-        print(f"\n{rep.source}: {rep.added} added, {rep.updated} updated, {rep.unchanged} "
+        print(f"{rep.source}: {rep.added} added, {rep.updated} updated, {rep.unchanged} "
               f"unchanged, {rep.rejected_rows} rows rejected")
         for p in rep.rejected:
             print(f"  {tr(str(p))}")
@@ -180,10 +169,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..station.export import export_package
 
     passphrase = _passphrase(args, confirm=True)
-    with _store(args) as store:
+    with _store(args) as store, progress_for(args, "exporting") as bar:
         rep = export_package(store, args.out, profile=args.profile, force=args.force,
                              passphrase=passphrase, operator=args.operator,
-                             progress=_progress("exporting"))
+                             progress=bar.update)
     if args.json:
         print_json({**rep.as_dict(), "path": os.path.abspath(rep.package)})
     else:
