@@ -133,13 +133,14 @@ def test_face_vs_card_runs_on_the_station_serve_sim_devices(store_dir: Path) -> 
         from idcapture.formats.images import load_image
 
         assert load_image(photo, "RGB").shape[:2] == (126, 102)  # decodes, to show and compare
-        # a card placed by document (the browser tests' way) carries the photo too
+        # a card placed by document (the browser tests' way) carries it when asked
         client.post("/api/capture/cancel", json={}, headers=_headers(csrf))
         client.post("/api/capture/start", headers=_headers(csrf))
         with Store.open(store_dir) as s:
             row = next_student(s)
         assert row is not None
-        r = client.post("/api/sim/card", json={"document": row}, headers=_headers(csrf))
+        r = client.post("/api/sim/card", json={"document": {**row, "photo": "demo"}},
+                        headers=_headers(csrf))
         assert r.status_code == 200, r.text
         snap = _wait_state(client, "portrait", "right-thumb", timeout=30.0)
         assert snap["card_photo"]

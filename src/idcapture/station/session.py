@@ -427,7 +427,8 @@ class CaptureSession:
                                                                         attempt=n)
             if n >= self.max_finger_attempts:
                 expects = (*expects, "keep")
-                msg += "; or keep this image below the quality profile"
+                msg = N_("{message}; or keep this image below the quality profile").format(
+                    message=msg)
             return Prompt(self.state, msg, expects, verdict.retry, code="finger-retry")
         rec = self.record
         ppi = int(ev.resolution_ppi)

@@ -405,6 +405,12 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
             return JSONResponse({"error": "not an image"}, 404)
         return Response(data, media_type=media)
 
+    async def refused_finger(_request: Request) -> Response:
+        data = await run_in_threadpool(rt().refused_picture)
+        if data is None:
+            return JSONResponse({"error": "no refused finger image now"}, 404)
+        return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
+
     async def reopen(request: Request) -> Response:
         data = await body(request)
         try:
@@ -467,6 +473,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         Route("/api/capture/state", capture_state),
         Route("/api/capture/{action}", capture_action, methods=["POST"]),
         Route("/api/blob/{sha}", blob),
+        Route("/api/capture/refused-finger", refused_finger),
         Route("/api/check/reopen", reopen, methods=["POST"]),
         Route("/api/export/start", export_start, methods=["POST"]),
         Route("/api/export/status", export_status),

@@ -198,6 +198,13 @@
       var r = $("retry");
       if (s && s.retry) { r.textContent = t("capture.retry") + ": " + s.retry.message; r.hidden = false; }
       else { r.hidden = true; }
+      var rf = $("refused"), ri = $("refused-img");
+      if (j.refused_finger) {
+        var src = "/api/capture/refused-finger?n=" + j.refused_finger.n;
+        if (ri.dataset.src !== src) { ri.dataset.src = src; ri.src = src; }
+        $("refused-reason").textContent = s && s.retry ? s.retry.message : "";
+        rf.hidden = false;
+      } else { rf.hidden = true; ri.removeAttribute("src"); ri.dataset.src = ""; }
       var ex = s ? s.expects : [];
       show($("btn-start"), !s || s.finished);
       show($("btn-next"), false);
