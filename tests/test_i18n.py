@@ -128,6 +128,10 @@ def test_po_reader_handles_plurals_contexts_escapes_and_fuzzy() -> None:
     ("right-thumb taken (warning: right-thumb is the same image as this student's "
      "left-thumb): review and save the record",
      "右手拇指已采集（警告：右手拇指 与该学生的左手拇指图像相同）：请核对并保存记录"),
+    ("ID number 440104********9233: check character does not match (ISO/IEC 7064 MOD "
+     "11-2); sex on the card differs from the parity of the sequence code",
+     "身份证号 440104********9233：校验码不符（ISO/IEC 7064 MOD 11-2）；证件上的性别与顺序码的"
+     "奇偶不符"),
     ("a message the catalogue does not know", "a message the catalogue does not know"),
 ])
 def test_messages_made_from_templates_are_translated_with_their_values(

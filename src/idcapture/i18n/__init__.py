@@ -174,7 +174,10 @@ def _value(text: str, language: str, depth: int) -> str:
     kind, sep, _ = ident.partition(":")
     if sep and pgettext_for("check", kind, language) != kind:
         return check_label(ident, language)
-    return localize(text, language, depth)
+    whole = localize(text, language, depth)
+    if whole == text and "; " in text:  # a list of messages
+        return "；".join(localize(part, language, depth) for part in text.split("; "))
+    return whole
 
 
 _LATIN = re.compile(r"[A-Za-z]")
