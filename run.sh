@@ -67,6 +67,7 @@ setup() {
     apt_install "${APT_PACKAGES[@]}"
     setup_venv
     build_native
+    "$VENV/bin/python" -m idcapture.i18n >/dev/null  # the message catalogues' .mo files
 }
 
 run_tests() {

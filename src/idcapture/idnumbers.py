@@ -29,6 +29,7 @@ import enum
 import re
 from dataclasses import dataclass
 
+from .i18n import N_
 from .privacy import mask_id_number
 from .record import Check, CheckOutcome, DocumentKind, IdentityDocument, Sex, utcnow
 
@@ -262,21 +263,21 @@ def _check_citizen_like(n: str, kind: IdNumberKind, birth_date: _dt.date | None,
         return [IdNumberProblem("format", f"{kind.value} number must be 17 digits and a "
                                           "digit or X")]
     if ric.calc_check_digit(n) != n[17]:
-        problems.append(IdNumberProblem("check-digit", "check character does not match "
-                                                       "(ISO/IEC 7064 MOD 11-2)"))
+        problems.append(IdNumberProblem("check-digit", N_("check character does not match "
+                                                          "(ISO/IEC 7064 MOD 11-2)")))
     encoded = birth_date_from_number(n, kind)
     if encoded is None:
-        problems.append(IdNumberProblem("birth-date", "birth date in the number is not a "
-                                                      "real date"))
+        problems.append(IdNumberProblem("birth-date", N_("birth date in the number is not a "
+                                                         "real date")))
     elif encoded > _dt.date.today():
-        problems.append(IdNumberProblem("birth-date", "birth date in the number is in the "
-                                                      "future"))
+        problems.append(IdNumberProblem("birth-date", N_("birth date in the number is in the "
+                                                         "future")))
     elif birth_date is not None and encoded != birth_date:
-        problems.append(IdNumberProblem("birth-date-mismatch", "birth date on the card "
-                                                               "differs from the number"))
+        problems.append(IdNumberProblem("birth-date-mismatch", N_("birth date on the card "
+                                                                  "differs from the number")))
     if sex in (Sex.MALE, Sex.FEMALE) and sex_from_number(n, kind) is not sex:
-        problems.append(IdNumberProblem("sex-mismatch", "sex on the card differs from the "
-                                                        "parity of the sequence code"))
+        problems.append(IdNumberProblem("sex-mismatch", N_("sex on the card differs from the "
+                                                           "parity of the sequence code")))
     if kind is IdNumberKind.HMT_PERMIT:
         if n[:6] not in HMT_REGION_CODES:
             problems.append(IdNumberProblem("region", "residence permit number must start "
@@ -285,10 +286,10 @@ def _check_citizen_like(n: str, kind: IdNumberKind, birth_date: _dt.date | None,
         problems.append(IdNumberProblem("kind", "number starts with a Hong Kong/Macao/"
                                                 "Taiwan permit code, not a citizen region"))
     elif n[:2] not in PROVINCE_CODES:
-        problems.append(IdNumberProblem("region", "region code names no province"))
+        problems.append(IdNumberProblem("region", N_("region code names no province")))
     elif check_region and _county_info(n) is None:
         problems.append(IdNumberProblem(
-            "region", "region code is not a known county-level code (GB/T 2260)",
+            "region", N_("region code is not a known county-level code (GB/T 2260)"),
             Severity.WARNING))
     return problems
 
@@ -310,11 +311,11 @@ def _check_foreigner_2017(n: str, birth_date: _dt.date | None,
                                                   "province"))
     yy, mm, dd = n[7:9], n[9:11], n[11:13]
     if _date(2000, int(mm), int(dd)) is None and _date(1999, int(mm), int(dd)) is None:
-        problems.append(IdNumberProblem("birth-date", "birth date in the number is not a "
-                                                      "real date"))
+        problems.append(IdNumberProblem("birth-date", N_("birth date in the number is not a "
+                                                         "real date")))
     elif birth_date is not None and birth_date.strftime("%y%m%d") != yy + mm + dd:
-        problems.append(IdNumberProblem("birth-date-mismatch", "birth date on the card "
-                                                               "differs from the number"))
+        problems.append(IdNumberProblem("birth-date-mismatch", N_("birth date on the card "
+                                                                  "differs from the number")))
     if nationality and nationality.strip().upper() != n[:3]:
         problems.append(IdNumberProblem("nationality-mismatch", "nationality on the card "
                                                                 "differs from the number"))
@@ -330,18 +331,18 @@ def _check_foreigner_2023(n: str, birth_date: _dt.date | None) -> list[IdNumberP
                                           "followed by 16 digits and a digit or X")]
     problems: list[IdNumberProblem] = []
     if mod11_2_check_char(n[:17]) != n[17]:
-        problems.append(IdNumberProblem("check-digit", "check character does not match "
-                                                       "(ISO/IEC 7064 MOD 11-2)"))
+        problems.append(IdNumberProblem("check-digit", N_("check character does not match "
+                                                          "(ISO/IEC 7064 MOD 11-2)")))
     if n[1:3] not in PROVINCE_CODES:
         problems.append(IdNumberProblem("region", "acceptance-place code names no "
                                                   "province"))
     encoded = birth_date_from_number(n, IdNumberKind.FOREIGNER_2023)
     if encoded is None:
-        problems.append(IdNumberProblem("birth-date", "birth date in the number is not a "
-                                                      "real date"))
+        problems.append(IdNumberProblem("birth-date", N_("birth date in the number is not a "
+                                                         "real date")))
     elif birth_date is not None and encoded != birth_date:
-        problems.append(IdNumberProblem("birth-date-mismatch", "birth date on the card "
-                                                               "differs from the number"))
+        problems.append(IdNumberProblem("birth-date-mismatch", N_("birth date on the card "
+                                                                  "differs from the number")))
     return problems
 
 
@@ -378,7 +379,7 @@ def validate_id_number(number: str, kind: IdNumberKind | DocumentKind | str | No
             if resolved is None:
                 return [IdNumberProblem("kind", f"unknown number kind {kind!r}")]
     if not n:
-        return [IdNumberProblem("empty", "no identity number")]
+        return [IdNumberProblem("empty", N_("no identity number"))]
     if resolved is None:
         resolved = detect_kind(n)
         if resolved is None:
@@ -413,7 +414,8 @@ def id_number_check(doc: IdentityDocument) -> Check:
     masked = mask_id_number(doc.id_number)
     if kind is None:
         return Check("id-number", CheckOutcome.NOT_CHECKED,
-                     f"no number rules for {doc.kind.value} documents", utcnow())
+                     N_("no number rules for {kind} documents").format(kind=doc.kind.value),
+                     utcnow())
     problems = validate_id_number(doc.id_number, kind, birth_date=doc.birth_date,
                                   sex=doc.sex, nationality=(
                                       doc.nationality_code if kind is
@@ -422,12 +424,15 @@ def id_number_check(doc: IdentityDocument) -> Check:
                                   "problems": [p.code for p in problems]}
     if not problems:
         return Check("id-number", CheckOutcome.PASSED,
-                     f"ID number {masked}: check digit, birth date and sex agree",
+                     N_("ID number {number}: check digit, birth date and sex agree").format(
+                         number=masked),
                      utcnow(), details)
     text = "; ".join(p.message for p in problems)
     outcome = (CheckOutcome.FAILED if any(p.is_error for p in problems)
                else CheckOutcome.WARNING)
-    return Check("id-number", outcome, f"ID number {masked}: {text}", utcnow(), details)
+    return Check("id-number", outcome,
+                 N_("ID number {number}: {problems}").format(number=masked, problems=text),
+                 utcnow(), details)
 
 
 def _seq3(sequence: int) -> str:

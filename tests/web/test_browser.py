@@ -12,8 +12,10 @@ switch. Afterwards the store is checked directly. Screenshots of every page go t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +134,21 @@ class Flow:
         self.state("review")
         self.page.keyboard.press("s")
         self.state("saved")
+
+
+@contextlib.contextmanager
+def capture_flow(server: Server, manual_portrait: bool = False) -> Iterator[tuple[Any, Flow]]:
+    """A headless browser logged in to ``server`` on its Capture page: (page, flow)."""
+    with sync_api.sync_playwright() as pw:
+        ctx = launch_browser(pw)
+        try:
+            page = ctx.new_page()
+            flow = Flow(page, server, manual_portrait=manual_portrait)
+            flow.login()
+            goto(page, server.base + "/capture")
+            yield page, flow
+        finally:
+            ctx.close()
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_helpers import Server, free_port, launch_browser
-from test_browser import STATE_TIMEOUT, Flow, card, face_camera, goto
+from browser_helpers import Server, free_port
+from test_browser import STATE_TIMEOUT, capture_flow, card, face_camera, goto
 from web_helpers import make_store
 
 from idcapture.record import CheckOutcome
@@ -19,8 +19,7 @@ from idcapture.station import Store
 from idcapture.synth.students import sample_students
 
 pytestmark = pytest.mark.slow
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (dev extra)")
+pytest.importorskip("playwright.sync_api", reason="playwright is not installed (dev extra)")
 
 #: finger seeds of /api/sim/finger: the card holders' thumbs and another student's
 RIGHT, LEFT, OTHER = 21, 22, 23
@@ -37,68 +36,60 @@ def test_card_fingerprint_in_the_browser(tmp_path: Path, native_build: Path) -> 
                     env={"IDCAPTURE_IDFPR_LIB": str(lib)}).start()
     thumbs = [{"finger": 11, "synthetic": RIGHT}, {"finger": 16, "synthetic": LEFT}]
     try:
-        with sync_api.sync_playwright() as pw:
-            ctx = launch_browser(pw)
-            try:
-                page = ctx.new_page()
-                flow = Flow(page, server, manual_portrait=False)
-                flow.login()
-                goto(page, server.base + "/capture")
+        with capture_flow(server) as (page, flow):
+            # 1. the card holder's own thumbs: passed
+            flow.start()
+            flow.sim("card", {"document": {**card(roster[0])["document"],
+                                           "fingerprints": thumbs}})
+            flow.portrait()
+            flow.finger(RIGHT, expect="left-thumb")
+            page.wait_for_selector("#card-fingerprint:not([hidden])",
+                                   timeout=STATE_TIMEOUT)
+            assert "通过" in page.inner_text("#card-fingerprint-result")
+            flow.finger(LEFT, expect="review")
+            flow.shot("cf-01-passed")
+            flow.save()
 
-                # 1. the card holder's own thumbs: passed
-                flow.start()
-                flow.sim("card", {"document": {**card(roster[0])["document"],
-                                               "fingerprints": thumbs}})
-                flow.portrait()
-                flow.finger(RIGHT, expect="left-thumb")
-                page.wait_for_selector("#card-fingerprint:not([hidden])",
-                                       timeout=STATE_TIMEOUT)
-                assert "通过" in page.inner_text("#card-fingerprint-result")
-                flow.finger(LEFT, expect="review")
-                flow.shot("cf-01-passed")
-                flow.save()
+            # 2. another student's thumb: another impression, then the operator
+            flow.start()
+            flow.sim("card", {"document": {**card(roster[1])["document"],
+                                           "fingerprints": thumbs}})
+            flow.portrait()
+            flow.finger(OTHER)
+            page.wait_for_selector("#card-fingerprint:not([hidden])",
+                                   timeout=STATE_TIMEOUT)
+            assert page.locator('body[data-state="right-thumb"]').count() == 1
+            assert "请再按一次" in page.inner_text("#step-message")  # take another impression
+            flow.finger(OTHER)
+            flow.finger(OTHER)
+            page.wait_for_selector("#btn-accept:not([hidden])", timeout=STATE_TIMEOUT)
+            assert "请决定接受或拒绝采集" in page.inner_text("#step-message")
+            flow.shot("cf-02-decision")
+            page.fill("#decision-note", "identity confirmed by the class teacher")
+            page.click("#btn-accept")
+            flow.state("left-thumb")
+            assert "人工确认" in page.inner_text("#card-fingerprint-result")
+            flow.finger(LEFT + 10, expect="review")
+            flow.save()
 
-                # 2. another student's thumb: another impression, then the operator
-                flow.start()
-                flow.sim("card", {"document": {**card(roster[1])["document"],
-                                               "fingerprints": thumbs}})
-                flow.portrait()
-                flow.finger(OTHER)
-                page.wait_for_selector("#card-fingerprint:not([hidden])",
-                                       timeout=STATE_TIMEOUT)
-                assert page.locator('body[data-state="right-thumb"]').count() == 1
-                assert "another impression" in page.inner_text("#step-message")
-                flow.finger(OTHER)
-                flow.finger(OTHER)
-                page.wait_for_selector("#btn-accept:not([hidden])", timeout=STATE_TIMEOUT)
-                assert "accept or reject" in page.inner_text("#step-message")
-                flow.shot("cf-02-decision")
-                page.fill("#decision-note", "identity confirmed by the class teacher")
-                page.click("#btn-accept")
-                flow.state("left-thumb")
-                assert "人工确认" in page.inner_text("#card-fingerprint-result")
-                flow.finger(LEFT + 10, expect="review")
-                flow.save()
+            # 3. a card without fingerprints: not applicable
+            flow.start()
+            flow.sim("card", card(roster[2]))
+            flow.portrait()
+            flow.finger(31, expect="left-thumb")
+            page.wait_for_selector("#card-fingerprint:not([hidden])",
+                                   timeout=STATE_TIMEOUT)
+            assert "证件中没有指纹" in page.inner_text("#card-fingerprint-result")
+            flow.finger(32, expect="review")
+            flow.save()
 
-                # 3. a card without fingerprints: not applicable
-                flow.start()
-                flow.sim("card", card(roster[2]))
-                flow.portrait()
-                flow.finger(31, expect="left-thumb")
-                page.wait_for_selector("#card-fingerprint:not([hidden])",
-                                       timeout=STATE_TIMEOUT)
-                assert "carries no fingerprints" in page.inner_text("#card-fingerprint-result")
-                flow.finger(32, expect="review")
-                flow.save()
-
-                goto(page, server.base + "/check")
-                summary = page.inner_text("#card-fingerprint-summary")
-                flow.shot("cf-03-check")
-            finally:
-                ctx.close()
+            goto(page, server.base + "/check")
+            summary = page.inner_text("#card-fingerprint-summary")
+            flow.shot("cf-03-check")
     finally:
         server.stop()
-    for k, n in (("passed", 1), ("overridden", 1), ("not-applicable", 1)):
+    # the outcomes in the page's language (Chinese by default)
+    for k, n in (("通过", 1), ("人工确认", 1), ("不适用", 1)):
         assert f"{k} {n}" in summary, summary
     with Store.open(store_dir) as store:
         outcomes = {}

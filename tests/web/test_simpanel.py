@@ -109,3 +109,38 @@ def test_sensor_toggle_flips_and_reports(app_client: tuple) -> None:
     r1 = client.post("/api/sim/unplug", json=body, headers=_headers(csrf)).json()
     r2 = client.post("/api/sim/unplug", json=body, headers=_headers(csrf)).json()
     assert r1["unplugged"] is True and r2["unplugged"] is False
+
+
+def test_face_vs_card_runs_on_the_station_serve_sim_devices(store_dir: Path) -> None:
+    """With the devices of ``station serve --sim`` the card photo decodes and is compared
+    with the portrait: the shipped face on the simulated camera matches the card."""
+    from starlette.testclient import TestClient
+
+    from idcapture.cli.web_cmd import SIM_ADDRESSES
+    from idcapture.web import WebConfig, create_app
+
+    app = create_app(WebConfig(store=store_dir, addresses=dict(SIM_ADDRESSES),
+                               sim_control=True, hosts=("testserver",)))
+    with TestClient(app, base_url="http://testserver") as client:
+        csrf = login(client, app.state.auth.token)
+        assert client.post("/api/capture/start", headers=_headers(csrf)).status_code == 200
+        assert client.post("/api/sim/next-card", json={},
+                           headers=_headers(csrf)).status_code == 200
+        snap = _wait_state(client, "right-thumb", timeout=60.0)  # the portrait auto-captured
+        checks = {c["name"]: c for c in snap["checks"]}
+        assert checks["face-vs-card"]["outcome"] == "passed", checks["face-vs-card"]
+        photo = client.get(f"/api/blob/{snap['card_photo']}").content
+        from idcapture.formats.images import load_image
+
+        assert load_image(photo, "RGB").shape[:2] == (126, 102)  # decodes, to show and compare
+        # a card placed by document (the browser tests' way) carries it when asked
+        client.post("/api/capture/cancel", json={}, headers=_headers(csrf))
+        client.post("/api/capture/start", headers=_headers(csrf))
+        with Store.open(store_dir) as s:
+            row = next_student(s)
+        assert row is not None
+        r = client.post("/api/sim/card", json={"document": {**row, "photo": "demo"}},
+                        headers=_headers(csrf))
+        assert r.status_code == 200, r.text
+        snap = _wait_state(client, "portrait", "right-thumb", timeout=30.0)
+        assert snap["card_photo"]

@@ -6,16 +6,17 @@ import numpy as np
 import pytest
 
 from idcapture.biometrics.face import framing_box, get_profile
-from idcapture.web.i18n import LANGUAGES, STRINGS, translate
+from idcapture.web.i18n import LANGUAGES, keys, translate
 from idcapture.web.live import pack_frame, unpack_frame
 from idcapture.web.overlay import COLOURS, draw_overlay
 from idcapture.web.pages import reopen_step
 
 
 def test_every_string_exists_in_both_languages() -> None:
-    for key, entry in STRINGS.items():
-        assert set(entry) == set(LANGUAGES), key
-        assert all(entry[lang].strip() for lang in LANGUAGES), key
+    assert len(keys()) > 100
+    for key in keys():
+        texts = [translate(key, lang) for lang in LANGUAGES]
+        assert all(text.strip() and text != key for text in texts), key
     assert translate("nav.today", "zh") == "今日"
     assert translate("nav.today", "en") == "Today"
     assert translate("no.such.key", "en") == "no.such.key"
@@ -48,3 +49,26 @@ def test_frame_messages_round_trip() -> None:
     ("card-vs-roster", None), ("id-number", None)])
 def test_reopen_step(check: str, step: str | None) -> None:
     assert reopen_step(check) == step
+
+
+def test_capture_state_is_put_in_the_page_language() -> None:
+    from idcapture.web.i18n import localize_snapshot
+
+    snap = {"session": {"state": "right-thumb", "message": "right-thumb: too dark (quality 0) "
+                        "(attempt 1): try again",
+                        "retry": {"reason": "too-dark",
+                                  "message": "right-thumb: too dark (quality 0)"}},
+            "checks": [{"name": "finger-quality:right-thumb", "outcome": "failed",
+                        "message": "right-thumb: quality 0 below profile 'default'"},
+                       {"name": "face-vs-card", "outcome": "not-checked",
+                        "message": "the card gave no decoded photo to compare with"}]}
+    zh = localize_snapshot(snap, "zh")
+    assert zh["session"]["message"] == \
+        "右手拇指：太深（手指太湿或按压太重）（质量分 0）（第 1 次）：请重试"
+    assert zh["session"]["retry"]["message"] == "右手拇指：太深（手指太湿或按压太重）（质量分 0）"
+    assert [c["label"] for c in zh["checks"]] == ["指纹质量：右手拇指", "人证比对"]
+    assert zh["checks"][1]["message"] == "证件没有可解码的照片，无法比对"
+    assert [c["name"] for c in zh["checks"]] == [c["name"] for c in snap["checks"]]
+    en = localize_snapshot(snap, "en")
+    assert en["session"]["message"] == snap["session"]["message"]
+    assert snap["checks"][0].get("label") is None  # the input is not changed

@@ -31,7 +31,8 @@ from typing import Any
 from ..errors import IdCaptureError
 from ..privacy import describe_error
 
-__all__ = ["COMMAND_MODULES", "Commands", "error_json", "fail", "main", "port_number", "print_json"]
+__all__ = ["COMMAND_MODULES", "Commands", "error_json", "fail", "main", "port_number",
+           "print_json", "tr"]
 
 #: modules under idcapture.cli that add subcommands
 COMMAND_MODULES: list[str] = [
@@ -87,6 +88,16 @@ def port_number(text: str) -> int:
 
 #: set by :func:`main` when the command line asks for ``--json``
 _json_errors = False
+#: the operator's language, set by :func:`main` (``--lang``, else the locale)
+_language = "en"
+
+
+def tr(text: str) -> str:
+    """An operator message (English, from the library or a command) in the language of
+    the command line (see :mod:`idcapture.i18n`)."""
+    from ..i18n import localize
+
+    return localize(text, _language)
 
 
 def error_json(kind: str, message: str, code: str | None = None) -> dict[str, Any]:
@@ -101,9 +112,9 @@ def fail(message: str, kind: str = "error", code: str | None = None) -> int:
     """Report a failure (one line on standard error, or the JSON error with ``--json``);
     returns the exit status 1."""
     if _json_errors:
-        print_json(error_json(kind, message, code))
+        print_json(error_json(kind, tr(message), code))
     else:
-        print(f"idcapture: error: {message}", file=sys.stderr)
+        print(f"idcapture: {tr('error')}: {tr(message)}", file=sys.stderr)
     return 1
 
 
@@ -126,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
     parser.add_argument("--version", action="version", version=f"idcapture {__version__}")
+    parser.add_argument("--lang", choices=("zh", "en"), default=None,
+                        help="language of the operator messages (default: from the locale, "
+                        "LANG=zh_CN.UTF-8 gives Chinese)")
     commands = Commands(parser)
     for name in COMMAND_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
@@ -134,12 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _json_errors
+    global _json_errors, _language
     argv = list(sys.argv[1:] if argv is None else argv)
     _json_errors = "--json" in argv
     parser = build_parser()
     args = parser.parse_args(argv)
     _json_errors = bool(getattr(args, "json", False))
+    if args.lang is None:
+        from ..i18n import language_from_locale
+
+        args.lang = language_from_locale()
+    _language = args.lang
     logging.basicConfig(level={0: logging.WARNING, 1: logging.INFO}.get(args.verbose,
                                                                           logging.DEBUG),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -224,7 +224,8 @@ def register(commands: Commands) -> None:
     p = g.add_parser("quality", help="measure a face image against a portrait profile")
     p.add_argument("image")
     p.add_argument("--profile", default="exam-480x640")
-    p.add_argument("--lang", default="en", choices=["en", "zh"])
+    p.add_argument("--lang", default=argparse.SUPPRESS, choices=["en", "zh"],
+                   help="language of the guidance (default: idcapture --lang, or the locale)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_quality)
     p = g.add_parser("portrait", help="crop and encode a standard portrait from an image")
@@ -243,7 +244,8 @@ def register(commands: Commands) -> None:
                    "frame seen is taken")
     p.add_argument("--liveness", choices=["turn", "blink"], default=None,
                    help="liveness challenge before the portrait (default: the profile's)")
-    p.add_argument("--lang", default="en", choices=["en", "zh"])
+    p.add_argument("--lang", default=argparse.SUPPRESS, choices=["en", "zh"],
+                   help="language of the guidance (default: idcapture --lang, or the locale)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_capture)
     add_evaluate_parser(g)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
+from .progress import progress_for
 
 __all__ = ["register"]
 
@@ -131,14 +131,6 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(done: int, total: int, what: str) -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write(f"\r{what}: {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def _describe(scores: np.ndarray) -> dict[str, float]:
     if len(scores) == 0:
         return {}
@@ -170,12 +162,13 @@ def _evaluate(args: argparse.Namespace) -> int:
         files = _files(args.dir)
         stems = [p.stem for p in files]
         fvc_pairs(stems)  # checks the names before the long part
-        templates = prepare_all([str(p) for p in files], args.ppi, jobs=args.jobs,
-                                progress=lambda d, n: _progress(d, n, "extracting"))
+        with progress_for(args, "extracting", len(files)) as bar:
+            templates = prepare_all([str(p) for p in files], args.ppi, jobs=args.jobs,
+                                    progress=bar.update)
         source = str(args.dir)
     t1 = time.perf_counter()
-    scores = all_pair_scores(templates, jobs=args.jobs,
-                             progress=lambda d, n: _progress(d, n, "comparing"))
+    with progress_for(args, "comparing") as bar:
+        scores = all_pair_scores(templates, jobs=args.jobs, progress=bar.update)
     t2 = time.perf_counter()
     gen, imp_fvc = fvc_pairs(stems)
     _, imp_all = fvc_pairs(stems, all_impostors=True)
@@ -230,8 +223,9 @@ def _dedup(args: argparse.Namespace) -> int:
             raise ConfigError(f"no finger images, templates or station store in {src}",
                               "nothing-to-compare")
         labels = [p.name for p in files]
-        prepared = prepare_all([str(p) for p in files], args.ppi, jobs=args.jobs,
-                               progress=lambda d, n: _progress(d, n, "extracting"))
+        with progress_for(args, "extracting", len(files)) as bar:
+            prepared = prepare_all([str(p) for p in files], args.ppi, jobs=args.jobs,
+                                   progress=bar.update)
     n = len(labels)
     pairs = max(n * (n - 1) // 2, 1)
     thr = args.threshold if args.threshold is not None else \
@@ -243,10 +237,11 @@ def _dedup(args: argparse.Namespace) -> int:
 
         index = FingerIndex()
         index.add_many(labels, prepared)
-        links = index.self_matches(thr, progress=lambda d, m: _progress(d, m, "searching"))
+        with progress_for(args, "searching") as bar:
+            links = index.self_matches(thr, progress=bar.update)
     else:
-        scores = all_pair_scores(prepared, jobs=args.jobs,
-                                 progress=lambda d, m: _progress(d, m, "comparing"))
+        with progress_for(args, "comparing") as bar:
+            scores = all_pair_scores(prepared, jobs=args.jobs, progress=bar.update)
         ii, jj = np.nonzero(np.triu(scores >= thr, k=1))
         links = [(i, j, float(scores[i, j])) for i, j in zip(ii.tolist(), jj.tolist(),
                                                               strict=True)]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 from pathlib import Path
 
 from ..errors import ConfigError
 from . import Commands
+from .progress import progress_for
+
+log = logging.getLogger("idcapture.cli.finger_synth")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -34,6 +37,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     styles = [ImpressionStyle(s) for s in (args.style or ["good"])]
     finger_class = FingerClass(args.finger_class) if args.finger_class else None
     written = 0
+    bar = progress_for(args, "writing impressions", args.count * args.impressions)
     for i in range(args.count):
         master_seed = args.seed + i
         master = generate_master(master_seed, finger_class, size=args.size, ppi=args.ppi)
@@ -48,10 +52,10 @@ def cmd_synth(args: argparse.Namespace) -> int:
             imp = make_impression(master, j, style, size=args.sensor_size)
             write_impression(imp, args.output, f"f{master_seed:05d}_{j:02d}")
             written += 1
-        if not args.quiet:
-            print(f"finger {master_seed}: {master.finger_class.value}, "
-                  f"{len(master.minutiae)} minutiae, {args.impressions} impression(s)",
-                  file=sys.stderr)
+            bar.update(written)
+        log.info("finger %d: %s, %d minutiae, %d impression(s)", master_seed,
+                 master.finger_class.value, len(master.minutiae), args.impressions)
+    bar.close()
     print(f"wrote {written} image(s) with ground truth to {args.output}")
     return 0
 
@@ -81,5 +85,5 @@ def register(commands: Commands) -> None:
                    help="impression size HEIGHTxWIDTH in px (default: the master size)")
     p.add_argument("--ppi", type=int, default=500, help="resolution (default 500)")
     p.add_argument("--masters", action="store_true", help="also write the clean masters")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_synth)

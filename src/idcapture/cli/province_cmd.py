@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..privacy import mask_id_number
 from . import Commands, port_number, print_json
+from .progress import progress_for
 
 
 def _passphrase(args: argparse.Namespace) -> str | None:
@@ -74,7 +75,9 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     from ..province import Registry, dedup
 
     with Registry(args.registry, create=False) as reg:
-        rep = dedup(reg, full=args.full, false_clusters=args.false_clusters, jobs=args.jobs)
+        with progress_for(args, "searching") as bar:
+            rep = dedup(reg, full=args.full, false_clusters=args.false_clusters,
+                        jobs=args.jobs, progress=bar.update)
         clusters = reg.clusters()
         ids = {r.rid: r.id_number for r in reg.records(current_only=False)}
     if args.json:

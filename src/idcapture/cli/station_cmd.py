@@ -7,12 +7,11 @@ import contextlib
 import datetime as _dt
 import getpass
 import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import Commands, print_json
+from . import Commands, print_json, tr
+from .progress import progress_for
 
 if TYPE_CHECKING:
     from ..station import Store
@@ -63,15 +62,6 @@ def _new_store_passphrase() -> str:
     return os.environ.get(PASSPHRASE_ENV) or _ask("new store passphrase: ", confirm=True)
 
 
-def _progress(label: str) -> Callable[[int, int], None]:
-    def show(done: int, total: int) -> None:
-        print(f"\r{label}: {done}/{total} ({100 * done // max(total, 1)}%)", end="",
-              file=sys.stderr, flush=True)
-        if done >= total:
-            print(file=sys.stderr)
-    return show
-
-
 def cmd_init(args: argparse.Namespace) -> int:
     from ..station import StationConfig, Store
 
@@ -105,17 +95,16 @@ def cmd_encrypt_store(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from ..station import import_roster
 
-    with _store(args, writer=True) as store:
+    with _store(args, writer=True) as store, progress_for(args, "rows read") as bar:
         rep = import_roster(store, args.roster, args.mapping, operator=args.operator,
-                            progress=lambda n: print(f"\rrows read: {n}", end="",
-                                                     file=sys.stderr, flush=True))
+                            progress=bar.update)
     if args.json:
         print_json(rep.as_dict())
     else:
-        print(f"\n{rep.source}: {rep.added} added, {rep.updated} updated, {rep.unchanged} "
+        print(f"{rep.source}: {rep.added} added, {rep.updated} updated, {rep.unchanged} "
               f"unchanged, {rep.rejected_rows} rows rejected")
         for p in rep.rejected:
-            print(f"  {p}")
+            print(f"  {tr(str(p))}")
     return 0 if rep.rejected_rows == 0 else 1
 
 
@@ -163,7 +152,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
                         keep_low_quality=args.keep_low_quality,
                         accept_card_fingerprint=args.accept_card_fingerprint)
         last = run_capture(session, Devices(r, c, f), policy=policy, timeout=args.timeout,
-                           on_prompt=lambda p: print(f"[{p.state.value}] {p.message}"))
+                           on_prompt=lambda p: print(f"[{p.state.value}] {tr(p.message)}"))
     return 0 if last.state is SessionState.SAVED else 1
 
 
@@ -192,7 +181,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print_json(rep.as_dict())
     else:
         for line in rep.lines(verbose=args.verbose_report):
-            print(line)
+            print(tr(line))
     return 0 if rep.blocked == 0 and not rep.not_captured else 1
 
 
@@ -223,10 +212,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ..station.export import export_package
 
     passphrase = _passphrase(args, confirm=True)
-    with _store(args, writer=True) as store:
+    with _store(args, writer=True) as store, progress_for(args, "exporting") as bar:
         rep = export_package(store, args.out, profile=args.profile, force=args.force,
                              passphrase=passphrase, operator=args.operator,
-                             progress=_progress("exporting"))
+                             progress=bar.update)
     if args.json:
         print_json({**rep.as_dict(), "path": os.path.abspath(rep.package)})
     else:
@@ -235,7 +224,7 @@ def cmd_export(args: argparse.Namespace) -> int:
               f"{len(rep.left_out)} left out")
         for lo in rep.left_out:
             print(f"  {lo['registration_number']} {lo['id_number']}: "
-                  f"{'; '.join(lo['reasons'])}")
+                  f"{'; '.join(tr(r) for r in lo['reasons'])}")
     return 0
 
 

@@ -33,6 +33,7 @@ import numpy as np
 from ..devices.finger_algorithm import FingerAlgorithm, fit_window
 from ..drivers.idfpr.record import FingerRecord, finger_code, split_block
 from ..errors import IdCaptureError, RecordError, RetryNeeded
+from ..i18n import N_
 from ..record import CaptureRecord, Check, CheckOutcome, FingerPosition, utcnow
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class CardFingers:
 def card_fingers(block: bytes | None) -> CardFingers:
     """Which of the card's records can be matched, and why not when none can."""
     if not block:
-        return CardFingers((), (), "the card carries no fingerprints")
+        return CardFingers((), (), N_("the card carries no fingerprints"))
     try:
         records = split_block(block)
     except IdCaptureError as exc:
@@ -109,13 +110,14 @@ class CardFingerprintChecker:
         card = card_fingers(block)
         now = utcnow()
         if not card.usable:
-            return Check(NAME, CheckOutcome.NOT_CHECKED, f"not applicable: {card.reason}",
+            return Check(NAME, CheckOutcome.NOT_CHECKED,
+                         N_("not applicable: {reason}").format(reason=card.reason),
                          now, {"applicable": False, "reason": card.reason})
         wanted = [r for r in card.usable if captures.get(r.position)]
         if not wanted:
             return Check(NAME, CheckOutcome.NOT_CHECKED,
-                         f"present the {_slug(card.positions)}: the card holds templates "
-                         "of no finger captured", now,
+                         N_("present the {fingers}: the card holds templates of no finger "
+                            "captured").format(fingers=_slug(card.positions)), now,
                          {"applicable": True, "present": [p.slug for p in card.positions]})
         best, tried = 0.0, 0
         best_finger = wanted[0]
@@ -127,7 +129,8 @@ class CardFingerprintChecker:
                     best, best_finger = sim, record
                 if sim is not None and sim >= self.threshold:
                     return Check(NAME, CheckOutcome.PASSED,
-                                 f"{record.finger_name} matches the card", now,
+                                 N_("{finger} matches the card").format(
+                                     finger=record.finger_name), now,
                                  {"similarity": round(sim, 4), "threshold": self.threshold,
                                   "finger_code": record.finger_code, "attempts": tried})
         details: dict[str, object] = {
@@ -137,23 +140,28 @@ class CardFingerprintChecker:
         if most < self.attempts:
             details["retry"] = True
             return Check(NAME, CheckOutcome.FAILED,
-                         f"the {best_finger.finger_name} does not match the card "
-                         "(similarity below the threshold): take another impression",
+                         N_("the {finger} does not match the card (similarity below the "
+                            "threshold): take another impression").format(
+                             finger=best_finger.finger_name),
                          now, details)
         if operator == "accept":
             details["operator_decision"] = "accept"
             return Check(NAME, CheckOutcome.OVERRIDDEN,
-                         f"accepted by the operator after {tried} impressions"
-                         + (f": {operator_note}" if operator_note else ""), now,
+                         (N_("accepted by the operator after {count} impressions: {note}")
+                          if operator_note else
+                          N_("accepted by the operator after {count} impressions")).format(
+                             count=tried, note=operator_note), now,
                          details)
         if operator == "reject":
             details["operator_decision"] = "reject"
         else:
             details["operator_decision_needed"] = True
         return Check(NAME, CheckOutcome.FAILED,
-                     f"the {best_finger.finger_name} does not match the card after "
-                     f"{tried} impressions" + ("" if operator else
-                                               ": the operator must decide"),
+                     (N_("the {finger} does not match the card after {count} impressions")
+                      if operator else
+                      N_("the {finger} does not match the card after {count} impressions: "
+                         "the operator must decide")).format(
+                         finger=best_finger.finger_name, count=tried),
                      now, details)
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import N_
 from ..privacy import mask_id_number
 from .store import Store
 
@@ -53,15 +54,16 @@ def record_problems(body: Mapping[str, Any], strict: bool = False) -> list[Probl
     """The problems of one record, from its JSON object (see the module docstring)."""
     out: list[Problem] = []
     if not body.get("portrait"):
-        out.append(Problem("portrait", "missing", "no portrait", True))
+        out.append(Problem("portrait", "missing", N_("no portrait"), True))
     positions = {f.get("position") for f in body.get("fingers", [])}
     for pos in ("right-thumb", "left-thumb"):
         if pos not in positions:
-            out.append(Problem(pos, "missing", f"no {pos} image", True))
+            out.append(Problem(pos, "missing", N_("no {position} image").format(position=pos),
+                               True))
     checks = {c["name"]: c for c in body.get("checks", [])}
     for name in REQUIRED_CHECKS:
         if name not in checks:
-            out.append(Problem(name, "missing", "check was not run", True))
+            out.append(Problem(name, "missing", N_("check was not run"), True))
     for name, c in checks.items():
         outcome = c.get("outcome", "")
         if outcome == "failed":
@@ -129,41 +131,52 @@ class CheckReport:
         Blocked records are always listed with their problems; records that only need
         attention are counted by check unless ``verbose``.
         """
-        yield (f"{self.records} records: {self.passed} pass every check, {self.blocked} "
-               f"blocked, {len(self.with_problems) - self.blocked} need attention")
+        yield N_("{records} records: {passed} pass every check, {blocked} blocked, "
+                 "{attention} need attention").format(
+            records=self.records, passed=self.passed, blocked=self.blocked,
+            attention=len(self.with_problems) - self.blocked)
         counts: dict[str, int] = {}
         for r in self.with_problems:
             if r.blocking or verbose:
-                tag = "BLOCKED" if r.blocking else "attention"
-                yield (f"  [{tag}] {r.registration_number} {r.id_number_masked} "
-                       f"({r.class_name})")
+                line = N_("  [BLOCKED] {registration} {id_number} ({class_name})") \
+                    if r.blocking else \
+                    N_("  [attention] {registration} {id_number} ({class_name})")
+                yield line.format(registration=r.registration_number,
+                                  id_number=r.id_number_masked, class_name=r.class_name)
                 for p in r.problems:
                     if p.blocking or verbose:
-                        yield f"      {p.check}: {p.outcome} - {p.message}"
+                        yield N_("      {check}: {outcome} - {message}").format(
+                            check=p.check, outcome=p.outcome, message=p.message)
             for p in r.problems:
                 if not p.blocking:
                     key = f"{p.check} {p.outcome}"
                     counts[key] = counts.get(key, 0) + 1
         if counts and not verbose:
-            yield "  attention: " + ", ".join(f"{k} ({n})" for k, n in sorted(counts.items()))
-        yield (f"{len(self.not_captured)} registered students not captured yet "
-               f"(make-up list); {self.not_registered} on the roster not registered")
+            yield N_("  attention: {counts}").format(
+                counts=", ".join(f"{k} ({n})" for k, n in sorted(counts.items())))
+        yield N_("{absent} registered students not captured yet (make-up list); "
+                 "{unregistered} on the roster not registered").format(
+            absent=len(self.not_captured), unregistered=self.not_registered)
         for s in self.not_captured:
             yield f"  {s['registration_number']} {s['id_number']} {s['class_name']}"
         if self.refused:
             n = len(self.refused)
-            yield f"{n} card{'s' if n != 1 else ''} refused at the reader"
+            yield (N_("{count} cards refused at the reader") if n != 1 else
+                   N_("{count} card refused at the reader")).format(count=n)
             for ref in self.refused:
                 yield f"  [refused] {ref['id_number']} {ref['code']}"
         if self.card_fingerprint:
-            yield "card-fingerprint check: " + ", ".join(
-                f"{n} {k}" for k, n in sorted(self.card_fingerprint.items()))
+            yield N_("card-fingerprint check: {counts}").format(counts=", ".join(
+                f"{n} {k}" for k, n in sorted(self.card_fingerprint.items())))
         if self.retried:
             n = len(self.retried)
-            yield f"{n} finger{'s' if n != 1 else ''} needed more than one attempt"
+            yield (N_("{count} fingers needed more than one attempt") if n != 1 else
+                   N_("{count} finger needed more than one attempt")).format(count=n)
             for ret in self.retried:
-                yield (f"  [retried] {ret['registration_number']} {ret['id_number']} "
-                       f"{ret['step']}: {ret['attempts']} attempts")
+                yield N_("  [retried] {registration} {id_number} {step}: {attempts} attempts"
+                         ).format(registration=ret["registration_number"],
+                                  id_number=ret["id_number"], step=ret["step"],
+                                  attempts=ret["attempts"])
 
 
 def absent_students(store: Store) -> list[dict[str, str]]:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RetryOutcome
+from ..i18n import N_
 from ..record import Check, FingerPosition, IdentityDocument
 
 __all__ = [
@@ -77,15 +78,15 @@ EXPECTS: dict[SessionState, tuple[str, ...]] = {
 }
 
 _TEXT = {
-    SessionState.CARD: "place the student's ID card on the reader",
-    SessionState.DECISION: "card and roster disagree: accept or reject",
-    SessionState.PORTRAIT: "take the portrait",
-    SessionState.RIGHT_THUMB: "place the right thumb on the sensor",
-    SessionState.LEFT_THUMB: "place the left thumb on the sensor",
-    SessionState.REVIEW: "review and save the record",
-    SessionState.SAVED: "record saved",
-    SessionState.REFUSED: "capture refused",
-    SessionState.CANCELLED: "session cancelled",
+    SessionState.CARD: N_("place the student's ID card on the reader"),
+    SessionState.DECISION: N_("card and roster disagree: accept or reject"),
+    SessionState.PORTRAIT: N_("take the portrait"),
+    SessionState.RIGHT_THUMB: N_("place the right thumb on the sensor"),
+    SessionState.LEFT_THUMB: N_("place the left thumb on the sensor"),
+    SessionState.REVIEW: N_("review and save the record"),
+    SessionState.SAVED: N_("record saved"),
+    SessionState.REFUSED: N_("capture refused"),
+    SessionState.CANCELLED: N_("session cancelled"),
 }
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..formats.roster import ColumnMapping, RosterRow, RosterTable, get_mapping, read_roster
+from ..i18n import N_
 from ..idnumbers import birth_date_from_number, sex_from_number, validate_id_number
 from ..record import Sex
 from .store import Store
@@ -85,8 +86,11 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
-        return f"{where} ({self.field}): {self.message}"
+        if self.column:
+            return N_("row {row}, column {column} ({field}): {message}").format(
+                row=self.row, column=self.column, field=self.field, message=self.message)
+        return N_("row {row} ({field}): {message}").format(row=self.row, field=self.field,
+                                                             message=self.message)
 
 
 @dataclass
@@ -126,19 +130,19 @@ def validate_row(row: RosterRow, table: RosterTable) -> tuple[RosterEntry | None
 
     for fld, message in row.problems.items():  # refused cells (the reader says why)
         bad(fld, message)
-    for fld, label in (("id_number", "ID number"), ("name", "name"),
-                       ("school_code", "school code"), ("sex", "sex")):
+    for fld, empty in (("id_number", N_("ID number is empty")), ("name", N_("name is empty")),
+                       ("school_code", N_("school code is empty")), ("sex", N_("sex is empty"))):
         if not v.get(fld) and fld not in row.problems:
-            bad(fld, f"{label} is empty")
+            bad(fld, empty)
     number = v.get("id_number", "").upper().replace(" ", "")
     sex = parse_sex(v.get("sex", "")) if v.get("sex") else None
     if v.get("sex") and sex is None:
-        bad("sex", "sex must be 男 or 女 (or 1/2, M/F)")
+        bad("sex", N_("sex must be 男 or 女 (or 1/2, M/F)"))
     birth: _dt.date | None = None
     if v.get("birth_date"):
         birth = _parse_date(v["birth_date"])
         if birth is None:
-            bad("birth_date", "birth date is not a date (YYYY-MM-DD or YYYYMMDD)")
+            bad("birth_date", N_("birth date is not a date (YYYY-MM-DD or YYYYMMDD)"))
     if number:
         for p in validate_id_number(number, check_region=True):
             if not p.is_error:
@@ -146,10 +150,10 @@ def validate_row(row: RosterRow, table: RosterTable) -> tuple[RosterEntry | None
             bad("id_number", p.message)
         if not any(p.field == "id_number" for p in problems):
             if sex is not None and sex_from_number(number) not in (sex, Sex.UNKNOWN):
-                bad("sex", "sex does not agree with the ID number")
+                bad("sex", N_("sex does not agree with the ID number"))
             encoded = birth_date_from_number(number)
             if birth is not None and encoded is not None and encoded != birth:
-                bad("birth_date", "birth date does not agree with the ID number")
+                bad("birth_date", N_("birth date does not agree with the ID number"))
             birth = birth or encoded
     if problems or birth is None or sex is None:
         return None, problems
@@ -195,18 +199,21 @@ def import_roster(store: Store, path: str | Path, mapping: ColumnMapping | str |
             first = seen_ids.get(entry.id_number)
             if first is not None:
                 problems.append(RowProblem(row.row, table.column("id_number"), "id_number",
-                                           f"ID number repeats row {first} of this roster"))
+                                           N_("ID number repeats row {row} of this roster"
+                                              ).format(row=first)))
             if entry.student_no:
                 first_no = seen_nos.get(entry.student_no)
                 if first_no is not None:
                     problems.append(RowProblem(
                         row.row, table.column("student_no"), "student_no",
-                        f"student-status number repeats row {first_no} of this roster"))
+                        N_("student-status number repeats row {row} of this roster").format(
+                            row=first_no)))
             old = existing.get(entry.id_number)
             if old is not None and old["school_code"] != entry.school_code:
                 problems.append(RowProblem(
                     row.row, table.column("id_number"), "id_number",
-                    f"ID number is already on the roster of school {old['school_code']}"))
+                    N_("ID number is already on the roster of school {school}").format(
+                        school=old["school_code"])))
         if entry is not None and not problems:
             seen_ids[entry.id_number] = row.row
             if entry.student_no:

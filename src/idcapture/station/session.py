@@ -46,6 +46,7 @@ from .. import __version__
 from ..errors import RetryOutcome, RetryReason, RosterError
 from ..formats.finger_capture import add_finger_capture
 from ..formats.record_json import from_dict, to_dict
+from ..i18n import N_
 from ..idnumbers import id_number_check
 from ..privacy import mask_id_number
 from ..record import (
@@ -107,15 +108,16 @@ log = logging.getLogger("idcapture.station.session")
 def card_validity_check(doc: IdentityDocument, day: _dt.date) -> Check:
     """``card-validity``: FAILED for an expired card, PASSED while valid."""
     if doc.long_term:
-        return Check("card-validity", CheckOutcome.PASSED, "long-term card", utcnow())
+        return Check("card-validity", CheckOutcome.PASSED, N_("long-term card"), utcnow())
     if doc.valid_until is None:
-        return Check("card-validity", CheckOutcome.NOT_CHECKED, "the card has no end date",
+        return Check("card-validity", CheckOutcome.NOT_CHECKED, N_("the card has no end date"),
                      utcnow())
     if doc.valid_until < day:
         return Check("card-validity", CheckOutcome.FAILED,
-                     f"card expired on {doc.valid_until.isoformat()}", utcnow())
+                     N_("card expired on {date}").format(date=doc.valid_until.isoformat()),
+                     utcnow())
     return Check("card-validity", CheckOutcome.PASSED,
-                 f"valid until {doc.valid_until.isoformat()}", utcnow())
+                 N_("valid until {date}").format(date=doc.valid_until.isoformat()), utcnow())
 
 
 class CaptureSession:
@@ -257,7 +259,7 @@ class CaptureSession:
         """
         st = self.state
         if st.finished:
-            return Prompt(st, "the session is finished", (), code="finished")
+            return Prompt(st, N_("the session is finished"), (), code="finished")
         match event:
             case Cancel(reason=reason):
                 self.state = SessionState.CANCELLED
@@ -308,20 +310,22 @@ class CaptureSession:
         makeup_set = cfg.makeup_window.opens is not None or cfg.makeup_window.closes is not None
         if not (cfg.capture_window.contains(day)
                 or (makeup_set and cfg.makeup_window.contains(day))):
-            return self._refuse(f"capture is not open today ({day.isoformat()}): capture "
-                                f"window {cfg.capture_window.describe()}, make-up window "
-                                f"{cfg.makeup_window.describe()}", "window-closed")
+            return self._refuse(N_("capture is not open today ({day}): capture window "
+                                   "{window}, make-up window {makeup}").format(
+                day=day.isoformat(), window=cfg.capture_window.describe(),
+                makeup=cfg.makeup_window.describe()), "window-closed")
         student = self.store.student(self.id_number)
         if student is None:
-            return self._refuse(f"card {masked} is not on the roster: nothing captured",
-                                "not-on-roster")
+            return self._refuse(N_("card {card} is not on the roster: nothing captured"
+                                   ).format(card=masked), "not-on-roster")
         reg = self.store.registration(self.id_number)
         if reg is None:
-            return self._refuse(f"student {masked} is not registered: register before "
-                                "capture", "not-registered")
+            return self._refuse(N_("student {student} is not registered: register before "
+                                   "capture").format(student=masked), "not-registered")
         if self.store.current_record(self.id_number) is not None:
-            return self._refuse(f"student {masked} is captured already: use a correction "
-                                "to re-capture a step", "already-captured")
+            return self._refuse(N_("student {student} is captured already: use a correction "
+                                   "to re-capture a step").format(student=masked),
+                                "already-captured")
         rec = self.record
         card_blobs = dict(ev.blobs) or dict(doc.blobs)
         kept_raw = {k: r for k, r in doc.raw_blocks.items() if r.sha256 in card_blobs}
@@ -349,19 +353,20 @@ class CaptureSession:
                          f"registration {reg}; differs: {', '.join(differ) or 'none'}")
         if differ:
             self.state = SessionState.DECISION
-            return Prompt(self.state, "card and roster disagree on " + ", ".join(differ)
-                          + ": check the student and accept or reject",
+            return Prompt(self.state, N_("card and roster disagree on {fields}: check the "
+                                         "student and accept or reject").format(
+                                             fields=", ".join(differ)),
                           EXPECTS[self.state], details={"fields": differ},
                           code="card-roster-mismatch")
         rec.set_check(Check("card-vs-roster", CheckOutcome.PASSED,
-                            "name, sex and birth date agree with the roster", utcnow()))
+                            N_("name, sex and birth date agree with the roster"), utcnow()))
         self.state = SessionState.PORTRAIT
-        return Prompt(self.state, "card accepted: take the portrait", EXPECTS[self.state])
+        return Prompt(self.state, N_("card accepted: take the portrait"), EXPECTS[self.state])
 
     def _on_decision(self, ev: OperatorDecision) -> Prompt:
         differ = [k for k, v in self.comparison.items() if v["card"] != v["roster"]]
         if not ev.accept:
-            return self._refuse("card and roster disagree; operator rejected the capture",
+            return self._refuse(N_("card and roster disagree; operator rejected the capture"),
                                 "card-roster-rejected")
         self.record.set_check(Check(
             "card-vs-roster", CheckOutcome.OVERRIDDEN,
@@ -371,7 +376,8 @@ class CaptureSession:
         self.store.audit(self.operator, "mismatch-accepted", mask_id_number(self.id_number),
                          f"fields {', '.join(differ)}; {ev.note}"[:200])
         self.state = SessionState.PORTRAIT
-        return Prompt(self.state, "mismatch accepted: take the portrait", EXPECTS[self.state])
+        return Prompt(self.state, N_("mismatch accepted: take the portrait"),
+                      EXPECTS[self.state])
 
     def _bump(self, key: str) -> int:
         self.attempts[key] = self.attempts.get(key, 0) + 1
@@ -394,7 +400,8 @@ class CaptureSession:
         result = maker.manual(ev.image) if ev.manual else maker.make(ev.image)
         if result.retry is not None:
             expects = EXPECTS[self.state]
-            msg = f"portrait: {result.retry} (attempt {n})"
+            msg = N_("portrait: {reason} (attempt {attempt})").format(reason=result.retry,
+                                                                       attempt=n)
             if n >= self.max_portrait_attempts:
                 expects = (*expects, "manual")
                 msg += "; the operator may frame the portrait by hand"
@@ -415,7 +422,8 @@ class CaptureSession:
             media = ident.photo.media_type
         rec.set_check(self.steps.face_vs_card.compare(result, photo, media))
         self.state = self._next_state()
-        return Prompt(self.state, f"portrait taken: {self.prompt().message}",
+        return Prompt(self.state, N_("portrait taken: {next}").format(
+            next=self.prompt().message),
                       EXPECTS[self.state])
 
     def _record_liveness(self, ev: FramePresented) -> None:
@@ -441,15 +449,18 @@ class CaptureSession:
         key = pos.slug
         n = self._bump(key)
         if isinstance(ev, FingerRetry):
-            return Prompt(self.state, f"{key}: {ev.outcome} (attempt {n}): try again",
+            return Prompt(self.state, N_("{position}: {reason} (attempt {attempt}): try again"
+                                         ).format(position=key, reason=ev.outcome, attempt=n),
                           EXPECTS[self.state], ev.outcome, code="finger-retry")
         verdict = self.steps.finger_quality.assess(ev.image, ev.resolution_ppi, pos)
         if verdict.retry is not None and not ev.keep_below_quality:
             expects = EXPECTS[self.state]
-            msg = f"{verdict.retry} (attempt {n}): try again"
+            msg = N_("{reason} (attempt {attempt}): try again").format(reason=verdict.retry,
+                                                                        attempt=n)
             if n >= self.max_finger_attempts:
                 expects = (*expects, "keep")
-                msg += "; or keep this image below the quality profile"
+                msg = N_("{message}; or keep this image below the quality profile").format(
+                    message=msg)
             return Prompt(self.state, msg, expects, verdict.retry, code="finger-retry")
         rec = self.record
         ppi = int(ev.resolution_ppi)
@@ -463,7 +474,8 @@ class CaptureSession:
         ref = cap.image
         q = verdict.check
         if verdict.retry is not None:
-            q = Check(q.name, CheckOutcome.FAILED, q.message + "; kept by the operator",
+            q = Check(q.name, CheckOutcome.FAILED,
+                      N_("{message}; kept by the operator").format(message=q.message),
                       q.checked_at, {**q.details, "kept_by": self.operator})
         rec.set_check(Check(f"finger-quality:{key}", q.outcome, q.message, q.checked_at,
                             q.details, q.related_record))
@@ -485,11 +497,13 @@ class CaptureSession:
         if held is not None:
             return held
         self.state = self._next_state()
-        extra = f" (warning: {dup.message})" if dup.outcome is CheckOutcome.FAILED else ""
+        extra = N_(" (warning: {message})").format(message=dup.message) \
+            if dup.outcome is CheckOutcome.FAILED else ""
         card_fp = rec.check(CARD_FINGERPRINT)
         if card_fp is not None and card_fp.details.get("present"):
             extra += f" ({CARD_FINGERPRINT}: {card_fp.message})"
-        return Prompt(self.state, f"{key} taken{extra}: {self.prompt().message}",
+        return Prompt(self.state, N_("{position} taken{extra}: {next}").format(
+            position=key, extra=extra, next=self.prompt().message),
                       EXPECTS[self.state],
                       code="duplicate-finger" if dup.outcome is CheckOutcome.FAILED else "")
 
@@ -509,8 +523,9 @@ class CaptureSession:
         check = self._card_fp.on_finger(rec, pos, image)
         rec.set_check(check)
         if check.details.get("retry"):
-            return Prompt(self.state, f"{check.message} (attempt {n} of "
-                          f"{checker.attempts})", EXPECTS[self.state],
+            return Prompt(self.state, N_("{message} (attempt {attempt} of {attempts})").format(
+                message=check.message, attempt=n, attempts=checker.attempts),
+                EXPECTS[self.state],
                           details=dict(check.details), code="card-fingerprint-retry")
         if check.details.get("operator_decision_needed"):
             self.store.audit(self.operator, "card-fingerprint-failed",
@@ -526,7 +541,8 @@ class CaptureSession:
     def _card_decision_prompt(self) -> Prompt:
         check = self.record.check(CARD_FINGERPRINT)
         assert check is not None  # only while a decision is pending
-        return Prompt(self.state, f"{check.message} (accept or reject the capture)",
+        return Prompt(self.state, N_("{message} (accept or reject the capture)").format(
+            message=check.message),
                       ("decision", "redo", "cancel"), details=dict(check.details),
                       code="card-fingerprint-decision")
 
@@ -541,8 +557,8 @@ class CaptureSession:
         if not ev.accept:
             self.store.audit(self.operator, "card-fingerprint-rejected", masked,
                              ev.note[:200])
-            return self._refuse("the thumb does not match the card; the operator rejected "
-                                "the capture", "card-fingerprint-rejected")
+            return self._refuse(N_("the thumb does not match the card; the operator rejected "
+                                   "the capture"), "card-fingerprint-rejected")
         self.record.set_check(Check(
             CARD_FINGERPRINT, CheckOutcome.OVERRIDDEN,
             f"the thumb does not match the card after {details.get('attempts')} "
@@ -550,8 +566,8 @@ class CaptureSession:
             + (f": {ev.note}" if ev.note else ""), utcnow(), details))
         self.store.audit(self.operator, "card-fingerprint-accepted", masked, ev.note[:200])
         self.state = self._next_state()
-        return Prompt(self.state, f"card fingerprint accepted by the operator: "
-                      f"{self.prompt().message}", EXPECTS[self.state])
+        return Prompt(self.state, N_("card fingerprint accepted by the operator: {next}"
+                                     ).format(next=self.prompt().message), EXPECTS[self.state])
 
     def _next_state(self) -> SessionState:
         rec = self.record

@@ -31,6 +31,7 @@ import numpy as np
 
 from ..errors import IdCaptureError, RetryNeeded, RetryOutcome, RetryReason
 from ..formats.images import encode_jpeg
+from ..i18n import N_
 from ..record import Check, CheckOutcome, CropBox, FingerPosition, QualityReport, utcnow
 from .card_fingerprint import CardFingerprintChecker
 from .finger_checks import MinutiaeDuplicateChecker
@@ -112,14 +113,17 @@ class LibraryFingerQualityGate:
             reason = q.reasons[0] if q.reasons else RetryReason.LOW_QUALITY
             return FingerAssessment(
                 Check("finger-quality", CheckOutcome.FAILED,
-                      f"{name}: quality {q.score} below profile {report.profile!r}", utcnow(),
+                      N_("{position}: quality {score} below profile {profile}").format(
+                          position=name, score=q.score, profile=repr(report.profile)), utcnow(),
                       {"position": name, "score": q.score}),
-                report, RetryOutcome(reason, f"{name}: {reason.value.replace('-', ' ')} "
-                                     f"(quality {q.score})", {"score": float(q.score)}),
+                report, RetryOutcome(reason, N_("{position}: {reason} (quality {score})").format(
+                    position=name, reason=reason.value.replace("-", " "), score=q.score),
+                    {"score": float(q.score)}),
                 analysis=an)
         return FingerAssessment(
             Check("finger-quality", CheckOutcome.PASSED,
-                  f"{name}: quality {q.score} meets profile {report.profile!r}", utcnow(),
+                  N_("{position}: quality {score} meets profile {profile}").format(
+                      position=name, score=q.score, profile=repr(report.profile)), utcnow(),
                   {"position": name, "score": q.score}), report, analysis=an)
 
 
@@ -187,20 +191,24 @@ class ExactImageDuplicateChecker:
             if pos_code != int(position) and sha == image_sha256:
                 other = FingerPosition(pos_code).slug
                 return Check("finger-duplicate", CheckOutcome.FAILED,
-                             f"{position.slug} is the same image as this student's {other}",
+                             N_("{position} is the same image as this student's {other}"
+                                ).format(position=position.slug, other=other),
                              utcnow(), {"method": self.method, "position": position.slug,
                                         "same_as": other})
         for owner, pos_code, record_id in store.finger_owners(image_sha256):
             if owner == id_number and pos_code == int(position):
                 continue
             return Check("finger-duplicate", CheckOutcome.FAILED,
-                         f"{position.slug} is the same image as a finger already enrolled "
-                         f"({FingerPosition(pos_code).slug} of record {record_id[:8]})",
+                         N_("{position} is the same image as a finger already enrolled "
+                            "({other} of record {record})").format(
+                             position=position.slug, other=FingerPosition(pos_code).slug,
+                             record=record_id[:8]),
                          utcnow(), {"method": self.method, "position": position.slug},
                          related_record=record_id)
         return Check("finger-duplicate", CheckOutcome.PASSED,
-                     f"{position.slug}: no identical image enrolled (exact-image check only; "
-                     "a second impression of an enrolled finger is not detected)", utcnow(),
+                     N_("{position}: no identical image enrolled (exact-image check only; "
+                        "a second impression of an enrolled finger is not detected)").format(
+                         position=position.slug), utcnow(),
                      {"method": self.method, "position": position.slug})
 
 
@@ -268,7 +276,7 @@ class LibraryPortraitMaker:
             return PortraitResult(retry=RetryOutcome(RetryReason.OTHER, str(exc)))
         if not analysis.found or analysis.landmarks is None:
             return PortraitResult(retry=RetryOutcome(RetryReason.NO_FACE,
-                                                     "no face found in the frame"))
+                                                     N_("no face found in the frame")))
         fq = assess_quality(frame, analysis, self.profile)
         if not fq.passed:
             reason = fq.advice[0].reason if fq.advice else RetryReason.OTHER
@@ -282,7 +290,8 @@ class LibraryPortraitMaker:
         return PortraitResult(
             p.jpeg, w, h, p.profile, p.crop, fq.report,
             Check("face-quality", CheckOutcome.PASSED,
-                  f"portrait quality {fq.report.score:.0f} meets profile {p.profile!r}",
+                  N_("portrait quality {score} meets profile {profile}").format(
+                      score=f"{fq.report.score:.0f}", profile=repr(p.profile)),
                   utcnow(), {"score": fq.report.score}),
             image=p.image, landmarks=analysis.landmarks)
 
@@ -298,8 +307,8 @@ class LibraryPortraitMaker:
         return PortraitResult(
             encode_jpeg(out[:, :, ::-1]), w, h, self.profile, CropBox(x0, y0, cw, ch, w, h), None,
             Check("face-quality", CheckOutcome.WARNING,
-                  "portrait framed by the operator: the face detector found no face, so "
-                  "quality was not assessed automatically", utcnow(), {"method": "manual"}),
+                  N_("portrait framed by the operator: the face detector found no face, so "
+                     "quality was not assessed automatically"), utcnow(), {"method": "manual"}),
             image=out)
 
 
@@ -318,9 +327,9 @@ class LibraryFaceCardComparer:
         name = "face-vs-card"
         if card_photo is None:
             return Check(name, CheckOutcome.NOT_CHECKED,
-                         "the card gave no decoded photo to compare with", utcnow())
+                         N_("the card gave no decoded photo to compare with"), utcnow())
         if portrait.image is None:
-            return Check(name, CheckOutcome.NOT_CHECKED, "no portrait pixels to compare",
+            return Check(name, CheckOutcome.NOT_CHECKED, N_("no portrait pixels to compare"),
                          utcnow())
         try:
             from ..biometrics.face import compare_faces, face_vs_card_check
@@ -335,11 +344,12 @@ class LibraryFaceCardComparer:
             card = None
         if card is None:
             return Check(name, CheckOutcome.NOT_CHECKED,
-                         f"card photo ({card_photo_media}) could not be decoded", utcnow())
+                         N_("card photo ({media}) could not be decoded").format(
+                             media=card_photo_media), utcnow())
         try:
             match = compare_faces(portrait.image, card)
         except IdCaptureError as exc:
-            return face_vs_card_check(None, error=f"not compared: {exc}")
+            return face_vs_card_check(None, error=N_("not compared: {error}").format(error=exc))
         return face_vs_card_check(match)
 
 

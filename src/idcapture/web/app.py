@@ -287,6 +287,8 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         lang = _language(request, config.language)
         sess: WebSession | None = request.state.web_session
         context = {"lang": lang, "t": lambda k: i18n.translate(k, lang),
+                   "msg": lambda m: i18n.message(m, lang),
+                   "check_name": lambda n: i18n.check_name(n, lang),
                    "strings": json.dumps(i18n.table(lang), ensure_ascii=False),
                    "csrf": sess.csrf if sess else "", "operator": sess.operator if sess else "",
                    "page": name, "sim_control": config.sim_control, **ctx}
@@ -371,9 +373,9 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
 
     # ---------------------------------------------------------------- API
 
-    async def capture_state(_request: Request) -> Response:
+    async def capture_state(request: Request) -> Response:
         snap = await run_in_threadpool(rt().snapshot)
-        return JSONResponse(snap)
+        return JSONResponse(i18n.localize_snapshot(snap, _language(request, config.language)))
 
     async def capture_action(request: Request) -> Response:
         action = request.path_params["action"]
@@ -396,7 +398,8 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         except (IdCaptureError, ValueError) as exc:
             code = getattr(exc, "code", "bad-request")
             return JSONResponse({"error": describe_error(exc), "code": code}, 409)
-        return JSONResponse(await run_in_threadpool(r.snapshot))
+        snap = await run_in_threadpool(r.snapshot)
+        return JSONResponse(i18n.localize_snapshot(snap, _language(request, config.language)))
 
     async def blob(request: Request) -> Response:
         sha = request.path_params["sha"]
@@ -409,6 +412,12 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         if not media.startswith("image/"):
             return JSONResponse({"error": "not an image"}, 404)
         return Response(data, media_type=media)
+
+    async def refused_finger(_request: Request) -> Response:
+        data = await run_in_threadpool(rt().refused_picture)
+        if data is None:
+            return JSONResponse({"error": "no refused finger image now"}, 404)
+        return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
 
     async def reopen(request: Request) -> Response:
         data = await body(request)
@@ -472,6 +481,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         Route("/api/capture/state", capture_state),
         Route("/api/capture/{action}", capture_action, methods=["POST"]),
         Route("/api/blob/{sha}", blob),
+        Route("/api/capture/refused-finger", refused_finger),
         Route("/api/check/reopen", reopen, methods=["POST"]),
         Route("/api/export/start", export_start, methods=["POST"]),
         Route("/api/export/status", export_status),

@@ -1,209 +1,71 @@
 """The frontend's words in Chinese (the default) and English.
 
-Templates call ``t("key")``; the page scripts get the same table as JSON (a
-``<script type="application/json">`` element, which the content-security policy allows
-because it is data, not code). Every key exists in both languages (a test checks).
+The words live in the ``idcapture`` gettext catalogue shared with the command line
+(:mod:`idcapture.i18n`): the page words by key (``nav.today``), the operator messages
+by their English text. Templates call ``t("key")``; the page scripts get every page key
+as JSON (a ``<script type="application/json">`` element, which the content-security
+policy allows because it is data, not code). Every key exists in both languages (a
+test checks). Messages from the library (checks, prompts, retry reasons) are put in the
+page's language by :func:`message`, check names by :func:`check_name`.
 """
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "STRINGS", "translate"]
+import functools
+import re
+from typing import Any
 
-LANGUAGES = ("zh", "en")
+from ..i18n import LANGUAGES as _LANGUAGES
+from ..i18n import catalogue_entries, check_label, gettext_for, localize
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "check_name", "keys", "localize_snapshot",
+           "message", "table", "translate"]
+
+LANGUAGES = _LANGUAGES
 DEFAULT_LANGUAGE = "zh"
 
-STRINGS: dict[str, dict[str, str]] = {
-    "app.title": {"zh": "信息采集工作站", "en": "Capture station"},
-    "nav.today": {"zh": "今日", "en": "Today"},
-    "nav.capture": {"zh": "采集", "en": "Capture"},
-    "nav.check": {"zh": "核查", "en": "Check"},
-    "nav.export": {"zh": "导出", "en": "Export"},
-    "nav.devices": {"zh": "设备", "en": "Devices"},
-    "nav.logout": {"zh": "退出", "en": "Log out"},
-    "nav.language": {"zh": "English", "en": "中文"},
-    "login.title": {"zh": "登录", "en": "Log in"},
-    "login.token": {"zh": "访问令牌（见服务器启动时的输出）",
-                    "en": "Access token (printed when the server started)"},
-    "login.operator": {"zh": "操作员", "en": "Operator"},
-    "login.password": {"zh": "密码", "en": "Password"},
-    "login.submit": {"zh": "登录", "en": "Log in"},
-    "login.failed": {"zh": "令牌或操作员密码不正确", "en": "Wrong token or operator password"},
-    "today.title": {"zh": "今日名单", "en": "Today's roster"},
-    "today.search": {"zh": "搜索姓名、班级、报名号", "en": "Search name, class, registration no."},
-    "today.total": {"zh": "名单人数", "en": "On the roster"},
-    "today.registered": {"zh": "已报名", "en": "Registered"},
-    "today.captured": {"zh": "已采集", "en": "Captured"},
-    "today.todo": {"zh": "待采集", "en": "To capture"},
-    "today.tocorrect": {"zh": "待更正", "en": "To correct"},
-    "today.todo_list": {"zh": "待采集或待更正的学生", "en": "Students still to capture or correct"},
-    "today.all": {"zh": "全部学生", "en": "All students"},
-    "col.reg": {"zh": "报名号", "en": "Registration no."},
-    "col.name": {"zh": "姓名", "en": "Name"},
-    "col.sex": {"zh": "性别", "en": "Sex"},
-    "col.class": {"zh": "班级", "en": "Class"},
-    "col.id": {"zh": "身份证号", "en": "ID number"},
-    "col.status": {"zh": "状态", "en": "Status"},
-    "col.problems": {"zh": "问题", "en": "Problems"},
-    "col.action": {"zh": "操作", "en": "Action"},
-    "status.not-registered": {"zh": "未报名", "en": "not registered"},
-    "status.to-capture": {"zh": "待采集", "en": "to capture"},
-    "status.captured": {"zh": "已采集", "en": "captured"},
-    "status.to-correct": {"zh": "待更正", "en": "to correct"},
-    "status.attention": {"zh": "需留意", "en": "needs attention"},
-    "capture.title": {"zh": "采集", "en": "Capture"},
-    "capture.start": {"zh": "开始采集下一位（N）", "en": "Start the next student (N)"},
-    "capture.none": {"zh": "当前没有采集会话。", "en": "No capture session is open."},
-    "capture.step.card": {"zh": "请将学生身份证放到读卡器上",
-                          "en": "Place the student's ID card on the reader"},
-    "capture.step.decision": {"zh": "证件信息与名单不一致：请核实后决定",
-                              "en": "Card and roster disagree: check and decide"},
-    "capture.step.portrait": {"zh": "拍摄人像", "en": "Take the portrait"},
-    "capture.step.right-thumb": {"zh": "请将右手拇指放到指纹仪上",
-                                 "en": "Place the right thumb on the sensor"},
-    "capture.step.left-thumb": {"zh": "请将左手拇指放到指纹仪上",
-                                "en": "Place the left thumb on the sensor"},
-    "capture.step.review": {"zh": "核对检查结果并保存", "en": "Review the checks and save"},
-    "capture.step.saved": {"zh": "已保存", "en": "Saved"},
-    "capture.step.refused": {"zh": "不能采集", "en": "Capture refused"},
-    "capture.step.cancelled": {"zh": "已取消", "en": "Cancelled"},
-    "capture.card": {"zh": "身份证", "en": "ID card"},
-    "capture.roster": {"zh": "名单", "en": "Roster"},
-    "capture.field.name": {"zh": "姓名", "en": "Name"},
-    "capture.field.sex": {"zh": "性别", "en": "Sex"},
-    "capture.field.birth_date": {"zh": "出生日期", "en": "Birth date"},
-    "capture.field.id_number": {"zh": "身份证号", "en": "ID number"},
-    "capture.field.valid_until": {"zh": "有效期至", "en": "Valid until"},
-    "capture.field.class_name": {"zh": "班级", "en": "Class"},
-    "capture.field.registration_number": {"zh": "报名号", "en": "Registration no."},
-    "capture.accept": {"zh": "核实无误，接受（A）", "en": "Checked: accept (A)"},
-    "capture.reject": {"zh": "拒绝采集（R）", "en": "Reject (R)"},
-    "capture.note": {"zh": "说明", "en": "Note"},
-    "capture.live": {"zh": "实时画面", "en": "Live camera"},
-    "capture.portrait": {"zh": "采集的人像", "en": "Captured portrait"},
-    "capture.card_photo": {"zh": "证件照片", "en": "Card photo"},
-    "capture.card_fingerprint": {"zh": "人证指纹比对", "en": "Thumb vs card fingerprint"},
-    "capture.manual": {"zh": "手动取景拍摄（M）", "en": "Frame by hand (M)"},
-    "capture.right": {"zh": "右手拇指", "en": "Right thumb"},
-    "capture.left": {"zh": "左手拇指", "en": "Left thumb"},
-    "capture.quality": {"zh": "质量分", "en": "Quality"},
-    "capture.attempts": {"zh": "次数", "en": "Attempts"},
-    "capture.keep": {"zh": "保留这张低质量图像（K）", "en": "Keep this image below quality (K)"},
-    "capture.checks": {"zh": "检查项", "en": "Checks"},
-    "capture.save": {"zh": "保存（S）", "en": "Save (S)"},
-    "capture.cancel": {"zh": "取消本次采集", "en": "Cancel this capture"},
-    "capture.redo": {"zh": "重做", "en": "Redo"},
-    "capture.next": {"zh": "下一位（N）", "en": "Next student (N)"},
-    "capture.retry": {"zh": "需要重试", "en": "Try again"},
-    "capture.liveness.turn": {"zh": "请慢慢把头向一侧转一点，再转回来",
-                              "en": "Slowly turn your head a little to one side, then back"},
-    "capture.liveness.blink": {"zh": "请眨一下眼睛", "en": "Blink your eyes"},
-    "capture.liveness.failed": {"zh": "活体检测未通过：请本人正对摄像头，不要使用照片或屏幕",
-                                "en": "Liveness check failed: the person must face the camera "
-                                      "in person, not a photo or a screen"},
-    "capture.correction": {"zh": "更正步骤", "en": "Correcting step"},
-    "capture.fps": {"zh": "帧率", "en": "fps"},
-    "capture.no_photo": {"zh": "无照片", "en": "no photo"},
-    "device.removed": {"zh": "设备已断开，重新连接后将自动继续",
-                       "en": "Device disconnected: capture resumes when it is back"},
-    "device.unavailable": {"zh": "设备不可用", "en": "Device unavailable"},
-    "device.faulted": {"zh": "设备程序出错，请在“设备”页点击重新连接",
-                       "en": "Device stopped on an error: press Reconnect on the Devices page"},
-    "role.reader": {"zh": "身份证读卡器", "en": "ID-card reader"},
-    "role.camera": {"zh": "摄像头", "en": "Camera"},
-    "role.sensor": {"zh": "指纹仪", "en": "Fingerprint sensor"},
-    "check.title": {"zh": "核查", "en": "Check"},
-    "check.summary": {"zh": "条记录；全部通过", "en": "records; all checks passed:"},
-    "check.blocked": {"zh": "阻止导出", "en": "blocked"},
-    "check.reopen": {"zh": "重新采集此步骤", "en": "Reopen this step"},
-    "check.none": {"zh": "没有未通过检查的记录。", "en": "No record fails a check."},
-    "check.absent": {"zh": "已报名但未采集", "en": "Registered, not captured"},
-    "check.card_fingerprint": {"zh": "人证指纹比对", "en": "Thumb vs card fingerprint"},
-    "export.title": {"zh": "导出", "en": "Export"},
-    "export.build": {"zh": "生成导出包", "en": "Build the export package"},
-    "export.force": {"zh": "包括未通过检查的记录", "en": "Include records that fail a check"},
-    "export.progress": {"zh": "进度", "en": "Progress"},
-    "export.manifest": {"zh": "清单", "en": "Manifest"},
-    "export.left_out": {"zh": "未导出的记录及原因", "en": "Left out, and why"},
-    "export.exported": {"zh": "已导出", "en": "Exported"},
-    "export.package": {"zh": "导出包", "en": "Package"},
-    "export.verify": {"zh": "校验", "en": "Verification"},
-    "devices.title": {"zh": "设备", "en": "Devices"},
-    "devices.station": {"zh": "本工作站的设备", "en": "This station's devices"},
-    "devices.drivers": {"zh": "驱动程序", "en": "Drivers"},
-    "devices.discovered": {"zh": "发现的设备", "en": "Discovered devices"},
-    "devices.discover": {"zh": "重新查找", "en": "Discover again"},
-    "devices.reconnect": {"zh": "重新连接", "en": "Reconnect"},
-    "devices.state": {"zh": "状态", "en": "State"},
-    "devices.address": {"zh": "地址", "en": "Address"},
-    "devices.kind": {"zh": "类型", "en": "Kind"},
-    "devices.available": {"zh": "可用", "en": "available"},
-    "sim.title": {"zh": "模拟器", "en": "Simulator"},
-    "sim.hint": {"zh": "本工作站使用模拟设备：用下列按钮代替学生的证件和手指。",
-                 "en": "This station runs on simulated devices: these buttons stand in for "
-                       "the student's card and fingers."},
-    "sim.next_card": {"zh": "放上下一位学生的身份证", "en": "Place the next student's card"},
-    "sim.stranger_card": {"zh": "放上名单外的身份证", "en": "Place a card not on the roster"},
-    "sim.remove_card": {"zh": "取走身份证", "en": "Remove the card"},
-    "sim.good_thumb": {"zh": "按上清晰的拇指", "en": "Present a good thumb"},
-    "sim.wet_thumb": {"zh": "按上潮湿的拇指", "en": "Present a wet thumb"},
-    "sim.toggle_sensor": {"zh": "拔出/插回指纹仪", "en": "Unplug/replug the sensor"},
-    "sim.placed": {"zh": "已放上身份证：", "en": "Card placed: "},
-    "sim.removed": {"zh": "已取走身份证", "en": "Card removed"},
-    "sim.finger": {"zh": "已按上手指", "en": "Finger presented"},
-    "sim.unplugged": {"zh": "指纹仪已拔出", "en": "Sensor unplugged"},
-    "sim.replugged": {"zh": "指纹仪已插回", "en": "Sensor plugged back in"},
-    "outcome.passed": {"zh": "通过", "en": "passed"},
-    "outcome.failed": {"zh": "未通过", "en": "failed"},
-    "outcome.warning": {"zh": "警告", "en": "warning"},
-    "outcome.overridden": {"zh": "人工确认", "en": "overridden"},
-    "outcome.not-checked": {"zh": "未检查", "en": "not checked"},
-    "outcome.pending": {"zh": "待检查", "en": "pending"},
-    "sex.male": {"zh": "男", "en": "male"},
-    "sex.female": {"zh": "女", "en": "female"},
-    "error.generic": {"zh": "操作失败", "en": "The action failed"},
-    "review.title": {"zh": "重复采集审核", "en": "Duplicate review"},
-    "review.clusters": {"zh": "疑似重复", "en": "Suspected duplicates"},
-    "review.export": {"zh": "导出审核结果", "en": "Export decisions"},
-    "review.reviewer": {"zh": "审核人", "en": "Reviewer"},
-    "review.login_failed": {"zh": "令牌不正确或未填写审核人",
-                            "en": "Wrong token or no reviewer name"},
-    "review.total": {"zh": "疑似重复组", "en": "Clusters"},
-    "review.todo": {"zh": "待审核", "en": "To review"},
-    "review.cluster": {"zh": "疑似重复组", "en": "Cluster"},
-    "review.kinds": {"zh": "依据", "en": "Evidence"},
-    "review.records": {"zh": "记录", "en": "Records"},
-    "review.stations": {"zh": "采集点", "en": "Stations"},
-    "review.station": {"zh": "采集点", "en": "Station"},
-    "review.school": {"zh": "学校", "en": "School"},
-    "review.id": {"zh": "身份证号", "en": "ID number"},
-    "review.fused": {"zh": "双拇指融合分", "en": "Fused two-thumb score"},
-    "review.decision": {"zh": "审核结论", "en": "Decision"},
-    "review.undecided": {"zh": "未审核", "en": "Not reviewed"},
-    "review.evidence": {"zh": "比对依据", "en": "Evidence"},
-    "review.note": {"zh": "备注", "en": "Note"},
-    "review.save": {"zh": "保存结论", "en": "Save decision"},
-    "review.choose": {"zh": "请选择结论", "en": "Choose a decision"},
-    "review.history": {"zh": "审核记录", "en": "Decision history"},
-    "review.no_image": {"zh": "无图像", "en": "No image"},
-    "review.img.photo": {"zh": "照片", "en": "Portrait"},
-    "review.img.right_thumb": {"zh": "右手拇指", "en": "Right thumb"},
-    "review.img.left_thumb": {"zh": "左手拇指", "en": "Left thumb"},
-    "review.kind.biometric": {"zh": "指纹", "en": "fingerprints"},
-    "review.kind.same-id": {"zh": "同一身份证号", "en": "same ID number"},
-    "review.d.same-person": {"zh": "同一人", "en": "Same person"},
-    "review.d.different-people": {"zh": "不同的人", "en": "Different people"},
-    "review.d.needs-visit": {"zh": "需实地核查", "en": "Needs a visit"},
-}
+_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_-]+)+$")
+
+
+@functools.lru_cache(maxsize=1)
+def keys() -> tuple[str, ...]:
+    """Every page key of the catalogue."""
+    return tuple(e.msgid for e in catalogue_entries("en")
+                 if e.msgctxt is None and _KEY.match(e.msgid))
 
 
 def translate(key: str, language: str) -> str:
     """The text for ``key`` in ``language`` (the key itself when unknown)."""
-    entry = STRINGS.get(key)
-    if entry is None:
-        return key
-    return entry.get(language) or entry[DEFAULT_LANGUAGE]
+    return gettext_for(key, language if language in LANGUAGES else DEFAULT_LANGUAGE)
 
 
 def table(language: str) -> dict[str, str]:
-    """Every string in ``language`` (for the page scripts)."""
-    return {k: translate(k, language) for k in STRINGS}
+    """Every page key in ``language`` (for the page scripts)."""
+    return {k: translate(k, language) for k in keys()}
+
+
+def message(text: str, language: str) -> str:
+    """A library message (English) in ``language``."""
+    return localize(text, language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def check_name(name: str, language: str) -> str:
+    """A check's name (``finger-quality:right-thumb``) in ``language``."""
+    return check_label(name, language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def localize_snapshot(snapshot: dict[str, Any], language: str) -> dict[str, Any]:
+    """The capture page's state with its messages in ``language`` and a ``label`` (the
+    translated name) beside each check's ``name``; the input is not changed."""
+    out = dict(snapshot)
+    s = out.get("session")
+    if isinstance(s, dict):
+        s = out["session"] = dict(s)
+        s["message"] = message(str(s.get("message", "")), language)
+        if isinstance(s.get("retry"), dict):
+            s["retry"] = {**s["retry"], "message": message(str(s["retry"]["message"]),
+                                                           language)}
+    out["checks"] = [{**c, "label": check_name(str(c["name"]), language),
+                      "message": message(str(c.get("message", "")), language)}
+                     for c in out.get("checks", [])]
+    return out

@@ -120,6 +120,11 @@ class StationRuntime:
                                             ("sensor", self._sensor_loop))}
         self._fingers = FingerWatch()
         self._last_finger: FingerPresented | None = None
+        #: the finger image the quality gate refused last, while its retry prompt stands,
+        #: its number (for the page's image URL) and its picture once drawn
+        self._refused: FingerPresented | None = None
+        self._refused_n = 0
+        self._refused_png: bytes | None = None
         self.version = 0
         from .live import LivePreview
 
@@ -362,7 +367,8 @@ class StationRuntime:
                     if self._state_now() is st:
                         if isinstance(event, FingerPresented):
                             self._last_finger = event
-                        self._handle(event)
+                        prompt = self._handle(event)
+                        self._note_refused(event, prompt)
             if self._fingers.idle_s > 0:
                 time.sleep(self._fingers.idle_s)
 
@@ -378,6 +384,30 @@ class StationRuntime:
                 if ref.sha256 == sha256 and sha256 in s.record.blobs:
                     return s.record.blobs[sha256], ref.media_type
         return None
+
+    def _note_refused(self, event: Any, prompt: Prompt) -> None:
+        refused = isinstance(event, FingerPresented) and prompt.code == "finger-retry"
+        self._refused = event if refused else None
+        self._refused_png = None
+        if refused:
+            self._refused_n += 1
+
+    def refused_picture(self) -> bytes | None:
+        """The refused finger image with its problem region marked (PNG), while the
+        retry prompt for it stands; else ``None``."""
+        import cv2
+
+        from .overlay import draw_refused_impression
+
+        with self._lock:
+            event = self._refused
+            if event is None or self._prompt is None or self._prompt.code != "finger-retry":
+                return None
+            if self._refused_png is None:
+                picture, _ = draw_refused_impression(event.image, int(event.resolution_ppi))
+                ok, data = cv2.imencode(".png", picture)
+                self._refused_png = data.tobytes() if ok else None
+            return self._refused_png
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the capture page shows, as JSON-ready values."""
@@ -400,6 +430,8 @@ class StationRuntime:
                 "details": _plain(p.details), "correction": s.correction_step,
                 "attempts": dict(s.attempts),
             }
+            if self._refused is not None and p.code == "finger-retry":
+                out["refused_finger"] = {"n": self._refused_n, "state": s.state.value}
             out.update(_describe_record(self.store, s, rec))
             return out
 

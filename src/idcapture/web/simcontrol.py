@@ -11,7 +11,9 @@ simulated device's cable while the page drives the capture:
   two records for the card's fingerprint block, each ``{"finger": code, "synthetic": n}``
   (the template, made by the simulated ID_Fpr algorithm, of another impression of the
   finger ``/api/sim/finger`` presents with seed ``n``) or a card-file record
-  (docs/testers/card-files.md: ``{"finger": code, "enrolment": 3}``...);
+  (docs/testers/card-files.md: ``{"finger": code, "enrolment": 3}``...); with
+  ``"photo": "demo"`` the card carries the shipped demo face as its chip photo (the
+  panel's next-card always does);
 * ``POST /api/sim/finger`` ``{"seed": n, "style": "good" | "wet" | ...}`` presents one
   synthetic impression (one placement, then lifted);
 * ``POST /api/sim/unplug`` ``{"role": "reader" | "camera" | "sensor", "unplugged": bool}``
@@ -160,6 +162,9 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
             return JSONResponse({"ok": True})
         try:
             doc = document_from_json(d.get("document") or {})
+            if (d.get("document") or {}).get("photo") == "demo":
+                photo = await run_in_threadpool(demo_card_photo)
+                doc.photo = doc.add_blob(photo, "image/bmp", *CHIP_PHOTO_SIZE)
             prints = (d.get("document") or {}).get("fingerprints") or []
             if prints:
                 block = await run_in_threadpool(card_block, prints)

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from ...i18n import N_
 from ...record import Check, CheckOutcome, utcnow
 from . import _models
 from .card import card_prior_landmarks
@@ -47,8 +48,8 @@ DEFAULT_REVIEW_BAND = 0.10
 #: The name of the check in a CaptureRecord.
 CHECK_NAME = "face-vs-card"
 #: What the operator does when the photos could not be compared.
-RETRY_OR_OVERRIDE = ("read the card again (or take the portrait again); if it still "
-                     "fails, compare the photos by eye and override the check")
+RETRY_OR_OVERRIDE = N_("read the card again (or take the portrait again); if it still "
+                        "fails, compare the photos by eye and override the check")
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -177,11 +178,11 @@ def face_vs_card_check(match: FaceMatch | None, *, error: str = "",
     """
     when = checked_at or utcnow()
     if match is None:
-        return Check(CHECK_NAME, CheckOutcome.NOT_CHECKED, error or "not compared", when,
+        return Check(CHECK_NAME, CheckOutcome.NOT_CHECKED, error or N_("not compared"), when,
                      {"next_step": RETRY_OR_OVERRIDE})
-    messages = {CheckOutcome.PASSED: "portrait matches the card photo",
-                CheckOutcome.WARNING: "portrait may not match the card photo: review",
-                CheckOutcome.FAILED: "portrait does not match the card photo"}
+    messages = {CheckOutcome.PASSED: N_("portrait matches the card photo"),
+                CheckOutcome.WARNING: N_("portrait may not match the card photo: review"),
+                CheckOutcome.FAILED: N_("portrait does not match the card photo")}
     return Check(CHECK_NAME, match.outcome, messages.get(match.outcome, ""), when,
                  {"distance": match.distance, "score": match.score,
                   "threshold": match.threshold, "review_band": match.review_band,

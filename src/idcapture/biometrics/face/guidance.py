@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...errors import RetryReason
+from ...i18n import N_, gettext_for
 from .framing import FramingBox
 from .quality import Advice, FaceQuality
 
@@ -17,28 +18,28 @@ __all__ = ["LANGUAGES", "Instruction", "guidance", "instruction_text"]
 
 LANGUAGES = ("en", "zh")
 
-_TEXT: dict[tuple[RetryReason, str], tuple[str, str]] = {
-    (RetryReason.NO_FACE, ""): ("Sit in front of the camera", "请坐到摄像头正前方"),
-    (RetryReason.MULTIPLE_FACES, ""): ("Only one person in the picture, please",
-                                       "画面中只能有一个人"),
-    (RetryReason.MOVE_CLOSER, ""): ("Move closer", "请靠近一些"),
-    (RetryReason.MOVE_BACK, ""): ("Move back a little", "请往后坐一点"),
-    (RetryReason.MOVE_LEFT, ""): ("Move left", "请向左移动"),
-    (RetryReason.MOVE_RIGHT, ""): ("Move right", "请向右移动"),
-    (RetryReason.MOVE_UP, ""): ("Sit up a little higher", "请坐高一点"),
-    (RetryReason.MOVE_DOWN, ""): ("Lower your head position a little", "请坐低一点"),
-    (RetryReason.LOOK_STRAIGHT, ""): ("Look straight at the camera", "请正视摄像头"),
-    (RetryReason.LOOK_STRAIGHT, "tilt"): ("Keep your head upright", "请保持头部端正，不要歪头"),
-    (RetryReason.HOLD_STILL, ""): ("Hold still", "请保持不动"),
-    (RetryReason.MORE_LIGHT, ""): ("More light on the face", "面部光线太暗，请增加照明"),
-    (RetryReason.LESS_LIGHT, ""): ("Less light on the face", "面部过亮，请减弱照明"),
-    (RetryReason.EVEN_LIGHT, ""): ("Light the face evenly", "请使面部光线均匀"),
-    (RetryReason.EVEN_LIGHT, "left"): ("More light from the left", "请从左侧补光"),
-    (RetryReason.EVEN_LIGHT, "right"): ("More light from the right", "请从右侧补光"),
-    (RetryReason.OPEN_EYES, ""): ("Open your eyes", "请睁开眼睛"),
-    (RetryReason.CLOSE_MOUTH, ""): ("Close your mouth", "请闭上嘴巴"),
-    (RetryReason.PLAIN_BACKGROUND, ""): ("Use a plain background", "请使用纯色背景"),
-    (RetryReason.OTHER, ""): ("Adjust and try again", "请调整后重试"),
+#: English sentences; the Chinese comes from the idcapture catalogue (:mod:`idcapture.i18n`)
+_TEXT: dict[tuple[RetryReason, str], str] = {
+    (RetryReason.NO_FACE, ""): N_("Sit in front of the camera"),
+    (RetryReason.MULTIPLE_FACES, ""): N_("Only one person in the picture, please"),
+    (RetryReason.MOVE_CLOSER, ""): N_("Move closer"),
+    (RetryReason.MOVE_BACK, ""): N_("Move back a little"),
+    (RetryReason.MOVE_LEFT, ""): N_("Move left"),
+    (RetryReason.MOVE_RIGHT, ""): N_("Move right"),
+    (RetryReason.MOVE_UP, ""): N_("Sit up a little higher"),
+    (RetryReason.MOVE_DOWN, ""): N_("Lower your head position a little"),
+    (RetryReason.LOOK_STRAIGHT, ""): N_("Look straight at the camera"),
+    (RetryReason.LOOK_STRAIGHT, "tilt"): N_("Keep your head upright"),
+    (RetryReason.HOLD_STILL, ""): N_("Hold still"),
+    (RetryReason.MORE_LIGHT, ""): N_("More light on the face"),
+    (RetryReason.LESS_LIGHT, ""): N_("Less light on the face"),
+    (RetryReason.EVEN_LIGHT, ""): N_("Light the face evenly"),
+    (RetryReason.EVEN_LIGHT, "left"): N_("More light from the left"),
+    (RetryReason.EVEN_LIGHT, "right"): N_("More light from the right"),
+    (RetryReason.OPEN_EYES, ""): N_("Open your eyes"),
+    (RetryReason.CLOSE_MOUTH, ""): N_("Close your mouth"),
+    (RetryReason.PLAIN_BACKGROUND, ""): N_("Use a plain background"),
+    (RetryReason.OTHER, ""): N_("Adjust and try again"),
 }
 
 
@@ -48,7 +49,7 @@ def instruction_text(reason: RetryReason, language: str = "en", side: str = "") 
         raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
     text = _TEXT.get((reason, side)) or _TEXT.get((reason, "")) or _TEXT[
         (RetryReason.OTHER, "")]
-    return text[0] if language == "en" else text[1]
+    return gettext_for(text, language)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Instruction:
         return self.reason is None
 
 
-_READY = {"en": "Good, hold that position", "zh": "很好，请保持"}
+_READY = N_("Good, hold that position")
 
 
 def guidance(quality: FaceQuality, language: str = "en") -> Instruction:
@@ -76,7 +77,7 @@ def guidance(quality: FaceQuality, language: str = "en") -> Instruction:
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
     if not quality.advice:
-        return Instruction(None, _READY[language], framing=quality.framing)
+        return Instruction(None, gettext_for(_READY, language), framing=quality.framing)
     first: Advice = quality.advice[0]
     return Instruction(first.reason, instruction_text(first.reason, language, first.side),
                        first.measure, first.side, quality.framing)

@@ -199,6 +199,13 @@
       var r = $("retry");
       if (s && s.retry) { r.textContent = t("capture.retry") + ": " + s.retry.message; r.hidden = false; }
       else { r.hidden = true; }
+      var rf = $("refused"), ri = $("refused-img");
+      if (j.refused_finger) {
+        var src = "/api/capture/refused-finger?n=" + j.refused_finger.n;
+        if (ri.dataset.src !== src) { ri.dataset.src = src; ri.src = src; }
+        $("refused-reason").textContent = s && s.retry ? s.retry.message : "";
+        rf.hidden = false;
+      } else { rf.hidden = true; ri.removeAttribute("src"); ri.dataset.src = ""; }
       var ex = s ? s.expects : [];
       show($("btn-start"), !s || s.finished);
       show($("btn-next"), false);
@@ -248,7 +255,7 @@
       (j.checks || []).forEach(function (c) {
         var tr = document.createElement("tr");
         tr.className = "o-" + c.outcome;
-        [c.name, t("outcome." + c.outcome), c.message].forEach(function (v) {
+        [c.label || c.name, t("outcome." + c.outcome), c.message].forEach(function (v) {
           var td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
         });
         tb.appendChild(tr);
