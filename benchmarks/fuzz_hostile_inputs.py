@@ -3,9 +3,10 @@
 Runs ``tests/test_fuzz_hostile_inputs.py`` (roster cells, mutated CSV and .xlsx rosters,
 mutated PNG/JPEG/BMP/TIFF images, mutated export packages, the record JSON loader, web
 JSON bodies) in rounds: each round is a fresh pytest process with ``--examples``
-Hypothesis examples per test and a new seed, until ``--seconds`` are used. A round
-that fails (an exception other than a typed error, a wrong result) or does not end
-within the time left (a hang) stops the run with its output and exit status 1. Each
+Hypothesis examples per test and a new seed, while another round fits in ``--seconds``.
+A round that fails (an exception other than a typed error, a wrong result) or does not
+end within the time left, and at least twice the previous round's time (a hang), stops
+the run with its output and exit status 1. Each
 round prints its time and the peak memory of its process (the inputs are small, so a
 peak far above the first round's means memory is not bounded).
 
@@ -37,10 +38,11 @@ def main() -> int:
     env = {**os.environ, "IDCAPTURE_FUZZ_EXAMPLES": str(args.examples)}
     end = time.monotonic() + args.seconds
     rounds = 0
+    last = 0.0
     with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
-        while time.monotonic() < end:
+        while end - time.monotonic() > last:  # another round of the last one's length fits
             seed = args.seed + rounds
-            left = end - time.monotonic()
+            left = max(end - time.monotonic(), 2 * last, 60.0)
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             t = time.monotonic()
             cmd = [sys.executable, "-m", "pytest", SUITE, "-q", "-p", "no:randomly",
@@ -48,12 +50,13 @@ def main() -> int:
                    f"--basetemp={tmp}/round{rounds}"]
             try:
                 done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
-                                      timeout=max(left, 60.0))
+                                      timeout=left)
             except subprocess.TimeoutExpired:
-                print(f"round {rounds} (seed {seed}) did not end within the time left "
-                      f"({left:.0f} s): a hang, or a budget too small for one round")
+                print(f"round {rounds} (seed {seed}) did not end within {left:.0f} s (the "
+                      "time left, at least twice the last round): a hang, or a budget too "
+                      "small for one round")
                 return 1
-            took = time.monotonic() - t
+            took = last = time.monotonic() - t
             peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
             print(f"round {rounds}: seed {seed}, {args.examples} examples per test, "
@@ -65,7 +68,7 @@ def main() -> int:
                 print(done.stderr[-5000:], file=sys.stderr)
                 return 1
             rounds += 1
-    print(f"{rounds} rounds clean in {args.seconds:.0f} s")
+    print(f"{rounds} rounds clean within {args.seconds:.0f} s")
     return 0
 
 

@@ -7,6 +7,7 @@ import contextlib
 import datetime as _dt
 import getpass
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 

@@ -499,21 +499,19 @@ class VerifyReport:
 
 
 @contextlib.contextmanager
-def _opened(path: Path, passphrase: str | None) -> Iterator[tuple[Path, bool]]:
+def _opened(path: Path, passphrase: str | None) -> Iterator[tuple[Path | IO[bytes], bool]]:
+    """The plain ZIP of ``path``: the file itself, or its decryption in a temporary file
+    that has no name (removed by the system even if this process is killed)."""
     if not is_encrypted(path):
         yield path, False
         return
     if passphrase is None:
         raise PackageError("the package is encrypted: give its passphrase",
                            "package-passphrase")
-    fd, name = tempfile.mkstemp(prefix=".verify-", suffix=".zip")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            decrypt_package(path, fh, passphrase)
-        yield Path(name), True
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
+    with tempfile.TemporaryFile(prefix=".verify-", suffix=".zip") as fh:
+        decrypt_package(path, fh, passphrase)
+        fh.seek(0)
+        yield fh, True
 
 
 def verify_package(path: str | Path, passphrase: str | None = None) -> VerifyReport:
@@ -560,7 +558,7 @@ def _unsafe_member(name: str) -> bool:
             or any(ord(c) < 32 for c in name))
 
 
-def _verify_zip(path: Path, report: VerifyReport) -> None:
+def _verify_zip(path: Path | IO[bytes], report: VerifyReport) -> None:
     try:
         zf = zipfile.ZipFile(path)
     except _ZIP_DAMAGE:

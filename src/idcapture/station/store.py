@@ -12,7 +12,11 @@ an unreferenced blob file behind, which :meth:`Store.orphan_blobs` finds. Paths 
 the store are relative, so a store folder copied to another machine opens there.
 
 Everything in the store is owner-only (folders 0700, files 0600), set when the store
-is created and checked again whenever it is opened.
+is created and checked again whenever it is opened. A store may be encrypted at rest
+(:mod:`~idcapture.station.store_crypto`: personal columns, record and session bodies,
+blobs); one program at a time changes it (:mod:`~idcapture.station.store_lock`); the
+personal data of records whose export the exam authority confirmed can be purged
+(:meth:`Store.confirm_export`, :meth:`Store.purge`).
 
 The audit log is append-only (SQLite triggers refuse UPDATE and DELETE) and holds
 masked identifiers only. The schema is versioned with ``PRAGMA user_version``;

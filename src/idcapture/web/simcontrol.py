@@ -21,8 +21,8 @@ simulated device's cable while the page drives the capture:
 * ``POST /api/sim/next-card`` ``{}`` places the card of the next registered student who
   has no record yet (fields from the roster row, a made-up address and authority, the
   shipped demo face as the chip photo); ``{"on_roster": false}`` places the card of a
-  made-up person who is not on the roster. The reply names the student (ID number
-  masked); 409 when every registered student has a record.
+  made-up person who is not on the roster. The reply names the student (name and ID
+  number masked); 409 when every registered student has a record.
 
 ``idcapture station serve --sim`` turns these on by itself: every route answers 409 when
 the device in its role is not a simulator.
@@ -43,7 +43,7 @@ from starlette.routing import Route
 
 from ..errors import IdCaptureError
 from ..idnumbers import make_citizen_id
-from ..privacy import mask_id_number
+from ..privacy import mask_id_number, mask_name
 from ..record import DocumentKind, IdentityDocument, Sex
 from ..station import Store
 from .runtime import StationRuntime
@@ -228,7 +228,7 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
         reader.remove_card()
         await run_in_threadpool(_settle, reader)
         reader.place_card(doc)
-        return JSONResponse({"ok": True, "name": doc.name,
+        return JSONResponse({"ok": True, "name": mask_name(doc.name),
                              "id_number": mask_id_number(doc.id_number),
                              "on_roster": bool(d.get("on_roster", True))})
 
