@@ -19,8 +19,13 @@ from idcapture.biometrics.face.liveness import (
 from idcapture.biometrics.face.presentation import SCREEN_PATTERN_LIMIT
 from idcapture.errors import ConfigError
 from idcapture.record import CheckOutcome
-from idcapture.sim.camera.attacks import render_attack
-from idcapture.sim.camera.scene import FaceSource, demo_face_path, load_face_source, render_scene
+from idcapture.sim.camera.scene import (
+    FaceSource,
+    demo_face_path,
+    load_face_source,
+    render_attack,
+    render_scene,
+)
 
 SIZE = (640, 480)
 

@@ -233,8 +233,8 @@ def test_local_correction_follows_a_bent_print(synthetic: dict[str, FingerTempla
     s = FingerTemplate.from_array(bent, t.width, t.height)
     pa, ps = prepare(t), prepare(s)
     rigid_only = dataclasses.replace(DEFAULT_CONSOLIDATION, warp_sigma=0.0)
-    assert DEFAULT_CONSOLIDATION.warp_sigma > 0.0           # on by default
-    local = raw_scores(pa.arrays, ps.arrays)[0]
+    corrected = dataclasses.replace(DEFAULT_CONSOLIDATION, warp_sigma=30.0)
+    local = raw_scores(pa.arrays, ps.arrays, cparams=corrected)[0]
     rigid = raw_scores(pa.arrays, ps.arrays, cparams=rigid_only)[0]
     assert local > 1.2 * rigid, (local, rigid)
 
