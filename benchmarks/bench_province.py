@@ -177,6 +177,10 @@ def main() -> None:
         print(f"  {name:<34} {wall:8.1f} {cpu:8.1f}")
     print("  dedup --full parts (wall): " + ", ".join(f"{k} {v:.1f} s"
                                                   for k, v in full.seconds.items()))
+    print(f"  dedup --full search CPU over the workers: pre-filter {full.prefilter_cpu:.1f} s "
+          f"({1e3 * full.prefilter_cpu / max(1, full.probes):.2f} ms a record), comparator "
+          f"{full.compare_cpu:.1f} s ({1e3 * full.compare_cpu / max(1, full.candidates_scored):.1f}"
+          " ms a candidate pair)")
     for kind, (planted, ok) in found.items():
         if kind == "false":
             print(f"clusters: {planted}, of which {ok} match no planted pair "
@@ -199,20 +203,25 @@ def main() -> None:
     print(f"baseline: scoring every pair on both thumbs costs {1e3 * pair_cpu:.2f} CPU ms "
           f"a pair, {exhaustive:.0f} CPU s for this province; dedup --full took "
           f"{cpu_full:.1f} CPU s (ratio {exhaustive / max(cpu_full, 1e-9):.0f}x)")
-    # projection: ingest is linear in records; the search's pre-filter grows with the
-    # records times the inverted-list length (itself ~ records), so ~ N^2, and its
-    # comparator part ~ pairs passed (penetration x pairs)
-    per_rec_ingest = ingest_cpu / max(1, m)
-    search = cpu_full * full.seconds["search"] / max(1e-9, full.seconds["total"])
+    # projection from this run's measured parts: ingest, the keys and the rest of a full
+    # run grow with the records (linear); the pre-filter's work per probe grows with the
+    # inverted lists, themselves ~ records, so it grows ~ N^2; the comparator's with the
+    # pairs the gate passes (penetration x pairs at a fixed penetration)
+    rest = max(0.0, cpu_full - full.prefilter_cpu - full.compare_cpu)
+    pair_cost = full.compare_cpu / max(1, full.candidates_scored)
+    print(f"cost model (this run, {m} records): linear part {1e3 * (ingest_cpu + rest) / m:.2f} "
+          f"CPU ms a record (ingest {ingest_cpu:.1f} s + keys and the rest {rest:.1f} s); "
+          f"pre-filter {full.prefilter_cpu:.1f} s ~ N^2; comparator {1e3 * pair_cost:.2f} ms "
+          f"a candidate pair at penetration {full.penetration:.1e}")
     for size in (100_000, 1_200_000):
-        ing = per_rec_ingest * size
-        pre = search * (size / m) ** 2
-        print(f"projection {size:>9,}: T = {fused_threshold(size):.1f}; ingest "
-              f"~{ing / 3600:.2f} core-h, dedup --full <= ~{pre / 3600:.2f} core-h "
-              f"(search CPU x (N / {m})^2, an upper bound); "
-              f"{(ing + pre) / 3600 / 2:.2f} h on 2 cores, {(ing + pre) / 3600 / 100:.2f} h "
-              "on 100")
-
+        lin = (ingest_cpu + rest) * size / m
+        pre = full.prefilter_cpu * (size / m) ** 2
+        cmp_ = pair_cost * full.penetration * record_pairs(size)
+        total = lin + pre + cmp_
+        print(f"projection {size:>9,}: T = {fused_threshold(size):.1f}; {lin / 3600:.2f} + "
+              f"{pre / 3600:.2f} + {cmp_ / 3600:.2f} = {total / 3600:.2f} core-h "
+              f"(linear + pre-filter + comparator); {total / 3600 / 2:.2f} h on 2 cores, "
+              f"{total / 3600 / 100:.2f} h on 100")
 
 if __name__ == "__main__":
     main()

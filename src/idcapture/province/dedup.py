@@ -95,6 +95,11 @@ class DedupReport:
     index_bytes: int = 0
     #: share of the record pairs looked at that the pre-filter passed to the comparator
     penetration: float = 0.0
+    #: the pre-filter's gate (None: every pair scored)
+    gate: float | None = None
+    #: CPU seconds of the search's two parts, summed over the engine's workers
+    prefilter_cpu: float = 0.0
+    compare_cpu: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -135,6 +140,8 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     result = (engine or LocalEngine(jobs)).run(shard, batches, gate, rep.threshold,
                                                progress)
     rep.candidates_scored = result.candidates
+    rep.gate = gate if math.isfinite(gate) else None
+    rep.prefilter_cpu, rep.compare_cpu = result.prefilter_cpu, result.compare_cpu
     rep.penetration = result.candidates / max(1, result.considered)
     found = {(p.a, p.b): Match(p.a, p.b, "biometric", p.fused,
                                {"thumbs": p.thumbs, "fused": p.fused})

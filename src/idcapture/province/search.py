@@ -26,6 +26,7 @@ merged as a union gives the same matches as one shard.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,12 +84,17 @@ class SearchResult:
     candidates: int = 0
     #: comparator calls (one probe thumb against a batch)
     comparisons: int = 0
+    #: CPU seconds spent in the pre-filter and in the comparator (where the work ran)
+    prefilter_cpu: float = 0.0
+    compare_cpu: float = 0.0
 
     def merge(self, other: SearchResult) -> None:
         self.pairs.extend(other.pairs)
         self.considered += other.considered
         self.candidates += other.candidates
         self.comparisons += other.comparisons
+        self.prefilter_cpu += other.prefilter_cpu
+        self.compare_cpu += other.compare_cpu
 
 
 class Shard:
@@ -168,7 +174,11 @@ class Shard:
         among the pre-filter's candidates (inner product >= ``gate``)."""
         res = SearchResult()
         res.considered = int(np.searchsorted(self.rids, probes.rids).sum())
-        for i, rows in self.candidates(probes, gate):
+        c0 = time.process_time()
+        found = self.candidates(probes, gate)
+        c1 = time.process_time()
+        res.prefilter_cpu = c1 - c0
+        for i, rows in found:
             res.candidates += len(rows)
             ptpl = {t: prepare_thumb(b) for t, b in probes.templates[i].items()}
             forward: dict[str, npt.NDArray[np.float64]] = {}
@@ -193,6 +203,7 @@ class Shard:
                 if fused >= threshold:
                     a, b = sorted((int(probes.rids[i]), int(self.rids[r])))
                     res.pairs.append(PairFound(a, b, fused, thumbs))
+        res.compare_cpu = time.process_time() - c1
         return res
 
 
