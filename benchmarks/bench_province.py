@@ -82,7 +82,7 @@ def _prefilter_recall(reg: Registry, truth: Path) -> tuple[int, int, float, floa
     """Planted biometric pairs whose similarity reaches the kept gate, and the lowest
     mate similarity beside the gate."""
     records = {r.rid: r for r in reg.records()}
-    shard, gate = dedup_mod._province_shard(reg, records, False, dedup_mod.PENETRATION, 1)
+    shard, gate = dedup_mod._province_shard(reg, records, False, 1.0 / len(records), 1)
     at = {int(r): i for i, r in enumerate(shard.rids)}
     key = {(r.station_id, r.registration_number): r.rid for r in records.values()}
     sims = []

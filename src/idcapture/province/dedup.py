@@ -20,8 +20,9 @@ records share are summed over their thumbs. Keys held by more than
 records whose similarity (shared keys over the geometric mean of their key counts)
 reaches the *gate* is scored with the full comparator on both thumbs (:mod:`.search`);
 the gate is the similarity that the pairs of a sample of records with all others
-exceed with probability ``penetration`` (a full run fits it and keeps it in the registry;
-incremental runs reuse it). Provinces of at most :data:`EXHAUSTIVE_BELOW` records score
+exceed with probability ``penetration`` (default ``CANDIDATES / N``: about one pair
+per record searched; a full run fits it and keeps it in the registry; incremental runs
+reuse it). Provinces of at most :data:`EXHAUSTIVE_BELOW` records score
 every pair. The search runs on an :mod:`.engine` (a local process pool by default, Ray
 actors beyond one machine).
 
@@ -55,8 +56,9 @@ __all__ = ["DedupReport", "dedup", "expected_false_hits", "fit_gate", "fused_thr
 
 #: provinces of at most this many records score every pair (no pre-filter)
 EXHAUSTIVE_BELOW = 2000
-#: share of record pairs the pre-filter passes to the comparator
-PENETRATION = 2e-4
+#: pairs passed to the comparator per record searched: the gate's penetration is
+#: ``CANDIDATES / N`` (at most 1)
+CANDIDATES = 1.0
 #: probes per batch handed to an engine
 BATCH = 512
 _SEARCHED = "biometric_searched_through"
@@ -107,8 +109,9 @@ class DedupReport:
 
 def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0,
           jobs: int = 0, progress: Callable[[int, int], None] | None = None,
-          engine: Engine | None = None, penetration: float = PENETRATION) -> DedupReport:
-    """Run the checks; see the module docstring."""
+          engine: Engine | None = None, penetration: float | None = None) -> DedupReport:
+    """Run the checks; see the module docstring. ``penetration`` (default ``CANDIDATES /
+    N``) is the share of record pairs the gate passes, when a full run fits it."""
     t0 = time.perf_counter()
     rep = DedupReport("full" if full else "incremental")
     records = {r.rid: r for r in registry.records()}
@@ -126,6 +129,8 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     rep.seconds["same_id"] = time.perf_counter() - t0
     # biometric: the pre-filter's codes of every current record
     t1 = time.perf_counter()
+    if penetration is None:
+        penetration = min(1.0, CANDIDATES / max(1, len(records)))
     shard, gate = _province_shard(registry, records, full, penetration, jobs)
     rep.index_bytes = shard.nbytes
     rep.seconds["prefilter"] = time.perf_counter() - t1

@@ -151,6 +151,24 @@ class Shard:
         norm = np.sqrt(np.maximum(pc[:, None] * self.count[None, :n], 1.0))
         return np.asarray(shared.reshape(len(tokens), n) / norm, np.float32)
 
+    def _shared(self, tokens: list[U32], end: int
+                ) -> tuple[I64, I64, npt.NDArray[np.float64]]:
+        """(probe index, row, similarity) of every pair of a code in ``tokens`` and a row
+        in ``[0, end)`` sharing at least one key (work grows with the inverted lists
+        read, not with ``len(tokens) * end``)."""
+        pt = np.concatenate(tokens)
+        tag = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
+        lo = np.searchsorted(self._keys, pt, side="left")
+        hi = np.searchsorted(self._keys, pt, side="right")
+        flat, who = _expand(lo, hi - lo, tag)
+        rows = self._rows[flat].astype(np.int64)
+        keep = rows < end
+        pair, shared = np.unique(who[keep] * end + rows[keep], return_counts=True)
+        pi, row = pair // end, pair % end
+        pc = np.array([len(t) for t in tokens], np.float64)
+        sim = shared / np.sqrt(np.maximum(pc[pi] * self.count[row], 1.0))
+        return pi, row, sim
+
     def candidates(self, probes: ProbeBatch, gate: float) -> list[tuple[int, I64]]:
         """(probe index, shard rows) of every probe's candidates (see the module docs)."""
         out: list[tuple[int, I64]] = []
@@ -160,9 +178,14 @@ class Shard:
             end = int(np.searchsorted(self.rids, rids.max()))
             if end == 0:
                 continue
-            sims = self.similarities(probes.tokens[s:s + _BLOCK], end)
-            ok = (sims >= gate) & (self.rids[None, :end] < rids[:, None])
-            for i, rows in _rows_by_probe(ok):
+            if gate > 0:        # pairs sharing no key cannot reach it: sparse counts
+                pi, row, sim = self._shared(probes.tokens[s:s + _BLOCK], end)
+                sel = (sim >= gate) & (self.rids[row] < rids[pi])
+                pi, row = pi[sel], row[sel]
+            else:
+                ok = self.similarities(probes.tokens[s:s + _BLOCK], end) >= gate
+                pi, row = np.nonzero(ok & (self.rids[None, :end] < rids[:, None]))
+            for i, rows in _rows_by_probe(pi, row):
                 ids = self.id_numbers[rows]
                 rows = rows[ids != probes.id_numbers[s + i]]
                 if len(rows):
@@ -207,9 +230,9 @@ class Shard:
         return res
 
 
-def _rows_by_probe(mask: npt.NDArray[np.bool_]) -> list[tuple[int, I64]]:
-    """Per row of ``mask`` with any True, its True columns."""
-    pi, rows = np.nonzero(mask)
+def _rows_by_probe(pi: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]
+                   ) -> list[tuple[int, I64]]:
+    """Pairs (probe ``pi``, ``rows``), sorted by probe, grouped by probe."""
     if len(pi) == 0:
         return []
     cuts = np.nonzero(np.diff(pi))[0] + 1
