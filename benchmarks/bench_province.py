@@ -206,17 +206,17 @@ def main() -> None:
     # projection from this run's measured parts: ingest, the keys and the rest of a full
     # run grow with the records (linear); the pre-filter's work per probe grows with the
     # inverted lists, themselves ~ records, so it grows ~ N^2; the comparator's with the
-    # pairs the gate passes (penetration x pairs at a fixed penetration)
+    # pairs the gate passes (the default penetration 1/N: a fixed number per record)
     rest = max(0.0, cpu_full - full.prefilter_cpu - full.compare_cpu)
     pair_cost = full.compare_cpu / max(1, full.candidates_scored)
     print(f"cost model (this run, {m} records): linear part {1e3 * (ingest_cpu + rest) / m:.2f} "
           f"CPU ms a record (ingest {ingest_cpu:.1f} s + keys and the rest {rest:.1f} s); "
           f"pre-filter {full.prefilter_cpu:.1f} s ~ N^2; comparator {1e3 * pair_cost:.2f} ms "
-          f"a candidate pair at penetration {full.penetration:.1e}")
+          f"a candidate pair, {full.candidates_scored / m:.2f} pairs a record")
     for size in (100_000, 1_200_000):
         lin = (ingest_cpu + rest) * size / m
         pre = full.prefilter_cpu * (size / m) ** 2
-        cmp_ = pair_cost * full.penetration * record_pairs(size)
+        cmp_ = pair_cost * full.candidates_scored / m * size   # gate at ~1/N: pairs ~ N
         total = lin + pre + cmp_
         print(f"projection {size:>9,}: T = {fused_threshold(size):.1f}; {lin / 3600:.2f} + "
               f"{pre / 3600:.2f} + {cmp_ / 3600:.2f} = {total / 3600:.2f} core-h "
