@@ -1,24 +1,32 @@
-"""The province pipeline on a synthetic province: each stage's time, per-search
-penetration, index memory, the planted duplicates found, and the projection.
+"""The province pipeline on a synthetic province: each stage's time (wall and CPU), the
+pre-filter's penetration and recall, the search's memory, the planted duplicates found,
+and the projection to larger provinces.
 
 Stages: ``synth`` (packages with planted duplicates, the planted ones rendered and
-extracted, the bulk template-level), ``ingest`` of all but the last package, ``dedup
---full`` over them, then ``ingest`` of the last package and an incremental ``dedup``
-(only its records searched against everything before). The baseline, measured in the
-same run, is an exhaustive search of a sample of probes against every enrolled thumb
-(``FingerIndex.score_all``): the ratio is what the index's pre-selection saves per
-search. Accuracy figures are in-sample on the synthetic province (planted ground truth).
-Run::
+extracted, the bulk template-level), ``ingest`` of all but the last package (templates
+read, the pre-filter's cylinder keys computed and kept), ``dedup --full`` over them, then
+``ingest`` of the last package and an incremental ``dedup`` (only its records searched
+against everything before). The baseline, measured in the same run, is the cost of
+scoring pairs with the full comparator (``compare_many`` on both thumbs, per pair): the
+ratio is what the pre-filter saves against scoring every pair. Accuracy figures are
+in-sample on the synthetic province (planted ground truth); the recall of the
+pre-filter is counted on the planted biometric pairs (their similarity against the gate).
 
-    python benchmarks/bench_province.py                       # 2,000 students, ~minutes
-    python benchmarks/bench_province.py --students 10000 --duplicates 30 --stations 10
+CPU times count this process and its finished worker processes (the machine may be
+shared; wall time is then not a cost). Run::
+
+    python benchmarks/bench_province.py                       # 2,000 students, minutes
+    python benchmarks/bench_province.py --students 10000 --biometric 60 --same-id 30 \\
+        --stations 10 --out build/province-10k
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -26,103 +34,194 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from idcapture.biometrics.finger.index import FingerIndex
-from idcapture.formats import iso19794_2
+import numpy as np
+
+from idcapture.biometrics.finger.compare import compare_many
 from idcapture.province import Registry, dedup, fused_threshold, ingest, record_pairs
+from idcapture.province.search import prepare_thumb
 from idcapture.province.synthetic import synth_province
 
+dedup_mod = importlib.import_module("idcapture.province.dedup")
 
-def _found(reg: Registry, truth: Path) -> tuple[int, int, int]:
-    planted = {frozenset(tuple(r) for r in p["records"])
-               for p in json.loads(truth.read_text(encoding="utf-8"))["planted"]}
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+class Stages:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float]] = []
+
+    def run(self, name: str, fn, *a, **kw):  # type: ignore[no-untyped-def]
+        w, c = time.perf_counter(), _cpu()
+        out = fn(*a, **kw)
+        self.rows.append((name, time.perf_counter() - w, _cpu() - c))
+        return out
+
+
+def _found(reg: Registry, truth: Path) -> dict[str, tuple[int, int]]:
+    """Per kind: (planted, found as a cluster of exactly the two records); and the
+    clusters matching no planted pair (key ``false``)."""
+    planted = json.loads(truth.read_text(encoding="utf-8"))["planted"]
     rows = {r.rid: (r.station_id, r.registration_number) for r in reg.records()}
     clusters = {frozenset(rows[m] for m in c["members"]) for c in reg.clusters()}
-    return len(planted), len(planted & clusters), len(clusters - planted)
+    out: dict[str, tuple[int, int]] = {}
+    keys = set()
+    for p in planted:
+        key = frozenset(tuple(r) for r in p["records"])
+        keys.add(key)
+        n, f = out.get(p["kind"], (0, 0))
+        out[p["kind"]] = (n + 1, f + (key in clusters))
+    out["false"] = (len(clusters), len(clusters - keys))
+    return out
 
 
-def _exhaustive_per_search(reg: Registry, probes: int) -> tuple[float, float]:
-    """Seconds per probe: index search and exhaustive scoring, same gallery."""
-    rows = [t for t in reg.thumbs() if t.position == "right_thumb"]
-    tpls = [iso19794_2.read(t.template).to_templates()[0] for t in rows]
-    idx = FingerIndex()
-    idx.add_many([str(t.rid) for t in rows], tpls)
-    sample = tpls[:: max(1, len(tpls) // probes)][:probes]
-    t0 = time.perf_counter()
-    for p in sample:
-        idx.search(p, top=5)
-    t1 = time.perf_counter()
-    for p in sample:
-        idx.score_all(p)
-    t2 = time.perf_counter()
-    return (t1 - t0) / len(sample), (t2 - t1) / len(sample)
+def _prefilter_recall(reg: Registry, truth: Path) -> tuple[int, int, float, float]:
+    """Planted biometric pairs whose similarity reaches the kept gate, and the lowest
+    mate similarity beside the gate."""
+    records = {r.rid: r for r in reg.records()}
+    shard, gate = dedup_mod._province_shard(reg, records, False, 1.0 / len(records), 1)
+    at = {int(r): i for i, r in enumerate(shard.rids)}
+    key = {(r.station_id, r.registration_number): r.rid for r in records.values()}
+    sims = []
+    for p in json.loads(truth.read_text(encoding="utf-8"))["planted"]:
+        if p["kind"] == "biometric":
+            a, b = (at[key[tuple(x)]] for x in p["records"])
+            sims.append(float(shard.similarities([shard.tokens[a]])[0, b]))
+    s = np.array(sims)
+    return int((s >= gate).sum()), len(s), float(s.min()) if len(s) else 0.0, gate
+
+
+def _pair_cost(reg: Registry, pairs: int = 40) -> float:
+    """CPU seconds to score one pair of records on both thumbs, both directions
+    (the exhaustive baseline), from a sample of batched calls."""
+    rows = [t for t in reg.thumbs() if t.position == "right_thumb"][:pairs + 1]
+    tpl = [prepare_thumb(t.template) for t in rows]
+    c = time.process_time()
+    compare_many(tpl[0], tpl[1:])
+    compare_many(tpl[1], tpl[2:] + tpl[:1])
+    return 2 * (time.process_time() - c) / pairs   # x2 thumbs; both directions done
+
+
+def _ray_runs(reg: Registry, workers: list[int], want: dict[str, tuple[int, int]]
+              ) -> list[tuple[int, float, bool]]:
+    """dedup --full on a local Ray per actor count: wall time, same clusters as before.
+    (Leaves the registry as a full run leaves it.)"""
+    if not workers:
+        return []
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    import ray
+
+    from idcapture.province.engine import RayEngine
+
+    ray.init(num_cpus=max(workers), include_dashboard=False, log_to_driver=False)
+    out = []
+    try:
+        for w in workers:
+            t = time.perf_counter()
+            dedup(reg, full=True, engine=RayEngine(None, workers=w))
+            out.append((w, time.perf_counter() - t, _found(reg, Path(reg.path).parent /
+                                                           "packages" / "truth.json") == want))
+    finally:
+        ray.shutdown()
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=2000)
-    ap.add_argument("--duplicates", type=int, default=9)
+    ap.add_argument("--biometric", type=int, default=6)
+    ap.add_argument("--same-id", type=int, default=3)
+    ap.add_argument("--shared-thumb", type=int, default=0)
     ap.add_argument("--stations", type=int, default=8)
     ap.add_argument("--jobs", type=int, default=0)
-    ap.add_argument("--probes", type=int, default=20, help="probes for the baseline")
-    ap.add_argument("--out", help="keep the province here (default: a temporary folder)")
+    ap.add_argument("--ray-workers", type=int, nargs="*", default=[],
+                    help="also run dedup --full on a local Ray with these actor counts")
+    ap.add_argument("--out", help="keep the province here (default: a temporary folder); "
+                                  "packages already there are reused")
     args = ap.parse_args()
+    st = Stages()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(args.out or tmp)
-        t = time.perf_counter()
-        sp = synth_province(base / "packages", students=args.students,
-                            duplicates=args.duplicates, stations=args.stations)
-        times = {"synth": time.perf_counter() - t}
-        with Registry(base / "registry") as reg:
-            t = time.perf_counter()
-            ingest(reg, sp.packages[:-1], jobs=args.jobs)
-            times["ingest (all but one package)"] = time.perf_counter() - t
-            c0 = time.process_time()
-            full = dedup(reg, full=True, jobs=args.jobs)
-            full_cpu = time.process_time() - c0   # this process: the searches run here
-            times["dedup --full"] = full.seconds["total"]
-            t = time.perf_counter()
-            last = ingest(reg, sp.packages[-1:], jobs=args.jobs)[0]
-            times[f"ingest (last package, {last.records} records)"] = time.perf_counter() - t
-            inc = dedup(reg, jobs=args.jobs)
-            times["dedup incremental"] = inc.seconds["total"]
-            planted, found, false = _found(reg, sp.truth)
-            per_search, per_exhaustive = _exhaustive_per_search(reg, args.probes)
+        kinds = {"biometric": args.biometric, "same-id": args.same_id,
+                 "shared-thumb": args.shared_thumb}
+        truth = base / "packages" / "truth.json"
+        if truth.is_file():
+            packages = sorted((base / "packages").glob("station-*.zip"))
+            print(f"reusing the province in {base / 'packages'}")
+        else:
+            sp = st.run("synth", synth_province, base / "packages", students=args.students,
+                        duplicates=0, stations=args.stations, kinds=kinds, jobs=args.jobs)
+            packages = sp.packages
+        reg_dir = base / "registry"
+        if reg_dir.exists():
+            for f in reg_dir.iterdir():
+                f.unlink()
+        with Registry(reg_dir) as reg:
+            st.run("ingest (all but one package)", ingest, reg, packages[:-1], jobs=args.jobs)
+            full = st.run("dedup --full", dedup, reg, full=True, jobs=args.jobs)
+            last = st.run("ingest (last package)", ingest, reg, packages[-1:],
+                          jobs=args.jobs)[0]
+            inc = st.run("dedup incremental", dedup, reg, jobs=args.jobs)
+            ray_runs = _ray_runs(reg, args.ray_workers, _found(reg, truth))
+            found = _found(reg, truth)
+            passed, planted_bio, lowest, gate = _prefilter_recall(reg, truth)
+            pair_cpu = _pair_cost(reg)
             n = reg.count(current_only=True)
-    print(f"province: {n} records, {args.stations} stations, {planted} planted duplicates "
-          f"({', '.join(f'{v} {k}' for k, v in sp.planted.items())})")
-    for stage, sec in times.items():
-        print(f"  {stage:<40} {sec:8.1f} s")
-    print("  dedup --full stages: " + ", ".join(f"{k} {v:.1f} s"
-                                                for k, v in full.seconds.items()))
-    print(f"found {found}/{planted} planted duplicates, {false} other clusters "
-          f"(fused threshold {inc.threshold:.1f} at B = 1; in-sample, synthetic)")
-    print(f"index: {full.index_bytes / 1e6:.1f} MB for {2 * n} thumbs "
-          f"({full.index_bytes / (2 * n) / 1e3:.1f} kB per thumb); per-search penetration "
-          f"{100 * full.penetration:.1f} % re-ranked; {full.candidates_scored} candidate "
-          f"pairs scored on both thumbs")
-    print(f"per search ({args.probes} probes, one thumb index of {n}): index "
-          f"{1e3 * per_search:.1f} ms, exhaustive {1e3 * per_exhaustive:.1f} ms, "
-          f"ratio {per_exhaustive / max(per_search, 1e-9):.1f}x")
-    # projection from the measured per-probe cost of the full run
-    # projected from this process's CPU time (the machine may be shared: wall time is
-    # not a cost), the templates' preparation in worker processes left out
-    probe_cost = full_cpu / max(1, full.probes)
-    print(f"dedup --full CPU in this process: {full_cpu:.1f} s "
-          f"({1e3 * probe_cost:.0f} ms per record)")
-    ip = FingerIndex().params
-
-    def reranked(size: int) -> float:
-        return min(size, max(ip.candidates, ip.candidate_fraction * size))
-
-    for size in (60_000, 100_000, 1_200_000):
-        # a search's cost grows with the candidates it re-ranks (IndexParams)
-        scale = reranked(size) / reranked(n)
-        cpu_h = size * probe_cost * scale / 3600
-        print(f"projection {size:>9,} students: T = {fused_threshold(size):.1f}, "
-              f"{record_pairs(size):.1e} pairs, ~{cpu_h:.1f} core-hours of search "
-              f"({1e3 * probe_cost:.0f} CPU ms per record here x{scale:.1f} "
-              f"for the larger re-ranking); {cpu_h / 100:.2f} h on 100 cores")
-
+    print(f"province: {n} records, {len(packages)} stations; last package {last.records} "
+          f"records; fused threshold {inc.threshold:.1f} (one expected false cluster)")
+    print(f"  {'stage':<34} {'wall s':>8} {'CPU s':>8}")
+    for name, wall, cpu in st.rows:
+        print(f"  {name:<34} {wall:8.1f} {cpu:8.1f}")
+    print("  dedup --full parts (wall): " + ", ".join(f"{k} {v:.1f} s"
+                                                  for k, v in full.seconds.items()))
+    print(f"  dedup --full search CPU over the workers: pre-filter {full.prefilter_cpu:.1f} s "
+          f"({1e3 * full.prefilter_cpu / max(1, full.probes):.2f} ms a record), comparator "
+          f"{full.compare_cpu:.1f} s ({1e3 * full.compare_cpu / max(1, full.candidates_scored):.1f}"
+          " ms a candidate pair)")
+    for kind, (planted, ok) in found.items():
+        if kind == "false":
+            print(f"clusters: {planted}, of which {ok} match no planted pair "
+                  "(false clusters)")
+        else:
+            print(f"{kind}: found {ok}/{planted} planted (in-sample, synthetic)")
+    print(f"pre-filter: gate {gate:.4f}, planted biometric pairs at or above it "
+          f"{passed}/{planted_bio} (lowest mate similarity {lowest:.3f}); penetration "
+          f"{full.penetration:.2e} of {record_pairs(n - last.records):.2e} pairs "
+          f"({full.candidates_scored} pairs scored on both thumbs); search memory "
+          f"{full.index_bytes / 1e6:.1f} MB ({full.index_bytes / max(1, n) / 1e3:.1f} kB "
+          "per record)")
+    for workers, wall, same in ray_runs:
+        print(f"ray engine, {workers} actor(s): dedup --full {wall:.1f} s wall, clusters "
+              f"{'identical to' if same else 'DIFFERENT from'} the embedded run's")
+    cpu_full = dict((r[0], r[2]) for r in st.rows)["dedup --full"]
+    ingest_cpu = dict((r[0], r[2]) for r in st.rows)["ingest (all but one package)"]
+    m = n - last.records
+    exhaustive = record_pairs(m) * pair_cpu
+    print(f"baseline: scoring every pair on both thumbs costs {1e3 * pair_cpu:.2f} CPU ms "
+          f"a pair, {exhaustive:.0f} CPU s for this province; dedup --full took "
+          f"{cpu_full:.1f} CPU s (ratio {exhaustive / max(cpu_full, 1e-9):.0f}x)")
+    # projection from this run's measured parts: ingest, the keys and the rest of a full
+    # run grow with the records (linear); the pre-filter's work per probe grows with the
+    # inverted lists, themselves ~ records, so it grows ~ N^2; the comparator's with the
+    # pairs the gate passes (the default penetration 1/N: a fixed number per record)
+    rest = max(0.0, cpu_full - full.prefilter_cpu - full.compare_cpu)
+    pair_cost = full.compare_cpu / max(1, full.candidates_scored)
+    print(f"cost model (this run, {m} records): linear part {1e3 * (ingest_cpu + rest) / m:.2f} "
+          f"CPU ms a record (ingest {ingest_cpu:.1f} s + keys and the rest {rest:.1f} s); "
+          f"pre-filter {full.prefilter_cpu:.1f} s ~ N^2; comparator {1e3 * pair_cost:.2f} ms "
+          f"a candidate pair, {full.candidates_scored / m:.2f} pairs a record")
+    for size in (100_000, 1_200_000):
+        lin = (ingest_cpu + rest) * size / m
+        pre = full.prefilter_cpu * (size / m) ** 2
+        cmp_ = pair_cost * full.candidates_scored / m * size   # gate at ~1/N: pairs ~ N
+        total = lin + pre + cmp_
+        print(f"projection {size:>9,}: T = {fused_threshold(size):.1f}; {lin / 3600:.2f} + "
+              f"{pre / 3600:.2f} + {cmp_ / 3600:.2f} = {total / 3600:.2f} core-h "
+              f"(linear + pre-filter + comparator); {total / 3600 / 2:.2f} h on 2 cores, "
+              f"{total / 3600 / 100:.2f} h on 100")
 
 if __name__ == "__main__":
     main()

@@ -73,11 +73,14 @@ def cmd_stations(args: argparse.Namespace) -> int:
 
 def cmd_dedup(args: argparse.Namespace) -> int:
     from ..province import Registry, dedup
+    from ..province.engine import make_engine
 
+    engine = make_engine(args.engine, jobs=args.jobs, address=args.address,
+                         workers=args.workers)
     with Registry(args.registry, create=False) as reg:
         with progress_for(args, "searching") as bar:
             rep = dedup(reg, full=args.full, false_clusters=args.false_clusters,
-                        jobs=args.jobs, progress=bar.update)
+                        jobs=args.jobs, progress=bar.update, engine=engine)
         clusters = reg.clusters()
         ids = {r.rid: r.id_number for r in reg.records(current_only=False)}
     if args.json:
@@ -100,8 +103,16 @@ def cmd_dedup(args: argparse.Namespace) -> int:
 def cmd_synth(args: argparse.Namespace) -> int:
     from ..province.synthetic import synth_province
 
+    kinds = None
+    if args.kinds:
+        kinds = {}
+        for part in args.kinds.split(","):
+            name, _, count = part.partition("=")
+            if not count.strip().isdigit():
+                raise ConfigError(f"--kinds wants KIND=N,..., not {part!r}", "bad-province")
+            kinds[name.strip()] = int(count)
     sp = synth_province(args.out, students=args.students, duplicates=args.duplicates,
-                        stations=args.stations, seed=args.seed)
+                        stations=args.stations, seed=args.seed, kinds=kinds)
     print(f"{sp.students} records in {len(sp.packages)} packages, planted "
           + ", ".join(f"{n} {k}" for k, n in sp.planted.items()) + f"; truth in {sp.truth}",
           file=sys.stderr)
@@ -173,7 +184,14 @@ def register(commands: Commands) -> None:
                    help="re-check every record, not only those ingested since the last run")
     p.add_argument("--false-clusters", type=float, default=1.0, metavar="N",
                    help="expected false biometric clusters over the province (default 1)")
-    p.add_argument("--jobs", type=int, default=0)
+    p.add_argument("--jobs", type=int, default=0,
+                   help="embedded engine: worker processes (0: all cores)")
+    p.add_argument("--engine", choices=("embedded", "ray"), default="embedded",
+                   help="where the search runs (ray needs the province-ray extra)")
+    p.add_argument("--address", metavar="HOST:PORT",
+                   help="Ray cluster to join (default: a local Ray started for the run)")
+    p.add_argument("--workers", type=int, default=2, metavar="N",
+                   help="Ray engine: actors, each holding one shard of the province")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_dedup)
     p = g.add_parser("synth", help="a synthetic province with planted duplicates")
@@ -182,6 +200,9 @@ def register(commands: Commands) -> None:
     p.add_argument("--duplicates", type=int, default=0)
     p.add_argument("--stations", type=int, default=4)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--kinds", metavar="KIND=N,...",
+                   help="planted duplicates per kind, e.g. biometric=1000,same-id=200 "
+                        "(replaces --duplicates)")
     p.set_defaults(func=cmd_synth)
     p = g.add_parser("review", help="serve the review pages: each cluster's evidence side "
                                     "by side, and the reviewer's decision")

@@ -13,12 +13,23 @@ FMR, times the number of record pairs ``N (N - 1) / 2``, is the false-hit budget
 (default one expected false cluster over the whole province). The arithmetic per
 province size is in ``docs/integrators/province.md``.
 
-Candidates come from the 1:N index (:class:`~idcapture.biometrics.finger.index.FingerIndex`,
-one per thumb position): every probe thumb is searched, and every record among the top
-hits of either thumb is scored on both thumbs. **Incremental** runs search the records
-ingested since the last run against all current records; ``full`` searches every current
-record and replaces the earlier biometric matches. Matches are kept in the registry and
-clusters (connected groups of records with their evidence) recomputed after each run.
+Candidates come from a pre-filter (:mod:`.features`): each thumb's cylinder keys, kept in
+the registry since ingest; a record's code holds both thumbs' keys, so the keys two
+records share are summed over their thumbs. Keys held by more than
+``max(COMMON_KEYS, COMMON_SHARE * N)`` records say little and are left out. Every pair of
+records whose similarity (shared keys over the geometric mean of their key counts)
+reaches the *gate* is scored with the full comparator on both thumbs (:mod:`.search`);
+the gate is the similarity that the pairs of a sample of records with all others
+exceed with probability ``penetration`` (default ``CANDIDATES / N``: about one pair
+per record searched; a full run fits it and keeps it in the registry; incremental runs
+reuse it). Provinces of at most :data:`EXHAUSTIVE_BELOW` records score
+every pair. The search runs on an :mod:`.engine` (a local process pool by default, Ray
+actors beyond one machine).
+
+**Incremental** runs search the records ingested since the last run against all current
+records; ``full`` searches every current record and replaces the earlier biometric
+matches. Matches are kept in the registry and clusters (connected groups of records with
+their evidence) recomputed after each run.
 """
 
 from __future__ import annotations
@@ -30,23 +41,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..biometrics.finger.compare import (
-    PreparedTemplate,
-    compare_many,
-    prepare,
-    threshold_for_fmr,
-)
+import numpy as np
+
+from ..biometrics.finger.compare import threshold_for_fmr
 from ..biometrics.finger.compare_parallel import map_in_order
-from ..biometrics.finger.index import FingerIndex
-from ..formats import iso19794_2
+from .engine import Engine, LocalEngine
+from .features import feature_bytes, record_tokens
 from .package import THUMBS
 from .registry import Match, Registry
+from .search import ProbeBatch, Shard
 
-__all__ = ["DedupReport", "dedup", "expected_false_hits", "fused_threshold", "record_pairs"]
+__all__ = ["DedupReport", "dedup", "expected_false_hits", "fit_gate", "fused_threshold",
+           "record_pairs"]
 
-#: how many hits per probe thumb are re-scored on both thumbs
-TOP_HITS = 5
+#: provinces of at most this many records score every pair (no pre-filter)
+EXHAUSTIVE_BELOW = 2000
+#: pairs passed to the comparator per record searched: the gate's penetration is
+#: ``CANDIDATES / N`` (at most 1)
+CANDIDATES = 1.0
+#: probes per batch handed to an engine
+BATCH = 512
 _SEARCHED = "biometric_searched_through"
+#: keys held by more than max(COMMON_KEYS, COMMON_SHARE * records) records are left out
+COMMON_KEYS = 256
+COMMON_SHARE = 0.002
+_GATE = "prefilter_gate"
 
 
 def record_pairs(students: int) -> int:
@@ -74,42 +93,25 @@ class DedupReport:
     clusters: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     candidates_scored: int = 0
-    #: bytes held by the two thumb indexes
+    #: bytes of the pre-filter's inverted lists and the templates the search holds
     index_bytes: int = 0
-    #: share of the enrolled thumbs a search re-ranks with the full comparator
+    #: share of the record pairs looked at that the pre-filter passed to the comparator
     penetration: float = 0.0
+    #: the pre-filter's gate (None: every pair scored)
+    gate: float | None = None
+    #: CPU seconds of the search's two parts, summed over the engine's workers
+    prefilter_cpu: float = 0.0
+    compare_cpu: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def _prepare(data: bytes) -> PreparedTemplate:
-    return prepare(iso19794_2.read(data).to_templates()[0])
-
-
-def _pair_scores(ta: dict[str, PreparedTemplate], others: list[dict[str, PreparedTemplate]]
-                 ) -> list[dict[str, float]]:
-    """Each thumb's score of the pairs (``ta``, other): the lower of its two directional
-    scores (as the station's duplicate checks do; a chance alignment seen from one side
-    only does not count), so it does not depend on which record was the probe. The
-    probe's side is one batched call per thumb."""
-    out: list[dict[str, float]] = [{} for _ in others]
-    for t in THUMBS:
-        if t not in ta:
-            continue
-        which = [i for i, o in enumerate(others) if t in o]
-        if not which:
-            continue
-        forward = compare_many(ta[t], [others[i][t] for i in which])
-        for i, ab in zip(which, forward, strict=True):
-            ba = float(compare_many(others[i][t], [ta[t]])[0])
-            out[i][t] = round(min(float(ab), ba), 2)
-    return out
-
-
 def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0,
-          jobs: int = 0, progress: Callable[[int, int], None] | None = None) -> DedupReport:
-    """Run the checks; see the module docstring."""
+          jobs: int = 0, progress: Callable[[int, int], None] | None = None,
+          engine: Engine | None = None, penetration: float | None = None) -> DedupReport:
+    """Run the checks; see the module docstring. ``penetration`` (default ``CANDIDATES /
+    N``) is the share of record pairs the gate passes, when a full run fits it."""
     t0 = time.perf_counter()
     rep = DedupReport("full" if full else "incremental")
     records = {r.rid: r for r in registry.records()}
@@ -125,51 +127,30 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
                               {"schools": [records[a].school, records[b].school]}))
     rep.same_id_groups = len(groups)
     rep.seconds["same_id"] = time.perf_counter() - t0
-    # biometric: prepare every current thumb, index each position
+    # biometric: the pre-filter's codes of every current record
     t1 = time.perf_counter()
-    rows = list(registry.thumbs())
-    prepared = map_in_order(_prepare, [r.template for r in rows], jobs)
-    templates: dict[int, dict[str, PreparedTemplate]] = {}
-    for r, p in zip(rows, prepared, strict=True):
-        templates.setdefault(r.rid, {})[r.position] = p
-    indexes: dict[str, FingerIndex] = {}
-    positions: dict[str, dict[int, int]] = {}
-    for t in THUMBS:
-        rids = [rid for rid in sorted(templates) if t in templates[rid]]
-        idx = FingerIndex()
-        if rids:
-            idx.add_many([str(r) for r in rids], [templates[r][t] for r in rids])
-        indexes[t] = idx
-        positions[t] = {rid: i for i, rid in enumerate(rids)}
-    rep.index_bytes = sum(i.nbytes for i in indexes.values())
-    sizes = [len(i) for i in indexes.values() if len(i)]
-    rep.penetration = (sum(i.candidate_count() for i in indexes.values() if len(i))
-                       / sum(sizes)) if sizes else 0.0
-    rep.seconds["prepare_index"] = time.perf_counter() - t1
+    if penetration is None:
+        penetration = min(1.0, CANDIDATES / max(1, len(records)))
+    shard, gate = _province_shard(registry, records, full, penetration, jobs)
+    rep.index_bytes = shard.nbytes
+    rep.seconds["prefilter"] = time.perf_counter() - t1
     # search the probes
     t2 = time.perf_counter()
-    probes = [rid for rid in sorted(templates) if rid > after]
-    rep.probes = len(probes)
-    found: dict[tuple[int, int], Match] = {}
-    for n, rid in enumerate(probes, start=1):
-        hits: set[int] = set()
-        for t, tpl in templates[rid].items():
-            own = positions[t].get(rid)
-            hits.update(int(h.label) for h in indexes[t].search(
-                tpl, top=TOP_HITS, exclude=None if own is None else [own]))
-        others = [o for o in sorted(hits) if (min(rid, o), max(rid, o)) not in found
-                  and records[rid].id_number != records[o].id_number]
-        rep.candidates_scored += len(others)
-        for other, scores in zip(others, _pair_scores(templates[rid],
-                                                      [templates[o] for o in others]),
-                                 strict=True):
-            fused = sum(scores.values())
-            if fused >= rep.threshold:
-                key = (min(rid, other), max(rid, other))
-                found[key] = Match(key[0], key[1], "biometric", round(fused, 2),
-                                   {"thumbs": scores, "fused": round(fused, 2)})
-        if progress is not None:
-            progress(n, len(probes))
+    rows = np.nonzero(shard.rids > after)[0]
+    rep.probes = len(rows)
+    batches = [ProbeBatch(shard.rids[r], [shard.tokens[i] for i in r],
+                          list(shard.id_numbers[r]),
+                          [shard.templates[i] for i in r])
+               for r in (rows[s:s + BATCH] for s in range(0, len(rows), BATCH))]
+    result = (engine or LocalEngine(jobs)).run(shard, batches, gate, rep.threshold,
+                                               progress)
+    rep.candidates_scored = result.candidates
+    rep.gate = gate if math.isfinite(gate) else None
+    rep.prefilter_cpu, rep.compare_cpu = result.prefilter_cpu, result.compare_cpu
+    rep.penetration = result.candidates / max(1, result.considered)
+    found = {(p.a, p.b): Match(p.a, p.b, "biometric", p.fused,
+                               {"thumbs": p.thumbs, "fused": p.fused})
+             for p in result.pairs}
     rep.biometric_matches = len(found)
     rep.seconds["search"] = time.perf_counter() - t2
     t3 = time.perf_counter()
@@ -183,6 +164,68 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     rep.seconds["clusters"] = time.perf_counter() - t3
     rep.seconds["total"] = time.perf_counter() - t0
     return rep
+
+
+def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
+                    penetration: float, jobs: int) -> tuple[Shard, float]:
+    """Every current record's code and templates, and the gate.
+
+    Keys missing from the registry (thumbs ingested before the pre-filter existed) are
+    computed and stored. A full run (or the first run above the exhaustive size) fits
+    the gate and keeps it; other runs reuse it."""
+    rows = list(registry.thumbs())
+    missing = [r for r in rows if r.feature is None]
+    fixed: dict[tuple[int, str], bytes] = {}
+    if missing:
+        made = map_in_order(feature_bytes, [r.template for r in missing], jobs)
+        registry.set_features([(r.rid, r.position, f)
+                               for r, f in zip(missing, made, strict=True)])
+        fixed = {(r.rid, r.position): f for r, f in zip(missing, made, strict=True)}
+    rids = sorted(records)
+    at = {rid: i for i, rid in enumerate(rids)}
+    templates: list[dict[str, bytes]] = [{} for _ in rids]
+    keys: list[list[bytes | None]] = [[None] * len(THUMBS) for _ in rids]
+    for r in rows:
+        templates[at[r.rid]][r.position] = r.template
+        if r.position in THUMBS:
+            keys[at[r.rid]][THUMBS.index(r.position)] = fixed.get((r.rid, r.position),
+                                                                 r.feature)
+    tokens = [record_tokens(k) for k in keys]
+    tokens = _drop_common(tokens, max(COMMON_KEYS, int(COMMON_SHARE * len(rids))))
+    shard = Shard(rids, tokens, [records[r].id_number for r in rids], templates)
+    kept = registry.get_state(_GATE)
+    if len(rids) <= EXHAUSTIVE_BELOW:
+        gate = -math.inf
+    elif full or not kept or kept == "-inf":
+        gate = fit_gate(shard, penetration)
+        registry.set_state({_GATE: repr(gate)})
+    else:
+        gate = float(kept)
+    return shard, gate
+
+
+def _drop_common(tokens: list[np.ndarray], cap: int) -> list[np.ndarray]:
+    """Codes without the keys held by more than ``cap`` records."""
+    if not tokens:
+        return tokens
+    flat = np.concatenate(tokens)
+    keys, counts = np.unique(flat, return_counts=True)
+    common = keys[counts > cap]
+    if len(common) == 0:
+        return tokens
+    return [t[~np.isin(t, common, assume_unique=True)] for t in tokens]
+
+
+def fit_gate(shard: Shard, penetration: float, sample: int = 256, seed: int = 0) -> float:
+    """The similarity that pairs of ``sample`` random records with every other record
+    exceed with probability ``penetration``."""
+    n = len(shard)
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(n, min(sample, n), replace=False))
+    sims = shard.similarities([shard.tokens[i] for i in rows])
+    sims[np.arange(len(rows)), rows] = -np.inf          # a record with itself
+    values = sims[np.isfinite(sims)]
+    return float(np.quantile(values, 1.0 - penetration))
 
 
 def _clusters(registry: Registry, threshold: float

@@ -26,7 +26,7 @@ from .package import (
     package_sha256,
     template_member,
 )
-from .registry import Registry
+from .registry import Registry, Thumb
 
 #: resolution of exported thumb images (the stations capture at 500 ppi)
 EXPORT_PPI = 500
@@ -61,21 +61,21 @@ def thumb_template(image: bytes) -> bytes:
     return iso19794_2.template_record(extract(decode_image(image, "L"), ppi=EXPORT_PPI))
 
 
-def _thumbs(pkg: StationPackage, jobs: int) -> tuple[list[dict[str, tuple[bytes, str]]], int]:
-    out: list[dict[str, tuple[bytes, str]]] = []
+def _thumbs(pkg: StationPackage, jobs: int) -> tuple[list[dict[str, Thumb]], int]:
+    out: list[dict[str, Thumb]] = []
     todo: list[tuple[int, str, str]] = []
     for i, rec in enumerate(pkg.records):
-        have: dict[str, tuple[bytes, str]] = {}
+        have: dict[str, Thumb] = {}
         for t in THUMBS:
             member = template_member(rec.registration_number, t)
             if pkg.has(member):
-                have[t] = (pkg.read(member), "package")
+                have[t] = (pkg.read(member), "package", None)
             elif t in rec.thumb_files:
                 todo.append((i, t, rec.thumb_files[t]))
         out.append(have)
     extracted = map_in_order(thumb_template, [pkg.read(f) for _i, _t, f in todo], jobs)
     for (i, t, _f), tpl in zip(todo, extracted, strict=True):
-        out[i][t] = (tpl, "extracted")
+        out[i][t] = (tpl, "extracted", None)
     return out, len(todo)
 
 

@@ -24,7 +24,8 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["DB_NAME", "DECISIONS", "Decision", "Match", "RecordRow", "Registry", "ThumbRow"]
+__all__ = ["DB_NAME", "DECISIONS", "Decision", "Match", "RecordRow", "Registry", "Thumb",
+           "ThumbRow"]
 
 DB_NAME = "province.sqlite"
 
@@ -41,7 +42,8 @@ CREATE INDEX IF NOT EXISTS records_reg ON records (station_id, registration_numb
 CREATE INDEX IF NOT EXISTS records_id ON records (id_number);
 CREATE TABLE IF NOT EXISTS thumbs (
     rid INTEGER NOT NULL REFERENCES records, position TEXT NOT NULL,
-    template BLOB NOT NULL, source TEXT NOT NULL, PRIMARY KEY (rid, position));
+    template BLOB NOT NULL, source TEXT NOT NULL, feature BLOB,
+    PRIMARY KEY (rid, position));
 CREATE TABLE IF NOT EXISTS matches (
     a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL, score REAL NOT NULL,
     evidence TEXT NOT NULL, found_at TEXT NOT NULL, PRIMARY KEY (a, b, kind));
@@ -65,6 +67,8 @@ CREATE TABLE IF NOT EXISTS decision_log (
 
 #: what a reviewer may decide about a cluster
 DECISIONS = ("same-person", "different-people", "needs-visit")
+#: a thumb as ingested: ISO/IEC 19794-2 template, source, pre-filter histogram (or None)
+Thumb = tuple[bytes, str, bytes | None]
 
 
 def _now() -> str:
@@ -87,12 +91,14 @@ class RecordRow:
 
 @dataclass(frozen=True)
 class ThumbRow:
-    """A thumb's ISO/IEC 19794-2 template and where it came from (package or extracted)."""
+    """A thumb's ISO/IEC 19794-2 template, where it came from (package or extracted) and
+    its pre-filter histogram (:mod:`.features`, float16 bytes; None until computed)."""
 
     rid: int
     position: str
     template: bytes
     source: str
+    feature: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,9 @@ class Registry:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(_SCHEMA)
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(thumbs)")}
+        if "feature" not in columns:        # registries made before the pre-filter
+            self.db.execute("ALTER TABLE thumbs ADD COLUMN feature BLOB")
 
     def close(self) -> None:
         self.db.close()
@@ -169,9 +178,10 @@ class Registry:
         return [dict(zip(cols, r, strict=True)) for r in cur]
 
     def add_package(self, *, sha256: str, name: str, station_id: str, created_at: str,
-                    records: Iterable[tuple[dict[str, str], dict[str, tuple[bytes, str]]]]
+                    records: Iterable[tuple[dict[str, str], dict[str, Thumb]]]
                     ) -> tuple[int, int]:
-        """Import one package's records (fields, {position: (template, source)}) at once.
+        """Import one package's records (fields, {position: (template, source, feature)})
+        at once.
 
         Returns (records added, earlier records they superseded). Nothing is written
         when the package is already in the registry (returns (0, 0)).
@@ -192,7 +202,7 @@ class Registry:
         return added, superseded
 
     def _add_record(self, sha256: str, station_id: str, created_at: str, now: str,
-                    fields: dict[str, str], thumbs: dict[str, tuple[bytes, str]]) -> int:
+                    fields: dict[str, str], thumbs: dict[str, Thumb]) -> int:
         reg = fields.get("registration_number", "")
         school = fields.get("school_code") or station_id
         prior = self.db.execute(
@@ -207,9 +217,9 @@ class Registry:
              json.dumps(fields, ensure_ascii=False, sort_keys=True), int(newer),
              None if newer else prior[0], now))
         rid = int(cur.lastrowid or 0)
-        for pos, (template, source) in thumbs.items():
-            self.db.execute("INSERT INTO thumbs VALUES (?, ?, ?, ?)",
-                            (rid, pos, template, source))
+        for pos, (template, source, feature) in thumbs.items():
+            self.db.execute("INSERT INTO thumbs VALUES (?, ?, ?, ?, ?)",
+                            (rid, pos, template, source, feature))
         if prior is not None and newer:
             self.db.execute("UPDATE records SET current = 0, superseded_by = ? WHERE rid = ?",
                             (rid, prior[0]))
@@ -287,12 +297,19 @@ class Registry:
         return int(self.db.execute(sql).fetchone()[0])
 
     def thumbs(self, current_only: bool = True) -> Iterator[ThumbRow]:
-        sql = ("SELECT t.rid, t.position, t.template, t.source FROM thumbs t "
+        sql = ("SELECT t.rid, t.position, t.template, t.source, t.feature FROM thumbs t "
                "JOIN records r ON r.rid = t.rid")
         if current_only:
             sql += " WHERE r.current = 1"
         for r in self.db.execute(sql + " ORDER BY t.rid, t.position"):
-            yield ThumbRow(int(r[0]), str(r[1]), bytes(r[2]), str(r[3]))
+            yield ThumbRow(int(r[0]), str(r[1]), bytes(r[2]), str(r[3]),
+                           None if r[4] is None else bytes(r[4]))
+
+    def set_features(self, features: Iterable[tuple[int, str, bytes]]) -> None:
+        """Store pre-filter histograms ``(rid, position, feature)`` of existing thumbs."""
+        with self._transaction():
+            self.db.executemany("UPDATE thumbs SET feature = ? WHERE rid = ? AND position = ?",
+                                [(f, rid, pos) for rid, pos, f in features])
 
     def same_id_groups(self) -> list[list[int]]:
         """Current records sharing an ID number across two or more schools."""
@@ -306,6 +323,11 @@ class Registry:
     def get_state(self, key: str, default: str = "") -> str:
         row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else default
+
+    def set_state(self, values: dict[str, str]) -> None:
+        with self._transaction():
+            self.db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)",
+                                list(values.items()))
 
     # ------------------------------------------------------------------ matches, clusters
 

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..biometrics.finger import extract
+from ..biometrics.finger.compare_parallel import map_in_order
 from ..biometrics.finger.template import FingerTemplate
 from ..errors import ConfigError
 from ..formats import iso19794_2
@@ -74,15 +75,26 @@ def _school(p: _Student) -> None:
     p.row["school_name"] = f"示范中学{p.station + 1}"
 
 
-def _rendered(seed: int, impression: int) -> tuple[FingerTemplate, np.ndarray]:
+def _rendered(seed: int) -> list[tuple[FingerTemplate, np.ndarray]]:
+    """Two impressions (extracted templates and images) of synthetic finger ``seed``."""
     master = generate_master(seed)
-    imp = make_impression(master, seed=seed * 7 + impression)
-    return extract(imp.image, ppi=imp.ppi), imp.image
+    out = []
+    for impression in (1, 2):
+        imp = make_impression(master, seed=seed * 7 + impression)
+        out.append((extract(imp.image, ppi=imp.ppi), imp.image))
+    return out
 
 
 def synth_province(out: str | Path, *, students: int, duplicates: int, stations: int,
-                   seed: int = 1) -> SyntheticProvince:
-    """Write ``stations`` packages and ``truth.json`` into directory ``out``."""
+                   seed: int = 1, kinds: dict[str, int] | None = None,
+                   jobs: int = 0) -> SyntheticProvince:
+    """Write ``stations`` packages and ``truth.json`` into directory ``out``.
+
+    ``kinds`` gives the number of planted duplicates of each kind (then ``duplicates``
+    is their total); by default the kinds cycle. The planted fingers are rendered on
+    ``jobs`` processes (0: every core)."""
+    plan = _plan(duplicates, kinds)
+    duplicates = len(plan)
     if stations < 2 or students < 2 * max(1, duplicates) or duplicates < 0:
         raise ConfigError("a synthetic province needs >= 2 stations and at least two "
                           "students per planted duplicate", "bad-province")
@@ -97,8 +109,8 @@ def synth_province(out: str | Path, *, students: int, duplicates: int, stations:
     step = max(1, students // max(1, duplicates))
     planted: list[dict[str, Any]] = []
     dups: list[_Student] = []
-    for k in range(duplicates):
-        kind = DUPLICATE_KINDS[k % len(DUPLICATE_KINDS)]
+    render: list[tuple[_Student, _Student, str, int]] = []
+    for k, kind in enumerate(plan):
         orig = people[k * step]
         other = (orig.station + 1 + k % (stations - 1)) % stations
         row = dict(extra[k])
@@ -109,11 +121,13 @@ def synth_province(out: str | Path, *, students: int, duplicates: int, stations:
         else:
             shared = THUMBS if kind == "biometric" else THUMBS[:1]
             for j, t in enumerate(shared):
-                fseed = seed * 1_000_003 + k * 2 + j
-                orig.thumbs[t], orig.images[t] = _rendered(fseed, 1)
-                dup.thumbs[t], dup.images[t] = _rendered(fseed, 2)
+                render.append((orig, dup, t, seed * 1_000_003 + k * 2 + j))
         planted.append({"kind": kind, "original": orig, "duplicate": dup})
         dups.append(dup)
+    done = map_in_order(_rendered, [fseed for *_x, fseed in render], jobs)
+    for (orig, dup, t, _s), (first, second) in zip(render, done, strict=True):
+        orig.thumbs[t], orig.images[t] = first
+        dup.thumbs[t], dup.images[t] = second
     everyone = people + dups
     masters = [generate_master(seed * 7_919 + m) for m in range(_FLOW_MASTERS)]
     for p in everyone:
@@ -141,6 +155,24 @@ def synth_province(out: str | Path, *, students: int, duplicates: int, stations:
     truth_path.write_text(json.dumps(truth, indent=2, sort_keys=True), encoding="utf-8")
     counts = {k: sum(1 for d in planted if d["kind"] == k) for k in DUPLICATE_KINDS}
     return SyntheticProvince(packages, truth_path, len(everyone), counts)
+
+
+def _plan(duplicates: int, kinds: dict[str, int] | None) -> list[str]:
+    """The kind of each planted duplicate, the kinds interleaved."""
+    if kinds is None:
+        return [DUPLICATE_KINDS[k % len(DUPLICATE_KINDS)] for k in range(duplicates)]
+    bad = set(kinds) - set(DUPLICATE_KINDS)
+    if bad or any(v < 0 for v in kinds.values()):
+        raise ConfigError(f"planted duplicate kinds are {', '.join(DUPLICATE_KINDS)}, "
+                          "each with a count >= 0", "bad-province")
+    left = {k: kinds.get(k, 0) for k in DUPLICATE_KINDS}
+    out: list[str] = []
+    while any(left.values()):
+        for k in DUPLICATE_KINDS:
+            if left[k]:
+                out.append(k)
+                left[k] -= 1
+    return out
 
 
 def _write_package(path: Path, station_id: str, members: list[_Student],

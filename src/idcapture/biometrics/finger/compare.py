@@ -75,8 +75,8 @@ class Calibration:
     beyond 1e-5 the tail is extrapolated as ``FMR = fmr_last * exp(-(raw - raw_last) /
     beta)``. Checked on the symmetric scores of the 25,920 pooled impostor pairs: one
     reaches 40 (2.6 expected at FMR 1e-4), none 50; scored by the calibration fitted
-    without their own set (leave-one-set-out), 2 reach 40 and none 50. Scores above ~35 remain estimates
-    resting on the fitted tail, not measurements.
+    without their own set (leave-one-set-out), 2 reach 40 and none 50. Scores above ~35
+    remain estimates resting on the fitted tail, not measurements.
     ``benchmarks/fit_finger_calibration.py`` remeasures the samples, prints new anchors
     and the checks (to be redone whenever the extractor or the comparator changes).
     """

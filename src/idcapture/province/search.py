@@ -1,0 +1,249 @@
+"""The province's biometric search, one shard at a time.
+
+A :class:`Shard` holds some of the province's records: their pre-filter codes
+(:mod:`.features`, both thumbs' cylinder keys), inverted (for every key, the records
+holding it) and their thumbs' ISO/IEC 19794-2 templates. :meth:`Shard.search` takes a
+:class:`ProbeBatch` and
+
+1. counts, for a block of probes at once, the keys each shard record shares with each
+   probe (the probes' keys looked up in the inverted lists, then one ``bincount``), and
+   divides by the geometric mean of the two key counts: the *similarity*; the pairs at
+   or above the *gate* are the candidates; only shard records ingested before the probe
+   (smaller ``rid``) and with another ID number take part, so every pair of records is
+   considered once over all batches;
+2. scores each candidate pair with the full comparator on both thumbs: first from the
+   probe's side (one batched call per thumb), then, only where the probe-side fused score
+   reaches the decision threshold, from the candidate's side. Each thumb's score is the
+   lower of its two directional scores and the fused score their sum
+   (:mod:`.dedup`); as the lower score cannot exceed the probe-side one, pairs that fail
+   from the probe's side cannot pass, and skipping their other side changes no result.
+
+Templates are prepared (cylinders) only when they take part in a comparison. The result
+of a batch depends only on the probes and the records of the shard, so a province split
+into shards in any way, searched by any engine (a local process pool, Ray actors) and
+merged as a union gives the same matches as one shard.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from ..biometrics.finger.compare import PreparedTemplate, compare_many, prepare
+from ..formats import iso19794_2
+from .package import THUMBS
+
+__all__ = ["PairFound", "ProbeBatch", "SearchResult", "Shard", "prepare_thumb"]
+
+I64 = npt.NDArray[np.int64]
+F32 = npt.NDArray[np.float32]
+U32 = npt.NDArray[np.uint32]
+
+#: probes per block of the pre-filter
+_BLOCK = 64
+
+
+def prepare_thumb(data: bytes) -> PreparedTemplate:
+    """The comparator's prepared form of one ISO/IEC 19794-2 thumb template."""
+    return prepare(iso19794_2.read(data).to_templates()[0])
+
+
+@dataclass(frozen=True)
+class ProbeBatch:
+    """Records to search: ``rid``, pre-filter code, ID number and thumb templates each."""
+
+    rids: I64
+    tokens: list[U32]
+    id_numbers: list[str]
+    templates: list[dict[str, bytes]]
+
+    def __len__(self) -> int:
+        return len(self.rids)
+
+
+@dataclass(frozen=True)
+class PairFound:
+    """Two records (``a < b``) whose fused score reached the threshold."""
+
+    a: int
+    b: int
+    fused: float
+    thumbs: dict[str, float]
+
+
+@dataclass
+class SearchResult:
+    """Pairs found in a batch and what the search cost."""
+
+    pairs: list[PairFound] = field(default_factory=list)
+    #: pairs of records the pre-filter looked at, and those it passed to the comparator
+    considered: int = 0
+    candidates: int = 0
+    #: comparator calls (one probe thumb against a batch)
+    comparisons: int = 0
+    #: CPU seconds spent in the pre-filter and in the comparator (where the work ran)
+    prefilter_cpu: float = 0.0
+    compare_cpu: float = 0.0
+
+    def merge(self, other: SearchResult) -> None:
+        self.pairs.extend(other.pairs)
+        self.considered += other.considered
+        self.candidates += other.candidates
+        self.comparisons += other.comparisons
+        self.prefilter_cpu += other.prefilter_cpu
+        self.compare_cpu += other.compare_cpu
+
+
+class Shard:
+    """Records ``rids`` (ascending) with their pre-filter codes, ID numbers and templates."""
+
+    def __init__(self, rids: npt.ArrayLike, tokens: list[U32], id_numbers: list[str],
+                 templates: list[dict[str, bytes]]) -> None:
+        self.rids = np.asarray(rids, np.int64)
+        if len(self.rids) and np.any(np.diff(self.rids) <= 0):
+            raise ValueError("shard records must be in ascending rid order")
+        self.tokens = tokens
+        self.id_numbers = np.asarray(id_numbers, dtype=object)
+        self.templates = templates
+        self.count = np.array([len(t) for t in tokens], np.float64)
+        # inverted lists: the rows holding each key, keys ascending
+        flat = np.concatenate(tokens) if tokens else np.zeros(0, np.uint32)
+        owner = np.repeat(np.arange(len(tokens), dtype=np.int32),
+                          self.count.astype(np.int64))
+        order = np.argsort(flat, kind="stable")
+        self._keys, self._rows = flat[order], owner[order]
+        self._prepared: dict[tuple[int, str], PreparedTemplate] = {}
+
+    def __len__(self) -> int:
+        return len(self.rids)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the inverted lists and templates held."""
+        return int(self._keys.nbytes + self._rows.nbytes + sum(
+            len(b) for t in self.templates for b in t.values()))
+
+    def _thumb(self, row: int, t: str) -> PreparedTemplate:
+        key = (row, t)
+        p = self._prepared.get(key)
+        if p is None:
+            p = self._prepared[key] = prepare_thumb(self.templates[row][t])
+        return p
+
+    def similarities(self, tokens: list[U32], end: int | None = None) -> F32:
+        """``(len(tokens), end)`` similarities of codes ``tokens`` with rows ``[0, end)``."""
+        n = len(self) if end is None else end
+        out = np.zeros((len(tokens), n), np.float32)
+        if n == 0 or not tokens:
+            return out
+        pt = np.concatenate(tokens)
+        tag = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
+        lo = np.searchsorted(self._keys, pt, side="left")
+        hi = np.searchsorted(self._keys, pt, side="right")
+        flat, who = _expand(lo, hi - lo, tag)
+        rows = self._rows[flat]
+        keep = rows < n
+        shared = np.bincount(who[keep] * n + rows[keep], minlength=len(tokens) * n)
+        pc = np.array([len(t) for t in tokens], np.float64)
+        norm = np.sqrt(np.maximum(pc[:, None] * self.count[None, :n], 1.0))
+        return np.asarray(shared.reshape(len(tokens), n) / norm, np.float32)
+
+    def _shared(self, tokens: list[U32], end: int
+                ) -> tuple[I64, I64, npt.NDArray[np.float64]]:
+        """(probe index, row, similarity) of every pair of a code in ``tokens`` and a row
+        in ``[0, end)`` sharing at least one key (work grows with the inverted lists
+        read, not with ``len(tokens) * end``)."""
+        pt = np.concatenate(tokens)
+        tag = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
+        lo = np.searchsorted(self._keys, pt, side="left")
+        hi = np.searchsorted(self._keys, pt, side="right")
+        flat, who = _expand(lo, hi - lo, tag)
+        rows = self._rows[flat].astype(np.int64)
+        keep = rows < end
+        pair, shared = np.unique(who[keep] * end + rows[keep], return_counts=True)
+        pi, row = pair // end, pair % end
+        pc = np.array([len(t) for t in tokens], np.float64)
+        sim = shared / np.sqrt(np.maximum(pc[pi] * self.count[row], 1.0))
+        return pi, row, sim
+
+    def candidates(self, probes: ProbeBatch, gate: float) -> list[tuple[int, I64]]:
+        """(probe index, shard rows) of every probe's candidates (see the module docs)."""
+        out: list[tuple[int, I64]] = []
+        for s in range(0, len(probes), _BLOCK):
+            rids = probes.rids[s:s + _BLOCK]
+            # only records ingested before the probe: one column range per block
+            end = int(np.searchsorted(self.rids, rids.max()))
+            if end == 0:
+                continue
+            if gate > 0:        # pairs sharing no key cannot reach it: sparse counts
+                pi, row, sim = self._shared(probes.tokens[s:s + _BLOCK], end)
+                sel = (sim >= gate) & (self.rids[row] < rids[pi])
+                pi, row = pi[sel], row[sel]
+            else:
+                ok = self.similarities(probes.tokens[s:s + _BLOCK], end) >= gate
+                pi, row = np.nonzero(ok & (self.rids[None, :end] < rids[:, None]))
+            for i, rows in _rows_by_probe(pi, row):
+                ids = self.id_numbers[rows]
+                rows = rows[ids != probes.id_numbers[s + i]]
+                if len(rows):
+                    out.append((s + i, rows))
+        return out
+
+    def search(self, probes: ProbeBatch, gate: float, threshold: float) -> SearchResult:
+        """Pairs of a probe and an earlier shard record with fused score >= ``threshold``
+        among the pre-filter's candidates (inner product >= ``gate``)."""
+        res = SearchResult()
+        res.considered = int(np.searchsorted(self.rids, probes.rids).sum())
+        c0 = time.process_time()
+        found = self.candidates(probes, gate)
+        c1 = time.process_time()
+        res.prefilter_cpu = c1 - c0
+        for i, rows in found:
+            res.candidates += len(rows)
+            ptpl = {t: prepare_thumb(b) for t, b in probes.templates[i].items()}
+            forward: dict[str, npt.NDArray[np.float64]] = {}
+            for t in THUMBS:
+                have = [r for r in rows if t in ptpl and t in self.templates[r]]
+                scores = np.zeros(len(rows))
+                if have:
+                    pos = np.searchsorted(rows, have)
+                    scores[pos] = compare_many(ptpl[t], [self._thumb(r, t) for r in have])
+                    res.comparisons += 1
+                forward[t] = scores
+            fused_fwd = np.sum([forward[t] for t in THUMBS], axis=0)
+            for j in np.nonzero(fused_fwd >= threshold)[0]:
+                r = int(rows[j])
+                thumbs = {}
+                for t in THUMBS:
+                    if t in ptpl and t in self.templates[r]:
+                        back = float(compare_many(self._thumb(r, t), [ptpl[t]])[0])
+                        res.comparisons += 1
+                        thumbs[t] = round(min(float(forward[t][j]), back), 2)
+                fused = round(sum(thumbs.values()), 2)
+                if fused >= threshold:
+                    a, b = sorted((int(probes.rids[i]), int(self.rids[r])))
+                    res.pairs.append(PairFound(a, b, fused, thumbs))
+        res.compare_cpu = time.process_time() - c1
+        return res
+
+
+def _rows_by_probe(pi: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]
+                   ) -> list[tuple[int, I64]]:
+    """Pairs (probe ``pi``, ``rows``), sorted by probe, grouped by probe."""
+    if len(pi) == 0:
+        return []
+    cuts = np.nonzero(np.diff(pi))[0] + 1
+    return [(int(g[0]), r.astype(np.int64))
+            for g, r in zip(np.split(pi, cuts), np.split(rows, cuts), strict=True)]
+
+
+def _expand(lo: npt.NDArray[np.int64], lens: npt.NDArray[np.int64],
+            tag: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Indices ``lo[i] .. lo[i] + lens[i] - 1`` of every range, with ``tag[i]`` for each."""
+    total = int(lens.sum())
+    starts = np.cumsum(lens) - lens
+    flat = np.repeat(lo - starts, lens) + np.arange(total)
+    return flat, np.repeat(tag, lens)

@@ -1,0 +1,74 @@
+"""The province's pre-filter and shards: the cylinder keys kept in the registry pass every
+planted pair to the comparator while passing few others, and a province split into
+shards in any way finds the same pairs."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from idcapture.province import Registry, dedup, ingest
+from idcapture.province.engine import LocalEngine, split_shard
+from idcapture.province.search import ProbeBatch, SearchResult
+
+dedup_mod = importlib.import_module("idcapture.province.dedup")
+
+BUDGET = 0.01
+
+
+def _clusters(reg: Registry) -> list[tuple[list[int], list[str]]]:
+    return [(c["members"], c["kinds"]) for c in reg.clusters()]
+
+
+def test_prefilter_finds_what_scoring_every_pair_finds(
+        packages: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Registry(tmp_path / "all") as reg:
+        ingest(reg, packages, jobs=1)
+        every = dedup(reg, full=True, false_clusters=BUDGET, jobs=1)
+        assert every.penetration > 0.99          # small province: every pair scored
+        want = _clusters(reg)
+        # the keys were computed once and kept: none missing now
+        assert all(t.feature for t in reg.thumbs())
+    monkeypatch.setattr(dedup_mod, "EXHAUSTIVE_BELOW", 0)
+    with Registry(tmp_path / "pre") as reg:
+        ingest(reg, packages, jobs=1)
+        pre = dedup(reg, full=True, false_clusters=BUDGET, jobs=1, penetration=0.02)
+        assert _clusters(reg) == want and len(want) == 3
+        # at most a few percent of the pairs reached the comparator
+        assert 0 < pre.penetration < 0.06
+        assert pre.candidates_scored < 0.06 * every.candidates_scored
+        gate = float(reg.get_state("prefilter_gate"))
+        # an incremental run reuses the kept gate
+        again = dedup(reg, false_clusters=BUDGET, jobs=1, penetration=0.5)
+        assert float(reg.get_state("prefilter_gate")) == gate and again.probes == 0
+
+
+def test_shards_and_engines_give_the_same_pairs(packages: list[Path], tmp_path: Path
+                                                ) -> None:
+    with Registry(tmp_path / "reg") as reg:
+        ingest(reg, packages, jobs=1)
+        records = {r.rid: r for r in reg.records()}
+        shard, _gate = dedup_mod._province_shard(reg, records, True, 0.02, 1)
+    rows = np.arange(len(shard))
+    batches = [ProbeBatch(shard.rids[r], [shard.tokens[i] for i in r],
+                          list(shard.id_numbers[r]), [shard.templates[i] for i in r])
+               for r in np.array_split(rows, 3)]
+    gate, threshold = 0.05, 60.0
+
+    def pairs(res: SearchResult) -> list[tuple[int, int, float]]:
+        return sorted((p.a, p.b, p.fused) for p in res.pairs)
+
+    one = LocalEngine(1).run(shard, batches, gate, threshold)
+    assert len(pairs(one)) >= 2                  # the planted pairs
+    for parts in (2, 3):
+        merged = SearchResult()
+        for s in split_shard(shard, parts):
+            for b in batches:
+                merged.merge(s.search(b, gate, threshold))
+        assert pairs(merged) == pairs(one)
+        assert (merged.considered, merged.candidates) == (one.considered, one.candidates)
+    pool = LocalEngine(2).run(shard, batches, gate, threshold)
+    assert pairs(pool) == pairs(one)
