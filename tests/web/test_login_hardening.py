@@ -20,21 +20,24 @@ HEADERS = {"Origin": ORIGIN}
 
 
 @pytest.fixture
-def hashes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
-    """Every PBKDF2 call the web security module makes: (iterations, on an event loop)."""
-    calls: list[tuple[int, bool]] = []
-    real = security.hashlib.pbkdf2_hmac
+def hashes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Every password verification the web security module makes: (the Argon2 cost
+    parameters of the hash verified against, on an event loop)."""
+    from argon2 import PasswordHasher
 
-    def spy(name: str, password: bytes, salt: bytes, iterations: int) -> bytes:
+    calls: list[tuple[str, bool]] = []
+    real = PasswordHasher.verify
+
+    def spy(self: PasswordHasher, hash: str, password: str) -> bool:
         try:
             asyncio.get_running_loop()
             on_loop = True
         except RuntimeError:
             on_loop = False
-        calls.append((iterations, on_loop))
-        return real(name, password, salt, iterations)
+        calls.append((hash.split("$")[3], on_loop))
+        return bool(real(self, hash, password))
 
-    monkeypatch.setattr(security.hashlib, "pbkdf2_hmac", spy)
+    monkeypatch.setattr(PasswordHasher, "verify", spy)
     return calls
 
 
@@ -58,7 +61,7 @@ def _try(client: Any, token: str, operator: str, password: str) -> Any:
                        follow_redirects=False)
 
 
-def test_wrong_token_costs_no_hash(op_client: tuple, hashes: list[tuple[int, bool]]) -> None:
+def test_wrong_token_costs_no_hash(op_client: tuple, hashes: list[tuple[str, bool]]) -> None:
     client, _token = op_client
     security._DUMMY.clear()
     for name in ("wang", "nobody"):
@@ -67,13 +70,13 @@ def test_wrong_token_costs_no_hash(op_client: tuple, hashes: list[tuple[int, boo
 
 
 def test_unknown_and_known_names_cost_the_same_hash_off_the_loop(
-        op_client: tuple, hashes: list[tuple[int, bool]]) -> None:
+        op_client: tuple, hashes: list[tuple[str, bool]]) -> None:
     client, token = op_client
     assert _try(client, token, "nobody", "x").status_code == 403
     assert _try(client, token, "wang", "x").status_code == 403
     assert _try(client, token, "wang", "s3cret").status_code == 303
-    work = [(n, loop) for n, loop in hashes if n > 1]  # the dummy entry's own making aside
-    assert [n for n, _ in work][-3:] == [200_000] * 3
+    # three verifications at one cost: the unknown name's against the dummy entry too
+    assert [cost for cost, _ in hashes] == ["m=65536,t=3,p=4"] * 3
     assert not any(loop for _, loop in hashes)
 
 

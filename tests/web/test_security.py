@@ -107,7 +107,7 @@ def test_operator_login_when_the_store_defines_operators(store_dir: Path) -> Non
     from idcapture.web import WebConfig, create_app
 
     with Store.open(store_dir) as s:
-        s.set_setting("operators", {"wang": operator_entry("s3cret", iterations=1000)})
+        s.set_setting("operators", {"wang": operator_entry("s3cret", time_cost=1, memory_kib=8192)})
     app = create_app(WebConfig(store=store_dir, addresses={}, hosts=("testserver",)))
     token = app.state.auth.token
     import re
@@ -128,6 +128,18 @@ def test_operator_login_when_the_store_defines_operators(store_dir: Path) -> Non
 
 
 def test_operator_entry_round_trip() -> None:
-    e = operator_entry("pw", iterations=1000)
+    import hashlib
+
+    from idcapture.web.security import needs_new_entry
+
+    e = operator_entry("pw")
+    assert e["argon2"].startswith("$argon2id$") and not needs_new_entry(e)
     assert verify_operator(e, "pw") and not verify_operator(e, "pw2")
+    assert not verify_operator({"argon2": "$argon2id$broken"}, "pw")
     assert not verify_operator({"salt": "zz"}, "pw")
+    # an entry of an earlier release (PBKDF2) still verifies, and asks to be replaced
+    salt = bytes(16)
+    old = {"salt": salt.hex(), "iterations": 1000,
+           "hash": hashlib.pbkdf2_hmac("sha256", b"pw", salt, 1000).hex()}
+    assert verify_operator(old, "pw") and not verify_operator(old, "pw2")
+    assert needs_new_entry(old)
