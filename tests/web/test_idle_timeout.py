@@ -28,6 +28,10 @@ async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+class _QuickHeaders(IdleClosingH11Protocol):
+    header_timeout_s = 2.0
+
+
 def _serve(protocol: type) -> Iterator[int]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -78,3 +82,37 @@ def test_silent_connection_is_closed(idle_closing: int) -> None:
 def test_plain_uvicorn_keeps_it_open(plain: int) -> None:
     """The baseline the protocol fixes (if uvicorn changes this, the subclass can go)."""
     assert _silent_for(plain, 2.5) is None
+
+
+@pytest.fixture
+def quick_headers() -> Iterator[int]:
+    yield from _serve(_QuickHeaders)
+
+
+def test_headers_trickling_in_are_cut_off(quick_headers: int) -> None:
+    """A request line and headers sent a byte at a time, each byte well inside the idle
+    timeout: the connection is closed when the header deadline passes."""
+    request = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + b"a" * 200
+    closed_after = None
+    with socket.create_connection(("127.0.0.1", quick_headers), timeout=5) as c:
+        t0 = time.monotonic()
+        for i in range(len(request)):
+            try:
+                c.sendall(request[i:i + 1])
+            except OSError:
+                closed_after = i
+                break
+            c.settimeout(0.3)
+            try:
+                if c.recv(100) == b"":
+                    closed_after = i
+                    break
+            except TimeoutError:
+                pass
+        assert closed_after is not None, "the trickling client was never cut off"
+        assert time.monotonic() - t0 < 30
+    # a request sent at once is still answered, and the next one on the same connection
+    with socket.create_connection(("127.0.0.1", quick_headers), timeout=5) as c:
+        for _ in range(2):
+            c.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert c.recv(100).startswith(b"HTTP/1.1 204")
