@@ -9,7 +9,8 @@ library's :mod:`gettext`. Two kinds of message id live in it:
 - operator messages, by their English text, with ``{name}`` placeholders where the
   library fills in values (``"{position}: {reason} (attempt {attempt}): try again"``);
   check names (context ``check``), finger positions (``finger``) and retry reasons
-  (``retry``) by their stable identifiers. English needs no translation of these.
+  (``retry``) by their stable identifiers; the English catalogue gives checks and
+  fingers readable names too (``check-at`` joins a check with its finger).
 
 The library writes its messages in English, as before, marking each template with
 :func:`N_` (or :func:`NC_` with a context) so that a test finds every id used in code
@@ -223,10 +224,15 @@ def localize(text: str, language: str, _depth: int = 0) -> str:
 
 
 def check_label(name: str, language: str) -> str:
-    """A check's name for the operator: ``finger-quality:right-thumb`` -> ``指纹质量：右手拇指``."""
+    """A check's name for the operator, from its identifier (which records keep):
+    ``finger-quality:right-thumb`` -> ``指纹质量：右手拇指`` in Chinese, ``Right thumb
+    quality`` in English."""
     kind, _, rest = name.partition(":")
     label = pgettext_for("check", kind, language)
     if not rest:
         return label
     where = pgettext_for("finger", rest, language)
+    template = pgettext_for("check-at", kind, language)
+    if template != kind:
+        return template.replace("{finger}", where)
     return f"{label}：{where}" if language == "zh" else f"{label}: {where}"

@@ -199,12 +199,12 @@ class CaptureSession:
         step = SessionState(step)
         if step not in (SessionState.PORTRAIT, SessionState.RIGHT_THUMB,
                         SessionState.LEFT_THUMB):
-            raise RosterError("a correction re-captures the portrait, right-thumb or "
-                              "left-thumb step", "bad-step")
+            raise RosterError(N_("a correction re-captures the portrait, right-thumb or "
+                                 "left-thumb step"), "bad-step")
         current = store.current_record(id_number)
         if current is None:
-            raise RosterError(f"no saved record for {mask_id_number(id_number)} to correct",
-                              "no-record")
+            raise RosterError(N_("no saved record for {id_number} to correct").format(
+                id_number=mask_id_number(id_number)), "no-record")
         s = cls(store, uuid.uuid4().hex, operator, steps or Steps())
         s.record = current.record(store)
         s.record.station.operator = operator

@@ -230,6 +230,12 @@ def logout_endpoint(authn: Authenticator) -> Callable[[Request], Awaitable[Respo
     return logout
 
 
+def _error(exc: BaseException, request: Request) -> str:
+    """``exc`` described without personal data, in the page's language."""
+    config: WebConfig = request.app.state.config
+    return i18n.message(describe_error(exc), _language(request, config.language))
+
+
 def _language(request: Request, default: str) -> str:
     lang = request.cookies.get("idc_lang", default)
     return lang if lang in i18n.LANGUAGES else default
@@ -397,7 +403,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
             await run_in_threadpool(fn)
         except (IdCaptureError, ValueError) as exc:
             code = getattr(exc, "code", "bad-request")
-            return JSONResponse({"error": describe_error(exc), "code": code}, 409)
+            return JSONResponse({"error": _error(exc, request), "code": code}, 409)
         snap = await run_in_threadpool(r.snapshot)
         return JSONResponse(i18n.localize_snapshot(snap, _language(request, config.language)))
 
@@ -426,7 +432,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
                                     str(data.get("step", "")), operator_of(request),
                                     str(data.get("reason", ""))[:200])
         except (IdCaptureError, ValueError) as exc:
-            return JSONResponse({"error": describe_error(exc)}, 409)
+            return JSONResponse({"error": _error(exc, request)}, 409)
         return JSONResponse({"ok": True, "next": "/capture"})
 
     async def export_start(request: Request) -> Response:
@@ -453,7 +459,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         try:
             await run_in_threadpool(rt().reconnect, role)
         except IdCaptureError as exc:
-            return JSONResponse({"error": describe_error(exc)}, 409)
+            return JSONResponse({"error": _error(exc, request)}, 409)
         return JSONResponse({"station": {k: v.as_dict() for k, v in rt().slots.items()}})
 
     async def preview(ws: WebSocket) -> None:

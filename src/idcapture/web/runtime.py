@@ -40,6 +40,7 @@ import numpy as np
 
 from ..devices import Camera, Device, FingerprintSensor, IdReader
 from ..errors import DeviceRemoved, DeviceTimeout, IdCaptureError
+from ..i18n import N_
 from ..privacy import mask_id_number
 from ..record import CaptureRecord, Check
 from ..station import Store
@@ -175,7 +176,8 @@ class StationRuntime:
                 dev = idcapture.open(slot.address)
             if not isinstance(dev, ROLES[role]):
                 dev.close()
-                raise WebError(f"{slot.address.split(':')[0]} is not a {role} driver", "role")
+                raise WebError(N_("{driver} is not a {role} driver").format(
+                    driver=slot.address.split(":")[0], role=role), "role")
         except IdCaptureError as exc:
             slot.state, slot.problem = ("removed" if isinstance(exc, DeviceRemoved)
                                         else "unavailable"), str(exc)
@@ -231,7 +233,7 @@ class StationRuntime:
         with self._lock:
             s = self._session
             if s is None:
-                raise WebError("no capture session: start one first", "no-session")
+                raise WebError(N_("no capture session: start one first"), "no-session")
             prompt = s.handle(event)
             self._prompt = prompt
             self.version += 1
@@ -250,7 +252,7 @@ class StationRuntime:
         """A new session waiting for a card (an unfinished one is kept, not replaced)."""
         with self._lock:
             if self._session is not None and not self._session.state.finished:
-                raise WebError("a capture session is still open: save or cancel it first",
+                raise WebError(N_("a capture session is still open: save or cancel it first"),
                                "session-open")
             self._session = CaptureSession.start(self.store, operator, self.steps)
             self._prompt = self._session.prompt()
@@ -263,10 +265,10 @@ class StationRuntime:
         """Start a correction of one step of the saved record ``record_id``."""
         id_number = self.store.id_number_of(record_id)
         if id_number is None:
-            raise WebError("no current record with that id", "no-record")
+            raise WebError(N_("no current record with that id"), "no-record")
         with self._lock:
             if self._session is not None and not self._session.state.finished:
-                raise WebError("a capture session is still open: save or cancel it first",
+                raise WebError(N_("a capture session is still open: save or cancel it first"),
                                "session-open")
             self._session = CaptureSession.correction(self.store, id_number, step,
                                                       operator, reason, self.steps)
@@ -283,7 +285,7 @@ class StationRuntime:
         """Frame the portrait by hand from the newest camera frame."""
         frame = self.preview.latest_frame()
         if frame is None:
-            raise WebError("no camera frame yet", "no-frame")
+            raise WebError(N_("no camera frame yet"), "no-frame")
         return self._handle(frame_event(frame, self.slots["camera"].address, manual=True))
 
     def keep_finger(self) -> Prompt:
@@ -291,7 +293,7 @@ class StationRuntime:
         with self._lock:
             last = self._last_finger
             if last is None:
-                raise WebError("no finger image to keep", "no-finger")
+                raise WebError(N_("no finger image to keep"), "no-finger")
             return self._handle(dataclasses.replace(last, keep_below_quality=True))
 
     def redo(self, step: str) -> Prompt:
