@@ -14,6 +14,7 @@ from station_helpers import FixedPortraitMaker, card_for, enrol, finger
 
 from idcapture.errors import ConfigError
 from idcapture.formats.export_xlsx import DEFAULT_PROFILE, ExportProfile
+from idcapture.i18n import localize
 from idcapture.station import Store
 from idcapture.station.checking import check_station
 from idcapture.station.export import (
@@ -126,6 +127,11 @@ def test_export_writes_rows_files_and_a_manifest(station: Store, tmp_path: Path,
     assert seen[-1] == (8, 8)
     reasons = " ".join(" ".join(x["reasons"]) for x in rep.left_out)
     assert "finger-duplicate" in reasons and "card-validity" in reasons
+    zh = [localize(r, "zh") for x in rep.left_out for r in x["reasons"]]
+    duplicate = ("指纹查重：左手拇指：未通过 - "
+                 "左手拇指与另一名考生已登记的右手拇指是同一幅图像（记录 ")
+    assert any(z.startswith(duplicate) for z in zh), zh
+    assert any(z.startswith("证件有效期：") for z in zh), zh
     with zipfile.ZipFile(rep.package) as zf:
         wb = openpyxl.load_workbook(io.BytesIO(zf.read("export.xlsx")), read_only=True)
         rows = list(wb.worksheets[0].iter_rows(values_only=True))

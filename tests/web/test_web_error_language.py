@@ -1,4 +1,5 @@
-"""An action the station refuses (409) is explained in the page's language."""
+"""What the station refuses (409) and what an export leaves out are explained in the
+page's language."""
 
 from __future__ import annotations
 
@@ -22,3 +23,15 @@ def test_a_refused_action_is_explained_in_the_page_language(app_client: tuple) -
     client.cookies.set("idc_lang", "en")
     r = _save(client, csrf)
     assert r.json()["error"] == "no capture session: start one first"
+
+
+def test_the_export_page_gives_left_out_reasons_in_the_page_language() -> None:
+    from idcapture.web.i18n import localize_export_status
+
+    status = {"state": "done", "report": {"exported": 0, "left_out": [
+        {"registration_number": "", "id_number": "110101********1234",
+         "reasons": ["not on the roster or not registered"]}]}}
+    zh = localize_export_status(status, "zh")
+    assert zh["report"]["left_out"][0]["reasons"] == ["不在名单上或未报名"]
+    assert status["report"]["left_out"][0]["reasons"] == ["not on the roster or not registered"]
+    assert localize_export_status({"state": "idle"}, "zh") == {"state": "idle"}

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import RecordError
+from ..i18n import N_
 
 __all__ = ["FORMULA_PREFIXES", "cell_problem", "neutralise", "text_cells"]
 
@@ -40,7 +41,7 @@ def cell_problem(text: str) -> str | None:
     """Why ``text`` cannot go into a workbook cell (``None``: it can); never quotes it."""
     m = _ILLEGAL.search(text)
     if m is not None:
-        return f"holds the control character U+{ord(m.group()):04X}"
+        return N_("holds the control character U+{code}").format(code=f"{ord(m.group()):04X}")
     return None
 
 

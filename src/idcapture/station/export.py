@@ -60,6 +60,7 @@ from ..errors import ConfigError, IdCaptureError, RecordError
 from ..formats.cells import cell_problem
 from ..formats.export_xlsx import ExportProfile, get_profile, write_workbook
 from ..formats.iso19794_2 import FORMAT_NAME as ISO_TEMPLATE_FORMAT
+from ..i18n import N_
 from ..privacy import mask_id_number
 from ..record import utcnow_text
 from .checking import record_problems
@@ -321,11 +322,12 @@ def _export_one(w: _HashingWriter, rec: Any, students: dict[str, Any],
     student = students.get(rec.id_number)
     if student is None or not reg:
         report.left_out.append({"registration_number": reg, "id_number": masked,
-                                "reasons": ["not on the roster or not registered"]})
+                                "reasons": [N_("not on the roster or not registered")]})
         return None
     if blocking and not force:
         report.left_out.append({"registration_number": reg, "id_number": masked,
-                                "reasons": [f"{p.check}: {p.outcome} - {p.message}"
+                                "reasons": [N_("{check}: {outcome} - {message}").format(
+                                    check=p.check, outcome=p.outcome, message=p.message)
                                             for p in blocking]})
         return None
     ident = body.get("identity") or {}
@@ -346,12 +348,13 @@ def _export_one(w: _HashingWriter, rec: Any, students: dict[str, Any],
         "left_thumb_quality": _quality(body, "left-thumb"),
         "portrait_quality": (f"{portrait_q['score']:.0f}" if "score" in portrait_q else ""),
     }
-    unfit = [f"{src} {why}" for src, value in row.items()
+    unfit = [(src, why) for src, value in row.items()
              if (why := cell_problem("" if value is None else str(value))) is not None]
     if unfit:  # one record's content never stops the export; the value is not shown
         report.left_out.append({"registration_number": reg, "id_number": masked,
-                                "reasons": [f"cannot be written to the workbook: {u}"
-                                            for u in unfit]})
+                                "reasons": [N_("cannot be written to the workbook: {field} "
+                                               "{problem}").format(field=src, problem=why)
+                                            for src, why in unfit]})
         return None
     if blocking:
         report.forced += 1

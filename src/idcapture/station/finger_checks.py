@@ -50,6 +50,7 @@ import numpy as np
 from ..errors import IdCaptureError
 from ..formats.images import decode_image
 from ..formats.record_json import from_dict
+from ..i18n import N_
 from ..privacy import mask_id_number
 from ..record import Check, CheckOutcome, FingerPosition, utcnow
 from .store import DB_NAME, Store, StoredRecord
@@ -321,10 +322,14 @@ class MinutiaeDuplicateChecker:
         for owner, pos_code, rec in store.finger_owners(image_sha256):
             if owner == id_number and pos_code == int(position):
                 continue
-            who = "this student's" if owner == id_number else "another student's"
+            same = (N_("{position} is the same image as this student's enrolled {other} "
+                       "(record {record})") if owner == id_number else
+                    N_("{position} is the same image as another student's enrolled {other} "
+                       "(record {record})"))
             return Check(NAME, CheckOutcome.FAILED,
-                         f"{position.slug} is the same image as {who} enrolled "
-                         f"{FingerPosition(pos_code).slug} (record {rec[:8]})", utcnow(),
+                         same.format(position=position.slug,
+                                     other=FingerPosition(pos_code).slug, record=rec[:8]),
+                         utcnow(),
                          {**base, "identical_image": True, "score": 100.0,
                           "other_student": mask_id_number(owner)}, related_record=rec)
         if len(probe) < MIN_CYLINDERS:

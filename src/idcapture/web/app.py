@@ -440,9 +440,10 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         job: ExportJob = store_holder["export"]
         return JSONResponse(job.start(operator_of(request), bool(data.get("force"))))
 
-    async def export_status(_request: Request) -> Response:
+    async def export_status(request: Request) -> Response:
         job: ExportJob = store_holder["export"]
-        return JSONResponse(job.status)
+        return JSONResponse(i18n.localize_export_status(
+            job.status, _language(request, config.language)))
 
     async def devices_api(request: Request) -> Response:
         from ..plugins import get_registry

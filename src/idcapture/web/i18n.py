@@ -18,8 +18,8 @@ from typing import Any
 from ..i18n import LANGUAGES as _LANGUAGES
 from ..i18n import catalogue_entries, check_label, gettext_for, localize
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "check_name", "keys", "localize_snapshot",
-           "message", "table", "translate"]
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "check_name", "keys", "localize_export_status",
+           "localize_snapshot", "message", "table", "translate"]
 
 LANGUAGES = _LANGUAGES
 DEFAULT_LANGUAGE = "zh"
@@ -69,3 +69,14 @@ def localize_snapshot(snapshot: dict[str, Any], language: str) -> dict[str, Any]
                       "message": message(str(c.get("message", "")), language)}
                      for c in out.get("checks", [])]
     return out
+
+
+def localize_export_status(status: dict[str, Any], language: str) -> dict[str, Any]:
+    """The export job's status with the reasons records were left out in ``language``;
+    the input is not changed."""
+    report = status.get("report")
+    if not isinstance(report, dict):
+        return status
+    left_out = [{**x, "reasons": [message(str(r), language) for r in x.get("reasons", [])]}
+                for x in report.get("left_out", [])]
+    return {**status, "report": {**report, "left_out": left_out}}
