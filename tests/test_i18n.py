@@ -186,3 +186,13 @@ def test_cli_speaks_the_chosen_language(tmp_path: Path, capsys: pytest.CaptureFi
     monkeypatch.setenv("LANG", "C.UTF-8")
     assert main(["station", "import-roster", str(tmp_path / "r.xlsx"), "--store", st]) == 1
     assert "sex does not agree with the ID number" in capsys.readouterr().out
+
+
+def test_cli_errors_are_in_the_chosen_language(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nowhere"
+    assert main(["--lang", "zh", "finger", "dedup", str(missing)]) != 0
+    err = capsys.readouterr().err
+    assert "不是文件夹：" in err and "not a folder" not in err
+    assert main(["--lang", "en", "finger", "dedup", str(missing)]) != 0
+    assert "not a folder: " in capsys.readouterr().err

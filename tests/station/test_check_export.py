@@ -82,6 +82,9 @@ def test_check_lists_failed_records_and_absent_students(
         s["registration_number"] for s in absent)
     text = "\n".join(rep.lines())
     assert not any(s["id_number"] in text or s["name"] in text for s in students)
+    counts = next(line for line in rep.lines() if line.startswith("  attention: "))
+    zh = localize(counts, "zh")
+    assert zh.startswith("  需留意：证件与名单核对：人工确认（1），人证比对：未检查（8）"), zh
 
 
 def test_check_lists_refused_cards_and_retried_fingers(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..i18n import N_
 from . import Commands, port_number, print_json
 
 __all__ = ["add_read_options", "cmd_read_emrtd", "cmd_sim_emrtd", "register"]
@@ -54,7 +55,8 @@ def cmd_read_emrtd(args: argparse.Namespace) -> int:
     reader = get_registry().open(args.address, None, args.timeout)
     if not isinstance(reader, PcscEmrtdReader):
         reader.close()
-        raise ConfigError(f"{args.address!r} is not an eMRTD reader")
+        raise ConfigError(N_("{address} is not an eMRTD reader").format(
+            address=repr(args.address)))
     with reader:
         if args.trust:
             from ..drivers.emrtd.passive_auth import TrustStore

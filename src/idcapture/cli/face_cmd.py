@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, RetryNeeded
+from ..i18n import N_
 from . import Commands, fail, port_number, print_json
 from .face_evaluate import add_parser as add_evaluate_parser
 
@@ -192,7 +193,8 @@ def cmd_sim_camera(args: argparse.Namespace) -> int:
 
         w = cv2.VideoWriter(args.output, cv2.VideoWriter.fourcc(*"MJPG"), args.fps, size)
         if not w.isOpened():
-            raise ConfigError(f"cannot write video {Path(args.output).name}")
+            raise ConfigError(N_("cannot write video {name}").format(
+                name=Path(args.output).name))
         n = args.frames or script.length
         for i in range(n):
             frame = source(i)

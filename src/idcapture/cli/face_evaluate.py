@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
+from ..i18n import N_
 
 __all__ = ["add_parser", "cmd_evaluate"]
 
@@ -49,7 +50,7 @@ def _photos(root: Path, part: str) -> list[Path]:
     from ..biometrics.face.evaluation import identity_from_name, part_of
 
     if not root.is_dir():
-        raise ConfigError(f"not a folder: {root.name}", "no-folder")
+        raise ConfigError(N_("not a folder: {folder}").format(folder=root.name), "no-folder")
     # only identity-labelled photos: a name without "_" says nothing about who it shows
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() in _EXT and "_" in p.stem)
     if part != "all":
@@ -91,7 +92,7 @@ def _sides(path: Path, quality: int) -> tuple[Any, Any, str]:
 
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if img is None:
-        raise ConfigError(f"cannot read image {path.name}")
+        raise ConfigError(N_("cannot read image {name}").format(name=path.name))
     k = min(1.0, _MAX_SIDE / max(img.shape[:2]))
     small = cv2.resize(img, None, fx=k, fy=k, interpolation=cv2.INTER_AREA) if k < 1 else img
     a = analyze_face(small, min_face_px=max(40.0, 0.15 * min(small.shape[:2])))

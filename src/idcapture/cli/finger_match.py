@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
+from ..i18n import N_
 from .progress import progress_for
 
 __all__ = ["register"]
@@ -91,7 +92,7 @@ def _files(folder: Path) -> list[Path]:
     (``idcapture finger synth`` writes ``<stem>.png`` and ``<stem>.json``), not a template.
     """
     if not folder.is_dir():
-        raise ConfigError(f"not a folder: {folder}", "no-folder")
+        raise ConfigError(N_("not a folder: {folder}").format(folder=folder), "no-folder")
     found = [p for p in folder.iterdir()
              if p.suffix.lower() in _IMAGE_EXT | _TEMPLATE_EXT and p.is_file()]
     image_stems = {p.stem for p in found if p.suffix.lower() in _IMAGE_EXT}
@@ -158,7 +159,7 @@ def _evaluate(args: argparse.Namespace) -> int:
                  f"(seed {args.seed}), extracted from generated images"
     else:
         if args.dir is None:
-            raise ConfigError("give a folder or --synthetic N", "no-folder")
+            raise ConfigError(N_("give a folder or --synthetic N"), "no-folder")
         files = _files(args.dir)
         stems = [p.stem for p in files]
         fvc_pairs(stems)  # checks the names before the long part

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..i18n import N_
 from . import Commands
 from .progress import progress_for
 
@@ -33,7 +34,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     )
 
     if args.count < 1 or args.impressions < 1:
-        raise ConfigError("--count and --impressions must be at least 1")
+        raise ConfigError(N_("--count and --impressions must be at least 1"))
     styles = [ImpressionStyle(s) for s in (args.style or ["good"])]
     finger_class = FingerClass(args.finger_class) if args.finger_class else None
     written = 0

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..i18n import N_
 from ..privacy import mask_id_number
 from . import Commands, port_number, print_json
 from .progress import progress_for
@@ -18,7 +19,8 @@ def _passphrase(args: argparse.Namespace) -> str | None:
         return None
     value = os.environ.get(args.passphrase_env)
     if not value:
-        raise ConfigError(f"environment variable {args.passphrase_env} is empty")
+        raise ConfigError(N_("environment variable {name} is empty").format(
+            name=args.passphrase_env))
     return value
 
 

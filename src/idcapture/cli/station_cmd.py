@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..i18n import N_
 from . import Commands, print_json, tr
 from .progress import progress_for
 
@@ -49,7 +50,7 @@ def _ask(prompt: str, confirm: bool) -> str:
             raise EOFError
         first = getpass.getpass(prompt)
         if confirm and getpass.getpass("again: ") != first:
-            raise ConfigError("the passphrases differ")
+            raise ConfigError(N_("the passphrases differ"))
     except EOFError:
         raise ConfigError("no terminal to ask for the passphrase on: give it in the "
                           "environment (--passphrase-env VAR for a package, "
@@ -202,7 +203,8 @@ def _passphrase(args: argparse.Namespace, confirm: bool) -> str | None:
         value = os.environ.get(args.passphrase_env)
         if not value:
             from ..errors import ConfigError
-            raise ConfigError(f"environment variable {args.passphrase_env} is empty")
+            raise ConfigError(N_("environment variable {name} is empty").format(
+                name=args.passphrase_env))
         return value
     if args.encrypt:
         return _ask("passphrase: ", confirm)

@@ -135,7 +135,7 @@ class CheckReport:
                  "{attention} need attention").format(
             records=self.records, passed=self.passed, blocked=self.blocked,
             attention=len(self.with_problems) - self.blocked)
-        counts: dict[str, int] = {}
+        counts: dict[tuple[str, str], int] = {}
         for r in self.with_problems:
             if r.blocking or verbose:
                 line = N_("  [BLOCKED] {registration} {id_number} ({class_name})") \
@@ -149,11 +149,12 @@ class CheckReport:
                             check=p.check, outcome=p.outcome, message=p.message)
             for p in r.problems:
                 if not p.blocking:
-                    key = f"{p.check} {p.outcome}"
+                    key = (p.check, str(p.outcome))
                     counts[key] = counts.get(key, 0) + 1
         if counts and not verbose:
             yield N_("  attention: {counts}").format(
-                counts=", ".join(f"{k} ({n})" for k, n in sorted(counts.items())))
+                counts=", ".join(N_("{check} {outcome} ({count})").format(
+                    check=c, outcome=o, count=n) for (c, o), n in sorted(counts.items())))
         yield N_("{absent} registered students not captured yet (make-up list); "
                  "{unregistered} on the roster not registered").format(
             absent=len(self.not_captured), unregistered=self.not_registered)
