@@ -196,3 +196,15 @@ def test_cli_errors_are_in_the_chosen_language(tmp_path: Path,
     assert "不是文件夹：" in err and "not a folder" not in err
     assert main(["--lang", "en", "finger", "dedup", str(missing)]) != 0
     assert "not a folder: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("fields that could not be read: birth_date, sex", "无法读取的字段：出生日期，性别"),
+    ("every field read", "所有字段均已读取"),
+    ("data group(s) DG1, DG2 do not match the hashes the issuer signed",
+     "数据组 DG1, DG2 与签发机构签名的摘要不符"),
+    ("3 data group(s) match the SOD, signed by a trusted document signer",
+     "3 个数据组与 SOD 一致，由受信任的证件签名者签署"),
+])
+def test_card_text_and_passport_chip_messages(english: str, chinese: str) -> None:
+    assert localize(english, "zh") == chinese

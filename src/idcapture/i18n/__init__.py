@@ -179,7 +179,7 @@ def _value(text: str, language: str, depth: int) -> str:
     if whole == text and "; " in text:  # a list of messages
         return "；".join(localize(part, language, depth) for part in text.split("; "))
     if ", " in text:  # a list of short items, when each is known and it reads better
-        parts = [localize(part, language, depth) for part in text.split(", ")]
+        parts = [_value(part, language, depth) for part in text.split(", ")]
         if all(p != q for p, q in zip(parts, text.split(", "), strict=True)):
             listed = "，".join(parts)
             if len(_LATIN.findall(listed)) < len(_LATIN.findall(whole)):

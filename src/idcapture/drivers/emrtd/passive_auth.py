@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from ...errors import ConfigError, ProtocolError
+from ...i18n import N_
 from ...record import Check, CheckOutcome
 from .tlv import read_tlv
 
@@ -217,7 +218,7 @@ class PassiveAuthResult:
 def _verify_signature(sod: Sod) -> tuple[bool, str]:
     """Check the SOD's signer info against the DS certificate: (valid, reason)."""
     if sod.ds_certificate is None:
-        return False, "EF.SOD embeds no document signer certificate"
+        return False, N_("EF.SOD embeds no document signer certificate")
     infos = sod.signed_data["signer_infos"]
     if len(infos) != 1:
         return False, f"EF.SOD has {len(infos)} signer infos, expected 1"
@@ -235,10 +236,10 @@ def _verify_signature(sod: Sod) -> tuple[bool, str]:
                 digest = bytes(attr["values"][0].native)
             if attr["type"].native == "content_type" and \
                     attr["values"][0].dotted != LDS_SECURITY_OBJECT_OID:
-                return False, "signed content type is not the LDSSecurityObject"
+                return False, N_("signed content type is not the LDSSecurityObject")
         actual = hashlib.new(digest_name, sod.econtent).digest()
         if digest is None or not hmac.compare_digest(digest, actual):
-            return False, "the signed message digest does not match the security object"
+            return False, N_("the signed message digest does not match the security object")
         message = b"\x31" + signed_attrs.dump()[1:]
     signature = bytes(si["signature"].native)
     algo = si["signature_algorithm"]
@@ -260,7 +261,7 @@ def _verify_signature(sod: Sod) -> tuple[bool, str]:
         else:
             return False, f"unsupported signer key type {type(key).__name__}"
     except InvalidSignature:
-        return False, "the SOD signature does not verify with the document signer key"
+        return False, N_("the SOD signature does not verify with the document signer key")
     except (ValueError, KeyError, TypeError) as exc:
         return False, f"the SOD signature cannot be checked: {exc}"
     return True, ""
@@ -300,8 +301,8 @@ def verify(sod_bytes: bytes, groups: Mapping[int, bytes],
     if result.mismatched_groups or result.unlisted_groups:
         result.outcome = PaOutcome.HASH_MISMATCH
         bad = result.mismatched_groups + result.unlisted_groups
-        result.message = ("data group(s) " + ", ".join(f"DG{n}" for n in bad) +
-                          " do not match the hashes the issuer signed")
+        result.message = N_("data group(s) {groups} do not match the hashes the issuer "
+                            "signed").format(groups=", ".join(f"DG{n}" for n in bad))
         return result
     ok, reason = _verify_signature(sod)
     result.signature_valid = ok
@@ -312,17 +313,17 @@ def verify(sod_bytes: bytes, groups: Mapping[int, bytes],
     assert sod.ds_certificate is not None
     if trust is None or not len(trust):
         result.outcome = PaOutcome.NOT_CHECKED
-        result.message = ("hashes and SOD signature are consistent, but no country signing "
-                          "certificates were supplied to verify the signer")
+        result.message = N_("hashes and SOD signature are consistent, but no country signing "
+                            "certificates were supplied to verify the signer")
         return result
     csca = trust.issuer_of(sod.ds_certificate)
     if csca is None:
         result.outcome = PaOutcome.UNTRUSTED_SIGNER
-        result.message = ("the document signer certificate (issued by "
-                          f"{_country(sod.ds_certificate, issuer=True)}) is not signed by any "
-                          "trusted country signing certificate")
+        result.message = N_("the document signer certificate (issued by {country}) is not "
+                            "signed by any trusted country signing certificate").format(
+            country=_country(sod.ds_certificate, issuer=True))
         return result
     result.csca = _country(csca)
-    result.message = (f"{len(result.checked_groups)} data group(s) match the SOD, signed by "
-                      "a trusted document signer")
+    result.message = N_("{count} data group(s) match the SOD, signed by a trusted document "
+                        "signer").format(count=len(result.checked_groups))
     return result

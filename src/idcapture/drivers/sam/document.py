@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 
+from ...i18n import N_
 from ...idnumbers import id_number_check
 from ...record import (
     BlobRef,
@@ -180,9 +181,10 @@ def card_text_check(doc: IdentityDocument) -> Check:
     problems = [p for p in doc.extra.get("text_problems", "").split(",") if p]
     if problems:
         return Check("card-text", CheckOutcome.FAILED,
-                     "fields that could not be read: " + ", ".join(problems), utcnow(),
+                     N_("fields that could not be read: {fields}").format(
+                         fields=", ".join(problems)), utcnow(),
                      {"fields": problems})
-    return Check("card-text", CheckOutcome.PASSED, "every field read", utcnow())
+    return Check("card-text", CheckOutcome.PASSED, N_("every field read"), utcnow())
 
 
 def document_checks(doc: IdentityDocument) -> list[Check]:
