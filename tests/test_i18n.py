@@ -196,6 +196,9 @@ def test_cli_errors_are_in_the_chosen_language(tmp_path: Path,
     assert "不是文件夹：" in err and "not a folder" not in err
     assert main(["--lang", "en", "finger", "dedup", str(missing)]) != 0
     assert "not a folder: " in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["--lang", "zh", "finger", "dedup", str(tmp_path / "empty")]) != 0
+    assert "中没有指纹图像、模板或采集站数据库" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("english", "chinese"), [

@@ -50,8 +50,8 @@ def cmd_read_emrtd(args: argparse.Namespace) -> int:
     elif all(fields):
         key = AccessKey.from_fields(*[str(f) for f in fields])
     else:
-        raise ConfigError("reading a passport needs --mrz, or all of --doc, --birth and "
-                          "--expiry")
+        raise ConfigError(N_("reading a passport needs --mrz, or all of --doc, --birth and "
+                             "--expiry"))
     reader = get_registry().open(args.address, None, args.timeout)
     if not isinstance(reader, PcscEmrtdReader):
         reader.close()

@@ -221,8 +221,8 @@ def _dedup(args: argparse.Namespace) -> int:
     else:
         files = _files(src)
         if not files:
-            raise ConfigError(f"no finger images, templates or station store in {src}",
-                              "nothing-to-compare")
+            raise ConfigError(N_("no finger images, templates or station store in "
+                                 "{folder}").format(folder=src), "nothing-to-compare")
         labels = [p.name for p in files]
         with progress_for(args, "extracting", len(files)) as bar:
             prepared = prepare_all([str(p) for p in files], args.ppi, jobs=args.jobs,

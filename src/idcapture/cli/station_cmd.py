@@ -52,9 +52,10 @@ def _ask(prompt: str, confirm: bool) -> str:
         if confirm and getpass.getpass("again: ") != first:
             raise ConfigError(N_("the passphrases differ"))
     except EOFError:
-        raise ConfigError("no terminal to ask for the passphrase on: give it in the "
-                          "environment (--passphrase-env VAR for a package, "
-                          "IDCAPTURE_STORE_PASSPHRASE for the store)", "no-terminal") from None
+        raise ConfigError(N_("no terminal to ask for the passphrase on: give it in the "
+                             "environment (--passphrase-env VAR for a package, "
+                             "IDCAPTURE_STORE_PASSPHRASE for the store)"),
+                          "no-terminal") from None
     return first
 
 
