@@ -370,21 +370,21 @@ class Registry:
                                     [(cid, r) for r in members])
 
     def clusters(self) -> list[dict[str, Any]]:
-        out = []
-        for cid, kinds, evidence in self.db.execute(
-                "SELECT cid, kinds, evidence FROM clusters ORDER BY cid"):
-            members = [int(r[0]) for r in self.db.execute(
-                "SELECT rid FROM cluster_members WHERE cid = ? ORDER BY rid", (cid,))]
-            out.append({"cluster": int(cid), "kinds": kinds.split(","), "members": members,
-                        "evidence": json.loads(evidence)})
-        return out
+        return [self._cluster_dict(int(cid), str(kinds), str(evidence))
+                for cid, kinds, evidence in self.db.execute(
+                    "SELECT cid, kinds, evidence FROM clusters ORDER BY cid").fetchall()]
+
+    def _cluster_dict(self, cid: int, kinds: str, evidence: str) -> dict[str, Any]:
+        members = [int(r[0]) for r in self.db.execute(
+            "SELECT rid FROM cluster_members WHERE cid = ? ORDER BY rid", (cid,))]
+        return {"cluster": cid, "kinds": kinds.split(","), "members": members,
+                "evidence": json.loads(evidence)}
 
     def cluster(self, cid: int) -> dict[str, Any] | None:
         """One cluster as :meth:`clusters` gives it, or ``None``."""
-        for c in self.clusters():
-            if c["cluster"] == cid:
-                return c
-        return None
+        row = self.db.execute("SELECT kinds, evidence FROM clusters WHERE cid = ?",
+                              (cid,)).fetchone()
+        return None if row is None else self._cluster_dict(cid, str(row[0]), str(row[1]))
 
     def record(self, rid: int) -> RecordRow:
         """One record, current or not."""

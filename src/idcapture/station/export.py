@@ -200,48 +200,35 @@ def export_package(store: Store, out: str | Path, *, profile: str | ExportProfil
     students = store.students()
     total = store.count_records()
     remove_stale_exports(out.parent)
+    header, seal = (b"", None) if passphrase is None else _sealer(passphrase)
     fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=str(out.parent))
     _hold(fd)  # while this export runs, the next one's clean-up leaves this file alone
     tmp = Path(tmp_name)
-    try:
-        header, seal = (b"", None) if passphrase is None else _sealer(passphrase)
-        sink = PackageSink(fd, header=header, seal=seal, segment=_SEGMENT)
+    with _package_file(fd, tmp, out, header, seal) as sink, \
+            ThreadPoolExecutor(_READERS, "idcapture-export-read") as pool, \
+            zipfile.ZipFile(sink, "w", allowZip64=True) as zf:
+        w = _HashingWriter(zf, store.read_blob, pool)
         try:
-            with ThreadPoolExecutor(_READERS, "idcapture-export-read") as pool, \
-                    zipfile.ZipFile(sink, "w", allowZip64=True) as zf:
-                w = _HashingWriter(zf, store.read_blob, pool)
-                try:
-                    rows, exported = _export_records(store, w, students, force, report,
-                                                     templates, progress, total)
-                except BaseException:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    raise
-                buf = io.BytesIO()
-                write_workbook(buf, prof, rows)
-                w.add("export.xlsx", buf.getvalue())
-                rep = report.as_dict()
-                rep.update({"created_at": utcnow_text(), "station_id": cfg.station_id})
-                w.add("export-report.json", json.dumps(rep, ensure_ascii=False, indent=2,
-                                                       sort_keys=True).encode("utf-8"), True)
-                manifest = {"format": "idcapture-export", "version": 1,
-                            "created_at": utcnow_text(), "station_id": cfg.station_id,
-                            "profile": prof.name, "records": report.exported,
-                            "files": w.files}
-                manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2,
-                                            sort_keys=True).encode("utf-8")
-                w.add("manifest.json", manifest_bytes, True)
-                report.files = len(w.files)
-            sink.close(sync=True)
+            rows, exported = _export_records(store, w, students, force, report,
+                                             templates, progress, total)
         except BaseException:
-            sink.abort()
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    finally:
-        os.close(fd)
+        buf = io.BytesIO()
+        write_workbook(buf, prof, rows)
+        w.add("export.xlsx", buf.getvalue())
+        rep = report.as_dict()
+        rep.update({"created_at": utcnow_text(), "station_id": cfg.station_id})
+        w.add("export-report.json", json.dumps(rep, ensure_ascii=False, indent=2,
+                                               sort_keys=True).encode("utf-8"), True)
+        manifest = {"format": "idcapture-export", "version": 1,
+                    "created_at": utcnow_text(), "station_id": cfg.station_id,
+                    "profile": prof.name, "records": report.exported,
+                    "files": w.files}
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2,
+                                    sort_keys=True).encode("utf-8")
+        w.add("manifest.json", manifest_bytes, True)
+        report.files = len(w.files)
     report.seconds = time.perf_counter() - t0
     # which record versions this package holds, for `station confirm-export` and purge
     store.note_export(out.name, hashlib.sha256(manifest_bytes).hexdigest(), exported)
@@ -417,18 +404,27 @@ def encrypt_package(src: str | Path, dst: str | Path, passphrase: str) -> None:
     tmp = dst.with_name(dst.name + ".part")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     _hold(fd)
+    with _package_file(fd, tmp, dst, header, seal) as sink, open(src, "rb") as fin:
+        while chunk := fin.read(_SEGMENT):
+            sink.write(chunk)
+            sink.seek(0, io.SEEK_END)  # final: hand it over
+
+
+@contextlib.contextmanager
+def _package_file(fd: int, tmp: Path, dest: Path, header: bytes, seal: Seal | None
+                  ) -> Iterator[PackageSink]:
+    """A :class:`PackageSink` over ``fd``, the open temporary file ``tmp``: when the block
+    ends it is flushed to disk and renamed over ``dest``; on any failure it is aborted
+    and ``tmp`` removed. ``fd`` is closed either way."""
     try:
         sink = PackageSink(fd, header=header, seal=seal, segment=_SEGMENT)
         try:
-            with open(src, "rb") as fin:
-                while chunk := fin.read(_SEGMENT):
-                    sink.write(chunk)
-                    sink.seek(0, io.SEEK_END)  # final: hand it over
+            yield sink
             sink.close(sync=True)
         except BaseException:
             sink.abort()
             raise
-        os.replace(tmp, dst)
+        os.replace(tmp, dest)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

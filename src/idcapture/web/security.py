@@ -162,7 +162,7 @@ def needs_new_entry(entry: Any) -> bool:
     if not isinstance(entry, dict) or not isinstance(entry.get("argon2"), str):
         return True
     try:
-        return PasswordHasher().check_needs_rehash(entry["argon2"])
+        return bool(PasswordHasher().check_needs_rehash(entry["argon2"]))
     except Exception:  # an unreadable hash string
         return True
 
