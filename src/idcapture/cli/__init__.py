@@ -32,7 +32,7 @@ from ..errors import IdCaptureError
 from ..privacy import describe_error
 
 __all__ = ["COMMAND_MODULES", "Commands", "error_json", "fail", "main", "port_number",
-           "print_json", "tr"]
+           "print_json", "tr", "tr_value"]
 
 #: modules under idcapture.cli that add subcommands
 COMMAND_MODULES: list[str] = [
@@ -98,6 +98,14 @@ def tr(text: str) -> str:
     from ..i18n import localize
 
     return localize(text, _language)
+
+
+def tr_value(context: str, value: str) -> str:
+    """An identifier (``outcome`` ``passed``, ``retry`` ``too-dark``) in the language of
+    the command line."""
+    from ..i18n import pgettext_for
+
+    return pgettext_for(context, value, _language)
 
 
 def error_json(kind: str, message: str, code: str | None = None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ConfigError, RetryNeeded
 from ..i18n import N_
-from . import Commands, fail, port_number, print_json
+from . import Commands, fail, port_number, print_json, tr, tr_value
 from .face_evaluate import add_parser as add_evaluate_parser
 
 
@@ -42,12 +42,14 @@ def cmd_quality(args: argparse.Namespace) -> int:
                     "reason": instr.reason.value if instr.reason else None,
                     "measures": _measures(q.report)})
     else:
-        print(f"{'PASS' if q.passed else 'FAIL'}  score {q.report.score:.0f}  "
-              f"profile {args.profile}  faces {len(analysis.faces)}")
+        head = (N_("PASS  score {score}  profile {profile}  faces {faces}") if q.passed else
+                N_("FAIL  score {score}  profile {profile}  faces {faces}"))
+        print(tr(head).format(score=f"{q.report.score:.0f}", profile=args.profile,
+                              faces=len(analysis.faces)))
         for m in q.report.measures:
             mark = {True: "ok ", False: "BAD", None: "   "}[m.passed]
             print(f"  {mark} {m.name:<28} {m.value:10.3f} {m.unit:<8} score {m.score:5.1f}")
-        print(f"instruction: {instr.text}")
+        print(tr(N_("instruction: {text}")).format(text=instr.text))
     return 0 if q.passed else 1
 
 
@@ -75,16 +77,17 @@ def cmd_portrait(args: argparse.Namespace) -> int:
     frame = _read_image(args.image)
     analysis = analyze_face(frame)
     if analysis.landmarks is None:
-        return fail("no face found in the image", "RetryNeeded", "no-face")
+        return fail(N_("no face found in the image"), "RetryNeeded", "no-face")
     try:
         info = _write_portrait(frame, analysis.landmarks, args.profile, args.output, args.iso)
     except RetryNeeded as exc:
-        return fail(f"cannot make the portrait: {exc.outcome}", "RetryNeeded", exc.code)
+        return fail(N_("cannot make the portrait: {reason}").format(reason=exc.outcome),
+                    "RetryNeeded", exc.code)
     if args.json:
         print_json(info)
     else:
-        print(f"portrait {info['width']}x{info['height']}, {info['bytes']} bytes -> "
-              f"{args.output}")
+        print(tr(N_("portrait {width}x{height}, {size} bytes -> {file}")).format(
+            width=info["width"], height=info["height"], size=info["bytes"], file=args.output))
     return 0
 
 
@@ -112,17 +115,19 @@ def cmd_capture(args: argparse.Namespace) -> int:
             print_json({"accepted": False, "liveness": live.outcome.value,
                         "message": live.message, "frames": result.frames_seen})
         else:
-            print(f"idcapture: liveness check failed: {live.message}", file=sys.stderr)
+            print(tr(N_("idcapture: liveness check failed: {reason}").format(
+                reason=live.message)), file=sys.stderr)
         return 1
     if result.frame is None or result.analysis is None or result.analysis.landmarks is None:
-        return fail(f"no usable face within {args.timeout:g} s "
-                    f"(failing: {', '.join(result.failing) or 'no face'})", "RetryNeeded",
-                    "no-usable-face")
+        return fail(N_("no usable face within {seconds} s (failing: {failing})").format(
+            seconds=f"{args.timeout:g}", failing=", ".join(result.failing) or "no face"),
+                    "RetryNeeded", "no-usable-face")
     try:
         info = _write_portrait(result.frame, result.analysis.landmarks, args.profile,
                                args.output, args.iso)
     except RetryNeeded as exc:
-        return fail(f"cannot make the portrait: {exc.outcome}", "RetryNeeded", exc.code)
+        return fail(N_("cannot make the portrait: {reason}").format(reason=exc.outcome),
+                    "RetryNeeded", exc.code)
     info.update({"accepted": result.accepted, "timed_out": result.timed_out,
                  "failing": result.failing, "frames": result.frames_seen,
                  "seconds": round(result.elapsed_s, 2)})
@@ -131,10 +136,14 @@ def cmd_capture(args: argparse.Namespace) -> int:
     if args.json:
         print_json(info)
     else:
-        verdict = "captured" if result.accepted else "best frame after timeout"
-        print(f"{verdict} after {result.frames_seen} frames ({result.elapsed_s:.1f} s) -> "
-              f"{args.output}" + (f"; failing: {', '.join(result.failing)}"
-                                  if result.failing else ""))
+        done = (N_("captured after {frames} frames ({seconds} s) -> {file}") if result.accepted
+                else N_("best frame after timeout after {frames} frames ({seconds} s) -> "
+                        "{file}"))
+        line = tr(done).format(frames=result.frames_seen, seconds=f"{result.elapsed_s:.1f}",
+                               file=args.output)
+        if result.failing:
+            line += tr(N_("; failing: {failing}")).format(failing=", ".join(result.failing))
+        print(line)
     return 0 if result.accepted else 1
 
 
@@ -150,15 +159,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print_json({"outcome": check.outcome.value, "message": check.message,
                         "next_step": check.details["next_step"]})
         else:
-            print(f"{check.outcome.value}: {check.message}; {check.details['next_step']}")
+            print(f"{tr_value('outcome', check.outcome.value)}: {tr(check.message)}; "
+                  f"{tr(check.details['next_step'])}")
         return 2
     if args.json:
         print_json({"distance": match.distance, "score": match.score,
                     "threshold": match.threshold, "outcome": match.outcome.value,
                     "card_face": match.card_face})
     else:
-        print(f"{match.outcome.value}: score {match.score:.1f} (distance {match.distance:.3f},"
-              f" threshold {match.threshold:.3f})")
+        print(tr(N_("{outcome}: score {score} (distance {distance}, threshold {threshold})"
+                    ).format(outcome=match.outcome.value, score=f"{match.score:.1f}",
+                             distance=f"{match.distance:.3f}",
+                             threshold=f"{match.threshold:.3f}")))
     return 0 if match.same_person else 1
 
 

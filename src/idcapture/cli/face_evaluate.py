@@ -56,8 +56,9 @@ def _photos(root: Path, part: str) -> list[Path]:
     if part != "all":
         files = [p for p in files if part_of(identity_from_name(p.stem)) == part]
     if len({identity_from_name(p.stem) for p in files}) < 2:
-        raise ConfigError(f"need photos of at least two people in {root.name} "
-                          "(named <identity>_<anything>)", "nothing-to-compare")
+        raise ConfigError(N_("need photos of at least two people in {folder} (named "
+                             "<identity>_<anything>)").format(folder=root.name),
+                          "nothing-to-compare")
     return files
 
 
@@ -67,9 +68,11 @@ def _labels(path: Path | None) -> dict[str, dict[str, str]]:
     try:
         rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     except OSError as exc:
-        raise ConfigError(f"cannot read labels {path.name}: {exc.strerror}") from None
+        raise ConfigError(N_("cannot read labels {name}: {reason}").format(
+            name=path.name, reason=exc.strerror)) from None
     if len(rows) < 2 or len(rows[0]) < 2:
-        raise ConfigError(f"labels {path.name}: need a header and an identity column")
+        raise ConfigError(N_("labels {name}: need a header and an identity column").format(
+            name=path.name))
     head = rows[0]
     out = {r[0]: {head[k]: r[k] for k in range(1, min(len(r), len(head)))}
            for r in rows[1:] if r}
@@ -140,7 +143,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from . import print_json
 
     if not 1 <= args.quality <= 100:
-        raise ConfigError(f"--quality must be 1-100, got {args.quality}")
+        raise ConfigError(N_("--quality must be 1-100, got {value}").format(
+            value=args.quality))
     files = _photos(args.dir, args.part)
     groups = _labels(args.labels)
     t0 = time.perf_counter()

@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 from ..errors import ConfigError, RetryNeeded
+from ..i18n import N_
 from ..record import FingerPosition
-from . import Commands, print_json
+from . import Commands, print_json, tr
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
@@ -30,13 +31,15 @@ def cmd_capture(args: argparse.Namespace) -> int:
                 got = sensor.capture(position, timeout=max(end - time.monotonic(), 0.1))
                 break
             except RetryNeeded as exc:
-                print(f"retry: {exc.outcome.reason.value}: {exc.outcome}", file=sys.stderr)
+                print(tr(N_("retry: {reason}: {message}").format(
+                    reason=exc.outcome.reason.value, message=exc.outcome)), file=sys.stderr)
                 if not args.retry or time.monotonic() >= end:
                     raise
     out = Path(args.output)
     ok, encoded = cv2.imencode(out.suffix or ".png", got.image)
     if not ok:
-        raise ConfigError(f"cannot write an image with suffix {out.suffix!r}")
+        raise ConfigError(N_("cannot write an image with suffix {suffix}").format(
+            suffix=repr(out.suffix)[:40]))
     out.write_bytes(encoded.tobytes())
     print_json({"file": str(out), "width_px": got.width, "height_px": got.height,
                 "resolution_ppi": got.resolution_ppi, "position": position.slug,

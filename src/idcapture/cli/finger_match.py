@@ -70,15 +70,16 @@ def _load_template(path: Path, ppi: int) -> Any:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, RecursionError):
-            raise ConfigError(f"template {path.name} is not valid JSON", "bad-template"
-                              ) from None
+            raise ConfigError(N_("template {name} is not valid JSON").format(name=path.name),
+                              "bad-template") from None
         return FingerTemplate.from_json(data)
     if ext in _TEMPLATE_EXT:
         from ..formats.minutiae import MinutiaeRecord
 
         views = MinutiaeRecord.from_bytes(path.read_bytes()).to_templates()
         if not views:
-            raise ConfigError(f"template {path.name} holds no finger view", "bad-template")
+            raise ConfigError(N_("template {name} holds no finger view").format(
+                name=path.name), "bad-template")
         return views[0]
     from ..formats.images import load_image
 

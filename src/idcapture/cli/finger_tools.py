@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
+from ..i18n import N_
 
 __all__ = ["register"]
 
@@ -55,7 +56,8 @@ def _profile(value: str) -> Any:
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot read profile {p}: {exc}", "bad-profile") from None
+            raise ConfigError(N_("cannot read profile {name}: {reason}").format(
+                name=p.name, reason=exc), "bad-profile") from None
         return data
     return value  # unknown names raise a ConfigError listing the known ones
 
@@ -70,8 +72,12 @@ def _quality(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(q.to_json(), sort_keys=True, indent=2) + "\n")
     else:
-        verdict = "pass" if q.passed else "retry: " + ", ".join(r.value for r in q.reasons)
-        print(f"{args.image.name}: quality {q.score}/100 ({q.profile.name}) - {verdict}")
+        from . import tr, tr_value
+
+        verdict = (tr(N_("pass")) if q.passed else tr(N_("retry: {reasons}")).format(
+            reasons=", ".join(tr_value("retry", r.value) for r in q.reasons)))
+        print(tr(N_("{name}: quality {score}/100 ({profile}) - {verdict}")).format(
+            name=args.image.name, score=q.score, profile=q.profile.name, verdict=verdict))
     return 0 if q.passed else 1
 
 
@@ -95,6 +101,9 @@ def _extract(args: argparse.Namespace) -> int:
 
         data = iso19794_2.template_record(t)
     args.output.write_bytes(data)
-    print(f"{args.image.name}: {len(t.minutiae)} minutiae, quality {t.quality}/100 -> "
-          f"{args.output} ({args.format}, {len(data)} bytes)")
+    from . import tr
+
+    print(tr(N_("{name}: {count} minutiae, quality {score}/100 -> {file} ({format}, {size} "
+                "bytes)")).format(name=args.image.name, count=len(t.minutiae), score=t.quality,
+                                  file=args.output, format=args.format, size=len(data)))
     return 0

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..i18n import N_
 from ..privacy import mask_id_number
-from . import Commands, port_number, print_json
+from . import Commands, fail, port_number, print_json, tr
 from .progress import progress_for
 
 
@@ -39,8 +39,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     with Registry(args.registry) as reg:
         if not reg.stations():
-            print("warning: the registry lists no stations, so packages from any station "
-                  "are ingested (idcapture province stations add ID=NAME ...)",
+            print(tr(N_("warning: the registry lists no stations, so packages from any "
+                        "station are ingested (idcapture province stations add ID=NAME ...)")),
                   file=sys.stderr)
         results = ingest(reg, args.packages, _passphrase(args), args.jobs, report)
     return 1 if any(r.status == "refused" for r in results) else 0
@@ -56,11 +56,12 @@ def cmd_stations(args: argparse.Namespace) -> int:
                 sid, _, name = item.partition("=")
                 pairs.append((sid, name))
             added = reg.add_stations(pairs)
-            print(f"{added} stations added", file=sys.stderr)
+            print(tr(N_("{count} stations added")).format(count=added), file=sys.stderr)
         elif args.action == "remove":
             for sid in args.stations:
                 if not reg.remove_station(sid):
-                    raise ConfigError(f"no station {sid[:64]!r} in the registry", "station")
+                    raise ConfigError(N_("no station {station} in the registry").format(
+                        station=repr(sid[:64])), "station")
         listed = reg.stations()
     if args.json:
         print_json({"stations": listed})
@@ -68,7 +69,7 @@ def cmd_stations(args: argparse.Namespace) -> int:
         for sid, name in listed.items():
             print(f"{sid}\t{name}")
         if not listed:
-            print("no stations listed: packages from any station are ingested",
+            print(tr(N_("no stations listed: packages from any station are ingested")),
                   file=sys.stderr)
     return 0
 
@@ -111,7 +112,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
         for part in args.kinds.split(","):
             name, _, count = part.partition("=")
             if not count.strip().isdigit():
-                raise ConfigError(f"--kinds wants KIND=N,..., not {part!r}", "bad-province")
+                raise ConfigError(N_("--kinds wants KIND=N,..., not {part}").format(
+                    part=repr(part[:64])), "bad-province")
             kinds[name.strip()] = int(count)
     sp = synth_province(args.out, students=args.students, duplicates=args.duplicates,
                         stations=args.stations, seed=args.seed, kinds=kinds)
@@ -128,13 +130,14 @@ def cmd_review(args: argparse.Namespace) -> int:
         from ..web.review import ReviewConfig, create_review_app
         from ..web.security import is_loopback
     except ImportError as exc:
-        print(f"idcapture: error: the review pages need the 'web' extra "
-              f"(pip install 'idcapture[web]'): missing {exc.name}", file=sys.stderr)
-        return 1
+        return fail(N_("the review pages need the 'web' extra (pip install "
+                       "'idcapture[web]'): missing {name}").format(name=exc.name),
+                    "ConfigError", "missing-extra")
     if not is_loopback(args.host):
-        raise ConfigError(f"refusing to serve on {args.host}: the review pages bind the "
-                          "loopback interface (put a TLS reverse proxy in front of "
-                          "127.0.0.1 to reach them from other machines)", "bind")
+        raise ConfigError(N_("refusing to serve on {host}: the review pages bind the "
+                             "loopback interface (put a TLS reverse proxy in front of "
+                             "127.0.0.1 to reach them from other machines)").format(
+                                 host=args.host), "bind")
     from ..province import Registry
     from ..web.server import IDLE_TIMEOUT_S, IdleClosingH11Protocol
 

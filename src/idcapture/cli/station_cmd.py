@@ -38,7 +38,7 @@ def open_store(folder: str | Path, writer: bool = False) -> Store:
         if exc.code != "passphrase-needed":
             raise
         return Store.open(folder, writer=writer,
-                          passphrase=_ask("store passphrase: ", confirm=False))
+                          passphrase=_ask(N_("store passphrase: "), confirm=False))
 
 
 def _ask(prompt: str, confirm: bool) -> str:
@@ -48,8 +48,8 @@ def _ask(prompt: str, confirm: bool) -> str:
     try:
         if not _has_terminal():
             raise EOFError
-        first = getpass.getpass(prompt)
-        if confirm and getpass.getpass("again: ") != first:
+        first = getpass.getpass(tr(prompt))
+        if confirm and getpass.getpass(tr(N_("again: "))) != first:
             raise ConfigError(N_("the passphrases differ"))
     except EOFError:
         raise ConfigError(N_("no terminal to ask for the passphrase on: give it in the "
@@ -62,7 +62,7 @@ def _ask(prompt: str, confirm: bool) -> str:
 def _new_store_passphrase() -> str:
     from ..station.store_crypto import PASSPHRASE_ENV
 
-    return os.environ.get(PASSPHRASE_ENV) or _ask("new store passphrase: ", confirm=True)
+    return os.environ.get(PASSPHRASE_ENV) or _ask(N_("new store passphrase: "), confirm=True)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -78,8 +78,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     cfg = StationConfig.from_json(cfg.to_json())  # validate the combination
     passphrase = _new_store_passphrase() if args.encrypt_store else None
     Store.create(args.store, {"config": cfg.to_json()}, passphrase=passphrase).close()
-    print(f"station store created in {args.store}"
-          f"{' (encrypted at rest)' if passphrase else ''}")
+    print(tr(N_("station store created in {folder} (encrypted at rest)") if passphrase else
+             N_("station store created in {folder}")).format(folder=args.store))
     return 0
 
 
@@ -90,8 +90,8 @@ def cmd_encrypt_store(args: argparse.Namespace) -> int:
     passphrase = _new_store_passphrase()
     with Store.open(args.store, writer=True, passphrase=passphrase) as store:
         count = store.encrypt(passphrase)
-    print(f"station store {args.store} is encrypted at rest ({count} image files "
-          "encrypted now)")
+    print(tr(N_("station store {folder} is encrypted at rest ({count} image files encrypted "
+                "now)")).format(folder=args.store, count=count))
     return 0
 
 
@@ -104,8 +104,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rep.as_dict())
     else:
-        print(f"{rep.source}: {rep.added} added, {rep.updated} updated, {rep.unchanged} "
-              f"unchanged, {rep.rejected_rows} rows rejected")
+        print(tr(N_("{source}: {added} added, {updated} updated, {unchanged} unchanged, "
+                    "{rejected} rows rejected")).format(
+            source=rep.source, added=rep.added, updated=rep.updated, unchanged=rep.unchanged,
+            rejected=rep.rejected_rows))
         for p in rep.rejected:
             print(f"  {tr(str(p))}")
     return 0 if rep.rejected_rows == 0 else 1
@@ -124,8 +126,9 @@ def cmd_register(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rep.as_dict())
     else:
-        print(f"{len(rep.new)} registered, {len(rep.existing)} already registered, "
-              f"{len(rep.not_on_roster)} not on the roster")
+        print(tr(N_("{new} registered, {existing} already registered, {missing} not on the "
+                    "roster")).format(new=len(rep.new), existing=len(rep.existing),
+                                      missing=len(rep.not_on_roster)))
     return 0 if not rep.not_on_roster else 1
 
 
@@ -168,10 +171,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
                      "id_number": o.id_number, "updated_at": o.updated_at.isoformat(),
                      "age_s": round(o.age_s)} for o in found])
     else:
-        print(f"{len(found)} unfinished capture sessions")
+        print(tr(N_("{count} unfinished capture sessions")).format(count=len(found)))
         for o in found:
             print(f"  {o.session_id}  {o.state:<12} {o.id_number or '-':<20} "
-                  f"{o.operator}  {round(o.age_s)} s ago")
+                  f"{o.operator}  " + tr(N_("{seconds} s ago")).format(seconds=round(o.age_s)))
     return 0
 
 
@@ -208,7 +211,7 @@ def _passphrase(args: argparse.Namespace, confirm: bool) -> str | None:
                 name=args.passphrase_env))
         return value
     if args.encrypt:
-        return _ask("passphrase: ", confirm)
+        return _ask(N_("passphrase: "), confirm)
     return None
 
 
@@ -223,9 +226,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**rep.as_dict(), "path": os.path.abspath(rep.package)})
     else:
-        print(f"{rep.exported} records exported to {rep.package} ({rep.files} files, "
-              f"{rep.seconds:.1f} s){' encrypted' if rep.encrypted else ''}; "
-              f"{len(rep.left_out)} left out")
+        done = (N_("{count} records exported to {package} ({files} files, {seconds} s) "
+                   "encrypted; {left_out} left out") if rep.encrypted else
+                N_("{count} records exported to {package} ({files} files, {seconds} s); "
+                   "{left_out} left out"))
+        print(tr(done).format(count=rep.exported, package=rep.package, files=rep.files,
+                              seconds=f"{rep.seconds:.1f}", left_out=len(rep.left_out)))
         for lo in rep.left_out:
             print(f"  {lo['registration_number']} {lo['id_number']}: "
                   f"{'; '.join(tr(r) for r in lo['reasons'])}")
@@ -249,10 +255,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rep.as_dict())
     else:
-        print(f"{rep.package}: {'OK' if rep.ok else 'FAILED'} ({rep.files_checked} files "
-              f"checked, {rep.records} records)")
+        print(tr(N_("{package}: OK ({files} files checked, {records} records)") if rep.ok else
+                 N_("{package}: FAILED ({files} files checked, {records} records)")).format(
+            package=rep.package, files=rep.files_checked, records=rep.records))
         for p in rep.problems:
-            print(f"  {p}")
+            print(f"  {tr(p)}")
     return 0 if rep.ok else 1
 
 
@@ -260,14 +267,16 @@ def cmd_confirm_export(args: argparse.Namespace) -> int:
     """Record the exam authority's confirmation of a package this store wrote."""
     rep = _verified(args)
     if not rep.ok:
-        print(f"{rep.package}: FAILED verification, not confirmed", file=sys.stderr)
+        print(tr(N_("{package}: FAILED verification, not confirmed")).format(
+            package=rep.package), file=sys.stderr)
         for p in rep.problems:
-            print(f"  {p}", file=sys.stderr)
+            print(f"  {tr(p)}", file=sys.stderr)
         return 1
     with _store(args, writer=True) as store:
         count = store.confirm_export(rep.manifest_sha256, args.operator, args.receipt)
-    print(f"{rep.package}: confirmed by the exam authority ({count} records); "
-          "'station purge' may now remove their personal data")
+    print(tr(N_("{package}: confirmed by the exam authority ({count} records); 'station "
+                "purge' may now remove their personal data")).format(package=rep.package,
+                                                                     count=count))
     return 0
 
 
@@ -278,12 +287,14 @@ def cmd_purge(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rep.as_dict())
         return 0
-    print(f"purged {rep.students} students: {rep.versions} record versions emptied, "
-          f"{rep.blob_files} image and template files ({rep.blob_bytes / 1e6:.1f} MB) and "
-          f"{rep.sessions} finished sessions removed")
-    print("kept:")
+    print(tr(N_("purged {students} students: {versions} record versions emptied, {files} "
+                "image and template files ({size} MB) and {sessions} finished sessions "
+                "removed")).format(students=rep.students, versions=rep.versions,
+                                   files=rep.blob_files, size=f"{rep.blob_bytes / 1e6:.1f}",
+                                   sessions=rep.sessions))
+    print(tr(N_("kept:")))
     for line in rep.kept:
-        print(f"  {line}")
+        print(f"  {tr(line)}")
     return 0
 
 
@@ -309,7 +320,8 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
         print_json({"package": os.path.abspath(args.package), "path": os.path.abspath(out),
                     "bytes": size})
     else:
-        print(f"decrypted {args.package} into {out} ({size} bytes)")
+        print(tr(N_("decrypted {package} into {file} ({size} bytes)")).format(
+            package=args.package, file=out, size=size))
     return 0
 
 

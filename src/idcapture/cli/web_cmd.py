@@ -9,10 +9,10 @@ loopback. ``--server-name`` adds a name the server answers to (the Host header c
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from . import Commands, port_number
+from ..i18n import N_
+from . import Commands, fail, port_number, tr
 
 SIM_ADDRESSES = {"reader": "sim:id-reader?card=none&poll=0.01",
                  "camera": "sim:camera?fps=30&photo=demo",
@@ -45,19 +45,21 @@ def _check_bind(args: argparse.Namespace, sim_control: bool) -> tuple[str, str] 
     if is_loopback(args.host):
         return None
     if not args.allow_remote:
-        raise ConfigError(f"refusing to serve on {args.host}: the station frontend binds the "
-                          "loopback interface; to serve other machines pass --allow-remote "
-                          "with --tls-cert and --tls-key (or put a TLS reverse proxy on this "
-                          "machine in front of 127.0.0.1)", "bind")
+        raise ConfigError(N_("refusing to serve on {host}: the station frontend binds the "
+                             "loopback interface; to serve other machines pass --allow-remote "
+                             "with --tls-cert and --tls-key (or put a TLS reverse proxy on "
+                             "this machine in front of 127.0.0.1)").format(host=args.host),
+                          "bind")
     if sim_control:
-        raise ConfigError("the simulator controls (--sim, --sim-control) are served on "
-                          "loopback only", "bind")
+        raise ConfigError(N_("the simulator controls (--sim, --sim-control) are served on "
+                             "loopback only"), "bind")
     if not (args.tls_cert and args.tls_key):
-        raise ConfigError("--allow-remote needs --tls-cert and --tls-key: the access token "
-                          "and session cookie must not cross the network in clear", "bind")
+        raise ConfigError(N_("--allow-remote needs --tls-cert and --tls-key: the access token "
+                             "and session cookie must not cross the network in clear"), "bind")
     for path in (args.tls_cert, args.tls_key):
         if not Path(path).is_file():
-            raise ConfigError(f"TLS file {Path(path).name!r} not found", "bind")
+            raise ConfigError(N_("TLS file {name} not found").format(
+                name=repr(Path(path).name)), "bind")
     return str(args.tls_cert), str(args.tls_key)
 
 
@@ -68,9 +70,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from ..web import WebConfig, create_app
         from ..web.security import is_loopback
     except ImportError as exc:
-        print(f"idcapture: error: the web frontend needs the 'web' extra "
-              f"(pip install 'idcapture[web]'): missing {exc.name}", file=sys.stderr)
-        return 1
+        return fail(N_("the web frontend needs the 'web' extra (pip install "
+                       "'idcapture[web]'): missing {name}").format(name=exc.name),
+                    "ConfigError", "missing-extra")
     store = Path(args.store)
     addresses = dict(SIM_ADDRESSES) if args.sim else {}
     for role in ("reader", "camera", "sensor"):
@@ -79,12 +81,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             addresses[role] = value
     if not (store / "station.sqlite3").exists():
         if not args.sim:
-            print(f"idcapture: error: no station store in {store} (create one with the "
-                  "station commands, or use --sim for a sample store)", file=sys.stderr)
-            return 1
+            return fail(N_("no station store in {folder} (create one with the station "
+                           "commands, or use --sim for a sample store)").format(folder=store),
+                        "ConfigError", "no-store")
         _sample_store(store, args.sample_students)
-        print(f"created a sample station store with {args.sample_students} made-up students "
-              f"in {store}")
+        print(tr(N_("created a sample station store with {count} made-up students in "
+                    "{folder}")).format(count=args.sample_students, folder=store))
     from ..station.store_lock import StoreLock
 
     # one writer per store: refused here, before the server starts, if another program
@@ -110,10 +112,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"idcapture station frontend: {scheme}://{args.host}:{args.port}/", flush=True)
         print(f"access token: {token}", flush=True)
         if args.sim:
-            print("simulated devices: the Capture page has a Simulator panel to place cards "
-                  "and present fingers", flush=True)
+            print(tr(N_("simulated devices: the Capture page has a Simulator panel to place "
+                        "cards and present fingers")), flush=True)
         elif sim_control:
-            print("WARNING: simulator control endpoints are enabled (for tests only)", flush=True)
+            print(tr(N_("WARNING: simulator control endpoints are enabled (for tests only)")),
+                  flush=True)
         from ..web.server import IDLE_TIMEOUT_S, IdleClosingH11Protocol
 
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,

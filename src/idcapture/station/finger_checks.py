@@ -298,7 +298,8 @@ class MinutiaeDuplicateChecker:
                     probe = prepare(extract(image, 500))
                 except IdCaptureError as exc:
                     return Check(NAME, CheckOutcome.NOT_CHECKED,
-                                 f"{position.slug}: no template could be made ({exc.code})",
+                                 N_("{position}: no template could be made ({code})").format(
+                                     position=position.slug, code=exc.code),
                                  utcnow(), {"method": METHOD, "position": position.slug})
             return self._check(store, st, id_number, position, probe, image_sha256,
                                this_session)
@@ -334,8 +335,9 @@ class MinutiaeDuplicateChecker:
                           "other_student": mask_id_number(owner)}, related_record=rec)
         if len(probe) < MIN_CYLINDERS:
             return Check(NAME, CheckOutcome.NOT_CHECKED,
-                         f"{position.slug}: too few usable minutiae to compare "
-                         f"({probe.minutiae_count} found)", utcnow(),
+                         N_("{position}: too few usable minutiae to compare ({count} found)"
+                            ).format(position=position.slug, count=probe.minutiae_count),
+                         utcnow(),
                          {**base, "minutiae": probe.minutiae_count})
         # 1. the other thumb of this session
         same_best = 0.0
@@ -352,9 +354,11 @@ class MinutiaeDuplicateChecker:
             if s >= self.same_session_threshold:
                 other = FingerPosition(pos_code).slug
                 return Check(NAME, CheckOutcome.FAILED,
-                             f"{position.slug} matches this student's {other} (score {s:.0f},"
-                             f" threshold {self.same_session_threshold:.0f}): the same finger "
-                             "was presented twice", utcnow(),
+                             N_("{position} matches this student's {other} (score {score}, "
+                                "threshold {threshold}): the same finger was presented twice"
+                                ).format(position=position.slug, other=other, score=f"{s:.0f}",
+                                         threshold=f"{self.same_session_threshold:.0f}"),
+                             utcnow(),
                              {**base, "same_as": other, "score": round(s, 1),
                               "threshold": round(self.same_session_threshold, 1)})
         if this_session:
@@ -381,9 +385,13 @@ class MinutiaeDuplicateChecker:
                 if score >= thr:
                     owner, pos_code, rec, _ = st.entries[hit.index]
                     return Check(NAME, CheckOutcome.FAILED,
-                                 f"{position.slug} matches the {FingerPosition(pos_code).slug} "
-                                 f"enrolled for another student (record {rec[:8]}, score "
-                                 f"{score:.0f}, threshold {thr:.0f})", utcnow(),
+                                 N_("{position} matches the {other} enrolled for another "
+                                    "student (record {record}, score {score}, threshold "
+                                    "{threshold})").format(
+                                     position=position.slug,
+                                     other=FingerPosition(pos_code).slug, record=rec[:8],
+                                     score=f"{score:.0f}", threshold=f"{thr:.0f}"),
+                                 utcnow(),
                                  {**base, "score": round(score, 1), "threshold": round(thr, 1),
                                   "searched": n_others, "other_student": mask_id_number(owner)},
                                  related_record=rec)
@@ -396,23 +404,32 @@ class MinutiaeDuplicateChecker:
             _, _, rec, sha = st.entries[earlier]
             if self._earlier_failed(store, id_number, position):
                 return Check(NAME, CheckOutcome.PASSED,
-                             f"{position.slug}: replaces an earlier capture that failed its "
-                             f"duplicate check (not verified against it); no match among "
-                             f"{n_others} enrolled fingers of other students", utcnow(),
+                             N_("{position}: replaces an earlier capture that failed its "
+                                "duplicate check (not verified against it); no match among "
+                                "{count} enrolled fingers of other students").format(
+                                 position=position.slug, count=n_others),
+                             utcnow(),
                              {**base, **search, "verified_against_earlier": None,
                               "earlier_failed_duplicate_check": True}, related_record=rec)
             s = compare(probe, st.templates[sha])
             ok = s >= self.threshold
             return Check(NAME, CheckOutcome.PASSED if ok else CheckOutcome.FAILED,
-                         f"{position.slug} {'verifies' if ok else 'does NOT verify'} against "
-                         f"the earlier capture (score {s:.0f}, threshold {self.threshold:.0f})",
+                         (N_("{position} verifies against the earlier capture (score "
+                             "{score}, threshold {threshold})") if ok else
+                          N_("{position} does NOT verify against the earlier capture (score "
+                             "{score}, threshold {threshold})")).format(
+                             position=position.slug, score=f"{s:.0f}",
+                             threshold=f"{self.threshold:.0f}"),
                          utcnow(),
                          {**base, **search, "verified_against_earlier": ok,
                           "score": round(s, 1), "verify_threshold": round(self.threshold, 1)},
                          related_record=rec)
         return Check(NAME, CheckOutcome.PASSED,
-                     f"{position.slug}: no match among {n_others} enrolled fingers of other "
-                     f"students (best score {best:.0f}, threshold {thr:.0f})", utcnow(),
+                     N_("{position}: no match among {count} enrolled fingers of other "
+                        "students (best score {score}, threshold {threshold})").format(
+                         position=position.slug, count=n_others, score=f"{best:.0f}",
+                         threshold=f"{thr:.0f}"),
+                     utcnow(),
                      {**base, **search})
 
 

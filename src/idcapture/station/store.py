@@ -46,6 +46,7 @@ from typing import Any, cast
 from ..errors import ConfigError, RecordError, RosterError
 from ..formats.atomic import atomic_write
 from ..formats.record_json import from_dict, to_dict
+from ..i18n import N_
 from ..record import CaptureRecord, Subject, utcnow, utcnow_text
 from .store_crypto import BLOB_MAGIC, PASSPHRASE_ENV, StoreCipher, new_key_record, unlock
 from .store_lock import StoreLock
@@ -685,10 +686,11 @@ class Store:
                     bytes_ += path.stat().st_size
                     path.unlink()
                     files += 1
-            kept = ("ID numbers and registration numbers of the purged students",
-                    "record ids, versions, statuses and times (empty record bodies)",
-                    "exports and their confirmations", "the audit log",
-                    f"{not_confirmed} current records not in a confirmed export, whole")
+            kept = (N_("ID numbers and registration numbers of the purged students"),
+                    N_("record ids, versions, statuses and times (empty record bodies)"),
+                    N_("exports and their confirmations"), N_("the audit log"),
+                    N_("{count} current records not in a confirmed export, whole").format(
+                        count=not_confirmed))
             self.audit(operator, "purged", f"{len(ids)} students",
                        f"{versions} record versions, {files} files ({bytes_} bytes), "
                        f"{sessions} sessions; {not_confirmed} records not confirmed kept")

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...errors import ConfigError
+from ...i18n import N_, gettext_for
 from ...record import Check, CheckOutcome, utcnow
 from .analysis import FaceAnalysis
 from .frames import Image, to_gray
@@ -54,20 +55,23 @@ CHALLENGES = PROFILE_CHALLENGES
 #: The Check's name in a CaptureRecord.
 LIVENESS_CHECK = "liveness"
 
+#: English prompts; other languages from the idcapture catalogue (:mod:`idcapture.i18n`)
 _PROMPTS = {
-    "turn": ("Slowly turn your head a little to one side, then back",
-             "请慢慢把头向一侧转一点，再转回来"),
-    "blink": ("Blink your eyes", "请眨一下眼睛"),
+    "turn": N_("Slowly turn your head a little to one side, then back"),
+    "blink": N_("Blink your eyes"),
 }
 
 
 def challenge_prompt(kind: str, language: str = "en") -> str:
     """What to tell the person for challenge ``kind`` (``en`` or ``zh``)."""
     if kind not in _PROMPTS:
-        raise ConfigError(f"unknown liveness challenge {kind!r}; choose one of "
-                          f"{', '.join(CHALLENGES)}")
-    en, zh = _PROMPTS[kind]
-    return zh if language == "zh" else en
+        raise ConfigError(_unknown(kind))
+    return gettext_for(_PROMPTS[kind], "zh" if language == "zh" else "en")
+
+
+def _unknown(kind: str) -> str:
+    return N_("unknown liveness challenge {kind}; choose one of {choices}").format(
+        kind=repr(kind)[:40], choices=", ".join(CHALLENGES))
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,7 @@ class LivenessChallenge:
     def __init__(self, kind: str = "turn", *, max_frames: int = 120,
                  baseline_frames: int = 3) -> None:
         if kind not in CHALLENGES:
-            raise ConfigError(f"unknown liveness challenge {kind!r}; choose one of "
-                              f"{', '.join(CHALLENGES)}")
+            raise ConfigError(_unknown(kind))
         self.kind = kind
         self.max_frames = max_frames
         self.baseline_frames = max(1, baseline_frames)
@@ -159,8 +162,8 @@ class LivenessChallenge:
         if math.isfinite(score):
             self._screen.append(score)
         if self._screen_seen():
-            return self._end(False, "screen pattern (moire) over the face: a phone or "
-                                    "monitor")
+            return self._end(False, N_("screen pattern (moire) over the face: a phone or "
+                                       "monitor"))
         met = ""
         # with the eyes shut the eye corners are placed less well: no geometry then
         eyes_open = True
@@ -170,7 +173,7 @@ class LivenessChallenge:
             if opening < BLINK_CLOSED:
                 self._closed = True
             elif self._closed and eyes_open:
-                met = "blink seen"
+                met = N_("blink seen")
         shift, shape = face_geometry(lm)
         if not eyes_open:
             pass
@@ -184,17 +187,19 @@ class LivenessChallenge:
             if math.isfinite(shape) and f0 > 0:
                 self._min_shape = min(self._min_shape, shape / f0)
             if self._min_shape <= TURN_FORESHORTENING and self._max_shift < FLAT_NOSE_SHIFT:
-                return self._end(False, "flat face: turned without the nose moving "
-                                        "against the eyes (a photo or a screen)")
+                return self._end(False, N_("flat face: turned without the nose moving "
+                                           "against the eyes (a photo or a screen)"))
             if self.kind == "turn" and self._max_shift >= MIN_NOSE_SHIFT:
-                met = "head turn seen"
+                met = N_("head turn seen")
         # a challenge met is accepted once the screen cue has had its frames
         self._met = met or self._met
         if self._met and self._frames >= SCREEN_FRAMES:
             return self._end(True, self._met)
         if self._frames >= self.max_frames:
-            return self._end(False, f"no {'blink' if self.kind == 'blink' else 'head turn'}"
-                                    f" within {self.max_frames} frames")
+            return self._end(False, (N_("no blink within {frames} frames")
+                                     if self.kind == "blink" else
+                                     N_("no head turn within {frames} frames")).format(
+                                         frames=self.max_frames))
         return self.result
 
 
@@ -206,7 +211,8 @@ def liveness_check(result: LivenessResult | None, *,
     when = checked_at or utcnow()
     if result is None or result.live is None:
         return Check(LIVENESS_CHECK, CheckOutcome.NOT_CHECKED,
-                     "no liveness challenge" if result is None else "challenge not finished",
+                     N_("no liveness challenge") if result is None
+                     else N_("challenge not finished"),
                      when)
     details: dict[str, float | int | str] = {"challenge": result.challenge,
                                               "frames": result.frames, **result.details}
