@@ -202,7 +202,15 @@ def test_review_pages_show_evidence_and_record_a_decision(registry: Path) -> Non
             "Origin": "http://evil.example", "X-CSRF-Token": csrf}).status_code == 403
         bad = client.post("/api/decision", json={**body, "decision": "perhaps"},
                           headers={"Origin": ORIGIN, "X-CSRF-Token": csrf})
-        assert bad.status_code == 409 and "unknown decision" in bad.json()["error"]
+        # refused in the page's language (Chinese by default, English by the cookie)
+        assert bad.status_code == 409 and "未知的裁定 'perhaps'" in bad.json()["error"]
+        client.cookies.set("idc_lang", "en")
+        bad = client.post("/api/decision", json={**body, "decision": "perhaps"},
+                          headers={"Origin": ORIGIN, "X-CSRF-Token": csrf})
+        assert "unknown decision 'perhaps'" in bad.json()["error"]
+        assert client.get("/cluster/abc").json() == {"error": "no such cluster"}
+        client.cookies.set("idc_lang", "zh")
+        assert client.get("/cluster/abc").json() == {"error": "没有这个疑似重复组"}
         assert client.post("/api/decision", json={**body, "members": "1,2"}, headers={
             "Origin": ORIGIN, "X-CSRF-Token": csrf}).status_code == 400
         ok = client.post("/api/decision", json=body,

@@ -26,7 +26,7 @@ def test_rebound_host_is_refused_with_headers(app_client: tuple) -> None:
     client, _token = app_client
     for path in ("/login", "/api/capture/state", "/nothing-here"):
         r = client.get(path, headers={"Host": "evil.example:8765"})
-        assert r.status_code == 400 and r.json() == {"error": "unknown Host"}
+        assert r.status_code == 400 and r.json() == {"error": "未知的主机名（Host）"}
         assert "content-security-policy" in r.headers
     assert client.get("/login").status_code == 200  # the configured name
     r = client.post("/login", headers={"Host": "evil.example", "Origin": "http://evil.example"},

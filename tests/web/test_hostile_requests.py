@@ -73,7 +73,7 @@ def test_an_escaping_exception_is_a_bare_500_with_headers(
     with caplog.at_level(logging.ERROR, logger="idcapture.web"):
         r = client.get("/check")
     assert r.status_code == 500
-    assert r.json() == {"error": "internal error"}
+    assert r.json() == {"error": "内部错误"}  # the page language, Chinese by default
     _secured(r)
     assert "北京" not in caplog.text and "110101" not in caplog.text
     assert "ValueError" in caplog.text

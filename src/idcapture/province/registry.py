@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..i18n import N_
 
 __all__ = ["DB_NAME", "DECISIONS", "Decision", "Match", "RecordRow", "Registry", "Thumb",
            "ThumbRow"]
@@ -403,17 +404,17 @@ class Registry:
         """Record a reviewer's decision about a cluster's records; every decision is
         kept in the audit log, the latest one per set of records is current."""
         if decision not in DECISIONS:
-            raise ConfigError(f"unknown decision {decision[:30]!r}; one of "
-                              + ", ".join(DECISIONS), "decision")
+            raise ConfigError(N_("unknown decision {decision}; one of {choices}").format(
+                decision=repr(decision[:30]), choices=", ".join(DECISIONS)), "decision")
         key = _members_key(members)
         if key.count(",") < 1:
-            raise ConfigError("a decision is about two or more records", "decision")
+            raise ConfigError(N_("a decision is about two or more records"), "decision")
         row = (key, decision, note, reviewer, _now())
         with self._transaction():
             known = self.db.execute(
                 f"SELECT COUNT(*) FROM records WHERE rid IN ({key})").fetchone()[0]
             if known != key.count(",") + 1:
-                raise ConfigError("a decision names records the registry does not hold",
+                raise ConfigError(N_("a decision names records the registry does not hold"),
                                   "decision")
             self.db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?)", row)
             self.db.execute("INSERT INTO decision_log (members, decision, note, reviewer, "

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..errors import IdCaptureError
+from ..i18n import N_
 from ..privacy import describe_error
 from ..station import Store
 from ..station.card_fingerprint import station_checker
@@ -84,11 +85,23 @@ class Guard:
     headers on every response, and a plain 500 (no traceback, nothing quoted) for an
     exception escaping a route."""
 
-    def __init__(self, app: ASGIApp, auth: Authenticator, hosts: tuple[str, ...] = ()
-                 ) -> None:
+    def __init__(self, app: ASGIApp, auth: Authenticator, hosts: tuple[str, ...] = (),
+                 language: str = i18n.DEFAULT_LANGUAGE) -> None:
         self.app = app
         self.auth = auth
         self.hosts = frozenset(h.lower() for h in hosts)
+        self.language = language
+
+    def _message(self, scope: Scope, text: str) -> str:
+        """``text`` in the language of the request's page (its ``idc_lang`` cookie)."""
+        lang = self.language
+        for k, v in scope.get("headers", []):
+            if k.lower() == b"cookie":
+                for part in v.decode("latin-1").split(";"):
+                    name, _, value = part.strip().partition("=")
+                    if name == "idc_lang" and value in i18n.LANGUAGES:
+                        lang = value
+        return i18n.message(text, lang)
 
     def _session(self, scope: Scope) -> tuple[WebSession | None, bool]:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
@@ -117,8 +130,8 @@ class Guard:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 4400})
             else:
-                await JSONResponse({"error": "unknown Host"}, 400)(scope, receive,
-                                                                  self._headers(send))
+                await JSONResponse({"error": self._message(scope, N_("unknown Host"))}, 400)(
+                    scope, receive, self._headers(send))
             return
         sess, bearer = self._session(scope)
         scope.setdefault("state", {})
@@ -137,21 +150,21 @@ class Guard:
             if status == 401 and method == "GET" and "text/html" in headers.get("accept", ""):
                 resp = RedirectResponse("/login", 303)
             else:
-                resp = JSONResponse({"error": message}, status)
+                resp = JSONResponse({"error": self._message(scope, message)}, status)
             await resp(scope, receive, self._headers(send))
 
         if method not in SAFE_METHODS:
             has_origin = "origin" in headers or "referer" in headers
             if (not bearer or has_origin) and not same_origin(headers, scheme, host):
-                await deny(403, "cross-origin request refused")
+                await deny(403, N_("cross-origin request refused"))
                 return
         if not public:
             if sess is None:
-                await deny(401, "log in first (access token required)")
+                await deny(401, N_("log in first (access token required)"))
                 return
             if method not in SAFE_METHODS and not bearer and not csrf_ok(
                     sess.csrf, headers.get("x-csrf-token")):
-                await deny(403, "missing or wrong CSRF token")
+                await deny(403, N_("missing or wrong CSRF token"))
                 return
         await self._guarded(scope, receive, send)
 
@@ -174,22 +187,24 @@ class Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > MAX_BODY:
-                    raise BadRequest(f"request body larger than {MAX_BODY} bytes", 413)
+                    raise BadRequest(_too_large(), 413)
             return message
 
         try:
             if declared.isdigit() and int(declared) > MAX_BODY:
-                raise BadRequest(f"request body larger than {MAX_BODY} bytes", 413)
+                raise BadRequest(_too_large(), 413)
             await self.app(scope, capped, tracked)
         except BadRequest as exc:
             if started:
                 raise
-            await JSONResponse({"error": exc.message}, exc.status)(scope, receive, secured)
+            await JSONResponse({"error": self._message(scope, exc.message)}, exc.status)(
+                scope, receive, secured)
         except Exception as exc:
             log.error("request %s failed: %s", scope.get("path", ""), describe_error(exc))
             if started:
                 return
-            await JSONResponse({"error": "internal error"}, 500)(scope, receive, secured)
+            await JSONResponse({"error": self._message(scope, N_("internal error"))}, 500)(
+                scope, receive, secured)
 
     @staticmethod
     def _headers(send: Send) -> Send:
@@ -212,7 +227,7 @@ async def set_language(request: Request) -> Response:
     """``POST /lang``: the page language, kept in a cookie."""
     lang = (await read_json_object(request)).get("lang")
     if lang not in i18n.LANGUAGES:
-        return JSONResponse({"error": "unknown language"}, 400)
+        return refusal(request, N_("unknown language"), 400)
     resp = JSONResponse({"ok": True, "lang": lang})
     resp.set_cookie("idc_lang", str(lang), samesite="strict")
     return resp
@@ -234,6 +249,18 @@ def _error(exc: BaseException, request: Request) -> str:
     """``exc`` described without personal data, in the page's language."""
     config: WebConfig = request.app.state.config
     return i18n.message(describe_error(exc), _language(request, config.language))
+
+
+def refusal(request: Request, message: str, status: int, **extra: Any) -> JSONResponse:
+    """``{"error": message, **extra}`` with ``message`` (an English catalogue text) in the
+    page's language."""
+    config = request.app.state.config
+    return JSONResponse({"error": i18n.message(message, _language(request, config.language)),
+                         **extra}, status)
+
+
+def _too_large() -> str:
+    return N_("request body larger than {limit} bytes").format(limit=MAX_BODY)
 
 
 def _language(request: Request, default: str) -> str:
@@ -398,7 +425,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         }
         fn = calls.get(action)
         if fn is None:
-            return JSONResponse({"error": "unknown action"}, 404)
+            return refusal(request, N_("unknown action"), 404)
         try:
             await run_in_threadpool(fn)
         except (IdCaptureError, ValueError) as exc:
@@ -410,19 +437,19 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
     async def blob(request: Request) -> Response:
         sha = request.path_params["sha"]
         if not _SHA.fullmatch(sha):
-            return JSONResponse({"error": "bad blob id"}, 404)
+            return refusal(request, N_("bad blob id"), 404)
         found = rt().blob(sha)
         if found is None:
-            return JSONResponse({"error": "not part of the open capture"}, 404)
+            return refusal(request, N_("not part of the open capture"), 404)
         data, media = found
         if not media.startswith("image/"):
-            return JSONResponse({"error": "not an image"}, 404)
+            return refusal(request, N_("not an image"), 404)
         return Response(data, media_type=media)
 
-    async def refused_finger(_request: Request) -> Response:
+    async def refused_finger(request: Request) -> Response:
         data = await run_in_threadpool(rt().refused_picture)
         if data is None:
-            return JSONResponse({"error": "no refused finger image now"}, 404)
+            return refusal(request, N_("no refused finger image now"), 404)
         return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
 
     async def reopen(request: Request) -> Response:
@@ -505,6 +532,6 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.auth = authn
     app.state.config = config
-    app.add_middleware(Guard, auth=authn, hosts=config.hosts)
+    app.add_middleware(Guard, auth=authn, hosts=config.hosts, language=config.language)
     return app
 

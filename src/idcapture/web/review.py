@@ -34,12 +34,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from ..errors import IdCaptureError
+from ..i18n import N_
 from ..privacy import describe_error
 from ..province.archive import PackageImages
 from ..province.registry import DECISIONS, Registry
 from ..province.review import IMAGE_KINDS, cluster_view, export_decisions, image_member
 from . import i18n
-from .app import HERE, Guard, logout_endpoint, set_language
+from .app import HERE, Guard, logout_endpoint, refusal, set_language
 from .security import (
     PRELOGIN_COOKIE,
     SESSION_COOKIE,
@@ -170,10 +171,10 @@ def create_review_app(config: ReviewConfig, auth: Authenticator | None = None) -
         try:
             cid = int(request.path_params["cid"])
         except ValueError:
-            return JSONResponse({"error": "no such cluster"}, 404)
+            return refusal(request, N_("no such cluster"), 404)
         view = await run_in_threadpool(call, cluster_view, prov.registry, cid)
         if view is None:
-            return JSONResponse({"error": "no such cluster"}, 404)
+            return refusal(request, N_("no such cluster"), 404)
         log_rows = [d for d in await run_in_threadpool(call, prov.registry.decision_log)
                     if d.members == tuple(m.rid for m in view.members)]
         return page(request, "review_cluster", view=view, decisions=DECISIONS,
@@ -192,7 +193,7 @@ def create_review_app(config: ReviewConfig, auth: Authenticator | None = None) -
             data = None
         shown = None if data is None else await run_in_threadpool(_browser_image, data)
         if shown is None:
-            return JSONResponse({"error": "no such image"}, 404)
+            return refusal(request, N_("no such image"), 404)
         return Response(shown[0], media_type=shown[1])
 
     async def decide(request: Request) -> Response:
@@ -202,14 +203,13 @@ def create_review_app(config: ReviewConfig, auth: Authenticator | None = None) -
         members = data.get("members")
         if not (isinstance(members, list) and all(isinstance(m, int) for m in members)
                 and 2 <= len(members) <= 1000):
-            return JSONResponse({"error": "members: a list of two or more record numbers"},
-                                400)
+            return refusal(request, N_("members: a list of two or more record numbers"), 400)
         note = str(data.get("note", ""))[:MAX_NOTE]
         try:
             d = await run_in_threadpool(call, prov.registry.record_decision, members,
                                         str(data.get("decision", ""))[:40], note, reviewer)
         except IdCaptureError as exc:
-            return JSONResponse({"error": describe_error(exc)}, 409)
+            return refusal(request, describe_error(exc), 409)
         log.info("decision recorded: %s on %d records", d.decision, len(d.members))
         return JSONResponse({"ok": True, "decision": d.decision, "reviewer": d.reviewer,
                              "decided_at": d.decided_at})
@@ -251,5 +251,5 @@ def create_review_app(config: ReviewConfig, auth: Authenticator | None = None) -
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.auth = authn
     app.state.config = config
-    app.add_middleware(Guard, auth=authn, hosts=config.hosts)
+    app.add_middleware(Guard, auth=authn, hosts=config.hosts, language=config.language)
     return app

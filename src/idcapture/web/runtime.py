@@ -103,7 +103,8 @@ class StationRuntime:
                  opener: Callable[[str], Device] | None = None) -> None:
         unknown = set(addresses) - set(ROLES)
         if unknown:
-            raise WebError(f"unknown device role(s): {', '.join(sorted(unknown))}", "role")
+            raise WebError(N_("unknown device role(s): {roles}").format(
+                roles=", ".join(sorted(unknown))), "role")
         self.store = store
         self.steps = steps
         self.profile = profile
@@ -201,7 +202,8 @@ class StationRuntime:
         """Reconnect (or open for the first time) the device of ``role``, and restart its
         worker if it faulted."""
         if role not in ROLES:
-            raise WebError(f"unknown device role {role!r}", "role")
+            raise WebError(N_("unknown device role {role}").format(role=repr(role[:40])),
+                           "role")
         slot = self.slots[role]
         if slot.device is None:
             self._open(role)

@@ -48,6 +48,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import N_
+
 __all__ = [
     "HASH_SLOTS",
     "LOGIN_FAILURES",
@@ -124,21 +126,22 @@ async def read_json_object(request: Any, limit: int = MAX_JSON_BODY) -> dict[str
     if not request.headers.get("content-type", "").startswith("application/json"):
         return {}
     declared = request.headers.get("content-length", "")
+    too_large = N_("JSON body larger than {limit} bytes").format(limit=limit)
     if declared.isdigit() and int(declared) > limit:
-        raise BadRequest(f"JSON body larger than {limit} bytes", 413)
+        raise BadRequest(too_large, 413)
     buf = bytearray()
     async for chunk in request.stream():
         buf += chunk
         if len(buf) > limit:
-            raise BadRequest(f"JSON body larger than {limit} bytes", 413)
+            raise BadRequest(too_large, 413)
     if not buf.strip():
         return {}
     try:
         data = json.loads(bytes(buf))
     except (ValueError, RecursionError):
-        raise BadRequest("body is not valid JSON (or is nested too deeply)") from None
+        raise BadRequest(N_("body is not valid JSON (or is nested too deeply)")) from None
     if not isinstance(data, dict):
-        raise BadRequest("body must be a JSON object")
+        raise BadRequest(N_("body must be a JSON object"))
     return data
 
 

@@ -42,10 +42,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..errors import IdCaptureError
+from ..i18n import N_
 from ..idnumbers import make_citizen_id
 from ..privacy import mask_id_number, mask_name
 from ..record import DocumentKind, IdentityDocument, Sex
 from ..station import Store
+from .app import refusal
 from .runtime import StationRuntime
 from .security import read_json_object
 
@@ -155,7 +157,7 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
     async def card(request: Request) -> Response:
         reader = runtime().device("reader")
         if not isinstance(reader, SimIdReader):
-            return JSONResponse({"error": "the reader is not a simulator"}, 409)
+            return refusal(request, N_("the reader is not a simulator"), 409)
         d = await data(request)
         if d.get("remove"):
             reader.remove_card()
@@ -170,7 +172,8 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
                 block = await run_in_threadpool(card_block, prints)
                 doc.raw_blocks["fingerprint"] = doc.add_blob(block, "application/octet-stream")
         except (KeyError, ValueError, TypeError, IdCaptureError) as exc:
-            return JSONResponse({"error": f"bad document: {exc.__class__.__name__}"}, 400)
+            return refusal(request, N_("bad document: {error}").format(
+                error=exc.__class__.__name__), 400)
         reader.remove_card()
         await run_in_threadpool(_settle, reader)
         reader.place_card(doc)
@@ -179,12 +182,11 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
     async def finger(request: Request) -> Response:
         sensor = runtime().device("sensor")
         if not isinstance(sensor, SimFingerprintSensor):
-            return JSONResponse({"error": "the sensor is not a simulator"}, 409)
+            return refusal(request, N_("the sensor is not a simulator"), 409)
         d = await data(request)
         seed = d.get("seed", 0)
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 1 << 31:
-            return JSONResponse({"error": "seed must be a whole number from 0 to 2^31-1"},
-                                400)
+            return refusal(request, N_("seed must be a whole number from 0 to 2^31-1"), 400)
         style = str(d.get("style", "good"))
 
         def make() -> Any:
@@ -193,7 +195,7 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
         try:
             image = await run_in_threadpool(make)
         except (ValueError, KeyError) as exc:
-            return JSONResponse({"error": f"bad finger request: {exc}"}, 400)
+            return refusal(request, N_("bad finger request: {error}").format(error=exc), 400)
         sensor.queue_outcome(image)
         return JSONResponse({"ok": True})
 
@@ -202,7 +204,7 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
         role = str(d.get("role", ""))
         dev = runtime().device(role) if role in ("reader", "camera", "sensor") else None
         if not isinstance(dev, (SimIdReader, SimCamera, SimFingerprintSensor)):
-            return JSONResponse({"error": "no simulated device in that role"}, 409)
+            return refusal(request, N_("no simulated device in that role"), 409)
         if d.get("toggle"):
             unplugged = not bool(getattr(dev, "_unplugged", False))
         else:
@@ -213,13 +215,13 @@ def sim_routes(runtime: Callable[[], StationRuntime]) -> list[Route]:
     async def next_card(request: Request) -> Response:
         reader = runtime().device("reader")
         if not isinstance(reader, SimIdReader):
-            return JSONResponse({"error": "the reader is not a simulator"}, 409)
+            return refusal(request, N_("the reader is not a simulator"), 409)
         d = await data(request)
         store = runtime().store
         if d.get("on_roster", True):
             row = await run_in_threadpool(next_student, store)
             if row is None:
-                return JSONResponse({"error": "every registered student has a record"}, 409)
+                return refusal(request, N_("every registered student has a record"), 409)
         else:
             row = await run_in_threadpool(stranger, store)
         doc = document_from_json(row)
