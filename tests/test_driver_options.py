@@ -40,12 +40,12 @@ def test_option_of_a_hardware_driver_is_checked_before_the_port_opens() -> None:
 
 
 @pytest.mark.parametrize(("opener", "address", "named"), [
-    (idcapture.open_camera, "sim:id-reader", "id_reader"),
-    (idcapture.open_id_reader, "sim:camera", "camera"),
-    (idcapture.open_fingerprint_sensor, "sim:camera", "camera"),
+    (idcapture.open_camera, "sim:id-reader", "an ID-card reader, but a camera"),
+    (idcapture.open_id_reader, "sim:camera", "a camera, but an ID-card reader"),
+    (idcapture.open_fingerprint_sensor, "sim:camera", "a camera, but a fingerprint sensor"),
 ])
 def test_address_of_the_wrong_device_kind(opener, address, named) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(AddressError, match=rf"names a {named}.*valid: sim:"):
+    with pytest.raises(AddressError, match=rf"names {named} is wanted here.*valid: sim:"):
         opener(address)
 
 
@@ -54,6 +54,9 @@ def test_read_id_on_a_camera_address_fails_clearly() -> None:
                          capture_output=True, text=True, timeout=120)
     assert out.returncode != 0
     assert "names a camera" in out.stderr and "sim:id-reader" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "idcapture", "--lang", "zh", "read-id",
+                          "sim:camera"], capture_output=True, text=True, timeout=120)
+    assert "地址 'sim:camera' 指向摄像头，但此处需要身份证读卡器" in out.stderr, out.stderr
 
 
 def test_every_builtin_driver_declares_its_options() -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from .i18n import N_
+
 __all__ = [
     "AddressError",
     "ConfigError",
@@ -120,7 +122,8 @@ class ProtocolError(IdCaptureError):
     def __init__(self, message: str, position: int | None = None,
                  code: str | None = None) -> None:
         if position is not None:
-            message = f"{message} (at byte {position})"
+            message = N_("{message} (at byte {position})").format(message=message,
+                                                                 position=position)
         super().__init__(message, code)
         self.position = position
 

@@ -47,6 +47,7 @@ import pluggy
 from .address import Address, parse_address
 from .devices.base import Device, DeviceInfo, DeviceKind
 from .errors import AddressError, ConfigError, DriverUnavailable
+from .i18n import N_
 
 __all__ = [
     "BUILTIN_DRIVERS",
@@ -227,6 +228,10 @@ class _BuiltinDrivers:
 
 _KIND_OF_TARGET = {"id-reader": DeviceKind.ID_READER, "camera": DeviceKind.CAMERA,
                    "fingerprint": DeviceKind.FINGERPRINT_SENSOR}
+#: each device family as a sentence names it
+_A_KIND = {DeviceKind.ID_READER: N_("an ID-card reader"), DeviceKind.CAMERA: N_("a camera"),
+           DeviceKind.FINGERPRINT_SENSOR: N_("a fingerprint sensor"),
+           DeviceKind.FINGER_ALGORITHM: N_("a fingerprint algorithm")}
 
 
 class DriverRegistry:
@@ -280,8 +285,11 @@ class DriverRegistry:
                 and (named_kind, name) in self._entries):
             valid = ", ".join(f"{name}:{t}" for t, k in _KIND_OF_TARGET.items()
                               if k is kind and (k, name) in self._entries) or "none"
-            raise AddressError(f"address '{name}:{target}' names a {named_kind.value}, but a "
-                               f"{kind.value} is wanted here (valid: {valid})")
+            raise AddressError(N_("address {address} names {named}, but {wanted} is wanted "
+                                  "here (valid: {valid})").format(
+                                      address=repr(f"{name}:{target}"),
+                                      named=_A_KIND[named_kind], wanted=_A_KIND[kind],
+                                      valid=valid))
         matches = [e for e in self._entries.values()
                    if e.name == name and (kind is None or e.kind is kind)]
         if not matches:

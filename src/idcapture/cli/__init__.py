@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import IdCaptureError
+from ..i18n import N_
 from ..privacy import describe_error
 
 __all__ = ["COMMAND_MODULES", "Commands", "error_json", "fail", "main", "port_number",
@@ -185,8 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc), type(exc).__name__, exc.code)
     except KeyboardInterrupt:
         if _json_errors:
-            return fail("interrupted", "interrupted")
-        print("idcapture: interrupted", file=sys.stderr)
+            return fail(N_("interrupted"), "interrupted")
+        print(f"idcapture: {tr(N_('interrupted'))}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # the reader went away (| head): stop writing, and let the interpreter's final
@@ -196,11 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.close(devnull)
         return 1
     except RecursionError:
-        return fail("the input is nested too deeply to read", "RecursionError")
+        return fail(N_("the input is nested too deeply to read"), "RecursionError")
     except EOFError:
-        return fail("input ended where a value was expected (no terminal to ask on?)",
-                     "EOFError")
+        return fail(N_("input ended where a value was expected (no terminal to ask on?)"),
+                    "EOFError")
     except Exception as exc:
         if os.environ.get("IDCAPTURE_TRACEBACK") == "1":
             raise
-        return fail(f"unexpected {describe_error(exc)}", "unexpected")
+        return fail(N_("unexpected {error}").format(error=describe_error(exc)), "unexpected")

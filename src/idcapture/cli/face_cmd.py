@@ -48,7 +48,9 @@ def cmd_quality(args: argparse.Namespace) -> int:
                               faces=len(analysis.faces)))
         for m in q.report.measures:
             mark = {True: "ok ", False: "BAD", None: "   "}[m.passed]
-            print(f"  {mark} {m.name:<28} {m.value:10.3f} {m.unit:<8} score {m.score:5.1f}")
+            print(tr(N_("  {mark} {name:<28} {value:10.3f} {unit:<8} score {score:5.1f}")
+                     ).format(mark=mark, name=m.name, value=m.value, unit=m.unit,
+                              score=m.score))
         print(tr(N_("instruction: {text}")).format(text=instr.text))
     return 0 if q.passed else 1
 
@@ -214,7 +216,7 @@ def cmd_sim_camera(args: argparse.Namespace) -> int:
                 break
             w.write(frame)
         w.release()
-        print(f"wrote {n} frames to {args.output}")
+        print(tr(N_("wrote {count} frames to {file}")).format(count=n, file=args.output))
         return 0
     from ..sim.camera.mjpeg import MjpegServer
 

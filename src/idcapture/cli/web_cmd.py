@@ -109,8 +109,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app = create_app(config)
         token = app.state.auth.token
         scheme = "https" if tls else "http"
-        print(f"idcapture station frontend: {scheme}://{args.host}:{args.port}/", flush=True)
-        print(f"access token: {token}", flush=True)
+        print(tr(N_("idcapture station frontend: {url}")).format(
+            url=f"{scheme}://{args.host}:{args.port}/"), flush=True)
+        print(tr(N_("access token: {token}")).format(token=token), flush=True)
         if args.sim:
             print(tr(N_("simulated devices: the Capture page has a Simulator panel to place "
                         "cards and present fingers")), flush=True)

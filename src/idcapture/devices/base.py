@@ -41,6 +41,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..address import Address
 from ..errors import DeviceClosed, DeviceRemoved, DeviceTimeout, IdCaptureError
+from ..i18n import N_
 from .options import COMMON_OPTIONS, Option, check_options
 from .polling import Deadline, poll
 
@@ -272,9 +273,12 @@ class Device:
     def _acquire(self, what: str, timeout: float | None) -> Iterator[None]:
         t = self.timeout if timeout is None else timeout
         if not self._lock.acquire(timeout=max(t, 0.0)):
-            raise DeviceTimeout(f"timed out after {t:.1f} s waiting for the device lock "
-                                f"(another thread is using the {self.address.driver} device "
-                                f"for a call) before {what}", awaited="device lock", timeout=t)
+            raise DeviceTimeout(N_("timed out after {seconds} s waiting for the device lock "
+                                   "(another thread is using the {driver} device for a call) "
+                                   "before {what}").format(seconds=f"{t:.1f}",
+                                                           driver=self.address.driver,
+                                                           what=what),
+                                awaited="device lock", timeout=t)
         try:
             yield
         finally:

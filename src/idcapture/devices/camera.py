@@ -11,6 +11,7 @@ import numpy as np
 
 from ..address import Address
 from ..errors import DeviceTimeout
+from ..i18n import N_
 from .base import Device, DeviceKind
 from .polling import Deadline
 
@@ -82,9 +83,10 @@ class Camera(Device):
             return frame
 
         def expired() -> DeviceTimeout:
-            return DeviceTimeout(f"timed out after {t:.1f} s waiting for a frame from the "
-                                 f"{self.address.driver} camera", awaited="camera frame",
-                                 timeout=t)
+            return DeviceTimeout(N_("timed out after {seconds} s waiting for a frame from the "
+                                    "{driver} camera").format(seconds=f"{t:.1f}",
+                                                              driver=self.address.driver),
+                                 awaited="camera frame", timeout=t)
 
         return self._poll("frame read", attempt, Deadline(t), expired)
 

@@ -10,6 +10,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import DeviceTimeout, RetryNeeded, RetryOutcome, RetryReason
+from ..i18n import N_
 from ..record import FingerPosition, utcnow
 from .base import Device, DeviceKind
 from .events import DeviceEventKind, EventStream
@@ -90,9 +91,10 @@ class FingerprintSensor(Device):
             return None
 
         def expired() -> DeviceTimeout:
-            return DeviceTimeout(f"timed out after {t:.1f} s waiting for a finger on the "
-                                 f"{self.address.driver} sensor", awaited="finger placement",
-                                 timeout=t)
+            return DeviceTimeout(N_("timed out after {seconds} s waiting for a finger on the "
+                                    "{driver} sensor").format(seconds=f"{t:.1f}",
+                                                              driver=self.address.driver),
+                                 awaited="finger placement", timeout=t)
 
         image = self._poll("finger capture", attempt, Deadline(t), expired)
         return self._finish(image, position, start, attempts)

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from ..address import Address
 from ..errors import DeviceTimeout
+from ..i18n import N_
 from ..record import IdentityDocument
 from .base import Device, DeviceKind
 from .events import DeviceEventKind, EventStream
@@ -92,13 +93,18 @@ class IdReader(Device):
             return doc
 
         def expired() -> DeviceTimeout:
-            what = ("a new card to be placed (the card on the reader was already read; "
-                    "take it off and place it again)") if present else "a card to be placed"
-            hint = ("; a card left on the reader since it was last read is not found "
-                    "again: lift the card and place it again"
-                    if not present and self.finds_card_once else "")
-            return DeviceTimeout(f"timed out after {t:.1f} s waiting for {what} on the "
-                                 f"{self.address.driver} reader{hint}",
+            if present:
+                text = N_("timed out after {seconds} s waiting for a new card to be placed (the "
+                          "card on the reader was already read; take it off and place it "
+                          "again) on the {driver} reader")
+            elif self.finds_card_once:
+                text = N_("timed out after {seconds} s waiting for a card to be placed on the "
+                          "{driver} reader; a card left on the reader since it was last read "
+                          "is not found again: lift the card and place it again")
+            else:
+                text = N_("timed out after {seconds} s waiting for a card to be placed on the "
+                          "{driver} reader")
+            return DeviceTimeout(text.format(seconds=f"{t:.1f}", driver=self.address.driver),
                                  awaited="card placement", timeout=t)
 
         doc = self._poll("card read", attempt, deadline, expired)

@@ -226,6 +226,11 @@ def localize(text: str, language: str, _depth: int = 0) -> str:
             best, best_latin = out, latin
             if latin == 0:
                 break
+    if best == text and ": " in text:  # "where: message" (a RecordError names a field)
+        where, _, rest = text.partition(": ")
+        inner = localize(rest, language, _depth + 1)
+        if inner != rest:
+            return f"{where}：{inner}"
     return best
 
 

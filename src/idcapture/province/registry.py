@@ -144,7 +144,8 @@ class Registry:
         self.path = Path(path)
         if not self.path.is_dir():
             if not create:
-                raise ConfigError(f"no province registry at {self.path.name!r}",
+                raise ConfigError(N_("no province registry at {folder}").format(
+                    folder=repr(self.path.name)),
                                   "no-registry")
             self.path.mkdir(parents=True)
         self.db = sqlite3.connect(self.path / DB_NAME, isolation_level=None,
@@ -251,7 +252,8 @@ class Registry:
             for sid, name in stations:
                 sid = sid.strip()
                 if not sid or len(sid) > 64 or not sid.isprintable():
-                    raise ConfigError("a station ID is 1-64 printable characters", "station")
+                    raise ConfigError(N_("a station ID is 1-64 printable characters"),
+                                      "station")
                 cur = self.db.execute("INSERT OR IGNORE INTO stations VALUES (?, ?, ?)",
                                       (sid, name.strip()[:100], now))
                 added += cur.rowcount
@@ -289,7 +291,7 @@ class Registry:
     def record_fields(self, rid: int) -> dict[str, str]:
         row = self.db.execute("SELECT fields FROM records WHERE rid = ?", (rid,)).fetchone()
         if row is None:
-            raise ConfigError(f"no record {rid} in the registry", "no-record")
+            raise ConfigError(N_("no record {rid} in the registry").format(rid=rid), "no-record")
         out: dict[str, str] = json.loads(row[0])
         return out
 
@@ -394,7 +396,7 @@ class Registry:
             "package_sha256, current, superseded_by FROM records WHERE rid = ?",
             (rid,)).fetchone()
         if r is None:
-            raise ConfigError(f"no record {rid} in the registry", "no-record")
+            raise ConfigError(N_("no record {rid} in the registry").format(rid=rid), "no-record")
         return RecordRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7])
 
     # ------------------------------------------------------------------ review decisions

@@ -219,7 +219,8 @@ def open_checker(address: str, threshold: float | None = None,
     dev = get_registry().open(address, DeviceKind.FINGER_ALGORITHM)
     if not isinstance(dev, FingerAlgorithm):
         dev.close()
-        raise ConfigError(f"{address!r} does not open a fingerprint algorithm")
+        raise ConfigError(N_("{address} does not open a fingerprint algorithm").format(
+            address=repr(address)))
     return CardFingerprintChecker(dev, threshold, attempts)
 
 

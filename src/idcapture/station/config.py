@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, RosterError
+from ..i18n import N_
 
 __all__ = ["DateWindow", "RegistrationPattern", "StationConfig"]
 
@@ -47,7 +48,7 @@ class DateWindow:
 
     def __post_init__(self) -> None:
         if self.opens and self.closes and self.closes < self.opens:
-            raise ConfigError("a window must not close before it opens")
+            raise ConfigError(N_("a window must not close before it opens"))
 
     def contains(self, day: _dt.date) -> bool:
         return not ((self.opens and day < self.opens) or (self.closes and day > self.closes))
@@ -60,12 +61,14 @@ class DateWindow:
     def enforce(self, what: str, day: _dt.date) -> None:
         """Raise :class:`RosterError` (code ``window-closed``) if ``day`` is outside."""
         if self.opens and day < self.opens:
-            raise RosterError(f"{what} has not opened yet: it opens on "
-                              f"{self.opens.isoformat()} (today is {day.isoformat()})",
+            raise RosterError(N_("{what} has not opened yet: it opens on {opens} (today is "
+                                 "{today})").format(what=what, opens=self.opens.isoformat(),
+                                                   today=day.isoformat()),
                               "window-not-open")
         if self.closes and day > self.closes:
-            raise RosterError(f"{what} is closed: it closed on {self.closes.isoformat()} "
-                              f"(today is {day.isoformat()})", "window-closed")
+            raise RosterError(N_("{what} is closed: it closed on {closes} (today is {today})"
+                                 ).format(what=what, closes=self.closes.isoformat(),
+                                          today=day.isoformat()), "window-closed")
 
     def to_json(self) -> list[str | None]:
         return [self.opens.isoformat() if self.opens else None,
@@ -76,11 +79,11 @@ class DateWindow:
         if value is None:
             return cls()
         if not isinstance(value, (list, tuple)) or len(value) != 2:
-            raise ConfigError(f"{what} must be [opens, closes]")
+            raise ConfigError(N_("{what} must be [opens, closes]").format(what=what))
         try:
             a, b = (_dt.date.fromisoformat(v) if v else None for v in value)
         except (TypeError, ValueError):
-            raise ConfigError(f"{what} dates must be YYYY-MM-DD") from None
+            raise ConfigError(N_("{what} dates must be YYYY-MM-DD").format(what=what)) from None
         return cls(a, b)
 
 
@@ -106,12 +109,12 @@ class RegistrationPattern:
         names = [f for f, _w in fields]
         unknown = set(names) - _KNOWN
         if unknown:
-            raise ConfigError(f"registration pattern names unknown field(s): "
-                              f"{', '.join(sorted(unknown))}")
+            raise ConfigError(N_("registration pattern names unknown field(s): {fields}"
+                                 ).format(fields=", ".join(sorted(unknown))))
         if names.count("seq") != 1 or not self.text.rstrip().endswith("}") or names[-1] != "seq":
-            raise ConfigError("registration pattern needs exactly one {seq:N}, at the end")
+            raise ConfigError(N_("registration pattern needs exactly one {seq:N}, at the end"))
         if not dict(fields).get("seq"):
-            raise ConfigError("registration pattern's {seq} needs a width, e.g. {seq:4}")
+            raise ConfigError(N_("registration pattern's {seq} needs a width, e.g. {seq:4}"))
 
     @property
     def seq_width(self) -> int:
@@ -134,8 +137,9 @@ class RegistrationPattern:
     def format(self, scope: str, sequence: int) -> str:
         w = self.seq_width
         if sequence >= 10 ** w:
-            raise RosterError(f"registration numbers for this scope are used up "
-                              f"({10 ** w - 1} allocated); widen {{seq:{w}}}", "seq-exhausted")
+            raise RosterError(N_("registration numbers for this scope are used up ({count} "
+                                 "allocated); widen {field}").format(
+                                     count=10 ** w - 1, field=f"{{seq:{w}}}"), "seq-exhausted")
         return f"{scope}{sequence:0{w}d}"
 
 
@@ -170,13 +174,13 @@ class StationConfig:
     def __post_init__(self) -> None:
         RegistrationPattern(self.registration_pattern)
         if not re.fullmatch(r"\d{6}", self.region):
-            raise ConfigError("region must be a 6-digit GB/T 2260 code")
+            raise ConfigError(N_("region must be a 6-digit GB/T 2260 code"))
         if not isinstance(self.card_fingerprint_attempts, int) or \
                 self.card_fingerprint_attempts < 1:
-            raise ConfigError("card_fingerprint_attempts must be a positive integer")
+            raise ConfigError(N_("card_fingerprint_attempts must be a positive integer"))
         if self.face_liveness not in LIVENESS_CHALLENGES:
-            raise ConfigError(f"face_liveness must be one of "
-                              f"{', '.join(repr(c) for c in LIVENESS_CHALLENGES)}")
+            raise ConfigError(N_("face_liveness must be one of {choices}").format(
+                choices=", ".join(repr(c) for c in LIVENESS_CHALLENGES)))
 
     @property
     def pattern(self) -> RegistrationPattern:
@@ -191,17 +195,18 @@ class StationConfig:
     @classmethod
     def from_json(cls, data: Any) -> StationConfig:
         if not isinstance(data, dict):
-            raise ConfigError("station configuration must be a JSON object")
+            raise ConfigError(N_("station configuration must be a JSON object"))
         known = {f for f in cls.__dataclass_fields__}
         unknown = set(data) - known
         if unknown:
-            raise ConfigError(f"unknown station setting(s): {', '.join(sorted(unknown))}")
+            raise ConfigError(N_("unknown station setting(s): {names}").format(
+                names=", ".join(sorted(unknown))))
         kwargs: dict[str, Any] = dict(data)
         for k in ("registration_window", "capture_window", "makeup_window"):
             if k in kwargs:
                 kwargs[k] = DateWindow.from_json(kwargs[k], k)
         if "year" in kwargs and not isinstance(kwargs["year"], int):
-            raise ConfigError("year must be an integer")
+            raise ConfigError(N_("year must be an integer"))
         return cls(**kwargs)
 
     @classmethod
@@ -211,5 +216,5 @@ class StationConfig:
         except (OSError, ValueError) as exc:
             if isinstance(exc, ConfigError):
                 raise
-            raise ConfigError(f"cannot read station configuration {Path(path).name!r}: "
-                              f"{exc.__class__.__name__}") from None
+            raise ConfigError(N_("cannot read station configuration {name}: {error}").format(
+                name=repr(Path(path).name), error=exc.__class__.__name__)) from None

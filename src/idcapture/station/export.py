@@ -370,7 +370,7 @@ def _derive(passphrase: str, salt: bytes, params: tuple[int, int, int]) -> bytes
 
     log_n, r, p = params
     if not (10 <= log_n <= 22 and 1 <= r <= 32 and 1 <= p <= 16):
-        raise PackageError("encrypted package header holds implausible key parameters",
+        raise PackageError(N_("encrypted package header holds implausible key parameters"),
                            "package-header")
     return Scrypt(salt=salt, length=32, n=1 << log_n, r=r, p=p).derive(
         passphrase.encode("utf-8"))
@@ -385,7 +385,7 @@ def _sealer(passphrase: str) -> tuple[bytes, Seal]:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if not passphrase:
-        raise ConfigError("the export passphrase must not be empty")
+        raise ConfigError(N_("the export passphrase must not be empty"))
     salt = os.urandom(16)
     prefix = os.urandom(7)
     header = ENCRYPTED_MAGIC + salt + bytes(_SCRYPT) + prefix
@@ -451,7 +451,7 @@ def decrypt_package(src: str | Path, dst: IO[bytes], passphrase: str) -> None:
     with open(src, "rb") as fin:
         header = fin.read(hlen)
         if len(header) != hlen or not header.startswith(ENCRYPTED_MAGIC):
-            raise PackageError("not an encrypted idcapture package", "package-header")
+            raise PackageError(N_("not an encrypted idcapture package"), "package-header")
         salt = header[len(ENCRYPTED_MAGIC):len(ENCRYPTED_MAGIC) + 16]
         params = tuple(header[len(ENCRYPTED_MAGIC) + 16:len(ENCRYPTED_MAGIC) + 19])
         prefix = header[-7:]
@@ -464,9 +464,9 @@ def decrypt_package(src: str | Path, dst: IO[bytes], passphrase: str) -> None:
             try:
                 dst.write(aead.decrypt(_nonce(prefix, index, last), block, header))
             except InvalidTag:
-                raise PackageError("cannot decrypt the package: wrong passphrase, or the "
-                                   f"file was altered or truncated (segment {index})",
-                                   "package-auth") from None
+                raise PackageError(N_("cannot decrypt the package: wrong passphrase, or the "
+                                      "file was altered or truncated (segment {index})"
+                                      ).format(index=index), "package-auth") from None
             if last:
                 return
             block = nxt
@@ -505,7 +505,7 @@ def _opened(path: Path, passphrase: str | None) -> Iterator[tuple[Path | IO[byte
         yield path, False
         return
     if passphrase is None:
-        raise PackageError("the package is encrypted: give its passphrase",
+        raise PackageError(N_("the package is encrypted: give its passphrase"),
                            "package-passphrase")
     with tempfile.TemporaryFile(prefix=".verify-", suffix=".zip") as fh:
         decrypt_package(path, fh, passphrase)
@@ -518,7 +518,7 @@ def verify_package(path: str | Path, passphrase: str | None = None) -> VerifyRep
     p = Path(path)
     report = VerifyReport(p.name)
     if not p.is_file():
-        report.fail("package file not found")
+        report.fail(N_("package file not found"))
         return report
     try:
         with _opened(p, passphrase) as (plain, enc):
@@ -561,13 +561,13 @@ def _verify_zip(path: Path | IO[bytes], report: VerifyReport) -> None:
     try:
         zf = zipfile.ZipFile(path)
     except _ZIP_DAMAGE:
-        report.fail("not a readable ZIP package")
+        report.fail(N_("not a readable ZIP package"))
         return
     with zf:
         listed = zf.namelist()
         names = set(listed)
         if "manifest.json" not in names:
-            report.fail("manifest.json is missing")
+            report.fail(N_("manifest.json is missing"))
             return
         try:
             raw_manifest = zf.read("manifest.json")
@@ -579,22 +579,23 @@ def _verify_zip(path: Path | IO[bytes], report: VerifyReport) -> None:
                 raise TypeError("files")
             report.records = int(manifest.get("records", 0))
         except _DuplicateName as dup:
-            report.fail(f"manifest.json lists the name {dup.name!r} twice")
+            report.fail(N_("manifest.json lists the name {name} twice").format(
+                name=repr(dup.name)))
             return
         except (ValueError, KeyError, TypeError, RecursionError, *_ZIP_DAMAGE):
-            report.fail("manifest.json is not a valid manifest")
+            report.fail(N_("manifest.json is not a valid manifest"))
             return
         unsafe = [n for n in sorted({*files, *listed}) if _unsafe_member(n)]
         for name in unsafe:
-            report.fail(f"{name!r}: not a safe member name (absolute, '..', backslash or "
-                        "control character)")
+            report.fail(N_("{name}: not a safe member name (absolute, '..', backslash or "
+                           "control character)").format(name=repr(name)))
         for name in sorted({n for n in listed if listed.count(n) > 1}):
-            report.fail(f"{name!r}: in the package more than once")
+            report.fail(N_("{name}: in the package more than once").format(name=repr(name)))
         if unsafe:
             return
         for name, meta in sorted(files.items()):
             if name not in names:
-                report.fail(f"{name}: listed in the manifest but missing")
+                report.fail(N_("{name}: listed in the manifest but missing").format(name=name))
                 continue
             h = hashlib.sha256()
             size = 0
@@ -604,10 +605,13 @@ def _verify_zip(path: Path | IO[bytes], report: VerifyReport) -> None:
                         h.update(chunk)
                         size += len(chunk)
             except (RecordError, *_ZIP_DAMAGE) as exc:
-                report.fail(f"{name}: cannot be read ({exc.__class__.__name__})")
+                report.fail(N_("{name}: cannot be read ({error})").format(
+                    name=name, error=exc.__class__.__name__))
                 continue
             report.files_checked += 1
             if h.hexdigest() != meta.get("sha256") or size != meta.get("size"):
-                report.fail(f"{name}: content does not match its SHA-256 in the manifest")
+                report.fail(N_("{name}: content does not match its SHA-256 in the manifest"
+                               ).format(name=name))
         for extra in sorted(names - set(files) - {"manifest.json"}):
-            report.fail(f"{extra}: in the package but not in the manifest")
+            report.fail(N_("{name}: in the package but not in the manifest").format(
+                name=extra))

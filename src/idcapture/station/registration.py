@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..i18n import N_
 from ..privacy import mask_id_number
 from .config import StationConfig
 from .store import Store, today
@@ -60,7 +61,7 @@ def register_students(store: Store, id_numbers: Iterable[str] | None = None, *,
     the registration window.
     """
     cfg = station_config(store)
-    cfg.registration_window.enforce("registration", day or today())
+    cfg.registration_window.enforce(N_("registration"), day or today())
     pattern = cfg.pattern
     report = RegistrationReport()
     rows = store.registration_candidates(school_code)

@@ -170,7 +170,8 @@ class CaptureSession:
         """The session ``session_id`` as it was after its last event."""
         loaded = store.load_session(session_id)
         if loaded is None:
-            raise RosterError(f"no capture session {session_id[:8]}", "no-session")
+            raise RosterError(N_("no capture session {session}").format(
+                session=session_id[:8]), "no-session")
         state, body = loaded
         s = cls(store, session_id, body["operator"], steps or Steps())
         s.state = SessionState(state)
@@ -438,9 +439,10 @@ class CaptureSession:
         earlier = self.record.check(LIVENESS_CHECK)
         if not kind or (earlier is not None and earlier.outcome is CheckOutcome.FAILED):
             return
-        how = "framed by the operator" if ev.manual else "taken without the live loop"
+        how = (N_("portrait framed by the operator: no {challenge} challenge ran") if ev.manual
+               else N_("portrait taken without the live loop: no {challenge} challenge ran"))
         self.record.set_check(Check(LIVENESS_CHECK, CheckOutcome.NOT_CHECKED,
-                                    f"portrait {how}: no {kind} challenge ran", utcnow(),
+                                    how.format(challenge=kind), utcnow(),
                                     {"challenge": kind}))
 
     def _on_finger(self, ev: FingerPresented | FingerRetry) -> Prompt:

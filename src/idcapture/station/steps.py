@@ -103,7 +103,8 @@ class LibraryFingerQualityGate:
         except ImportError as exc:  # pragma: no cover - the module ships with the package
             return FingerAssessment(Check(
                 "finger-quality", CheckOutcome.NOT_CHECKED,
-                f"finger quality assessment is not available: {exc.__class__.__name__}",
+                N_("finger quality assessment is not available: {error}").format(
+                    error=exc.__class__.__name__),
                 utcnow()))
         an = analyse(image, ppi)
         q = assess(an, profile=self.profile)
@@ -335,7 +336,8 @@ class LibraryFaceCardComparer:
             from ..biometrics.face import compare_faces, face_vs_card_check
         except ImportError as exc:  # pragma: no cover
             return Check(name, CheckOutcome.NOT_CHECKED,
-                         f"face comparison unavailable ({exc.__class__.__name__})", utcnow())
+                         N_("face comparison unavailable ({error})").format(
+                             error=exc.__class__.__name__), utcnow())
         from ..formats.images import ImageError, load_image
 
         try:

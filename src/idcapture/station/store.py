@@ -138,7 +138,8 @@ class Store:
         ``passphrase`` the store is encrypted from the start (:meth:`encrypt`)."""
         folder = Path(path)
         if (folder / DB_NAME).exists():
-            raise ConfigError(f"a station store already exists in {folder.name!r}")
+            raise ConfigError(N_("a station store already exists in {folder}").format(
+                folder=repr(folder.name)))
         folder.mkdir(parents=True, exist_ok=True)
         (folder / BLOB_DIR).mkdir(exist_ok=True)
         store = cls._connect(folder, True)
@@ -164,8 +165,8 @@ class Store:
         """
         folder = Path(path)
         if not (folder / DB_NAME).is_file():
-            raise ConfigError(f"no station store in {folder.name!r} "
-                              "(create one with 'idcapture station init')")
+            raise ConfigError(N_("no station store in {folder} (create one with 'idcapture "
+                                 "station init')").format(folder=repr(folder.name)))
         return cls._connect(folder, writer, passphrase)
 
     @classmethod
@@ -195,9 +196,10 @@ class Store:
             return
         passphrase = passphrase or os.environ.get(PASSPHRASE_ENV) or None
         if passphrase is None:
-            raise ConfigError(f"the station store {self.path.name!r} is encrypted: give its "
-                              f"passphrase (environment variable {PASSPHRASE_ENV}, or at the "
-                              "prompt)", "passphrase-needed")
+            raise ConfigError(N_("the station store {folder} is encrypted: give its passphrase "
+                                 "(environment variable {name}, or at the prompt)").format(
+                                     folder=repr(self.path.name), name=PASSPHRASE_ENV),
+                              "passphrase-needed")
         self._cipher = unlock(record, passphrase)
         _UNLOCKED[self._key_of()] = self._cipher
 
@@ -292,8 +294,9 @@ class Store:
     def _migrate(self) -> None:
         version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
-            raise ConfigError(f"the store's schema version {version} is newer than this "
-                              f"library supports ({SCHEMA_VERSION}); upgrade idcapture")
+            raise ConfigError(N_("the store's schema version {version} is newer than this "
+                                 "library supports ({supported}); upgrade idcapture").format(
+                                     version=version, supported=SCHEMA_VERSION))
         while version < SCHEMA_VERSION:
             target = version + 1
             script = MIGRATIONS[target]
@@ -421,12 +424,13 @@ class Store:
         try:
             data = self.blob_path(sha256).read_bytes()
         except OSError:
-            raise RecordError("blob file is missing from the store",
+            raise RecordError(N_("blob file is missing from the store"),
                               f"blobs/{sha256[:12]}...") from None
         if self._cipher is not None:
             data = self._cipher.open_blob(data, sha256)
         if hashlib.sha256(data).hexdigest() != sha256:
-            raise RecordError("blob file does not match its SHA-256", f"blobs/{sha256[:12]}...")
+            raise RecordError(N_("blob file does not match its SHA-256"),
+                              f"blobs/{sha256[:12]}...")
         return data
 
     def has_blob(self, sha256: str) -> bool:
@@ -484,8 +488,8 @@ class Store:
                                   (self._tok(id_number),)).fetchone()
                 found = f"{row[0]}:{row[1]}" if row else ""
                 if found != replaces:
-                    raise RosterError("the student was captured since this session began "
-                                      "(another session saved a record): nothing saved",
+                    raise RosterError(N_("the student was captured since this session began "
+                                         "(another session saved a record): nothing saved"),
                                       "captured-since")
             version = self._insert_record(cur, record, id_number, reason)
             self._write_session(cur, session_id, state, body, True)
@@ -496,7 +500,7 @@ class Store:
             if ref.sha256 in record.blobs:
                 self.put_blob(record.blobs[ref.sha256])
             elif not self.has_blob(ref.sha256):
-                raise RecordError("blob bytes are neither in the record nor in the store",
+                raise RecordError(N_("blob bytes are neither in the record nor in the store"),
                                   f"blobs/{ref.sha256[:12]}...")
 
     def _insert_record(self, cur: sqlite3.Cursor, record: CaptureRecord, id_number: str,
@@ -616,8 +620,9 @@ class Store:
             row = cur.execute("SELECT package, records, confirmed_at FROM exports WHERE "
                               "manifest_sha256 = ?", (manifest_sha256,)).fetchone()
             if row is None:
-                raise RosterError("this store did not write that package (or it was "
-                                  "written before exports were recorded)", "unknown-package")
+                raise RosterError(N_("this store did not write that package (or it was "
+                                     "written before exports were recorded)"),
+                                  "unknown-package")
             if row[2] is None:
                 cur.execute("UPDATE exports SET confirmed_at = ?, confirmed_by = ?, "
                             "receipt = ? WHERE manifest_sha256 = ?",
@@ -760,7 +765,7 @@ class Store:
     def require_student(self, id_number: str) -> Student:
         row = self.student(id_number)
         if row is None:
-            raise RosterError("the student is not on the roster", "not-on-roster")
+            raise RosterError(N_("the student is not on the roster"), "not-on-roster")
         return row
 
     def students(self) -> dict[str, Student]:
@@ -862,9 +867,9 @@ class Store:
                                 "scope, sequence, registered_at) VALUES (?,?,?,?,?)",
                                 [(self._tok(reg.id_number), *reg[1:], now) for reg in new])
             except sqlite3.IntegrityError as exc:
-                raise RosterError("a registration number clashes with one already "
-                                  "allocated; was the pattern changed after registration "
-                                  "began?", "registration-clash") from exc
+                raise RosterError(N_("a registration number clashes with one already "
+                                     "allocated; was the pattern changed after registration "
+                                     "began?"), "registration-clash") from exc
             cur.executemany("INSERT INTO sequences(scope, last) VALUES (?, ?) "
                             "ON CONFLICT(scope) DO UPDATE SET last = excluded.last",
                             list(last.items()))

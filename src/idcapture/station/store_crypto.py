@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from ..errors import ConfigError, RecordError
+from ..i18n import N_
 
 __all__ = ["PASSPHRASE_ENV", "StoreCipher", "new_key_record", "unlock"]
 
@@ -80,7 +81,7 @@ class StoreCipher:
         try:
             return self._gcm.decrypt(raw[n:n + 12], raw[n + 12:], sha256.encode())
         except InvalidTag:
-            raise RecordError("blob file does not decrypt (damaged, or not this store's)",
+            raise RecordError(N_("blob file does not decrypt (damaged, or not this store's)"),
                               f"blobs/{sha256[:12]}...") from None
 
     # columns -------------------------------------------------------------------------
@@ -98,8 +99,8 @@ class StoreCipher:
         try:
             return self._gcm.decrypt(raw[:12], raw[12:], column.encode()).decode("utf-8")
         except InvalidTag:
-            raise RecordError("a stored value does not decrypt (damaged, or not this "
-                              "store's)", column) from None
+            raise RecordError(N_("a stored value does not decrypt (damaged, or not this "
+                                 "store's)"), column) from None
 
     def token(self, id_number: str) -> str:
         """Deterministic encryption of an ID number (equal numbers, equal tokens)."""
@@ -111,7 +112,7 @@ class StoreCipher:
         try:
             return self._siv.decrypt(_unb64(value[len(TOKEN):]), [b"id_number"]).decode()
         except InvalidTag:
-            raise RecordError("a stored ID number does not decrypt", "id_number") from None
+            raise RecordError(N_("a stored ID number does not decrypt"), "id_number") from None
 
 
 @functools.lru_cache(maxsize=8)
@@ -124,7 +125,7 @@ def new_key_record(passphrase: str) -> tuple[dict[str, Any], StoreCipher]:
     settings (no key in it, only the wrapped one and the scrypt parameters) and the
     cipher."""
     if not passphrase:
-        raise ConfigError("an empty passphrase cannot protect a store", "passphrase")
+        raise ConfigError(N_("an empty passphrase cannot protect a store"), "passphrase")
     salt, nonce, data_key = os.urandom(16), os.urandom(12), AESGCM.generate_key(256)
     kek = _kek(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     record = {"cipher": "AES-256-GCM + AES-SIV", "kdf": "scrypt", "n": SCRYPT_N,
@@ -142,9 +143,9 @@ def unlock(record: dict[str, Any], passphrase: str) -> StoreCipher:
         wrapped = _unb64(record["wrapped_key"])
         data_key = AESGCM(kek).decrypt(wrapped[:12], wrapped[12:], _WRAP_AAD)
     except InvalidTag:
-        raise ConfigError("wrong passphrase for the encrypted station store",
+        raise ConfigError(N_("wrong passphrase for the encrypted station store"),
                           "wrong-passphrase") from None
     except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"the store's key record is damaged ({exc.__class__.__name__})",
-                          "key-record") from None
+        raise ConfigError(N_("the store's key record is damaged ({error})").format(
+            error=exc.__class__.__name__), "key-record") from None
     return StoreCipher(data_key)

@@ -128,17 +128,18 @@ def card_block(records: list[Any]) -> bytes:
     from ..sim.sam.cards import card_fingerprint
 
     if not isinstance(records, list) or len(records) > 2:
-        raise ConfigError("fingerprints: a list of at most 2 records")
+        raise ConfigError(N_("fingerprints: a list of at most 2 records"))
     out = b""
     for i, entry in enumerate(records):
         if not isinstance(entry, dict):
-            raise ConfigError(f"fingerprint record {i}: an object")
+            raise ConfigError(N_("fingerprint record {index}: an object").format(index=i))
         if "synthetic" in entry:
             n = int(entry["synthetic"])
             image = fit_window(sim_finger(n, impression=n + 7000), (HEIGHT, WIDTH))
             rec = extract_record(image, int(entry["finger"]))
             if rec is None:
-                raise ConfigError(f"fingerprint record {i}: no usable template")
+                raise ConfigError(N_("fingerprint record {index}: no usable template").format(
+                    index=i))
             out += rec
         else:
             out += card_fingerprint(entry, i)

@@ -19,6 +19,9 @@ def test_second_read_says_to_lift_and_place_the_card(
     assert main(["read-id", address, "--timeout", "0.5"]) != 0
     err = capsys.readouterr().err
     assert "lift the card and place it again" in err, err
+    assert main(["--lang", "zh", "read-id", address, "--timeout", "0.5"]) != 0
+    err = capsys.readouterr().err
+    assert "请拿起证件后重新放置" in err and "lift" not in err, err
     sam.device.remove_card()
     sam.device.place_card(cards[0])
     assert main(["read-id", address, "--timeout", "5"]) == 0

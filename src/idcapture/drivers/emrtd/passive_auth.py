@@ -109,15 +109,16 @@ def parse_sod(data: bytes) -> Sod:
     except ProtocolError:
         raise
     if tag != 0x77:
-        raise ProtocolError(f"EF.SOD starts with tag {tag:02X}, expected 77", 0)
+        raise ProtocolError(N_("EF.SOD starts with tag {tag}, expected 77").format(
+            tag=f"{tag:02X}"), 0)
     try:
         info = cms.ContentInfo.load(value)
         if info["content_type"].native != "signed_data":
-            raise ProtocolError("EF.SOD content is not CMS SignedData", 0)
+            raise ProtocolError(N_("EF.SOD content is not CMS SignedData"), 0)
         sd = info["content"]
         encap = sd["encap_content_info"]
         if encap["content_type"].dotted != LDS_SECURITY_OBJECT_OID:
-            raise ProtocolError("EF.SOD does not hold an LDSSecurityObject", 0)
+            raise ProtocolError(N_("EF.SOD does not hold an LDSSecurityObject"), 0)
         econtent = encap["content"].native
         if isinstance(econtent, LdsSecurityObject):  # pragma: no cover
             econtent = econtent.dump()
@@ -133,10 +134,11 @@ def parse_sod(data: bytes) -> Sod:
     except ProtocolError:
         raise
     except Exception as exc:
-        raise ProtocolError(f"EF.SOD is not valid CMS/ASN.1: {exc.__class__.__name__}",
-                            0) from None
+        raise ProtocolError(N_("EF.SOD is not valid CMS/ASN.1: {error}").format(
+            error=exc.__class__.__name__), 0) from None
     if algo not in _HASHES:
-        raise ProtocolError(f"EF.SOD uses an unsupported hash algorithm {algo!r}", 0)
+        raise ProtocolError(N_("EF.SOD uses an unsupported hash algorithm {name}").format(
+            name=repr(algo)[:40]), 0)
     return Sod(algo, table, sd, bytes(econtent), cert)
 
 
@@ -157,16 +159,17 @@ class TrustStore:
                 try:
                     raw = f.read_bytes()
                 except OSError as exc:
-                    raise ConfigError(f"cannot read trust store file {f.name!r}: "
-                                      f"{exc.strerror}") from None
+                    raise ConfigError(N_("cannot read trust store file {name}: {reason}"
+                                         ).format(name=repr(f.name), reason=exc.strerror)
+                                      ) from None
                 try:
                     if b"-----BEGIN" in raw:
                         certs.extend(x509.load_pem_x509_certificates(raw))
                     else:
                         certs.append(x509.load_der_x509_certificate(raw))
                 except ValueError:
-                    raise ConfigError(f"trust store file {f.name!r} holds no X.509 "
-                                      "certificate") from None
+                    raise ConfigError(N_("trust store file {name} holds no X.509 "
+                                         "certificate").format(name=repr(f.name))) from None
         return cls(certs)
 
     def __len__(self) -> int:
@@ -221,11 +224,12 @@ def _verify_signature(sod: Sod) -> tuple[bool, str]:
         return False, N_("EF.SOD embeds no document signer certificate")
     infos = sod.signed_data["signer_infos"]
     if len(infos) != 1:
-        return False, f"EF.SOD has {len(infos)} signer infos, expected 1"
+        return False, N_("EF.SOD has {count} signer infos, expected 1").format(count=len(infos))
     si = infos[0]
     digest_name = si["digest_algorithm"]["algorithm"].native
     if digest_name not in _CRYPTO_HASHES:
-        return False, f"unsupported digest algorithm {digest_name!r}"
+        return False, N_("unsupported digest algorithm {name}").format(
+            name=repr(digest_name)[:40])
     signed_attrs = si["signed_attrs"]
     if not signed_attrs:
         message = sod.econtent
@@ -259,11 +263,12 @@ def _verify_signature(sod: Sod) -> tuple[bool, str]:
         elif isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(signature, message, ec.ECDSA(hash_alg))
         else:
-            return False, f"unsupported signer key type {type(key).__name__}"
+            return False, N_("unsupported signer key type {name}").format(
+                name=type(key).__name__)
     except InvalidSignature:
         return False, N_("the SOD signature does not verify with the document signer key")
     except (ValueError, KeyError, TypeError) as exc:
-        return False, f"the SOD signature cannot be checked: {exc}"
+        return False, N_("the SOD signature cannot be checked: {reason}").format(reason=exc)
     return True, ""
 
 
