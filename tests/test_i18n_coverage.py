@@ -164,6 +164,14 @@ def test_message_families_named_in_review_are_translated(english: str, chinese: 
     assert localize(english, "zh") == chinese
 
 
+def test_every_capture_step_has_a_chinese_name() -> None:
+    from idcapture.i18n import catalogue_entries
+    from idcapture.station.events import SessionState
+
+    zh = {e.msgid for e in catalogue_entries("zh") if e.msgctxt == "step" and e.translated}
+    assert [s.value for s in SessionState if s.value not in zh] == []
+
+
 def test_liveness_prompts_come_from_the_catalogue() -> None:
     from idcapture.biometrics.face import challenge_prompt
 

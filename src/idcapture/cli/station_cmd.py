@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..i18n import N_
-from . import Commands, print_json, tr
+from . import Commands, print_json, tr, tr_value
 from .progress import progress_for
 
 if TYPE_CHECKING:
@@ -158,7 +158,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
                         keep_low_quality=args.keep_low_quality,
                         accept_card_fingerprint=args.accept_card_fingerprint)
         last = run_capture(session, Devices(r, c, f), policy=policy, timeout=args.timeout,
-                           on_prompt=lambda p: print(f"[{p.state.value}] {tr(p.message)}"))
+                           on_prompt=lambda p: print(f"[{tr_value('step', p.state.value)}] "
+                                                     f"{tr(p.message)}"))
     return 0 if last.state is SessionState.SAVED else 1
 
 
