@@ -168,8 +168,11 @@ def test_every_capture_step_has_a_chinese_name() -> None:
     from idcapture.i18n import catalogue_entries
     from idcapture.station.events import SessionState
 
-    zh = {e.msgid for e in catalogue_entries("zh") if e.msgctxt == "step" and e.translated}
-    assert [s.value for s in SessionState if s.value not in zh] == []
+    from idcapture.biometrics.face.autocapture import CaptureState
+
+    named = {(e.msgctxt, e.msgid) for e in catalogue_entries("zh") if e.translated}
+    assert [s.value for s in SessionState if ("step", s.value) not in named] == []
+    assert [s.value for s in CaptureState if ("face-step", s.value) not in named] == []
 
 
 def test_liveness_prompts_come_from_the_catalogue() -> None:

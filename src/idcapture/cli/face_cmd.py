@@ -106,7 +106,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
             step = cap.feed(frame.image, frame.timestamp)
             text = step.instruction.text
             if text != last and not args.json:
-                print(f"[{step.state.value}] {text}", flush=True)
+                print(f"[{tr_value('face-step', step.state.value)}] {text}", flush=True)
                 last = text
     result = cap.result
     assert result is not None
