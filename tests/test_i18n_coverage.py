@@ -165,10 +165,9 @@ def test_message_families_named_in_review_are_translated(english: str, chinese: 
 
 
 def test_every_capture_step_has_a_chinese_name() -> None:
+    from idcapture.biometrics.face.autocapture import CaptureState
     from idcapture.i18n import catalogue_entries
     from idcapture.station.events import SessionState
-
-    from idcapture.biometrics.face.autocapture import CaptureState
 
     named = {(e.msgctxt, e.msgid) for e in catalogue_entries("zh") if e.translated}
     assert [s.value for s in SessionState if ("step", s.value) not in named] == []
