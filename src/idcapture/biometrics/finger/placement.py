@@ -117,6 +117,18 @@ class ContactShape:
         return any(_OPPOSITE[s] in self.open_sides for s in cut if s in _OPPOSITE)
 
 
+def _percentile(a: np.ndarray, q: float) -> float:
+    """``np.percentile(a, q)`` (linear interpolation) from one partial sort: a few times
+    quicker on an image."""
+    flat = a.ravel()
+    pos = q / 100.0 * (flat.size - 1)
+    k = int(pos)
+    if k + 1 >= flat.size:
+        return float(flat.max())
+    part = np.partition(flat, (k, k + 1))
+    return float(part[k] + (pos - k) * (part[k + 1] - part[k]))
+
+
 def contact_shape(half: np.ndarray, mask: np.ndarray, block: int) -> ContactShape:
     """Measure the contact from the half-resolution image ``half`` and the block ``mask``.
 
@@ -133,7 +145,7 @@ def contact_shape(half: np.ndarray, mask: np.ndarray, block: int) -> ContactShap
     gx = cv2.Sobel(half, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(half, cv2.CV_32F, 0, 1, ksize=3)
     energy = cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 3.0)
-    fg = (energy > 0.3 * float(np.percentile(energy, 95))).astype(np.uint8)
+    fg = (energy > 0.3 * _percentile(energy, 95.0)).astype(np.uint8)
     grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     near = np.asarray(cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST), np.uint8)
     finger = np.asarray(fg & near, np.uint8)
