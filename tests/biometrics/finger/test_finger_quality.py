@@ -428,10 +428,15 @@ def test_block_measures_equal_their_direct_definition() -> None:
     assert 0.0 < lcs.mean() < 1.0
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 77, 1000])
+@pytest.mark.parametrize("size", [1, 2, 3, 77, 1000, 3000, 40000])
 def test_contact_percentile_is_numpys(size: int) -> None:
     from idcapture.biometrics.finger.placement import _percentile
 
-    a = np.random.default_rng(size).random((size, 3)).astype(np.float32)
-    for q in (0.0, 50.0, 95.0, 100.0):
-        assert _percentile(a, q) == pytest.approx(float(np.percentile(a, q)), rel=1e-6)
+    rng = np.random.default_rng(size)
+    uniform = rng.random((size, 3)).astype(np.float32)
+    background = uniform.copy()                  # mostly ties, as outside a finger
+    background.ravel()[: int(0.9 * background.size)] = 0.0
+    sorted_desc = np.sort(uniform.ravel())[::-1].copy()   # a sample that misleads the bound
+    for a in (uniform, background, sorted_desc):
+        for q in (0.0, 12.5, 50.0, 95.0, 99.9, 100.0):
+            assert _percentile(a, q) == pytest.approx(float(np.percentile(a, q)), rel=1e-6)

@@ -118,15 +118,24 @@ class ContactShape:
 
 
 def _percentile(a: np.ndarray, q: float) -> float:
-    """``np.percentile(a, q)`` (linear interpolation) from one partial sort: a few times
-    quicker on an image."""
+    """``np.percentile(a, q)`` (linear interpolation), the same number a few times quicker
+    on an image: the order statistics it interpolates are found among the values above a
+    bound read from every 8th value (checked, with a full partial sort as the fallback)."""
     flat = a.ravel()
     pos = q / 100.0 * (flat.size - 1)
     k = int(pos)
     if k + 1 >= flat.size:
         return float(flat.max())
-    part = np.partition(flat, (k, k + 1))
-    return float(part[k] + (pos - k) * (part[k + 1] - part[k]))
+    values, first = flat, k
+    if flat.size >= 4096 and q >= 10.0:
+        sample = flat[::8]
+        j = int((q - 5.0) / 100.0 * (sample.size - 1))
+        bound = np.partition(sample, j)[j]
+        below = int(np.count_nonzero(flat < bound))
+        if below <= k:                        # order statistics k and k + 1 lie above it
+            values, first = flat[flat >= bound], k - below
+    part = np.partition(values, (first, first + 1))
+    return float(part[first] + (pos - k) * (part[first + 1] - part[first]))
 
 
 def contact_shape(half: np.ndarray, mask: np.ndarray, block: int) -> ContactShape:
