@@ -397,3 +397,46 @@ def test_score_ranks_real_prints_as_nfiq2_does(shared_data: Path, name: str, ppi
     ours = [finger.quality(cv2.imread(str(folder / n), cv2.IMREAD_GRAYSCALE), ppi).score
             for n in names]
     assert _spearman(np.array(ours, float), np.array([nist[n] for n in names])) >= floor
+
+
+def test_block_measures_equal_their_direct_definition() -> None:
+    """LCS, FDA and the ridge split per finger block, as quality computes them (counts,
+    lines summed one by one), against NFIQ 2's definitions written out directly."""
+    import importlib
+
+    quality_mod = importlib.import_module("idcapture.biometrics.finger.quality")
+    an = finger.analyse(render(PHASE, MASK, noise=12.0))
+    bm = quality_mod._block_measures(an)
+    samples = an.signatures.samples[an.mask]                 # (n, lines, len)
+    prof = samples.mean(axis=1)
+    u = np.arange(prof.shape[1]) - 0.5 * (prof.shape[1] - 1)
+    thr = prof.mean(axis=1, keepdims=True) + (prof @ u)[:, None] / (u @ u) * u
+    ridge = prof < thr
+    dark = samples < thr[:, None, :]
+    col = np.broadcast_to(ridge[:, None, :], dark.shape)
+    alpha = (col & ~dark).sum(axis=(1, 2)) / np.maximum(col.sum(axis=(1, 2)), 1)
+    beta = (~col & dark).sum(axis=(1, 2)) / np.maximum((~col).sum(axis=(1, 2)), 1)
+    lcs = np.where(np.ptp(prof, axis=1) < 4.0, 0.0, 1.0 - 0.5 * (alpha + beta))
+    spectrum = np.abs(np.fft.rfft(prof - prof.mean(axis=1, keepdims=True), axis=1))[:, 1:]
+    k = np.argmax(spectrum[:, 1:-1], axis=1) + 1
+    peak = np.take_along_axis(spectrum, np.stack([k - 1, k, k + 1], axis=1), axis=1)
+    fda = (peak[:, 1] + 0.3 * (peak[:, 0] + peak[:, 2])) / spectrum.sum(axis=1)
+    assert np.array_equal(bm["ridge_col"], ridge)
+    assert np.allclose(bm["lcs"], lcs, atol=1e-6)
+    assert np.allclose(bm["fda"], fda, atol=1e-5)
+    assert np.allclose(bm["gap"], np.ptp(prof, axis=1), atol=1e-4)
+    assert 0.0 < lcs.mean() < 1.0
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 77, 1000, 3000, 40000])
+def test_contact_percentile_is_numpys(size: int) -> None:
+    from idcapture.biometrics.finger.placement import _percentile
+
+    rng = np.random.default_rng(size)
+    uniform = rng.random((size, 3)).astype(np.float32)
+    background = uniform.copy()                  # mostly ties, as outside a finger
+    background.ravel()[: int(0.9 * background.size)] = 0.0
+    sorted_desc = np.sort(uniform.ravel())[::-1].copy()   # a sample that misleads the bound
+    for a in (uniform, background, sorted_desc):
+        for q in (0.0, 12.5, 50.0, 95.0, 99.9, 100.0):
+            assert _percentile(a, q) == pytest.approx(float(np.percentile(a, q)), rel=1e-6)

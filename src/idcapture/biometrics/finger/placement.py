@@ -117,6 +117,27 @@ class ContactShape:
         return any(_OPPOSITE[s] in self.open_sides for s in cut if s in _OPPOSITE)
 
 
+def _percentile(a: np.ndarray, q: float) -> float:
+    """``np.percentile(a, q)`` (linear interpolation), the same number a few times quicker
+    on an image: the order statistics it interpolates are found among the values above a
+    bound read from every 8th value (checked, with a full partial sort as the fallback)."""
+    flat = a.ravel()
+    pos = q / 100.0 * (flat.size - 1)
+    k = int(pos)
+    if k + 1 >= flat.size:
+        return float(flat.max())
+    values, first = flat, k
+    if flat.size >= 4096 and q >= 10.0:
+        sample = flat[::8]
+        j = int((q - 5.0) / 100.0 * (sample.size - 1))
+        bound = np.partition(sample, j)[j]
+        below = int(np.count_nonzero(flat < bound))
+        if below <= k:                        # order statistics k and k + 1 lie above it
+            values, first = flat[flat >= bound], k - below
+    part = np.partition(values, (first, first + 1))
+    return float(part[first] + (pos - k) * (part[first + 1] - part[first]))
+
+
 def contact_shape(half: np.ndarray, mask: np.ndarray, block: int) -> ContactShape:
     """Measure the contact from the half-resolution image ``half`` and the block ``mask``.
 
@@ -133,7 +154,7 @@ def contact_shape(half: np.ndarray, mask: np.ndarray, block: int) -> ContactShap
     gx = cv2.Sobel(half, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(half, cv2.CV_32F, 0, 1, ksize=3)
     energy = cv2.GaussianBlur(cv2.magnitude(gx, gy), (0, 0), 3.0)
-    fg = (energy > 0.3 * float(np.percentile(energy, 95))).astype(np.uint8)
+    fg = (energy > 0.3 * _percentile(energy, 95.0)).astype(np.uint8)
     grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     near = np.asarray(cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST), np.uint8)
     finger = np.asarray(fg & near, np.uint8)

@@ -112,35 +112,44 @@ def _measure_score(name: str, value: float) -> float:
 
 
 def _block_measures(an: FingerAnalysis) -> dict[str, np.ndarray]:
-    """Per-block LCS, FDA and ridge share (all blocks; mask applied later)."""
-    samples = an.signatures.samples                      # (nby, nbx, lines, len)
-    prof = samples.mean(axis=2)
-    lo = prof.min(axis=-1, keepdims=True)
-    hi = prof.max(axis=-1, keepdims=True)
+    """Per finger block (the blocks of ``an.mask``, in its row-major order): LCS, FDA,
+    ridge share, the ridge/valley split of the signature and its grey-level range.
+
+    Counts instead of broadcast masks and lines summed one by one keep it to a few
+    passes over the oriented samples (the same numbers as the straightforward form)."""
+    sel = an.signatures.samples[an.mask]                  # (n, lines, len)
+    n, n_lines, length = sel.shape
+    if n == 0:
+        empty = np.zeros(0)
+        return {"lcs": empty, "fda": empty, "ridge": empty,
+                "ridge_col": np.zeros((0, length), dtype=bool), "gap": empty}
+    prof = sel[:, 0].copy()
+    for i in range(1, n_lines):
+        prof += sel[:, i]
+    prof /= n_lines                                       # the signature
+    lo, hi = prof.min(axis=-1), prof.max(axis=-1)
+    mean = prof.mean(axis=-1, keepdims=True)
     # ridge/valley threshold: the least-squares line through the signature (as NFIQ 2)
-    u = np.arange(prof.shape[-1], dtype=np.float32) - 0.5 * (prof.shape[-1] - 1)
-    slope = (prof * u).sum(axis=-1, keepdims=True) / float((u * u).sum())
-    thr = prof.mean(axis=-1, keepdims=True) + slope * u
-    ridge_col = prof < thr                               # ridges are dark
-    dark = samples < thr[..., None, :]
-    col = np.broadcast_to(ridge_col[..., None, :], dark.shape)
-    n_r = col.sum(axis=(-2, -1))
-    n_v = dark.shape[-2] * dark.shape[-1] - n_r
-    alpha = (col & ~dark).sum(axis=(-2, -1)) / np.maximum(n_r, 1)
-    beta = (~col & dark).sum(axis=(-2, -1)) / np.maximum(n_v, 1)
-    lcs = 1.0 - 0.5 * (alpha + beta)
-    lcs = np.where((hi - lo)[..., 0] < 4.0, 0.0, lcs)     # no contrast: no clarity
-    amp = np.abs(np.fft.rfft(prof - prof.mean(axis=-1, keepdims=True), axis=-1))[..., 1:]
-    k_lo, k_hi = 1, amp.shape[-1] - 2                    # periods 32/2 .. 32/15 px
-    band = amp[..., k_lo:k_hi + 1]
-    k = np.argmax(band, axis=-1) + k_lo
-    pk = np.take_along_axis(amp, k[..., None], -1)[..., 0]
-    nb = (np.take_along_axis(amp, (k - 1)[..., None], -1)[..., 0]
-          + np.take_along_axis(amp, (k + 1)[..., None], -1)[..., 0])
-    fda = (pk + 0.3 * nb) / np.maximum(amp.sum(axis=-1), 1e-9)
-    ridge_frac = ridge_col.mean(axis=-1)
-    return {"lcs": lcs, "fda": fda, "ridge": ridge_frac, "ridge_col": ridge_col,
-            "gap": (hi - lo)[..., 0]}
+    u = np.arange(length, dtype=np.float32) - 0.5 * (length - 1)
+    thr = mean + (prof @ u)[:, None] / float((u * u).sum()) * u
+    ridge_col = prof < thr                                # ridges are dark
+    dark = np.zeros(prof.shape, np.int16)                 # dark samples per column
+    for i in range(n_lines):
+        dark += sel[:, i] < thr
+    rc = ridge_col.astype(np.int16)
+    n_r = rc.sum(axis=-1) * n_lines
+    n_v = n_lines * length - n_r
+    dark_in_ridge = (dark * rc).sum(axis=-1)
+    alpha = (n_r - dark_in_ridge) / np.maximum(n_r, 1)    # light samples in ridge columns
+    beta = (dark.sum(axis=-1) - dark_in_ridge) / np.maximum(n_v, 1)
+    lcs = np.where(hi - lo < 4.0, 0.0, 1.0 - 0.5 * (alpha + beta))  # no contrast: no clarity
+    amp = np.abs(np.fft.rfft(prof - mean, axis=-1))[:, 1:]
+    k = np.argmax(amp[:, 1:amp.shape[-1] - 1], axis=-1) + 1  # periods 32/2 .. 32/15 px
+    r = np.arange(n)
+    fda = ((amp[r, k] + 0.3 * (amp[r, k - 1] + amp[r, k + 1]))
+           / np.maximum(amp.sum(axis=-1), 1e-9))
+    return {"lcs": lcs, "fda": fda, "ridge": ridge_col.mean(axis=-1), "ridge_col": ridge_col,
+            "gap": hi - lo}
 
 
 def _ocl_32(an: FingerAnalysis) -> float:
@@ -298,16 +307,18 @@ def _score_measures(an: FingerAnalysis, bm: Mapping[str, np.ndarray],
     mask = an.mask
     m: dict[str, float] = {
         "orientation_certainty": _ocl_32(an),
-        "local_clarity": float(bm["lcs"][mask].mean()),
-        "frequency_domain": float(bm["fda"][mask].mean()),
-        "ridge_valley_gap": float(np.median(bm["gap"][mask])),
+        "local_clarity": float(bm["lcs"].mean()),
+        "frequency_domain": float(bm["fda"].mean()),
+        "ridge_valley_gap": float(np.median(bm["gap"])),
         "mean_grey": float(an.grey_mean[mask].mean()),
         "ridge_period_confidence": float(an.period_confidence[mask].mean()),
         "coherence_sum": _coherence_sum(an),
     }
-    rvup = ridge_runs_ratios(bm["ridge_col"][mask])
+    rvup = ridge_runs_ratios(bm["ridge_col"])
     m["rvup_mean"] = float(rvup.mean()) if rvup.size else float("nan")
-    m["smear_share"] = coherent_unclear_share(an.orientation.covariance, bm["lcs"], mask)
+    lcs = np.zeros(mask.shape)
+    lcs[mask] = bm["lcs"]
+    m["smear_share"] = coherent_unclear_share(an.orientation.covariance, lcs, mask)
     if full:
         m["ridge_snr"] = ridge_noise_ratio(an.signatures.samples, mask)
     if full or m["smear_share"] >= _ECHO_MIN_SHARE:
@@ -361,9 +372,9 @@ def assess(an: FingerAnalysis, template: FingerTemplate | None = None,
                                    "ridge_snr", "ridge_period_confidence", "coherence_sum",
                                    "smear_share")})
         m.update(rvup_mean=float("nan"), smear_echo=0.0, smear_direction=float("nan"))
-    m["ridge_fraction"] = mean_of(bm["ridge"])
+    m["ridge_fraction"] = float(bm["ridge"].mean()) if n_fg else 0.0
     if n_fg:
-        r = np.clip(bm["ridge"][mask], 0.05, 0.95)
+        r = np.clip(bm["ridge"], 0.05, 0.95)
         m["ridge_valley_ratio"] = float(np.mean(r / (1.0 - r)))
         m["ridge_valley_uniformity"] = float(np.std(np.log(r / (1 - r))))
     else:
