@@ -8,7 +8,9 @@ call (:func:`idcapture.biometrics.finger.compare.compare_many`). Run with::
 
 The machine may be shared, so the batched figure is given twice: from the process's own
 CPU time (median of several calls; what one core delivers, whatever else runs) and from
-wall-clock time (best call). The run also times a fixed reference workload (one float32
+wall-clock time (best call). Then, for many probes with a few candidates each, the cost of
+one ``compare_many`` call per probe against ``compare_pairs`` over all (probe, candidate)
+pairs in the same run. The run also times a fixed reference workload (one float32
 matrix product of the size that dominated the comparator before the kernel was reworked:
 40 probe cylinders x 384 cells against 40 cylinders of every template) to show how fast
 the core was during the run.
@@ -29,6 +31,7 @@ from idcapture.biometrics.finger.compare import (
     MAX_CYLINDERS,
     compare,
     compare_many,
+    compare_pairs,
     gallery_arrays,
     prepare,
 )
@@ -90,6 +93,28 @@ def main() -> None:
           f"{single * 1e3:.2f} ms per comparison")
     print("NIST Bozorth3 (quoted, not measured in this run: 0.27 ms per pair in-process, "
           "fingerprints/FVC2002_DB1_B/nist-reference/README.txt): ~3,700/s over all pairs")
+    # many probes with few candidates each (the province's pattern): one compare_many call
+    # per probe against its list, against compare_pairs over every (probe, candidate) pair
+    for per_probe in (1, 2, 8):
+        probes = [prepared[i % len(prepared)] for i in range(48)]
+        cands = [[prepared[(i + 1 + j) % len(prepared)] for j in range(per_probe)]
+                 for i in range(len(probes))]
+        flat_p = [p for p, c in zip(probes, cands, strict=True) for _ in c]
+        flat_c = [x for c in cands for x in c]
+
+        def per_call(probes: list = probes, cands: list = cands) -> None:
+            for p, c in zip(probes, cands, strict=True):
+                compare_many(p, c)
+
+        def paired(flat_p: list = flat_p, flat_c: list = flat_c) -> None:
+            compare_pairs(flat_p, flat_c)
+
+        c_call, c_pair = _timed(per_call, 3)[0], _timed(paired, 3)[0]
+        print(f"{len(probes)} probes x {per_probe} candidate(s): compare_many per probe "
+              f"{c_call / len(probes) * 1e3:.2f} ms CPU per call "
+              f"({c_call / len(flat_p) * 1e6:.0f} us per comparison); compare_pairs "
+              f"{c_pair / len(flat_p) * 1e6:.0f} us per comparison "
+              f"({c_call / c_pair:.1f}x fewer CPU seconds)")
     print(f"cylinders per template: mean {np.mean([len(p) for p in prepared]):.1f} "
           f"(at most {MAX_CYLINDERS})")
 

@@ -18,6 +18,7 @@ relaxation and a global consolidation step (:mod:`.compare_core`). The **score**
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,10 @@ from .compare_core import (
     DEFAULT_CONSOLIDATION,
     ConsolidationParams,
     GalleryArrays,
+    concat_galleries,
+    disc_cells,
     raw_scores,
+    raw_scores_paired,
     stack_gallery,
 )
 from .mcc import DEFAULT_PARAMS, CylinderSet, MccParams, cylinders
@@ -42,8 +46,10 @@ __all__ = [
     "PreparedTemplate",
     "compare",
     "compare_many",
+    "compare_pairs",
     "fmr_at_score",
     "prepare",
+    "raw_pairs",
     "raw_similarity",
     "score_from_raw",
     "threshold_for_fmr",
@@ -178,7 +184,11 @@ def prepare(template: FingerTemplate | PreparedTemplate,
 
 def gallery_arrays(items: list[PreparedTemplate], params: MccParams = DEFAULT_PARAMS
                    ) -> GalleryArrays:
-    """Stack prepared templates into one batch for :func:`compare_many`."""
+    """Stack prepared templates into one batch for :func:`compare_many` (from each
+    template's own kernel arrays, made when it was prepared)."""
+    rows = len(disc_cells(params)) * params.nd
+    if all(p.arrays.bits.shape[0] == rows for p in items):
+        return concat_galleries([p.arrays for p in items], MAX_CYLINDERS, MAX_MINUTIAE_PAIRED)
     return stack_gallery([(p.cylinders, p.xy, p.angle) for p in items], params,
                          k=MAX_CYLINDERS, k_all=MAX_MINUTIAE_PAIRED)
 
@@ -215,3 +225,39 @@ def compare_many(probe: FingerTemplate | PreparedTemplate,
     p = prepare(probe, params)
     g = gallery if isinstance(gallery, GalleryArrays) else gallery_arrays(list(gallery), params)
     return score_from_raw(raw_scores(p.arrays, g, params))
+
+
+PAIRS_PER_CALL = 32
+"""Pairs per kernel call of :func:`compare_pairs` (small enough for its arrays, ~1.5 MB
+each, to stay in the caches)."""
+
+
+def compare_pairs(probes: Sequence[FingerTemplate | PreparedTemplate],
+                  references: Sequence[FingerTemplate | PreparedTemplate],
+                  params: MccParams = DEFAULT_PARAMS) -> np.ndarray:
+    """Scores (0-100) of ``probes[i]`` against ``references[i]``, for every ``i``, in
+    batched calls of :data:`PAIRS_PER_CALL` pairs: many probes, each with its own few
+    candidates (list a probe once per candidate), without :func:`compare_many`'s fixed
+    cost per probe. Each score is the one ``compare_many(probes[i], [references[i]])``
+    gives (from the probe's side; the mean of both directions' raw similarities, as
+    :func:`compare` scores, needs the pairs both ways round and :func:`score_from_raw`).
+    """
+    return score_from_raw(raw_pairs(probes, references, params))
+
+
+def raw_pairs(probes: Sequence[FingerTemplate | PreparedTemplate],
+              references: Sequence[FingerTemplate | PreparedTemplate],
+              params: MccParams = DEFAULT_PARAMS) -> np.ndarray:
+    """Raw similarities (0-1) behind :func:`compare_pairs`."""
+    if len(probes) != len(references):
+        raise ConfigError(f"{len(probes)} probes for {len(references)} references",
+                          "bad-template")
+    pp = [prepare(p, params) for p in probes]
+    rr = [prepare(r, params) for r in references]
+    out = np.zeros(len(pp), np.float64)
+    for s in range(0, len(pp), PAIRS_PER_CALL):
+        e = s + PAIRS_PER_CALL
+        out[s:e] = raw_scores_paired([p.arrays for p in pp[s:e]],
+                                     [r.arrays for r in rr[s:e]], params,
+                                     k=MAX_CYLINDERS, k_all=MAX_MINUTIAE_PAIRED)
+    return out

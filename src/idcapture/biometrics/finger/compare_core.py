@@ -37,14 +37,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
+from .blas import single_blas_thread
 from .mcc import DEFAULT_PARAMS, CylinderSet, MccParams
 
-__all__ = ["ConsolidationParams", "GalleryArrays", "disc_cells", "gallery_from_cells",
-           "raw_scores", "stack_gallery"]
+__all__ = ["ConsolidationParams", "GalleryArrays", "TemplateSlots", "concat_galleries",
+           "disc_cells", "gallery_from_cells", "raw_scores", "raw_scores_paired",
+           "stack_gallery"]
 
 _TWO_PI = 2.0 * math.pi
 F32 = np.float32
@@ -96,7 +99,33 @@ SECTORS = 8
 
 
 @dataclass(frozen=True)
-class GalleryArrays:
+class TemplateSlots:
+    """Minutiae of many templates, padded to ``k`` cylinder slots per template: ``xy``
+    (m, k, 2), ``direction`` (m, k, 2) cosine and sine of ``angle`` (m, k), ``count``
+    (m,); ``all_xy``/``all_angle``/``all_count``: every minutia (not only those with a
+    valid cylinder), padded to ``k_all``, for the global pairing. Float arrays are
+    ``float32``."""
+
+    xy: npt.NDArray[np.float32]
+    direction: npt.NDArray[np.float32]
+    angle: npt.NDArray[np.float32]
+    count: npt.NDArray[np.int32]
+    #: every minutia, for the global pairing
+    all_xy: npt.NDArray[np.float32]
+    all_angle: npt.NDArray[np.float32]
+    all_count: npt.NDArray[np.int32]
+
+    def __len__(self) -> int:
+        return int(self.count.shape[0])
+
+    @property
+    def k(self) -> int:
+        """Cylinder slots per template."""
+        return int(self.xy.shape[1])
+
+
+@dataclass(frozen=True)
+class GalleryArrays(TemplateSlots):
     """Many prepared templates, as arrays for the kernel.
 
     **Cylinders** (only real ones, no padding) are stored feature-major and grouped by
@@ -111,33 +140,29 @@ class GalleryArrays:
     with the five sectors within 90 degrees of its own: the other pairs are rejected by
     MCC's direction rule anyway.
 
-    **Per template**, padded to ``k`` cylinders: ``xy`` (m, k, 2), ``direction`` (m, k,
-    2) cosine and sine of ``angle`` (m, k), ``count`` (m,); ``all_xy``/``all_angle``/
-    ``all_count``: every minutia (not only those with a valid cylinder), padded to
-    ``k_all``, for the global pairing. All float arrays are ``float32``.
+    **Per template**: the :class:`TemplateSlots` fields. All float arrays are
+    ``float32``.
     """
 
     bits: npt.NDArray[np.float32]
     bit_sums: npt.NDArray[np.float32]
     valid_dir: npt.NDArray[np.float32]
+    #: where the columns are: sector bounds, each column's cylinder, each cylinder's column
     sector_start: npt.NDArray[np.intp]
     col_index: npt.NDArray[np.intp]
     col_pos: npt.NDArray[np.intp]
-    xy: npt.NDArray[np.float32]
-    direction: npt.NDArray[np.float32]
-    angle: npt.NDArray[np.float32]
-    count: npt.NDArray[np.int32]
-    all_xy: npt.NDArray[np.float32]
-    all_angle: npt.NDArray[np.float32]
-    all_count: npt.NDArray[np.int32]
 
-    def __len__(self) -> int:
-        return int(self.count.shape[0])
-
-    @property
-    def k(self) -> int:
-        """Cylinder slots per template."""
-        return int(self.xy.shape[1])
+    @cached_property
+    def slot_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``bits``, ``bit_sums`` and ``valid_dir`` with one row per cylinder slot, in
+        slot order (``(m * k, rows)``, zeros for padding), made on first use: the layout
+        of :func:`raw_scores_paired`."""
+        out = []
+        for a in (self.bits, self.bit_sums, self.valid_dir):
+            rows = np.zeros((len(self) * self.k, a.shape[0]), F32)
+            rows[self.col_index] = a.T
+            out.append(rows)
+        return out[0], out[1], out[2]
 
     def probe_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Cell bits (n, dc*nd), bit sums (n, dc) and validity (n, dc) of template 0's
@@ -204,12 +229,13 @@ def gallery_from_cells(bits: np.ndarray, valid: np.ndarray, xy: np.ndarray,
     vd = np.concatenate([np.asarray(valid).reshape(m * k, c2)[col_index][:, dc],
                          direction.reshape(m * k, 2)[col_index]], 1)
     return GalleryArrays(
-        np.ascontiguousarray(b.reshape(len(col_index), len(dc) * nd).T),
-        np.ascontiguousarray(b.sum(-1, dtype=F32).T),
-        np.ascontiguousarray(vd.T, dtype=F32), sector_start, col_index, col_pos,
-        np.asarray(xy, dtype=F32), direction, np.asarray(angle, dtype=F32), cnt,
-        np.asarray(all_xy, dtype=F32), np.asarray(all_angle, dtype=F32),
-        np.asarray(all_count, dtype=np.int32))
+        bits=np.ascontiguousarray(b.reshape(len(col_index), len(dc) * nd).T),
+        bit_sums=np.ascontiguousarray(b.sum(-1, dtype=F32).T),
+        valid_dir=np.ascontiguousarray(vd.T, dtype=F32), sector_start=sector_start,
+        col_index=col_index, col_pos=col_pos, xy=np.asarray(xy, dtype=F32),
+        direction=direction, angle=np.asarray(angle, dtype=F32), count=cnt,
+        all_xy=np.asarray(all_xy, dtype=F32), all_angle=np.asarray(all_angle, dtype=F32),
+        all_count=np.asarray(all_count, dtype=np.int32))
 
 
 def stack_gallery(sets: list[tuple[CylinderSet, np.ndarray, np.ndarray]],
@@ -242,10 +268,66 @@ def stack_gallery(sets: list[tuple[CylinderSet, np.ndarray, np.ndarray]],
     return gallery_from_cells(bits, valid, xy, ang, cnt, axy, aang, acnt, params)
 
 
+def concat_galleries(parts: list[GalleryArrays], k: int, k_all: int) -> GalleryArrays:
+    """Join one-template :class:`GalleryArrays` (each template's own, made once when it
+    was prepared) into one batch with ``k`` cylinder and ``k_all`` minutia slots per
+    template: the same arrays as :func:`stack_gallery` over their cylinders, without
+    rebuilding them from the full cylinders (templates with more cylinders or minutiae
+    than the slots are cut, as there)."""
+    m = len(parts)
+    cols: list[np.ndarray] = []
+    secs: list[np.ndarray] = []
+    xy = np.zeros((m, k, 2), F32)
+    ang = np.zeros((m, k), F32)
+    cnt = np.zeros(m, np.int32)
+    axy = np.zeros((m, k_all, 2), F32)
+    aang = np.zeros((m, k_all), F32)
+    acnt = np.zeros(m, np.int32)
+    keeps: list[np.ndarray | None] = []
+    for i, p in enumerate(parts):
+        n = min(int(p.count[0]), k)
+        na = min(int(p.all_count[0]), k_all)
+        cnt[i], acnt[i] = n, na
+        xy[i, :n] = p.xy[0, :n]
+        ang[i, :n] = p.angle[0, :n]
+        axy[i, :na] = p.all_xy[0, :na]
+        aang[i, :na] = p.all_angle[0, :na]
+        # the part's columns are in sector order already; keep those of its first n
+        sec = np.repeat(np.arange(SECTORS), np.diff(p.sector_start))
+        if n < len(p.col_index):
+            keep = np.flatnonzero(p.col_index < n)
+            keeps.append(keep)
+            cols.append(p.col_index[keep] + i * k)
+            secs.append(sec[keep])
+        else:
+            keeps.append(None)
+            cols.append(p.col_index + i * k)
+            secs.append(sec)
+    if not parts:
+        return stack_gallery([], k=k, k_all=k_all)
+    sec_all = np.concatenate(secs)
+    order = np.argsort(sec_all, kind="stable")
+    col_index = np.concatenate(cols)[order]
+    sector_start = np.searchsorted(sec_all[order], np.arange(SECTORS + 1)).astype(np.intp)
+    col_pos = np.full(m * k, -1, np.intp)
+    col_pos[col_index] = np.arange(len(col_index))
+
+    def joined(name: str) -> np.ndarray:
+        arrs = [getattr(p, name) if keep is None else getattr(p, name)[:, keep]
+                for p, keep in zip(parts, keeps, strict=True)]
+        return np.ascontiguousarray(np.concatenate(arrs, axis=1)[:, order], dtype=F32)
+
+    return GalleryArrays(bits=joined("bits"), bit_sums=joined("bit_sums"),
+                         valid_dir=joined("valid_dir"), sector_start=sector_start,
+                         col_index=col_index, col_pos=col_pos, xy=xy, direction=_unit(ang),
+                         angle=ang, count=cnt, all_xy=axy, all_angle=aang, all_count=acnt)
+
+
 def _block_similarity(a: np.ndarray, asum: np.ndarray, va: np.ndarray, pdir: np.ndarray,
                       gb: np.ndarray, gs: np.ndarray, gvd: np.ndarray,
                       params: MccParams) -> np.ndarray:
-    """Similarities ``(len(a), n)`` of probe cylinders against ``n`` reference columns.
+    """Similarities ``(len(a), n)`` of probe cylinders against ``n`` reference columns
+    (or, with a leading batch axis on every argument, one such block per batch row).
 
     Three matrix products give exact integer counts: ``-2|a & b|``; ``|a & vb|`` together
     with the acceptance value ``q``; and ``|b & va|``. The bit similarity is then a dozen
@@ -256,17 +338,17 @@ def _block_similarity(a: np.ndarray, asum: np.ndarray, va: np.ndarray, pdir: np.
     degrees (as in MCC), and cylinders with fewer common cells tolerate less direction
     difference (with ``t`` common cells, none); pairs near the limit are damped.
     """
-    na = a.shape[0]
-    dcells = gvd.shape[0] - 2
+    na = a.shape[-2]
+    dcells = gvd.shape[-2] - 2
     d = np.ascontiguousarray(-2.0 * a, dtype=F32) @ gb           # -2 |a & b|
     thr = math.ceil(params.min_matchable_fraction * dcells - 1e-9) - 0.5
     big = 2.0 * (dcells - thr)
-    pq = np.zeros((2 * na, dcells + 2), F32)
-    pq[:na, :dcells] = asum
-    pq[na:, :dcells] = 2.0 * va
-    pq[na:, dcells:] = big * pdir
+    pq = np.zeros((*a.shape[:-2], 2 * na, dcells + 2), F32)
+    pq[..., :na, :dcells] = asum
+    pq[..., na:, :dcells] = 2.0 * va
+    pq[..., na:, dcells:] = big * pdir
     xq = pq @ gvd
-    x, q = xq[:na], xq[na:]                                       # |a & vb|, acceptance
+    x, q = xq[..., :na, :], xq[..., na:, :]                       # |a & vb|, acceptance
     y = np.ascontiguousarray(va, dtype=F32) @ gs                  # |b & va|
     d += x
     d += y                                    # |(a ^ b) & va & vb|, exact integers >= 0
@@ -340,28 +422,129 @@ def _pair_rows(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return v[:, :, None], v[:, None, :]
 
 
+@single_blas_thread
 def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
                params: MccParams = DEFAULT_PARAMS,
                cparams: ConsolidationParams = DEFAULT_CONSOLIDATION) -> np.ndarray:
     """Raw similarity 0-1 of the probe (row 0 of ``probe``) against every gallery row."""
     m = len(gallery)
-    na = int(probe.count[0])
-    out = np.zeros(m, np.float64)
-    if na < 2 or m == 0:
-        return out
+    if int(probe.count[0]) < 2 or m == 0:
+        return np.zeros(m, np.float64)
+    return _raw_scores(probe, gallery, params, cparams, paired=False)
+
+
+@single_blas_thread
+def raw_scores_paired(probes: list[GalleryArrays], references: list[GalleryArrays],
+                      params: MccParams = DEFAULT_PARAMS,
+                      cparams: ConsolidationParams = DEFAULT_CONSOLIDATION,
+                      k: int = 36, k_all: int = 48) -> np.ndarray:
+    """Raw similarity 0-1 of ``probes[i]`` against ``references[i]``, for every ``i``:
+    many probes, each with its own reference, in one batched call. Each item is one
+    template's own arrays (``PreparedTemplate.arrays``); templates are cut to ``k``
+    cylinders and ``k_all`` minutiae. Each value is the one :func:`raw_scores` gives for
+    that probe against a gallery of ``k``/``k_all`` slots holding that reference (the
+    same arithmetic, pair by pair)."""
+    m = len(references)
+    if len(probes) != m:
+        raise ValueError(f"{len(probes)} probes for {m} references")
+    if m == 0:
+        return np.zeros(0, np.float64)
+    probe = _pair_side(probes, k, k_all, params, columns_last=False)
+    ref = _pair_side(references, k, k_all, params, columns_last=True)
+    out = _raw_scores(probe, ref, params, cparams, paired=True)
+    out[probe.count < 2] = 0.0
+    return out
+
+
+@dataclass(frozen=True)
+class _PairSide(TemplateSlots):
+    """One side of paired comparisons: the :class:`TemplateSlots` fields and the
+    cylinders dense per template, cylinder-major ``(m, k, rows)`` (probe side) or
+    column-major ``(m, rows, k)`` (reference side), for batched matrix products:
+    ``bits``, ``bit_sums``, ``valid_dir`` (validity bits, then direction cosine and
+    sine)."""
+
+    bits: np.ndarray
+    bit_sums: np.ndarray
+    valid_dir: np.ndarray
+
+
+def _pair_side(parts: list[GalleryArrays], k: int, k_all: int, params: MccParams,
+               columns_last: bool) -> _PairSide:
+    """Stack one-template arrays into one side of paired comparisons (see
+    :class:`_PairSide`)."""
+    m = len(parts)
+    rows_needed = len(disc_cells(params)) * params.nd
+    if any(p.bits.shape[0] != rows_needed for p in parts):
+        raise ValueError("templates prepared with other cylinder parameters")
+    kp = np.array([p.k for p in parts])
+    kap = np.array([p.all_xy.shape[1] for p in parts])
+    at, cut = _slot_index(kp, k)
+    at_all, cut_all = _slot_index(kap, k_all)
+
+    def stacked(arrays: list[np.ndarray], n: int, index: np.ndarray, cut: bool) -> np.ndarray:
+        src = np.concatenate([a[:n] for a in arrays] if cut else arrays)
+        out = np.zeros((m * n, *src.shape[1:]), F32)
+        out[index] = src
+        return out.reshape((m, n, *src.shape[1:]))
+
+    def dense(which: int) -> np.ndarray:
+        full = stacked([p.slot_rows[which] for p in parts], k, at, cut)
+        return full.transpose(0, 2, 1) if columns_last else full
+
+    ang = stacked([p.angle[0] for p in parts], k, at, cut)
+    return _PairSide(
+        bits=dense(0), bit_sums=dense(1), valid_dir=dense(2),
+        xy=stacked([p.xy[0] for p in parts], k, at, cut), direction=_unit(ang), angle=ang,
+        count=np.minimum([int(p.count[0]) for p in parts], k).astype(np.int32),
+        all_xy=stacked([p.all_xy[0] for p in parts], k_all, at_all, cut_all),
+        all_angle=stacked([p.all_angle[0] for p in parts], k_all, at_all, cut_all),
+        all_count=np.minimum([int(p.all_count[0]) for p in parts], k_all).astype(np.int32))
+
+
+def _slot_index(sizes: np.ndarray, n: int) -> tuple[np.ndarray, bool]:
+    """Where the rows of parts of ``sizes`` rows (the first ``n`` of each) go in a stack of
+    ``n`` slots per part, and whether any part must be cut to ``n``."""
+    first = np.minimum(sizes, n)
+    starts = np.cumsum(first) - first
+    at = np.arange(int(first.sum())) - np.repeat(starts, first) \
+        + np.repeat(np.arange(len(sizes)) * n, first)
+    return at.astype(np.intp), bool((sizes > n).any())
+
+
+def _paired_similarities(probe: _PairSide, ref: _PairSide, params: MccParams) -> np.ndarray:
+    """``(m, kp, k)`` similarities of every cylinder of probe ``i`` against every cylinder
+    slot of reference ``i`` (0 for padding on either side)."""
+    return _block_similarity(probe.bits, probe.bit_sums, probe.valid_dir[..., :-2],
+                             probe.direction, ref.bits, ref.bit_sums, ref.valid_dir, params)
+
+
+def _raw_scores(probe: GalleryArrays | _PairSide, gallery: GalleryArrays | _PairSide,
+                params: MccParams, cparams: ConsolidationParams, paired: bool) -> np.ndarray:
+    """:func:`raw_scores` (``paired`` false: probe row 0 against every gallery row) and
+    :func:`raw_scores_paired` (probe row ``i`` against gallery row ``i``)."""
+    m = len(gallery)
     k = gallery.k
-    blocks = _sector_blocks(probe, gallery, params)
     # candidate pairs: every reference cylinder with its most similar probe cylinder; the
     # nr most similar candidates are kept. Unlike the nr most similar pairs overall, this
     # cannot fill the selection with one reference minutia paired many times (generic
     # cylinders at the edge of a print resemble many others).
     rows = np.arange(m)[:, None]
-    best_col = np.zeros(gallery.bits.shape[1], F32)
-    for _, lo, block in blocks:
-        best_col[lo:lo + block.shape[1]] = block.max(0)
-    best_flat = np.zeros(m * k, F32)
-    best_flat[gallery.col_index] = best_col
-    best = best_flat.reshape(m, k)                                # (m, k), 0 for padding
+    if isinstance(probe, _PairSide) and isinstance(gallery, _PairSide):
+        sims = _paired_similarities(probe, gallery, params)      # (m, kp, k)
+        best = sims.max(1)
+        blocks: list[tuple[np.ndarray, int, np.ndarray]] = []
+        na_rows: float | np.ndarray = probe.count.astype(np.float64)
+    else:
+        assert isinstance(probe, GalleryArrays) and isinstance(gallery, GalleryArrays)
+        blocks = _sector_blocks(probe, gallery, params)
+        best_col = np.zeros(gallery.bits.shape[1], F32)
+        for _, lo, block in blocks:
+            best_col[lo:lo + block.shape[1]] = block.max(0)
+        best_flat = np.zeros(m * k, F32)
+        best_flat[gallery.col_index] = best_col
+        best = best_flat.reshape(m, k)                            # (m, k), 0 for padding
+        na_rows = float(probe.count[0])
     # always nr pairs (templates with fewer cylinders get empty ones), so that a template
     # scores the same alone and in a padded batch
     nr = cparams.n_relaxation_pairs
@@ -373,15 +556,21 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     ib = np.minimum(ib, k - 1)
     used = lam0 > 0.0                                             # empty pairs take no part
     # the probe cylinder behind each selected offer, from its sector block
-    col = gallery.col_pos[(rows * k + ib).ravel()]
-    ia_flat = np.zeros(m * nr, np.intp)
-    for prow, lo, block in blocks:
-        inb = np.flatnonzero((col >= lo) & (col < lo + block.shape[1]))
-        if len(inb):
-            ia_flat[inb] = prow[np.take(block, col[inb] - lo, axis=1).argmax(0)]
-    ia = ia_flat.reshape(m, nr)
-    pa = probe.xy[0][ia]                                          # (m, nr, 2)
-    ua = probe.direction[0][ia]
+    if not blocks:
+        ia = np.take_along_axis(sims, ib[:, None, :], axis=2).argmax(1)
+        prow: int | np.ndarray = rows
+    else:
+        assert isinstance(gallery, GalleryArrays)
+        col = gallery.col_pos[(rows * k + ib).ravel()]
+        ia_flat = np.zeros(m * nr, np.intp)
+        for brow, lo, block in blocks:
+            inb = np.flatnonzero((col >= lo) & (col < lo + block.shape[1]))
+            if len(inb):
+                ia_flat[inb] = brow[np.take(block, col[inb] - lo, axis=1).argmax(0)]
+        ia = ia_flat.reshape(m, nr)
+        prow = 0
+    pa = probe.xy[prow, ia]                                       # (m, nr, 2)
+    ua = probe.direction[prow, ia]
     pb = gallery.xy[rows, ib]
     ub = gallery.direction[rows, ib]
     # rotation taking each reference minutia onto its probe minutia: cos, sin(ta - tb)
@@ -442,7 +631,7 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     for _ in range(c.relaxation_iterations):
         lam = w * lam + (1.0 - w) * np.einsum("mij,mj->mi", rho, lam) / (nr - 1)
     nb = gallery.count.astype(np.float64)
-    nmin = np.minimum(float(na), nb)
+    nmin = np.minimum(na_rows, nb)
     n_p = np.rint(4.0 + 8.0 * _sigmoid(nmin, 20.0, 0.4)).astype(np.intp)
     eff = np.where(used, lam / np.maximum(lam0, 1e-9), 0.0)
     order = np.argsort(-eff, axis=1)
@@ -456,6 +645,12 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     comp[:, eye] = True
     compf = comp.astype(np.float32)
     all_xy, all_angle, all_count = gallery.all_xy, gallery.all_angle, gallery.all_count
+    # probe minutiae padded to a multiple of 8 with far-away points (never near anything)
+    # and their directions as bytes (256 steps per turn): the wrapped byte difference of a
+    # pair is within +-tol steps when the directions agree within pair_angle (to 1.4
+    # degrees)
+    tol = round(c.pair_angle * 256.0 / _TWO_PI)
+    pxy, p8 = _probe_minutiae(probe, tol, paired)
     if c.hypotheses > 1:
         # several alignments, each around one of the best relaxed pairs; the best is kept
         h = min(c.hypotheses, nr)
@@ -463,6 +658,8 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
         rep = np.repeat(np.arange(m), h)
         comp, compf, lam0, rc, rs, pa, pb = (v[rep] for v in (comp, compf, lam0, rc, rs, pa, pb))
         all_xy, all_angle, all_count = all_xy[rep], all_angle[rep], all_count[rep]
+        if paired:
+            pxy, p8 = pxy[rep], p8[rep]
         m = m * h
         rows = np.arange(m)[:, None]
     else:
@@ -496,19 +693,11 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
         tby = sr * bxy[..., 0] + cr * bxy[..., 1] + cpa[:, 1:2]
         _warp(gx, gy, tbx, tby, (pa[..., 0] - tbx) * xf, (pa[..., 1] - tby) * xf, xf, c)
     gx[~gmask] = 1e6
-    naa = int(probe.all_count[0])
-    # probe minutiae padded to a multiple of 8 with far-away points (never near anything)
-    na8 = max(8, -(-naa // 8) * 8)
-    pxy = np.full((na8, 2), 1e6, F32)
-    pxy[:naa] = probe.all_xy[0, :naa]
-    # directions as bytes (256 steps per turn): the wrapped byte difference of a pair is
-    # within +-tol steps when the directions agree within pair_angle (to 1.4 degrees)
+    na8 = pxy.shape[-2]
     rot = np.arctan2(sr[:, 0], cr[:, 0])
     g8 = _angle_bytes(all_angle + rot[:, None].astype(F32))  # (m, kall)
-    tol = round(c.pair_angle * 256.0 / _TWO_PI)
-    p8 = np.zeros(na8, np.uint8)
-    p8[:naa] = _angle_bytes(probe.all_angle[0, :naa] - tol * (_TWO_PI / 256.0))
-    dang = np.subtract(g8[:, :, None], p8[None, None, :]).reshape(m * kall, na8)  # + tol
+    p8r = p8[:, None, :] if paired else p8[None, None, :]
+    dang = np.subtract(g8[:, :, None], p8r).reshape(m * kall, na8)  # + tol
     # one byte per pair: near (common area) + paired (distance and direction), so 0, 1 or
     # 2 (paired implies near): after OR-ing bytes, bit 1 = some pair, any bit = some near
     angle_ok = np.less_equal(dang, 2 * tol, out=dang.view(np.bool_))
@@ -520,6 +709,24 @@ def raw_scores(probe: GalleryArrays, gallery: GalleryArrays,
     support_f = np.minimum(matched / c.min_paired, 1.0) ** 2
     res = np.minimum(frac, 1.0) * support_f
     return np.asarray(local * res.reshape(-1, h).max(1), dtype=np.float64)
+
+
+def _probe_minutiae(probe: GalleryArrays | _PairSide, tol: int, paired: bool
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The probe's minutiae for the pairing, padded to a multiple of 8 with far-away points
+    (``(na8, 2)``, or ``(m, na8, 2)`` for one probe per row), and their directions as
+    bytes less ``tol`` steps (``(na8,)`` or ``(m, na8)``; 0 for padding)."""
+    rows = len(probe) if paired else 1
+    count = probe.all_count[:rows].astype(np.intp)
+    naa = int(count.max()) if rows else 0
+    na8 = max(8, -(-naa // 8) * 8)
+    pxy = np.full((rows, na8, 2), 1e6, F32)
+    p8 = np.zeros((rows, na8), np.uint8)
+    real = np.arange(naa)[None, :] < count[:, None]
+    pxy[:, :naa][real] = probe.all_xy[:rows, :naa][real]
+    p8[:, :naa][real] = _angle_bytes(probe.all_angle[:rows, :naa][real]
+                                     - tol * (_TWO_PI / 256.0))
+    return (pxy, p8) if paired else (pxy[0], p8[0])
 
 
 def _warp(gx: np.ndarray, gy: np.ndarray, cx: np.ndarray, cy: np.ndarray, rx: np.ndarray,
@@ -544,19 +751,25 @@ def _pairing(gx: np.ndarray, gy: np.ndarray, pxy: np.ndarray, angle_ok: np.ndarr
              cpa: np.ndarray, c: ConsolidationParams
              ) -> tuple[np.ndarray, np.ndarray]:
     """Pair aligned reference minutiae ``(gx, gy)`` (m, kall) with the probe's ``pxy``
-    (na8, 2): per-probe (m, na8) and per-reference (m, kall) codes, bit 1 = paired with
-    some minutia (distance and direction), any bit = some minutia near (common area)."""
+    (na8, 2; or (m, na8, 2), one probe per row): per-probe (m, na8) and per-reference
+    (m, kall) codes, bit 1 = paired with some minutia (distance and direction), any bit =
+    some minutia near (common area)."""
     m, kall = gx.shape
-    na8 = pxy.shape[0]
+    na8 = pxy.shape[-2]
     # squared distances of every (aligned reference, probe) minutia pair from one matrix
     # product: |p - g|^2 = |p|^2 + |g|^2 - 2 p.g
-    fp = np.concatenate([pxy, np.ones((na8, 1), F32), (pxy * pxy).sum(1, keepdims=True)], 1)
+    fp = np.concatenate([pxy, np.ones((*pxy.shape[:-1], 1), F32),
+                         (pxy * pxy).sum(-1, keepdims=True)], -1)
     fg = np.stack([-2.0 * gx, -2.0 * gy, gx * gx + gy * gy, np.ones_like(gx)], -1)
-    dist2 = fg.reshape(-1, 4).astype(F32, copy=False) @ fp.T      # (m * kall, na8)
+    if pxy.ndim == 2:
+        dist2 = fg.reshape(-1, 4).astype(F32, copy=False) @ fp.T  # (m * kall, na8)
+    else:                                                         # one probe per row
+        dist2 = (fg.astype(F32, copy=False) @ fp.transpose(0, 2, 1)).reshape(m * kall, na8)
     if c.pair_distance_slope > 0.0:
         # distortion grows away from where the prints were aligned: the tolerance too
         # (padding points sit 1e6 away: the radius is capped so that they stay unpaired)
-        rp = np.sqrt(((pxy[None, :, :] - cpa[:, None, :].astype(F32)) ** 2).sum(-1))
+        pxy_rows = pxy if pxy.ndim == 3 else pxy[None, :, :]
+        rp = np.sqrt(((pxy_rows - cpa[:, None, :].astype(F32)) ** 2).sum(-1))
         np.minimum(rp, _SLOPE_REACH, out=rp)                                     # (m, na8)
         tol_d = c.pair_distance + c.pair_distance_slope * rp
         tol_d *= tol_d
