@@ -218,6 +218,12 @@ def main() -> None:
 _FRACTIONS = (0.0, 0.05, 0.1, 0.2)
 
 
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman correlation over the prints where both are finite."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    return float(np.corrcoef(_rank(a[ok]), _rank(b[ok]))[0, 1])
+
+
 def _correlations(q: np.ndarray, nfiq2: np.ndarray) -> str:
     ok = np.isfinite(nfiq2)
     a, b = q[ok], nfiq2[ok]
@@ -250,6 +256,10 @@ def real_set_figures() -> None:
               f"{_correlations(q_ship, s.nfiq2)}, refitted here "
               f"{_correlations(scores(refit, s.inputs), s.nfiq2)}; held out "
               f"{_correlations(q_held, s.nfiq2)}")
+        utility = s.utility()
+        print(f"  utility (mean genuine score of each print, our comparator): Spearman with "
+              f"NFIQ 2 {_spearman(s.nfiq2, utility):.2f}, with the held-out score "
+              f"{_spearman(q_held, utility):.2f}")
         for label, q in (("shipped", q_ship), ("held out", q_held),
                          ("NFIQ 2", np.nan_to_num(s.nfiq2, nan=-1.0))):
             curve = edc(q, s.genuine, g, im, _FRACTIONS)

@@ -440,3 +440,26 @@ def test_contact_percentile_is_numpys(size: int) -> None:
     for a in (uniform, background, sorted_desc):
         for q in (0.0, 12.5, 50.0, 95.0, 99.9, 100.0):
             assert _percentile(a, q) == pytest.approx(float(np.percentile(a, q)), rel=1e-6)
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name, ppi", [("FVC2002_DB1_B", 500), ("FVC2004_DB3_B", 512)])
+def test_real_prints_score_lower_when_degraded(shared_data: Path, name: str, ppi: int) -> None:
+    # five real prints of two sensors (optical, thermal sweep): blur and sensor noise lower
+    # the score; a fainter print (grey levels pulled towards white) never scores higher
+    folder = shared_data / "fingerprints" / name
+    rng = np.random.default_rng(3)
+    for path in sorted(folder.glob("*_2.tif"))[:5]:
+        image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+
+        def score(img: np.ndarray) -> int:
+            return finger.extract(img, ppi).quality
+
+        base = score(image)
+        blurred = cv2.GaussianBlur(image, (0, 0), 2.5)
+        noisy = np.clip(image + rng.normal(0.0, 40.0, image.shape), 0, 255).astype(np.uint8)
+        assert score(blurred) <= base - 5, path.name
+        assert score(noisy) <= base - 5, path.name
+        for keep in (0.6, 0.4, 0.25):
+            faint = (255.0 - (255.0 - image.astype(np.float32)) * keep).astype(np.uint8)
+            assert score(faint) <= base + 2, (path.name, keep)
