@@ -111,3 +111,21 @@ def test_kernel_runs_on_one_blas_thread() -> None:
             assert all(n == 1 for n in blas_threads())
         assert all(n == 1 for n in blas_threads())
     assert blas_threads() == before
+    # overlapping calls from two threads: the setting found before comes back once the
+    # last one leaves (whichever thread it is)
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with one_blas_thread():
+            inside.set()
+            release.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    inside.wait(10)
+    with one_blas_thread():          # entered after the other thread, left after it
+        release.set()
+        t.join(10)
+    assert blas_threads() == before
