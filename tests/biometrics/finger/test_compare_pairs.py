@@ -61,14 +61,16 @@ def _each_alone(probes: list[PreparedTemplate], refs: list[PreparedTemplate]) ->
 
 def test_pairs_score_as_each_probe_alone(prepared: list[PreparedTemplate]) -> None:
     n = len(prepared)
-    probes = [prepared[i] for i in range(n) for _ in range(n)] + [_tiny(), prepared[0]]
-    refs = [prepared[j] for _ in range(n) for j in range(n)] + [prepared[0], _tiny()]
+    empty = prepare(FingerTemplate(300, 300, 500, ()))
+    probes = [prepared[i] for i in range(n) for _ in range(n)] + [_tiny(), prepared[0], empty]
+    refs = [prepared[j] for _ in range(n) for j in range(n)] + [prepared[0], _tiny(),
+                                                                prepared[1]]
     got = compare_pairs(probes, refs)
     np.testing.assert_allclose(got, _each_alone(probes, refs), rtol=0, atol=1e-6)
-    # mates (impressions of one master) score high, the tiny template scores nothing
+    # mates (impressions of one master) score high, the tiny and empty templates nothing
     grid = got[:n * n].reshape(n, n)
     assert all(grid[i, i ^ 1] >= 40 for i in range(n))
-    assert got[-2] == got[-1] == 0.0
+    assert got[-3] == got[-2] == got[-1] == 0.0
     # and a probe listed once per candidate scores as in one batched call of its own
     whole = compare_many(prepared[0], gallery_arrays(prepared))
     np.testing.assert_allclose(grid[0], whole, rtol=0, atol=1e-6)
