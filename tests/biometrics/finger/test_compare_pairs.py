@@ -94,6 +94,20 @@ def test_pairs_on_real_prints_match_the_single_pair_kernel(shared_data: Path) ->
     assert (raw > 0).mean() > 0.9
 
 
+def test_cylinders_with_a_limit_are_the_first_of_all(prepared: list[PreparedTemplate]) -> None:
+    from idcapture.biometrics.finger.mcc import cylinders
+
+    for m in (8, 9):
+        t = extract(make_impression(generate_master(m), seed=1).image)
+        full = cylinders(t)
+        assert len(full) > 12
+        for limit in (0, 5, 12, len(full) + 3):
+            cut = cylinders(t, limit=limit)
+            assert cut.minutiae_count == full.minutiae_count
+            for name in ("xy", "angle", "kind", "bits", "valid", "index"):
+                np.testing.assert_array_equal(getattr(cut, name), getattr(full, name)[:limit])
+
+
 def test_pairs_need_one_reference_per_probe(prepared: list[PreparedTemplate]) -> None:
     with pytest.raises(ConfigError):
         compare_pairs(prepared[:2], prepared[:3])
