@@ -6,7 +6,8 @@ minutiae templates* drawn along the ridge flow of synthetic master prints
 (:func:`idcapture.synth.templates.flow_template`: not rendered images, not
 extractor output; see that module). Probes: the second impression of each mate finger,
 extracted. Search time is one probe against the whole index, single process, BLAS on one
-thread (the other core stays free, as on a station). Run::
+thread (the other core stays free, as on a station), as CPU time of the process (the figure
+to read on a shared machine) and wall clock. Run::
 
     python benchmarks/bench_finger_search.py            # 1k, 10k, 100k (~10 min to build)
     python benchmarks/bench_finger_search.py --sizes 1000 10000
@@ -220,16 +221,18 @@ def main() -> None:
         index.add_many([f"bg{i}" for i in range(n - MATES)], bg[:n - MATES])
         build = time.perf_counter() - t1
         index.search(mates[0][3])                               # warm-up
-        times, found, top_impostor = [], 0, []
+        times, cpu, found, top_impostor = [], [], 0, []
         for i, m in enumerate(mates):
-            t2 = time.perf_counter()
+            t2, c2 = time.perf_counter(), time.process_time()
             hits = index.search(m[3], top=5)
             times.append(time.perf_counter() - t2)
+            cpu.append(time.process_time() - c2)
             if hits and hits[0].index == i and hits[0].score >= MATCH_THRESHOLD:
                 found += 1
             top_impostor.append(max([h.score for h in hits if h.index != i] + [0.0]))
         med = float(np.median(times))
-        base = base or med
+        med_cpu = float(np.median(cpu))
+        base = base or med_cpu
         # the station's pattern: each new capture is searched, then enrolled
         live = []
         for i, m in enumerate(mates):
@@ -237,12 +240,13 @@ def main() -> None:
             index.search(m[3], top=1)
             index.add(f"new{i}", m[3])
             live.append(time.perf_counter() - t2)
-        print(f"N={n:>7,}: search {med * 1e3:7.1f} ms median, {max(times) * 1e3:7.1f} ms max "
-              f"(x{med / base:.1f} vs N={min(args.sizes):,}; N grew x{n / min(args.sizes):.0f}); "
+        print(f"N={n:>7,}: search CPU {med_cpu * 1e3:7.1f} ms median, {max(cpu) * 1e3:7.1f} ms "
+              f"max (x{med_cpu / base:.1f} vs N={min(args.sizes):,}; N grew "
+              f"x{n / min(args.sizes):.0f}); wall {med * 1e3:.1f} ms median; "
               f"re-ranked {index.candidate_count()} candidates; mate ranked first "
               f"{found}/{MATES}; best impostor score {max(top_impostor):.0f}; index "
               f"{index.nbytes / 1e6:.0f} MB, built in {build:.1f} s; target <= 1 s: "
-              f"{'met' if med <= 1.0 else 'NOT met'}")
+              f"{'met' if med_cpu <= 1.0 else 'NOT met'} (CPU)")
         print(f"           search + enrol of each new capture (live station): "
               f"{np.median(live) * 1e3:.1f} ms median, {max(live) * 1e3:.1f} ms max")
         # enrolment alone, one at a time, long enough to cross merges of the key delta

@@ -61,14 +61,16 @@ def _each_alone(probes: list[PreparedTemplate], refs: list[PreparedTemplate]) ->
 
 def test_pairs_score_as_each_probe_alone(prepared: list[PreparedTemplate]) -> None:
     n = len(prepared)
-    probes = [prepared[i] for i in range(n) for _ in range(n)] + [_tiny(), prepared[0]]
-    refs = [prepared[j] for _ in range(n) for j in range(n)] + [prepared[0], _tiny()]
+    empty = prepare(FingerTemplate(300, 300, 500, ()))
+    probes = [prepared[i] for i in range(n) for _ in range(n)] + [_tiny(), prepared[0], empty]
+    refs = [prepared[j] for _ in range(n) for j in range(n)] + [prepared[0], _tiny(),
+                                                                prepared[1]]
     got = compare_pairs(probes, refs)
     np.testing.assert_allclose(got, _each_alone(probes, refs), rtol=0, atol=1e-6)
-    # mates (impressions of one master) score high, the tiny template scores nothing
+    # mates (impressions of one master) score high, the tiny and empty templates nothing
     grid = got[:n * n].reshape(n, n)
     assert all(grid[i, i ^ 1] >= 40 for i in range(n))
-    assert got[-2] == got[-1] == 0.0
+    assert got[-3] == got[-2] == got[-1] == 0.0
     # and a probe listed once per candidate scores as in one batched call of its own
     whole = compare_many(prepared[0], gallery_arrays(prepared))
     np.testing.assert_allclose(grid[0], whole, rtol=0, atol=1e-6)
@@ -92,6 +94,20 @@ def test_pairs_on_real_prints_match_the_single_pair_kernel(shared_data: Path) ->
     assert (raw > 0).mean() > 0.9
 
 
+def test_cylinders_with_a_limit_are_the_first_of_all(prepared: list[PreparedTemplate]) -> None:
+    from idcapture.biometrics.finger.mcc import cylinders
+
+    for m in (8, 9):
+        t = extract(make_impression(generate_master(m), seed=1).image)
+        full = cylinders(t)
+        assert len(full) > 12
+        for limit in (0, 5, 12, len(full) + 3):
+            cut = cylinders(t, limit=limit)
+            assert cut.minutiae_count == full.minutiae_count
+            for name in ("xy", "angle", "kind", "bits", "valid", "index"):
+                np.testing.assert_array_equal(getattr(cut, name), getattr(full, name)[:limit])
+
+
 def test_pairs_need_one_reference_per_probe(prepared: list[PreparedTemplate]) -> None:
     with pytest.raises(ConfigError):
         compare_pairs(prepared[:2], prepared[:3])
@@ -110,4 +126,22 @@ def test_kernel_runs_on_one_blas_thread() -> None:
         with one_blas_thread():
             assert all(n == 1 for n in blas_threads())
         assert all(n == 1 for n in blas_threads())
+    assert blas_threads() == before
+    # overlapping calls from two threads: the setting found before comes back once the
+    # last one leaves (whichever thread it is)
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with one_blas_thread():
+            inside.set()
+            release.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    inside.wait(10)
+    with one_blas_thread():          # entered after the other thread, left after it
+        release.set()
+        t.join(10)
     assert blas_threads() == before

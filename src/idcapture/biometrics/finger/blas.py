@@ -22,37 +22,39 @@ __all__ = ["one_blas_thread", "single_blas_thread"]
 
 _LOCK = threading.Lock()
 _CONTROLLER: Any = None
-_DEPTH = threading.local()
+_ACTIVE = 0
+"""Calls inside :func:`one_blas_thread` now, over all threads of the process."""
+_LIMITER: Any = None
+"""The limit in force while any call is inside (restored when the last one leaves)."""
 
 
 def _controller() -> Any:
     global _CONTROLLER
     if _CONTROLLER is None:
-        with _LOCK:
-            if _CONTROLLER is None:
-                from threadpoolctl import ThreadpoolController
+        from threadpoolctl import ThreadpoolController
 
-                _CONTROLLER = ThreadpoolController()
+        _CONTROLLER = ThreadpoolController()
     return _CONTROLLER
 
 
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
-    """Run the enclosed block with the BLAS limited to one thread (nested uses are free)."""
-    depth = getattr(_DEPTH, "n", 0)
-    if depth:
-        _DEPTH.n = depth + 1
-        try:
-            yield
-        finally:
-            _DEPTH.n = depth
-        return
-    _DEPTH.n = 1
+    """Run the enclosed block with the BLAS limited to one thread. Calls may nest and
+    overlap across threads: the first one in sets the limit, the last one out restores
+    the setting found before."""
+    global _ACTIVE, _LIMITER
+    with _LOCK:
+        if _ACTIVE == 0:
+            _LIMITER = _controller().limit(limits=1, user_api="blas")
+        _ACTIVE += 1
     try:
-        with _controller().limit(limits=1, user_api="blas"):
-            yield
+        yield
     finally:
-        _DEPTH.n = 0
+        with _LOCK:
+            _ACTIVE -= 1
+            if _ACTIVE == 0 and _LIMITER is not None:
+                _LIMITER.restore_original_limits()
+                _LIMITER = None
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])

@@ -167,7 +167,7 @@ def prepare(template: FingerTemplate | PreparedTemplate,
     order = sorted(range(len(t.minutiae)), key=lambda i: -t.minutiae[i].quality)
     best = FingerTemplate(t.width, t.height, t.resolution_ppi,
                           tuple(t.minutiae[i] for i in order), t.quality, t.position)
-    cs = cylinders(best, params)
+    cs = cylinders(best, params, limit=MAX_CYLINDERS)
     if len(cs) > MAX_CYLINDERS:
         sel = slice(0, MAX_CYLINDERS)
         cs = CylinderSet(cs.xy[sel], cs.angle[sel], cs.kind[sel], cs.bits[sel], cs.valid[sel],

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -152,17 +151,30 @@ class GalleryArrays(TemplateSlots):
     col_index: npt.NDArray[np.intp]
     col_pos: npt.NDArray[np.intp]
 
-    @cached_property
-    def slot_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``bits``, ``bit_sums`` and ``valid_dir`` with one row per cylinder slot, in
-        slot order (``(m * k, rows)``, zeros for padding), made on first use: the layout
-        of :func:`raw_scores_paired`."""
-        out = []
-        for a in (self.bits, self.bit_sums, self.valid_dir):
-            rows = np.zeros((len(self) * self.k, a.shape[0]), F32)
-            rows[self.col_index] = a.T
-            out.append(rows)
-        return out[0], out[1], out[2]
+    def slots(self, k: int, k_all: int) -> tuple[np.ndarray, ...]:
+        """A one-template batch as :func:`raw_scores_paired` stacks it, cut or padded with
+        zeros to ``k`` cylinder and ``k_all`` minutia slots: ``bits``, ``bit_sums`` and
+        ``valid_dir`` with one row per cylinder slot (``(k, rows)``), ``xy``, ``angle``,
+        ``all_xy``, ``all_angle``. Made on first use for each ``(k, k_all)`` and kept."""
+        cache: dict[tuple[int, int], tuple[np.ndarray, ...]] = \
+            self.__dict__.setdefault("_slots", {})
+        got = cache.get((k, k_all))
+        if got is None:
+            if len(self) != 1:
+                raise ValueError("slots are made for one template")
+            out = []
+            for a in (self.bits, self.bit_sums, self.valid_dir):
+                rows = np.zeros((max(self.k, k), a.shape[0]), F32)
+                rows[self.col_index] = a.T
+                out.append(rows[:k])
+            for a, n in ((self.xy, k), (self.angle, k), (self.all_xy, k_all),
+                         (self.all_angle, k_all)):
+                v = np.zeros((n, *a.shape[2:]), F32)
+                m = min(n, a.shape[1])
+                v[:m] = a[0, :m]
+                out.append(v)
+            got = cache[(k, k_all)] = tuple(out)
+        return got
 
     def probe_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Cell bits (n, dc*nd), bit sums (n, dc) and validity (n, dc) of template 0's
@@ -473,43 +485,24 @@ def _pair_side(parts: list[GalleryArrays], k: int, k_all: int, params: MccParams
                columns_last: bool) -> _PairSide:
     """Stack one-template arrays into one side of paired comparisons (see
     :class:`_PairSide`)."""
-    m = len(parts)
     rows_needed = len(disc_cells(params)) * params.nd
     if any(p.bits.shape[0] != rows_needed for p in parts):
         raise ValueError("templates prepared with other cylinder parameters")
-    kp = np.array([p.k for p in parts])
-    kap = np.array([p.all_xy.shape[1] for p in parts])
-    at, cut = _slot_index(kp, k)
-    at_all, cut_all = _slot_index(kap, k_all)
+    slots = [p.slots(k, k_all) for p in parts]
 
-    def stacked(arrays: list[np.ndarray], n: int, index: np.ndarray, cut: bool) -> np.ndarray:
-        src = np.concatenate([a[:n] for a in arrays] if cut else arrays)
-        out = np.zeros((m * n, *src.shape[1:]), F32)
-        out[index] = src
-        return out.reshape((m, n, *src.shape[1:]))
+    def stacked(i: int) -> np.ndarray:
+        return np.stack([v[i] for v in slots])
 
-    def dense(which: int) -> np.ndarray:
-        full = stacked([p.slot_rows[which] for p in parts], k, at, cut)
-        return full.transpose(0, 2, 1) if columns_last else full
+    def dense(i: int) -> np.ndarray:
+        return stacked(i).transpose(0, 2, 1) if columns_last else stacked(i)
 
-    ang = stacked([p.angle[0] for p in parts], k, at, cut)
+    ang = stacked(4)
     return _PairSide(
-        bits=dense(0), bit_sums=dense(1), valid_dir=dense(2),
-        xy=stacked([p.xy[0] for p in parts], k, at, cut), direction=_unit(ang), angle=ang,
+        bits=dense(0), bit_sums=dense(1), valid_dir=dense(2), xy=stacked(3),
+        direction=_unit(ang), angle=ang,
         count=np.minimum([int(p.count[0]) for p in parts], k).astype(np.int32),
-        all_xy=stacked([p.all_xy[0] for p in parts], k_all, at_all, cut_all),
-        all_angle=stacked([p.all_angle[0] for p in parts], k_all, at_all, cut_all),
+        all_xy=stacked(5), all_angle=stacked(6),
         all_count=np.minimum([int(p.all_count[0]) for p in parts], k_all).astype(np.int32))
-
-
-def _slot_index(sizes: np.ndarray, n: int) -> tuple[np.ndarray, bool]:
-    """Where the rows of parts of ``sizes`` rows (the first ``n`` of each) go in a stack of
-    ``n`` slots per part, and whether any part must be cut to ``n``."""
-    first = np.minimum(sizes, n)
-    starts = np.cumsum(first) - first
-    at = np.arange(int(first.sum())) - np.repeat(starts, first) \
-        + np.repeat(np.arange(len(sizes)) * n, first)
-    return at.astype(np.intp), bool((sizes > n).any())
 
 
 def _paired_similarities(probe: _PairSide, ref: _PairSide, params: MccParams) -> np.ndarray:

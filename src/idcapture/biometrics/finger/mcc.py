@@ -157,8 +157,12 @@ def _geometry(template: FingerTemplate) -> tuple[np.ndarray, np.ndarray, np.ndar
     return xy, arr[:, 2] % _TWO_PI, arr[:, 3].astype(np.int8)
 
 
-def cylinders(template: FingerTemplate, params: MccParams = DEFAULT_PARAMS) -> CylinderSet:
-    """Compute the valid cylinders of ``template`` (all minutiae, vectorised)."""
+def cylinders(template: FingerTemplate, params: MccParams = DEFAULT_PARAMS,
+              limit: int | None = None) -> CylinderSet:
+    """Compute the valid cylinders of ``template`` (all minutiae, vectorised); with
+    ``limit``, only the first ``limit`` valid ones (in minutia order), the same as the
+    first ``limit`` of all of them: which cylinders are valid is settled before their cells
+    are filled, so the cells are computed for the kept ones alone."""
     xy, ang, kind = _geometry(template)
     n = len(xy)
     p = params
@@ -177,37 +181,38 @@ def cylinders(template: FingerTemplate, params: MccParams = DEFAULT_PARAMS) -> C
     centres = xy[:, None, :] + np.einsum("nij,cj->nci", rot, off)       # (n, C2, 2)
     inside = _hull_inside(centres, xy, p.omega) & in_disc[None, :]     # (n, C2)
 
-    # spatial contributions of every neighbour to every cell centre; squared distances
-    # from one matrix product, the Gaussian only where it is within 3 sigma
-    flat = centres.reshape(-1, 2)
-    d2 = (flat * flat).sum(1)[:, None] + (xy * xy).sum(1)[None, :] - 2.0 * (flat @ xy.T)
-    d2 = d2.reshape(n, -1, n)                                            # (n, C2, n)
-    near = d2 <= (3.0 * p.sigma_s) ** 2
-    idx = np.arange(n)
-    near[idx, :, idx] = False
-    gs = np.zeros(d2.shape, np.float32)
-    gs[near] = np.exp(d2[near] * (-1.0 / (2.0 * p.sigma_s ** 2)))
-    # directional contributions: neighbour direction relative to the centre minutia
-    dth = _wrap(ang[None, :] - ang[:, None])                            # (n centre, n nb)
-    phi = -math.pi + (np.arange(nd) + 0.5) * (_TWO_PI / nd)             # (nd,)
-    diff = _wrap(phi[None, None, :] - dth[:, :, None])                  # (n, n, nd)
-    half = math.pi / nd
-    k = 1.0 / (p.sigma_d * math.sqrt(2.0))
-    gd = 0.5 * (_erf((diff + half) * k) - _erf((diff - half) * k))       # (n, n, nd)
-    contrib = np.matmul(gs, gd.astype(np.float32))                      # (n, C2, nd)
-    bits = (contrib > p.mu_psi) & inside[:, :, None]
-    valid = np.broadcast_to(inside[:, :, None], bits.shape)
-
+    # which cylinders are kept: enough valid cells and enough neighbours
     dist = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
     neighbours = ((dist <= p.radius + 3.0 * p.sigma_s) & (dist > 0)).sum(1)
     disc_cells = int(in_disc.sum())
     keep = (inside.sum(1) >= p.min_valid_fraction * disc_cells) & \
         (neighbours >= p.min_neighbours)
-    sel = np.flatnonzero(keep).astype(np.int32)
+    sel = np.flatnonzero(keep).astype(np.int32)[:limit]
+
+    # spatial contributions of every neighbour to every cell centre of the kept
+    # cylinders; squared distances from one matrix product (over every centre, so that
+    # each value is the same whichever are kept), the Gaussian only within 3 sigma
+    flat = centres.reshape(-1, 2)
+    d2 = (flat * flat).sum(1)[:, None] + (xy * xy).sum(1)[None, :] - 2.0 * (flat @ xy.T)
+    d2 = d2.reshape(n, -1, n)[sel]                                       # (kept, C2, n)
+    near = d2 <= (3.0 * p.sigma_s) ** 2
+    near[np.arange(len(sel)), :, sel] = False                            # not itself
+    gs = np.zeros(d2.shape, np.float32)
+    gs[near] = np.exp(d2[near] * (-1.0 / (2.0 * p.sigma_s ** 2)))
+    # directional contributions: neighbour direction relative to the centre minutia
+    dth = _wrap(ang[None, :] - ang[sel][:, None])                       # (kept, n nb)
+    phi = -math.pi + (np.arange(nd) + 0.5) * (_TWO_PI / nd)             # (nd,)
+    diff = _wrap(phi[None, None, :] - dth[:, :, None])                  # (kept, n, nd)
+    half = math.pi / nd
+    k = 1.0 / (p.sigma_d * math.sqrt(2.0))
+    gd = 0.5 * (_erf((diff + half) * k) - _erf((diff - half) * k))       # (kept, n, nd)
+    contrib = np.matmul(gs, gd.astype(np.float32))                      # (kept, C2, nd)
+    bits = (contrib > p.mu_psi) & inside[sel][:, :, None]
+    valid = np.broadcast_to(inside[sel][:, :, None], bits.shape)
     return CylinderSet(
         xy[sel].astype(np.float32), ang[sel].astype(np.float32), kind[sel],
-        np.ascontiguousarray(bits[sel].reshape(len(sel), p.cells), dtype=np.float32),
-        np.ascontiguousarray(valid[sel].reshape(len(sel), p.cells), dtype=np.float32),
+        np.ascontiguousarray(bits.reshape(len(sel), p.cells), dtype=np.float32),
+        np.ascontiguousarray(valid.reshape(len(sel), p.cells), dtype=np.float32),
         sel, n)
 
 
