@@ -49,7 +49,8 @@ DEFAULT_THRESHOLD = 0.44
 #: Margin around the face in the aligned chip the descriptor reads, as a fraction of
 #: the face's size (dlib's default is 0.25). The wider chip keeps the jaw and hairline
 #: of the small card face: on the development half it gave the lowest FNMR at the
-#: rule's threshold (docs/integrators/portrait-quality.md, "tried and not kept").
+#: rule's threshold, with the widest margin and no extra cost among the equal ones
+#: (docs/integrators/portrait-quality.md lists the variants measured).
 DESCRIPTOR_PADDING = 0.35
 #: Distances in [threshold, threshold + band) are a WARNING (look at the photos).
 DEFAULT_REVIEW_BAND = 0.10
