@@ -8,12 +8,19 @@ qualities (the chip's own wavelet codec is not available; JPEG at about 1-2 KB i
 stand-in). Genuine pairs: the same person's neutral vs smiling (both directions).
 Impostor pairs: every live portrait against every other person's card photo.
 
-    .venv/bin/python benchmarks/bench_face_compare.py
+The cost of one face-vs-card comparison per record (both descriptors and the distance,
+as `compare_faces` does) is printed first, for the shipped chip padding against dlib's
+default 0.25 (the previous setting), interleaved in the same run; `--cost-only` stops
+there.
+
+    .venv/bin/python benchmarks/bench_face_compare.py [--cost-only] [--records N]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -26,7 +33,9 @@ from idcapture.biometrics.face import analyze_face, face_descriptor, make_portra
 from idcapture.biometrics.face.compare import (
     DEFAULT_REVIEW_BAND,
     DEFAULT_THRESHOLD,
+    DESCRIPTOR_PADDING,
     NoFaceFound,
+    describe_face,
 )
 
 QUALITIES = (95, 30, 10)
@@ -50,12 +59,45 @@ def card_photo(ph: Framed, quality: int) -> tuple[np.ndarray, int]:
     return cv2.imdecode(buf, cv2.IMREAD_COLOR), len(buf)
 
 
+def comparison_cost(framed: dict[tuple[str, str], Framed], records: int) -> None:
+    """Median wall and CPU ms of one portrait-vs-card comparison, per padding."""
+    keys = sorted(framed)[:records]
+    pairs = [(portrait(framed[k], "exam-480x640"), card_photo(framed[k], 40)[0])
+             for k in keys]
+    paddings = (0.25, DESCRIPTOR_PADDING)
+    wall: dict[float, list[float]] = {p: [] for p in paddings}
+    cpu: dict[float, list[float]] = {p: [] for p in paddings}
+    for live, card in pairs:
+        for pad in paddings:          # interleaved: both see the same machine load
+            w, c = time.perf_counter(), time.process_time()
+            a = face_descriptor(live, which="portrait", padding=pad)
+            b, _ = describe_face(card, None, "card photo", padding=pad)
+            float(np.linalg.norm(a - b))
+            wall[pad].append(time.perf_counter() - w)
+            cpu[pad].append(time.process_time() - c)
+    base = float(np.median(cpu[0.25]))
+    print(f"comparison cost per record ({len(pairs)} records, portrait 480x640 + card "
+          f"102x126 q40, both descriptors and the distance)")
+    for pad in paddings:
+        label = "shipped" if pad == DESCRIPTOR_PADDING else "previous (dlib default)"
+        mc = float(np.median(cpu[pad]))
+        print(f"  padding {pad:.2f} {label:<24} wall median {1000 * np.median(wall[pad]):6.1f} "
+              f"ms  CPU median {1000 * mc:6.1f} ms  CPU ratio {mc / base:.2f}x")
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cost-only", action="store_true")
+    ap.add_argument("--records", type=int, default=20)
+    args = ap.parse_args()
     d = faces_dir()
     ids = sorted(p.name[:3] for p in (d / "neutral_front").glob("*_03.jpg"))
     imgs = {(i, "n"): load(d / "neutral_front" / f"{i}_03.jpg") for i in ids}
     imgs.update({(i, "s"): load(d / "smiling_front" / f"{i}_08.jpg") for i in ids})
     framed = {key: Framed(img) for key, img in imgs.items()}
+    comparison_cost(framed, args.records)
+    if args.cost_only:
+        return
     live = {key: face_descriptor(portrait(ph, "exam-480x640"))
             for key, ph in framed.items()}
     print(f"{len(ids)} identities; threshold in use {DEFAULT_THRESHOLD} "

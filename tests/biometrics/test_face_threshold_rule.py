@@ -52,3 +52,28 @@ def test_group_of_one_person_is_not_modelled() -> None:
     ev = _evaluation()
     ev.group_masks[("g", "solo")] = (ev.genuine_mask, ev.impostor_mask, 1)
     assert ("g", "solo") not in modelled_group_fmr(ev, 0.5)
+
+
+def test_two_fold_swap_runs_the_rule_on_each_half_and_reads_the_other() -> None:
+    from idcapture.biometrics.face.evaluation import part_of, swap_halves
+
+    rng = np.random.default_rng(3)
+    ids = [f"p{i}" for i in range(24) for _ in range(2)]
+    centres = {i: rng.normal(0, 0.25, 16) for i in set(ids)}
+    desc = [centres[i] + rng.normal(0, 0.05, 16) for i in ids]
+    groups = {i: {"g": "x" if int(i[1:]) % 3 else "y"} for i in ids}
+    res = swap_halves(desc, desc, ids, 0.01, groups=groups)
+    assert [(r.chosen_on, r.reported_on) for r in res] == [("dev", "held-out"),
+                                                           ("held-out", "dev")]
+    for r in res:
+        on = [k for k, i in enumerate(ids) if part_of(i) == r.chosen_on]
+        off = [k for k, i in enumerate(ids) if part_of(i) == r.reported_on]
+
+        def ev(idx: list[int]):  # type: ignore[no-untyped-def]
+            return evaluate_card_protocol([desc[k] for k in idx], [desc[k] for k in idx],
+                                          [ids[k] for k in idx], 0.0, groups=groups)
+        assert r.threshold == choose_threshold(ev(on), 0.01)
+        assert (r.fnmr, r.fmr) == ev(off).rates_at(r.threshold)
+        assert r.genuine == len(off) and r.worst_group is not None
+    # the halves disagree somewhat: the two thresholds are not forced equal
+    assert all(0.0 < r.threshold < 2.0 for r in res)

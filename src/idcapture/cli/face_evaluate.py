@@ -42,6 +42,9 @@ def add_parser(group: Any) -> None:
     p.add_argument("--counted-only", action="store_true",
                    help="with --choose-fmr: judge groups by their counted false matches "
                    "only, not by the fitted distribution")
+    p.add_argument("--two-fold", action="store_true",
+                   help="with --choose-fmr and --part all: also run the rule on each half "
+                   "of the people and print the rates it gives on the other half")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
@@ -139,12 +142,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         evaluate_card_protocol,
         identity_from_name,
         modelled_group_fmr,
+        swap_halves,
     )
     from . import print_json
 
     if not 1 <= args.quality <= 100:
         raise ConfigError(N_("--quality must be 1-100, got {value}").format(
             value=args.quality))
+    if args.two_fold and (args.choose_fmr is None or args.part != "all"):
+        raise ConfigError(N_("--two-fold needs --choose-fmr and --part all"))
     files = _photos(args.dir, args.part)
     groups = _labels(args.labels)
     t0 = time.perf_counter()
@@ -198,6 +204,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                          "worst_group": w.__dict__ if w is not None else None,
                          "worst_modelled_group": None if mw is None else
                          {"attribute": mw[0], "value": mw[1], "fmr": round(model[mw], 6)}}
+    if args.two_fold:
+        out["two_fold"] = [
+            {"chosen_on": r.chosen_on, "reported_on": r.reported_on,
+             "threshold": r.threshold, "fnmr": round(r.fnmr, 4), "fmr": round(r.fmr, 5),
+             "genuine_pairs": r.genuine, "impostor_pairs": r.impostor,
+             "worst_group": None if r.worst_group is None else r.worst_group.__dict__}
+            for r in swap_halves(lives, cards, ids, args.choose_fmr, groups=groups,
+                                 modelled=not args.counted_only)]
     if args.json:
         print_json(out)
         return 0
@@ -235,5 +249,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             m = c["worst_modelled_group"]
             print(f"  worst group by its fitted impostor distribution: "
                   f"{m['attribute']}={m['value']} {100 * m['fmr']:.3f} %")
+    for r in out.get("two_fold", []):
+        w = r["worst_group"]
+        print(f"two-fold: rule on {r['chosen_on']} -> {r['threshold']:.3f}; on "
+              f"{r['reported_on']}: FNMR {100 * r['fnmr']:.2f} % of {r['genuine_pairs']}, "
+              f"FMR {100 * r['fmr']:.3f} % of {r['impostor_pairs']}"
+              + (f", worst group {w['attribute']}={w['value']} {100 * w['fmr']:.3f} %"
+                 if w else ""))
     print(f"time {out['seconds']} s")
     return 0

@@ -64,3 +64,24 @@ def test_genuine_card_matches_and_impostor_card_does_not(photo_loader: Any) -> N
     b_card = _card(photo_loader("neutral_front/013_03.jpg"))
     assert compare_faces(a_live.frame(), a_card).same_person
     assert not compare_faces(a_live.frame(), b_card).same_person
+
+
+def test_descriptor_padding_is_the_shipped_one_and_checked(photo_loader: Any) -> None:
+    from idcapture.biometrics.face.compare import DESCRIPTOR_PADDING, face_descriptor
+    from idcapture.biometrics.face.frames import FaceInputError
+
+    live = photo_loader("smiling_front/005_08.jpg").frame()
+    card = _card(photo_loader("neutral_front/005_03.jpg"))
+    shipped = face_descriptor(card, which="card photo")
+    assert np.array_equal(shipped, face_descriptor(card, padding=DESCRIPTOR_PADDING))
+    # another chip geometry gives another descriptor: the threshold belongs to one
+    assert float(np.linalg.norm(shipped - face_descriptor(card, padding=0.25))) > 0.01
+    for bad in (-0.1, 1.5):
+        try:
+            face_descriptor(card, padding=bad)
+        except FaceInputError as exc:
+            assert "padding" in str(exc)
+        else:
+            raise AssertionError(f"padding {bad} accepted")
+    check = face_vs_card_check(compare_faces(live, card))
+    assert check.details["padding"] == DESCRIPTOR_PADDING
