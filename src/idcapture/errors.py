@@ -15,8 +15,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from .i18n import N_
-
 __all__ = [
     "AddressError",
     "ConfigError",
@@ -121,9 +119,8 @@ class ProtocolError(IdCaptureError):
 
     def __init__(self, message: str, position: int | None = None,
                  code: str | None = None) -> None:
-        if position is not None:
-            message = N_("{message} (at byte {position})").format(message=message,
-                                                                 position=position)
+        if position is not None:  # the catalogue translates this suffix (idcapture.i18n)
+            message = f"{message} (at byte {position})"
         super().__init__(message, code)
         self.position = position
 

@@ -36,6 +36,7 @@ from ..station.card_fingerprint import station_checker
 from ..station.steps import Steps
 from . import i18n
 from .pages import ExportJob, check_rows, today_rows
+from .responses import page_language, refusal
 from .runtime import ROLES, StationRuntime
 from .security import (
     HASH_SLOTS,
@@ -248,24 +249,13 @@ def logout_endpoint(authn: Authenticator) -> Callable[[Request], Awaitable[Respo
 def _error(exc: BaseException, request: Request) -> str:
     """``exc`` described without personal data, in the page's language."""
     config: WebConfig = request.app.state.config
-    return i18n.message(describe_error(exc), _language(request, config.language))
-
-
-def refusal(request: Request, message: str, status: int, **extra: Any) -> JSONResponse:
-    """``{"error": message, **extra}`` with ``message`` (an English catalogue text) in the
-    page's language."""
-    config = request.app.state.config
-    return JSONResponse({"error": i18n.message(message, _language(request, config.language)),
-                         **extra}, status)
+    return i18n.message(describe_error(exc), page_language(request, config.language))
 
 
 def _too_large() -> str:
     return N_("request body larger than {limit} bytes").format(limit=MAX_BODY)
 
 
-def _language(request: Request, default: str) -> str:
-    lang = request.cookies.get("idc_lang", default)
-    return lang if lang in i18n.LANGUAGES else default
 
 
 def create_app(config: WebConfig, runtime: StationRuntime | None = None,
@@ -317,7 +307,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
         return ops if isinstance(ops, dict) else {}
 
     def page(request: Request, name: str, **ctx: Any) -> Response:
-        lang = _language(request, config.language)
+        lang = page_language(request, config.language)
         sess: WebSession | None = request.state.web_session
         context = {"lang": lang, "t": lambda k: i18n.translate(k, lang),
                    "msg": lambda m: i18n.message(m, lang),
@@ -408,7 +398,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
 
     async def capture_state(request: Request) -> Response:
         snap = await run_in_threadpool(rt().snapshot)
-        return JSONResponse(i18n.localize_snapshot(snap, _language(request, config.language)))
+        return JSONResponse(i18n.localize_snapshot(snap, page_language(request, config.language)))
 
     async def capture_action(request: Request) -> Response:
         action = request.path_params["action"]
@@ -432,7 +422,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
             code = getattr(exc, "code", "bad-request")
             return JSONResponse({"error": _error(exc, request), "code": code}, 409)
         snap = await run_in_threadpool(r.snapshot)
-        return JSONResponse(i18n.localize_snapshot(snap, _language(request, config.language)))
+        return JSONResponse(i18n.localize_snapshot(snap, page_language(request, config.language)))
 
     async def blob(request: Request) -> Response:
         sha = request.path_params["sha"]
@@ -470,7 +460,7 @@ def create_app(config: WebConfig, runtime: StationRuntime | None = None,
     async def export_status(request: Request) -> Response:
         job: ExportJob = store_holder["export"]
         return JSONResponse(i18n.localize_export_status(
-            job.status, _language(request, config.language)))
+            job.status, page_language(request, config.language)))
 
     async def devices_api(request: Request) -> Response:
         from ..plugins import get_registry

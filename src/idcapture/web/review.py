@@ -40,7 +40,8 @@ from ..province.archive import PackageImages
 from ..province.registry import DECISIONS, Registry
 from ..province.review import IMAGE_KINDS, cluster_view, export_decisions, image_member
 from . import i18n
-from .app import HERE, Guard, logout_endpoint, refusal, set_language
+from .app import HERE, Guard, logout_endpoint, set_language
+from .responses import refusal
 from .security import (
     PRELOGIN_COOKIE,
     SESSION_COOKIE,

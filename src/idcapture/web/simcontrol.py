@@ -47,7 +47,7 @@ from ..idnumbers import make_citizen_id
 from ..privacy import mask_id_number, mask_name
 from ..record import DocumentKind, IdentityDocument, Sex
 from ..station import Store
-from .app import refusal
+from .responses import refusal
 from .runtime import StationRuntime
 from .security import read_json_object
 
