@@ -125,3 +125,57 @@ def test_thinning_returns_the_skeletons_neighbour_codes() -> None:
     # one pixel wide: no 2x2 block of skeleton pixels
     s = skel.astype(bool)
     assert not (s[:-1, :-1] & s[1:, :-1] & s[:-1, 1:] & s[1:, 1:]).any()
+
+
+def _half(px: np.ndarray) -> np.ndarray:
+    hs, ws = (px.shape[0] + 1) // 2, (px.shape[1] + 1) // 2
+    out: np.ndarray = cv2.resize(px.astype(np.float32), (ws, hs), interpolation=cv2.INTER_AREA)
+    return out
+
+
+def test_straight_sensor_window_edges_are_found_and_ridges_are_not() -> None:
+    from idcapture.biometrics.finger.segmentation import window_blocks, window_edges
+
+    shape = (400, 360)
+    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]]
+    # a trapezoid window: 40 px in at the top, 8 px at the bottom, white beyond it
+    left = 40.0 - 32.0 * ys / shape[0]
+    outside = (xs < left) | (xs > shape[1] - 1 - left)
+    img = np.where(outside, 255.0, good_print(shape).astype(np.float32) - 35.0)
+    img = np.clip(cv2.GaussianBlur(img, (0, 0), 1.0), 0, 255).astype(np.uint8)
+    edges = window_edges(_half(img))
+    assert len(edges) == 2
+    inside = window_blocks(edges, _half(img).shape, (25, 23))
+    # beyond the frame's left edge (the first block column at the top) nothing is inside;
+    # the print's middle is
+    assert not inside[:8, 0].any() and not inside[:8, -1].any()
+    assert inside[:, 4:-4].all()
+    # ridges, straight or curved, are no window edge
+    for ridges in (good_print(shape),
+                   render(plane_wave(shape, 9.0, 80.0), np.ones(shape, bool), noise=4.0),
+                   render(plane_wave(shape, 9.0, 5.0), np.ones(shape, bool), noise=4.0)):
+        assert window_edges(_half(ridges)) == []
+
+
+def test_faint_part_of_a_print_joins_the_finger_mask_only() -> None:
+    from finger_synth import minutia_sites, wavy_phase
+
+    shape = (400, 360)
+    phase = wavy_phase(shape, 9.0, minutia_sites(shape, 18))
+    area = ellipse_mask(shape)
+    img = render(phase, area, noise=2.0)
+    # the lower half pressed lightly: 20 grey levels between ridge and valley
+    img[200:] = render(phase, area, ridge=185.0, valley=205.0, noise=2.0)[200:]
+    an = finger.analyse(img)
+    lower = np.zeros(an.mask.shape, bool)
+    lower[14:, :] = True
+    share = cv2.resize(area.astype(np.float32), (an.mask.shape[1], an.mask.shape[0]),
+                       interpolation=cv2.INTER_AREA)
+    # the blocks well inside the finger (ridge measures weaken along its edge)
+    truth = cv2.erode((share > 0.99).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    # the contrast reference of the dark half leaves the faint half out of ``mask`` (the
+    # quality's measures read it), the enhancement and minutiae search it all the same
+    assert not (an.mask & lower).any()
+    assert (an.finger_mask & lower & truth).sum() >= 0.9 * (lower & truth).sum()
+    # and no blank background comes with it
+    assert not (an.finger_mask & (share == 0)).any()

@@ -12,7 +12,14 @@ from .enhancement import enhance_small, half_size, normalise_contrast, upscale_h
 from .frequency import RidgeSignatures, ridge_period, signatures
 from .image import BASE_PPI, WorkingImage, to_working
 from .orientation import OrientationField, orientation_field
-from .segmentation import block_std, pixel_mask, segment_blocks
+from .segmentation import (
+    admit_faint,
+    block_std,
+    pixel_mask,
+    segment_blocks,
+    window_blocks,
+    window_edges,
+)
 
 __all__ = ["FingerAnalysis", "analyse", "rescaled"]
 
@@ -43,6 +50,9 @@ class FingerAnalysis:
     enhancement run."""
     finger_mask: np.ndarray
     block: int = BLOCK
+    window: np.ndarray = field(default_factory=lambda: np.ones((0, 0), bool))
+    """Blocks inside the sensor's window (:func:`~.segmentation.window_blocks`; all of them
+    when the image shows no window edge); empty when not measured."""
     _enhanced: np.ndarray | None = field(default=None, repr=False)
     _enhanced_half: np.ndarray | None = field(default=None, repr=False)
     _pixel_mask: np.ndarray | None = field(default=None, repr=False)
@@ -90,8 +100,12 @@ def analyse(image: np.ndarray, ppi: int = BASE_PPI) -> FingerAnalysis:
     half, orient, std, mask, finger_mask = _segmented(work.pixels)
     sigs = signatures(work.pixels, orient.theta)
     period, conf = ridge_period(sigs.profile, mask)
+    inside = window_blocks(window_edges(half), half.shape, std.shape)
+    # faint but clearly ridged blocks beside the finger join the area enhanced and searched
+    # for minutiae (the quality's measures keep reading ``mask``)
+    finger_mask = admit_faint(finger_mask, std, orient.coherence, conf, inside)
     return FingerAnalysis(work, mask, orient, period, conf, block_mean(work.pixels), std, sigs,
-                          half, finger_mask)
+                          half, finger_mask, window=inside)
 
 
 def _segmented(px: np.ndarray) -> tuple[np.ndarray, OrientationField, np.ndarray, np.ndarray,
@@ -140,6 +154,8 @@ def rescaled(an: FingerAnalysis, image: np.ndarray, ppi: int) -> FingerAnalysis:
     near_y = np.clip(np.rint(my[:, 0]).astype(np.int64), 0, an.mask.shape[0] - 1)
     near_x = np.clip(np.rint(mx[0]).astype(np.int64), 0, an.mask.shape[1] - 1)
     sigs = RidgeSignatures(an.signatures.samples[near_y][:, near_x])
+    conf = resample(an.period_confidence)
+    inside = resample(an.window) > 0.5 if an.window.size else np.ones(std.shape, bool)
+    finger_mask = admit_faint(finger_mask, std, orient.coherence, conf, inside)
     return FingerAnalysis(work, mask, orient, (resample(an.period) * f).astype(np.float32),
-                          resample(an.period_confidence), block_mean(px), std, sigs, half,
-                          finger_mask, an.block)
+                          conf, block_mean(px), std, sigs, half, finger_mask, an.block, inside)

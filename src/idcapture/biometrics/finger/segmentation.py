@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
 from .blocks import BLOCK, block_mean, upsample
 
-__all__ = ["block_std", "pixel_mask", "segment_blocks"]
+__all__ = ["admit_faint", "block_std", "pixel_mask", "segment_blocks", "window_blocks",
+           "window_edges"]
 
 
 def block_std(pixels: np.ndarray, block: int = BLOCK) -> np.ndarray:
@@ -70,3 +73,96 @@ def pixel_mask(mask_blocks: np.ndarray, shape: tuple[int, int], block: int = BLO
     """A smooth-edged pixel mask from a block mask."""
     up = upsample(mask_blocks.astype(np.float32), shape, block)
     return np.asarray(up > 0.5)
+
+
+_EDGE_SIGMA = 2.5
+"""Gaussian sigma (half-resolution pixels, 5 px at 500 ppi) that smooths ridges away
+before straight edges are sought: a ridge period of 8-12 px keeps under 2 % of its
+contrast, a step edge all of it."""
+_EDGE_CANNY = (20, 50)
+_EDGE_TILT = math.radians(25.0)
+_EDGE_SPAN = 0.5
+_EDGE_REACH = 0.3
+
+
+def window_edges(half: np.ndarray) -> list[tuple[float, float]]:
+    """Straight edges of the sensor's window in a half-resolution finger image, as
+    ``(rho, theta)`` lines in half-resolution pixels (``x cos theta + y sin theta = rho``).
+
+    Some sensors image their window's frame (a trapezoid on some optical sensors, the ends
+    of the swipe on sweep sensors): one long straight step, unlike ridges, which are
+    periodic and curve. A window edge is a line within :data:`_EDGE_TILT` of the image's
+    sides (or of its top and bottom) along which the Canny edges of the smoothed image
+    cover at least :data:`_EDGE_SPAN` of the image's height (width), whose middle lies
+    within :data:`_EDGE_REACH` of the image's extent from a side and not on the image's
+    own frame. At most one edge per side, the strongest.
+    """
+    h, w = half.shape
+    if min(h, w) < 16:
+        return []
+    b = cv2.GaussianBlur(np.clip(half, 0, 255).astype(np.uint8), (0, 0), _EDGE_SIGMA)
+    e = cv2.Canny(b, *_EDGE_CANNY)
+    found: dict[str, tuple[float, float]] = {}
+    spans = ((0.0, _EDGE_TILT, h), (math.pi - _EDGE_TILT, math.pi, h),
+             (0.5 * math.pi - _EDGE_TILT, 0.5 * math.pi + _EDGE_TILT, w))
+    for lo, hi, length in spans:
+        lines = cv2.HoughLines(e, 1, math.pi / 180, int(_EDGE_SPAN * length),
+                               min_theta=lo, max_theta=hi)
+        if lines is None:
+            continue
+        for rho, theta in lines[:, 0]:
+            c, s = math.cos(theta), math.sin(theta)
+            if abs(c) > abs(s):
+                mid, extent, sides = (rho - 0.5 * h * s) / c, w, ("left", "right")
+            else:
+                mid, extent, sides = (rho - 0.5 * w * c) / s, h, ("top", "bottom")
+            near = min(mid, extent - mid)
+            if not 6 <= near <= _EDGE_REACH * extent:
+                continue
+            side = sides[0] if mid < 0.5 * extent else sides[1]
+            found.setdefault(side, (float(rho), float(theta)))
+    return list(found.values())
+
+
+def window_blocks(edges: list[tuple[float, float]], half_shape: tuple[int, int],
+                  grid: tuple[int, int], block: int = BLOCK, margin: float = 0.5) -> np.ndarray:
+    """Which blocks of a ``grid`` (rows, columns of ``block`` working pixels) have their
+    centres inside the window bounded by ``edges`` (:func:`window_edges`, found on a
+    half-resolution image of ``half_shape``), at least ``margin`` blocks from every edge."""
+    hs, ws = half_shape
+    nby, nbx = grid
+    cy = ((np.arange(nby, dtype=np.float64) + 0.5) * block / 2.0)[:, None]
+    cx = ((np.arange(nbx, dtype=np.float64) + 0.5) * block / 2.0)[None, :]
+    inside = np.ones((nby, nbx), bool)
+    for rho, theta in edges:
+        c, s = math.cos(theta), math.sin(theta)
+        centre = 0.5 * ws * c + 0.5 * hs * s - rho
+        d = (cx * c + cy * s - rho) * (1.0 if centre >= 0 else -1.0)
+        inside &= d >= margin * block / 2.0
+    return inside
+
+
+def admit_faint(mask: np.ndarray, std: np.ndarray, coherence: np.ndarray,
+                confidence: np.ndarray, inside: np.ndarray, *, min_coherence: float = 0.6,
+                min_confidence: float = 0.5, spread: float = 1.5) -> np.ndarray:
+    """``mask`` grown by the faint blocks next to it that still hold ridges.
+
+    A dark region of a print sets the contrast reference of :func:`segment_blocks`, so a
+    faint part of the same finger falls under its spread threshold. Such a block is let in
+    when its ridges are coherent (``min_coherence``) and periodic (ridge-period
+    ``confidence``), its spread is above ``spread`` times the 10th-percentile block's (the
+    blank background), it lies ``inside`` the sensor's window (:func:`window_blocks`: a
+    straight frame edge is coherent too, but not periodic enough) and it joins the mask.
+    """
+    if not mask.any():
+        return mask
+    floor = spread * float(np.percentile(std, 10))
+    cand = (~mask) & inside & (coherence > min_coherence) & (confidence > min_confidence)
+    cand &= std > floor
+    if not cand.any():
+        return mask
+    grown = (mask | cand).astype(np.uint8)
+    _, labels = cv2.connectedComponents(grown, connectivity=4)
+    keep = np.unique(labels[mask])
+    out: np.ndarray = np.isin(labels, keep[keep > 0])
+    return out
