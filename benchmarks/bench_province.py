@@ -181,6 +181,12 @@ def main() -> None:
           f"({1e3 * full.prefilter_cpu / max(1, full.probes):.2f} ms a record), comparator "
           f"{full.compare_cpu:.1f} s ({1e3 * full.compare_cpu / max(1, full.candidates_scored):.1f}"
           " ms a candidate pair)")
+    print(f"  pre-filter work: {full.postings / max(1, full.probes):.0f} inverted-list entries "
+          f"read a probe ({full.keys_per_record:.0f} keys a record, lists capped at "
+          f"{dedup_mod.COMMON_KEYS} records: at most "
+          f"{full.keys_per_record * dedup_mod.COMMON_KEYS:.0f}); incremental "
+          f"{inc.postings / max(1, inc.probes):.0f} a probe, pre-filter {inc.prefilter_cpu:.1f} s, "
+          f"comparator {inc.compare_cpu:.1f} s")
     for kind, (planted, ok) in found.items():
         if kind == "false":
             print(f"clusters: {planted}, of which {ok} match no planted pair "
@@ -204,18 +210,24 @@ def main() -> None:
           f"a pair, {exhaustive:.0f} CPU s for this province; dedup --full took "
           f"{cpu_full:.1f} CPU s (ratio {exhaustive / max(cpu_full, 1e-9):.0f}x)")
     # projection from this run's measured parts: ingest, the keys and the rest of a full
-    # run grow with the records (linear); the pre-filter's work per probe grows with the
-    # inverted lists, themselves ~ records, so it grows ~ N^2; the comparator's with the
-    # pairs the gate passes (the default penetration 1/N: a fixed number per record)
+    # run grow with the records (linear); the pre-filter's work per probe is the inverted
+    # lists it reads, taken to grow with the records (~ N) until every list read is at the
+    # cap (keys a record x COMMON_KEYS), at this run's cost per entry read; the
+    # comparator's with the pairs the gate passes (penetration 1/N: a fixed number per
+    # record)
     rest = max(0.0, cpu_full - full.prefilter_cpu - full.compare_cpu)
     pair_cost = full.compare_cpu / max(1, full.candidates_scored)
+    entry_cost = full.prefilter_cpu / max(1, full.postings)
     print(f"cost model (this run, {m} records): linear part {1e3 * (ingest_cpu + rest) / m:.2f} "
           f"CPU ms a record (ingest {ingest_cpu:.1f} s + keys and the rest {rest:.1f} s); "
-          f"pre-filter {full.prefilter_cpu:.1f} s ~ N^2; comparator {1e3 * pair_cost:.2f} ms "
-          f"a candidate pair, {full.candidates_scored / m:.2f} pairs a record")
+          f"pre-filter {full.prefilter_cpu:.1f} s, {1e6 * entry_cost:.3f} CPU us an entry read; "
+          f"comparator {1e3 * pair_cost:.2f} ms a candidate pair, "
+          f"{full.candidates_scored / m:.2f} pairs a record")
     for size in (100_000, 1_200_000):
         lin = (ingest_cpu + rest) * size / m
-        pre = full.prefilter_cpu * (size / m) ** 2
+        per_probe = min(full.postings / max(1, full.probes) * size / m,
+                        full.keys_per_record * dedup_mod.COMMON_KEYS)
+        pre = entry_cost * per_probe * size
         cmp_ = pair_cost * full.candidates_scored / m * size   # gate at ~1/N: pairs ~ N
         total = lin + pre + cmp_
         print(f"projection {size:>9,}: T = {fused_threshold(size):.1f}; {lin / 3600:.2f} + "

@@ -12,6 +12,7 @@ import pytest
 
 from idcapture.province import Registry, dedup, ingest
 from idcapture.province.engine import LocalEngine, split_shard
+from idcapture.province.features import KEYS_VERSION, feature_bytes
 from idcapture.province.search import ProbeBatch, SearchResult
 
 dedup_mod = importlib.import_module("idcapture.province.dedup")
@@ -40,6 +41,8 @@ def test_prefilter_finds_what_scoring_every_pair_finds(
         # at most a few percent of the pairs reached the comparator
         assert 0 < pre.penetration < 0.06
         assert pre.candidates_scored < 0.06 * every.candidates_scored
+        # the pre-filter's work: inverted-list entries read, bounded by the common-key cap
+        assert 0 < pre.postings <= pre.probes * pre.keys_per_record * dedup_mod.COMMON_KEYS
         gate = float(reg.get_state("prefilter_gate"))
         # an incremental run reuses the kept gate
         again = dedup(reg, false_clusters=BUDGET, jobs=1, penetration=0.5)
@@ -72,3 +75,20 @@ def test_shards_and_engines_give_the_same_pairs(packages: list[Path], tmp_path: 
         assert (merged.considered, merged.candidates) == (one.considered, one.candidates)
     pool = LocalEngine(2).run(shard, batches, gate, threshold)
     assert pairs(pool) == pairs(one)
+
+
+def test_keys_of_another_scheme_are_computed_again(packages: list[Path], tmp_path: Path
+                                                  ) -> None:
+    with Registry(tmp_path / "reg") as reg:
+        ingest(reg, packages[:2], jobs=1)
+        dedup(reg, full=True, false_clusters=BUDGET, jobs=1)
+        kept = {(t.rid, t.position): t.feature for t in reg.thumbs()}
+        assert reg.get_state("prefilter_keys") == KEYS_VERSION
+        assert all(f == feature_bytes(t.template) for t in reg.thumbs()
+                   for f in [kept[t.rid, t.position]])
+        # a registry whose keys an earlier scheme computed
+        reg.set_features([(rid, pos, b"\x01\x00\x00\x00") for rid, pos in kept])
+        reg.set_state({"prefilter_keys": "mcc-24x18"})
+        dedup(reg, false_clusters=BUDGET, jobs=1)
+        assert {(t.rid, t.position): t.feature for t in reg.thumbs()} == kept
+        assert reg.get_state("prefilter_keys") == KEYS_VERSION

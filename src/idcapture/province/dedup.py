@@ -46,7 +46,7 @@ import numpy as np
 from ..biometrics.finger.compare import threshold_for_fmr
 from ..biometrics.finger.compare_parallel import map_in_order
 from .engine import Engine, LocalEngine
-from .features import feature_bytes, record_tokens
+from .features import KEYS_VERSION, feature_bytes, record_tokens
 from .package import THUMBS
 from .registry import Match, Registry
 from .search import ProbeBatch, Shard
@@ -62,10 +62,10 @@ CANDIDATES = 1.0
 #: probes per batch handed to an engine
 BATCH = 512
 _SEARCHED = "biometric_searched_through"
-#: keys held by more than max(COMMON_KEYS, COMMON_SHARE * records) records are left out
-COMMON_KEYS = 256
-COMMON_SHARE = 0.002
+#: keys held by more than this many records are left out
+COMMON_KEYS = 32
 _GATE = "prefilter_gate"
+_KEYS = "prefilter_keys"
 
 
 def record_pairs(students: int) -> int:
@@ -102,6 +102,11 @@ class DedupReport:
     #: CPU seconds of the search's two parts, summed over the engine's workers
     prefilter_cpu: float = 0.0
     compare_cpu: float = 0.0
+    #: inverted-list entries the pre-filter read (its work; per probe nearly constant
+    #: as the province grows, the common keys being capped)
+    postings: int = 0
+    #: mean pre-filter keys of a record (both thumbs, common keys left out)
+    keys_per_record: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -133,6 +138,7 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
         penetration = min(1.0, CANDIDATES / max(1, len(records)))
     shard, gate = _province_shard(registry, records, full, penetration, jobs)
     rep.index_bytes = shard.nbytes
+    rep.keys_per_record = float(shard.count.mean()) if len(shard) else 0.0
     rep.seconds["prefilter"] = time.perf_counter() - t1
     # search the probes
     t2 = time.perf_counter()
@@ -147,6 +153,7 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     rep.candidates_scored = result.candidates
     rep.gate = gate if math.isfinite(gate) else None
     rep.prefilter_cpu, rep.compare_cpu = result.prefilter_cpu, result.compare_cpu
+    rep.postings = result.postings
     rep.penetration = result.candidates / max(1, result.considered)
     found = {(p.a, p.b): Match(p.a, p.b, "biometric", p.fused,
                                {"thumbs": p.thumbs, "fused": p.fused})
@@ -170,17 +177,21 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
                     penetration: float, jobs: int) -> tuple[Shard, float]:
     """Every current record's code and templates, and the gate.
 
-    Keys missing from the registry (thumbs ingested before the pre-filter existed) are
-    computed and stored. A full run (or the first run above the exhaustive size) fits
-    the gate and keeps it; other runs reuse it."""
+    Keys missing from the registry (thumbs ingested since the last run, or kept by an
+    earlier key scheme) are computed and stored. A full run (or the first run above the
+    exhaustive size, or after a change of key scheme) fits the gate and keeps it; other
+    runs reuse it."""
     rows = list(registry.thumbs())
-    missing = [r for r in rows if r.feature is None]
+    stale = registry.get_state(_KEYS) != KEYS_VERSION
+    missing = [r for r in rows if r.feature is None or stale]
     fixed: dict[tuple[int, str], bytes] = {}
     if missing:
         made = map_in_order(feature_bytes, [r.template for r in missing], jobs)
         registry.set_features([(r.rid, r.position, f)
                                for r, f in zip(missing, made, strict=True)])
         fixed = {(r.rid, r.position): f for r, f in zip(missing, made, strict=True)}
+    if stale:
+        registry.set_state({_KEYS: KEYS_VERSION})
     rids = sorted(records)
     at = {rid: i for i, rid in enumerate(rids)}
     templates: list[dict[str, bytes]] = [{} for _ in rids]
@@ -191,12 +202,12 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
             keys[at[r.rid]][THUMBS.index(r.position)] = fixed.get((r.rid, r.position),
                                                                  r.feature)
     tokens = [record_tokens(k) for k in keys]
-    tokens = _drop_common(tokens, max(COMMON_KEYS, int(COMMON_SHARE * len(rids))))
+    tokens = _drop_common(tokens, COMMON_KEYS)
     shard = Shard(rids, tokens, [records[r].id_number for r in rids], templates)
     kept = registry.get_state(_GATE)
     if len(rids) <= EXHAUSTIVE_BELOW:
         gate = -math.inf
-    elif full or not kept or kept == "-inf":
+    elif full or stale or not kept or kept == "-inf":
         gate = fit_gate(shard, penetration)
         registry.set_state({_GATE: repr(gate)})
     else:

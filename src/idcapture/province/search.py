@@ -40,7 +40,7 @@ __all__ = ["PairFound", "ProbeBatch", "SearchResult", "Shard", "prepare_thumb"]
 
 I64 = npt.NDArray[np.int64]
 F32 = npt.NDArray[np.float32]
-U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
 
 #: probes per block of the pre-filter
 _BLOCK = 64
@@ -56,7 +56,7 @@ class ProbeBatch:
     """Records to search: ``rid``, pre-filter code, ID number and thumb templates each."""
 
     rids: I64
-    tokens: list[U32]
+    tokens: list[U64]
     id_numbers: list[str]
     templates: list[dict[str, bytes]]
 
@@ -84,6 +84,8 @@ class SearchResult:
     candidates: int = 0
     #: comparator calls (one probe thumb against a batch)
     comparisons: int = 0
+    #: inverted-list entries the pre-filter read (its work)
+    postings: int = 0
     #: CPU seconds spent in the pre-filter and in the comparator (where the work ran)
     prefilter_cpu: float = 0.0
     compare_cpu: float = 0.0
@@ -93,6 +95,7 @@ class SearchResult:
         self.considered += other.considered
         self.candidates += other.candidates
         self.comparisons += other.comparisons
+        self.postings += other.postings
         self.prefilter_cpu += other.prefilter_cpu
         self.compare_cpu += other.compare_cpu
 
@@ -100,7 +103,7 @@ class SearchResult:
 class Shard:
     """Records ``rids`` (ascending) with their pre-filter codes, ID numbers and templates."""
 
-    def __init__(self, rids: npt.ArrayLike, tokens: list[U32], id_numbers: list[str],
+    def __init__(self, rids: npt.ArrayLike, tokens: list[U64], id_numbers: list[str],
                  templates: list[dict[str, bytes]]) -> None:
         self.rids = np.asarray(rids, np.int64)
         if len(self.rids) and np.any(np.diff(self.rids) <= 0):
@@ -133,7 +136,7 @@ class Shard:
             p = self._prepared[key] = prepare_thumb(self.templates[row][t])
         return p
 
-    def similarities(self, tokens: list[U32], end: int | None = None) -> F32:
+    def similarities(self, tokens: list[U64], end: int | None = None) -> F32:
         """``(len(tokens), end)`` similarities of codes ``tokens`` with rows ``[0, end)``."""
         n = len(self) if end is None else end
         out = np.zeros((len(tokens), n), np.float32)
@@ -151,11 +154,11 @@ class Shard:
         norm = np.sqrt(np.maximum(pc[:, None] * self.count[None, :n], 1.0))
         return np.asarray(shared.reshape(len(tokens), n) / norm, np.float32)
 
-    def _shared(self, tokens: list[U32], end: int
-                ) -> tuple[I64, I64, npt.NDArray[np.float64]]:
+    def _shared(self, tokens: list[U64], end: int
+                ) -> tuple[I64, I64, npt.NDArray[np.float64], int]:
         """(probe index, row, similarity) of every pair of a code in ``tokens`` and a row
-        in ``[0, end)`` sharing at least one key (work grows with the inverted lists
-        read, not with ``len(tokens) * end``)."""
+        in ``[0, end)`` sharing at least one key, and the inverted-list entries read (the
+        work, which grows with the lists read, not with ``len(tokens) * end``)."""
         pt = np.concatenate(tokens)
         tag = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
         lo = np.searchsorted(self._keys, pt, side="left")
@@ -167,10 +170,12 @@ class Shard:
         pi, row = pair // end, pair % end
         pc = np.array([len(t) for t in tokens], np.float64)
         sim = shared / np.sqrt(np.maximum(pc[pi] * self.count[row], 1.0))
-        return pi, row, sim
+        return pi, row, sim, len(flat)
 
-    def candidates(self, probes: ProbeBatch, gate: float) -> list[tuple[int, I64]]:
-        """(probe index, shard rows) of every probe's candidates (see the module docs)."""
+    def candidates(self, probes: ProbeBatch, gate: float,
+                   result: SearchResult | None = None) -> list[tuple[int, I64]]:
+        """(probe index, shard rows) of every probe's candidates (see the module docs);
+        the inverted-list entries read are added to ``result``."""
         out: list[tuple[int, I64]] = []
         for s in range(0, len(probes), _BLOCK):
             rids = probes.rids[s:s + _BLOCK]
@@ -179,7 +184,9 @@ class Shard:
             if end == 0:
                 continue
             if gate > 0:        # pairs sharing no key cannot reach it: sparse counts
-                pi, row, sim = self._shared(probes.tokens[s:s + _BLOCK], end)
+                pi, row, sim, read = self._shared(probes.tokens[s:s + _BLOCK], end)
+                if result is not None:
+                    result.postings += read
                 sel = (sim >= gate) & (self.rids[row] < rids[pi])
                 pi, row = pi[sel], row[sel]
             else:
@@ -198,7 +205,7 @@ class Shard:
         res = SearchResult()
         res.considered = int(np.searchsorted(self.rids, probes.rids).sum())
         c0 = time.process_time()
-        found = self.candidates(probes, gate)
+        found = self.candidates(probes, gate, res)
         c1 = time.process_time()
         res.prefilter_cpu = c1 - c0
         for i, rows in found:
