@@ -49,7 +49,7 @@ from .engine import Engine, LocalEngine
 from .features import KEYS_VERSION, feature_bytes, record_tokens
 from .package import THUMBS
 from .registry import Match, Registry
-from .search import ProbeBatch, Shard
+from .search import Shard
 
 __all__ = ["DedupReport", "dedup", "expected_false_hits", "fit_gate", "fused_threshold",
            "record_pairs"]
@@ -144,10 +144,7 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     t2 = time.perf_counter()
     rows = np.nonzero(shard.rids > after)[0]
     rep.probes = len(rows)
-    batches = [ProbeBatch(shard.rids[r], [shard.tokens[i] for i in r],
-                          list(shard.id_numbers[r]),
-                          [shard.templates[i] for i in r])
-               for r in (rows[s:s + BATCH] for s in range(0, len(rows), BATCH))]
+    batches = [shard.batch(rows[s:s + BATCH]) for s in range(0, len(rows), BATCH)]
     result = (engine or LocalEngine(jobs)).run(shard, batches, gate, rep.threshold,
                                                progress)
     rep.candidates_scored = result.candidates
@@ -202,8 +199,9 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
             keys[at[r.rid]][THUMBS.index(r.position)] = fixed.get((r.rid, r.position),
                                                                  r.feature)
     tokens = [record_tokens(k) for k in keys]
-    tokens = _drop_common(tokens, COMMON_KEYS)
-    shard = Shard(rids, tokens, [records[r].id_number for r in rids], templates)
+    counts = [len(t) for t in tokens]
+    shard = Shard(rids, _informative(tokens, COMMON_KEYS),
+                  [records[r].id_number for r in rids], templates, counts)
     kept = registry.get_state(_GATE)
     if len(rids) <= EXHAUSTIVE_BELOW:
         gate = -math.inf
@@ -215,16 +213,17 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
     return shard, gate
 
 
-def _drop_common(tokens: list[np.ndarray], cap: int) -> list[np.ndarray]:
-    """Codes without the keys held by more than ``cap`` records."""
+def _informative(tokens: list[np.ndarray], cap: int) -> list[np.ndarray]:
+    """Codes without the keys no other record holds (they cannot make a record share a
+    key with another; most keys, at 30 bits) and those held by more than ``cap``
+    records."""
     if not tokens:
         return tokens
     flat = np.concatenate(tokens)
-    keys, counts = np.unique(flat, return_counts=True)
-    common = keys[counts > cap]
-    if len(common) == 0:
-        return tokens
-    return [t[~np.isin(t, common, assume_unique=True)] for t in tokens]
+    _keys, inverse, held = np.unique(flat, return_inverse=True, return_counts=True)
+    keep = (held[inverse] >= 2) & (held[inverse] <= cap)
+    cuts = np.cumsum([len(t) for t in tokens])[:-1]
+    return np.split(flat[keep], np.concatenate([[0], np.cumsum(keep)])[cuts])
 
 
 def fit_gate(shard: Shard, penetration: float, sample: int = 256, seed: int = 0) -> float:
@@ -233,7 +232,7 @@ def fit_gate(shard: Shard, penetration: float, sample: int = 256, seed: int = 0)
     n = len(shard)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, min(sample, n), replace=False))
-    sims = shard.similarities([shard.tokens[i] for i in rows])
+    sims = shard.similarities([shard.tokens[i] for i in rows], None, shard.count[rows])
     sims[np.arange(len(rows)), rows] = -np.inf          # a record with itself
     values = sims[np.isfinite(sims)]
     return float(np.quantile(values, 1.0 - penetration))

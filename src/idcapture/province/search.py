@@ -53,15 +53,23 @@ def prepare_thumb(data: bytes) -> PreparedTemplate:
 
 @dataclass(frozen=True)
 class ProbeBatch:
-    """Records to search: ``rid``, pre-filter code, ID number and thumb templates each."""
+    """Records to search: ``rid``, pre-filter code, ID number and thumb templates each,
+    and each code's key count before uninformative keys were left out (None: the
+    codes' lengths)."""
 
     rids: I64
     tokens: list[U64]
     id_numbers: list[str]
     templates: list[dict[str, bytes]]
+    counts: npt.NDArray[np.float64] | None = None
 
     def __len__(self) -> int:
         return len(self.rids)
+
+    def key_counts(self) -> npt.NDArray[np.float64]:
+        if self.counts is not None:
+            return np.asarray(self.counts, np.float64)
+        return np.array([len(t) for t in self.tokens], np.float64)
 
 
 @dataclass(frozen=True)
@@ -101,27 +109,44 @@ class SearchResult:
 
 
 class Shard:
-    """Records ``rids`` (ascending) with their pre-filter codes, ID numbers and templates."""
+    """Records ``rids`` (ascending) with their pre-filter codes, ID numbers and templates;
+    ``counts``: each code's key count before uninformative keys were left out (default:
+    the codes' lengths), the similarity's normaliser."""
 
     def __init__(self, rids: npt.ArrayLike, tokens: list[U64], id_numbers: list[str],
-                 templates: list[dict[str, bytes]]) -> None:
+                 templates: list[dict[str, bytes]],
+                 counts: npt.ArrayLike | None = None) -> None:
         self.rids = np.asarray(rids, np.int64)
         if len(self.rids) and np.any(np.diff(self.rids) <= 0):
             raise ValueError("shard records must be in ascending rid order")
         self.tokens = tokens
         self.id_numbers = np.asarray(id_numbers, dtype=object)
         self.templates = templates
-        self.count = np.array([len(t) for t in tokens], np.float64)
+        self.count = (np.array([len(t) for t in tokens], np.float64) if counts is None
+                      else np.asarray(counts, np.float64))
         # inverted lists: the rows holding each key, keys ascending
         flat = np.concatenate(tokens) if tokens else np.zeros(0, np.uint32)
         owner = np.repeat(np.arange(len(tokens), dtype=np.int32),
-                          self.count.astype(np.int64))
+                          [len(t) for t in tokens])
         order = np.argsort(flat, kind="stable")
         self._keys, self._rows = flat[order], owner[order]
         self._prepared: dict[tuple[int, str], PreparedTemplate] = {}
 
     def __len__(self) -> int:
         return len(self.rids)
+
+    def batch(self, rows: npt.ArrayLike) -> ProbeBatch:
+        """The shard's records at positions ``rows`` as probes."""
+        r = np.asarray(rows, np.int64)
+        return ProbeBatch(self.rids[r], [self.tokens[i] for i in r],
+                          list(self.id_numbers[r]), [self.templates[i] for i in r],
+                          self.count[r])
+
+    def part(self, start: int, stop: int) -> Shard:
+        """Records ``[start, stop)`` as a shard of their own."""
+        return Shard(self.rids[start:stop], self.tokens[start:stop],
+                     list(self.id_numbers[start:stop]), self.templates[start:stop],
+                     self.count[start:stop])
 
     @property
     def nbytes(self) -> int:
@@ -136,8 +161,10 @@ class Shard:
             p = self._prepared[key] = prepare_thumb(self.templates[row][t])
         return p
 
-    def similarities(self, tokens: list[U64], end: int | None = None) -> F32:
-        """``(len(tokens), end)`` similarities of codes ``tokens`` with rows ``[0, end)``."""
+    def similarities(self, tokens: list[U64], end: int | None = None,
+                     counts: npt.ArrayLike | None = None) -> F32:
+        """``(len(tokens), end)`` similarities of codes ``tokens`` (key counts ``counts``,
+        default their lengths) with rows ``[0, end)``."""
         n = len(self) if end is None else end
         out = np.zeros((len(tokens), n), np.float32)
         if n == 0 or not tokens:
@@ -150,11 +177,12 @@ class Shard:
         rows = self._rows[flat]
         keep = rows < n
         shared = np.bincount(who[keep] * n + rows[keep], minlength=len(tokens) * n)
-        pc = np.array([len(t) for t in tokens], np.float64)
+        pc = (np.array([len(t) for t in tokens], np.float64) if counts is None
+              else np.asarray(counts, np.float64))
         norm = np.sqrt(np.maximum(pc[:, None] * self.count[None, :n], 1.0))
         return np.asarray(shared.reshape(len(tokens), n) / norm, np.float32)
 
-    def _shared(self, tokens: list[U64], end: int
+    def _shared(self, tokens: list[U64], pc: npt.NDArray[np.float64], end: int
                 ) -> tuple[I64, I64, npt.NDArray[np.float64], int]:
         """(probe index, row, similarity) of every pair of a code in ``tokens`` and a row
         in ``[0, end)`` sharing at least one key, and the inverted-list entries read (the
@@ -168,7 +196,6 @@ class Shard:
         keep = rows < end
         pair, shared = np.unique(who[keep] * end + rows[keep], return_counts=True)
         pi, row = pair // end, pair % end
-        pc = np.array([len(t) for t in tokens], np.float64)
         sim = shared / np.sqrt(np.maximum(pc[pi] * self.count[row], 1.0))
         return pi, row, sim, len(flat)
 
@@ -177,6 +204,7 @@ class Shard:
         """(probe index, shard rows) of every probe's candidates (see the module docs);
         the inverted-list entries read are added to ``result``."""
         out: list[tuple[int, I64]] = []
+        counts = probes.key_counts()
         for s in range(0, len(probes), _BLOCK):
             rids = probes.rids[s:s + _BLOCK]
             # only records ingested before the probe: one column range per block
@@ -184,13 +212,15 @@ class Shard:
             if end == 0:
                 continue
             if gate > 0:        # pairs sharing no key cannot reach it: sparse counts
-                pi, row, sim, read = self._shared(probes.tokens[s:s + _BLOCK], end)
+                pi, row, sim, read = self._shared(probes.tokens[s:s + _BLOCK],
+                                                  counts[s:s + _BLOCK], end)
                 if result is not None:
                     result.postings += read
                 sel = (sim >= gate) & (self.rids[row] < rids[pi])
                 pi, row = pi[sel], row[sel]
             else:
-                ok = self.similarities(probes.tokens[s:s + _BLOCK], end) >= gate
+                ok = self.similarities(probes.tokens[s:s + _BLOCK], end,
+                                       counts[s:s + _BLOCK]) >= gate
                 pi, row = np.nonzero(ok & (self.rids[None, :end] < rids[:, None]))
             for i, rows in _rows_by_probe(pi, row):
                 ids = self.id_numbers[rows]
