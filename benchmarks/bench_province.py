@@ -27,6 +27,7 @@ import importlib
 import json
 import os
 import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -89,7 +90,8 @@ def _prefilter_recall(reg: Registry, truth: Path) -> tuple[int, int, float, floa
     for p in json.loads(truth.read_text(encoding="utf-8"))["planted"]:
         if p["kind"] == "biometric":
             a, b = (at[key[tuple(x)]] for x in p["records"])
-            sims.append(float(shard.similarities([shard.tokens[a]])[0, b]))
+            sims.append(float(shard.similarities([shard.tokens[a]], None,
+                                                 shard.count[[a]])[0, b]))
     s = np.array(sims)
     return int((s >= gate).sum()), len(s), float(s.min()) if len(s) else 0.0, gate
 
@@ -157,8 +159,7 @@ def main() -> None:
             packages = sp.packages
         reg_dir = base / "registry"
         if reg_dir.exists():
-            for f in reg_dir.iterdir():
-                f.unlink()
+            shutil.rmtree(reg_dir)
         with Registry(reg_dir) as reg:
             st.run("ingest (all but one package)", ingest, reg, packages[:-1], jobs=args.jobs)
             full = st.run("dedup --full", dedup, reg, full=True, jobs=args.jobs)
@@ -199,6 +200,9 @@ def main() -> None:
           f"({full.candidates_scored} pairs scored on both thumbs); search memory "
           f"{full.index_bytes / 1e6:.1f} MB ({full.index_bytes / max(1, n) / 1e3:.1f} kB "
           "per record)")
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    print(f"peak resident memory of one process: {peak / 1e3:.0f} MB")
     for workers, wall, same in ray_runs:
         print(f"ray engine, {workers} actor(s): dedup --full {wall:.1f} s wall, clusters "
               f"{'identical to' if same else 'DIFFERENT from'} the embedded run's")
