@@ -27,6 +27,7 @@ merged as a union gives the same matches as one shard.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +45,8 @@ U64 = npt.NDArray[np.uint64]
 
 #: probes per block of the pre-filter
 _BLOCK = 64
+#: prepared candidate templates a shard keeps
+_PREPARED = 2048
 
 
 def prepare_thumb(data: bytes) -> PreparedTemplate:
@@ -130,7 +133,8 @@ class Shard:
                           [len(t) for t in tokens])
         order = np.argsort(flat, kind="stable")
         self._keys, self._rows = flat[order], owner[order]
-        self._prepared: dict[tuple[int, str], PreparedTemplate] = {}
+        # prepared templates of recent candidates (~110 kB each, so a bounded number)
+        self._prepared: OrderedDict[tuple[int, str], PreparedTemplate] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self.rids)
@@ -159,6 +163,10 @@ class Shard:
         p = self._prepared.get(key)
         if p is None:
             p = self._prepared[key] = prepare_thumb(self.templates[row][t])
+            if len(self._prepared) > _PREPARED:
+                self._prepared.popitem(last=False)
+        else:
+            self._prepared.move_to_end(key)
         return p
 
     def similarities(self, tokens: list[U64], end: int | None = None,
