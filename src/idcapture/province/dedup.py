@@ -216,12 +216,24 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
 def _informative(tokens: list[np.ndarray], cap: int) -> list[np.ndarray]:
     """Codes without the keys no other record holds (they cannot make a record share a
     key with another; most keys, at 30 bits) and those held by more than ``cap``
-    records."""
+    records. (One argsort; no per-key inverse, whose index arrays would take several
+    times the codes' memory.)"""
     if not tokens:
         return tokens
     flat = np.concatenate(tokens)
-    _keys, inverse, held = np.unique(flat, return_inverse=True, return_counts=True)
-    keep = (held[inverse] >= 2) & (held[inverse] <= cap)
+    order = np.argsort(flat)
+    srt = flat[order]
+    first = np.empty(len(srt), bool)
+    first[:1] = True
+    np.not_equal(srt[1:], srt[:-1], out=first[1:])
+    del srt
+    starts = np.flatnonzero(first)
+    del first
+    held = np.diff(starts, append=len(flat))
+    ok = (held >= 2) & (held <= cap)
+    keep = np.empty(len(flat), bool)
+    keep[order] = np.repeat(ok, held)
+    del order, starts, held, ok
     cuts = np.cumsum([len(t) for t in tokens])[:-1]
     return np.split(flat[keep], np.concatenate([[0], np.cumsum(keep)])[cuts])
 
