@@ -27,6 +27,7 @@ import importlib
 import json
 import os
 import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -89,7 +90,8 @@ def _prefilter_recall(reg: Registry, truth: Path) -> tuple[int, int, float, floa
     for p in json.loads(truth.read_text(encoding="utf-8"))["planted"]:
         if p["kind"] == "biometric":
             a, b = (at[key[tuple(x)]] for x in p["records"])
-            sims.append(float(shard.similarities([shard.tokens[a]])[0, b]))
+            sims.append(float(shard.similarities([shard.tokens[a]], None,
+                                                 shard.count[[a]])[0, b]))
     s = np.array(sims)
     return int((s >= gate).sum()), len(s), float(s.min()) if len(s) else 0.0, gate
 
@@ -157,8 +159,7 @@ def main() -> None:
             packages = sp.packages
         reg_dir = base / "registry"
         if reg_dir.exists():
-            for f in reg_dir.iterdir():
-                f.unlink()
+            shutil.rmtree(reg_dir)
         with Registry(reg_dir) as reg:
             st.run("ingest (all but one package)", ingest, reg, packages[:-1], jobs=args.jobs)
             full = st.run("dedup --full", dedup, reg, full=True, jobs=args.jobs)
@@ -181,6 +182,12 @@ def main() -> None:
           f"({1e3 * full.prefilter_cpu / max(1, full.probes):.2f} ms a record), comparator "
           f"{full.compare_cpu:.1f} s ({1e3 * full.compare_cpu / max(1, full.candidates_scored):.1f}"
           " ms a candidate pair)")
+    print(f"  pre-filter work: {full.postings / max(1, full.probes):.0f} inverted-list entries "
+          f"read a probe ({full.keys_per_record:.0f} keys a record, lists capped at "
+          f"{dedup_mod.COMMON_KEYS} records: at most "
+          f"{full.keys_per_record * dedup_mod.COMMON_KEYS:.0f}); incremental "
+          f"{inc.postings / max(1, inc.probes):.0f} a probe, pre-filter {inc.prefilter_cpu:.1f} s, "
+          f"comparator {inc.compare_cpu:.1f} s")
     for kind, (planted, ok) in found.items():
         if kind == "false":
             print(f"clusters: {planted}, of which {ok} match no planted pair "
@@ -193,6 +200,9 @@ def main() -> None:
           f"({full.candidates_scored} pairs scored on both thumbs); search memory "
           f"{full.index_bytes / 1e6:.1f} MB ({full.index_bytes / max(1, n) / 1e3:.1f} kB "
           "per record)")
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    print(f"peak resident memory of one process: {peak / 1e3:.0f} MB")
     for workers, wall, same in ray_runs:
         print(f"ray engine, {workers} actor(s): dedup --full {wall:.1f} s wall, clusters "
               f"{'identical to' if same else 'DIFFERENT from'} the embedded run's")
@@ -204,18 +214,24 @@ def main() -> None:
           f"a pair, {exhaustive:.0f} CPU s for this province; dedup --full took "
           f"{cpu_full:.1f} CPU s (ratio {exhaustive / max(cpu_full, 1e-9):.0f}x)")
     # projection from this run's measured parts: ingest, the keys and the rest of a full
-    # run grow with the records (linear); the pre-filter's work per probe grows with the
-    # inverted lists, themselves ~ records, so it grows ~ N^2; the comparator's with the
-    # pairs the gate passes (the default penetration 1/N: a fixed number per record)
+    # run grow with the records (linear); the pre-filter's work per probe is the inverted
+    # lists it reads, taken to grow with the records (~ N) until every list read is at the
+    # cap (keys a record x COMMON_KEYS), at this run's cost per entry read; the
+    # comparator's with the pairs the gate passes (penetration 1/N: a fixed number per
+    # record)
     rest = max(0.0, cpu_full - full.prefilter_cpu - full.compare_cpu)
     pair_cost = full.compare_cpu / max(1, full.candidates_scored)
+    entry_cost = full.prefilter_cpu / max(1, full.postings)
     print(f"cost model (this run, {m} records): linear part {1e3 * (ingest_cpu + rest) / m:.2f} "
           f"CPU ms a record (ingest {ingest_cpu:.1f} s + keys and the rest {rest:.1f} s); "
-          f"pre-filter {full.prefilter_cpu:.1f} s ~ N^2; comparator {1e3 * pair_cost:.2f} ms "
-          f"a candidate pair, {full.candidates_scored / m:.2f} pairs a record")
+          f"pre-filter {full.prefilter_cpu:.1f} s, {1e6 * entry_cost:.3f} CPU us an entry read; "
+          f"comparator {1e3 * pair_cost:.2f} ms a candidate pair, "
+          f"{full.candidates_scored / m:.2f} pairs a record")
     for size in (100_000, 1_200_000):
         lin = (ingest_cpu + rest) * size / m
-        pre = full.prefilter_cpu * (size / m) ** 2
+        per_probe = min(full.postings / max(1, full.probes) * size / m,
+                        full.keys_per_record * dedup_mod.COMMON_KEYS)
+        pre = entry_cost * per_probe * size
         cmp_ = pair_cost * full.candidates_scored / m * size   # gate at ~1/N: pairs ~ N
         total = lin + pre + cmp_
         print(f"projection {size:>9,}: T = {fused_threshold(size):.1f}; {lin / 3600:.2f} + "

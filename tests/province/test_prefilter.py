@@ -12,7 +12,9 @@ import pytest
 
 from idcapture.province import Registry, dedup, ingest
 from idcapture.province.engine import LocalEngine, split_shard
-from idcapture.province.search import ProbeBatch, SearchResult
+from idcapture.province.features import KEYS_VERSION, feature_bytes, record_tokens
+from idcapture.province.package import THUMBS
+from idcapture.province.search import SearchResult, Shard
 
 dedup_mod = importlib.import_module("idcapture.province.dedup")
 
@@ -40,6 +42,8 @@ def test_prefilter_finds_what_scoring_every_pair_finds(
         # at most a few percent of the pairs reached the comparator
         assert 0 < pre.penetration < 0.06
         assert pre.candidates_scored < 0.06 * every.candidates_scored
+        # the pre-filter's work: inverted-list entries read, bounded by the common-key cap
+        assert 0 < pre.postings <= pre.probes * pre.keys_per_record * dedup_mod.COMMON_KEYS
         gate = float(reg.get_state("prefilter_gate"))
         # an incremental run reuses the kept gate
         again = dedup(reg, false_clusters=BUDGET, jobs=1, penetration=0.5)
@@ -53,9 +57,7 @@ def test_shards_and_engines_give_the_same_pairs(packages: list[Path], tmp_path: 
         records = {r.rid: r for r in reg.records()}
         shard, _gate = dedup_mod._province_shard(reg, records, True, 0.02, 1)
     rows = np.arange(len(shard))
-    batches = [ProbeBatch(shard.rids[r], [shard.tokens[i] for i in r],
-                          list(shard.id_numbers[r]), [shard.templates[i] for i in r])
-               for r in np.array_split(rows, 3)]
+    batches = [shard.batch(r) for r in np.array_split(rows, 3)]
     gate, threshold = 0.05, 60.0
 
     def pairs(res: SearchResult) -> list[tuple[int, int, float]]:
@@ -72,3 +74,42 @@ def test_shards_and_engines_give_the_same_pairs(packages: list[Path], tmp_path: 
         assert (merged.considered, merged.candidates) == (one.considered, one.candidates)
     pool = LocalEngine(2).run(shard, batches, gate, threshold)
     assert pairs(pool) == pairs(one)
+
+
+def test_keys_of_another_scheme_are_computed_again(packages: list[Path], tmp_path: Path
+                                                  ) -> None:
+    with Registry(tmp_path / "reg") as reg:
+        ingest(reg, packages[:2], jobs=1)
+        dedup(reg, full=True, false_clusters=BUDGET, jobs=1)
+        kept = {(t.rid, t.position): t.feature for t in reg.thumbs()}
+        assert reg.get_state("prefilter_keys") == KEYS_VERSION
+        assert all(f == feature_bytes(t.template) for t in reg.thumbs()
+                   for f in [kept[t.rid, t.position]])
+        # a registry whose keys an earlier scheme computed
+        reg.set_features([(rid, pos, b"\x01\x00\x00\x00") for rid, pos in kept])
+        reg.set_state({"prefilter_keys": "mcc-24x18"})
+        dedup(reg, false_clusters=BUDGET, jobs=1)
+        assert {(t.rid, t.position): t.feature for t in reg.thumbs()} == kept
+        assert reg.get_state("prefilter_keys") == KEYS_VERSION
+
+
+def test_leaving_out_keys_no_other_record_holds_changes_no_similarity(
+        packages: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dedup_mod, "COMMON_KEYS", 10**9)     # no common-key cap here
+    with Registry(tmp_path / "reg") as reg:
+        ingest(reg, packages, jobs=1)
+        records = {r.rid: r for r in reg.records()}
+        shard, _gate = dedup_mod._province_shard(reg, records, True, 0.02, 1)
+        codes: dict[int, list[bytes | None]] = {}
+        for t in reg.thumbs():
+            codes.setdefault(t.rid, [None, None])[THUMBS.index(t.position)] = t.feature
+    every = [record_tokens(codes[int(r)]) for r in shard.rids]
+    whole = Shard(shard.rids, every, list(shard.id_numbers), shard.templates)
+    # most keys belong to one record only and are left out of the search
+    assert sum(map(len, shard.tokens)) < 0.5 * sum(map(len, every))
+    assert np.array_equal(shard.count, whole.count)
+    probe = shard.batch(np.arange(len(shard)))
+    pruned = shard.similarities(probe.tokens, None, probe.counts)
+    kept = whole.similarities(every)
+    other = ~np.eye(len(shard), dtype=bool)        # a record with itself aside
+    assert kept[other].max() > 0.1 and np.allclose(pruned[other], kept[other])

@@ -74,9 +74,7 @@ def test_worker_killed_mid_run_is_retried_nothing_lost_or_counted_twice(
         records = {r.rid: r for r in reg.records()}
         shard, _gate = dedup_mod._province_shard(reg, records, True, 0.05, 1)
     rows = list(range(len(shard)))
-    batches = [ProbeBatch(shard.rids[r:r + 6], shard.tokens[r:r + 6],
-                          list(shard.id_numbers[r:r + 6]), shard.templates[r:r + 6])
-               for r in rows[::6]]
+    batches = [shard.batch(rows[r:r + 6]) for r in rows[::6]]
     marker = tmp_path / "killed"
 
     class DiesOnce(ShardActor):

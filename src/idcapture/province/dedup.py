@@ -46,10 +46,10 @@ import numpy as np
 from ..biometrics.finger.compare import threshold_for_fmr
 from ..biometrics.finger.compare_parallel import map_in_order
 from .engine import Engine, LocalEngine
-from .features import feature_bytes, record_tokens
+from .features import KEYS_VERSION, feature_bytes, record_tokens
 from .package import THUMBS
 from .registry import Match, Registry
-from .search import ProbeBatch, Shard
+from .search import Shard
 
 __all__ = ["DedupReport", "dedup", "expected_false_hits", "fit_gate", "fused_threshold",
            "record_pairs"]
@@ -62,10 +62,10 @@ CANDIDATES = 1.0
 #: probes per batch handed to an engine
 BATCH = 512
 _SEARCHED = "biometric_searched_through"
-#: keys held by more than max(COMMON_KEYS, COMMON_SHARE * records) records are left out
-COMMON_KEYS = 256
-COMMON_SHARE = 0.002
+#: keys held by more than this many records are left out
+COMMON_KEYS = 32
 _GATE = "prefilter_gate"
+_KEYS = "prefilter_keys"
 
 
 def record_pairs(students: int) -> int:
@@ -102,6 +102,11 @@ class DedupReport:
     #: CPU seconds of the search's two parts, summed over the engine's workers
     prefilter_cpu: float = 0.0
     compare_cpu: float = 0.0
+    #: inverted-list entries the pre-filter read (its work; per probe nearly constant
+    #: as the province grows, the common keys being capped)
+    postings: int = 0
+    #: mean pre-filter keys of a record (both thumbs, common keys left out)
+    keys_per_record: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -133,20 +138,19 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
         penetration = min(1.0, CANDIDATES / max(1, len(records)))
     shard, gate = _province_shard(registry, records, full, penetration, jobs)
     rep.index_bytes = shard.nbytes
+    rep.keys_per_record = float(shard.count.mean()) if len(shard) else 0.0
     rep.seconds["prefilter"] = time.perf_counter() - t1
     # search the probes
     t2 = time.perf_counter()
     rows = np.nonzero(shard.rids > after)[0]
     rep.probes = len(rows)
-    batches = [ProbeBatch(shard.rids[r], [shard.tokens[i] for i in r],
-                          list(shard.id_numbers[r]),
-                          [shard.templates[i] for i in r])
-               for r in (rows[s:s + BATCH] for s in range(0, len(rows), BATCH))]
+    batches = [shard.batch(rows[s:s + BATCH]) for s in range(0, len(rows), BATCH)]
     result = (engine or LocalEngine(jobs)).run(shard, batches, gate, rep.threshold,
                                                progress)
     rep.candidates_scored = result.candidates
     rep.gate = gate if math.isfinite(gate) else None
     rep.prefilter_cpu, rep.compare_cpu = result.prefilter_cpu, result.compare_cpu
+    rep.postings = result.postings
     rep.penetration = result.candidates / max(1, result.considered)
     found = {(p.a, p.b): Match(p.a, p.b, "biometric", p.fused,
                                {"thumbs": p.thumbs, "fused": p.fused})
@@ -170,17 +174,21 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
                     penetration: float, jobs: int) -> tuple[Shard, float]:
     """Every current record's code and templates, and the gate.
 
-    Keys missing from the registry (thumbs ingested before the pre-filter existed) are
-    computed and stored. A full run (or the first run above the exhaustive size) fits
-    the gate and keeps it; other runs reuse it."""
+    Keys missing from the registry (thumbs ingested since the last run, or kept by an
+    earlier key scheme) are computed and stored. A full run (or the first run above the
+    exhaustive size, or after a change of key scheme) fits the gate and keeps it; other
+    runs reuse it."""
     rows = list(registry.thumbs())
-    missing = [r for r in rows if r.feature is None]
+    stale = registry.get_state(_KEYS) != KEYS_VERSION
+    missing = [r for r in rows if r.feature is None or stale]
     fixed: dict[tuple[int, str], bytes] = {}
     if missing:
         made = map_in_order(feature_bytes, [r.template for r in missing], jobs)
         registry.set_features([(r.rid, r.position, f)
                                for r, f in zip(missing, made, strict=True)])
         fixed = {(r.rid, r.position): f for r, f in zip(missing, made, strict=True)}
+    if stale:
+        registry.set_state({_KEYS: KEYS_VERSION})
     rids = sorted(records)
     at = {rid: i for i, rid in enumerate(rids)}
     templates: list[dict[str, bytes]] = [{} for _ in rids]
@@ -191,12 +199,13 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
             keys[at[r.rid]][THUMBS.index(r.position)] = fixed.get((r.rid, r.position),
                                                                  r.feature)
     tokens = [record_tokens(k) for k in keys]
-    tokens = _drop_common(tokens, max(COMMON_KEYS, int(COMMON_SHARE * len(rids))))
-    shard = Shard(rids, tokens, [records[r].id_number for r in rids], templates)
+    counts = [len(t) for t in tokens]
+    shard = Shard(rids, _informative(tokens, COMMON_KEYS),
+                  [records[r].id_number for r in rids], templates, counts)
     kept = registry.get_state(_GATE)
     if len(rids) <= EXHAUSTIVE_BELOW:
         gate = -math.inf
-    elif full or not kept or kept == "-inf":
+    elif full or stale or not kept or kept == "-inf":
         gate = fit_gate(shard, penetration)
         registry.set_state({_GATE: repr(gate)})
     else:
@@ -204,16 +213,29 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
     return shard, gate
 
 
-def _drop_common(tokens: list[np.ndarray], cap: int) -> list[np.ndarray]:
-    """Codes without the keys held by more than ``cap`` records."""
+def _informative(tokens: list[np.ndarray], cap: int) -> list[np.ndarray]:
+    """Codes without the keys no other record holds (they cannot make a record share a
+    key with another; most keys, at 30 bits) and those held by more than ``cap``
+    records. (One argsort; no per-key inverse, whose index arrays would take several
+    times the codes' memory.)"""
     if not tokens:
         return tokens
     flat = np.concatenate(tokens)
-    keys, counts = np.unique(flat, return_counts=True)
-    common = keys[counts > cap]
-    if len(common) == 0:
-        return tokens
-    return [t[~np.isin(t, common, assume_unique=True)] for t in tokens]
+    order = np.argsort(flat)
+    srt = flat[order]
+    first = np.empty(len(srt), bool)
+    first[:1] = True
+    np.not_equal(srt[1:], srt[:-1], out=first[1:])
+    del srt
+    starts = np.flatnonzero(first)
+    del first
+    held = np.diff(starts, append=len(flat))
+    ok = (held >= 2) & (held <= cap)
+    keep = np.empty(len(flat), bool)
+    keep[order] = np.repeat(ok, held)
+    del order, starts, held, ok
+    cuts = np.cumsum([len(t) for t in tokens])[:-1]
+    return np.split(flat[keep], np.concatenate([[0], np.cumsum(keep)])[cuts])
 
 
 def fit_gate(shard: Shard, penetration: float, sample: int = 256, seed: int = 0) -> float:
@@ -222,7 +244,7 @@ def fit_gate(shard: Shard, penetration: float, sample: int = 256, seed: int = 0)
     n = len(shard)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, min(sample, n), replace=False))
-    sims = shard.similarities([shard.tokens[i] for i in rows])
+    sims = shard.similarities([shard.tokens[i] for i in rows], None, shard.count[rows])
     sims[np.arange(len(rows)), rows] = -np.inf          # a record with itself
     values = sims[np.isfinite(sims)]
     return float(np.quantile(values, 1.0 - penetration))

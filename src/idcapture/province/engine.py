@@ -60,8 +60,7 @@ def _search(args: tuple[ProbeBatch, float, float]) -> SearchResult:
 def split_shard(shard: Shard, parts: int) -> list[Shard]:
     """``parts`` contiguous shards of ``shard``'s records (as equal in size as can be)."""
     cuts = np.linspace(0, len(shard), max(1, parts) + 1).astype(int)
-    return [Shard(shard.rids[a:b], shard.tokens[a:b], list(shard.id_numbers[a:b]),
-                  shard.templates[a:b]) for a, b in itertools.pairwise(cuts)]
+    return [shard.part(int(a), int(b)) for a, b in itertools.pairwise(cuts)]
 
 
 class LocalEngine:

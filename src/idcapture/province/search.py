@@ -27,6 +27,7 @@ merged as a union gives the same matches as one shard.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,10 +41,12 @@ __all__ = ["PairFound", "ProbeBatch", "SearchResult", "Shard", "prepare_thumb"]
 
 I64 = npt.NDArray[np.int64]
 F32 = npt.NDArray[np.float32]
-U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
 
 #: probes per block of the pre-filter
 _BLOCK = 64
+#: prepared candidate templates a shard keeps
+_PREPARED = 2048
 
 
 def prepare_thumb(data: bytes) -> PreparedTemplate:
@@ -53,15 +56,23 @@ def prepare_thumb(data: bytes) -> PreparedTemplate:
 
 @dataclass(frozen=True)
 class ProbeBatch:
-    """Records to search: ``rid``, pre-filter code, ID number and thumb templates each."""
+    """Records to search: ``rid``, pre-filter code, ID number and thumb templates each,
+    and each code's key count before uninformative keys were left out (None: the
+    codes' lengths)."""
 
     rids: I64
-    tokens: list[U32]
+    tokens: list[U64]
     id_numbers: list[str]
     templates: list[dict[str, bytes]]
+    counts: npt.NDArray[np.float64] | None = None
 
     def __len__(self) -> int:
         return len(self.rids)
+
+    def key_counts(self) -> npt.NDArray[np.float64]:
+        if self.counts is not None:
+            return np.asarray(self.counts, np.float64)
+        return np.array([len(t) for t in self.tokens], np.float64)
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,8 @@ class SearchResult:
     candidates: int = 0
     #: comparator calls (one probe thumb against a batch)
     comparisons: int = 0
+    #: inverted-list entries the pre-filter read (its work)
+    postings: int = 0
     #: CPU seconds spent in the pre-filter and in the comparator (where the work ran)
     prefilter_cpu: float = 0.0
     compare_cpu: float = 0.0
@@ -93,32 +106,51 @@ class SearchResult:
         self.considered += other.considered
         self.candidates += other.candidates
         self.comparisons += other.comparisons
+        self.postings += other.postings
         self.prefilter_cpu += other.prefilter_cpu
         self.compare_cpu += other.compare_cpu
 
 
 class Shard:
-    """Records ``rids`` (ascending) with their pre-filter codes, ID numbers and templates."""
+    """Records ``rids`` (ascending) with their pre-filter codes, ID numbers and templates;
+    ``counts``: each code's key count before uninformative keys were left out (default:
+    the codes' lengths), the similarity's normaliser."""
 
-    def __init__(self, rids: npt.ArrayLike, tokens: list[U32], id_numbers: list[str],
-                 templates: list[dict[str, bytes]]) -> None:
+    def __init__(self, rids: npt.ArrayLike, tokens: list[U64], id_numbers: list[str],
+                 templates: list[dict[str, bytes]],
+                 counts: npt.ArrayLike | None = None) -> None:
         self.rids = np.asarray(rids, np.int64)
         if len(self.rids) and np.any(np.diff(self.rids) <= 0):
             raise ValueError("shard records must be in ascending rid order")
         self.tokens = tokens
         self.id_numbers = np.asarray(id_numbers, dtype=object)
         self.templates = templates
-        self.count = np.array([len(t) for t in tokens], np.float64)
+        self.count = (np.array([len(t) for t in tokens], np.float64) if counts is None
+                      else np.asarray(counts, np.float64))
         # inverted lists: the rows holding each key, keys ascending
         flat = np.concatenate(tokens) if tokens else np.zeros(0, np.uint32)
         owner = np.repeat(np.arange(len(tokens), dtype=np.int32),
-                          self.count.astype(np.int64))
+                          [len(t) for t in tokens])
         order = np.argsort(flat, kind="stable")
         self._keys, self._rows = flat[order], owner[order]
-        self._prepared: dict[tuple[int, str], PreparedTemplate] = {}
+        # prepared templates of recent candidates (~110 kB each, so a bounded number)
+        self._prepared: OrderedDict[tuple[int, str], PreparedTemplate] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self.rids)
+
+    def batch(self, rows: npt.ArrayLike) -> ProbeBatch:
+        """The shard's records at positions ``rows`` as probes."""
+        r = np.asarray(rows, np.int64)
+        return ProbeBatch(self.rids[r], [self.tokens[i] for i in r],
+                          list(self.id_numbers[r]), [self.templates[i] for i in r],
+                          self.count[r])
+
+    def part(self, start: int, stop: int) -> Shard:
+        """Records ``[start, stop)`` as a shard of their own."""
+        return Shard(self.rids[start:stop], self.tokens[start:stop],
+                     list(self.id_numbers[start:stop]), self.templates[start:stop],
+                     self.count[start:stop])
 
     @property
     def nbytes(self) -> int:
@@ -131,10 +163,16 @@ class Shard:
         p = self._prepared.get(key)
         if p is None:
             p = self._prepared[key] = prepare_thumb(self.templates[row][t])
+            if len(self._prepared) > _PREPARED:
+                self._prepared.popitem(last=False)
+        else:
+            self._prepared.move_to_end(key)
         return p
 
-    def similarities(self, tokens: list[U32], end: int | None = None) -> F32:
-        """``(len(tokens), end)`` similarities of codes ``tokens`` with rows ``[0, end)``."""
+    def similarities(self, tokens: list[U64], end: int | None = None,
+                     counts: npt.ArrayLike | None = None) -> F32:
+        """``(len(tokens), end)`` similarities of codes ``tokens`` (key counts ``counts``,
+        default their lengths) with rows ``[0, end)``."""
         n = len(self) if end is None else end
         out = np.zeros((len(tokens), n), np.float32)
         if n == 0 or not tokens:
@@ -147,15 +185,16 @@ class Shard:
         rows = self._rows[flat]
         keep = rows < n
         shared = np.bincount(who[keep] * n + rows[keep], minlength=len(tokens) * n)
-        pc = np.array([len(t) for t in tokens], np.float64)
+        pc = (np.array([len(t) for t in tokens], np.float64) if counts is None
+              else np.asarray(counts, np.float64))
         norm = np.sqrt(np.maximum(pc[:, None] * self.count[None, :n], 1.0))
         return np.asarray(shared.reshape(len(tokens), n) / norm, np.float32)
 
-    def _shared(self, tokens: list[U32], end: int
-                ) -> tuple[I64, I64, npt.NDArray[np.float64]]:
+    def _shared(self, tokens: list[U64], pc: npt.NDArray[np.float64], end: int
+                ) -> tuple[I64, I64, npt.NDArray[np.float64], int]:
         """(probe index, row, similarity) of every pair of a code in ``tokens`` and a row
-        in ``[0, end)`` sharing at least one key (work grows with the inverted lists
-        read, not with ``len(tokens) * end``)."""
+        in ``[0, end)`` sharing at least one key, and the inverted-list entries read (the
+        work, which grows with the lists read, not with ``len(tokens) * end``)."""
         pt = np.concatenate(tokens)
         tag = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
         lo = np.searchsorted(self._keys, pt, side="left")
@@ -165,13 +204,15 @@ class Shard:
         keep = rows < end
         pair, shared = np.unique(who[keep] * end + rows[keep], return_counts=True)
         pi, row = pair // end, pair % end
-        pc = np.array([len(t) for t in tokens], np.float64)
         sim = shared / np.sqrt(np.maximum(pc[pi] * self.count[row], 1.0))
-        return pi, row, sim
+        return pi, row, sim, len(flat)
 
-    def candidates(self, probes: ProbeBatch, gate: float) -> list[tuple[int, I64]]:
-        """(probe index, shard rows) of every probe's candidates (see the module docs)."""
+    def candidates(self, probes: ProbeBatch, gate: float,
+                   result: SearchResult | None = None) -> list[tuple[int, I64]]:
+        """(probe index, shard rows) of every probe's candidates (see the module docs);
+        the inverted-list entries read are added to ``result``."""
         out: list[tuple[int, I64]] = []
+        counts = probes.key_counts()
         for s in range(0, len(probes), _BLOCK):
             rids = probes.rids[s:s + _BLOCK]
             # only records ingested before the probe: one column range per block
@@ -179,11 +220,15 @@ class Shard:
             if end == 0:
                 continue
             if gate > 0:        # pairs sharing no key cannot reach it: sparse counts
-                pi, row, sim = self._shared(probes.tokens[s:s + _BLOCK], end)
+                pi, row, sim, read = self._shared(probes.tokens[s:s + _BLOCK],
+                                                  counts[s:s + _BLOCK], end)
+                if result is not None:
+                    result.postings += read
                 sel = (sim >= gate) & (self.rids[row] < rids[pi])
                 pi, row = pi[sel], row[sel]
             else:
-                ok = self.similarities(probes.tokens[s:s + _BLOCK], end) >= gate
+                ok = self.similarities(probes.tokens[s:s + _BLOCK], end,
+                                       counts[s:s + _BLOCK]) >= gate
                 pi, row = np.nonzero(ok & (self.rids[None, :end] < rids[:, None]))
             for i, rows in _rows_by_probe(pi, row):
                 ids = self.id_numbers[rows]
@@ -198,7 +243,7 @@ class Shard:
         res = SearchResult()
         res.considered = int(np.searchsorted(self.rids, probes.rids).sum())
         c0 = time.process_time()
-        found = self.candidates(probes, gate)
+        found = self.candidates(probes, gate, res)
         c1 = time.process_time()
         res.prefilter_cpu = c1 - c0
         for i, rows in found:
