@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from idcapture.biometrics.finger.compare import compare_many
 from idcapture.province import Registry, dedup, ingest
 from idcapture.province.engine import LocalEngine, split_shard
 from idcapture.province.features import KEYS_VERSION, feature_bytes, record_tokens
 from idcapture.province.package import THUMBS
-from idcapture.province.search import SearchResult, Shard
+from idcapture.province.search import SearchResult, Shard, prepare_thumb
 
 dedup_mod = importlib.import_module("idcapture.province.dedup")
 
@@ -113,3 +114,27 @@ def test_leaving_out_keys_no_other_record_holds_changes_no_similarity(
     kept = whole.similarities(every)
     other = ~np.eye(len(shard), dtype=bool)        # a record with itself aside
     assert kept[other].max() > 0.1 and np.allclose(pruned[other], kept[other])
+
+
+def test_paired_scoring_gives_the_scores_of_one_call_per_pair(
+        packages: list[Path], tmp_path: Path) -> None:
+    with Registry(tmp_path / "reg") as reg:
+        ingest(reg, packages, jobs=1)
+        records = {r.rid: r for r in reg.records()}
+        shard, _gate = dedup_mod._province_shard(reg, records, True, 0.02, 1)
+    # gate and threshold 0: the last records against every earlier one, every pair kept
+    res = shard.search(shard.batch(np.arange(len(shard) - 5, len(shard))), 0.0, 0.0)
+    assert res.candidates >= 100 and len(res.pairs) == res.candidates
+    at = {int(r): i for i, r in enumerate(shard.rids)}
+    ready = {(i, t): prepare_thumb(tpl[t]) for i, tpl in enumerate(shard.templates)
+             for t in tpl}
+    for p in res.pairs:
+        a, b = at[p.a], at[p.b]
+        want = {}
+        for t in THUMBS:
+            if (a, t) in ready and (b, t) in ready:
+                pa, pb = ready[a, t], ready[b, t]
+                want[t] = round(min(float(compare_many(pa, [pb])[0]),
+                                    float(compare_many(pb, [pa])[0])), 2)
+        assert p.thumbs == want and p.fused == round(sum(want.values()), 2)
+
