@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from idcapture.biometrics.finger.compare import compare_many
 from idcapture.province import Registry, dedup, ingest
 from idcapture.province.engine import LocalEngine, split_shard
 from idcapture.province.features import KEYS_VERSION, feature_bytes, record_tokens
 from idcapture.province.package import THUMBS
-from idcapture.province.search import SearchResult, Shard
+from idcapture.province.search import SearchResult, Shard, prepare_thumb
 
 dedup_mod = importlib.import_module("idcapture.province.dedup")
 
@@ -113,3 +114,77 @@ def test_leaving_out_keys_no_other_record_holds_changes_no_similarity(
     kept = whole.similarities(every)
     other = ~np.eye(len(shard), dtype=bool)        # a record with itself aside
     assert kept[other].max() > 0.1 and np.allclose(pruned[other], kept[other])
+
+
+def test_paired_scoring_gives_the_scores_of_one_call_per_pair(
+        packages: list[Path], tmp_path: Path) -> None:
+    with Registry(tmp_path / "reg") as reg:
+        ingest(reg, packages, jobs=1)
+        records = {r.rid: r for r in reg.records()}
+        shard, _gate = dedup_mod._province_shard(reg, records, True, 0.02, 1)
+    # gate and threshold 0: the last records against every earlier one, every pair kept
+    res = shard.search(shard.batch(np.arange(len(shard) - 5, len(shard))), 0.0, 0.0)
+    assert res.candidates >= 100 and len(res.pairs) == res.candidates
+    at = {int(r): i for i, r in enumerate(shard.rids)}
+    ready = {(i, t): prepare_thumb(tpl[t]) for i, tpl in enumerate(shard.templates)
+             for t in tpl}
+    for p in res.pairs:
+        a, b = at[p.a], at[p.b]
+        want = {}
+        for t in THUMBS:
+            if (a, t) in ready and (b, t) in ready:
+                pa, pb = ready[a, t], ready[b, t]
+                want[t] = round(min(float(compare_many(pa, [pb])[0]),
+                                    float(compare_many(pb, [pa])[0])), 2)
+        assert p.thumbs == want and p.fused == round(sum(want.values()), 2)
+
+
+@pytest.mark.parametrize(("cap", "bits"), [(3, 24), (dedup_mod.COMMON_KEYS, 24),
+                                           (dedup_mod.COMMON_KEYS, 8)])
+def test_codes_cut_to_the_new_records_keys_give_them_the_same_similarities(
+        packages: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap: int,
+        bits: int) -> None:
+    monkeypatch.setattr(dedup_mod, "_TABLE_BITS", bits)    # 8: most keys' slots clash
+    with Registry(tmp_path / "reg") as reg:
+        ingest(reg, packages, jobs=1)
+        records = {r.rid: r for r in reg.records()}
+        dedup_mod._province_shard(reg, records, True, 0.02, 1)      # computes the keys
+        codes: dict[int, list[bytes | None]] = {}
+        for t in reg.thumbs():
+            codes.setdefault(t.rid, [None, None])[THUMBS.index(t.position)] = t.feature
+    rids = sorted(codes)
+    every = [record_tokens(codes[r]) for r in rids]
+    new = np.arange(len(rids)) >= len(rids) - 12          # the last package's share
+    whole = Shard(rids, dedup_mod._informative(every, cap), [""] * len(rids), [{}] * len(rids),
+                  [len(t) for t in every])
+    cut = Shard(rids, dedup_mod._informative_for(every, new, cap), [""] * len(rids),
+                [{}] * len(rids), [len(t) for t in every])
+    # the new records keep their informative keys; the others only keys a new record holds
+    for i in np.flatnonzero(new):
+        assert np.array_equal(cut.tokens[i], whole.tokens[i])
+    fresh = np.unique(np.concatenate([every[i] for i in np.flatnonzero(new)]))
+    assert all(np.isin(cut.tokens[i], fresh).all() for i in range(len(rids)))
+    assert sum(map(len, cut.tokens)) < sum(map(len, whole.tokens))
+    probe = whole.batch(np.flatnonzero(new))
+    want = whole.similarities(probe.tokens, None, probe.counts)
+    assert want[want < 0.99].max() > 0.05                  # some keys shared across records
+    assert np.array_equal(cut.similarities(probe.tokens, None, probe.counts), want)
+
+
+def test_an_incremental_run_finds_the_clusters_of_a_run_over_whole_codes(
+        packages: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dedup_mod, "EXHAUSTIVE_BELOW", 0)
+    found = []
+    for whole in (False, True):
+        if whole:       # the codes of every record searched whole, as a full run has them
+            monkeypatch.setattr(dedup_mod, "_informative_for",
+                                lambda tokens, new, cap: dedup_mod._informative(tokens, cap))
+        with Registry(tmp_path / f"reg{whole}") as reg:
+            ingest(reg, packages[:-1], jobs=1)
+            dedup(reg, full=True, false_clusters=BUDGET, jobs=1, penetration=0.05)
+            ingest(reg, packages[-1:], jobs=1)
+            inc = dedup(reg, false_clusters=BUDGET, jobs=1)
+            assert inc.probes > 0
+            found.append((_clusters(reg), inc.candidates_scored, inc.postings))
+    assert found[0][:2] == found[1][:2] and len(found[0][0]) == 3
+    assert found[0][2] == found[1][2]          # the same inverted-list entries read

@@ -136,7 +136,7 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     t1 = time.perf_counter()
     if penetration is None:
         penetration = min(1.0, CANDIDATES / max(1, len(records)))
-    shard, gate = _province_shard(registry, records, full, penetration, jobs)
+    shard, gate = _province_shard(registry, records, full, penetration, jobs, after)
     rep.index_bytes = shard.nbytes
     rep.keys_per_record = float(shard.count.mean()) if len(shard) else 0.0
     rep.seconds["prefilter"] = time.perf_counter() - t1
@@ -171,13 +171,16 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
 
 
 def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
-                    penetration: float, jobs: int) -> tuple[Shard, float]:
+                    penetration: float, jobs: int, after: int = 0) -> tuple[Shard, float]:
     """Every current record's code and templates, and the gate.
 
     Keys missing from the registry (thumbs ingested since the last run, or kept by an
     earlier key scheme) are computed and stored. A full run (or the first run above the
     exhaustive size, or after a change of key scheme) fits the gate and keeps it; other
-    runs reuse it."""
+    runs reuse it, and search only the records with ``rid > after``: the codes of the
+    records before are then cut to the keys the new records hold
+    (:func:`_informative_for`), which gives the new records the similarities of the
+    whole codes."""
     rows = list(registry.thumbs())
     stale = registry.get_state(_KEYS) != KEYS_VERSION
     missing = [r for r in rows if r.feature is None or stale]
@@ -200,12 +203,15 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
                                                                  r.feature)
     tokens = [record_tokens(k) for k in keys]
     counts = [len(t) for t in tokens]
-    shard = Shard(rids, _informative(tokens, COMMON_KEYS),
-                  [records[r].id_number for r in rids], templates, counts)
     kept = registry.get_state(_GATE)
+    fitted = full or stale or not kept or (kept == "-inf" and len(rids) > EXHAUSTIVE_BELOW)
+    new = np.asarray(rids, np.int64) > after
+    informative = (_informative_for(tokens, new, COMMON_KEYS) if not fitted and after > 0
+                   else _informative(tokens, COMMON_KEYS))
+    shard = Shard(rids, informative, [records[r].id_number for r in rids], templates, counts)
     if len(rids) <= EXHAUSTIVE_BELOW:
         gate = -math.inf
-    elif full or stale or not kept or kept == "-inf":
+    elif fitted:
         gate = fit_gate(shard, penetration)
         registry.set_state({_GATE: repr(gate)})
     else:
@@ -236,6 +242,85 @@ def _informative(tokens: list[np.ndarray], cap: int) -> list[np.ndarray]:
     del order, starts, held, ok
     cuts = np.cumsum([len(t) for t in tokens])[:-1]
     return np.split(flat[keep], np.concatenate([[0], np.cumsum(keep)])[cuts])
+
+
+#: records per chunk of :func:`_informative_for`
+_CHUNK = 4096
+#: bits of the hash of a key that :class:`_KeyIndex` addresses
+_TABLE_BITS = 24
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+class _KeyIndex:
+    """Where keys are in a sorted array of distinct ``keys``: a table addressed by a
+    multiplicative hash of the key holds one key's position (one gather and one compare
+    per lookup); the few keys whose slot another took are found by binary search."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+        self.shift = np.uint64(64 - _TABLE_BITS)
+        slot = self._slot(keys)
+        self.table = np.full(1 << _TABLE_BITS, -1, np.int32)
+        self.table[slot] = np.arange(len(keys), dtype=np.int32)
+        lost = self.table[slot] != np.arange(len(keys))
+        self.clash = np.zeros(1 << _TABLE_BITS, bool)
+        self.clash[slot[lost]] = True
+        self.lost = np.flatnonzero(lost)
+
+    def _slot(self, flat: np.ndarray) -> np.ndarray:
+        return np.asarray((flat * _GOLDEN) >> self.shift)
+
+    def find(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in ``flat`` of the keys held, and their index in ``keys``."""
+        if len(self.keys) == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        slot = self._slot(flat)
+        pos = self.table[slot].astype(np.int64)
+        hit = (pos >= 0) & (self.keys[np.maximum(pos, 0)] == flat)
+        at = np.flatnonzero(hit)
+        other = np.flatnonzero(~hit & self.clash[slot])
+        if len(other) == 0 or len(self.lost) == 0:
+            return at, pos[at]
+        lost = self.keys[self.lost]
+        j = np.minimum(np.searchsorted(lost, flat[other]), len(lost) - 1)
+        ok = lost[j] == flat[other]
+        return (np.concatenate([at, other[ok]]),
+                np.concatenate([pos[at], self.lost[j[ok]]]))
+
+
+def _informative_for(tokens: list[np.ndarray], new: np.ndarray, cap: int
+                     ) -> list[np.ndarray]:
+    """The codes an incremental run needs to search the ``new`` records against all:
+    each new record's informative keys (those :func:`_informative` keeps: held by 2 to
+    ``cap`` records of the whole province) and every other record's code cut to the
+    informative keys some new record holds. A new record shares with any record exactly
+    the keys it shares under :func:`_informative`, so its similarities are unchanged;
+    the inverted lists hold only the new records' keys. Every code is streamed in chunks
+    past an index of the new records' keys (:class:`_KeyIndex`), once: the memory is
+    the index and the places of the keys found (8 bytes each)."""
+    fresh = [tokens[i] for i in np.flatnonzero(new)]
+    if not fresh:
+        return [t[:0] for t in tokens]
+    keys = np.sort(np.concatenate(fresh))
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
+    index = _KeyIndex(keys)
+    held = np.zeros(len(keys), np.int64)
+    found: list[tuple[np.ndarray, np.ndarray]] = []     # (place in chunk, key), per chunk
+    for s in range(0, len(tokens), _CHUNK):
+        at, pos = index.find(np.concatenate(tokens[s:s + _CHUNK]))
+        held += np.bincount(pos, minlength=len(keys))
+        found.append((at.astype(np.int32), pos.astype(np.int32)))
+    del index
+    ok = (held >= 2) & (held <= cap)
+    out: list[np.ndarray] = []
+    for s, (at, pos) in zip(range(0, len(tokens), _CHUNK), found, strict=True):
+        part = tokens[s:s + _CHUNK]
+        flat = np.concatenate(part)
+        keep = np.zeros(len(flat), bool)
+        keep[at[ok[pos]]] = True
+        cuts = np.cumsum([len(t) for t in part])[:-1]
+        out.extend(np.split(flat[keep], np.concatenate([[0], np.cumsum(keep)])[cuts]))
+    return out
 
 
 def fit_gate(shard: Shard, penetration: float, sample: int = 256, seed: int = 0) -> float:

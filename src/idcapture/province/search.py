@@ -12,10 +12,11 @@ holding it) and their thumbs' ISO/IEC 19794-2 templates. :meth:`Shard.search` ta
    (smaller ``rid``) and with another ID number take part, so every pair of records is
    considered once over all batches;
 2. scores each candidate pair with the full comparator on both thumbs: first from the
-   probe's side (one batched call per thumb), then, only where the probe-side fused score
-   reaches the decision threshold, from the candidate's side. Each thumb's score is the
-   lower of its two directional scores and the fused score their sum
-   (:mod:`.dedup`); as the lower score cannot exceed the probe-side one, pairs that fail
+   probe's side, then, only where the probe-side fused score reaches the decision
+   threshold, from the candidate's side: one paired comparator call (``compare_pairs``)
+   per thumb and direction for a block of probes with all their candidates. Each
+   thumb's score is the lower of its two directional scores and the fused score their
+   sum (:mod:`.dedup`); as the lower score cannot exceed the probe-side one, pairs that fail
    from the probe's side cannot pass, and skipping their other side changes no result.
 
 Templates are prepared (cylinders) only when they take part in a comparison. The result
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from ..biometrics.finger.compare import PreparedTemplate, compare_many, prepare
+from ..biometrics.finger.compare import PreparedTemplate, compare_pairs, prepare
 from ..formats import iso19794_2
 from .package import THUMBS
 
@@ -93,7 +94,7 @@ class SearchResult:
     #: pairs of records the pre-filter looked at, and those it passed to the comparator
     considered: int = 0
     candidates: int = 0
-    #: comparator calls (one probe thumb against a batch)
+    #: thumb comparisons made (each direction of a pair counted once)
     comparisons: int = 0
     #: inverted-list entries the pre-filter read (its work)
     postings: int = 0
@@ -246,33 +247,51 @@ class Shard:
         found = self.candidates(probes, gate, res)
         c1 = time.process_time()
         res.prefilter_cpu = c1 - c0
-        for i, rows in found:
-            res.candidates += len(rows)
-            ptpl = {t: prepare_thumb(b) for t, b in probes.templates[i].items()}
-            forward: dict[str, npt.NDArray[np.float64]] = {}
-            for t in THUMBS:
-                have = [r for r in rows if t in ptpl and t in self.templates[r]]
-                scores = np.zeros(len(rows))
-                if have:
-                    pos = np.searchsorted(rows, have)
-                    scores[pos] = compare_many(ptpl[t], [self._thumb(r, t) for r in have])
-                    res.comparisons += 1
-                forward[t] = scores
-            fused_fwd = np.sum([forward[t] for t in THUMBS], axis=0)
-            for j in np.nonzero(fused_fwd >= threshold)[0]:
-                r = int(rows[j])
-                thumbs = {}
-                for t in THUMBS:
-                    if t in ptpl and t in self.templates[r]:
-                        back = float(compare_many(self._thumb(r, t), [ptpl[t]])[0])
-                        res.comparisons += 1
-                        thumbs[t] = round(min(float(forward[t][j]), back), 2)
-                fused = round(sum(thumbs.values()), 2)
-                if fused >= threshold:
-                    a, b = sorted((int(probes.rids[i]), int(self.rids[r])))
-                    res.pairs.append(PairFound(a, b, fused, thumbs))
+        for s in range(0, len(found), _BLOCK):
+            self._score(probes, found[s:s + _BLOCK], threshold, res)
         res.compare_cpu = time.process_time() - c1
         return res
+
+    def _score(self, probes: ProbeBatch, found: list[tuple[int, I64]], threshold: float,
+               res: SearchResult) -> None:
+        """Score the candidates ``found`` (probe index, shard rows) on both thumbs with
+        paired comparator calls: one per thumb from the probes' side, then one per thumb
+        from the candidates' side for the pairs whose probe-side fused score passes."""
+        pi = np.concatenate([np.full(len(rows), i, np.int64) for i, rows in found])
+        row = np.concatenate([rows for _, rows in found])
+        res.candidates += len(pi)
+        ptpl = {i: {t: prepare_thumb(b) for t, b in probes.templates[i].items()}
+                for i, _ in found}
+        both = {t: np.array([t in ptpl[i] and t in self.templates[r]
+                             for i, r in zip(pi.tolist(), row.tolist(), strict=True)], bool)
+                for t in THUMBS}
+        forward = {t: self._pairs(ptpl, pi, row, both[t], t, res, back=False) for t in THUMBS}
+        passed = np.sum([forward[t] for t in THUMBS], axis=0) >= threshold
+        back = {t: self._pairs(ptpl, pi, row, both[t] & passed, t, res, back=True)
+                for t in THUMBS}
+        for j in np.nonzero(passed)[0]:
+            thumbs = {t: round(min(float(forward[t][j]), float(back[t][j])), 2)
+                      for t in THUMBS if both[t][j]}
+            fused = round(sum(thumbs.values()), 2)
+            if fused >= threshold:
+                a, b = sorted((int(probes.rids[pi[j]]), int(self.rids[row[j]])))
+                res.pairs.append(PairFound(a, b, fused, thumbs))
+
+    def _pairs(self, ptpl: dict[int, dict[str, PreparedTemplate]], pi: I64, row: I64,
+               sel: npt.NDArray[np.bool_], t: str, res: SearchResult, back: bool
+               ) -> npt.NDArray[np.float64]:
+        """Thumb ``t`` scores of the pairs (probe ``pi``, row ``row``) where ``sel``, from
+        the probes' side (or the rows' side if ``back``), in one paired call; 0 elsewhere."""
+        out = np.zeros(len(pi))
+        idx = np.nonzero(sel)[0]
+        if len(idx) == 0:
+            return out
+        probe_side = [ptpl[int(pi[j])][t] for j in idx]
+        row_side = [self._thumb(int(row[j]), t) for j in idx]
+        out[idx] = (compare_pairs(row_side, probe_side) if back
+                    else compare_pairs(probe_side, row_side))
+        res.comparisons += len(idx)
+        return out
 
 
 def _rows_by_probe(pi: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]
