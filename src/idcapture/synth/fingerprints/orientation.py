@@ -40,13 +40,13 @@ FloatImage = npt.NDArray[np.float32]
 #: two scales (features about 35 % and 15 % of the image's shorter side): with less,
 #: different masters of one class share so much flow that their minutiae fall at the
 #: same places and score as high as a real finger's second impression
-FLOW_PERTURBATION = (0.20, 0.12)
+FLOW_PERTURBATION = (0.14, 0.06)
 
 #: spread of the singular points: the reference (core) position is uniform within this
 #: share of the finger width either side of the centre, and this range of the finger
 #: height from the top
-CORE_X_SPREAD = 0.14
-CORE_Y_RANGE = (0.32, 0.52)
+CORE_X_SPREAD = 0.10
+CORE_Y_RANGE = (0.35, 0.49)
 
 
 class FingerClass(str, enum.Enum):
