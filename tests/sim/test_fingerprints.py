@@ -155,12 +155,17 @@ def _fft_period(patch: np.ndarray) -> float:
 
 @pytest.mark.parametrize("period", [8.5, 10.5])
 def test_ridge_period_measured_by_fft_matches_the_request(period: float) -> None:
-    m = generate_master(30, FingerClass.ARCH, period=period)
-    imp = make_impression(m, 1, params=ImpressionParams(noise=0.2))
-    h, w = imp.shape
-    patch = imp.image[h // 2 - 64:h // 2 + 64, w // 2 - 64:w // 2 + 64].astype(np.float64)
-    measured = _fft_period(patch)
-    assert measured == pytest.approx(period, rel=0.1)
+    # one 128 px patch's spectral peak moves by 10-20 % with the local curvature of the
+    # flow, so the rendered period is the median over four masters
+    measured = []
+    for seed in (30, 31, 32, 33):
+        m = generate_master(seed, FingerClass.ARCH, period=period)
+        imp = make_impression(m, 1, params=ImpressionParams(noise=0.2))
+        h, w = imp.shape
+        patch = imp.image[h // 2 - 64:h // 2 + 64, w // 2 - 64:w // 2 + 64].astype(
+            np.float64)
+        measured.append(_fft_period(patch))
+    assert float(np.median(measured)) == pytest.approx(period, rel=0.1)
 
 
 # --- impressions --------------------------------------------------------------------

@@ -36,6 +36,18 @@ __all__ = [
 
 FloatImage = npt.NDArray[np.float32]
 
+#: standard deviation in radians of the smooth random turn added to the class model, at
+#: two scales (features about 35 % and 15 % of the image's shorter side): with less,
+#: different masters of one class share so much flow that their minutiae fall at the
+#: same places and score as high as a real finger's second impression
+FLOW_PERTURBATION = (0.14, 0.06)
+
+#: spread of the singular points: the reference (core) position is uniform within this
+#: share of the finger width either side of the centre, and this range of the finger
+#: height from the top
+CORE_X_SPREAD = 0.10
+CORE_Y_RANGE = (0.35, 0.49)
+
 
 class FingerClass(str, enum.Enum):
     """Henry-Galton pattern class of a master print (as seen on the sensor image).
@@ -129,8 +141,8 @@ def place_singular_points(finger_class: FingerClass, shape: tuple[int, int],
     x0, x1 = float(xs.min()), float(xs.max())
     y0, y1 = float(ys.min()), float(ys.max())
     fw, fh = x1 - x0, y1 - y0
-    cx = (x0 + x1) / 2.0 + rng.uniform(-0.08, 0.08) * fw
-    cy = y0 + rng.uniform(0.36, 0.48) * fh
+    cx = (x0 + x1) / 2.0 + rng.uniform(-CORE_X_SPREAD, CORE_X_SPREAD) * fw
+    cy = y0 + rng.uniform(*CORE_Y_RANGE) * fh
 
     def u(lo: float, hi: float) -> float:
         return float(rng.uniform(lo, hi))
@@ -161,12 +173,15 @@ def _arg(xx: FloatImage, yy: FloatImage, px: float, py: float) -> FloatImage:
 
 def orientation_field(shape: tuple[int, int], finger_class: FingerClass,
                       points: SingularPoints, mask: npt.NDArray[np.bool_],
-                      rng: np.random.Generator, perturbation: float = 0.12) -> FloatImage:
+                      rng: np.random.Generator,
+                      perturbation: tuple[float, float] | None = None) -> FloatImage:
     """Ridge orientation in ``[0, pi)`` for every pixel (ISO convention, see module doc).
 
-    ``perturbation`` is the standard deviation, in radians, of the smooth random field
-    added to the model so that masters of the same class differ in their flow.
+    ``perturbation`` is the standard deviation, in radians, of the smooth random fields
+    added to the model (coarse and finer scale; default :data:`FLOW_PERTURBATION`) so
+    that masters of the same class differ in their flow.
     """
+    coarse, finer = FLOW_PERTURBATION if perturbation is None else perturbation
     h, w = shape
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     if finger_class is FingerClass.ARCH:
@@ -191,9 +206,10 @@ def orientation_field(shape: tuple[int, int], finger_class: FingerClass,
             theta += 0.5 * _arg(xx, yy, px, py)
         for px, py in points.deltas:
             theta -= 0.5 * _arg(xx, yy, px, py)
-    if perturbation > 0:
-        scale = 0.35 * min(h, w)
-        theta = theta + np.float32(perturbation) * smooth_noise(rng, (h, w), scale)
+    if coarse > 0:
+        theta = theta + np.float32(coarse) * smooth_noise(rng, (h, w), 0.35 * min(h, w))
+    if finer > 0:
+        theta = theta + np.float32(finer) * smooth_noise(rng, (h, w), 0.15 * min(h, w))
     return np.asarray(np.mod(theta, np.float32(math.pi)), np.float32)
 
 
