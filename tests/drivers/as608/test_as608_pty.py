@@ -47,7 +47,9 @@ def test_capture_waits_out_no_finger_then_returns_the_image() -> None:
                                                ("wet", RetryReason.TOO_DARK),
                                                ("partial", RetryReason.AREA_TOO_SMALL)])
 def test_poor_prints_end_in_their_retry_outcome(style: str, reason: RetryReason) -> None:
-    with _sim([{"present": f"synthetic:seed=4,style={style}"}]) as sim, \
+    # Seed 5 as in the simulator docs. The dry style gives a too-light print on 9 of seeds
+    # 0-9; seed 4's dry print renders darker and scores 31 without that reason.
+    with _sim([{"present": f"synthetic:seed=5,style={style}"}]) as sim, \
             As608Sensor(sim.address) as dev, pytest.raises(RetryNeeded) as err:
         dev.capture(timeout=3)
     assert err.value.outcome.reason is reason
