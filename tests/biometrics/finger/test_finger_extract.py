@@ -19,7 +19,7 @@ SHAPE = (400, 360)
 def _print(**kw: float) -> tuple[np.ndarray, np.ndarray]:
     from finger_synth import ellipse_mask, render, wavy_phase
     sites = minutia_sites(SHAPE, 18)
-    img = render(wavy_phase(SHAPE, 9.0, sites), ellipse_mask(SHAPE), **kw)  # type: ignore[arg-type]
+    img = render(wavy_phase(SHAPE, 9.0, sites), ellipse_mask(SHAPE), **kw)
     return img, np.array([(x, y) for x, y, _ in sites])
 
 
@@ -242,7 +242,7 @@ def test_minutiae_near_the_frame_are_kept_but_not_near_the_finger_edge() -> None
     assert float(d.min()) > 16.0 - 2.0, d
 
 
-def test_thinning_on_the_last_deletions_only_gives_the_dense_skeleton() -> None:
+def test_thinning_packed_or_on_the_last_deletions_only_gives_the_dense_skeleton() -> None:
     from finger_synth import ellipse_mask, render, wavy_phase
 
     from idcapture.biometrics.finger.skeleton import thin_with_codes
@@ -251,11 +251,14 @@ def test_thinning_on_the_last_deletions_only_gives_the_dense_skeleton() -> None:
     phase = wavy_phase(shape, 9.0, minutia_sites(shape, 10))
     for noise in (4.0, 30.0):
         ridges = render(phase, ellipse_mask(shape), noise=noise) < 128
-        dense, dense_codes = thin_with_codes(ridges, sparse_below=0)
-        # a threshold high enough that most sub-iterations run on the sparse path
-        sparse, sparse_codes = thin_with_codes(ridges, sparse_below=10**6)
-        np.testing.assert_array_equal(sparse, dense)
-        np.testing.assert_array_equal(sparse_codes, dense_codes)
+        dense, dense_codes = thin_with_codes(ridges, sparse_below=0, packed=False)
+        # a threshold high enough that most sub-iterations run on the sparse path, after
+        # the packed ones or without them; packed all the way; and the default mix
+        for kw in ({"sparse_below": 10**6}, {"sparse_below": 10**6, "packed": False},
+                   {"sparse_below": 0}, {}):
+            sparse, sparse_codes = thin_with_codes(ridges, **kw)
+            np.testing.assert_array_equal(sparse, dense)
+            np.testing.assert_array_equal(sparse_codes, dense_codes)
 
 
 @pytest.mark.filterwarnings("error")

@@ -70,20 +70,133 @@ _SPARSE_BELOW = 3000
 """Once two successive sub-iterations delete fewer pixels than this together, thinning
 goes on over the neighbours of the deleted pixels only."""
 _WEIGHTS = np.array([1 << i for i in range(8)], np.int32)
+_ONE, _TOP = np.uint64(1), np.uint64(63)
+
+
+def _pack_rows(img: np.ndarray) -> np.ndarray:
+    """0/1 ``img`` as rows of 64-pixel words (pixel ``x`` is bit ``x % 64`` of word
+    ``x // 64``; the columns are padded with zeros to a multiple of 64)."""
+    h, w = img.shape
+    wide = np.zeros((h, -(-w // 64) * 64), np.uint8)
+    wide[:, :w] = img
+    packed = np.packbits(wide, axis=1, bitorder="little")
+    out: np.ndarray = packed.view("<u8").astype(np.uint64)
+    return out
+
+
+def _unpack_rows(words: np.ndarray, width: int) -> np.ndarray:
+    """Inverse of :func:`_pack_rows`: 0/1 uint8 pixels, ``width`` columns."""
+    octets = np.ascontiguousarray(words.astype("<u8")).view(np.uint8)
+    out: np.ndarray = np.unpackbits(octets, axis=1, bitorder="little")[:, :width]
+    return out
+
+
+def _set_pixels(hit: np.ndarray, width: int) -> np.ndarray:
+    """Flat indices, in an image ``width`` pixels wide with one empty row above, of the
+    set pixels of packed inner rows ``hit`` (the work grows with the words that hold any)."""
+    words = np.flatnonzero(hit)
+    octets = np.ascontiguousarray(hit.reshape(-1)[words].astype("<u8")).view(np.uint8)
+    word, bit = np.nonzero(np.unpackbits(octets.reshape(-1, 8), axis=1, bitorder="little"))
+    at = words[word]
+    row, col = np.divmod(at, hit.shape[1])
+    out: np.ndarray = (row + 1) * width + col * 64 + bit
+    return out
+
+
+def _east(p: np.ndarray) -> np.ndarray:
+    """Packed rows whose pixel ``x`` is ``p``'s pixel ``x + 1``."""
+    out: np.ndarray = p >> _ONE
+    out[:, :-1] |= p[:, 1:] << _TOP
+    return out
+
+
+def _west(p: np.ndarray) -> np.ndarray:
+    """Packed rows whose pixel ``x`` is ``p``'s pixel ``x - 1``."""
+    out: np.ndarray = p << _ONE
+    out[:, 1:] |= p[:, :-1] >> _TOP
+    return out
+
+
+def _at_least_two(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> np.ndarray:
+    out: np.ndarray = (a & b) | (c & d) | ((a | b) & (c | d))
+    return out
+
+
+def _packed_sub_iteration(rows: np.ndarray, which: int) -> np.ndarray:
+    """One Guo-Hall sub-iteration on packed rows (first and last row empty), in place;
+    returns the deleted pixels (packed, the inner rows).
+
+    The same verdicts as the look-up tables :data:`_DEL1` / :data:`_DEL2`, written as
+    bitwise logic on 64 pixels at a time: a pixel goes when it is set, exactly one of its
+    four neighbour pairs turns from background to ridge (``C = 1``), its neighbours form
+    two or three groups either way (``2 <= N <= 3``) and the sub-iteration's side
+    condition does not hold."""
+    east, west = _east(rows), _west(rows)
+    mid = rows[1:-1]
+    p2, p3, p4, p5, p6 = rows[:-2], east[:-2], east[1:-1], east[2:], rows[2:]  # N .. S
+    p7, p8, p9 = west[2:], west[1:-1], west[:-2]         # SW, W, NW
+    a, b = ~p2 & (p3 | p4), ~p4 & (p5 | p6)
+    c, d = ~p6 & (p7 | p8), ~p8 & (p9 | p2)
+    one_turn = (a | b | c | d) & ~_at_least_two(a, b, c, d)
+    q1, q2, q3, q4 = p9 | p2, p3 | p4, p5 | p6, p7 | p8
+    r1, r2, r3, r4 = p2 | p3, p4 | p5, p6 | p7, p8 | p9
+    groups = _at_least_two(q1, q2, q3, q4) & _at_least_two(r1, r2, r3, r4) \
+        & ~(q1 & q2 & q3 & q4 & r1 & r2 & r3 & r4)
+    side = (p6 | p7 | ~p9) & p8 if which == 0 else (p2 | p3 | ~p5) & p4
+    hit: np.ndarray = mid & one_turn & groups & ~side
+    mid &= ~hit
+    return hit
+
+
+def _thin_packed(img: np.ndarray, max_steps: int, sparse_below: int
+                 ) -> tuple[int, list[int], list[np.ndarray | None]]:
+    """The first Guo-Hall sub-iterations of ``img`` (0/1, empty outer frame; thinned in
+    place) on packed rows, until two successive sub-iterations touch fewer than
+    ``sparse_below`` pixels between them or nothing is deleted twice running. Returns the
+    number of sub-iterations run, a count per sub-iteration (1 for "some") and the flat
+    indices of the last deletions (None where not taken), as the sparse tail of
+    :func:`thin_with_codes` reads them."""
+    w = img.shape[1]
+    rows = _pack_rows(img)
+    counts: list[int] = []
+    deleted: list[np.ndarray | None] = []
+    step = 0
+    while step < max_steps:
+        hit = _packed_sub_iteration(rows, step % 2)
+        step += 1
+        n = int(np.count_nonzero(hit))                    # words with deletions
+        idx: np.ndarray | None = None
+        if n < sparse_below // 2:
+            # few words hold deletions: list them (flat indices in ``img``)
+            gone = _set_pixels(hit, w)
+            n = int(gone.size)
+            if n < sparse_below // 2 or n + (counts[-1] if counts else sparse_below) \
+                    < sparse_below:
+                idx = gone
+        counts.append(n)
+        deleted.append(idx)
+        if n == 0 and len(counts) >= 2 and counts[-2] == 0:
+            break
+        if len(deleted) >= 2 and deleted[-1] is not None and deleted[-2] is not None:
+            break                                         # the sparse tail takes over
+    img[:] = _unpack_rows(rows, w)
+    return step, counts, deleted
 
 
 def thin_with_codes(binary: np.ndarray, max_iter: int = 30,
-                    sparse_below: int = _SPARSE_BELOW) -> tuple[np.ndarray, np.ndarray]:
+                    sparse_below: int = _SPARSE_BELOW, *,
+                    packed: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Guo-Hall skeleton (uint8 0/1) and the :func:`neighbour_code` of every pixel of it.
 
-    Each sub-iteration is a 3x3 neighbour-code filter, a table look-up and a subtraction
-    (all in OpenCV on 8-bit images), limited to the bounding box of the ridge pixels. The
-    first sub-iterations remove most of the ridge width; once few pixels go, only the
-    neighbours of the pixels deleted in the last two sub-iterations can change their
-    verdict (a pixel's verdict under one table depends on its 3x3 neighbourhood only), so
-    the last sub-iterations look at those alone (``sparse_below``: see
-    :data:`_SPARSE_BELOW`; 0 keeps every sub-iteration dense). The result is the same
-    skeleton.
+    The first sub-iterations, which remove most of the ridge width, run on the ridge map
+    packed 64 pixels to a machine word (:func:`_packed_sub_iteration`, the look-up
+    tables' rule as bitwise logic), limited to the bounding box of the ridge pixels; with
+    ``packed`` off each is a 3x3 neighbour-code filter, a table look-up and a subtraction
+    on 8-bit images. Once few pixels go, only the neighbours of the pixels deleted in the
+    last two sub-iterations can change their verdict (a pixel's verdict under one table
+    depends on its 3x3 neighbourhood only), so the last sub-iterations look at those alone
+    (``sparse_below``: see :data:`_SPARSE_BELOW`; 0 keeps every sub-iteration dense). The
+    result is the same skeleton either way.
     """
     src = np.ascontiguousarray(binary, dtype=np.uint8)
     full = np.zeros(src.shape, np.uint8)
@@ -104,10 +217,11 @@ def thin_with_codes(binary: np.ndarray, max_iter: int = 30,
     flat = img.reshape(-1)
     ring = np.array([dy * width + dx for dy, dx in NEIGHBOUR_OFFSETS], np.int64)
     around = np.concatenate([ring, [0]])
-    counts: list[int] = []
-    deleted: list[np.ndarray | None] = []
+    first, counts, deleted = _thin_packed(img, 2 * max_iter, sparse_below) if packed \
+        else (0, [], [])
+    done = len(counts) >= 2 and counts[-1] == 0 and counts[-2] == 0
     codes_current = False
-    for step in range(2 * max_iter):
+    for step in range(first, first if done else 2 * max_iter):
         which = step % 2
         recent = [d for d in deleted[-2:] if d is not None]
         if len(recent) == 2:
