@@ -49,8 +49,9 @@ def upsample(block_map: np.ndarray, shape: tuple[int, int], block: int = BLOCK) 
 def sample_at(block_map: np.ndarray, y: np.ndarray, x: np.ndarray,
               block: int = BLOCK) -> np.ndarray:
     """Bilinear value of a block map at pixel positions ``(y, x)``, as :func:`upsample`
-    would give there, without building the full-resolution map."""
-    nby, nbx = block_map.shape
+    would give there, without building the full-resolution map. ``block_map`` may hold
+    several maps of one grid stacked on leading axes (the result keeps them)."""
+    nby, nbx = block_map.shape[-2:]
     fy = np.clip((np.asarray(y, np.float64) + 0.5) / block - 0.5, 0.0, nby - 1)
     fx = np.clip((np.asarray(x, np.float64) + 0.5) / block - 0.5, 0.0, nbx - 1)
     y0 = np.minimum(fy.astype(np.int64), max(nby - 2, 0))
@@ -59,7 +60,7 @@ def sample_at(block_map: np.ndarray, y: np.ndarray, x: np.ndarray,
     x1 = np.minimum(x0 + 1, nbx - 1)
     ay, ax = fy - y0, fx - x0
     m = np.asarray(block_map, np.float64)
-    top = m[y0, x0] * (1 - ax) + m[y0, x1] * ax
-    bot = m[y1, x0] * (1 - ax) + m[y1, x1] * ax
+    top = m[..., y0, x0] * (1 - ax) + m[..., y0, x1] * ax
+    bot = m[..., y1, x0] * (1 - ax) + m[..., y1, x1] * ax
     out: np.ndarray = top * (1 - ay) + bot * ay
     return out

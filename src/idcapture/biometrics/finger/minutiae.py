@@ -38,6 +38,8 @@ _MIN_RESPONSE_SHARE = 0.3
 """Minutiae whose local enhancement response is below this share of the finger's median
 are dropped (creases and dry breaks; chosen on the nine FVC sets among 0.2 / 0.3 / 0.45
 by mean EER and FMR1000)."""
+_AT_PERIOD, _AT_COHERENCE, _AT_SIN2, _AT_COS2, _AT_GREY_STD, _AT_CONFIDENCE = range(6)
+"""Rows of the block maps :func:`detect_minutiae` samples at its candidates."""
 _CANDIDATE = np.zeros(256, np.uint8)
 _CANDIDATE[[1, 3]] = 1                                   # crossing number 1 or 3
 
@@ -88,20 +90,30 @@ def _step_table() -> tuple[np.ndarray, np.ndarray]:
 
 
 _NEXT, _QD_AFTER = _step_table()
+_STATES = np.int64(72)
+"""Tracer states: the neighbour it came from (8) x where it was two steps back (9);
+``_NEXT`` is indexed by ``code * 72 + state``, ``state = pd * 9 + qd``."""
+_BITS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(bool)
+_BIT_KEYS = (np.int64(1) << np.arange(8, dtype=np.int64)) * _STATES
+"""What clearing neighbour bit k of the code takes off a ``_NEXT`` index."""
+_STATE_AFTER = np.array([_OPPOSITE[k] * 9 + _QD_AFTER[pd, k]
+                         for pd in range(8) for _qd in range(9) for k in range(8)], np.int64)
+"""State after stepping to neighbour k, indexed by ``state * 8 + k``."""
 
 
 def _trace(code: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy: np.ndarray,
-           sx: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           sx: np.ndarray, limit: np.ndarray, at_step: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Follow the skeleton from ``(sy, sx)``, having left the minutia at ``(oy, ox)``.
 
     ``code`` holds the skeleton's neighbour codes (:func:`thin_with_codes`) and ``cn`` its
-    crossing numbers. Each tracer goes at most ``limit`` steps. Returns the path
-    ``(max(limit) + 1, N, 2)`` (positions stay put once a tracer stops), the step at which
-    each tracer stopped and why (continued / reached an ending / reached a bifurcation). At
-    each step a tracer takes the skeleton neighbour farthest from where it came from
-    (4-neighbours first on a tie), never stepping back onto its last two positions or next
-    to the minutia. The skeleton must be empty on the image's outer frame (as
-    :func:`thin` leaves it).
+    crossing numbers. Each tracer goes at most ``limit`` steps. Returns where each tracer
+    is after ``at_step`` steps (``(N, 2)``, rows and columns; a tracer stays where it
+    stopped), the step at which each tracer stopped and why (continued / reached an ending
+    / reached a bifurcation). At each step a tracer takes the skeleton neighbour farthest
+    from where it came from (4-neighbours first on a tie), never stepping back onto its
+    last two positions or next to the minutia. The skeleton must be empty on the image's
+    outer frame (as :func:`thin` leaves it).
     """
     n = oy.size
     steps = int(limit.max()) if n else 0
@@ -111,29 +123,26 @@ def _trace(code: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy:
     off = _DY * w + _DX
     cy, cx = sy.astype(np.int64), sx.astype(np.int64)
     c = cy * w + cx
-    # direction index from each tracer to where it came from (the minutia, also two back)
-    pd = _DIR_INDEX[(oy - cy + 1) * 3 + (ox - cx + 1)]
-    qd = pd.copy()
+    # where each tracer came from (the minutia, also two back) as one state, pd * 9 + qd
+    state = _DIR_INDEX[(oy - cy + 1) * 3 + (ox - cx + 1)] * 10
     stop_step = np.full(n, steps, np.int64)
     stop_kind = np.full(n, _CONTINUED, np.int64)
-    path = np.empty((steps + 1, n), np.int64)
-    path[0] = c
+    pos = c.copy()
+    tip = pos if at_step <= 0 else None
     live = np.arange(n)
     o_y, o_x, lim = oy.astype(np.int64), ox.astype(np.int64), limit
     for s in range(1, steps + 1):
-        path[s] = path[s - 1]
-        dist = np.maximum(np.abs(cy - o_y), np.abs(cx - o_x))
-        far = dist > 2
+        far = np.maximum(np.abs(cy - o_y), np.abs(cx - o_x)) > 2
         bif = far & (cnf[c] >= 3)
-        nbits = codef[c].astype(np.int64)
+        key = codef[c] * _STATES + state
         near = np.flatnonzero(~far)
         if near.size:
             # neighbours next to the minutia are out of bounds
             ny = cy[near, None] + _DY
             nx = cx[near, None] + _DX
             close = np.maximum(np.abs(ny - o_y[near, None]), np.abs(nx - o_x[near, None])) <= 1
-            nbits[near] &= ~(close.astype(np.int64) << np.arange(8)).sum(axis=1)
-        k = _NEXT[(nbits * 8 + pd) * 9 + qd].astype(np.int64)
+            key[near] -= (close & _BITS[codef[c[near]]]) @ _BIT_KEYS
+        k = _NEXT[key]
         end = ~bif & (k < 0)
         stop = bif | end
         if stop.any():
@@ -141,22 +150,23 @@ def _trace(code: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy:
             stop_kind[live[end]] = _HIT_END
             stop_step[live[stop]] = s - 1
             go = ~stop
-            c, cy, cx, k, pd, qd = c[go], cy[go], cx[go], k[go], pd[go], qd[go]
+            c, cy, cx, k, state = c[go], cy[go], cx[go], k[go], state[go]
             live, o_y, o_x, lim = live[go], o_y[go], o_x[go], lim[go]
-        qd = _QD_AFTER[pd, k]
+        state = _STATE_AFTER[state * 8 + k]
         c = c + off[k]
         cy, cx = cy + _DY[k], cx + _DX[k]
-        pd = _OPPOSITE[k]
-        path[s, live] = c
+        pos[live] = c
+        if s == at_step:
+            tip = pos.copy()
         more = lim > s
         if not more.all():
-            c, cy, cx, pd, qd = c[more], cy[more], cx[more], pd[more], qd[more]
+            c, cy, cx, state = c[more], cy[more], cx[more], state[more]
             live, o_y, o_x, lim = live[more], o_y[more], o_x[more], lim[more]
         if live.size == 0:
-            path[s + 1:] = path[s]
             break
-    out = np.empty((steps + 1, n, 2), np.int64)
-    out[..., 0], out[..., 1] = np.divmod(path, w)
+    if tip is None:
+        tip = pos
+    out = np.stack(np.divmod(tip, w), axis=-1)
     return out, stop_step, stop_kind
 
 
@@ -257,10 +267,15 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
         return out
 
     kinds = np.where(cn[ys, xs] == 1, KIND_ENDING, KIND_BIFURCATION)
-    keep = border_distance(ys, xs) > np.maximum(border_px, 0.8 * sample_at(an.period, ys, xs))
+    # every block map read below, at every candidate, in one pass (the rows follow the
+    # candidates as they are dropped)
+    o = an.orientation
+    at = sample_at(np.stack([an.period, o.coherence, o.sin2, o.cos2, an.grey_std,
+                             an.period_confidence]), ys, xs)
+    keep = border_distance(ys, xs) > np.maximum(border_px, 0.8 * at[_AT_PERIOD])
     keep &= frame_distance(ys, xs) > frame_px
-    keep &= sample_at(an.orientation.coherence, ys, xs) >= min_coherence
-    ys, xs, kinds = ys[keep], xs[keep], kinds[keep]
+    keep &= at[_AT_COHERENCE] >= min_coherence
+    ys, xs, kinds, at = ys[keep], xs[keep], kinds[keep], at[:, keep]
     # merge bifurcation pixels of one junction (adjacent CN>=3 pixels)
     if ys.size:
         bif = kinds == KIND_BIFURCATION
@@ -271,13 +286,13 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
             dup = np.triu(dup, 1).any(axis=0)
             drop = np.zeros(ys.size, bool)
             drop[np.nonzero(bif)[0][dup]] = True
-            ys, xs, kinds = ys[~drop], xs[~drop], kinds[~drop]
+            ys, xs, kinds, at = ys[~drop], xs[~drop], kinds[~drop], at[:, ~drop]
     n = ys.size
     if n == 0:
         e = np.zeros(0)
         return RawMinutiae(e, e, e, e.astype(np.int64), e, skel)
 
-    per = sample_at(an.period, ys, xs)
+    per = at[_AT_PERIOD]
     dir_step = 9
     is_end = kinds == KIND_ENDING
     is_bif = ~is_end
@@ -289,21 +304,17 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     need = np.ceil(np.where(is_end, 1.8, 1.0) * per).astype(np.int64)
     limit = np.maximum(need, dir_step)[:, None] + np.zeros((1, 3), np.int64)
     run = (valid & ~remove[:, None]).ravel()
-    steps = int(limit.max())
-    path = np.empty((steps + 1, n * 3, 2), np.int64)
-    path[:, :, 0] = np.repeat(ys, 3)
-    path[:, :, 1] = np.repeat(xs, 3)
+    # where each tracer is dir_step steps on (at the minutia when it has none)
+    tip = np.stack([np.repeat(ys, 3), np.repeat(xs, 3)], axis=-1)
     stop_step = np.full(n * 3, -1, np.int64)
     stop_kind = np.full(n * 3, -1, np.int64)
     if run.any():
-        sub, ss, sk = _trace(code, cn, np.repeat(ys, 3)[run], np.repeat(xs, 3)[run],
-                             by.ravel()[run], bx.ravel()[run], limit.ravel()[run])
-        path[: sub.shape[0], run] = sub
-        path[sub.shape[0]:, run] = sub[-1]
-        stop_step[run], stop_kind[run] = ss, sk
+        tip[run], stop_step[run], stop_kind[run] = _trace(
+            code, cn, np.repeat(ys, 3)[run], np.repeat(xs, 3)[run], by.ravel()[run],
+            bx.ravel()[run], limit.ravel()[run], dir_step)
     stop_step = stop_step.reshape(n, 3)
     stop_kind = stop_kind.reshape(n, 3)
-    tip = path[np.minimum(dir_step, steps)].reshape(n, 3, 2)
+    tip = tip.reshape(n, 3, 2)
     vy = (tip[..., 0] - ys[:, None]).astype(np.float64)
     vx = (tip[..., 1] - xs[:, None]).astype(np.float64)
     ang = np.arctan2(vy, vx)                              # image coordinates
@@ -333,10 +344,9 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
         dir_img[is_bif] = np.arctan2(vec[:, 1], vec[:, 0])
     remove |= vlen[np.arange(n), 0] < 3
     # combine with the orientation field (resolving its 180 degree ambiguity by the trace)
-    field = 0.5 * np.arctan2(sample_at(an.orientation.sin2, ys, xs),
-                             sample_at(an.orientation.cos2, ys, xs))
+    field = 0.5 * np.arctan2(at[_AT_SIN2], at[_AT_COS2])
     field = np.where(_angle_diff(field, dir_img) > 0.5 * math.pi, field + math.pi, field)
-    c = sample_at(an.orientation.coherence, ys, xs)
+    c = at[_AT_COHERENCE]
     wf = np.where(_angle_diff(field, dir_img) < math.radians(35), 1.5 * c, 0.0)
     fx = np.cos(dir_img) + wf * np.cos(field)
     fy = np.sin(dir_img) + wf * np.sin(field)
@@ -371,10 +381,10 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
 
     keep = ~remove
     ys, xs, kinds, dir_img = ys[keep], xs[keep], kinds[keep], dir_img[keep]
-    per, c = per[keep], c[keep]
+    per, c, at = per[keep], c[keep], at[:, keep]
     edge = np.minimum(border_distance(ys, xs), 2.0 * frame_distance(ys, xs))
     border = np.clip(edge / (3.0 * per), 0.0, 1.0)
-    contrast = np.clip(sample_at(an.grey_std, ys, xs) / 30.0, 0.0, 1.0)
+    contrast = np.clip(at[_AT_GREY_STD] / 30.0, 0.0, 1.0)
     quality = 100.0 * np.sqrt(np.clip(c, 0, 1)) * (0.4 + 0.6 * border) * (0.5 + 0.5 * contrast)
     # ridge reliability: the enhancement's local response against its median over the
     # finger (creases, dry breaks, smears and the finger's fringe answer the tuned filters
@@ -383,7 +393,7 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     if ys.size:
         share = _response_share(an.enhanced_half, ys, xs)
         quality *= share
-        quality *= 0.5 + 0.5 * np.clip(sample_at(an.period_confidence, ys, xs), 0.0, 1.0)
+        quality *= 0.5 + 0.5 * np.clip(at[_AT_CONFIDENCE], 0.0, 1.0)
         ok = share >= _MIN_RESPONSE_SHARE
         ys, xs, kinds, dir_img, quality = ys[ok], xs[ok], kinds[ok], dir_img[ok], quality[ok]
     angle = np.mod(-dir_img, 2 * math.pi)                # ISO: counter-clockwise on screen
