@@ -138,8 +138,9 @@ def rescaled(an: FingerAnalysis, image: np.ndarray, ppi: int) -> FingerAnalysis:
     """The analysis of ``image`` read at ``ppi`` instead of ``an``'s resolution: pixels,
     orientation and segmentation measured again (they are cheap and sharpen with the finer
     grid), the ridge period and its confidence taken from ``an`` (resampled to the new block
-    grid, the period scaled), the signatures the nearest native block's. ``an`` must be
-    ``analyse(image, ...)``; this spares the signatures and their spectra."""
+    grid, the period scaled), the grey-level mean too (minutiae do not read it), the
+    signatures the nearest native block's. ``an`` must be ``analyse(image, ...)``; this
+    spares the signatures and their spectra."""
     work = to_working(image, ppi)
     px = work.pixels
     half, orient, std, mask, finger_mask = _segmented(px)
@@ -158,4 +159,5 @@ def rescaled(an: FingerAnalysis, image: np.ndarray, ppi: int) -> FingerAnalysis:
     inside = resample(an.window) > 0.5 if an.window.size else np.ones(std.shape, bool)
     finger_mask = admit_faint(finger_mask, std, orient.coherence, conf, inside)
     return FingerAnalysis(work, mask, orient, (resample(an.period) * f).astype(np.float32),
-                          conf, block_mean(px), std, sigs, half, finger_mask, an.block, inside)
+                          conf, resample(an.grey_mean), std, sigs, half, finger_mask, an.block,
+                          inside)

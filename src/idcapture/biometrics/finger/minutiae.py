@@ -40,8 +40,10 @@ are dropped (creases and dry breaks; chosen on the nine FVC sets among 0.2 / 0.3
 by mean EER and FMR1000)."""
 _AT_PERIOD, _AT_COHERENCE, _AT_SIN2, _AT_COS2, _AT_GREY_STD, _AT_CONFIDENCE = range(6)
 """Rows of the block maps :func:`detect_minutiae` samples at its candidates."""
-_CANDIDATE = np.zeros(256, np.uint8)
-_CANDIDATE[[1, 3]] = 1                                   # crossing number 1 or 3
+_CANDIDATE = np.isin(CN_TABLE, (1, 3)).astype(np.uint8)
+"""Neighbour codes of minutia candidates (crossing number 1 or 3)."""
+_FORK = CN_TABLE >= 3
+"""Neighbour codes of bifurcation pixels (crossing number 3 or more)."""
 
 
 @dataclass(frozen=True)
@@ -101,25 +103,24 @@ _STATE_AFTER = np.array([_OPPOSITE[k] * 9 + _QD_AFTER[pd, k]
 """State after stepping to neighbour k, indexed by ``state * 8 + k``."""
 
 
-def _trace(code: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy: np.ndarray,
+def _trace(code: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy: np.ndarray,
            sx: np.ndarray, limit: np.ndarray, at_step: int
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Follow the skeleton from ``(sy, sx)``, having left the minutia at ``(oy, ox)``.
 
-    ``code`` holds the skeleton's neighbour codes (:func:`thin_with_codes`) and ``cn`` its
-    crossing numbers. Each tracer goes at most ``limit`` steps. Returns where each tracer
-    is after ``at_step`` steps (``(N, 2)``, rows and columns; a tracer stays where it
-    stopped), the step at which each tracer stopped and why (continued / reached an ending
-    / reached a bifurcation). At each step a tracer takes the skeleton neighbour farthest
-    from where it came from (4-neighbours first on a tie), never stepping back onto its
-    last two positions or next to the minutia. The skeleton must be empty on the image's
-    outer frame (as :func:`thin` leaves it).
+    ``code`` holds the skeleton's neighbour codes (:func:`thin_with_codes`; a pixel's
+    crossing number follows from its code). Each tracer goes at most ``limit`` steps.
+    Returns where each tracer is after ``at_step`` steps (``(N, 2)``, rows and columns; a
+    tracer stays where it stopped), the step at which each tracer stopped and why
+    (continued / reached an ending / reached a bifurcation). At each step a tracer takes
+    the skeleton neighbour farthest from where it came from (4-neighbours first on a tie),
+    never stepping back onto its last two positions or next to the minutia. The skeleton
+    must be empty on the image's outer frame (as :func:`thin` leaves it).
     """
     n = oy.size
     steps = int(limit.max()) if n else 0
     w = code.shape[1]
     codef = code.reshape(-1)
-    cnf = cn.reshape(-1)
     off = _DY * w + _DX
     cy, cx = sy.astype(np.int64), sx.astype(np.int64)
     c = cy * w + cx
@@ -133,15 +134,16 @@ def _trace(code: np.ndarray, cn: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy:
     o_y, o_x, lim = oy.astype(np.int64), ox.astype(np.int64), limit
     for s in range(1, steps + 1):
         far = np.maximum(np.abs(cy - o_y), np.abs(cx - o_x)) > 2
-        bif = far & (cnf[c] >= 3)
-        key = codef[c] * _STATES + state
+        here = codef[c]
+        bif = far & _FORK[here]
+        key = here * _STATES + state
         near = np.flatnonzero(~far)
         if near.size:
             # neighbours next to the minutia are out of bounds
             ny = cy[near, None] + _DY
             nx = cx[near, None] + _DX
             close = np.maximum(np.abs(ny - o_y[near, None]), np.abs(nx - o_x[near, None])) <= 1
-            key[near] -= (close & _BITS[codef[c[near]]]) @ _BIT_KEYS
+            key[near] -= (close & _BITS[here[near]]) @ _BIT_KEYS
         k = _NEXT[key]
         end = ~bif & (k < 0)
         stop = bif | end
@@ -237,10 +239,8 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     enh = an.enhanced                                     # 0 outside the finger area
     skel8, code = thin_with_codes(enh < 0)
     skel = skel8.view(bool)
-    cn = cv2.LUT(code, CN_TABLE)
-    cv2.multiply(cn, skel8, dst=cn)
     h, w = skel.shape
-    cand = cv2.findNonZero(cv2.multiply(cv2.LUT(cn, _CANDIDATE), skel8))
+    cand = cv2.findNonZero(cv2.multiply(cv2.LUT(code, _CANDIDATE), skel8))
     if cand is None:
         ys = xs = np.zeros(0, np.int64)
     else:
@@ -266,7 +266,7 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
         out: np.ndarray = np.minimum(np.minimum(y, h - 1 - y), np.minimum(x, w - 1 - x))
         return out
 
-    kinds = np.where(cn[ys, xs] == 1, KIND_ENDING, KIND_BIFURCATION)
+    kinds = np.where(CN_TABLE[code[ys, xs]] == 1, KIND_ENDING, KIND_BIFURCATION)
     # every block map read below, at every candidate, in one pass (the rows follow the
     # candidates as they are dropped)
     o = an.orientation
@@ -310,7 +310,7 @@ def detect_minutiae(an: FingerAnalysis, *, border_px: float = 16.0,
     stop_kind = np.full(n * 3, -1, np.int64)
     if run.any():
         tip[run], stop_step[run], stop_kind[run] = _trace(
-            code, cn, np.repeat(ys, 3)[run], np.repeat(xs, 3)[run], by.ravel()[run],
+            code, np.repeat(ys, 3)[run], np.repeat(xs, 3)[run], by.ravel()[run],
             bx.ravel()[run], limit.ravel()[run], dir_step)
     stop_step = stop_step.reshape(n, 3)
     stop_kind = stop_kind.reshape(n, 3)
