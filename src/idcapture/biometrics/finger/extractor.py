@@ -58,11 +58,16 @@ def template_from_analysis(an: FingerAnalysis, *, quality: int = 0,
     inv = 1.0 / an.work.scale
     order = np.argsort(-raw.quality, kind="stable")[:max_minutiae]
     order = order[np.lexsort((raw.x[order], raw.y[order]))]
+    # Python numbers for the whole list at once (per-element numpy scalars cost more than
+    # the arithmetic)
     mins = tuple(
-        Minutia(float(raw.x[i] * inv), float(raw.y[i] * inv), float(raw.angle[i]) % (2 * math.pi),
-                MinutiaKind.BIFURCATION if raw.kind[i] == KIND_BIFURCATION
-                else MinutiaKind.ENDING, int(raw.quality[i]))
-        for i in order)
+        Minutia(x, y, angle % (2 * math.pi),
+                MinutiaKind.BIFURCATION if bif else MinutiaKind.ENDING, int(q))
+        for x, y, angle, bif, q in zip((raw.x[order] * inv).tolist(),
+                                       (raw.y[order] * inv).tolist(),
+                                       raw.angle[order].tolist(),
+                                       (raw.kind[order] == KIND_BIFURCATION).tolist(),
+                                       raw.quality[order].tolist(), strict=True))
     h, w = an.work.source_shape
     return FingerTemplate(
         width=w, height=h, resolution_ppi=an.work.source_ppi, minutiae=mins,
