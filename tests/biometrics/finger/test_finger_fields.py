@@ -133,6 +133,23 @@ def _half(px: np.ndarray) -> np.ndarray:
     return out
 
 
+def test_block_maps_sampled_stacked_or_alone_agree() -> None:
+    """Sampling several block maps at once gives each map's own bilinear values, equal to
+    the full-resolution upsampled map at those pixels."""
+    from idcapture.biometrics.finger.blocks import sample_at, upsample
+
+    rng = np.random.default_rng(3)
+    maps = rng.normal(size=(3, 7, 9)).astype(np.float32)
+    ys = rng.integers(0, 7 * 16, 200)
+    xs = rng.integers(0, 9 * 16, 200)
+    both = sample_at(maps, ys, xs)
+    assert both.shape == (3, 200)
+    for i in range(3):
+        np.testing.assert_array_equal(both[i], sample_at(maps[i], ys, xs))
+        full = upsample(maps[i], (7 * 16, 9 * 16))
+        np.testing.assert_allclose(both[i], full[ys, xs], atol=1e-5)
+
+
 def test_straight_sensor_window_edges_are_found_and_ridges_are_not() -> None:
     from idcapture.biometrics.finger.segmentation import window_blocks, window_edges
 
