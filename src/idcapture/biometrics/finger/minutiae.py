@@ -126,23 +126,23 @@ def _trace(code: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy: np.ndarray,
     c = cy * w + cx
     # where each tracer came from (the minutia, also two back) as one state, pd * 9 + qd
     state = _DIR_INDEX[(oy - cy + 1) * 3 + (ox - cx + 1)] * 10
+    dy, dx = cy - oy, cx - ox                             # offset from the minutia
     stop_step = np.full(n, steps, np.int64)
     stop_kind = np.full(n, _CONTINUED, np.int64)
     pos = c.copy()
     tip = pos if at_step <= 0 else None
     live = np.arange(n)
-    o_y, o_x, lim = oy.astype(np.int64), ox.astype(np.int64), limit
+    lim = limit
+    ends = set(lim.tolist())                              # steps where some tracer is done
     for s in range(1, steps + 1):
-        far = np.maximum(np.abs(cy - o_y), np.abs(cx - o_x)) > 2
+        far = np.maximum(np.abs(dy), np.abs(dx)) > 2
         here = codef[c]
         bif = far & _FORK[here]
         key = here * _STATES + state
         near = np.flatnonzero(~far)
         if near.size:
             # neighbours next to the minutia are out of bounds
-            ny = cy[near, None] + _DY
-            nx = cx[near, None] + _DX
-            close = np.maximum(np.abs(ny - o_y[near, None]), np.abs(nx - o_x[near, None])) <= 1
+            close = np.maximum(np.abs(dy[near, None] + _DY), np.abs(dx[near, None] + _DX)) <= 1
             key[near] -= (close & _BITS[here[near]]) @ _BIT_KEYS
         k = _NEXT[key]
         end = ~bif & (k < 0)
@@ -152,18 +152,20 @@ def _trace(code: np.ndarray, oy: np.ndarray, ox: np.ndarray, sy: np.ndarray,
             stop_kind[live[end]] = _HIT_END
             stop_step[live[stop]] = s - 1
             go = ~stop
-            c, cy, cx, k, state = c[go], cy[go], cx[go], k[go], state[go]
-            live, o_y, o_x, lim = live[go], o_y[go], o_x[go], lim[go]
+            c, dy, dx, k, state = c[go], dy[go], dx[go], k[go], state[go]
+            live, lim = live[go], lim[go]
         state = _STATE_AFTER[state * 8 + k]
-        c = c + off[k]
-        cy, cx = cy + _DY[k], cx + _DX[k]
-        pos[live] = c
-        if s == at_step:
-            tip = pos.copy()
-        more = lim > s
-        if not more.all():
-            c, cy, cx, state = c[more], cy[more], cx[more], state[more]
-            live, o_y, o_x, lim = live[more], o_y[more], o_x[more], lim[more]
+        c += off[k]
+        dy += _DY[k]
+        dx += _DX[k]
+        if s <= at_step:                                  # (positions are read there only)
+            pos[live] = c
+            if s == at_step:
+                tip = pos.copy()
+        if s in ends:
+            more = lim > s
+            c, dy, dx, state = c[more], dy[more], dx[more], state[more]
+            live, lim = live[more], lim[more]
         if live.size == 0:
             break
     if tip is None:
