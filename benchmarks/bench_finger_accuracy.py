@@ -16,6 +16,12 @@ comparisons, then from the symmetric scores:
   the 640 x 480 figure is ``bench_finger_extract.py``'s), and prepared comparisons per
   second on one core (CPU time of the all-pairs run, in this process).
 
+With ``--jitter SEED`` every image gets uniform noise of +-0.5 grey level (seeded by SEED
+and the file name) before extraction: an invisible change that shows how far these
+figures move by chance. Two or three seeds give the spread a change to the extractor must
+stand out of before it counts as better or worse (a single run of a set of 80 images is
+not precise enough to judge a change of a few tenths of a point by).
+
 Templates are cached under ``build/finger-accuracy/`` keyed by a hash of the extractor's
 source files, so reruns that change only the comparator skip extraction (``--no-cache``
 forces it). The directed raw similarity matrices are written there too
@@ -34,6 +40,7 @@ import pickle
 import re
 import sys
 import time
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,26 +88,38 @@ def extractor_hash() -> str:
     return h.hexdigest()[:16]
 
 
-def _extract_one(args: tuple[str, int]) -> tuple[FingerTemplate, float]:
+def jittered(img: np.ndarray, seed: int, name: str) -> np.ndarray:
+    """``img`` plus uniform noise in [-0.5, 0.5) grey level (float32, clipped to 0-255),
+    the same for the same ``seed`` and file ``name``."""
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    noisy = img.astype(np.float32) + rng.uniform(-0.5, 0.5, img.shape).astype(np.float32)
+    out: np.ndarray = np.clip(noisy, 0.0, 255.0)
+    return out
+
+
+def _extract_one(args: tuple[str, int, int]) -> tuple[FingerTemplate, float]:
     from idcapture.cli.finger_tools import _load
 
-    path, ppi = args
+    path, ppi, jitter = args
     img = _load(Path(path))
+    if jitter:
+        img = jittered(img, jitter, Path(path).name)
     c0 = time.process_time()
     t = extract(img, ppi)
     return t, (time.process_time() - c0) * 1000.0
 
 
-def templates_for(folder: Path, ppi: int, jobs: int, use_cache: bool
+def templates_for(folder: Path, ppi: int, jobs: int, use_cache: bool, jitter: int = 0
                   ) -> tuple[list[str], list[FingerTemplate], np.ndarray, list[tuple[int, int]]]:
     """Stems, templates, extraction CPU ms per image and image shapes (cached)."""
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".tif")
-    cache = BUILD / f"templates-{folder.name}-{ppi}-{extractor_hash()}.pkl"
+    tag = f"-jitter{jitter}" if jitter else ""
+    cache = BUILD / f"templates-{folder.name}-{ppi}-{extractor_hash()}{tag}.pkl"
     if use_cache and cache.is_file():
         with cache.open("rb") as f:
             data = pickle.load(f)
         return data["stems"], data["templates"], data["ms"], data["shapes"]
-    work = [(str(p), ppi) for p in files]
+    work = [(str(p), ppi, jitter) for p in files]
     if resolve_jobs(jobs) == 1:
         res = [_extract_one(w) for w in work]
     else:
@@ -156,9 +175,10 @@ class SetResult:
         return ours / theirs if theirs > 0 else float("inf")
 
 
-def run_set(folder: Path, jobs: int, use_cache: bool) -> tuple[SetResult, np.ndarray]:
+def run_set(folder: Path, jobs: int, use_cache: bool, jitter: int = 0
+            ) -> tuple[SetResult, np.ndarray]:
     ppi = set_ppi(folder)
-    stems, templates, ms, shapes = templates_for(folder, ppi, jobs, use_cache)
+    stems, templates, ms, shapes = templates_for(folder, ppi, jobs, use_cache, jitter)
     prepared = [prepare(t) for t in templates]
     # comparisons in this process (6,400 per set take well under a second): its CPU time
     # is what one core delivers, whatever else runs on the machine
@@ -173,8 +193,9 @@ def run_set(folder: Path, jobs: int, use_cache: bool) -> tuple[SetResult, np.nda
     i_fvc = np.array([scores[i, j] for i, j in imp_fvc])
     size = f"{shapes[0][1]}x{shapes[0][0]}"
     bz = bozorth3(folder)
-    BUILD.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(BUILD / f"raw-{folder.name}.npz", raw=raw, stems=np.array(stems))
+    if not jitter:                                        # the calibration's input
+        BUILD.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(BUILD / f"raw-{folder.name}.npz", raw=raw, stems=np.array(stems))
     res = SetResult(folder.name, ppi, error_rates(g, i_fvc), error_rates(g, i_all),
                     float(i_all.max()), int((i_all >= 40).sum()), int((i_all >= 50).sum()),
                     bz[0] if bz else None, bz[1] if bz else None,
@@ -233,6 +254,9 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
     ap.add_argument("--no-cache", action="store_true", help="extract again even if cached")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--jitter", type=int, default=0, metavar="SEED",
+                    help="add +-0.5 grey-level noise seeded by SEED (> 0) to every image: "
+                         "the run-to-run spread of the figures")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"no fingerprint sets at {DATA} (expected ../shared beside the repository)")
@@ -243,7 +267,7 @@ def main() -> None:
     t0 = time.perf_counter()
     results = []
     for folder in folders:
-        r, _ = run_set(folder, args.jobs, not args.no_cache)
+        r, _ = run_set(folder, args.jobs, not args.no_cache, args.jitter)
         results.append(r)
         print(f"  {folder.name}: EER all {_pct(r.ours_all.eer)} %, FMR1000 "
               f"{_pct(r.ours_all.fmr1000)} % ({time.perf_counter() - t0:.0f} s)",
