@@ -112,6 +112,45 @@ def test_separable_gabor_pairs_equal_the_dense_bank() -> None:
     assert seen == set(range(bank.shape[0]))
 
 
+def test_enhancement_blends_the_two_nearest_orientations_exactly() -> None:
+    """Each pixel of the finger takes ``r0 + frac * (r1 - r0)`` of the two bank responses
+    either side of its orientation (``frac`` in float64), to the last bit; 0 outside."""
+    from idcapture.biometrics.finger import enhancement
+    from idcapture.biometrics.finger.blocks import upsample
+
+    rng = np.random.default_rng(5)
+    small = rng.normal(size=(64, 80)).astype(np.float32)
+    theta = rng.uniform(0, math.pi, (8, 10)).astype(np.float32)
+    period = np.full((8, 10), 9.0, np.float32)
+    mask = np.zeros((8, 10), bool)
+    mask[1:7, 2:9] = True
+    got = enhancement.enhance_small(small, theta, period, mask)
+    n = enhancement.N_ORIENTATIONS
+    inside = upsample(mask.astype(np.float32), small.shape, 8) > 0.5
+    ys, xs = np.nonzero(inside)
+    y0, y1, x0, x1 = ys.min() - 6, ys.max() + 7, xs.min() - 6, xs.max() + 7
+    crop = np.ascontiguousarray(small[max(y0, 0):y1, max(x0, 0):x1])
+    _, pairs = enhancement._separable_bank(4.5, n)
+    resp = np.empty((n, *crop.shape), np.float32)
+    for i, j, cx, cy, sx, sy, _a, _b in pairs:
+        cc = cv2.sepFilter2D(crop, cv2.CV_32F, cx, cy, borderType=cv2.BORDER_REFLECT)
+        ss = cv2.sepFilter2D(crop, cv2.CV_32F, sx, sy, borderType=cv2.BORDER_REFLECT)
+        resp[i], resp[j] = cc - ss, cc + ss
+    c2 = upsample(np.cos(2.0 * theta), small.shape, 8)[max(y0, 0):y1, max(x0, 0):x1]
+    s2 = upsample(np.sin(2.0 * theta), small.shape, 8)[max(y0, 0):y1, max(x0, 0):x1]
+    pos = cv2.phase(np.ascontiguousarray(c2), np.ascontiguousarray(s2)) \
+        * np.float32(n / (2.0 * math.pi))
+    b0 = pos.astype(np.int32)
+    frac = pos - b0
+    assert frac.dtype == np.float64
+    r0 = np.take_along_axis(resp, (b0 % n)[None], 0)[0]
+    r1 = np.take_along_axis(resp, ((b0 + 1) % n)[None], 0)[0]
+    want = np.zeros(small.shape, np.float32)
+    want[max(y0, 0):y1, max(x0, 0):x1] = r0 + frac * (r1 - r0)
+    want[~inside] = 0.0
+    np.testing.assert_array_equal(got, want)
+
+
 def test_thinning_returns_the_skeletons_neighbour_codes() -> None:
     from idcapture.biometrics.finger.skeleton import neighbour_code, thin_with_codes
 

@@ -172,8 +172,13 @@ def enhance_small(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
         * np.float32(n / (2.0 * math.pi))
     b0 = pos.astype(np.int32)
     frac = pos - b0
-    b0 %= n
-    b1 = (b0 + 1) % n
+    if n & (n - 1) == 0:                                  # the same remainders, cheaper
+        b0 &= n - 1
+        b1 = b0 + 1
+        b1 &= n - 1
+    else:
+        b0 %= n
+        b1 = (b0 + 1) % n
     resp = _workspace((n, ch, cw))
     cc = np.empty((ch, cw), np.float32)
     ss = np.empty((ch, cw), np.float32)
@@ -191,9 +196,16 @@ def enhance_small(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
         cv2.add(cc, ss, dst=resp[j])
     flat = resp.reshape(-1)
     base = np.arange(ch * cw, dtype=np.int32).reshape(ch, cw)
-    r0 = flat[b0 * (ch * cw) + base]
-    r1 = flat[b1 * (ch * cw) + base]
-    part: np.ndarray = r0 + frac * (r1 - r0)
+    b0 *= ch * cw
+    b0 += base
+    b1 *= ch * cw
+    b1 += base
+    r0 = flat[b0]
+    step = flat[b1]
+    step -= r0
+    # r0 + frac * (r1 - r0) with few temporaries (``frac`` is float64, so is the blend)
+    part: np.ndarray = frac * step
+    part += r0
     part *= inside[y0:y1, x0:x1]
     out[y0:y1, x0:x1] = part
     return out
