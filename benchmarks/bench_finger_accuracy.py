@@ -1,6 +1,7 @@
 """Verification accuracy on every real fingerprint set, against NIST's Bozorth3 on the same images.
 
     .venv/bin/python benchmarks/bench_finger_accuracy.py [--sets FVC2002_DB1_B ...] [--jobs 2]
+        [--fingers]
 
 For each FVC "B" set in ``../shared/data/fingerprints`` (beside the repository; 10 fingers
 x 8 impressions, named ``<finger>_<impression>``): extraction of every image at the
@@ -156,7 +157,8 @@ class SetResult:
         return ours / theirs if theirs > 0 else float("inf")
 
 
-def run_set(folder: Path, jobs: int, use_cache: bool) -> tuple[SetResult, np.ndarray]:
+def run_set(folder: Path, jobs: int, use_cache: bool, fingers: bool = False
+            ) -> tuple[SetResult, np.ndarray]:
     ppi = set_ppi(folder)
     stems, templates, ms, shapes = templates_for(folder, ppi, jobs, use_cache)
     prepared = [prepare(t) for t in templates]
@@ -173,6 +175,8 @@ def run_set(folder: Path, jobs: int, use_cache: bool) -> tuple[SetResult, np.nda
     i_fvc = np.array([scores[i, j] for i, j in imp_fvc])
     size = f"{shapes[0][1]}x{shapes[0][0]}"
     bz = bozorth3(folder)
+    if fingers:
+        print("\n".join([f"  {folder.name}:", *finger_misses(stems, scores)]), file=sys.stderr)
     BUILD.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(BUILD / f"raw-{folder.name}.npz", raw=raw, stems=np.array(stems))
     res = SetResult(folder.name, ppi, error_rates(g, i_fvc), error_rates(g, i_all),
@@ -180,6 +184,34 @@ def run_set(folder: Path, jobs: int, use_cache: bool) -> tuple[SetResult, np.nda
                     bz[0] if bz else None, bz[1] if bz else None,
                     float(np.median(ms)), size, len(prepared) ** 2 / max(core_s, 1e-9))
     return res, raw
+
+
+def finger_misses(stems: list[str], scores: np.ndarray) -> list[str]:
+    """One line per finger with genuine pairs at or under the FMR1000 operating point (the
+    score reached by 0.1 % of the set's all-impostor pairs): the finger, how many of its
+    pairs miss, and each impression's mean genuine score (which prints pull it down)."""
+    gen, _ = fvc_pairs(stems)
+    _, imp_all = fvc_pairs(stems, all_impostors=True)
+    imp = np.sort([scores[i, j] for i, j in imp_all])[::-1]
+    at = float(imp[int(0.001 * len(imp))])
+    per_print: dict[str, list[float]] = {}
+    misses: dict[str, int] = {}
+    for i, j in gen:
+        finger = stems[i].split("_")[0]
+        misses[finger] = misses.get(finger, 0) + int(scores[i, j] <= at)
+        per_print.setdefault(stems[i], []).append(float(scores[i, j]))
+        per_print.setdefault(stems[j], []).append(float(scores[i, j]))
+    lines = []
+    for finger, n in sorted(misses.items(), key=lambda kv: -kv[1]):
+        if n == 0:
+            continue
+        prints = " ".join(f"{stem.split('_', 1)[1]}:{np.mean(v):.0f}"
+                          for stem, v in sorted(per_print.items())
+                          if stem.split("_")[0] == finger)
+        lines.append(f"    finger {finger}: {n} genuine pair{'s' if n > 1 else ''} <= {at:.1f}; "
+                     f"mean genuine score "
+                     f"per impression {prints}")
+    return lines
 
 
 def _pct(x: float) -> str:
@@ -232,6 +264,8 @@ def main() -> None:
     ap.add_argument("--sets", nargs="*", default=None, help="set folder names (default: all)")
     ap.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
     ap.add_argument("--no-cache", action="store_true", help="extract again even if cached")
+    ap.add_argument("--fingers", action="store_true",
+                    help="list the fingers whose genuine pairs miss at FMR 1e-3 (stderr)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
     if not DATA.is_dir():
@@ -243,7 +277,7 @@ def main() -> None:
     t0 = time.perf_counter()
     results = []
     for folder in folders:
-        r, _ = run_set(folder, args.jobs, not args.no_cache)
+        r, _ = run_set(folder, args.jobs, not args.no_cache, args.fingers)
         results.append(r)
         print(f"  {folder.name}: EER all {_pct(r.ours_all.eer)} %, FMR1000 "
               f"{_pct(r.ours_all.fmr1000)} % ({time.perf_counter() - t0:.0f} s)",
