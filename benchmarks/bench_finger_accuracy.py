@@ -1,7 +1,7 @@
 """Verification accuracy on every real fingerprint set, against NIST's Bozorth3 on the same images.
 
     .venv/bin/python benchmarks/bench_finger_accuracy.py [--sets FVC2002_DB1_B ...] [--jobs 2]
-        [--fingers]
+        [--fingers] [--ci 500]
 
 For each FVC "B" set in ``../shared/data/fingerprints`` (beside the repository; 10 fingers
 x 8 impressions, named ``<finger>_<impression>``): extraction of every image at the
@@ -186,6 +186,35 @@ def run_set(folder: Path, jobs: int, use_cache: bool, fingers: bool = False
     return res, raw
 
 
+def finger_bootstrap(stems: list[str], scores: np.ndarray, rounds: int, seed: int = 0
+                     ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """5th-95th percentile of EER and of FMR1000 (all impostor pairs, 0-1) when the set's
+    fingers are drawn again with replacement ``rounds`` times: how far the figures move
+    with which fingers happen to be in a set (the genuine pairs of one finger fail or
+    pass together, so fingers, not pairs, are the unit)."""
+    fingers = sorted({s.split("_")[0] for s in stems})
+    of = {f: [k for k, s in enumerate(stems) if s.split("_")[0] == f] for f in fingers}
+    gen = {f: np.array([scores[i, j] for a, i in enumerate(of[f]) for j in of[f][a + 1:]])
+           for f in fingers}
+    imp = {(a, b): scores[np.ix_(of[fingers[a]], of[fingers[b]])].ravel()
+           for a in range(len(fingers)) for b in range(a + 1, len(fingers))}
+    rng = np.random.default_rng(seed)
+    eers, fmrs = [], []
+    for _ in range(rounds):
+        pick = rng.integers(0, len(fingers), len(fingers))
+        g = np.concatenate([gen[fingers[p]] for p in pick])
+        im = [imp[(min(p, q), max(p, q))] for n, p in enumerate(pick) for q in pick[n + 1:]
+              if p != q]
+        if not im:
+            continue
+        e = error_rates(g, np.concatenate(im))
+        eers.append(e.eer)
+        fmrs.append(e.fmr1000)
+    lo, hi = 5, 95
+    return ((float(np.percentile(eers, lo)), float(np.percentile(eers, hi))),
+            (float(np.percentile(fmrs, lo)), float(np.percentile(fmrs, hi))))
+
+
 def finger_misses(stems: list[str], scores: np.ndarray) -> list[str]:
     """One line per finger with genuine pairs at or under the FMR1000 operating point (the
     score reached by 0.1 % of the set's all-impostor pairs): the finger, how many of its
@@ -266,6 +295,9 @@ def main() -> None:
     ap.add_argument("--no-cache", action="store_true", help="extract again even if cached")
     ap.add_argument("--fingers", action="store_true",
                     help="list the fingers whose genuine pairs miss at FMR 1e-3 (stderr)")
+    ap.add_argument("--ci", type=int, default=0, metavar="ROUNDS",
+                    help="also print each set's 5-95 %% range over ROUNDS bootstrap draws of "
+                         "its fingers")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
     if not DATA.is_dir():
@@ -276,13 +308,24 @@ def main() -> None:
         folders = [p for p in folders if p.name in set(args.sets)]
     t0 = time.perf_counter()
     results = []
+    spread: list[tuple[str, tuple[float, float], tuple[float, float]]] = []
     for folder in folders:
-        r, _ = run_set(folder, args.jobs, not args.no_cache, args.fingers)
+        r, raw = run_set(folder, args.jobs, not args.no_cache, args.fingers)
         results.append(r)
+        if args.ci:
+            stems = sorted(p.stem for p in folder.iterdir() if p.suffix.lower() == ".tif")
+            spread.append((folder.name, *finger_bootstrap(stems, symmetric_scores(raw),
+                                                           args.ci)))
         print(f"  {folder.name}: EER all {_pct(r.ours_all.eer)} %, FMR1000 "
               f"{_pct(r.ours_all.fmr1000)} % ({time.perf_counter() - t0:.0f} s)",
               file=sys.stderr)
     print_table(results)
+    if spread:
+        print(f"bootstrap over each set's fingers ({args.ci} draws), 5-95 % range of EER and "
+              f"FMR1000 on all impostor pairs:")
+        for name, (e0, e1), (f0, f1) in spread:
+            print(f"  {name:14s} EER {_pct(e0)} - {_pct(e1)} %   FMR1000 {_pct(f0)} - "
+                  f"{_pct(f1)} %")
     if args.json:
         args.json.write_text(json.dumps([{
             "set": r.name, "ppi": r.ppi, "fvc_protocol": r.ours_fvc.to_json(),
