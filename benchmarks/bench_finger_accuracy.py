@@ -1,7 +1,7 @@
 """Verification accuracy on every real fingerprint set, against NIST's Bozorth3 on the same images.
 
     .venv/bin/python benchmarks/bench_finger_accuracy.py [--sets FVC2002_DB1_B ...] [--jobs 2]
-        [--fingers] [--ci 500]
+        [--fingers] [--ci 500] [--against DIR]
 
 For each FVC "B" set in ``../shared/data/fingerprints`` (beside the repository; 10 fingers
 x 8 impressions, named ``<finger>_<impression>``): extraction of every image at the
@@ -186,33 +186,48 @@ def run_set(folder: Path, jobs: int, use_cache: bool, fingers: bool = False
     return res, raw
 
 
-def finger_bootstrap(stems: list[str], scores: np.ndarray, rounds: int, seed: int = 0
+def finger_bootstrap(stems: list[str], scores: np.ndarray, rounds: int, seed: int = 0,
+                     against: np.ndarray | None = None
                      ) -> tuple[tuple[float, float], tuple[float, float]]:
     """5th-95th percentile of EER and of FMR1000 (all impostor pairs, 0-1) when the set's
     fingers are drawn again with replacement ``rounds`` times: how far the figures move
     with which fingers happen to be in a set (the genuine pairs of one finger fail or
-    pass together, so fingers, not pairs, are the unit)."""
+    pass together, so fingers, not pairs, are the unit). With ``against`` (the symmetric
+    scores of another run on the same images), the range of the *difference* ours minus
+    theirs over the same draws: a change is beyond the noise when that range excludes 0."""
     fingers = sorted({s.split("_")[0] for s in stems})
     of = {f: [k for k, s in enumerate(stems) if s.split("_")[0] == f] for f in fingers}
-    gen = {f: np.array([scores[i, j] for a, i in enumerate(of[f]) for j in of[f][a + 1:]])
-           for f in fingers}
-    imp = {(a, b): scores[np.ix_(of[fingers[a]], of[fingers[b]])].ravel()
-           for a in range(len(fingers)) for b in range(a + 1, len(fingers))}
+    runs = [scores] if against is None else [scores, against]
+    gen = [{f: np.array([m[i, j] for a, i in enumerate(of[f]) for j in of[f][a + 1:]])
+            for f in fingers} for m in runs]
+    imp = [{(a, b): m[np.ix_(of[fingers[a]], of[fingers[b]])].ravel()
+            for a in range(len(fingers)) for b in range(a + 1, len(fingers))} for m in runs]
     rng = np.random.default_rng(seed)
     eers, fmrs = [], []
     for _ in range(rounds):
         pick = rng.integers(0, len(fingers), len(fingers))
-        g = np.concatenate([gen[fingers[p]] for p in pick])
-        im = [imp[(min(p, q), max(p, q))] for n, p in enumerate(pick) for q in pick[n + 1:]
-              if p != q]
-        if not im:
+        pairs = [(min(p, q), max(p, q)) for n, p in enumerate(pick) for q in pick[n + 1:]
+                 if p != q]
+        if not pairs:
             continue
-        e = error_rates(g, np.concatenate(im))
-        eers.append(e.eer)
-        fmrs.append(e.fmr1000)
+        rates = [error_rates(np.concatenate([g[fingers[p]] for p in pick]),
+                             np.concatenate([im[k] for k in pairs]))
+                 for g, im in zip(gen, imp)]
+        eers.append(rates[0].eer - (rates[1].eer if len(rates) > 1 else 0.0))
+        fmrs.append(rates[0].fmr1000 - (rates[1].fmr1000 if len(rates) > 1 else 0.0))
     lo, hi = 5, 95
     return ((float(np.percentile(eers, lo)), float(np.percentile(eers, hi))),
             (float(np.percentile(fmrs, lo)), float(np.percentile(fmrs, hi))))
+
+
+def earlier_scores(folder: Path, name: str, stems: list[str]) -> np.ndarray:
+    """Symmetric scores of an earlier run (``raw-<name>.npz`` in ``folder``, as this
+    benchmark writes them) on the same images."""
+    data = np.load(folder / f"raw-{name}.npz")
+    if list(data["stems"]) != stems:
+        sys.exit(f"{folder / f'raw-{name}.npz'} holds other images than {name}")
+    out: np.ndarray = symmetric_scores(data["raw"])
+    return out
 
 
 def finger_misses(stems: list[str], scores: np.ndarray) -> list[str]:
@@ -298,6 +313,9 @@ def main() -> None:
     ap.add_argument("--ci", type=int, default=0, metavar="ROUNDS",
                     help="also print each set's 5-95 %% range over ROUNDS bootstrap draws of "
                          "its fingers")
+    ap.add_argument("--against", type=Path, default=None, metavar="DIR",
+                    help="with the raw-<set>.npz files of an earlier run (a copy of "
+                         "build/finger-accuracy/), print the bootstrap range of the change")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
     if not DATA.is_dir():
@@ -307,22 +325,26 @@ def main() -> None:
     if args.sets:
         folders = [p for p in folders if p.name in set(args.sets)]
     t0 = time.perf_counter()
+    rounds = args.ci or 500
     results = []
     spread: list[tuple[str, tuple[float, float], tuple[float, float]]] = []
     for folder in folders:
         r, raw = run_set(folder, args.jobs, not args.no_cache, args.fingers)
         results.append(r)
-        if args.ci:
+        if args.ci or args.against:
             stems = sorted(p.stem for p in folder.iterdir() if p.suffix.lower() == ".tif")
+            theirs = earlier_scores(args.against, folder.name, stems) if args.against else None
             spread.append((folder.name, *finger_bootstrap(stems, symmetric_scores(raw),
-                                                           args.ci)))
+                                                           rounds, against=theirs)))
         print(f"  {folder.name}: EER all {_pct(r.ours_all.eer)} %, FMR1000 "
               f"{_pct(r.ours_all.fmr1000)} % ({time.perf_counter() - t0:.0f} s)",
               file=sys.stderr)
     print_table(results)
     if spread:
-        print(f"bootstrap over each set's fingers ({args.ci} draws), 5-95 % range of EER and "
-              f"FMR1000 on all impostor pairs:")
+        what = (f"this run minus the one in {args.against}" if args.against
+                else "EER and FMR1000")
+        print(f"bootstrap over each set's fingers ({rounds} draws), 5-95 % range of {what} "
+              f"(all impostor pairs):")
         for name, (e0, e1), (f0, f1) in spread:
             print(f"  {name:14s} EER {_pct(e0)} - {_pct(e1)} %   FMR1000 {_pct(f0)} - "
                   f"{_pct(f1)} %")
