@@ -1,6 +1,7 @@
 """Verification accuracy on every real fingerprint set, against NIST's Bozorth3 on the same images.
 
     .venv/bin/python benchmarks/bench_finger_accuracy.py [--sets FVC2002_DB1_B ...] [--jobs 2]
+        [--fingers] [--ci 500] [--against DIR]
 
 For each FVC "B" set in ``../shared/data/fingerprints`` (beside the repository; 10 fingers
 x 8 impressions, named ``<finger>_<impression>``): extraction of every image at the
@@ -175,7 +176,8 @@ class SetResult:
         return ours / theirs if theirs > 0 else float("inf")
 
 
-def run_set(folder: Path, jobs: int, use_cache: bool, jitter: int = 0
+def run_set(folder: Path, jobs: int, use_cache: bool, jitter: int = 0,
+            fingers: bool = False
             ) -> tuple[SetResult, np.ndarray]:
     ppi = set_ppi(folder)
     stems, templates, ms, shapes = templates_for(folder, ppi, jobs, use_cache, jitter)
@@ -193,6 +195,8 @@ def run_set(folder: Path, jobs: int, use_cache: bool, jitter: int = 0
     i_fvc = np.array([scores[i, j] for i, j in imp_fvc])
     size = f"{shapes[0][1]}x{shapes[0][0]}"
     bz = bozorth3(folder)
+    if fingers:
+        print("\n".join([f"  {folder.name}:", *finger_misses(stems, scores)]), file=sys.stderr)
     if not jitter:                                        # the calibration's input
         BUILD.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(BUILD / f"raw-{folder.name}.npz", raw=raw, stems=np.array(stems))
@@ -201,6 +205,78 @@ def run_set(folder: Path, jobs: int, use_cache: bool, jitter: int = 0
                     bz[0] if bz else None, bz[1] if bz else None,
                     float(np.median(ms)), size, len(prepared) ** 2 / max(core_s, 1e-9))
     return res, raw
+
+
+def finger_bootstrap(stems: list[str], scores: np.ndarray, rounds: int, seed: int = 0,
+                     against: np.ndarray | None = None
+                     ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """5th-95th percentile of EER and of FMR1000 (all impostor pairs, 0-1) when the set's
+    fingers are drawn again with replacement ``rounds`` times: how far the figures move
+    with which fingers happen to be in a set (the genuine pairs of one finger fail or
+    pass together, so fingers, not pairs, are the unit). With ``against`` (the symmetric
+    scores of another run on the same images), the range of the *difference* ours minus
+    theirs over the same draws: a change is beyond the noise when that range excludes 0."""
+    fingers = sorted({s.split("_")[0] for s in stems})
+    of = {f: [k for k, s in enumerate(stems) if s.split("_")[0] == f] for f in fingers}
+    runs = [scores] if against is None else [scores, against]
+    gen = [{f: np.array([m[i, j] for a, i in enumerate(of[f]) for j in of[f][a + 1:]])
+            for f in fingers} for m in runs]
+    imp = [{(a, b): m[np.ix_(of[fingers[a]], of[fingers[b]])].ravel()
+            for a in range(len(fingers)) for b in range(a + 1, len(fingers))} for m in runs]
+    rng = np.random.default_rng(seed)
+    eers, fmrs = [], []
+    for _ in range(rounds):
+        pick = rng.integers(0, len(fingers), len(fingers))
+        pairs = [(min(p, q), max(p, q)) for n, p in enumerate(pick) for q in pick[n + 1:]
+                 if p != q]
+        if not pairs:
+            continue
+        rates = [error_rates(np.concatenate([g[fingers[p]] for p in pick]),
+                             np.concatenate([im[k] for k in pairs]))
+                 for g, im in zip(gen, imp)]
+        eers.append(rates[0].eer - (rates[1].eer if len(rates) > 1 else 0.0))
+        fmrs.append(rates[0].fmr1000 - (rates[1].fmr1000 if len(rates) > 1 else 0.0))
+    lo, hi = 5, 95
+    return ((float(np.percentile(eers, lo)), float(np.percentile(eers, hi))),
+            (float(np.percentile(fmrs, lo)), float(np.percentile(fmrs, hi))))
+
+
+def earlier_scores(folder: Path, name: str, stems: list[str]) -> np.ndarray:
+    """Symmetric scores of an earlier run (``raw-<name>.npz`` in ``folder``, as this
+    benchmark writes them) on the same images."""
+    data = np.load(folder / f"raw-{name}.npz")
+    if list(data["stems"]) != stems:
+        sys.exit(f"{folder / f'raw-{name}.npz'} holds other images than {name}")
+    out: np.ndarray = symmetric_scores(data["raw"])
+    return out
+
+
+def finger_misses(stems: list[str], scores: np.ndarray) -> list[str]:
+    """One line per finger with genuine pairs at or under the FMR1000 operating point (the
+    score reached by 0.1 % of the set's all-impostor pairs): the finger, how many of its
+    pairs miss, and each impression's mean genuine score (which prints pull it down)."""
+    gen, _ = fvc_pairs(stems)
+    _, imp_all = fvc_pairs(stems, all_impostors=True)
+    imp = np.sort([scores[i, j] for i, j in imp_all])[::-1]
+    at = float(imp[int(0.001 * len(imp))])
+    per_print: dict[str, list[float]] = {}
+    misses: dict[str, int] = {}
+    for i, j in gen:
+        finger = stems[i].split("_")[0]
+        misses[finger] = misses.get(finger, 0) + int(scores[i, j] <= at)
+        per_print.setdefault(stems[i], []).append(float(scores[i, j]))
+        per_print.setdefault(stems[j], []).append(float(scores[i, j]))
+    lines = []
+    for finger, n in sorted(misses.items(), key=lambda kv: -kv[1]):
+        if n == 0:
+            continue
+        prints = " ".join(f"{stem.split('_', 1)[1]}:{np.mean(v):.0f}"
+                          for stem, v in sorted(per_print.items())
+                          if stem.split("_")[0] == finger)
+        lines.append(f"    finger {finger}: {n} genuine pair{'s' if n > 1 else ''} <= {at:.1f}; "
+                     f"mean genuine score "
+                     f"per impression {prints}")
+    return lines
 
 
 def _pct(x: float) -> str:
@@ -253,6 +329,14 @@ def main() -> None:
     ap.add_argument("--sets", nargs="*", default=None, help="set folder names (default: all)")
     ap.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
     ap.add_argument("--no-cache", action="store_true", help="extract again even if cached")
+    ap.add_argument("--fingers", action="store_true",
+                    help="list the fingers whose genuine pairs miss at FMR 1e-3 (stderr)")
+    ap.add_argument("--ci", type=int, default=0, metavar="ROUNDS",
+                    help="also print each set's 5-95 %% range over ROUNDS bootstrap draws of "
+                         "its fingers")
+    ap.add_argument("--against", type=Path, default=None, metavar="DIR",
+                    help="with the raw-<set>.npz files of an earlier run (a copy of "
+                         "build/finger-accuracy/), print the bootstrap range of the change")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("--jitter", type=int, default=0, metavar="SEED",
                     help="add +-0.5 grey-level noise seeded by SEED (> 0) to every image: "
@@ -265,14 +349,29 @@ def main() -> None:
     if args.sets:
         folders = [p for p in folders if p.name in set(args.sets)]
     t0 = time.perf_counter()
+    rounds = args.ci or 500
     results = []
+    spread: list[tuple[str, tuple[float, float], tuple[float, float]]] = []
     for folder in folders:
-        r, _ = run_set(folder, args.jobs, not args.no_cache, args.jitter)
+        r, raw = run_set(folder, args.jobs, not args.no_cache, args.jitter, args.fingers)
         results.append(r)
+        if args.ci or args.against:
+            stems = sorted(p.stem for p in folder.iterdir() if p.suffix.lower() == ".tif")
+            theirs = earlier_scores(args.against, folder.name, stems) if args.against else None
+            spread.append((folder.name, *finger_bootstrap(stems, symmetric_scores(raw),
+                                                           rounds, against=theirs)))
         print(f"  {folder.name}: EER all {_pct(r.ours_all.eer)} %, FMR1000 "
               f"{_pct(r.ours_all.fmr1000)} % ({time.perf_counter() - t0:.0f} s)",
               file=sys.stderr)
     print_table(results)
+    if spread:
+        what = (f"this run minus the one in {args.against}" if args.against
+                else "EER and FMR1000")
+        print(f"bootstrap over each set's fingers ({rounds} draws), 5-95 % range of {what} "
+              f"(all impostor pairs):")
+        for name, (e0, e1), (f0, f1) in spread:
+            print(f"  {name:14s} EER {_pct(e0)} - {_pct(e1)} %   FMR1000 {_pct(f0)} - "
+                  f"{_pct(f1)} %")
     if args.json:
         args.json.write_text(json.dumps([{
             "set": r.name, "ppi": r.ppi, "fvc_protocol": r.ours_fvc.to_json(),
