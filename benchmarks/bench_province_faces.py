@@ -142,7 +142,10 @@ def search_cost(n: int, seed: int = 0) -> None:
           f"{base_wall:.1f} s wall, {base_cpu:.1f} CPU s: blocked is "
           f"{base_wall / max(wall, 1e-9):.1f}x faster (wall), {base_cpu / max(cpu, 1e-9):.1f}x "
           "(CPU)")
-    mb = 1024 * 65536 * 4 / 2**20
+    import inspect
+
+    defaults = inspect.signature(near_pairs).parameters
+    mb = defaults["block"].default * defaults["gallery_block"].default * 4 / 2**20
     print(f"  memory: embeddings {g.nbytes / 2**20:.0f} MB, one block of distances {mb:.0f} MB")
 
 

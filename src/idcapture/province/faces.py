@@ -322,8 +322,8 @@ def annotate_clusters(registry: Registry,
     """Add the face's evidence (:func:`face_evidence`) to every pair of the clusters'
     evidence whose two records have an embedding; returns the pairs annotated."""
     wanted = {r for members, _k, _e in clusters for r in members}
-    embeddings = {rid: np.frombuffer(e, np.float32) for rid, e in registry.faces()
-                  if rid in wanted}
+    embeddings = {rid: np.frombuffer(e, np.float32)
+                  for rid, e in registry.faces(rids=wanted)}
     done = 0
     for _members, _kinds, evidence in clusters:
         for e in evidence:

@@ -215,13 +215,23 @@ class Registry:
                             [(rid, f) for rid, f in zip(rids, faces, strict=True)
                              if f is not None])
 
-    def faces(self, current_only: bool = True) -> list[tuple[int, bytes]]:
-        """(record ID, face embedding) of the records (current ones by default) that
-        have one, in ingest order."""
-        sql = "SELECT f.rid, f.embedding FROM faces f JOIN records r ON r.rid = f.rid"
+    def faces(self, current_only: bool = True, rids: Iterable[int] | None = None
+              ) -> list[tuple[int, bytes]]:
+        """(record ID, face embedding) of the records (current ones by default; only
+        ``rids`` when given) that have one, in ingest order."""
+        sql = ("SELECT f.rid, f.embedding FROM faces f JOIN records r ON r.rid = f.rid "
+               "WHERE 1")
         if current_only:
-            sql += " WHERE r.current = 1"
-        return [(int(a), bytes(b)) for a, b in self.db.execute(sql + " ORDER BY f.rid")]
+            sql += " AND r.current = 1"
+        if rids is None:
+            return [(int(a), bytes(b)) for a, b in self.db.execute(sql + " ORDER BY f.rid")]
+        wanted = sorted({int(r) for r in rids})
+        out: list[tuple[int, bytes]] = []
+        for s in range(0, len(wanted), 500):
+            part = wanted[s:s + 500]
+            out += [(int(a), bytes(b)) for a, b in self.db.execute(
+                sql + f" AND f.rid IN ({','.join('?' * len(part))}) ORDER BY f.rid", part)]
+        return out
 
     def _add_record(self, sha256: str, station_id: str, created_at: str, now: str,
                     fields: dict[str, str], thumbs: dict[str, Thumb]) -> int:
