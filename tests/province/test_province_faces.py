@@ -182,3 +182,19 @@ def test_the_face_budget_arithmetic() -> None:
     # beyond the floor no face-only match is trusted
     assert face_only_distance(60_000, 1.0) == -math.inf
     assert face_only_distance(1_200_000, 100.0) == -math.inf
+
+
+def test_embeddings_are_written_with_their_package_or_not_at_all(tmp_path: Path) -> None:
+    with Registry(tmp_path / "reg") as reg:
+        rows = [({"registration_number": str(i), "id_number": f"x{i}"}, {}) for i in (1, 2)]
+        emb = np.ones(128, np.float32).tobytes()
+        # one embedding too few: the package's transaction is rolled back whole
+        with pytest.raises(ValueError):
+            reg.add_package(sha256="cd" * 32, name="p.zip", station_id="ST01",
+                            created_at="2026-01-01T00:00:00Z", records=rows, faces=[emb])
+        assert reg.count() == 0 and reg.packages() == [] and reg.faces() == []
+        reg.add_package(sha256="cd" * 32, name="p.zip", station_id="ST01",
+                        created_at="2026-01-01T00:00:00Z", records=rows, faces=[None, emb])
+        [(rid, got)] = reg.faces()
+        assert got == emb and reg.record(rid).registration_number == "2"
+        assert reg.faces(rids=[rid + 10]) == [] and reg.faces(rids=[rid]) == [(rid, emb)]

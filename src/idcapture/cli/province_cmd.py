@@ -101,9 +101,10 @@ def cmd_dedup(args: argparse.Namespace) -> int:
         members = ", ".join(f"{r}:{mask_id_number(ids.get(r, ''))}" for r in c["members"])
         print(f"cluster {c['cluster']} [{','.join(c['kinds'])}]: {members}")
         for e in c["evidence"]:
-            thumbs = " ".join(f"{t}={s}" for t, s in e.get("thumbs", {}).items())
+            scores = [f"{t}={s}" for t, s in e.get("thumbs", {}).items()]
             if "face_score" in e:
-                thumbs += f" face={e['face_score']} ({e['face']})"
+                scores.append(f"face={e['face_score']} ({e['face']})")
+            thumbs = " ".join(scores)
             print(f"  {e['kind']}: {e['stations'][0]}/{e['registration_numbers'][0]} ~ "
                   f"{e['stations'][1]}/{e['registration_numbers'][1]} {thumbs}".rstrip())
     return 0
