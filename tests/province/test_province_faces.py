@@ -77,6 +77,9 @@ def test_face_duplicates_are_found_and_thumb_clusters_carry_the_face(
                 [e] = evidence
                 assert e["face"] == "same" and e["face_score"] >= face_threshold(
                     reg.count(), FACE_BUDGET)
+                # with the pair's thumb scores: another person's thumbs, chance scores
+                assert set(e["thumbs"]) == {"right_thumb", "left_thumb"}
+                assert e["fused"] < rep.threshold
                 view = cluster_view(reg, int(c["cluster"]))   # type: ignore[call-overload]
                 assert view is not None and view.kinds == ["face-only"]
                 assert all(m.face is not None and m.images["photo"] for m in view.members)

@@ -69,6 +69,7 @@ __all__ = [
     "package_embeddings",
     "portrait_embedding",
     "search_faces",
+    "thumb_scores",
 ]
 
 log = logging.getLogger("idcapture.province.faces")
@@ -312,8 +313,41 @@ def search_faces(registry: Registry, after: int = 0, face_clusters: float = 1.0
     rids = np.asarray([r for r, _e in rows], np.int64)
     gallery = embedding_array([e for _r, e in rows])
     pairs = near_pairs(gallery, rids, rids > after, max_distance)
-    return [Match(p.a, p.b, FACE_KIND, face_score(p.distance), face_evidence(p.distance))
-            for p in pairs]
+    thumbs = thumb_scores(registry, [(p.a, p.b) for p in pairs])
+    out = []
+    for p in pairs:
+        evidence = face_evidence(p.distance)
+        scores = thumbs.get((p.a, p.b), {})
+        if scores:
+            evidence.update(thumbs=scores, fused=round(sum(scores.values()), 2))
+        out.append(Match(p.a, p.b, FACE_KIND, face_score(p.distance), evidence))
+    return out
+
+
+def thumb_scores(registry: Registry, pairs: Sequence[tuple[int, int]]
+                 ) -> dict[tuple[int, int], dict[str, float]]:
+    """Each thumb's comparator score for pairs of records (the thumbs both records
+    have): what a face-only pair's thumbs say; chance scores mean another person's
+    thumbs (a twin, a look-alike, or someone giving thumbs for the registration)."""
+    from ..biometrics.finger.compare import compare, prepare
+    from ..formats import iso19794_2
+
+    templates = registry.thumb_templates({r for ab in pairs for r in ab})
+    prepared: dict[tuple[int, str], Any] = {}
+
+    def get(rid: int, pos: str) -> Any:
+        if (rid, pos) not in prepared:
+            data = templates[rid][pos]
+            prepared[(rid, pos)] = prepare(iso19794_2.read(data).to_templates()[0])
+        return prepared[(rid, pos)]
+
+    out: dict[tuple[int, int], dict[str, float]] = {}
+    for a, b in pairs:
+        common = sorted(set(templates.get(a, {})) & set(templates.get(b, {})))
+        out[(a, b)] = {pos: round(min(compare(get(a, pos), get(b, pos)),
+                                      compare(get(b, pos), get(a, pos))), 2)
+                       for pos in common}
+    return out
 
 
 def annotate_clusters(registry: Registry,

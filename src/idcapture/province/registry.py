@@ -338,6 +338,18 @@ class Registry:
             yield ThumbRow(int(r[0]), str(r[1]), bytes(r[2]), str(r[3]),
                            None if r[4] is None else bytes(r[4]))
 
+    def thumb_templates(self, rids: Iterable[int]) -> dict[int, dict[str, bytes]]:
+        """The ISO/IEC 19794-2 templates of the records ``rids``, by record and position."""
+        wanted = sorted({int(r) for r in rids})
+        out: dict[int, dict[str, bytes]] = {}
+        for s in range(0, len(wanted), 500):
+            part = wanted[s:s + 500]
+            for rid, pos, tpl in self.db.execute(
+                    "SELECT rid, position, template FROM thumbs WHERE rid IN "
+                    f"({','.join('?' * len(part))})", part):
+                out.setdefault(int(rid), {})[str(pos)] = bytes(tpl)
+        return out
+
     def set_features(self, features: Iterable[tuple[int, str, bytes]]) -> None:
         """Store pre-filter histograms ``(rid, position, feature)`` of existing thumbs."""
         with self._transaction():
