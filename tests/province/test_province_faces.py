@@ -201,3 +201,12 @@ def test_embeddings_are_written_with_their_package_or_not_at_all(tmp_path: Path)
         [(rid, got)] = reg.faces()
         assert got == emb and reg.record(rid).registration_number == "2"
         assert reg.faces(rids=[rid + 10]) == [] and reg.faces(rids=[rid]) == [(rid, emb)]
+
+
+def test_a_portrait_without_a_face_or_not_an_image_gives_no_embedding(
+        face_extra: None) -> None:
+    from idcapture.formats.images import encode_png
+    from idcapture.province.faces import portrait_embedding
+
+    assert portrait_embedding(b"not an image at all") is None
+    assert portrait_embedding(encode_png(np.full((640, 480, 3), 128, np.uint8))) is None

@@ -295,6 +295,10 @@ def package_embeddings(pkg: StationPackage, jobs: int = 0) -> list[bytes | None]
         return out
     for (i, _m), e in zip(todo, made, strict=True):
         out[i] = e
+    unread = sum(1 for e in made if e is None)
+    if unread:
+        log.warning("package %s: %d of %d portraits gave no face embedding (no face "
+                    "found, or not an image)", pkg.name, unread, len(todo))
     return out
 
 
