@@ -132,11 +132,11 @@ def portrait_embedding(image: bytes) -> bytes | None:
 
 
 def embedding_array(blobs: Sequence[bytes]) -> FloatArray:
-    """Stored embeddings as an ``(n, 128)`` float32 array."""
+    """Stored embeddings as an ``(n, 128)`` float32 array (read-only)."""
     if not blobs:
         return np.zeros((0, EMBEDDING_DIM), np.float32)
-    out = np.frombuffer(b"".join(blobs), np.float32).reshape(len(blobs), EMBEDDING_DIM)
-    return np.array(out)
+    # a read-only view of one joined buffer: no second copy of the province's faces
+    return np.frombuffer(b"".join(blobs), np.float32).reshape(len(blobs), EMBEDDING_DIM)
 
 
 def _augmented(rows: FloatArray, sq: FloatArray, probe_side: bool) -> FloatArray:
@@ -316,6 +316,7 @@ def search_faces(registry: Registry, after: int = 0, face_clusters: float = 1.0
         return []
     rids = np.asarray([r for r, _e in rows], np.int64)
     gallery = embedding_array([e for _r, e in rows])
+    del rows
     pairs = near_pairs(gallery, rids, rids > after, max_distance)
     thumbs = thumb_scores(registry, [(p.a, p.b) for p in pairs])
     out = []
