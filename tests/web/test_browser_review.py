@@ -22,6 +22,7 @@ from test_browser import goto
 from idcapture.province import Registry, dedup, ingest
 from idcapture.province.review import export_decisions
 from idcapture.province.synthetic import synth_province
+from setup_required import need_file
 
 pytestmark = pytest.mark.slow
 sync_api = pytest.importorskip("playwright.sync_api",
@@ -108,3 +109,56 @@ def test_review_a_cluster_in_the_browser(tmp_path: Path) -> None:
         assert export_decisions(reg, out) == 2
     rows = list(openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True))
     assert [r[1] for r in rows[1:]] == ["needs-visit", "needs-visit"]
+
+
+def test_review_shows_the_face_score_beside_the_portraits(tmp_path: Path, shared_data: Path,
+                                                          face_extra: None) -> None:
+    """With portraits (London Set photos), a face-only cluster and a fingerprint cluster
+    both show each portrait with the face score beside it."""
+    photos = need_file(shared_data / "faces" / "frl-london-subset",
+                       "faces/frl-london-subset is not in the shared data")
+    province = synth_province(tmp_path / "prov", students=8, duplicates=1, stations=2,
+                              seed=5, faces=photos, face_duplicates=1)
+    reg_dir = tmp_path / "reg"
+    with Registry(reg_dir) as reg:
+        ingest(reg, province.packages, jobs=1)
+        dedup(reg, full=True, false_clusters=0.01, jobs=1)
+        clusters = {tuple(c["kinds"]): c for c in reg.clusters()}
+    assert set(clusters) == {("face",), ("biometric", "face")}
+    port = free_port()
+    proc, token = _serve(reg_dir, port, tmp_path / "review.log")
+    base = f"http://127.0.0.1:{port}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_api.sync_playwright() as pw:
+            ctx = launch_browser(pw)
+            page = ctx.new_page()
+            goto(page, base + "/")
+            page.wait_for_url("**/login")
+            page.fill("#token", token)
+            page.fill("#reviewer", "王审核")
+            page.click("#login-submit")
+            only = clusters[("face",)]
+            row = f'tr[data-cluster="{only["cluster"]}"]'
+            page.wait_for_selector(row)
+            assert "仅人脸" in page.inner_text(row)           # "face only"
+            assert page.inner_text(f"{row} td.face-score").strip() != "—"
+            page.screenshot(path=str(ARTIFACTS / "review-faces-list.png"), full_page=True)
+            for name, c in (("face-only", only), ("fingerprints", clusters[("biometric",
+                                                                             "face")])):
+                goto(page, f"{base}/cluster/{c['cluster']}")
+                page.wait_for_selector("#decision-form")
+                for rid in c["members"]:
+                    sel = f'section[data-record="{rid}"] img.review-photo'
+                    page.wait_for_function(
+                        "s => { const i = document.querySelector(s); "
+                        "return i && i.complete && i.naturalWidth >= 480; }", arg=sel)
+                    caption = page.inner_text(f'section[data-record="{rid}"] .face-score')
+                    assert "人脸分" in caption and "同一张脸" in caption  # score, same face
+                assert page.locator("#evidence td.face-score").count() >= 1
+                page.screenshot(path=str(ARTIFACTS / f"review-faces-{name}.png"),
+                                full_page=True)
+            ctx.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -32,7 +32,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         line = f"{r.status} {r.package}"
         if r.status == "ingested":
             line += (f": {r.records} records from station {r.station_id}, "
-                     f"{r.superseded} superseded, {r.extracted} thumbs extracted")
+                     f"{r.superseded} superseded, {r.extracted} thumbs extracted, "
+                     f"{r.faces} faces")
         elif r.problems:
             line += ": " + "; ".join(r.problems)
         print(line, flush=True)
@@ -42,7 +43,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(tr(N_("warning: the registry lists no stations, so packages from any "
                         "station are ingested (idcapture province stations add ID=NAME ...)")),
                   file=sys.stderr)
-        results = ingest(reg, args.packages, _passphrase(args), args.jobs, report)
+        results = ingest(reg, args.packages, _passphrase(args), args.jobs, report,
+                         faces=args.faces)
     return 1 if any(r.status == "refused" for r in results) else 0
 
 
@@ -83,7 +85,8 @@ def cmd_dedup(args: argparse.Namespace) -> int:
     with Registry(args.registry, create=False) as reg:
         with progress_for(args, "searching") as bar:
             rep = dedup(reg, full=args.full, false_clusters=args.false_clusters,
-                        jobs=args.jobs, progress=bar.update, engine=engine)
+                        jobs=args.jobs, progress=bar.update, engine=engine,
+                        faces=args.faces, face_clusters=args.face_clusters)
         clusters = reg.clusters()
         ids = {r.rid: r.id_number for r in reg.records(current_only=False)}
     if args.json:
@@ -91,13 +94,17 @@ def cmd_dedup(args: argparse.Namespace) -> int:
         return 0
     print(f"{rep.mode}: {rep.records} current records, {rep.probes} searched, fused "
           f"threshold {rep.threshold:.1f}; {rep.same_id_groups} same-ID groups, "
-          f"{rep.biometric_matches} new biometric matches; {rep.clusters} clusters "
+          f"{rep.biometric_matches} new biometric matches, {rep.face_matches} face "
+          f"matches; {rep.clusters} clusters "
           f"({rep.seconds['total']:.1f} s)")
     for c in clusters:
         members = ", ".join(f"{r}:{mask_id_number(ids.get(r, ''))}" for r in c["members"])
         print(f"cluster {c['cluster']} [{','.join(c['kinds'])}]: {members}")
         for e in c["evidence"]:
-            thumbs = " ".join(f"{t}={s}" for t, s in e.get("thumbs", {}).items())
+            scores = [f"{t}={s}" for t, s in e.get("thumbs", {}).items()]
+            if "face_score" in e:
+                scores.append(f"face={e['face_score']} ({e['face']})")
+            thumbs = " ".join(scores)
             print(f"  {e['kind']}: {e['stations'][0]}/{e['registration_numbers'][0]} ~ "
                   f"{e['stations'][1]}/{e['registration_numbers'][1]} {thumbs}".rstrip())
     return 0
@@ -116,7 +123,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
                     part=repr(part[:64])), "bad-province")
             kinds[name.strip()] = int(count)
     sp = synth_province(args.out, students=args.students, duplicates=args.duplicates,
-                        stations=args.stations, seed=args.seed, kinds=kinds)
+                        stations=args.stations, seed=args.seed, kinds=kinds,
+                        faces=args.faces, face_duplicates=args.face_duplicates)
     print(f"{sp.students} records in {len(sp.packages)} packages, planted "
           + ", ".join(f"{n} {k}" for k, n in sp.planted.items()) + f"; truth in {sp.truth}",
           file=sys.stderr)
@@ -175,6 +183,8 @@ def register(commands: Commands) -> None:
     p.add_argument("--passphrase-env", metavar="VAR",
                    help="environment variable holding the packages' passphrase")
     p.add_argument("--jobs", type=int, default=0, help="extraction processes (0: all cores)")
+    p.add_argument("--faces", action=argparse.BooleanOptionalAction, default=True,
+                   help="embed the faces of the packages' portraits (default: on)")
     p.set_defaults(func=cmd_ingest)
     p = g.add_parser("stations", help="list, add or remove the province's stations (once "
                                       "any is listed, packages from others are refused)")
@@ -197,6 +207,10 @@ def register(commands: Commands) -> None:
                    help="Ray cluster to join (default: a local Ray started for the run)")
     p.add_argument("--workers", type=int, default=2, metavar="N",
                    help="Ray engine: actors, each holding one shard of the province")
+    p.add_argument("--faces", action=argparse.BooleanOptionalAction, default=True,
+                   help="search the portraits' faces too (default: on, where ingested)")
+    p.add_argument("--face-clusters", type=float, default=1.0, metavar="N",
+                   help="expected false face-only clusters over the province (default 1)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_dedup)
     p = g.add_parser("synth", help="a synthetic province with planted duplicates")
@@ -208,6 +222,11 @@ def register(commands: Commands) -> None:
     p.add_argument("--kinds", metavar="KIND=N,...",
                    help="planted duplicates per kind, e.g. biometric=1000,same-id=200 "
                         "(replaces --duplicates)")
+    p.add_argument("--faces", metavar="DIR",
+                   help="give students portraits from this folder of identity-labelled "
+                        "photos (a file's person is its name up to the first _)")
+    p.add_argument("--face-duplicates", type=int, default=0, metavar="K",
+                   help="with --faces: plant K more duplicates on the face alone")
     p.set_defaults(func=cmd_synth)
     p = g.add_parser("review", help="serve the review pages: each cluster's evidence side "
                                     "by side, and the reviewer's decision")

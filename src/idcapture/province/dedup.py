@@ -46,6 +46,7 @@ import numpy as np
 from ..biometrics.finger.compare import threshold_for_fmr
 from ..biometrics.finger.compare_parallel import map_in_order
 from .engine import Engine, LocalEngine
+from .faces import FACE_KIND, annotate_clusters, search_faces
 from .features import KEYS_VERSION, feature_bytes, record_tokens
 from .package import THUMBS
 from .registry import Match, Registry
@@ -107,6 +108,8 @@ class DedupReport:
     postings: int = 0
     #: mean pre-filter keys of a record (both thumbs, common keys left out)
     keys_per_record: float = 0.0
+    #: pairs of records matched on the faces alone (:mod:`.faces`)
+    face_matches: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -114,9 +117,12 @@ class DedupReport:
 
 def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0,
           jobs: int = 0, progress: Callable[[int, int], None] | None = None,
-          engine: Engine | None = None, penetration: float | None = None) -> DedupReport:
+          engine: Engine | None = None, penetration: float | None = None,
+          faces: bool = True, face_clusters: float = 1.0) -> DedupReport:
     """Run the checks; see the module docstring. ``penetration`` (default ``CANDIDATES /
-    N``) is the share of record pairs the gate passes, when a full run fits it."""
+    N``) is the share of record pairs the gate passes, when a full run fits it. With
+    ``faces``, the portraits' embeddings are searched too (``face_clusters``: expected
+    false face-only matches over the province) and their evidence added (:mod:`.faces`)."""
     t0 = time.perf_counter()
     rep = DedupReport("full" if full else "incremental")
     records = {r.rid: r for r in registry.records()}
@@ -158,11 +164,18 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     rep.biometric_matches = len(found)
     rep.seconds["search"] = time.perf_counter() - t2
     t3 = time.perf_counter()
+    face_found = search_faces(registry, after, face_clusters) if faces else []
+    rep.face_matches = len(face_found)
+    rep.seconds["faces"] = time.perf_counter() - t3
+    t3 = time.perf_counter()
     last = max(records, default=after)
-    registry.save_matches([*same, *found.values()],
-                          replace_kinds=("same-id", "biometric") if full else ("same-id",),
+    registry.save_matches([*same, *found.values(), *face_found],
+                          replace_kinds=(("same-id", "biometric", FACE_KIND) if full
+                                         else ("same-id",)),
                           state={_SEARCHED: str(max(last, after))})
     clusters = _clusters(registry, rep.threshold)
+    if faces:
+        annotate_clusters(registry, clusters)
     registry.replace_clusters(clusters)
     rep.clusters = len(clusters)
     rep.seconds["clusters"] = time.perf_counter() - t3

@@ -18,6 +18,7 @@ from typing import Any
 from ..biometrics.finger.compare_parallel import map_in_order
 from ..formats import iso19794_2
 from .archive import archive_package
+from .faces import package_embeddings
 from .package import (
     THUMBS,
     PackageRefused,
@@ -47,6 +48,8 @@ class IngestResult:
     records: int = 0
     superseded: int = 0
     extracted: int = 0
+    #: records whose portrait gave a face embedding
+    faces: int = 0
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -80,8 +83,9 @@ def _thumbs(pkg: StationPackage, jobs: int) -> tuple[list[dict[str, Thumb]], int
 
 
 def ingest_package(registry: Registry, path: str | Path, passphrase: str | None = None,
-                   jobs: int = 0) -> IngestResult:
-    """Ingest one package; refused packages come back with ``status`` ``refused``."""
+                   jobs: int = 0, faces: bool = True) -> IngestResult:
+    """Ingest one package; refused packages come back with ``status`` ``refused``.
+    With ``faces``, each portrait's face embedding is stored too (:mod:`.faces`)."""
     p = Path(path)
     if not p.is_file():
         return IngestResult(p.name, "refused", problems=["package file not found"])
@@ -95,26 +99,29 @@ def ingest_package(registry: Registry, path: str | Path, passphrase: str | None 
                     f"station {pkg.station_id[:64]!r} is not one of the province's stations "
                     "(idcapture province stations add)"], "package-station")
             thumbs, extracted = _thumbs(pkg, jobs)
+            embeddings = package_embeddings(pkg, jobs) if faces else []
             archive_package(registry.path, pkg.sha256, p)
             added, superseded = registry.add_package(
                 sha256=pkg.sha256, name=p.name, station_id=pkg.station_id,
                 created_at=pkg.created_at,
-                records=[(r.fields, t) for r, t in zip(pkg.records, thumbs, strict=True)])
+                records=[(r.fields, t) for r, t in zip(pkg.records, thumbs, strict=True)],
+                faces=embeddings)
             station = pkg.station_id
     except PackageRefused as exc:
         log.warning("package %s refused: %s", p.name, "; ".join(exc.problems))
         return IngestResult(p.name, "refused", sha256=sha, problems=exc.problems)
     log.info("package %s: %d records, %d superseded", p.name, added, superseded)
-    return IngestResult(p.name, "ingested", station, sha, added, superseded, extracted)
+    return IngestResult(p.name, "ingested", station, sha, added, superseded, extracted,
+                        sum(1 for e in embeddings if e is not None))
 
 
 def ingest(registry: Registry, paths: Sequence[str | Path], passphrase: str | None = None,
-           jobs: int = 0, report: Callable[[IngestResult], None] | None = None
-           ) -> list[IngestResult]:
+           jobs: int = 0, report: Callable[[IngestResult], None] | None = None,
+           faces: bool = True) -> list[IngestResult]:
     """Ingest packages in order; ``report`` is called after each one is committed."""
     out = []
     for p in paths:
-        r = ingest_package(registry, p, passphrase, jobs)
+        r = ingest_package(registry, p, passphrase, jobs, faces)
         if report is not None:
             report(r)
         out.append(r)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,8 @@ CREATE TABLE IF NOT EXISTS clusters (
 CREATE TABLE IF NOT EXISTS cluster_members (
     cid INTEGER NOT NULL REFERENCES clusters, rid INTEGER NOT NULL REFERENCES records,
     PRIMARY KEY (cid, rid));
+CREATE TABLE IF NOT EXISTS faces (
+    rid INTEGER PRIMARY KEY REFERENCES records, embedding BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS stations (
     station_id TEXT PRIMARY KEY, name TEXT NOT NULL, added_at TEXT NOT NULL);
@@ -180,10 +182,11 @@ class Registry:
         return [dict(zip(cols, r, strict=True)) for r in cur]
 
     def add_package(self, *, sha256: str, name: str, station_id: str, created_at: str,
-                    records: Iterable[tuple[dict[str, str], dict[str, Thumb]]]
-                    ) -> tuple[int, int]:
+                    records: Iterable[tuple[dict[str, str], dict[str, Thumb]]],
+                    faces: Sequence[bytes | None] = ()) -> tuple[int, int]:
         """Import one package's records (fields, {position: (template, source, feature)})
-        at once.
+        at once, with the face embedding of each record that has one (``faces``, in the
+        records' order; :mod:`.faces`).
 
         Returns (records added, earlier records they superseded). Nothing is written
         when the package is already in the registry (returns (0, 0)).
@@ -201,7 +204,34 @@ class Registry:
                 added += 1
             self.db.execute("UPDATE packages SET records = ? WHERE sha256 = ?",
                             (added, sha256))
+            if any(f is not None for f in faces):
+                self._add_faces(sha256, faces)
         return added, superseded
+
+    def _add_faces(self, sha256: str, faces: Sequence[bytes | None]) -> None:
+        rids = [int(r[0]) for r in self.db.execute(
+            "SELECT rid FROM records WHERE package_sha256 = ? ORDER BY rid", (sha256,))]
+        self.db.executemany("INSERT INTO faces VALUES (?, ?)",
+                            [(rid, f) for rid, f in zip(rids, faces, strict=True)
+                             if f is not None])
+
+    def faces(self, current_only: bool = True, rids: Iterable[int] | None = None
+              ) -> list[tuple[int, bytes]]:
+        """(record ID, face embedding) of the records (current ones by default; only
+        ``rids`` when given) that have one, in ingest order."""
+        sql = ("SELECT f.rid, f.embedding FROM faces f JOIN records r ON r.rid = f.rid "
+               "WHERE 1")
+        if current_only:
+            sql += " AND r.current = 1"
+        if rids is None:
+            return [(int(a), bytes(b)) for a, b in self.db.execute(sql + " ORDER BY f.rid")]
+        wanted = sorted({int(r) for r in rids})
+        out: list[tuple[int, bytes]] = []
+        for s in range(0, len(wanted), 500):
+            part = wanted[s:s + 500]
+            out += [(int(a), bytes(b)) for a, b in self.db.execute(
+                sql + f" AND f.rid IN ({','.join('?' * len(part))}) ORDER BY f.rid", part)]
+        return out
 
     def _add_record(self, sha256: str, station_id: str, created_at: str, now: str,
                     fields: dict[str, str], thumbs: dict[str, Thumb]) -> int:
@@ -308,6 +338,18 @@ class Registry:
             yield ThumbRow(int(r[0]), str(r[1]), bytes(r[2]), str(r[3]),
                            None if r[4] is None else bytes(r[4]))
 
+    def thumb_templates(self, rids: Iterable[int]) -> dict[int, dict[str, bytes]]:
+        """The ISO/IEC 19794-2 templates of the records ``rids``, by record and position."""
+        wanted = sorted({int(r) for r in rids})
+        out: dict[int, dict[str, bytes]] = {}
+        for s in range(0, len(wanted), 500):
+            part = wanted[s:s + 500]
+            for rid, pos, tpl in self.db.execute(
+                    "SELECT rid, position, template FROM thumbs WHERE rid IN "
+                    f"({','.join('?' * len(part))})", part):
+                out.setdefault(int(rid), {})[str(pos)] = bytes(tpl)
+        return out
+
     def set_features(self, features: Iterable[tuple[int, str, bytes]]) -> None:
         """Store pre-filter histograms ``(rid, position, feature)`` of existing thumbs."""
         with self._transaction():
@@ -348,6 +390,13 @@ class Registry:
                     (a, b, m.kind, m.score, json.dumps(m.evidence, sort_keys=True), now))
             for k, v in (state or {}).items():
                 self.db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (k, v))
+
+    def drop_matches(self, kind: str, *, below: float) -> int:
+        """Drop the matches of ``kind`` scoring under ``below``; returns how many."""
+        with self._transaction():
+            cur = self.db.execute("DELETE FROM matches WHERE kind = ? AND score < ?",
+                                  (kind, below))
+        return int(cur.rowcount)
 
     def current_matches(self) -> list[Match]:
         """Matches whose two records are both current."""

@@ -2,7 +2,8 @@
 
 :func:`cluster_view` gathers a cluster's records (station, school, registration number,
 name, masked ID number, which images the archived package holds) and its evidence
-(thumb scores, fused score, same ID). :func:`export_decisions` writes the current
+(thumb scores, fused score, same ID, the face's distance and score where both records
+have a portrait's embedding). :func:`export_decisions` writes the current
 decisions as an .xlsx workbook, one row per record of each decided cluster, every cell
 a neutralised text cell (:mod:`idcapture.formats.cells`), so that the schools can act on
 them. The review page itself is :mod:`idcapture.web.review`.
@@ -16,10 +17,11 @@ from typing import Any
 
 from ..formats.atomic import atomic_write
 from ..privacy import mask_id_number
+from .faces import FACE_KIND
 from .registry import DECISIONS, Decision, Registry
 
-__all__ = ["IMAGE_KINDS", "ClusterView", "MemberView", "cluster_view", "export_decisions",
-           "image_member"]
+__all__ = ["IMAGE_KINDS", "ClusterView", "MemberView", "cluster_view", "display_kinds",
+           "export_decisions", "image_member"]
 
 #: images a reviewer is shown per record, with the export column naming their file
 IMAGE_KINDS = {"photo": "photo_file", "right_thumb": "right_thumb_file",
@@ -42,6 +44,9 @@ class MemberView:
     id_masked: str
     current: bool
     images: dict[str, bool] = field(default_factory=dict)
+    #: the face's evidence of this record's closest pair in the cluster (face distance,
+    #: score and verdict; :func:`.faces.face_evidence`), None without portraits
+    face: dict[str, Any] | None = None
 
 
 @dataclass
@@ -66,6 +71,20 @@ def image_member(registry: Registry, rid: int, kind: str) -> tuple[str, str] | N
     return registry.record(rid).package_sha256, member
 
 
+def display_kinds(kinds: list[str]) -> list[str]:
+    """A cluster's kinds as the page names them: a cluster held together by face matches
+    alone is ``face-only``."""
+    return ["face-only"] if list(kinds) == [FACE_KIND] else list(kinds)
+
+
+def _closest_face(evidence: list[dict[str, Any]], rid: int) -> dict[str, Any] | None:
+    faces = [e for e in evidence if "face_distance" in e and rid in e.get("records", ())]
+    if not faces:
+        return None
+    best = min(faces, key=lambda e: e["face_distance"])
+    return {k: best[k] for k in ("face_distance", "face_score", "face")}
+
+
 def cluster_view(registry: Registry, cid: int) -> ClusterView | None:
     """The cluster ``cid`` as a reviewer sees it, or ``None`` when there is none."""
     c = registry.cluster(cid)
@@ -78,9 +97,10 @@ def cluster_view(registry: Registry, cid: int) -> ClusterView | None:
         members.append(MemberView(
             rid, row.station_id, fields.get("school_name") or row.school,
             row.registration_number, fields.get("name", ""), mask_id_number(row.id_number),
-            row.current, {k: bool(fields.get(col)) for k, col in IMAGE_KINDS.items()}))
+            row.current, {k: bool(fields.get(col)) for k, col in IMAGE_KINDS.items()},
+            _closest_face(c["evidence"], rid)))
     evidence = [{k: v for k, v in e.items() if k != "id_number"} for e in c["evidence"]]
-    return ClusterView(cid, list(c["kinds"]), members, evidence,
+    return ClusterView(cid, display_kinds(c["kinds"]), members, evidence,
                        registry.decision_for(c["members"]))
 
 

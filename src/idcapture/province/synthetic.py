@@ -19,6 +19,12 @@ and extracted, and their packages carry the thumb images (PNG) and the templates
 bulk students are template-level (:func:`idcapture.synth.templates.flow_template`): their
 packages carry only the ISO/IEC 19794-2 templates, since rendering 100,000 fingers is
 too slow. ``truth.json`` lists every planted pair as (station, registration number).
+
+With a folder of identity-labelled photos (``faces``), students get portraits
+(:mod:`.synthetic_faces`): the two records of a ``biometric`` or ``same-id`` duplicate
+two photos of one person, those of a ``shared-thumb`` duplicate two people, and
+``face_duplicates`` more duplicates of kind ``face`` are planted: two photos of one
+person under two ID numbers at two schools, with other fingers.
 """
 
 from __future__ import annotations
@@ -44,7 +50,9 @@ from ..formats.images import encode_png
 from ..synth.fingerprints import generate_master, make_impression
 from ..synth.students import sample_students
 from ..synth.templates import flow_template
+from .faces import FACE_KIND
 from .package import PACKAGE_FORMAT, THUMBS, template_member
+from .synthetic_faces import give_portraits
 
 __all__ = ["DUPLICATE_KINDS", "SyntheticProvince", "synth_province"]
 
@@ -68,6 +76,7 @@ class _Student:
     station: int
     thumbs: dict[str, FingerTemplate]
     images: dict[str, np.ndarray]
+    portrait: bytes | None = None
 
 
 def _school(p: _Student) -> None:
@@ -87,13 +96,19 @@ def _rendered(seed: int) -> list[tuple[FingerTemplate, np.ndarray]]:
 
 def synth_province(out: str | Path, *, students: int, duplicates: int, stations: int,
                    seed: int = 1, kinds: dict[str, int] | None = None,
-                   jobs: int = 0) -> SyntheticProvince:
+                   jobs: int = 0, faces: str | Path | None = None,
+                   face_duplicates: int = 0) -> SyntheticProvince:
     """Write ``stations`` packages and ``truth.json`` into directory ``out``.
 
     ``kinds`` gives the number of planted duplicates of each kind (then ``duplicates``
     is their total); by default the kinds cycle. The planted fingers are rendered on
-    ``jobs`` processes (0: every core)."""
+    ``jobs`` processes (0: every core). With ``faces`` (a folder of identity-labelled
+    photos, :mod:`.synthetic_faces`) students get portraits and ``face_duplicates``
+    more duplicates are planted on the face alone (:func:`.synthetic_faces.give_portraits`)."""
     plan = _plan(duplicates, kinds)
+    if face_duplicates and faces is None:
+        raise ConfigError("face duplicates need a folder of photos (faces)", "bad-province")
+    plan += [FACE_KIND] * max(0, face_duplicates)
     duplicates = len(plan)
     if stations < 2 or students < 2 * max(1, duplicates) or duplicates < 0:
         raise ConfigError("a synthetic province needs >= 2 stations and at least two "
@@ -118,7 +133,7 @@ def synth_province(out: str | Path, *, students: int, duplicates: int, stations:
         _school(dup)
         if kind == "same-id":
             row.update({f: orig.row[f] for f in ("id_number", "name", "sex", "student_no")})
-        else:
+        elif kind != FACE_KIND:
             shared = THUMBS if kind == "biometric" else THUMBS[:1]
             for j, t in enumerate(shared):
                 render.append((orig, dup, t, seed * 1_000_003 + k * 2 + j))
@@ -129,6 +144,9 @@ def synth_province(out: str | Path, *, students: int, duplicates: int, stations:
         orig.thumbs[t], orig.images[t] = first
         dup.thumbs[t], dup.images[t] = second
     everyone = people + dups
+    if faces is not None:
+        give_portraits(faces, [(d["kind"], d["original"], d["duplicate"]) for d in planted],
+                       people, seed)
     masters = [generate_master(seed * 7_919 + m) for m in range(_FLOW_MASTERS)]
     for p in everyone:
         for t in THUMBS:
@@ -153,7 +171,8 @@ def synth_province(out: str | Path, *, students: int, duplicates: int, stations:
                          for d in planted]}
     truth_path = out / "truth.json"
     truth_path.write_text(json.dumps(truth, indent=2, sort_keys=True), encoding="utf-8")
-    counts = {k: sum(1 for d in planted if d["kind"] == k) for k in DUPLICATE_KINDS}
+    counts = {k: sum(1 for d in planted if d["kind"] == k)
+              for k in (*DUPLICATE_KINDS, *((FACE_KIND,) if face_duplicates else ()))}
     return SyntheticProvince(packages, truth_path, len(everyone), counts)
 
 
@@ -184,6 +203,9 @@ def _write_package(path: Path, station_id: str, members: list[_Student],
         reg = regs[id(p)]
         row = dict(p.row, registration_number=reg, station_id=station_id, captured_at=now,
                    check_summary="通过")
+        if p.portrait is not None:
+            row["photo_file"] = f"photos/{reg}.jpg"
+            files[row["photo_file"]] = p.portrait
         for t in THUMBS:
             files[template_member(reg, t)] = iso19794_2.template_record(p.thumbs[t])
             if t in p.images:

@@ -38,7 +38,13 @@ from ..i18n import N_
 from ..privacy import describe_error
 from ..province.archive import PackageImages
 from ..province.registry import DECISIONS, Registry
-from ..province.review import IMAGE_KINDS, cluster_view, export_decisions, image_member
+from ..province.review import (
+    IMAGE_KINDS,
+    cluster_view,
+    display_kinds,
+    export_decisions,
+    image_member,
+)
 from . import i18n
 from .app import HERE, Guard, logout_endpoint, set_language
 from .responses import refusal
@@ -155,7 +161,9 @@ def create_review_app(config: ReviewConfig, auth: Authenticator | None = None) -
         for c in prov.registry.clusters():
             d = prov.registry.decision_for(c["members"])
             fused = [e.get("fused") for e in c["evidence"] if e.get("fused") is not None]
-            out.append({"cluster": c["cluster"], "kinds": c["kinds"],
+            face = [e["face_score"] for e in c["evidence"] if "face_score" in e]
+            out.append({"cluster": c["cluster"], "kinds": display_kinds(c["kinds"]),
+                        "face": max(face) if face else None,
                         "size": len(c["members"]),
                         "stations": sorted({s for e in c["evidence"]
                                             for s in e.get("stations", [])}),
