@@ -62,7 +62,7 @@ def test_face_duplicates_are_found_and_thumb_clusters_carry_the_face(
     truth = _truth(face_province)
     assert sorted(truth.values()) == ["biometric", "face", "face", "same-id", "shared-thumb"]
     with Registry(tmp_path / "reg") as reg:
-        results = ingest(reg, face_province.packages, jobs=1)
+        results = ingest(reg, face_province.packages, jobs=1, faces=True)
         assert sum(r.faces for r in results) == face_province.students == reg.count()
         rep = dedup(reg, full=True, false_clusters=BUDGET, jobs=1, face_clusters=FACE_BUDGET)
         found = _found(reg)
@@ -104,15 +104,15 @@ def test_incremental_face_search_agrees_with_full(face_province: SyntheticProvin
                                                   tmp_path: Path) -> None:
     pk = face_province.packages
     with Registry(tmp_path / "inc") as reg:
-        ingest(reg, pk[:1], jobs=1)
+        ingest(reg, pk[:1], jobs=1, faces=True)
         dedup(reg, false_clusters=BUDGET, jobs=1, face_clusters=FACE_BUDGET)
-        ingest(reg, pk[1:], jobs=1)
+        ingest(reg, pk[1:], jobs=1, faces=True)
         second = dedup(reg, false_clusters=BUDGET, jobs=1, face_clusters=FACE_BUDGET)
         assert second.probes == reg.count() - sum(1 for r in reg.records()
                                                   if r.station_id == "ST01")
         inc = sorted(json.dumps(c["evidence"], sort_keys=True) for c in reg.clusters())
     with Registry(tmp_path / "full") as reg:
-        ingest(reg, pk, jobs=1)
+        ingest(reg, pk, jobs=1, faces=True)
         dedup(reg, full=True, false_clusters=BUDGET, jobs=1, face_clusters=FACE_BUDGET)
         assert sorted(json.dumps(c["evidence"], sort_keys=True)
                       for c in reg.clusters()) == inc
@@ -124,15 +124,22 @@ def test_incremental_face_search_agrees_with_full(face_province: SyntheticProvin
         assert len(reg.clusters()) == 3
 
 
-def test_cli_no_faces_stores_no_embedding_and_synth_needs_photos(
+def test_cli_faces_are_opt_in_and_synth_needs_photos(
         face_province: SyntheticProvince, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    reg_dir = tmp_path / "reg"
+    # the face embedding is opt-in (it costs 0.2-0.7 s of CPU a portrait)
+    for flags in ([], ["--no-faces"]):
+        reg_dir = tmp_path / f"reg{len(flags)}"
+        assert main(["province", "ingest", *map(str, face_province.packages[:1]),
+                     "--registry", str(reg_dir), "--jobs", "1", *flags]) == 0
+        assert "0 faces" in capsys.readouterr().out
+        with Registry(reg_dir) as reg:
+            assert reg.faces() == [] and reg.count() > 0
     assert main(["province", "ingest", *map(str, face_province.packages[:1]),
-                 "--registry", str(reg_dir), "--jobs", "1", "--no-faces"]) == 0
-    assert "0 faces" in capsys.readouterr().out
-    with Registry(reg_dir) as reg:
-        assert reg.faces() == [] and reg.count() > 0
+                 "--registry", str(tmp_path / "with"), "--jobs", "1", "--faces"]) == 0
+    capsys.readouterr()
+    with Registry(tmp_path / "with") as reg:
+        assert len(reg.faces()) == reg.count() > 0
     assert main(["province", "synth", str(tmp_path / "p"), "--students", "8",
                  "--face-duplicates", "1"]) != 0
     assert "face duplicates need a folder of photos" in capsys.readouterr().err

@@ -183,8 +183,9 @@ def register(commands: Commands) -> None:
     p.add_argument("--passphrase-env", metavar="VAR",
                    help="environment variable holding the packages' passphrase")
     p.add_argument("--jobs", type=int, default=0, help="extraction processes (0: all cores)")
-    p.add_argument("--faces", action=argparse.BooleanOptionalAction, default=True,
-                   help="embed the faces of the packages' portraits (default: on)")
+    p.add_argument("--faces", action=argparse.BooleanOptionalAction, default=False,
+                   help="also embed the faces of the packages' portraits for the face "
+                        "search (default: off; 0.2-0.7 s of CPU a portrait)")
     p.set_defaults(func=cmd_ingest)
     p = g.add_parser("stations", help="list, add or remove the province's stations (once "
                                       "any is listed, packages from others are refused)")
