@@ -13,6 +13,14 @@ peaks there, so a screen whose pattern happens to lie along an axis is not seen.
 reads the face's centre square (1.6 inter-eye distances across, eyes to mouth) at the
 frame's own resolution, at most 128x128 pixels.
 
+``specular_glare``: a glossy print or a phone's glass held up under a lamp or a window
+reflects it as a broad patch of white light over the face: the picture is clipped to
+white over a large connected area, since a flat surface mirrors the whole lamp at once.
+On a live face the highlights of skin and of glasses are small (the curved surface
+mirrors the lamp in a spot) and move with the head. The cue is the area of the largest
+connected patch of clipped pixels (grey level 250 or more) in the face's middle (2 IED
+wide, from above the eyes to below the mouth), in IED squared.
+
 ``face_geometry``: under a head turn the base of the nose moves along the eye line against
 the eyes (it stands in front of them); on a flat picture turned the same way it does
 not, since the nose's place along the eye line, as a share of the eye distance, is kept
@@ -29,7 +37,8 @@ import numpy as np
 from .frames import Image
 from .landmarks import Landmarks
 
-__all__ = ["SCREEN_PATTERN_LIMIT", "face_geometry", "screen_pattern"]
+__all__ = ["GLARE_AREA_LIMIT", "SCREEN_PATTERN_LIMIT", "face_geometry", "screen_pattern",
+           "specular_glare"]
 
 #: Score above which a frame shows a screen pattern. Bona fide faces: London Set photos
 #: placed in 640x480 frames median 8.8, max 16.5 (20.1 after JPEG q80); the simulator's
@@ -37,6 +46,13 @@ __all__ = ["SCREEN_PATTERN_LIMIT", "face_geometry", "screen_pattern"]
 #: 46, min 40 (``benchmarks/bench_face_liveness.py``). The live loop judges the median
 #: over frames.
 SCREEN_PATTERN_LIMIT = 35.0
+#: Area (IED squared) of one clipped highlight above which a frame shows glare from a flat
+#: shiny surface. Bona fide faces and the simulator's glasses stay far below it, the
+#: simulator's glossy print and screen glare far above (``benchmarks/bench_face_liveness.py``
+#: prints both). The live loop judges the median over frames.
+GLARE_AREA_LIMIT = 0.05
+#: Grey level from which a pixel counts as clipped by a highlight.
+GLARE_LEVEL = 250
 #: Frequencies (cycles per pixel) below this are lighting and face shape, not texture.
 _LOW_CUT = 0.08
 _plans: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
@@ -83,6 +99,27 @@ def screen_pattern(gray: Image, landmarks: Landmarks) -> float:
     if float(ref.mean()) <= 1e-9:
         return math.nan
     return float((power / np.maximum(ref, 1e-9)).max())
+
+
+def specular_glare(gray: Image, landmarks: Landmarks) -> float:
+    """The glare score of the face in ``gray`` (uint8): the area of the largest connected
+    patch of clipped pixels in the face's middle, in inter-eye distances squared (0 when
+    there is none; ``nan`` when the face's middle is mostly outside the frame)."""
+    ied = landmarks.inter_eye_distance
+    if ied < 8:
+        return math.nan
+    mx, my = landmarks.eye_midpoint
+    h, w = gray.shape[:2]
+    x0, x1 = max(0, round(mx - ied)), min(w, round(mx + ied))
+    y0, y1 = max(0, round(my - 0.5 * ied)), min(h, round(my + 1.5 * ied))
+    if (x1 - x0) * (y1 - y0) < 2.0 * ied * ied:
+        return math.nan
+    clipped = (gray[y0:y1, x0:x1] >= GLARE_LEVEL).view(np.uint8)
+    if not clipped.any():
+        return 0.0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(clipped, connectivity=8)
+    largest = int(stats[1:, cv2.CC_STAT_AREA].max()) if n > 1 else 0
+    return largest / (ied * ied)
 
 
 def face_geometry(landmarks: Landmarks) -> tuple[float, float]:
