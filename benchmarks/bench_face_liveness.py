@@ -32,14 +32,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_face_common import Framed, faces_dir, load
 
 import idcapture
-from idcapture.biometrics.face import AutoCapture, analyze_face, framing_box, get_profile
+from idcapture.biometrics.face import (
+    AutoCapture,
+    FaceTracker,
+    analyze_face,
+    framing_box,
+    get_profile,
+)
 from idcapture.biometrics.face.frames import to_gray
+from idcapture.biometrics.face.liveness import LivenessChallenge
 from idcapture.biometrics.face.presentation import (
     GLARE_AREA_LIMIT,
     SCREEN_PATTERN_LIMIT,
     screen_pattern,
     specular_glare,
 )
+from idcapture.errors import ConfigError
 from idcapture.sim.camera.scene import demo_face_path, load_face_source, render_scene
 
 PROFILE = "exam-480x640"
@@ -53,7 +61,29 @@ def score(frame: np.ndarray) -> float:
 
 def glare(frame: np.ndarray) -> float:
     a = analyze_face(frame, min_face_px=60)
-    return float("nan") if a.landmarks is None else specular_glare(to_gray(frame), a.landmarks)
+    g = None if a.landmarks is None else specular_glare(frame, a.landmarks)
+    return float("nan") if g is None else g.score
+
+
+def glare_refusals(photos: list[Path], k: float, place: dict[str, object]) -> tuple[int, int]:
+    """Of the photos over-exposed by ``k`` and played as a person turning the head, how
+    many the turn challenge refuses for glare (and how many were played)."""
+    refused = played = 0
+    for p in photos:
+        img = gain(load(p), k)
+        try:
+            src = load_face_source(img)
+        except ConfigError:
+            continue
+        ch = LivenessChallenge("turn", max_frames=60)
+        tracker = FaceTracker(min_face_px=60)
+        for i in range(60):
+            f = render_scene("turn-head", src, SIZE, frame_no=i, **place)  # type: ignore[arg-type]
+            if ch.feed(f, analyze_face(f, tracker=tracker)).live is not None:
+                break
+        played += 1
+        refused += "glare" in ch.result.reason
+    return refused, played
 
 
 def gain(frame: np.ndarray, k: float) -> np.ndarray:
@@ -76,6 +106,8 @@ def summary(name: str, values: list[float], limit: float = SCREEN_PATTERN_LIMIT)
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--photos", type=int, default=204)
+    ap.add_argument("--turn-photos", type=int, default=40,
+                    help="over-exposed photos played as a person turning (glare check)")
     args = ap.parse_args()
     cv2.setNumThreads(1)
     print(f"screen-pattern score (limit {SCREEN_PATTERN_LIMIT:g}; the loop judges the median "
@@ -114,6 +146,11 @@ def main() -> None:
         summary(f"sim:camera demo face, {scene}",
                 [glare(render_scene(scene, face, SIZE, frame_no=i, **place))  # type: ignore[arg-type]
                  for i in range(0, 84, 2)], GLARE_AREA_LIMIT)
+    turners = sorted((faces_dir() / "neutral_front").glob("*.jpg"))[:args.turn_photos]
+    for k in (1.3, 1.5):
+        refused, played = glare_refusals(turners, k, place)
+        print(f"  London Set faces x{k} turning the head (turn challenge): refused for glare "
+              f"{refused} of {played}")
     print("\nlive loop with liveness on, over sim:camera (demo face)")
     scenes = {
         "person meets the challenge": None,

@@ -23,6 +23,7 @@ from idcapture.biometrics.face.liveness import (
 from idcapture.biometrics.face.presentation import (
     GLARE_AREA_LIMIT,
     SCREEN_PATTERN_LIMIT,
+    Glare,
     specular_glare,
 )
 from idcapture.errors import ConfigError
@@ -126,7 +127,9 @@ def test_prompts_and_unknown_challenge() -> None:
 def _glare(frame: np.ndarray) -> float:
     a = analyze_face(frame, min_face_px=60)
     assert a.landmarks is not None
-    return specular_glare(to_gray(frame), a.landmarks)
+    glare = specular_glare(frame, a.landmarks)
+    assert glare is not None
+    return glare.score
 
 
 @pytest.mark.parametrize("kind", ["turn", "blink"])
@@ -154,7 +157,7 @@ def test_screen_glare_meets_the_turn_challenge_without_the_glare_cue(
 def test_live_person_with_glasses_passes(face: FaceSource, kind: str, scene: str) -> None:
     r = _run(kind, lambda i: render_scene(scene, face, SIZE, frame_no=i, **_place()))  # type: ignore[arg-type]
     assert r.live is True, r
-    assert 0.0 < r.details["glare"] < GLARE_AREA_LIMIT / 5
+    assert r.details["glare"] < GLARE_AREA_LIMIT / 5
 
 
 def test_glasses_highlights_move_with_the_head(face: FaceSource) -> None:
@@ -169,16 +172,26 @@ def test_glasses_highlights_move_with_the_head(face: FaceSource) -> None:
 
 
 def test_glare_score_on_drawn_patches() -> None:
-    img = np.full((400, 400), 120, np.uint8)
+    img = np.full((400, 400, 3), 120, np.uint8)
     lm = Landmarks(np.array([[250.0, 150.0], [220.0, 150.0], [150.0, 150.0],
                              [180.0, 150.0], [200.0, 210.0]]))
-    ied = lm.inter_eye_distance
-    assert specular_glare(img, lm) == 0.0
-    img[200:220, 200:230] = 255                       # 600 px clipped
-    assert specular_glare(img, lm) == pytest.approx(600 / ied ** 2)
-    img[150:153, 150:153] = 255                       # a small second spot does not count
-    assert specular_glare(img, lm) == pytest.approx(600 / ied ** 2)
+    ied2 = lm.inter_eye_distance ** 2
+
+    def glare() -> Glare:
+        g = specular_glare(img, lm)
+        assert g is not None
+        return g
+
+    assert glare() == Glare(0.0) and glare().score == 0.0
+    img[200:220, 200:230] = 255                       # one white patch, 600 px
+    assert glare().largest == pytest.approx(600 / ied2) and glare().score == glare().largest
+    img[130:140, 130:140, :2] = 255                   # not clipped in every channel
+    assert glare().others == 0.0
     img[380:400, 0:400] = 255                         # outside the face's middle
-    assert specular_glare(img, lm) == pytest.approx(600 / ied ** 2)
+    assert glare().others == 0.0
+    img[150:153, 150:153] = 255                       # a small second spot: still alone
+    assert glare().others == pytest.approx(9 / ied2) and glare().score > 0
+    img[160:170, 240:250] = 255                       # clipped elsewhere too: lit all over
+    assert glare().others == pytest.approx(109 / ied2) and glare().score == 0.0
     far = Landmarks(lm.points + np.array([500.0, 0.0]))
-    assert math.isnan(specular_glare(img, far))
+    assert specular_glare(img, far) is None

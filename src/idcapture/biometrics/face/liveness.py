@@ -175,9 +175,9 @@ class LivenessChallenge:
         score = screen_pattern(gray, lm)
         if math.isfinite(score):
             self._screen.append(score)
-        glare = specular_glare(gray, lm)
-        if math.isfinite(glare):
-            self._glare.append(glare)
+        glare = specular_glare(frame, lm)
+        if glare is not None:
+            self._glare.append(glare.score)
         if self._screen_seen():
             return self._end(False, N_("screen pattern (moire) over the face: a phone or "
                                        "monitor"))
