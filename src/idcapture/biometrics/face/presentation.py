@@ -138,9 +138,9 @@ def specular_glare(image: Image, landmarks: Landmarks) -> Glare | None:
     if (x1 - x0) * (y1 - y0) < 2.0 * ied * ied:
         return None
     region = image[y0:y1, x0:x1]
-    low = region.min(axis=2) if region.ndim == 3 else region
-    clipped = (low >= GLARE_LEVEL).view(np.uint8)
-    if not clipped.any():
+    top = (255,) * (region.shape[2] if region.ndim == 3 else 1)
+    clipped = cv2.inRange(region, (GLARE_LEVEL,) * len(top), top)
+    if not cv2.countNonZero(clipped):
         return Glare(0.0)
     _, _, stats, _ = cv2.connectedComponentsWithStats(clipped, connectivity=8)
     areas = stats[1:, cv2.CC_STAT_AREA].astype(np.float64) / (ied * ied)
