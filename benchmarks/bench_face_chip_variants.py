@@ -124,7 +124,8 @@ def _locate(image: Img, v: Variant) -> tuple[Img, Landmarks] | None:
     return (image, find_landmarks(gray, faces[0])) if faces else None
 
 
-def _describe(image: Img, lm: Landmarks, v: Variant, side: str) -> np.ndarray:
+def chip_of(image: Img, lm: Landmarks, padding: float) -> Img:
+    """The 150x150 RGB chip dlib's descriptor reads, aligned on the 5 landmarks."""
     dlib = _models.dlib_module()
     pts = lm.points
     x0, y0 = pts.min(axis=0)
@@ -132,7 +133,11 @@ def _describe(image: Img, lm: Landmarks, v: Variant, side: str) -> np.ndarray:
     shape = dlib.full_object_detection(dlib.rectangle(int(x0), int(y0), int(x1), int(y1)),
                                        [dlib.point(round(x), round(y)) for x, y in pts])
     rgb = np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
-    chip = dlib.get_face_chip(rgb, shape, 150, v.padding)
+    return np.asarray(dlib.get_face_chip(rgb, shape, 150, padding))
+
+
+def _describe(image: Img, lm: Landmarks, v: Variant, side: str) -> np.ndarray:
+    chip = chip_of(image, lm, v.padding)
     if side == "portrait" and v.portrait_chip_scale > 0:
         s = v.portrait_chip_scale
         small = cv2.resize(chip, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)

@@ -3,8 +3,8 @@
 The live loop is what :class:`AutoCapture.feed` does for every frame: detection with
 tracking, 5 landmarks, head pose, every quality measure and the guidance; "with
 liveness" is the same loop with the challenge switched on (``AutoCapture(liveness=...)``,
-turn, then blink: the passive screen-pattern cue, the flat-turn geometry, the blink's
-eye openings), timed against the loop without it in the same run. Wall-clock and the
+turn, then blink: the passive screen-pattern and glare cues, the flat-turn geometry,
+the blink's eye openings), timed against the loop without it in the same run. Wall-clock and the
 process's CPU time are both printed per frame: on a shared, loaded machine the CPU
 time is the truer figure of the work done. Frames are a
 real photo placed in the framing box with a small drift each frame (so the tracker has

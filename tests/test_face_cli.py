@@ -126,6 +126,18 @@ def test_sim_camera_writes_video(tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert np.asarray(cam.read_frame().image).std() < 5
 
 
+def test_sim_camera_video_plays_a_moving_scene_through(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the glossy print sways over 42 frames: frame 8 is not frame 0 again
+    out = tmp_path / "g.avi"
+    code, _ = run(capsys, "sim", "camera", "--scene", "glossy-print", "-o", str(out),
+                  "--frames", "10")
+    assert code == 0
+    with idcapture.open_camera(f"opencv:{out}") as cam:
+        frames = [np.asarray(cam.read_frame().image, np.float32) for _ in range(9)]
+    assert np.abs(frames[8] - frames[0]).mean() > 1.0
+
+
 def test_compare_with_a_blank_card_is_not_checked_not_an_error(
         faces: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     blank = tmp_path / "blank.bmp"

@@ -116,7 +116,8 @@ if KNOWN_GAPS:
 
 
 #: scenes for the liveness challenge, tested by the face tests (test_liveness*.py)
-LIVENESS_SCENES = {"turn-head", "blink", "printed-photo", "phone-replay"}
+LIVENESS_SCENES = {"turn-head", "blink", "glasses", "glasses-turn", "glasses-blink",
+                   "printed-photo", "phone-replay", "glossy-print", "screen-glare"}
 
 
 def test_all_scenarios_covered() -> None:

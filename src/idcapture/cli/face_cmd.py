@@ -177,7 +177,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sim_camera(args: argparse.Namespace) -> int:
-    from ..sim.camera.scene import SceneScript, SceneStep, load_face_source, render_scene
+    from ..sim.camera.scene import (
+        SCENE_PERIODS,
+        SceneScript,
+        SceneStep,
+        load_face_source,
+        render_scene,
+    )
 
     size = (args.width, args.height)
     face = (load_face_source(args.photo) if args.photo and args.photo.lower() != "none"
@@ -196,7 +202,8 @@ def cmd_sim_camera(args: argparse.Namespace) -> int:
         step = script.step_at(i)
         if step.scene == "unplug":
             return None
-        key = (step.scene, step.amount, i % 8)
+        # scenes that move (a head turn, an attack) repeat only after their own period
+        key = (step.scene, step.amount, i % SCENE_PERIODS.get(step.scene, 8))
         if key not in cache:
             cache[key] = render_scene(step.scene, face, size, amount=step.amount,
                                       target_ied=ied, eye_point=eye, frame_no=i)

@@ -14,9 +14,10 @@ A printed photo does not blink; a phone replaying a video of a blink does, so ``
 is the stronger challenge.
 
 Passive cues run under either challenge (:mod:`.presentation`): a flat turn (the eye
-line foreshortened with the nose staying put) fails at once, and a screen pattern (moire)
-over the face in the median of the frames fails the challenge even when it was met, so
-a phone replaying a video of the person turning or blinking is refused.
+line foreshortened with the nose staying put) fails at once; a screen pattern (moire)
+or a broad glare (a lamp mirrored by a glossy print or a phone's glass) over the face in
+the median of the frames fails the challenge even when it was met, so a phone replaying
+a video of the person turning or blinking is refused.
 
 Feed :class:`LivenessChallenge` the same frames and :class:`~.analysis.FaceAnalysis` as
 the capture loop; :func:`liveness_check` turns the result into the CaptureRecord's
@@ -36,7 +37,13 @@ from ...i18n import N_, gettext_for
 from ...record import Check, CheckOutcome, utcnow
 from .analysis import FaceAnalysis
 from .frames import Image, to_gray
-from .presentation import SCREEN_PATTERN_LIMIT, face_geometry, screen_pattern
+from .presentation import (
+    GLARE_AREA_LIMIT,
+    SCREEN_PATTERN_LIMIT,
+    face_geometry,
+    screen_pattern,
+    specular_glare,
+)
 from .profiles import CHALLENGES as PROFILE_CHALLENGES
 from .quality import eye_openings
 
@@ -120,6 +127,7 @@ class LivenessChallenge:
     def reset(self) -> None:
         self._frames = 0
         self._screen: list[float] = []
+        self._glare: list[float] = []
         self._shift0: list[float] = []
         self._shape0: list[float] = []
         self._max_shift = 0.0
@@ -139,11 +147,17 @@ class LivenessChallenge:
              "foreshortening": round(self._min_shape, 4)}
         if self._screen:
             d["screen_pattern"] = round(float(np.median(self._screen)), 2)
+        if self._glare:
+            d["glare"] = round(float(np.median(self._glare)), 4)
         return d
 
     def _screen_seen(self) -> bool:
         return len(self._screen) >= SCREEN_FRAMES and \
             float(np.median(self._screen)) > SCREEN_PATTERN_LIMIT
+
+    def _glare_seen(self) -> bool:
+        return len(self._glare) >= SCREEN_FRAMES and \
+            float(np.median(self._glare)) > GLARE_AREA_LIMIT
 
     def _end(self, live: bool, reason: str) -> LivenessResult:
         self._result = LivenessResult(self.kind, live, reason, self._frames, self._details())
@@ -161,9 +175,15 @@ class LivenessChallenge:
         score = screen_pattern(gray, lm)
         if math.isfinite(score):
             self._screen.append(score)
+        glare = specular_glare(frame, lm)
+        if glare is not None:
+            self._glare.append(glare.score)
         if self._screen_seen():
             return self._end(False, N_("screen pattern (moire) over the face: a phone or "
                                        "monitor"))
+        if self._glare_seen():
+            return self._end(False, N_("glare over the face like a flat shiny surface: a "
+                                       "glossy print or a screen"))
         met = ""
         # with the eyes shut the eye corners are placed less well: no geometry then
         eyes_open = True
@@ -191,7 +211,7 @@ class LivenessChallenge:
                                            "against the eyes (a photo or a screen)"))
             if self.kind == "turn" and self._max_shift >= MIN_NOSE_SHIFT:
                 met = N_("head turn seen")
-        # a challenge met is accepted once the screen cue has had its frames
+        # a challenge met is accepted once the screen and glare cues have had their frames
         self._met = met or self._met
         if self._met and self._frames >= SCREEN_FRAMES:
             return self._end(True, self._met)

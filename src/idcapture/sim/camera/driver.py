@@ -7,7 +7,9 @@ face photo (see :mod:`idcapture.sim.camera.scene`); ``photo=none`` (or giving ``
 without ``photo``) draws a cartoon face instead, ``face=false`` an empty scene. The
 photo is shown in the scene named by
 ``scene=`` (default ``good``; ``turn-head`` and ``blink`` meet a liveness challenge,
-``printed-photo`` and ``phone-replay`` are presentation attacks) or played over time by
+``glasses``, ``glasses-turn`` and ``glasses-blink`` are the same person wearing glasses,
+``printed-photo``, ``phone-replay``, ``glossy-print`` and ``screen-glare`` are
+presentation attacks) or played over time by
 ``script=FILE`` (a JSON scene script); ``profile=`` (default ``exam-480x640``) sets
 where a good face sits.
 """
@@ -67,8 +69,9 @@ class SimCamera(Camera):
         Option("face", "bool", True, "with photo=none: draw the cartoon face (false: empty)"),
         Option("script", "str", None, "scene script file (JSON) played with the photo"),
         Option("scene", "str", "good", "scene played with the photo when no script is given "
-               "(good, yaw, side-lit...; turn-head and blink for a liveness challenge; "
-               "printed-photo and phone-replay attacks)"),
+               "(good, yaw, side-lit...; turn-head and blink for a liveness challenge, "
+               "glasses, glasses-turn and glasses-blink with glasses; printed-photo, "
+               "phone-replay, glossy-print and screen-glare attacks)"),
         Option("profile", "str", "exam-480x640", "portrait profile the good scene frames for"),
     )
 

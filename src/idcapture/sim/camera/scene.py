@@ -15,9 +15,11 @@ Each takes an optional ``amount`` (0..1, default 1) scaling how strong it is.
 
 A live person meeting a liveness challenge: ``turn-head`` (a small turn to one side and
 back over the first 30 of every 42 frames, up to 21 degrees at amount 1) and ``blink``
-(eyes shut for frames 12-14 of every 30). Presentation attacks
-(:func:`render_attack`, below): ``printed-photo`` and ``phone-replay``. Scenes that move repeat
-every :data:`SCENE_PERIODS` frames.
+(eyes shut for frames 12-14 of every 30). The same person wearing glasses, whose lenses
+carry small highlights that move with the head: ``glasses``, ``glasses-turn`` and
+``glasses-blink`` (the ``good``, ``turn-head`` and ``blink`` scenes). Presentation attacks
+(:func:`render_attack`, below): ``printed-photo``, ``phone-replay``, ``glossy-print`` and
+``screen-glare``. Scenes that move repeat every :data:`SCENE_PERIODS` frames.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ATTACK_PERIOD",
     "ATTACK_SCENES",
+    "GLASSES_SCENES",
     "SCENARIOS",
     "SCENE_PERIODS",
     "FaceSource",
@@ -49,15 +52,21 @@ __all__ = [
     "render_attack",
     "render_scene",
     "wall",
+    "with_glasses",
 ]
 
 SCENARIOS = (
     "good", "no-face", "two-faces", "too-far", "too-close", "off-centre", "yaw", "pitch",
     "roll", "eyes-closed", "too-dark", "backlit", "side-lit", "motion-blur", "cluttered",
-    "unplug", "turn-head", "blink", "printed-photo", "phone-replay",
+    "unplug", "turn-head", "blink", "glasses", "glasses-turn", "glasses-blink",
+    "printed-photo", "phone-replay", "glossy-print", "screen-glare",
 )
 #: Frames after which a scene repeats (the others repeat their small sway every 8).
-SCENE_PERIODS = {"turn-head": 42, "blink": 30, "printed-photo": 84, "phone-replay": 84}
+SCENE_PERIODS = {"turn-head": 42, "blink": 30, "glasses-turn": 42, "glasses-blink": 30,
+                 "printed-photo": 84, "phone-replay": 84, "glossy-print": 84,
+                 "screen-glare": 84}
+#: The scenes a person wearing glasses plays, and the scene without glasses each is.
+GLASSES_SCENES = {"glasses": "good", "glasses-turn": "turn-head", "glasses-blink": "blink"}
 
 
 @dataclass(frozen=True)
@@ -186,6 +195,45 @@ def _close_eyes(src: FaceSource) -> np.ndarray:
     return out
 
 
+_glasses_cache: dict[int, tuple[FaceSource, FaceSource]] = {}
+
+
+def with_glasses(src: FaceSource) -> FaceSource:
+    """The same face wearing glasses: thin dark rims around both eyes, a bridge, lightly
+    tinted lenses and on each lens two small highlights (a lamp's reflection in the
+    curved glass, each under 0.01 IED squared), drawn on the photo so that they move
+    with the head. The landmarks are the original ones."""
+    cached = _glasses_cache.get(id(src))
+    if cached is not None and cached[0] is src:
+        return cached[1]
+    img = src.image.astype(np.float32)
+    ied = src.ied
+    h, w = img.shape[:2]
+    lens = np.zeros((h, w), np.uint8)
+    rims = np.zeros((h, w), np.uint8)
+    shine = np.zeros((h, w), np.float32)
+    axes = (int(0.42 * ied), int(0.30 * ied))
+    thick = max(2, int(0.035 * ied))
+    centres = [(int(x), int(y + 0.04 * ied)) for x, y in src.eye_centres]
+    for cx, cy in centres:
+        cv2.ellipse(lens, (cx, cy), axes, 0, 0, 360, 255, -1)
+        cv2.ellipse(rims, (cx, cy), axes, 0, 0, 360, 255, thick)
+        for dx, dy, r in ((-0.2, -0.14, 0.045), (0.12, 0.12, 0.025)):
+            cv2.circle(shine, (int(cx + dx * ied), int(cy + dy * ied)),
+                       max(1, int(r * ied)), 1.0, -1)
+    (lx, ly), (rx, ry) = centres
+    cv2.line(rims, (lx + axes[0], ly - axes[1] // 3), (rx - axes[0], ry - axes[1] // 3),
+             255, thick)
+    img[lens > 0] *= 0.9
+    blurred = cv2.GaussianBlur(shine, (0, 0), max(0.6, 0.008 * ied))
+    img += 255.0 * np.clip(blurred * 1.6, 0, 1)[:, :, None]
+    img[rims > 0] = img[rims > 0] * 0.25 + 12.0
+    out = FaceSource(np.clip(img, 0, 255).astype(np.uint8), src.landmarks)
+    _glasses_cache.clear()
+    _glasses_cache[id(src)] = (src, out)
+    return out
+
+
 def _turn(frame: np.ndarray, nose: tuple[float, float], ied: float, yaw: float,
           pitch: float) -> np.ndarray:
     """Turn the head by ``yaw``/``pitch`` degrees: the half of the face turning away is
@@ -221,11 +269,16 @@ def render_scene(scenario: str, face: FaceSource | None, size: tuple[int, int] =
         raise ConfigError(f"unknown camera scene {scenario!r}; choose one of "
                           f"{', '.join(s for s in SCENARIOS if s != 'unplug')}")
     a = float(np.clip(amount, 0.0, 1.0))
-    if scenario in ("printed-photo", "phone-replay"):
+    if scenario in ATTACK_SCENES:
         if face is None:
             return wall(size, seed=seed)
         return render_attack(scenario, face, size, frame_no=frame_no, target_ied=target_ied,
                              eye_point=eye_point, seed=seed)
+    if scenario in GLASSES_SCENES:
+        return render_scene(GLASSES_SCENES[scenario],
+                            None if face is None else with_glasses(face), size, amount=a,
+                            target_ied=target_ied, eye_point=eye_point, seed=seed,
+                            frame_no=frame_no)
     if scenario == "turn-head":
         t = frame_no % SCENE_PERIODS["turn-head"]
         turn = 0.6 * a * math.sin(math.pi * t / 30.0) if t < 30 else 0.0
@@ -379,18 +432,29 @@ class SceneScript:
 # person turning the head and blinking (the ``turn-head`` and ``blink`` scenes): the
 # challenge alone is met, and only the passive screen cue refuses it.
 #
+# ``glossy-print``: a photo printed on glossy paper held up nearly still (turned by up to
+# 4 degrees, so that it shows no flat turn), with a lamp's reflection on the paper: a
+# broad saturated highlight over the cheek and eye that keeps its place in the frame
+# while the print drifts under it.
+#
+# ``screen-glare``: a phone replaying the video of the person turning and blinking on a
+# screen too fine for the camera to resolve (no moire), with a window's reflection
+# across the glass: a long saturated streak over the cheek. Without the glare cue it
+# meets the turn challenge.
+#
 # :func:`render_attack` draws frame ``frame_no`` of a scene; the motion repeats every
 # :data:`ATTACK_PERIOD` frames (1.4 s at 30 fps).
 
-ATTACK_SCENES = ("printed-photo", "phone-replay")
+ATTACK_SCENES = ("printed-photo", "phone-replay", "glossy-print", "screen-glare")
 #: Frames after which an attack scene repeats.
 ATTACK_PERIOD = 42
 
 
 def _turned(card: np.ndarray, background: np.ndarray, centre: tuple[float, float],
-            angle_deg: float) -> np.ndarray:
+            angle_deg: float) -> tuple[np.ndarray, np.ndarray]:
     """``card`` (a flat picture) centred at ``centre`` and turned by ``angle_deg`` about
-    its vertical axis, in perspective (focal length = frame width), over ``background``."""
+    its vertical axis, in perspective (focal length = frame width), over ``background``;
+    and the mask of the frame's pixels the card covers."""
     h, w = card.shape[:2]
     fw = background.shape[1]
     t = math.radians(angle_deg)
@@ -407,6 +471,22 @@ def _turned(card: np.ndarray, background: np.ndarray, centre: tuple[float, float
     mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, size) > 127
     out: np.ndarray = background.copy()
     out[mask] = warped[mask]
+    return out, mask
+
+
+def _glare(frame: np.ndarray, on: np.ndarray, centre: tuple[float, float],
+           axes: tuple[float, float], angle_deg: float) -> np.ndarray:
+    """A lamp's or window's reflection added to ``frame`` where ``on`` (the glossy
+    surface): white light with a Gaussian fall-off from an ellipse of semi-axes ``axes``,
+    saturating the picture in its middle."""
+    h, w = frame.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    t = math.radians(angle_deg)
+    u = ((xx - centre[0]) * math.cos(t) + (yy - centre[1]) * math.sin(t)) / axes[0]
+    v = (-(xx - centre[0]) * math.sin(t) + (yy - centre[1]) * math.cos(t)) / axes[1]
+    light = 300.0 * np.exp(-(u * u + v * v)) * on
+    out: np.ndarray = np.clip(frame.astype(np.float32) + light[:, :, None], 0, 255).astype(
+        np.uint8)
     return out
 
 
@@ -421,7 +501,8 @@ def render_attack(scene: str, face: FaceSource, size: tuple[int, int] = (640, 48
     w, h = size
     ied = target_ied if target_ied is not None else 0.16 * w
     mid = eye_point if eye_point is not None else (w / 2, h * 0.42)
-    video = "good" if scene == "printed-photo" else (
+    printed = scene in ("printed-photo", "glossy-print")
+    video = "good" if printed else (
         "turn-head" if frame_no % (2 * ATTACK_PERIOD) < ATTACK_PERIOD else "blink")
     picture = render_scene(video, face, size, target_ied=ied, eye_point=mid, seed=seed,
                            frame_no=frame_no % ATTACK_PERIOD)
@@ -432,7 +513,7 @@ def render_attack(scene: str, face: FaceSource, size: tuple[int, int] = (640, 48
     y1 = int(min(h, mid[1] + 2.6 * ied))
     crop = picture[y0:y1, x0:x1].astype(np.float64)
     rng = np.random.default_rng(seed + 101)
-    if scene == "printed-photo":
+    if printed:
         crop = 0.85 * crop + 25.0 + rng.normal(0, 3.0, crop.shape[:2])[:, :, None]
         margin = max(4, int(0.15 * ied))
         card = np.full((crop.shape[0] + 2 * margin, crop.shape[1] + 2 * margin, 3), 242.0,
@@ -440,7 +521,9 @@ def render_attack(scene: str, face: FaceSource, size: tuple[int, int] = (640, 48
         card[margin:-margin, margin:-margin] = crop
     else:
         yy, xx = np.mgrid[0:crop.shape[0], 0:crop.shape[1]].astype(np.float32)
-        moire = 1.0 + 0.07 * np.sin(2 * math.pi * (xx * 0.19 + yy * 0.07))
+        # a screen finer than the camera resolves shows no moire
+        beat = 0.07 if scene == "phone-replay" else 0.0
+        moire = 1.0 + beat * np.sin(2 * math.pi * (xx * 0.19 + yy * 0.07))
         crop = np.clip((crop / 255.0) ** 0.8 * 255.0 * 1.08, 0, 255) * moire[:, :, None]
         bezel = max(6, int(0.25 * ied))
         card = np.full((crop.shape[0] + 2 * bezel, crop.shape[1] + 2 * bezel, 3), 18.0,
@@ -451,4 +534,14 @@ def render_attack(scene: str, face: FaceSource, size: tuple[int, int] = (640, 48
     angle = swing * math.sin(2 * math.pi * frame_no / ATTACK_PERIOD)
     drift = (3.0 * math.sin(frame_no * 0.21), 2.0 * math.cos(frame_no * 0.17))
     centre = ((x0 + x1) / 2.0 + drift[0], (y0 + y1) / 2.0 + drift[1])
-    return _turned(card8, wall(size, seed=seed), centre, angle)
+    frame, on = _turned(card8, wall(size, seed=seed), centre, angle)
+    # the reflection stays where the lamp and the camera put it, in the frame; it moves
+    # over the surface only as the surface turns (twice its angle)
+    shift = 2.0 * math.radians(angle) * 2.0 * ied
+    if scene == "glossy-print":
+        return _glare(frame, on, (mid[0] + 0.55 * ied + shift, mid[1] + 0.55 * ied),
+                      (0.4 * ied, 0.28 * ied), -20.0)
+    if scene == "screen-glare":
+        return _glare(frame, on, (mid[0] + 0.6 * ied + shift, mid[1] + 0.6 * ied),
+                      (1.0 * ied, 0.1 * ied), -60.0)
+    return frame
