@@ -5,7 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["BLOCK", "block_mean", "block_shape", "sample_at", "smooth_masked", "upsample"]
+__all__ = ["BLOCK", "block_mean", "block_shape", "median", "percentile", "sample_at",
+           "smooth_masked", "upsample"]
 
 BLOCK = 16
 """Block side in pixels at 500 ppi (about 1.5 ridge periods)."""
@@ -64,3 +65,33 @@ def sample_at(block_map: np.ndarray, y: np.ndarray, x: np.ndarray,
     bot = m[..., y1, x0] * (1 - ax) + m[..., y1, x1] * ax
     out: np.ndarray = top * (1 - ay) + bot * ay
     return out
+
+
+def percentile(values: np.ndarray, q: float) -> float:
+    """``np.percentile(values, q)`` (linear interpolation) to the last bit, without its
+    overhead (about 0.3 ms a call, ten times the sort, on a map of a thousand blocks)."""
+    v = np.asarray(values)
+    if v.dtype not in (np.float32, np.float64) or v.size == 0 or not 0 <= q <= 100:
+        return float(np.percentile(v, q))
+    s = np.sort(v, axis=None)
+    pos = (s.size - 1) * (q / 100)
+    k = int(pos)
+    if k >= s.size - 1 or np.isnan(s[-1]):
+        return float(s[-1])
+    # numpy's interpolation: from the nearer of the two order statistics, in their dtype
+    g = pos - k
+    lo, hi = s[k], s[k + 1]
+    d = hi - lo
+    return float(hi - d * (1 - g)) if g >= 0.5 else float(lo + d * g)
+
+
+def median(values: np.ndarray) -> float:
+    """``np.median(values)`` to the last bit, without its overhead (see :func:`percentile`)."""
+    v = np.asarray(values)
+    if v.dtype not in (np.float32, np.float64) or v.size == 0:
+        return float(np.median(v))
+    s = np.sort(v, axis=None)
+    m = s.size // 2
+    if np.isnan(s[-1]):
+        return float(s[-1])
+    return float(s[m]) if s.size % 2 else float((s[m - 1] + s[m]) / 2)

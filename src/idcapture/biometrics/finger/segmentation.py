@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from .blocks import BLOCK, block_mean, upsample
+from .blocks import BLOCK, block_mean, median, percentile, upsample
 
 __all__ = ["admit_faint", "block_std", "pixel_mask", "segment_blocks", "window_blocks",
            "window_edges"]
@@ -38,7 +38,7 @@ def segment_blocks(std: np.ndarray, coherence: np.ndarray, *, min_std: float = 6
     """
     if std.size == 0:
         return np.zeros(std.shape, dtype=bool)
-    ref = float(np.percentile(std, 90))
+    ref = percentile(std, 90)
     raw = (std > max(min_std, relative_std * ref)) & (coherence > min_coherence)
     m: np.ndarray = raw.astype(np.uint8)
     k = np.ones((3, 3), np.uint8)
@@ -46,7 +46,7 @@ def segment_blocks(std: np.ndarray, coherence: np.ndarray, *, min_std: float = 6
         m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, k, borderType=cv2.BORDER_REPLICATE)
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, k, borderType=cv2.BORDER_REPLICATE)
         # closing must not grow the finger along the frame into the background
-        background = float(np.median(std[~raw])) if not raw.all() else 0.0
+        background = median(std[~raw]) if not raw.all() else 0.0
         frame = np.ones(m.shape, bool)
         frame[1:-1, 1:-1] = False
         m[frame & (std <= max(min_std, 0.5 * relative_std * ref, 1.5 * background))] = 0
@@ -156,7 +156,7 @@ def admit_faint(mask: np.ndarray, std: np.ndarray, coherence: np.ndarray,
     """
     if not mask.any():
         return mask
-    floor = spread * float(np.percentile(std, 10))
+    floor = spread * percentile(std, 10)
     cand = (~mask) & inside & (coherence > min_coherence) & (confidence > min_confidence)
     cand &= std > floor
     if not cand.any():
