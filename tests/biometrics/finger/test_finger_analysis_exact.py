@@ -21,3 +21,22 @@ def test_percentile_and_median_are_numpys_to_the_last_bit(dtype: type) -> None:
             assert percentile(a, q) == float(np.percentile(a, q)), (n, q)
         assert median(a) == float(np.median(a)), n
     assert percentile(np.arange(5), 30) == float(np.percentile(np.arange(5), 30))
+
+
+def test_signature_profile_is_the_mean_along_the_ridges_to_the_last_bit() -> None:
+    from idcapture.biometrics.finger.frequency import RidgeSignatures
+
+    rng = np.random.default_rng(3)
+    for lines in (2, 3, 8, 11):
+        samples = (rng.random((9, 13, lines, 32)) * 255).astype(np.float32)
+        got = RidgeSignatures(samples).profile
+        assert got.dtype == np.float32
+        assert np.array_equal(got, samples.mean(axis=2)), lines
+
+
+def test_block_spread_from_a_given_mean_is_the_same() -> None:
+    from idcapture.biometrics.finger.blocks import block_mean
+    from idcapture.biometrics.finger.segmentation import block_std
+
+    px = (np.random.default_rng(5).random((123, 201)) * 255).astype(np.float32)
+    assert np.array_equal(block_std(px, mean=block_mean(px)), block_std(px))

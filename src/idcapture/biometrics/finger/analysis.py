@@ -97,26 +97,27 @@ def analyse(image: np.ndarray, ppi: int = BASE_PPI) -> FingerAnalysis:
     input that is not a usable grey image.
     """
     work = to_working(image, ppi)
-    half, orient, std, mask, finger_mask = _segmented(work.pixels)
+    grey_mean = block_mean(work.pixels)
+    half, orient, std, mask, finger_mask = _segmented(work.pixels, grey_mean)
     sigs = signatures(work.pixels, orient.theta)
     period, conf = ridge_period(sigs.profile, mask)
     inside = window_blocks(window_edges(half), half.shape, std.shape)
     # faint but clearly ridged blocks beside the finger join the area enhanced and searched
     # for minutiae (the quality's measures keep reading ``mask``)
     finger_mask = admit_faint(finger_mask, std, orient.coherence, conf, inside)
-    return FingerAnalysis(work, mask, orient, period, conf, block_mean(work.pixels), std, sigs,
-                          half, finger_mask, window=inside)
+    return FingerAnalysis(work, mask, orient, period, conf, grey_mean, std, sigs, half,
+                          finger_mask, window=inside)
 
 
-def _segmented(px: np.ndarray) -> tuple[np.ndarray, OrientationField, np.ndarray, np.ndarray,
-                                        np.ndarray]:
+def _segmented(px: np.ndarray, grey_mean: np.ndarray | None = None
+               ) -> tuple[np.ndarray, OrientationField, np.ndarray, np.ndarray, np.ndarray]:
     """Half-resolution image, orientation field, block spreads, mask and finger mask of
-    working pixels ``px``."""
+    working pixels ``px`` (``grey_mean``: their block means, when already at hand)."""
     hs, ws = half_size(px.shape)
     half = cv2.resize(px, (ws, hs), interpolation=cv2.INTER_AREA)
     # ridges (8-12 px periods at 500 ppi) are well resolved at half resolution
     orient = orientation_field(half, BLOCK // 2, presmooth=0.0)
-    std = block_std(px)
+    std = block_std(px, mean=grey_mean)
     mask = segment_blocks(std, orient.coherence)
     finger_mask = segment_blocks(std, orient.coherence, to_frame=True) | mask
     return half, orient, std, mask, finger_mask
@@ -154,7 +155,7 @@ def rescaled(an: FingerAnalysis, image: np.ndarray, ppi: int) -> FingerAnalysis:
 
     near_y = np.clip(np.rint(my[:, 0]).astype(np.int64), 0, an.mask.shape[0] - 1)
     near_x = np.clip(np.rint(mx[0]).astype(np.int64), 0, an.mask.shape[1] - 1)
-    sigs = RidgeSignatures(an.signatures.samples[near_y][:, near_x])
+    sigs = RidgeSignatures(an.signatures.samples[np.ix_(near_y, near_x)])
     conf = resample(an.period_confidence)
     inside = resample(an.window) > 0.5 if an.window.size else np.ones(std.shape, bool)
     finger_mask = admit_faint(finger_mask, std, orient.coherence, conf, inside)

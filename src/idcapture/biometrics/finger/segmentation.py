@@ -13,9 +13,11 @@ __all__ = ["admit_faint", "block_std", "pixel_mask", "segment_blocks", "window_b
            "window_edges"]
 
 
-def block_std(pixels: np.ndarray, block: int = BLOCK) -> np.ndarray:
-    """Grey-level standard deviation per block."""
-    m = block_mean(pixels, block)
+def block_std(pixels: np.ndarray, block: int = BLOCK,
+              mean: np.ndarray | None = None) -> np.ndarray:
+    """Grey-level standard deviation per block (``mean``: ``block_mean(pixels, block)`` when
+    already at hand)."""
+    m = block_mean(pixels, block) if mean is None else mean
     m2 = block_mean(pixels * pixels, block)
     out: np.ndarray = np.sqrt(np.maximum(m2 - m * m, 0.0))
     return out
@@ -162,7 +164,9 @@ def admit_faint(mask: np.ndarray, std: np.ndarray, coherence: np.ndarray,
     if not cand.any():
         return mask
     grown = (mask | cand).astype(np.uint8)
-    _, labels = cv2.connectedComponents(grown, connectivity=4)
-    keep = np.unique(labels[mask])
-    out: np.ndarray = np.isin(labels, keep[keep > 0])
+    n, labels = cv2.connectedComponents(grown, connectivity=4)
+    keep = np.zeros(n, bool)                 # the regions that hold a block of ``mask``
+    keep[labels[mask]] = True
+    keep[0] = False
+    out: np.ndarray = keep[labels]
     return out
