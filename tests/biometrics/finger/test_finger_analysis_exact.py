@@ -34,9 +34,22 @@ def test_signature_profile_is_the_mean_along_the_ridges_to_the_last_bit() -> Non
         assert np.array_equal(got, samples.mean(axis=2)), lines
 
 
-def test_block_spread_from_a_given_mean_is_the_same() -> None:
+def test_block_maps_from_one_padding_are_the_padded_products() -> None:
+    import cv2
+
     from idcapture.biometrics.finger.blocks import block_mean
+    from idcapture.biometrics.finger.orientation import orientation_field
     from idcapture.biometrics.finger.segmentation import block_std
 
-    px = (np.random.default_rng(5).random((123, 201)) * 255).astype(np.float32)
-    assert np.array_equal(block_std(px, mean=block_mean(px)), block_std(px))
+    rng = np.random.default_rng(5)
+    for shape in ((123, 201), (128, 96), (97, 64)):
+        px = (rng.random(shape) * 255).astype(np.float32)
+        m = block_mean(px)
+        plain = np.sqrt(np.maximum(block_mean(px * px) - m * m, 0.0))
+        assert np.array_equal(block_std(px), plain), shape
+        assert np.array_equal(block_std(px, mean=m), plain), shape
+        gx = cv2.Scharr(px, cv2.CV_32F, 1, 0)
+        gy = cv2.Scharr(px, cv2.CV_32F, 0, 1)
+        gxx, gyy, gxy = (block_mean(a, 8) for a in (gx * gx, gy * gy, gx * gy))
+        cov = orientation_field(px, 8, presmooth=0.0).covariance
+        assert np.array_equal(cov, np.stack([gxx - gyy, 2.0 * gxy, gxx + gyy])), shape

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .blocks import BLOCK, block_mean, block_shape
+from .blocks import BLOCK, block_mean, block_shape, pad_to_blocks
 from .enhancement import enhance_small, half_size, normalise_contrast, upscale_half
 from .frequency import RidgeSignatures, ridge_period, signatures
 from .image import BASE_PPI, WorkingImage, to_working
@@ -97,8 +97,7 @@ def analyse(image: np.ndarray, ppi: int = BASE_PPI) -> FingerAnalysis:
     input that is not a usable grey image.
     """
     work = to_working(image, ppi)
-    grey_mean = block_mean(work.pixels)
-    half, orient, std, mask, finger_mask = _segmented(work.pixels, grey_mean)
+    half, orient, grey_mean, std, mask, finger_mask = _segmented(work.pixels)
     sigs = signatures(work.pixels, orient.theta)
     period, conf = ridge_period(sigs.profile, mask)
     inside = window_blocks(window_edges(half), half.shape, std.shape)
@@ -109,18 +108,20 @@ def analyse(image: np.ndarray, ppi: int = BASE_PPI) -> FingerAnalysis:
                           finger_mask, window=inside)
 
 
-def _segmented(px: np.ndarray, grey_mean: np.ndarray | None = None
-               ) -> tuple[np.ndarray, OrientationField, np.ndarray, np.ndarray, np.ndarray]:
-    """Half-resolution image, orientation field, block spreads, mask and finger mask of
-    working pixels ``px`` (``grey_mean``: their block means, when already at hand)."""
+def _segmented(px: np.ndarray) -> tuple[np.ndarray, OrientationField, np.ndarray, np.ndarray,
+                                        np.ndarray, np.ndarray]:
+    """Half-resolution image, orientation field, block means and spreads, mask and finger
+    mask of working pixels ``px``."""
     hs, ws = half_size(px.shape)
     half = cv2.resize(px, (ws, hs), interpolation=cv2.INTER_AREA)
     # ridges (8-12 px periods at 500 ppi) are well resolved at half resolution
     orient = orientation_field(half, BLOCK // 2, presmooth=0.0)
-    std = block_std(px, mean=grey_mean)
+    padded = pad_to_blocks(px)
+    grey_mean = block_mean(padded)
+    std = block_std(padded, mean=grey_mean)
     mask = segment_blocks(std, orient.coherence)
     finger_mask = segment_blocks(std, orient.coherence, to_frame=True) | mask
-    return half, orient, std, mask, finger_mask
+    return half, orient, grey_mean, std, mask, finger_mask
 
 
 def _block_grid(shape: tuple[int, int], f: float, block: int) -> tuple[np.ndarray, np.ndarray]:
@@ -144,7 +145,7 @@ def rescaled(an: FingerAnalysis, image: np.ndarray, ppi: int) -> FingerAnalysis:
     spares the signatures and their spectra."""
     work = to_working(image, ppi)
     px = work.pixels
-    half, orient, std, mask, finger_mask = _segmented(px)
+    half, orient, _, std, mask, finger_mask = _segmented(px)
     f = work.scale / an.work.scale
     mx, my = _block_grid(px.shape, f, an.block)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["BLOCK", "block_mean", "block_shape", "median", "percentile", "sample_at",
-           "smooth_masked", "upsample"]
+__all__ = ["BLOCK", "block_mean", "block_shape", "median", "pad_to_blocks", "percentile",
+           "sample_at", "smooth_masked", "upsample"]
 
 BLOCK = 16
 """Block side in pixels at 500 ppi (about 1.5 ridge periods)."""
@@ -17,12 +17,22 @@ def block_shape(shape: tuple[int, int], block: int = BLOCK) -> tuple[int, int]:
     return (-(-shape[0] // block), -(-shape[1] // block))
 
 
-def block_mean(arr: np.ndarray, block: int = BLOCK) -> np.ndarray:
-    """Mean of ``arr`` over each block (edge blocks padded by replication)."""
+def pad_to_blocks(arr: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """``arr`` extended to whole blocks by replicating its last row and column (``arr``
+    itself when it covers whole blocks already). Element-wise products of padded arrays
+    are the padded products, so several block maps can share one padding."""
     nby, nbx = block_shape(arr.shape[:2], block)
     ph, pw = nby * block - arr.shape[0], nbx * block - arr.shape[1]
     if ph or pw:
-        arr = cv2.copyMakeBorder(arr, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
+        out: np.ndarray = cv2.copyMakeBorder(arr, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
+        return out
+    return arr
+
+
+def block_mean(arr: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """Mean of ``arr`` over each block (edge blocks padded by replication)."""
+    nby, nbx = block_shape(arr.shape[:2], block)
+    arr = pad_to_blocks(arr, block)
     # area interpolation by an integer factor is the exact block average
     src = np.ascontiguousarray(arr, dtype=np.float32)
     out: np.ndarray = cv2.resize(src, (nbx, nby), interpolation=cv2.INTER_AREA)

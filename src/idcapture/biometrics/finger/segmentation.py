@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from .blocks import BLOCK, block_mean, median, percentile, upsample
+from .blocks import BLOCK, block_mean, median, pad_to_blocks, percentile, upsample
 
 __all__ = ["admit_faint", "block_std", "pixel_mask", "segment_blocks", "window_blocks",
            "window_edges"]
@@ -17,8 +17,9 @@ def block_std(pixels: np.ndarray, block: int = BLOCK,
               mean: np.ndarray | None = None) -> np.ndarray:
     """Grey-level standard deviation per block (``mean``: ``block_mean(pixels, block)`` when
     already at hand)."""
-    m = block_mean(pixels, block) if mean is None else mean
-    m2 = block_mean(pixels * pixels, block)
+    p = pad_to_blocks(pixels, block)
+    m = block_mean(p, block) if mean is None else mean
+    m2 = block_mean(p * p, block)
     out: np.ndarray = np.sqrt(np.maximum(m2 - m * m, 0.0))
     return out
 
