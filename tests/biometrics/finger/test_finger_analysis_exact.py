@@ -20,6 +20,10 @@ def test_percentile_and_median_are_numpys_to_the_last_bit(dtype: type) -> None:
         for q in (0, 10, 50, 90, 95, 100, float(rng.random() * 100)):
             assert percentile(a, q) == float(np.percentile(a, q)), (n, q)
         assert median(a) == float(np.median(a)), n
+    big = (rng.random(60001) * 255).astype(dtype)          # an image's worth of values
+    for a in (big, big[:-1]):
+        assert median(a) == float(np.median(a))
+        assert percentile(a, 95) == float(np.percentile(a, 95))
     assert percentile(np.arange(5), 30) == float(np.percentile(np.arange(5), 30))
 
 
