@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .blocks import BLOCK, block_mean, block_shape
+from .blocks import BLOCK, block_mean, block_shape, pad_to_blocks
 from .enhancement import enhance_small, half_size, normalise_contrast, upscale_half
 from .frequency import RidgeSignatures, ridge_period, signatures
 from .image import BASE_PPI, WorkingImage, to_working
@@ -97,29 +97,31 @@ def analyse(image: np.ndarray, ppi: int = BASE_PPI) -> FingerAnalysis:
     input that is not a usable grey image.
     """
     work = to_working(image, ppi)
-    half, orient, std, mask, finger_mask = _segmented(work.pixels)
+    half, orient, grey_mean, std, mask, finger_mask = _segmented(work.pixels)
     sigs = signatures(work.pixels, orient.theta)
     period, conf = ridge_period(sigs.profile, mask)
     inside = window_blocks(window_edges(half), half.shape, std.shape)
     # faint but clearly ridged blocks beside the finger join the area enhanced and searched
     # for minutiae (the quality's measures keep reading ``mask``)
     finger_mask = admit_faint(finger_mask, std, orient.coherence, conf, inside)
-    return FingerAnalysis(work, mask, orient, period, conf, block_mean(work.pixels), std, sigs,
-                          half, finger_mask, window=inside)
+    return FingerAnalysis(work, mask, orient, period, conf, grey_mean, std, sigs, half,
+                          finger_mask, window=inside)
 
 
 def _segmented(px: np.ndarray) -> tuple[np.ndarray, OrientationField, np.ndarray, np.ndarray,
-                                        np.ndarray]:
-    """Half-resolution image, orientation field, block spreads, mask and finger mask of
-    working pixels ``px``."""
+                                        np.ndarray, np.ndarray]:
+    """Half-resolution image, orientation field, block means and spreads, mask and finger
+    mask of working pixels ``px``."""
     hs, ws = half_size(px.shape)
     half = cv2.resize(px, (ws, hs), interpolation=cv2.INTER_AREA)
     # ridges (8-12 px periods at 500 ppi) are well resolved at half resolution
     orient = orientation_field(half, BLOCK // 2, presmooth=0.0)
-    std = block_std(px)
+    padded = pad_to_blocks(px)
+    grey_mean = block_mean(padded)
+    std = block_std(padded, mean=grey_mean)
     mask = segment_blocks(std, orient.coherence)
     finger_mask = segment_blocks(std, orient.coherence, to_frame=True) | mask
-    return half, orient, std, mask, finger_mask
+    return half, orient, grey_mean, std, mask, finger_mask
 
 
 def _block_grid(shape: tuple[int, int], f: float, block: int) -> tuple[np.ndarray, np.ndarray]:
@@ -143,7 +145,7 @@ def rescaled(an: FingerAnalysis, image: np.ndarray, ppi: int) -> FingerAnalysis:
     spares the signatures and their spectra."""
     work = to_working(image, ppi)
     px = work.pixels
-    half, orient, std, mask, finger_mask = _segmented(px)
+    half, orient, _, std, mask, finger_mask = _segmented(px)
     f = work.scale / an.work.scale
     mx, my = _block_grid(px.shape, f, an.block)
 
@@ -154,7 +156,7 @@ def rescaled(an: FingerAnalysis, image: np.ndarray, ppi: int) -> FingerAnalysis:
 
     near_y = np.clip(np.rint(my[:, 0]).astype(np.int64), 0, an.mask.shape[0] - 1)
     near_x = np.clip(np.rint(mx[0]).astype(np.int64), 0, an.mask.shape[1] - 1)
-    sigs = RidgeSignatures(an.signatures.samples[near_y][:, near_x])
+    sigs = RidgeSignatures(an.signatures.samples[np.ix_(near_y, near_x)])
     conf = resample(an.period_confidence)
     inside = resample(an.window) > 0.5 if an.window.size else np.ones(std.shape, bool)
     finger_mask = admit_faint(finger_mask, std, orient.coherence, conf, inside)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["BLOCK", "block_mean", "block_shape", "sample_at", "smooth_masked", "upsample"]
+__all__ = ["BLOCK", "block_mean", "block_shape", "median", "pad_to_blocks", "percentile",
+           "sample_at", "smooth_masked", "upsample"]
 
 BLOCK = 16
 """Block side in pixels at 500 ppi (about 1.5 ridge periods)."""
@@ -16,12 +17,22 @@ def block_shape(shape: tuple[int, int], block: int = BLOCK) -> tuple[int, int]:
     return (-(-shape[0] // block), -(-shape[1] // block))
 
 
-def block_mean(arr: np.ndarray, block: int = BLOCK) -> np.ndarray:
-    """Mean of ``arr`` over each block (edge blocks padded by replication)."""
+def pad_to_blocks(arr: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """``arr`` extended to whole blocks by replicating its last row and column (``arr``
+    itself when it covers whole blocks already). Element-wise products of padded arrays
+    are the padded products, so several block maps can share one padding."""
     nby, nbx = block_shape(arr.shape[:2], block)
     ph, pw = nby * block - arr.shape[0], nbx * block - arr.shape[1]
     if ph or pw:
-        arr = cv2.copyMakeBorder(arr, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
+        out: np.ndarray = cv2.copyMakeBorder(arr, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
+        return out
+    return arr
+
+
+def block_mean(arr: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """Mean of ``arr`` over each block (edge blocks padded by replication)."""
+    nby, nbx = block_shape(arr.shape[:2], block)
+    arr = pad_to_blocks(arr, block)
     # area interpolation by an integer factor is the exact block average
     src = np.ascontiguousarray(arr, dtype=np.float32)
     out: np.ndarray = cv2.resize(src, (nbx, nby), interpolation=cv2.INTER_AREA)
@@ -64,3 +75,35 @@ def sample_at(block_map: np.ndarray, y: np.ndarray, x: np.ndarray,
     bot = m[..., y1, x0] * (1 - ax) + m[..., y1, x1] * ax
     out: np.ndarray = top * (1 - ay) + bot * ay
     return out
+
+
+def percentile(values: np.ndarray, q: float) -> float:
+    """``np.percentile(values, q)`` (linear interpolation) to the last bit, without its
+    overhead (about 0.3 ms a call, ten times the work, on a map of a thousand blocks)."""
+    v = np.asarray(values)
+    if v.dtype not in (np.float32, np.float64) or v.size == 0 or not 0 <= q <= 100:
+        return float(np.percentile(v, q))
+    pos = (v.size - 1) * (q / 100)
+    k = int(pos)
+    # the two order statistics about ``pos``, and the largest value (NaN when there is one)
+    s = np.partition(v, sorted({min(k, v.size - 1), min(k + 1, v.size - 1), v.size - 1}),
+                     axis=None)
+    if k >= s.size - 1 or np.isnan(s[-1]):
+        return float(s[-1])
+    # numpy's interpolation: from the nearer of the two order statistics, in their dtype
+    g = pos - k
+    lo, hi = s[k], s[k + 1]
+    d = hi - lo
+    return float(hi - d * (1 - g)) if g >= 0.5 else float(lo + d * g)
+
+
+def median(values: np.ndarray) -> float:
+    """``np.median(values)`` to the last bit, without its overhead (see :func:`percentile`)."""
+    v = np.asarray(values)
+    if v.dtype not in (np.float32, np.float64) or v.size == 0:
+        return float(np.median(v))
+    m = v.size // 2
+    s = np.partition(v, sorted({max(m - 1, 0), m, v.size - 1}), axis=None)
+    if np.isnan(s[-1]):
+        return float(s[-1])
+    return float(s[m]) if s.size % 2 else float((s[m - 1] + s[m]) / 2)

@@ -17,7 +17,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from .blocks import BLOCK, upsample
+from .blocks import BLOCK, median, upsample
 
 __all__ = ["N_ORIENTATIONS", "enhance", "enhance_half", "enhance_small",
            "gabor_bank", "half_size", "normalise_contrast", "upscale_half"]
@@ -106,7 +106,7 @@ def _separable_bank(period: float, n: int = N_ORIENTATIONS, ksize: int = _KSIZE
 def _image_period(period: np.ndarray, mask: np.ndarray) -> float:
     """One ridge period for the bank: the median over the finger area, rounded."""
     vals = period[mask] if mask.any() else period.ravel()
-    p = float(np.median(vals)) if vals.size else 9.0
+    p = median(vals) if vals.size else 9.0
     return round(p * 4.0) / 4.0
 
 

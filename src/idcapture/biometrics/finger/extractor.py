@@ -8,6 +8,7 @@ import numpy as np
 
 from ...record import FingerPosition
 from .analysis import FingerAnalysis, analyse, rescaled
+from .blocks import median
 from .image import BASE_PPI
 from .minutiae import KIND_BIFURCATION, detect_minutiae
 from .orientation import to_screen_angle
@@ -43,7 +44,7 @@ def minutiae_scale(an: FingerAnalysis) -> float:
     its median ridge period is within 5 % of :data:`RIDGE_PERIOD_TARGET` (or unknown)."""
     if not an.mask.any():
         return 1.0
-    period = float(np.median(an.period[an.mask]))
+    period = median(an.period[an.mask])
     if not np.isfinite(period) or period <= 0:
         return 1.0
     f = float(np.clip(RIDGE_PERIOD_TARGET / period, *_SCALE_RANGE))

@@ -36,7 +36,13 @@ class RidgeSignatures:
     @property
     def profile(self) -> np.ndarray:
         """The signature: samples averaged along the ridges, ``(nby, nbx, SIG_LEN)``."""
-        out: np.ndarray = self.samples.mean(axis=2)
+        # ``samples.mean(axis=2)`` to the last bit (numpy adds the lines in order along an
+        # outer axis), summed line by line: a fraction of the strided reduction's time
+        s = self.samples
+        out: np.ndarray = s[:, :, 0] + s[:, :, 1]
+        for i in range(2, s.shape[2]):
+            out += s[:, :, i]
+        out /= s.dtype.type(s.shape[2])
         return out
 
 

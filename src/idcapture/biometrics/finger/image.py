@@ -55,7 +55,7 @@ def to_working(image: np.ndarray, ppi: int = BASE_PPI) -> WorkingImage:
     if arr.dtype == bool:
         arr = arr.astype(np.float32) * 255.0
     px = arr.astype(np.float32, copy=False)
-    if not np.isfinite(px).all():
+    if not np.issubdtype(arr.dtype, np.integer) and not np.isfinite(px).all():
         raise ConfigError("finger image holds NaN or infinite values", "bad-image")
     if px.size and (np.issubdtype(arr.dtype, np.floating)) and float(px.max()) <= 1.0:
         px = px * 255.0

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from .analysis import FingerAnalysis
-from .blocks import sample_at, upsample
+from .blocks import median, sample_at, upsample
 from .enhancement import half_size
 from .skeleton import CN_TABLE, NEIGHBOUR_OFFSETS, thin_with_codes
 
@@ -211,7 +211,7 @@ def _response_share(enhanced_half: np.ndarray, ys: np.ndarray, xs: np.ndarray) -
     finger area, capped at 1."""
     amp = cv2.GaussianBlur(np.abs(enhanced_half), (0, 0), _RESPONSE_SIGMA)
     inside = enhanced_half != 0
-    ref = float(np.median(amp[inside])) if inside.any() else 1.0
+    ref = median(amp[inside]) if inside.any() else 1.0
     hs, ws = amp.shape
     at = amp[np.minimum(ys // 2, hs - 1), np.minimum(xs // 2, ws - 1)]
     out: np.ndarray = np.clip(at / max(ref, 1e-6), 0.0, 1.0)

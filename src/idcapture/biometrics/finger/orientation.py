@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from .blocks import BLOCK, block_mean
+from .blocks import BLOCK, block_mean, pad_to_blocks
 
 __all__ = ["OrientationField", "gradient_coherence", "orientation_field", "to_screen_angle"]
 
@@ -67,8 +67,9 @@ def orientation_field(pixels: np.ndarray, block: int = BLOCK,
     doubled-angle domain, so opposite gradients reinforce instead of cancelling.
     """
     g: np.ndarray = cv2.GaussianBlur(pixels, (0, 0), presmooth) if presmooth > 0 else pixels
-    gx = cv2.Scharr(g, cv2.CV_32F, 1, 0)
-    gy = cv2.Scharr(g, cv2.CV_32F, 0, 1)
+    # padded once for the three block sums (products of padded gradients are padded products)
+    gx = pad_to_blocks(cv2.Scharr(g, cv2.CV_32F, 1, 0), block)
+    gy = pad_to_blocks(cv2.Scharr(g, cv2.CV_32F, 0, 1), block)
     gxx = block_mean(gx * gx, block)
     gyy = block_mean(gy * gy, block)
     gxy = block_mean(gx * gy, block)

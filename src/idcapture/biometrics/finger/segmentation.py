@@ -7,16 +7,19 @@ import math
 import cv2
 import numpy as np
 
-from .blocks import BLOCK, block_mean, upsample
+from .blocks import BLOCK, block_mean, median, pad_to_blocks, percentile, upsample
 
 __all__ = ["admit_faint", "block_std", "pixel_mask", "segment_blocks", "window_blocks",
            "window_edges"]
 
 
-def block_std(pixels: np.ndarray, block: int = BLOCK) -> np.ndarray:
-    """Grey-level standard deviation per block."""
-    m = block_mean(pixels, block)
-    m2 = block_mean(pixels * pixels, block)
+def block_std(pixels: np.ndarray, block: int = BLOCK,
+              mean: np.ndarray | None = None) -> np.ndarray:
+    """Grey-level standard deviation per block (``mean``: ``block_mean(pixels, block)`` when
+    already at hand)."""
+    p = pad_to_blocks(pixels, block)
+    m = block_mean(p, block) if mean is None else mean
+    m2 = block_mean(p * p, block)
     out: np.ndarray = np.sqrt(np.maximum(m2 - m * m, 0.0))
     return out
 
@@ -38,7 +41,7 @@ def segment_blocks(std: np.ndarray, coherence: np.ndarray, *, min_std: float = 6
     """
     if std.size == 0:
         return np.zeros(std.shape, dtype=bool)
-    ref = float(np.percentile(std, 90))
+    ref = percentile(std, 90)
     raw = (std > max(min_std, relative_std * ref)) & (coherence > min_coherence)
     m: np.ndarray = raw.astype(np.uint8)
     k = np.ones((3, 3), np.uint8)
@@ -46,7 +49,7 @@ def segment_blocks(std: np.ndarray, coherence: np.ndarray, *, min_std: float = 6
         m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, k, borderType=cv2.BORDER_REPLICATE)
         m = cv2.morphologyEx(m, cv2.MORPH_OPEN, k, borderType=cv2.BORDER_REPLICATE)
         # closing must not grow the finger along the frame into the background
-        background = float(np.median(std[~raw])) if not raw.all() else 0.0
+        background = median(std[~raw]) if not raw.all() else 0.0
         frame = np.ones(m.shape, bool)
         frame[1:-1, 1:-1] = False
         m[frame & (std <= max(min_std, 0.5 * relative_std * ref, 1.5 * background))] = 0
@@ -156,13 +159,15 @@ def admit_faint(mask: np.ndarray, std: np.ndarray, coherence: np.ndarray,
     """
     if not mask.any():
         return mask
-    floor = spread * float(np.percentile(std, 10))
+    floor = spread * percentile(std, 10)
     cand = (~mask) & inside & (coherence > min_coherence) & (confidence > min_confidence)
     cand &= std > floor
     if not cand.any():
         return mask
     grown = (mask | cand).astype(np.uint8)
-    _, labels = cv2.connectedComponents(grown, connectivity=4)
-    keep = np.unique(labels[mask])
-    out: np.ndarray = np.isin(labels, keep[keep > 0])
+    n, labels = cv2.connectedComponents(grown, connectivity=4)
+    keep = np.zeros(n, bool)                 # the regions that hold a block of ``mask``
+    keep[labels[mask]] = True
+    keep[0] = False
+    out: np.ndarray = keep[labels]
     return out
