@@ -121,7 +121,7 @@ def test_review_shows_the_face_score_beside_the_portraits(tmp_path: Path, shared
                               seed=5, faces=photos, face_duplicates=1)
     reg_dir = tmp_path / "reg"
     with Registry(reg_dir) as reg:
-        ingest(reg, province.packages, jobs=1)
+        ingest(reg, province.packages, jobs=1, faces=True)
         dedup(reg, full=True, false_clusters=0.01, jobs=1)
         clusters = {tuple(c["kinds"]): c for c in reg.clusters()}
     assert set(clusters) == {("face",), ("biometric", "face")}
