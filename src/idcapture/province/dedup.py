@@ -186,7 +186,7 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
     with ``rid > after``: the codes of the records before are then cut to the keys the
     new records hold (:func:`_informative_for`), which gives the new records the
     similarities of the whole codes."""
-    stale = _code_thumbs(registry, jobs)
+    stale = _code_thumbs(registry, jobs, after)
     rids = sorted(records)
     at = {rid: i for i, rid in enumerate(rids)}
     keys: list[list[bytes | None]] = [[None] * len(THUMBS) for _ in rids]
@@ -214,15 +214,16 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
     return shard, gate
 
 
-def _code_thumbs(registry: Registry, jobs: int) -> bool:
+def _code_thumbs(registry: Registry, jobs: int, after: int) -> bool:
     """Compute and store the keys and prepared forms (:func:`.prepared.thumb_codes`, one
     ``prepare`` per thumb, on ``jobs`` cores) of the current thumbs that lack them, or of
     all when the registry's are of another scheme (returned: True then). Stored in
-    chunks, each in its own transaction."""
+    chunks, each in its own transaction. The records up to ``after`` were coded by the
+    run that searched them: only the later ones are looked at."""
     stale = (registry.get_state(_KEYS) != KEYS_VERSION
              or registry.get_state(_PREPARED) != PREPARED_VERSION)
     todo = [(r.rid, r.position, r.template)
-            for r in registry.thumbs(uncoded=not stale)]
+            for r in registry.thumbs(uncoded=not stale, after=0 if stale else after)]
     for s in range(0, len(todo), _CODE_CHUNK):
         part = todo[s:s + _CODE_CHUNK]
         made = map_in_order(thumb_codes, [t for _r, _p, t in part], jobs, chunksize=32)
@@ -245,10 +246,9 @@ def _load_prepared(registry: Registry, shard: Shard, probes: np.ndarray, gate: f
         need = shard.rids[np.union1d(probes, np.concatenate(
             [np.zeros(0, np.int64), *[rows for _i, rows in found]]))]
     at = {int(r): i for i, r in enumerate(shard.rids)}
-    for rid, position, blob in registry.prepared_thumbs(None if need is None else
+    for rid, position, form in registry.prepared_thumbs(None if need is None else
                                                         need.tolist()):
-        if blob is not None:
-            shard.templates[at[rid]][position] = blob
+        shard.templates[at[rid]][position] = form
 
 
 def _informative(tokens: list[np.ndarray], cap: int) -> list[np.ndarray]:

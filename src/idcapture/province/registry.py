@@ -43,7 +43,10 @@ CREATE INDEX IF NOT EXISTS records_reg ON records (station_id, registration_numb
 CREATE INDEX IF NOT EXISTS records_id ON records (id_number);
 CREATE TABLE IF NOT EXISTS thumbs (
     rid INTEGER NOT NULL REFERENCES records, position TEXT NOT NULL,
-    template BLOB NOT NULL, source TEXT NOT NULL, feature BLOB, prepared BLOB,
+    template BLOB NOT NULL, source TEXT NOT NULL, feature BLOB,
+    PRIMARY KEY (rid, position));
+CREATE TABLE IF NOT EXISTS prepared (
+    rid INTEGER NOT NULL, position TEXT NOT NULL, form BLOB NOT NULL,
     PRIMARY KEY (rid, position));
 CREATE TABLE IF NOT EXISTS matches (
     a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL, score REAL NOT NULL,
@@ -159,8 +162,6 @@ class Registry:
         columns = {r[1] for r in self.db.execute("PRAGMA table_info(thumbs)")}
         if "feature" not in columns:        # registries made before the pre-filter
             self.db.execute("ALTER TABLE thumbs ADD COLUMN feature BLOB")
-        if "prepared" not in columns:       # registries made before the stored forms
-            self.db.execute("ALTER TABLE thumbs ADD COLUMN prepared BLOB")
 
     def close(self) -> None:
         self.db.close()
@@ -224,8 +225,8 @@ class Registry:
              None if newer else prior[0], now))
         rid = int(cur.lastrowid or 0)
         for pos, (template, source, feature) in thumbs.items():
-            self.db.execute("INSERT INTO thumbs (rid, position, template, source, feature) "
-                            "VALUES (?, ?, ?, ?, ?)", (rid, pos, template, source, feature))
+            self.db.execute("INSERT INTO thumbs VALUES (?, ?, ?, ?, ?)",
+                            (rid, pos, template, source, feature))
         if prior is not None and newer:
             self.db.execute("UPDATE records SET current = 0, superseded_by = ? WHERE rid = ?",
                             (rid, prior[0]))
@@ -303,17 +304,19 @@ class Registry:
         sql = "SELECT COUNT(*) FROM records" + (" WHERE current = 1" if current_only else "")
         return int(self.db.execute(sql).fetchone()[0])
 
-    def thumbs(self, current_only: bool = True, *, uncoded: bool = False
+    def thumbs(self, current_only: bool = True, *, uncoded: bool = False, after: int = 0
                ) -> Iterator[ThumbRow]:
-        """Thumbs (of current records by default), in rid order; ``uncoded``: only those
-        whose pre-filter keys or prepared form are not stored."""
-        sql = ("SELECT t.rid, t.position, t.template, t.source, t.feature, t.prepared "
-               "FROM thumbs t JOIN records r ON r.rid = t.rid WHERE 1")
+        """Thumbs (of current records by default) of records with ``rid > after``, in
+        rid order; ``uncoded``: only those whose pre-filter keys or prepared form are not
+        stored."""
+        sql = ("SELECT t.rid, t.position, t.template, t.source, t.feature, p.form "
+               "FROM thumbs t JOIN records r ON r.rid = t.rid LEFT JOIN prepared p "
+               "ON p.rid = t.rid AND p.position = t.position WHERE t.rid > ?")
         if current_only:
             sql += " AND r.current = 1"
         if uncoded:
-            sql += " AND (t.feature IS NULL OR t.prepared IS NULL)"
-        for r in self.db.execute(sql + " ORDER BY t.rid, t.position"):
+            sql += " AND (t.feature IS NULL OR p.form IS NULL)"
+        for r in self.db.execute(sql + " ORDER BY t.rid, t.position", (after,)):
             yield ThumbRow(int(r[0]), str(r[1]), bytes(r[2]), str(r[3]),
                            None if r[4] is None else bytes(r[4]),
                            None if r[5] is None else bytes(r[5]))
@@ -327,10 +330,10 @@ class Registry:
             yield int(r[0]), str(r[1]), None if r[2] is None else bytes(r[2])
 
     def prepared_thumbs(self, rids: Iterable[int] | None = None
-                        ) -> Iterator[tuple[int, str, bytes | None]]:
+                        ) -> Iterator[tuple[int, str, bytes]]:
         """``(rid, position, stored prepared form)`` of the thumbs of the current records
         ``rids`` (None: all), in rid order."""
-        sql = ("SELECT t.rid, t.position, t.prepared FROM thumbs t JOIN records r "
+        sql = ("SELECT t.rid, t.position, t.form FROM prepared t JOIN records r "
                "ON r.rid = t.rid WHERE r.current = 1")
         if rids is None:
             chunks: list[list[int]] = [[]]
@@ -342,16 +345,20 @@ class Registry:
                 continue
             where = f" AND t.rid IN ({','.join(map(str, chunk))})" if rids is not None else ""
             for r in self.db.execute(sql + where + " ORDER BY t.rid, t.position"):
-                yield int(r[0]), str(r[1]), None if r[2] is None else bytes(r[2])
+                yield int(r[0]), str(r[1]), bytes(r[2])
 
     def set_features(self, features: Iterable[tuple[int, str, bytes, bytes | None]]
                      ) -> None:
         """Store pre-filter keys and prepared forms ``(rid, position, feature,
-        prepared)`` of existing thumbs."""
+        prepared)`` of existing thumbs (a form None: none kept)."""
+        rows = list(features)
         with self._transaction():
-            self.db.executemany(
-                "UPDATE thumbs SET feature = ?, prepared = ? WHERE rid = ? AND position = ?",
-                [(f, p, rid, pos) for rid, pos, f, p in features])
+            self.db.executemany("UPDATE thumbs SET feature = ? WHERE rid = ? AND position = ?",
+                                [(f, rid, pos) for rid, pos, f, _p in rows])
+            self.db.executemany("DELETE FROM prepared WHERE rid = ? AND position = ?",
+                                [(rid, pos) for rid, pos, _f, p in rows if p is None])
+            self.db.executemany("INSERT OR REPLACE INTO prepared VALUES (?, ?, ?)",
+                                [(rid, pos, p) for rid, pos, _f, p in rows if p is not None])
 
     def same_id_groups(self) -> list[list[int]]:
         """Current records sharing an ID number across two or more schools."""
