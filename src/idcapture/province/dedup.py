@@ -194,6 +194,7 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
         if position in THUMBS:
             keys[at[rid]][THUMBS.index(position)] = feature
     tokens = [record_tokens(k) for k in keys]
+    del keys
     counts = [len(t) for t in tokens]
     kept = registry.get_state(_GATE)
     fitted = full or stale or not kept or (kept == "-inf" and len(rids) > EXHAUSTIVE_BELOW)
