@@ -159,12 +159,64 @@ def _print_ray(runs: list[tuple[str, float, float, float, bool]]) -> None:
               f"{'identical to' if same else 'DIFFERENT from'} the reference run's")
 
 
+def _search_alone(reg: Registry, rounds: int, shards: list[int]) -> None:
+    """The search of every record on one shard and its batches (no registry work):
+    engines alternating for ``rounds`` rounds (wall, CPU in the workers, same pairs),
+    then the pre-filter's CPU a probe (1,024 probes) with the records split into each
+    of ``shards`` shards."""
+    from idcapture.province.engine import LocalEngine, RayEngine, split_shard
+    from idcapture.province.search import SearchResult
+
+    records = {r.rid: r for r in reg.records()}
+    shard, gate = dedup_mod._province_shard(reg, records, False, 1.0 / len(records), 1)
+    rows = np.arange(len(shard))
+    batches = [shard.batch(rows[s:s + dedup_mod.BATCH])
+               for s in range(0, len(rows), dedup_mod.BATCH)]
+    threshold = fused_threshold(len(records))
+    if rounds:
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        import ray
+
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        ref = None
+        try:
+            for r in range(rounds):
+                for name, engine in (("embedded, 1 process", LocalEngine(1)),
+                                     ("ray, 1 actor", RayEngine(None, 1)),
+                                     ("embedded, 2 processes", LocalEngine(2)),
+                                     ("ray, 2 actors", RayEngine(None, 2))):
+                    load = os.getloadavg()[0]
+                    w = time.perf_counter()
+                    res = engine.run(shard, batches, gate, threshold)
+                    w = time.perf_counter() - w
+                    pairs = sorted((p.a, p.b, p.fused) for p in res.pairs)
+                    ref = ref if ref is not None else pairs
+                    print(f"  round {r + 1}, {name:<22} search {w:6.1f} s wall, "
+                          f"{res.prefilter_cpu + res.compare_cpu:5.1f} CPU s in the workers "
+                          f"(load {load:.1f}); pairs {'the same' if pairs == ref else 'DIFFER'}")
+        finally:
+            ray.shutdown()
+    probes = shard.batch(rows[-1024:])
+    for parts in shards:
+        res = SearchResult()
+        c = time.process_time()
+        found = sum(len(r) for p in split_shard(shard, parts)
+                    for _i, r in p.candidates(probes, gate, res))
+        c = time.process_time() - c
+        print(f"  {parts:3d} shard(s): pre-filter {1e3 * c / len(probes):.3f} CPU ms a probe, "
+              f"{res.postings / len(probes):.0f} entries read a probe, {found} candidates")
+
+
 def _scaling(reg_dir: Path, args: argparse.Namespace) -> None:
     """dedup --full on an existing registry: embedded on 1 and 2 processes (the first
     run's clusters the reference), then the Ray runs; wall and CPU of each."""
     truth = reg_dir.parent / "packages" / "truth.json"
     with Registry(reg_dir, create=False) as reg:
         print(f"province: {reg.count(current_only=True)} records (registry reused)")
+        if args.search_rounds or args.shards:
+            _search_alone(reg, args.search_rounds, args.shards)
+        if not args.ray_workers and not args.ray_two_nodes:
+            return
         want: dict[str, tuple[int, int]] = {}
         for jobs in (1, 2):
             w, c = time.perf_counter(), _cpu()
@@ -194,7 +246,15 @@ def main() -> None:
                     help="also run dedup --full on a two-node Ray cluster on this machine")
     ap.add_argument("--scaling-only", action="store_true",
                     help="reuse the registry in --out (made by an earlier run) and only "
-                         "time dedup --full on 1 and 2 local processes and the Ray runs")
+                         "time dedup --full on 1 and 2 local processes and the Ray runs "
+                         "(with --ray-workers/--ray-two-nodes), the search alone "
+                         "(--search-rounds) and the pre-filter over shards (--shards)")
+    ap.add_argument("--search-rounds", type=int, default=0,
+                    help="with --scaling-only: time the search alone on 1 and 2 local "
+                         "processes and Ray actors, alternating, this many rounds")
+    ap.add_argument("--shards", type=int, nargs="*", default=[],
+                    help="with --scaling-only: the pre-filter's CPU a probe with the "
+                         "records split into these numbers of shards")
     ap.add_argument("--out", help="keep the province here (default: a temporary folder); "
                                   "packages already there are reused")
     args = ap.parse_args()
