@@ -335,15 +335,12 @@ class Registry:
         ``rids`` (None: all), in rid order."""
         sql = ("SELECT t.rid, t.position, t.form FROM prepared t JOIN records r "
                "ON r.rid = t.rid WHERE r.current = 1")
-        if rids is None:
-            chunks: list[list[int]] = [[]]
-        else:
+        wheres = [""]
+        if rids is not None:        # integers only: safe to spell out, 500 a query
             ids = sorted({int(r) for r in rids})
-            chunks = [ids[s:s + 500] for s in range(0, len(ids), 500)]
-        for chunk in chunks:
-            if rids is not None and not chunk:
-                continue
-            where = f" AND t.rid IN ({','.join(map(str, chunk))})" if rids is not None else ""
+            wheres = [f" AND t.rid IN ({','.join(map(str, ids[s:s + 500]))})"
+                      for s in range(0, len(ids), 500)]
+        for where in wheres:
             for r in self.db.execute(sql + where + " ORDER BY t.rid, t.position"):
                 yield int(r[0]), str(r[1]), bytes(r[2])
 
