@@ -107,28 +107,129 @@ def _pair_cost(reg: Registry, pairs: int = 40) -> float:
     return 2 * (time.process_time() - c) / pairs   # x2 thumbs; both directions done
 
 
-def _ray_runs(reg: Registry, workers: list[int], want: dict[str, tuple[int, int]]
-              ) -> list[tuple[int, float, bool]]:
-    """dedup --full on a local Ray per actor count: wall time, same clusters as before.
-    (Leaves the registry as a full run leaves it.)"""
-    if not workers:
+def _ray_runs(reg: Registry, workers: list[int], two_nodes: bool,
+              want: dict[str, tuple[int, int]]) -> list[tuple[str, float, float, float, bool]]:
+    """dedup --full on Ray per actor count (a local Ray with as many CPUs), and with two
+    actors on a two-node cluster on this machine (``ray.cluster_utils.Cluster``, one CPU
+    a node, loopback only): the run's wall time, its search's wall time, the search's
+    CPU in the actors, and whether the clusters are the embedded run's. (Leaves the
+    registry as a full run leaves it.)"""
+    if not workers and not two_nodes:
         return []
+    # without it Ray advertises the machine's network address even when told 127.0.0.1
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     import ray
+    from ray.cluster_utils import Cluster
 
     from idcapture.province.engine import RayEngine
 
-    ray.init(num_cpus=max(workers), include_dashboard=False, log_to_driver=False)
+    truth = Path(reg.path).parent / "packages" / "truth.json"
     out = []
-    try:
-        for w in workers:
-            t = time.perf_counter()
-            dedup(reg, full=True, engine=RayEngine(None, workers=w))
-            out.append((w, time.perf_counter() - t, _found(reg, Path(reg.path).parent /
-                                                           "packages" / "truth.json") == want))
-    finally:
-        ray.shutdown()
+
+    def one(name: str, engine: RayEngine) -> None:
+        t = time.perf_counter()
+        rep = dedup(reg, full=True, engine=engine)
+        out.append((name, time.perf_counter() - t, rep.seconds["search"],
+                    rep.prefilter_cpu + rep.compare_cpu, _found(reg, truth) == want))
+
+    if workers:
+        ray.init(num_cpus=max(workers), include_dashboard=False, log_to_driver=False)
+        try:
+            for w in workers:
+                one(f"{w} actor(s), one node", RayEngine(None, workers=w))
+        finally:
+            ray.shutdown()
+    if two_nodes:
+        cluster = Cluster(initialize_head=True, head_node_args={
+            "num_cpus": 1, "node_ip_address": "127.0.0.1", "include_dashboard": False})
+        cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1")
+        ray.init(address=cluster.address, log_to_driver=False)
+        try:
+            one("2 actors, two-node cluster", RayEngine(cluster.address, workers=2))
+        finally:
+            ray.shutdown()
+            cluster.shutdown()
     return out
+
+
+def _print_ray(runs: list[tuple[str, float, float, float, bool]]) -> None:
+    for name, wall, search, cpu, same in runs:
+        print(f"  ray, {name:<28} dedup --full {wall:7.1f} s wall, search {search:7.1f} s "
+              f"wall, {cpu:7.1f} CPU s in the actors; clusters "
+              f"{'identical to' if same else 'DIFFERENT from'} the reference run's")
+
+
+def _search_alone(reg: Registry, rounds: int, shards: list[int]) -> None:
+    """The search of every record on one shard and its batches (no registry work):
+    engines alternating for ``rounds`` rounds (wall, CPU in the workers, same pairs),
+    then the pre-filter's CPU a probe (1,024 probes) with the records split into each
+    of ``shards`` shards."""
+    from idcapture.province.engine import LocalEngine, RayEngine, split_shard
+    from idcapture.province.search import SearchResult
+
+    records = {r.rid: r for r in reg.records()}
+    shard, gate = dedup_mod._province_shard(reg, records, False, 1.0 / len(records), 1)
+    rows = np.arange(len(shard))
+    batches = [shard.batch(rows[s:s + dedup_mod.BATCH])
+               for s in range(0, len(rows), dedup_mod.BATCH)]
+    threshold = fused_threshold(len(records))
+    if rounds:
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        import ray
+
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        ref = None
+        try:
+            for r in range(rounds):
+                for name, engine in (("embedded, 1 process", LocalEngine(1)),
+                                     ("ray, 1 actor", RayEngine(None, 1)),
+                                     ("embedded, 2 processes", LocalEngine(2)),
+                                     ("ray, 2 actors", RayEngine(None, 2))):
+                    load = os.getloadavg()[0]
+                    w = time.perf_counter()
+                    res = engine.run(shard, batches, gate, threshold)
+                    w = time.perf_counter() - w
+                    pairs = sorted((p.a, p.b, p.fused) for p in res.pairs)
+                    ref = ref if ref is not None else pairs
+                    print(f"  round {r + 1}, {name:<22} search {w:6.1f} s wall, "
+                          f"{res.prefilter_cpu + res.compare_cpu:5.1f} CPU s in the workers "
+                          f"(load {load:.1f}); pairs {'the same' if pairs == ref else 'DIFFER'}")
+        finally:
+            ray.shutdown()
+    probes = shard.batch(rows[-1024:])
+    for parts in shards:
+        res = SearchResult()
+        c = time.process_time()
+        found = sum(len(r) for p in split_shard(shard, parts)
+                    for _i, r in p.candidates(probes, gate, res))
+        c = time.process_time() - c
+        print(f"  {parts:3d} shard(s): pre-filter {1e3 * c / len(probes):.3f} CPU ms a probe, "
+              f"{res.postings / len(probes):.0f} entries read a probe, {found} candidates")
+
+
+def _scaling(reg_dir: Path, args: argparse.Namespace) -> None:
+    """dedup --full on an existing registry: embedded on 1 and 2 processes (the first
+    run's clusters the reference), then the Ray runs; wall and CPU of each."""
+    truth = reg_dir.parent / "packages" / "truth.json"
+    with Registry(reg_dir, create=False) as reg:
+        print(f"province: {reg.count(current_only=True)} records (registry reused)")
+        if args.search_rounds or args.shards:
+            _search_alone(reg, args.search_rounds, args.shards)
+        if not args.ray_workers and not args.ray_two_nodes:
+            return
+        want: dict[str, tuple[int, int]] = {}
+        for jobs in (1, 2):
+            w, c = time.perf_counter(), _cpu()
+            rep = dedup(reg, full=True, jobs=jobs)
+            found = _found(reg, truth)
+            want = want or found
+            print(f"  embedded, {jobs} process(es){'':<16} dedup --full "
+                  f"{time.perf_counter() - w:7.1f} s wall, search {rep.seconds['search']:7.1f}"
+                  f" s wall, {rep.prefilter_cpu + rep.compare_cpu:7.1f} CPU s searching "
+                  f"({_cpu() - c:.1f} CPU s in all); clusters "
+                  f"{'identical to' if found == want else 'DIFFERENT from'} the reference "
+                  f"run's; {rep.probes} probes, {rep.candidates_scored} candidate pairs")
+        _print_ray(_ray_runs(reg, args.ray_workers, args.ray_two_nodes, want))
 
 
 def main() -> None:
@@ -141,9 +242,25 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=0)
     ap.add_argument("--ray-workers", type=int, nargs="*", default=[],
                     help="also run dedup --full on a local Ray with these actor counts")
+    ap.add_argument("--ray-two-nodes", action="store_true",
+                    help="also run dedup --full on a two-node Ray cluster on this machine")
+    ap.add_argument("--scaling-only", action="store_true",
+                    help="reuse the registry in --out (made by an earlier run) and only "
+                         "time dedup --full on 1 and 2 local processes and the Ray runs "
+                         "(with --ray-workers/--ray-two-nodes), the search alone "
+                         "(--search-rounds) and the pre-filter over shards (--shards)")
+    ap.add_argument("--search-rounds", type=int, default=0,
+                    help="with --scaling-only: time the search alone on 1 and 2 local "
+                         "processes and Ray actors, alternating, this many rounds")
+    ap.add_argument("--shards", type=int, nargs="*", default=[],
+                    help="with --scaling-only: the pre-filter's CPU a probe with the "
+                         "records split into these numbers of shards")
     ap.add_argument("--out", help="keep the province here (default: a temporary folder); "
                                   "packages already there are reused")
     args = ap.parse_args()
+    if args.scaling_only:
+        _scaling(Path(args.out) / "registry", args)
+        return
     st = Stages()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(args.out or tmp)
@@ -166,7 +283,8 @@ def main() -> None:
             last = st.run("ingest (last package)", ingest, reg, packages[-1:],
                           jobs=args.jobs)[0]
             inc = st.run("dedup incremental", dedup, reg, jobs=args.jobs)
-            ray_runs = _ray_runs(reg, args.ray_workers, _found(reg, truth))
+            ray_runs = _ray_runs(reg, args.ray_workers, args.ray_two_nodes,
+                                 _found(reg, truth))
             found = _found(reg, truth)
             passed, planted_bio, lowest, gate = _prefilter_recall(reg, truth)
             pair_cpu = _pair_cost(reg)
@@ -203,9 +321,7 @@ def main() -> None:
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     print(f"peak resident memory of one process: {peak / 1e3:.0f} MB")
-    for workers, wall, same in ray_runs:
-        print(f"ray engine, {workers} actor(s): dedup --full {wall:.1f} s wall, clusters "
-              f"{'identical to' if same else 'DIFFERENT from'} the embedded run's")
+    _print_ray(ray_runs)
     cpu_full = dict((r[0], r[2]) for r in st.rows)["dedup --full"]
     ingest_cpu = dict((r[0], r[2]) for r in st.rows)["ingest (all but one package)"]
     m = n - last.records

@@ -4,17 +4,20 @@ shards in any way finds the same pairs."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from idcapture.biometrics.finger.compare import compare_many
+from idcapture.biometrics.finger.compare import compare_many, compare_pairs
+from idcapture.errors import RecordError
 from idcapture.province import Registry, dedup, ingest
 from idcapture.province.engine import LocalEngine, split_shard
 from idcapture.province.features import KEYS_VERSION, feature_bytes, record_tokens
 from idcapture.province.package import THUMBS
+from idcapture.province.prepared import pack, thumb_codes, unpack
 from idcapture.province.search import SearchResult, Shard, prepare_thumb
 
 dedup_mod = importlib.import_module("idcapture.province.dedup")
@@ -87,11 +90,18 @@ def test_keys_of_another_scheme_are_computed_again(packages: list[Path], tmp_pat
         assert all(f == feature_bytes(t.template) for t in reg.thumbs()
                    for f in [kept[t.rid, t.position]])
         # a registry whose keys an earlier scheme computed
-        reg.set_features([(rid, pos, b"\x01\x00\x00\x00") for rid, pos in kept])
+        forms = {(t.rid, t.position): t.prepared for t in reg.thumbs()}
+        reg.set_features([(rid, pos, b"\x01\x00\x00\x00", None) for rid, pos in kept])
         reg.set_state({"prefilter_keys": "mcc-24x18"})
         dedup(reg, false_clusters=BUDGET, jobs=1)
         assert {(t.rid, t.position): t.feature for t in reg.thumbs()} == kept
+        assert {(t.rid, t.position): t.prepared for t in reg.thumbs()} == forms
         assert reg.get_state("prefilter_keys") == KEYS_VERSION
+        # forms made under other cylinder parameters are made again, keys left alone
+        reg.set_features([(rid, pos, kept[rid, pos], b"\x01") for rid, pos in kept])
+        reg.set_state({"prepared_version": "prep0"})
+        dedup(reg, false_clusters=BUDGET, jobs=1)
+        assert {(t.rid, t.position): t.prepared for t in reg.thumbs()} == forms
 
 
 def test_leaving_out_keys_no_other_record_holds_changes_no_similarity(
@@ -122,14 +132,13 @@ def test_paired_scoring_gives_the_scores_of_one_call_per_pair(
         ingest(reg, packages, jobs=1)
         records = {r.rid: r for r in reg.records()}
         shard, _gate = dedup_mod._province_shard(reg, records, True, 0.02, 1)
+        # prepared here from the templates, not from the forms the registry keeps
+        ready = {(t.rid, t.position): prepare_thumb(t.template) for t in reg.thumbs()}
     # gate and threshold 0: the last records against every earlier one, every pair kept
     res = shard.search(shard.batch(np.arange(len(shard) - 5, len(shard))), 0.0, 0.0)
     assert res.candidates >= 100 and len(res.pairs) == res.candidates
-    at = {int(r): i for i, r in enumerate(shard.rids)}
-    ready = {(i, t): prepare_thumb(tpl[t]) for i, tpl in enumerate(shard.templates)
-             for t in tpl}
     for p in res.pairs:
-        a, b = at[p.a], at[p.b]
+        a, b = p.a, p.b
         want = {}
         for t in THUMBS:
             if (a, t) in ready and (b, t) in ready:
@@ -188,3 +197,64 @@ def test_an_incremental_run_finds_the_clusters_of_a_run_over_whole_codes(
             found.append((_clusters(reg), inc.candidates_scored, inc.postings))
     assert found[0][:2] == found[1][:2] and len(found[0][0]) == 3
     assert found[0][2] == found[1][2]          # the same inverted-list entries read
+
+
+def test_stored_prepared_forms_give_what_prepare_gives(packages: list[Path],
+                                                       tmp_path: Path) -> None:
+    with Registry(tmp_path / "reg") as reg:
+        ingest(reg, packages[:2], jobs=1)
+        thumbs = list(reg.thumbs())
+    assert thumbs and all(t.feature is None and t.prepared is None for t in thumbs)
+    fresh = [prepare_thumb(t.template) for t in thumbs]
+    back = []
+    for t, p in zip(thumbs, fresh, strict=True):
+        keys, form = thumb_codes(t.template)
+        assert keys == feature_bytes(t.template)      # the keys of the separate path
+        assert form == pack(p) and 2000 < len(form) < 4000
+        back.append(unpack(form))
+
+    def same(a: object, b: object) -> None:
+        for f in dataclasses.fields(a):              # type: ignore[arg-type]
+            x, y = getattr(a, f.name), getattr(b, f.name)
+            if dataclasses.is_dataclass(x):
+                same(x, y)
+            elif isinstance(x, np.ndarray):
+                assert x.dtype == y.dtype and np.array_equal(x, y), f.name
+            else:
+                assert x == y, f.name
+
+    for p, q in zip(fresh, back, strict=True):
+        same(p, q)
+    assert np.array_equal(compare_pairs(fresh[:-1], fresh[1:]), compare_pairs(back[:-1], back[1:]))
+    with pytest.raises(RecordError, match="bytes"):
+        unpack(pack(fresh[0])[:-1])
+    with pytest.raises(RecordError, match="layout"):
+        unpack(b"\x07" + pack(fresh[0])[1:])
+
+
+def test_an_incremental_run_reads_the_prepared_thumbs_of_probes_and_candidates_only(
+        packages: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dedup_mod, "EXHAUSTIVE_BELOW", 0)
+    with Registry(tmp_path / "reg") as reg:
+        ingest(reg, packages[:-1], jobs=1)
+        dedup(reg, full=True, false_clusters=BUDGET, jobs=1, penetration=0.05)
+        after = int(reg.get_state("biometric_searched_through"))
+        ingest(reg, packages[-1:], jobs=1)
+        records = {r.rid: r for r in reg.records()}
+        shard, gate = dedup_mod._province_shard(reg, records, False, 0.05, 1, after)
+        every = {(t.rid, t.position): t.prepared for t in reg.thumbs()}
+    probes = np.flatnonzero(shard.rids > after)
+    found = shard.candidates(shard.batch(probes), gate)
+    need = set(probes.tolist()) | {int(r) for _i, rows in found for r in rows}
+    held = {i for i, t in enumerate(shard.templates) if t}
+    assert held == need and len(found) > 0 and len(held) < len(shard)
+    assert all(shard.templates[i][p] == every[int(shard.rids[i]), p]
+               for i in held for p in shard.templates[i])
+    # the same pairs as a shard holding every record's thumbs
+    whole = Shard(shard.rids, shard.tokens, list(shard.id_numbers),
+                  [{p: f for (r, p), f in every.items() if r == rid} for rid in shard.rids],
+                  shard.count)
+    got, want = (s.search(shard.batch(probes), gate, 0.0) for s in (shard, whole))
+    assert got.candidates == want.candidates > 0
+    assert sorted((p.a, p.b, p.fused) for p in got.pairs) == \
+        sorted((p.a, p.b, p.fused) for p in want.pairs)

@@ -47,8 +47,9 @@ from ..biometrics.finger.compare import threshold_for_fmr
 from ..biometrics.finger.compare_parallel import map_in_order
 from .engine import Engine, LocalEngine
 from .faces import FACE_KIND, annotate_clusters, search_faces
-from .features import KEYS_VERSION, feature_bytes, record_tokens
+from .features import KEYS_VERSION, record_tokens
 from .package import THUMBS
+from .prepared import PREPARED_VERSION, thumb_codes
 from .registry import Match, Registry
 from .search import Shard
 
@@ -67,6 +68,9 @@ _SEARCHED = "biometric_searched_through"
 COMMON_KEYS = 32
 _GATE = "prefilter_gate"
 _KEYS = "prefilter_keys"
+_PREPARED = "prepared_version"
+#: thumbs coded (keys and prepared form) and stored per transaction
+_CODE_CHUNK = 8192
 
 
 def record_pairs(students: int) -> int:
@@ -143,12 +147,12 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     if penetration is None:
         penetration = min(1.0, CANDIDATES / max(1, len(records)))
     shard, gate = _province_shard(registry, records, full, penetration, jobs, after)
+    rows = np.nonzero(shard.rids > after)[0]
     rep.index_bytes = shard.nbytes
     rep.keys_per_record = float(shard.count.mean()) if len(shard) else 0.0
     rep.seconds["prefilter"] = time.perf_counter() - t1
     # search the probes
     t2 = time.perf_counter()
-    rows = np.nonzero(shard.rids > after)[0]
     rep.probes = len(rows)
     batches = [shard.batch(rows[s:s + BATCH]) for s in range(0, len(rows), BATCH)]
     result = (engine or LocalEngine(jobs)).run(shard, batches, gate, rep.threshold,
@@ -185,43 +189,34 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
 
 def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
                     penetration: float, jobs: int, after: int = 0) -> tuple[Shard, float]:
-    """Every current record's code and templates, and the gate.
+    """Every current record's code and the prepared thumbs the search needs
+    (:func:`_load_prepared`), and the gate.
 
-    Keys missing from the registry (thumbs ingested since the last run, or kept by an
-    earlier key scheme) are computed and stored. A full run (or the first run above the
-    exhaustive size, or after a change of key scheme) fits the gate and keeps it; other
-    runs reuse it, and search only the records with ``rid > after``: the codes of the
-    records before are then cut to the keys the new records hold
-    (:func:`_informative_for`), which gives the new records the similarities of the
-    whole codes."""
-    rows = list(registry.thumbs())
-    stale = registry.get_state(_KEYS) != KEYS_VERSION
-    missing = [r for r in rows if r.feature is None or stale]
-    fixed: dict[tuple[int, str], bytes] = {}
-    if missing:
-        made = map_in_order(feature_bytes, [r.template for r in missing], jobs)
-        registry.set_features([(r.rid, r.position, f)
-                               for r, f in zip(missing, made, strict=True)])
-        fixed = {(r.rid, r.position): f for r, f in zip(missing, made, strict=True)}
-    if stale:
-        registry.set_state({_KEYS: KEYS_VERSION})
+    Keys and prepared forms missing from the registry (thumbs ingested since the last
+    run, or kept under an earlier scheme) are computed and stored (:func:`_code_thumbs`).
+    A full run (or the first run above the exhaustive size, or after a change of key
+    scheme) fits the gate and keeps it; other runs reuse it, and search only the records
+    with ``rid > after``: the codes of the records before are then cut to the keys the
+    new records hold (:func:`_informative_for`), which gives the new records the
+    similarities of the whole codes."""
+    stale = _code_thumbs(registry, jobs, after)
     rids = sorted(records)
     at = {rid: i for i, rid in enumerate(rids)}
-    templates: list[dict[str, bytes]] = [{} for _ in rids]
     keys: list[list[bytes | None]] = [[None] * len(THUMBS) for _ in rids]
-    for r in rows:
-        templates[at[r.rid]][r.position] = r.template
-        if r.position in THUMBS:
-            keys[at[r.rid]][THUMBS.index(r.position)] = fixed.get((r.rid, r.position),
-                                                                 r.feature)
+    for rid, position, feature in registry.thumb_features():
+        if position in THUMBS:
+            keys[at[rid]][THUMBS.index(position)] = feature
     tokens = [record_tokens(k) for k in keys]
+    del keys
     counts = [len(t) for t in tokens]
     kept = registry.get_state(_GATE)
     fitted = full or stale or not kept or (kept == "-inf" and len(rids) > EXHAUSTIVE_BELOW)
     new = np.asarray(rids, np.int64) > after
-    informative = (_informative_for(tokens, new, COMMON_KEYS) if not fitted and after > 0
+    cut = not fitted and after > 0
+    informative = (_informative_for(tokens, new, COMMON_KEYS) if cut
                    else _informative(tokens, COMMON_KEYS))
-    shard = Shard(rids, informative, [records[r].id_number for r in rids], templates, counts)
+    shard = Shard(rids, informative, [records[r].id_number for r in rids],
+                  [{} for _ in rids], counts)
     if len(rids) <= EXHAUSTIVE_BELOW:
         gate = -math.inf
     elif fitted:
@@ -229,7 +224,45 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
         registry.set_state({_GATE: repr(gate)})
     else:
         gate = float(kept)
+    _load_prepared(registry, shard, np.nonzero(shard.rids > after)[0], gate, cut)
     return shard, gate
+
+
+def _code_thumbs(registry: Registry, jobs: int, after: int) -> bool:
+    """Compute and store the keys and prepared forms (:func:`.prepared.thumb_codes`, one
+    ``prepare`` per thumb, on ``jobs`` cores) of the current thumbs that lack them, or of
+    all when the registry's are of another scheme (returned: True then). Stored in
+    chunks, each in its own transaction. The records up to ``after`` were coded by the
+    run that searched them: only the later ones are looked at."""
+    stale = (registry.get_state(_KEYS) != KEYS_VERSION
+             or registry.get_state(_PREPARED) != PREPARED_VERSION)
+    todo = [(r.rid, r.position, r.template)
+            for r in registry.thumbs(uncoded=not stale, after=0 if stale else after)]
+    for s in range(0, len(todo), _CODE_CHUNK):
+        part = todo[s:s + _CODE_CHUNK]
+        made = map_in_order(thumb_codes, [t for _r, _p, t in part], jobs, chunksize=32)
+        registry.set_features([(rid, pos, f, p)
+                               for (rid, pos, _t), (f, p) in zip(part, made, strict=True)])
+    if stale:
+        registry.set_state({_KEYS: KEYS_VERSION, _PREPARED: PREPARED_VERSION})
+    return stale
+
+
+def _load_prepared(registry: Registry, shard: Shard, probes: np.ndarray, gate: float,
+                   cut: bool) -> None:
+    """Put the stored prepared thumbs the search needs into ``shard``: every record's, or
+    when the codes were cut to the new records' keys (an incremental run), only those of
+    the probes ``probes`` (rows) and of their candidates (the pre-filter run here once
+    more: cheap for a few probes, and it spares reading every record's thumbs)."""
+    need: np.ndarray | None = None
+    if cut:
+        found = shard.candidates(shard.batch(probes), gate) if len(probes) else []
+        need = shard.rids[np.union1d(probes, np.concatenate(
+            [np.zeros(0, np.int64), *[rows for _i, rows in found]]))]
+    at = {int(r): i for i, r in enumerate(shard.rids)}
+    for rid, position, form in registry.prepared_thumbs(None if need is None else
+                                                        need.tolist()):
+        shard.templates[at[rid]][position] = form
 
 
 def _informative(tokens: list[np.ndarray], cap: int) -> list[np.ndarray]:

@@ -35,8 +35,8 @@ from ..biometrics.finger.mcc import DEFAULT_PARAMS, cylinders
 from ..biometrics.finger.template import FingerTemplate
 from ..formats import iso19794_2
 
-__all__ = ["KEYS_VERSION", "KEY_BITS", "KEY_TABLES", "feature_bytes", "record_tokens",
-           "thumb_keys"]
+__all__ = ["KEYS_VERSION", "KEY_BITS", "KEY_TABLES", "cylinder_keys", "feature_bytes",
+           "record_tokens", "thumb_keys"]
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -77,7 +77,12 @@ def _cell_bits(template: FingerTemplate) -> npt.NDArray[np.bool_]:
 
 def thumb_keys(template: bytes) -> U32:
     """The sorted distinct hashed cylinder keys of an ISO/IEC 19794-2 template."""
-    bits = _cell_bits(iso19794_2.read(template).to_templates()[0])
+    return cylinder_keys(_cell_bits(iso19794_2.read(template).to_templates()[0]))
+
+
+def cylinder_keys(bits: npt.NDArray[np.bool_]) -> U32:
+    """The sorted distinct hashed keys of ``(cylinders, cells)`` cell bits (the first
+    :data:`MAX_CYLINDERS` cylinders of the best-quality minutiae, as ``prepare`` keeps)."""
     if len(bits) == 0:
         return np.zeros(0, np.uint32)
     keys = (bits[:, _POS].astype(np.uint64) * _WEIGHTS).sum(-1)      # (cylinders, tables)

@@ -45,6 +45,9 @@ CREATE TABLE IF NOT EXISTS thumbs (
     rid INTEGER NOT NULL REFERENCES records, position TEXT NOT NULL,
     template BLOB NOT NULL, source TEXT NOT NULL, feature BLOB,
     PRIMARY KEY (rid, position));
+CREATE TABLE IF NOT EXISTS prepared (
+    rid INTEGER NOT NULL, position TEXT NOT NULL, form BLOB NOT NULL,
+    PRIMARY KEY (rid, position));
 CREATE TABLE IF NOT EXISTS matches (
     a INTEGER NOT NULL, b INTEGER NOT NULL, kind TEXT NOT NULL, score REAL NOT NULL,
     evidence TEXT NOT NULL, found_at TEXT NOT NULL, PRIMARY KEY (a, b, kind));
@@ -94,14 +97,16 @@ class RecordRow:
 
 @dataclass(frozen=True)
 class ThumbRow:
-    """A thumb's ISO/IEC 19794-2 template, where it came from (package or extracted) and
-    its pre-filter histogram (:mod:`.features`, float16 bytes; None until computed)."""
+    """A thumb's ISO/IEC 19794-2 template, where it came from (package or extracted), its
+    pre-filter keys (:mod:`.features`) and its stored prepared form (:mod:`.prepared`;
+    both None until computed)."""
 
     rid: int
     position: str
     template: bytes
     source: str
     feature: bytes | None = None
+    prepared: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -329,14 +334,22 @@ class Registry:
         sql = "SELECT COUNT(*) FROM records" + (" WHERE current = 1" if current_only else "")
         return int(self.db.execute(sql).fetchone()[0])
 
-    def thumbs(self, current_only: bool = True) -> Iterator[ThumbRow]:
-        sql = ("SELECT t.rid, t.position, t.template, t.source, t.feature FROM thumbs t "
-               "JOIN records r ON r.rid = t.rid")
+    def thumbs(self, current_only: bool = True, *, uncoded: bool = False, after: int = 0
+               ) -> Iterator[ThumbRow]:
+        """Thumbs (of current records by default) of records with ``rid > after``, in
+        rid order; ``uncoded``: only those whose pre-filter keys or prepared form are not
+        stored."""
+        sql = ("SELECT t.rid, t.position, t.template, t.source, t.feature, p.form "
+               "FROM thumbs t JOIN records r ON r.rid = t.rid LEFT JOIN prepared p "
+               "ON p.rid = t.rid AND p.position = t.position WHERE t.rid > ?")
         if current_only:
-            sql += " WHERE r.current = 1"
-        for r in self.db.execute(sql + " ORDER BY t.rid, t.position"):
+            sql += " AND r.current = 1"
+        if uncoded:
+            sql += " AND (t.feature IS NULL OR p.form IS NULL)"
+        for r in self.db.execute(sql + " ORDER BY t.rid, t.position", (after,)):
             yield ThumbRow(int(r[0]), str(r[1]), bytes(r[2]), str(r[3]),
-                           None if r[4] is None else bytes(r[4]))
+                           None if r[4] is None else bytes(r[4]),
+                           None if r[5] is None else bytes(r[5]))
 
     def thumb_templates(self, rids: Iterable[int]) -> dict[int, dict[str, bytes]]:
         """The ISO/IEC 19794-2 templates of the records ``rids``, by record and position."""
@@ -350,11 +363,41 @@ class Registry:
                 out.setdefault(int(rid), {})[str(pos)] = bytes(tpl)
         return out
 
-    def set_features(self, features: Iterable[tuple[int, str, bytes]]) -> None:
-        """Store pre-filter histograms ``(rid, position, feature)`` of existing thumbs."""
+    def thumb_features(self) -> Iterator[tuple[int, str, bytes | None]]:
+        """``(rid, position, pre-filter keys)`` of the current records' thumbs, in rid
+        order (without the templates)."""
+        for r in self.db.execute(
+                "SELECT t.rid, t.position, t.feature FROM thumbs t JOIN records r "
+                "ON r.rid = t.rid WHERE r.current = 1 ORDER BY t.rid, t.position"):
+            yield int(r[0]), str(r[1]), None if r[2] is None else bytes(r[2])
+
+    def prepared_thumbs(self, rids: Iterable[int] | None = None
+                        ) -> Iterator[tuple[int, str, bytes]]:
+        """``(rid, position, stored prepared form)`` of the thumbs of the current records
+        ``rids`` (None: all), in rid order."""
+        sql = ("SELECT t.rid, t.position, t.form FROM prepared t JOIN records r "
+               "ON r.rid = t.rid WHERE r.current = 1")
+        wheres = [""]
+        if rids is not None:        # integers only: safe to spell out, 500 a query
+            ids = sorted({int(r) for r in rids})
+            wheres = [f" AND t.rid IN ({','.join(map(str, ids[s:s + 500]))})"
+                      for s in range(0, len(ids), 500)]
+        for where in wheres:
+            for r in self.db.execute(sql + where + " ORDER BY t.rid, t.position"):
+                yield int(r[0]), str(r[1]), bytes(r[2])
+
+    def set_features(self, features: Iterable[tuple[int, str, bytes, bytes | None]]
+                     ) -> None:
+        """Store pre-filter keys and prepared forms ``(rid, position, feature,
+        prepared)`` of existing thumbs (a form None: none kept)."""
+        rows = list(features)
         with self._transaction():
             self.db.executemany("UPDATE thumbs SET feature = ? WHERE rid = ? AND position = ?",
-                                [(f, rid, pos) for rid, pos, f in features])
+                                [(f, rid, pos) for rid, pos, f, _p in rows])
+            self.db.executemany("DELETE FROM prepared WHERE rid = ? AND position = ?",
+                                [(rid, pos) for rid, pos, _f, p in rows if p is None])
+            self.db.executemany("INSERT OR REPLACE INTO prepared VALUES (?, ?, ?)",
+                                [(rid, pos, p) for rid, pos, _f, p in rows if p is not None])
 
     def same_id_groups(self) -> list[list[int]]:
         """Current records sharing an ID number across two or more schools."""

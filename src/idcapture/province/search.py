@@ -2,7 +2,8 @@
 
 A :class:`Shard` holds some of the province's records: their pre-filter codes
 (:mod:`.features`, both thumbs' cylinder keys), inverted (for every key, the records
-holding it) and their thumbs' ISO/IEC 19794-2 templates. :meth:`Shard.search` takes a
+holding it) and their thumbs' stored prepared forms (:mod:`.prepared`, made once per
+thumb and kept in the registry). :meth:`Shard.search` takes a
 :class:`ProbeBatch` and
 
 1. counts, for a block of probes at once, the keys each shard record shares with each
@@ -19,7 +20,8 @@ holding it) and their thumbs' ISO/IEC 19794-2 templates. :meth:`Shard.search` ta
    sum (:mod:`.dedup`); as the lower score cannot exceed the probe-side one, pairs that fail
    from the probe's side cannot pass, and skipping their other side changes no result.
 
-Templates are prepared (cylinders) only when they take part in a comparison. The result
+A thumb's prepared template is rebuilt from its stored form only when it takes part in
+a comparison (the cylinders are never computed again here). The result
 of a batch depends only on the probes and the records of the shard, so a province split
 into shards in any way, searched by any engine (a local process pool, Ray actors) and
 merged as a union gives the same matches as one shard.
@@ -37,6 +39,7 @@ import numpy.typing as npt
 from ..biometrics.finger.compare import PreparedTemplate, compare_pairs, prepare
 from ..formats import iso19794_2
 from .package import THUMBS
+from .prepared import unpack
 
 __all__ = ["PairFound", "ProbeBatch", "SearchResult", "Shard", "prepare_thumb"]
 
@@ -46,8 +49,9 @@ U64 = npt.NDArray[np.uint64]
 
 #: probes per block of the pre-filter
 _BLOCK = 64
-#: prepared candidate templates a shard keeps
-_PREPARED = 2048
+#: prepared candidate templates a shard keeps (~175 kB each; rebuilding one from its
+#: stored form costs ~0.3 ms)
+_PREPARED = 512
 
 
 def prepare_thumb(data: bytes) -> PreparedTemplate:
@@ -57,9 +61,9 @@ def prepare_thumb(data: bytes) -> PreparedTemplate:
 
 @dataclass(frozen=True)
 class ProbeBatch:
-    """Records to search: ``rid``, pre-filter code, ID number and thumb templates each,
-    and each code's key count before uninformative keys were left out (None: the
-    codes' lengths)."""
+    """Records to search: ``rid``, pre-filter code, ID number and thumbs' stored prepared
+    forms (:mod:`.prepared`) each, and each code's key count before uninformative keys
+    were left out (None: the codes' lengths)."""
 
     rids: I64
     tokens: list[U64]
@@ -113,7 +117,9 @@ class SearchResult:
 
 
 class Shard:
-    """Records ``rids`` (ascending) with their pre-filter codes, ID numbers and templates;
+    """Records ``rids`` (ascending) with their pre-filter codes, ID numbers and thumbs'
+    stored prepared forms (position to bytes, :mod:`.prepared`; a record may hold none
+    when it takes no part in the comparisons);
     ``counts``: each code's key count before uninformative keys were left out (default:
     the codes' lengths), the similarity's normaliser."""
 
@@ -155,7 +161,7 @@ class Shard:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the inverted lists and templates held."""
+        """Bytes of the inverted lists and stored prepared thumbs held."""
         return int(self._keys.nbytes + self._rows.nbytes + sum(
             len(b) for t in self.templates for b in t.values()))
 
@@ -163,7 +169,7 @@ class Shard:
         key = (row, t)
         p = self._prepared.get(key)
         if p is None:
-            p = self._prepared[key] = prepare_thumb(self.templates[row][t])
+            p = self._prepared[key] = unpack(self.templates[row][t])
             if len(self._prepared) > _PREPARED:
                 self._prepared.popitem(last=False)
         else:
@@ -260,7 +266,7 @@ class Shard:
         pi = np.concatenate([np.full(len(rows), i, np.int64) for i, rows in found])
         row = np.concatenate([rows for _, rows in found])
         res.candidates += len(pi)
-        ptpl = {i: {t: prepare_thumb(b) for t, b in probes.templates[i].items()}
+        ptpl = {i: {t: unpack(b) for t, b in probes.templates[i].items()}
                 for i, _ in found}
         both = {t: np.array([t in ptpl[i] and t in self.templates[r]
                              for i, r in zip(pi.tolist(), row.tolist(), strict=True)], bool)
