@@ -232,6 +232,32 @@ def _scaling(reg_dir: Path, args: argparse.Namespace) -> None:
         _print_ray(_ray_runs(reg, args.ray_workers, args.ray_two_nodes, want))
 
 
+def _incremental_last(reg_dir: Path, n: int, jobs: int) -> None:
+    """An incremental run of the registry's last ``n`` records as for a package that has
+    just arrived: they are marked not yet searched and their pre-filter keys and prepared
+    forms removed, so the run makes them (the package's ingest itself, ~1 CPU ms a
+    record, is timed by the stages of a full run)."""
+    with Registry(reg_dir) as reg:
+        rids = [r.rid for r in reg.records()]
+        after = rids[-n - 1]
+        with reg._transaction():
+            reg.db.execute("DELETE FROM prepared WHERE rid > ?", (after,))
+            reg.db.execute("UPDATE thumbs SET feature = NULL WHERE rid > ?", (after,))
+        reg.set_state({"biometric_searched_through": str(after)})
+        before = len(reg.clusters())
+        w, c = time.perf_counter(), _cpu()
+        rep = dedup(reg, jobs=jobs)
+        wall, cpu = time.perf_counter() - w, _cpu() - c
+        after_clusters = len(reg.clusters())
+    print(f"incremental run of the last {n} of {len(rids)} records (as a new package): "
+          f"{wall:.1f} s wall, {cpu:.1f} CPU s; parts (wall) "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in rep.seconds.items())
+          + f"; pre-filter {rep.prefilter_cpu:.1f} s, comparator {rep.compare_cpu:.1f} s CPU, "
+          f"{rep.candidates_scored} candidate pairs; clusters {before} before, "
+          f"{after_clusters} after; peak resident memory "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=2000)
@@ -255,9 +281,17 @@ def main() -> None:
     ap.add_argument("--shards", type=int, nargs="*", default=[],
                     help="with --scaling-only: the pre-filter's CPU a probe with the "
                          "records split into these numbers of shards")
+    ap.add_argument("--incremental-last", type=int, default=0, metavar="N",
+                    help="only time an incremental run of the last N records of the "
+                         "registry in --out (made by an earlier run) as for a new package")
     ap.add_argument("--out", help="keep the province here (default: a temporary folder); "
                                   "packages already there are reused")
     args = ap.parse_args()
+    if args.incremental_last:
+        if not args.out:
+            ap.error("--incremental-last needs --out (the registry of an earlier run)")
+        _incremental_last(Path(args.out) / "registry", args.incremental_last, args.jobs)
+        return
     if args.scaling_only:
         _scaling(Path(args.out) / "registry", args)
         return
