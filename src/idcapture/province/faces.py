@@ -38,6 +38,7 @@ import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -197,24 +198,14 @@ def near_pairs(gallery: FloatArray, rids: npt.NDArray[np.int64], probes: npt.NDA
     return found
 
 
-def _normal_cdf(z: float) -> float:
-    return 0.5 * math.erfc(-z / math.sqrt(2.0))
-
-
-def _probit(p: float) -> float:
-    """The standard normal quantile of ``p`` (bisection; 0 < p < 1)."""
-    lo, hi = -40.0, 40.0
-    for _ in range(200):
-        mid = (lo + hi) / 2.0
-        lo, hi = (mid, hi) if _normal_cdf(mid) < p else (lo, mid)
-    return (lo + hi) / 2.0
+_NORMAL = NormalDist()
 
 
 def face_fmr(distance: float) -> float:
     """Modelled chance that two different people's portraits are ``distance`` apart or
     closer: the highest of the groups' fitted normals (:data:`IMPOSTOR_GROUPS`),
     floored at :data:`FMR_FLOOR`."""
-    worst = max(_normal_cdf((distance - m) / s) for m, s in IMPOSTOR_GROUPS.values())
+    worst = max(_NORMAL.cdf((distance - m) / s) for m, s in IMPOSTOR_GROUPS.values())
     return max(FMR_FLOOR, worst)
 
 
@@ -241,7 +232,7 @@ def face_only_distance(students: int, face_clusters: float = 1.0) -> float:
         return -math.inf
     if fmr >= 1.0:
         return math.inf
-    z = _probit(fmr)
+    z = _NORMAL.inv_cdf(fmr)
     return max(0.0, min(m + s * z for m, s in IMPOSTOR_GROUPS.values()))
 
 
@@ -336,9 +327,13 @@ def thumb_scores(registry: Registry, pairs: Sequence[tuple[int, int]]
     thumbs (a twin, a look-alike, or someone giving thumbs for the registration)."""
     from ..biometrics.finger.compare import compare, prepare
     from ..formats import iso19794_2
+    from .prepared import unpack
 
-    templates = registry.thumb_templates({r for ab in pairs for r in ab})
-    prepared: dict[tuple[int, str], Any] = {}
+    rids = {r for ab in pairs for r in ab}
+    templates = registry.thumb_templates(rids)
+    # the forms dedup stored (exactly what prepare gives); prepared here only where none is
+    prepared: dict[tuple[int, str], Any] = {
+        (rid, pos): unpack(form) for rid, pos, form in registry.prepared_thumbs(rids)}
 
     def get(rid: int, pos: str) -> Any:
         if (rid, pos) not in prepared:
@@ -349,9 +344,8 @@ def thumb_scores(registry: Registry, pairs: Sequence[tuple[int, int]]
     out: dict[tuple[int, int], dict[str, float]] = {}
     for a, b in pairs:
         common = sorted(set(templates.get(a, {})) & set(templates.get(b, {})))
-        out[(a, b)] = {pos: round(min(compare(get(a, pos), get(b, pos)),
-                                      compare(get(b, pos), get(a, pos))), 2)
-                       for pos in common}
+        # compare is symmetric (the mean of both directions): one call a thumb
+        out[(a, b)] = {pos: round(compare(get(a, pos), get(b, pos)), 2) for pos in common}
     return out
 
 
