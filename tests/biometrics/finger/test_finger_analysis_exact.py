@@ -27,6 +27,23 @@ def test_percentile_and_median_are_numpys_to_the_last_bit(dtype: type) -> None:
     assert percentile(np.arange(5), 30) == float(np.percentile(np.arange(5), 30))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_median_of_an_image_is_numpys_whether_or_not_the_bracket_holds(dtype: type) -> None:
+    # arrays large enough for the bracketed partition: skewed, tied, sorted (the bracket
+    # read from every 8th value), with a NaN (the fallback) and odd and even sizes
+    rng = np.random.default_rng(11)
+    arrays = [np.abs(rng.standard_cauchy(90001)), np.round(rng.random(40000) * 3),
+              np.sort(rng.random(20000)), np.sort(rng.random(20001))[::-1].copy(),
+              np.zeros(30000), np.r_[np.zeros(20000), np.ones(20000)]]
+    with_nan = rng.random(50000)
+    with_nan[1234] = np.nan
+    arrays.append(with_nan)
+    for a in arrays:
+        a = a.astype(dtype)
+        got, want = median(a), float(np.median(a))
+        assert got == want or (np.isnan(got) and np.isnan(want)), a.size
+
+
 def test_signature_profile_is_the_mean_along_the_ridges_to_the_last_bit() -> None:
     from idcapture.biometrics.finger.frequency import RidgeSignatures
 

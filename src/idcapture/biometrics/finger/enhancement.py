@@ -200,8 +200,8 @@ def enhance_small(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
     b0 += base
     b1 *= ch * cw
     b1 += base
-    r0 = flat[b0]
-    step = flat[b1]
+    r0 = np.take(flat, b0)                                # (quicker than flat[b0])
+    step = np.take(flat, b1)
     step -= r0
     # r0 + frac * (r1 - r0) with few temporaries (``frac`` is float64, so is the blend)
     part: np.ndarray = frac * step

@@ -55,13 +55,27 @@ def template_from_analysis(an: FingerAnalysis, *, quality: int = 0,
                            position: FingerPosition = FingerPosition.UNKNOWN,
                            max_minutiae: int = MAX_MINUTIAE) -> FingerTemplate:
     """Detect minutiae on an existing :class:`FingerAnalysis` and build the template."""
+    h, w = an.work.source_shape
+    return FingerTemplate(
+        width=w, height=h, resolution_ppi=an.work.source_ppi,
+        minutiae=_minutiae(an, max_minutiae), quality=int(quality), position=position,
+        block_size=an.block,
+        orientation=to_screen_angle(an.orientation.theta) % math.pi,
+        coherence=an.orientation.coherence.copy(),
+        ridge_period=an.period.copy(),
+        mask=an.mask.copy())
+
+
+def _minutiae(an: FingerAnalysis, max_minutiae: int) -> tuple[Minutia, ...]:
+    """The best ``max_minutiae`` minutiae of ``an`` by quality, in the source image's
+    pixels, in row-major order."""
     raw = detect_minutiae(an)
     inv = 1.0 / an.work.scale
     order = np.argsort(-raw.quality, kind="stable")[:max_minutiae]
     order = order[np.lexsort((raw.x[order], raw.y[order]))]
     # Python numbers for the whole list at once (per-element numpy scalars cost more than
     # the arithmetic)
-    mins = tuple(
+    return tuple(
         Minutia(x, y, angle % (2 * math.pi),
                 MinutiaKind.BIFURCATION if bif else MinutiaKind.ENDING, int(q))
         for x, y, angle, bif, q in zip((raw.x[order] * inv).tolist(),
@@ -69,15 +83,6 @@ def template_from_analysis(an: FingerAnalysis, *, quality: int = 0,
                                        raw.angle[order].tolist(),
                                        (raw.kind[order] == KIND_BIFURCATION).tolist(),
                                        raw.quality[order].tolist(), strict=True))
-    h, w = an.work.source_shape
-    return FingerTemplate(
-        width=w, height=h, resolution_ppi=an.work.source_ppi, minutiae=mins,
-        quality=int(quality), position=position,
-        block_size=an.block,
-        orientation=to_screen_angle(an.orientation.theta) % math.pi,
-        coherence=an.orientation.coherence.copy(),
-        ridge_period=an.period.copy(),
-        mask=an.mask.copy())
 
 
 def extract(image: np.ndarray, ppi: int = BASE_PPI, *,
@@ -113,8 +118,7 @@ def extract_analysed(image: np.ndarray, an: FingerAnalysis, *,
     # the native block maps resampled to it; positions come back in the input's pixels,
     # the template's block maps and quality stay native
     found = an if f == 1.0 else rescaled(an, image, max(100, round(ppi / f)))
-    tmpl = template_from_analysis(found, position=position, max_minutiae=max_minutiae)
     return FingerTemplate(an.work.source_shape[1], an.work.source_shape[0], int(ppi),
-                          tmpl.minutiae, score_only(an), position, an.block,
+                          _minutiae(found, max_minutiae), score_only(an), position, an.block,
                           to_screen_angle(an.orientation.theta) % math.pi,
                           an.orientation.coherence.copy(), an.period.copy(), an.mask.copy())

@@ -50,6 +50,7 @@ import numpy as np
 from ...errors import RetryReason
 from ...record import Measure, QualityReport
 from .analysis import FingerAnalysis, analyse
+from .blocks import median, percentile
 from .image import BASE_PPI
 from .orientation import gradient_coherence
 from .placement import contact_shape, finger_rotation
@@ -294,7 +295,7 @@ def _coherence_sum(an: FingerAnalysis) -> float:
 
 def _no_finger(an: FingerAnalysis, prof: QualityProfile) -> bool:
     frac = int(an.mask.sum()) / max(an.mask.size, 1)
-    spread = float(np.percentile(an.grey_std, 90)) if an.grey_std.size else 0.0
+    spread = percentile(an.grey_std, 90) if an.grey_std.size else 0.0
     return frac < prof.no_finger_area_fraction or spread < prof.no_finger_contrast
 
 
@@ -309,7 +310,7 @@ def _score_measures(an: FingerAnalysis, bm: Mapping[str, np.ndarray],
         "orientation_certainty": _ocl_32(an),
         "local_clarity": float(bm["lcs"].mean()),
         "frequency_domain": float(bm["fda"].mean()),
-        "ridge_valley_gap": float(np.median(bm["gap"])),
+        "ridge_valley_gap": median(bm["gap"]),
         "mean_grey": float(an.grey_mean[mask].mean()),
         "ridge_period_confidence": float(an.period_confidence[mask].mean()),
         "coherence_sum": _coherence_sum(an),

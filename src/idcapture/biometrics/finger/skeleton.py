@@ -135,15 +135,26 @@ def _packed_sub_iteration(rows: np.ndarray, which: int) -> np.ndarray:
     mid = rows[1:-1]
     p2, p3, p4, p5, p6 = rows[:-2], east[:-2], east[1:-1], east[2:], rows[2:]  # N .. S
     p7, p8, p9 = west[2:], west[1:-1], west[:-2]         # SW, W, NW
-    a, b = ~p2 & (p3 | p4), ~p4 & (p5 | p6)
-    c, d = ~p6 & (p7 | p8), ~p8 & (p9 | p2)
-    one_turn = (a | b | c | d) & ~_at_least_two(a, b, c, d)
     q1, q2, q3, q4 = p9 | p2, p3 | p4, p5 | p6, p7 | p8
-    r1, r2, r3, r4 = p2 | p3, p4 | p5, p6 | p7, p8 | p9
-    groups = _at_least_two(q1, q2, q3, q4) & _at_least_two(r1, r2, r3, r4) \
-        & ~(q1 & q2 & q3 & q4 & r1 & r2 & r3 & r4)
+    a, b, c, d = q2 & ~p2, q3 & ~p4, q4 & ~p6, q1 & ~p8
+    # the side condition first: where it holds, nothing else needs to be known
     side = (p6 | p7 | ~p9) & p8 if which == 0 else (p2 | p3 | ~p5) & p4
-    hit: np.ndarray = mid & one_turn & groups & ~side
+    hit: np.ndarray = mid & ~side
+    # exactly one background-to-ridge turn (C = 1)
+    hit &= a | b | c | d
+    hit &= ~_at_least_two(a, b, c, d)
+    r1, r2, r3, r4 = p2 | p3, p4 | p5, p6 | p7, p8 | p9
+    # two or three neighbour groups either way (2 <= N <= 3)
+    hit &= _at_least_two(q1, q2, q3, q4)
+    hit &= _at_least_two(r1, r2, r3, r4)
+    q1 &= q2
+    q1 &= q3
+    q1 &= q4
+    r1 &= r2
+    r1 &= r3
+    r1 &= r4
+    q1 &= r1
+    hit &= ~q1
     mid &= ~hit
     return hit
 
