@@ -112,19 +112,13 @@ def test_separable_gabor_pairs_equal_the_dense_bank() -> None:
     assert seen == set(range(bank.shape[0]))
 
 
-def test_enhancement_blends_the_two_nearest_orientations_exactly() -> None:
-    """Each pixel of the finger takes ``r0 + frac * (r1 - r0)`` of the two bank responses
-    either side of its orientation (``frac`` in float64), to the last bit; 0 outside."""
+def _blend_of_the_whole_bank(small: np.ndarray, theta: np.ndarray,
+                             mask: np.ndarray) -> np.ndarray:
+    """What enhance_small gives: every orientation filtered over the finger's bounding box
+    (with a kernel's reach), each finger pixel ``r0 + frac * (r1 - r0)``, 0 elsewhere."""
     from idcapture.biometrics.finger import enhancement
     from idcapture.biometrics.finger.blocks import upsample
 
-    rng = np.random.default_rng(5)
-    small = rng.normal(size=(64, 80)).astype(np.float32)
-    theta = rng.uniform(0, math.pi, (8, 10)).astype(np.float32)
-    period = np.full((8, 10), 9.0, np.float32)
-    mask = np.zeros((8, 10), bool)
-    mask[1:7, 2:9] = True
-    got = enhancement.enhance_small(small, theta, period, mask)
     n = enhancement.N_ORIENTATIONS
     inside = upsample(mask.astype(np.float32), small.shape, 8) > 0.5
     ys, xs = np.nonzero(inside)
@@ -148,7 +142,43 @@ def test_enhancement_blends_the_two_nearest_orientations_exactly() -> None:
     want = np.zeros(small.shape, np.float32)
     want[max(y0, 0):y1, max(x0, 0):x1] = r0 + frac * (r1 - r0)
     want[~inside] = 0.0
-    np.testing.assert_array_equal(got, want)
+    return want
+
+
+def test_enhancement_blends_the_two_nearest_orientations_exactly() -> None:
+    """Each pixel of the finger takes ``r0 + frac * (r1 - r0)`` of the two bank responses
+    either side of its orientation (``frac`` in float64), to the last bit; 0 outside."""
+    from idcapture.biometrics.finger import enhancement
+
+    rng = np.random.default_rng(5)
+    small = rng.normal(size=(64, 80)).astype(np.float32)
+    theta = rng.uniform(0, math.pi, (8, 10)).astype(np.float32)
+    period = np.full((8, 10), 9.0, np.float32)
+    mask = np.zeros((8, 10), bool)
+    mask[1:7, 2:9] = True
+    got = enhancement.enhance_small(small, theta, period, mask)
+    np.testing.assert_array_equal(got, _blend_of_the_whole_bank(small, theta, mask))
+
+
+def test_enhancement_filters_each_orientation_only_where_it_is_blended() -> None:
+    """With a smooth orientation field most orientations are read in a band of the finger
+    only; filtering them there gives the whole bank's blend (to float32 rounding: OpenCV's
+    filters may round a column differently in a smaller image), with the same signs."""
+    from idcapture.biometrics.finger import enhancement
+
+    rng = np.random.default_rng(9)
+    small = rng.normal(size=(96, 120)).astype(np.float32)
+    yy, xx = np.mgrid[0:12, 0:15].astype(np.float32)
+    for theta in (0.1 * xx, np.pi - 0.08 * yy, (0.05 * (xx + yy)) % np.pi):
+        theta = theta.astype(np.float32)
+        period = np.full(theta.shape, 9.0, np.float32)
+        mask = np.zeros(theta.shape, bool)
+        mask[2:11, 1:13] = True
+        got = enhancement.enhance_small(small, theta, period, mask)
+        want = _blend_of_the_whole_bank(small, theta, mask)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+        assert np.array_equal(got < 0, want < 0)
+        assert np.array_equal(got == 0, want == 0)
 
 
 def test_thinning_returns_the_skeletons_neighbour_codes() -> None:

@@ -39,7 +39,8 @@ def _workspace(shape: tuple[int, int, int]) -> np.ndarray:
     filtering it holds)."""
     buf: np.ndarray | None = getattr(_LOCAL, "resp", None)
     if buf is None or buf.shape != shape:
-        buf = np.empty(shape, np.float32)
+        # zeros: parts no finger pixel reads stay unfiltered, but finite
+        buf = np.zeros(shape, np.float32)
         _LOCAL.resp = buf
     return buf
 
@@ -183,17 +184,36 @@ def enhance_small(small: np.ndarray, theta: np.ndarray, period: np.ndarray,
     cc = np.empty((ch, cw), np.float32)
     ss = np.empty((ch, cw), np.float32)
     border = cv2.BORDER_REFLECT
+    # each orientation is filtered only over the rows and columns of the finger pixels that
+    # blend it (those whose lower orientation b0 is it or the one before it), with a
+    # kernel's reach of real pixels around them: bit k of a row's (column's) code says
+    # that some finger pixel of it has b0 = k
+    code = np.left_shift(np.int32(1), b0)
+    code *= inside[y0:y1, x0:x1]
+    row_code = np.bitwise_or.reduce(code, axis=1)
+    col_code = np.bitwise_or.reduce(code, axis=0)
+    reach = _KSIZE // 2
     # The kernels' DC gain (exp(-(2 pi sigma)^2 / 2), under 2 % of the envelope's) meets an
     # image whose local mean normalise_contrast has already removed, so it is not undone.
     for i, j, cx, cy, sx, sy, _dc_i, _dc_j in pairs:
+        wanted = (1 << i) | (1 << (i - 1) % n) | (1 << j) | (1 << (j - 1) % n)
+        rows = np.flatnonzero(row_code & wanted)
+        if rows.size == 0:
+            continue                                      # no finger pixel blends them
+        cols = np.flatnonzero(col_code & wanted)
+        ya, yb = max(int(rows[0]) - reach, 0), min(int(rows[-1]) + 1 + reach, ch)
+        xa, xb = max(int(cols[0]) - reach, 0), min(int(cols[-1]) + 1 + reach, cw)
+        src = crop[ya:yb, xa:xb]
         if i == j:
             # 0 and 90 degrees: one factor of the sine term vanishes, the kernel is CC alone
-            cv2.sepFilter2D(crop, cv2.CV_32F, cx, cy, dst=resp[i], borderType=border)
+            cv2.sepFilter2D(src, cv2.CV_32F, cx, cy, dst=resp[i, ya:yb, xa:xb],
+                            borderType=border)
             continue
-        cv2.sepFilter2D(crop, cv2.CV_32F, cx, cy, dst=cc, borderType=border)
-        cv2.sepFilter2D(crop, cv2.CV_32F, sx, sy, dst=ss, borderType=border)
-        cv2.subtract(cc, ss, dst=resp[i])
-        cv2.add(cc, ss, dst=resp[j])
+        c, s = cc[ya:yb, xa:xb], ss[ya:yb, xa:xb]
+        cv2.sepFilter2D(src, cv2.CV_32F, cx, cy, dst=c, borderType=border)
+        cv2.sepFilter2D(src, cv2.CV_32F, sx, sy, dst=s, borderType=border)
+        cv2.subtract(c, s, dst=resp[i, ya:yb, xa:xb])
+        cv2.add(c, s, dst=resp[j, ya:yb, xa:xb])
     flat = resp.reshape(-1)
     base = np.arange(ch * cw, dtype=np.int32).reshape(ch, cw)
     b0 *= ch * cw
