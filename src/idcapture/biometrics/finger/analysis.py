@@ -156,7 +156,7 @@ def rescaled(an: FingerAnalysis, image: np.ndarray, ppi: int) -> FingerAnalysis:
 
     near_y = np.clip(np.rint(my[:, 0]).astype(np.int64), 0, an.mask.shape[0] - 1)
     near_x = np.clip(np.rint(mx[0]).astype(np.int64), 0, an.mask.shape[1] - 1)
-    sigs = RidgeSignatures(an.signatures.samples[np.ix_(near_y, near_x)])
+    sigs = RidgeSignatures.picked(an.signatures, near_y, near_x)
     conf = resample(an.period_confidence)
     inside = resample(an.window) > 0.5 if an.window.size else np.ones(std.shape, bool)
     finger_mask = admit_faint(finger_mask, std, orient.coherence, conf, inside)

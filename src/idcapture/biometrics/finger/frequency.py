@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -26,12 +25,36 @@ SIG_LINE_STEP = 2.0
 _NFFT = 64
 
 
-@dataclass(frozen=True)
 class RidgeSignatures:
     """Oriented samples of every block (``samples``: ``(nby, nbx, SIG_LINES, SIG_LEN)``),
     taken across the ridges on lines parallel to them, centred on the block centre."""
 
-    samples: np.ndarray
+    __slots__ = ("_from", "_samples")
+
+    def __init__(self, samples: np.ndarray) -> None:
+        self._samples: np.ndarray | None = samples
+        self._from: tuple[RidgeSignatures, np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def picked(cls, source: RidgeSignatures, rows: np.ndarray,
+               cols: np.ndarray) -> RidgeSignatures:
+        """The signatures of ``source``'s blocks at ``rows`` x ``cols`` (block indices),
+        gathered when first read (an analysis at another scale keeps them for the quality
+        measures, which extraction does not take there)."""
+        out = cls.__new__(cls)
+        out._samples = None
+        out._from = (source, rows, cols)
+        return out
+
+    @property
+    def samples(self) -> np.ndarray:
+        """The samples, ``(nby, nbx, SIG_LINES, SIG_LEN)``."""
+        if self._samples is None:
+            assert self._from is not None
+            source, rows, cols = self._from
+            self._samples = source.samples[np.ix_(rows, cols)]
+            self._from = None
+        return self._samples
 
     @property
     def profile(self) -> np.ndarray:
