@@ -48,7 +48,8 @@ class FingerAnalysis:
     half: np.ndarray
     """The working image at half resolution (area-averaged), where orientation and
     enhancement run."""
-    finger_mask: np.ndarray
+    _finger_mask: np.ndarray | None = field(default=None, repr=False)
+    """:attr:`finger_mask` when given; ``None`` to work it out on first use."""
     block: int = BLOCK
     window: np.ndarray = field(default_factory=lambda: np.ones((0, 0), bool))
     """Blocks inside the sensor's window (:func:`~.segmentation.window_blocks`; all of them
@@ -62,6 +63,20 @@ class FingerAnalysis:
         """Working image shape (rows, columns) at 500 ppi."""
         h, w = self.work.pixels.shape
         return (h, w)
+
+    @property
+    def finger_mask(self) -> np.ndarray:
+        """``mask`` with the blocks along the image frame where the finger runs out of the
+        image and the faint ridged blocks beside it (:func:`~.segmentation.admit_faint`;
+        the quality's measures keep reading ``mask``), worked out on first use: an
+        analysis followed by one at the minutiae scale never needs its own."""
+        if self._finger_mask is None:
+            coherence = self.orientation.coherence
+            grown = segment_blocks(self.grey_std, coherence, to_frame=True) | self.mask
+            inside = self.window if self.window.size else np.ones(self.mask.shape, bool)
+            self._finger_mask = admit_faint(grown, self.grey_std, coherence,
+                                            self.period_confidence, inside)
+        return self._finger_mask
 
     @property
     def pixel_mask(self) -> np.ndarray:
@@ -97,21 +112,20 @@ def analyse(image: np.ndarray, ppi: int = BASE_PPI) -> FingerAnalysis:
     input that is not a usable grey image.
     """
     work = to_working(image, ppi)
-    half, orient, grey_mean, std, mask, finger_mask = _segmented(work.pixels)
+    half, orient, grey_mean, std, mask = _segmented(work.pixels)
     sigs = signatures(work.pixels, orient.theta)
     period, conf = ridge_period(sigs.profile, mask)
     inside = window_blocks(window_edges(half), half.shape, std.shape)
-    # faint but clearly ridged blocks beside the finger join the area enhanced and searched
-    # for minutiae (the quality's measures keep reading ``mask``)
-    finger_mask = admit_faint(finger_mask, std, orient.coherence, conf, inside)
+    # the finger mask (faint but clearly ridged blocks beside the finger join the area
+    # enhanced and searched for minutiae) is worked out when first read
     return FingerAnalysis(work, mask, orient, period, conf, grey_mean, std, sigs, half,
-                          finger_mask, window=inside)
+                          window=inside)
 
 
 def _segmented(px: np.ndarray) -> tuple[np.ndarray, OrientationField, np.ndarray, np.ndarray,
-                                        np.ndarray, np.ndarray]:
-    """Half-resolution image, orientation field, block means and spreads, mask and finger
-    mask of working pixels ``px``."""
+                                        np.ndarray]:
+    """Half-resolution image, orientation field, block means and spreads and mask of
+    working pixels ``px``."""
     hs, ws = half_size(px.shape)
     half = cv2.resize(px, (ws, hs), interpolation=cv2.INTER_AREA)
     # ridges (8-12 px periods at 500 ppi) are well resolved at half resolution
@@ -120,8 +134,7 @@ def _segmented(px: np.ndarray) -> tuple[np.ndarray, OrientationField, np.ndarray
     grey_mean = block_mean(padded)
     std = block_std(padded, mean=grey_mean)
     mask = segment_blocks(std, orient.coherence)
-    finger_mask = segment_blocks(std, orient.coherence, to_frame=True) | mask
-    return half, orient, grey_mean, std, mask, finger_mask
+    return half, orient, grey_mean, std, mask
 
 
 def _block_grid(shape: tuple[int, int], f: float, block: int) -> tuple[np.ndarray, np.ndarray]:
@@ -145,7 +158,7 @@ def rescaled(an: FingerAnalysis, image: np.ndarray, ppi: int) -> FingerAnalysis:
     spares the signatures and their spectra."""
     work = to_working(image, ppi)
     px = work.pixels
-    half, orient, _, std, mask, finger_mask = _segmented(px)
+    half, orient, _, std, mask = _segmented(px)
     f = work.scale / an.work.scale
     mx, my = _block_grid(px.shape, f, an.block)
 
@@ -159,7 +172,6 @@ def rescaled(an: FingerAnalysis, image: np.ndarray, ppi: int) -> FingerAnalysis:
     sigs = RidgeSignatures.picked(an.signatures, near_y, near_x)
     conf = resample(an.period_confidence)
     inside = resample(an.window) > 0.5 if an.window.size else np.ones(std.shape, bool)
-    finger_mask = admit_faint(finger_mask, std, orient.coherence, conf, inside)
     return FingerAnalysis(work, mask, orient, (resample(an.period) * f).astype(np.float32),
-                          conf, resample(an.grey_mean), std, sigs, half, finger_mask, an.block,
+                          conf, resample(an.grey_mean), std, sigs, half, None, an.block,
                           inside)
