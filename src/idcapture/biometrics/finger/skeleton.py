@@ -96,7 +96,9 @@ def _set_pixels(hit: np.ndarray, width: int) -> np.ndarray:
     set pixels of packed inner rows ``hit`` (the work grows with the words that hold any)."""
     words = np.flatnonzero(hit)
     octets = np.ascontiguousarray(hit.reshape(-1)[words].astype("<u8")).view(np.uint8)
-    word, bit = np.nonzero(np.unpackbits(octets.reshape(-1, 8), axis=1, bitorder="little"))
+    # (numpy finds the set entries of a boolean array several times quicker than of uint8)
+    bits = np.unpackbits(octets, bitorder="little").view(bool)
+    word, bit = np.divmod(np.flatnonzero(bits), 64)
     at = words[word]
     row, col = np.divmod(at, hit.shape[1])
     out: np.ndarray = (row + 1) * width + col * 64 + bit
