@@ -45,13 +45,14 @@ import numpy as np
 
 from ..biometrics.finger.compare import threshold_for_fmr
 from ..biometrics.finger.compare_parallel import map_in_order
-from .engine import Engine, LocalEngine
+from .engine import Engine, LocalEngine, RayEngine
 from .faces import FACE_KIND, annotate_clusters, search_faces
-from .features import KEYS_VERSION, record_tokens
+from .features import KEYS_VERSION, keep_keys, record_tokens
 from .package import THUMBS
 from .prepared import PREPARED_VERSION, thumb_codes
 from .registry import Match, Registry
-from .search import Shard
+from .search import SearchResult, Shard
+from .sharded import gate_sample
 
 __all__ = ["DedupReport", "dedup", "expected_false_hits", "fit_gate", "fused_threshold",
            "record_pairs"]
@@ -114,6 +115,8 @@ class DedupReport:
     keys_per_record: float = 0.0
     #: pairs of records matched on the faces alone (:mod:`.faces`)
     face_matches: int = 0
+    #: each Ray actor's peak resident memory, bytes (empty on the embedded engine)
+    actor_peak_rss: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -146,17 +149,22 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     t1 = time.perf_counter()
     if penetration is None:
         penetration = min(1.0, CANDIDATES / max(1, len(records)))
-    shard, gate = _province_shard(registry, records, full, penetration, jobs, after)
-    rows = np.nonzero(shard.rids > after)[0]
-    rep.index_bytes = shard.nbytes
-    rep.keys_per_record = float(shard.count.mean()) if len(shard) else 0.0
-    rep.seconds["prefilter"] = time.perf_counter() - t1
-    # search the probes
-    t2 = time.perf_counter()
-    rep.probes = len(rows)
-    batches = [shard.batch(rows[s:s + BATCH]) for s in range(0, len(rows), BATCH)]
-    result = (engine or LocalEngine(jobs)).run(shard, batches, gate, rep.threshold,
-                                               progress)
+    if isinstance(engine, RayEngine):
+        result, gate = _sharded(registry, records, full, penetration, after, engine, rep,
+                                progress)
+    else:
+        shard, gate = _province_shard(registry, records, full, penetration, jobs, after)
+        rows = np.nonzero(shard.rids > after)[0]
+        rep.index_bytes = shard.nbytes
+        rep.keys_per_record = float(shard.count.mean()) if len(shard) else 0.0
+        rep.seconds["prefilter"] = time.perf_counter() - t1
+        # search the probes
+        t2 = time.perf_counter()
+        rep.probes = len(rows)
+        batches = [shard.batch(rows[s:s + BATCH]) for s in range(0, len(rows), BATCH)]
+        result = (engine or LocalEngine(jobs)).run(shard, batches, gate, rep.threshold,
+                                                   progress)
+        rep.seconds["search"] = time.perf_counter() - t2
     rep.candidates_scored = result.candidates
     rep.gate = gate if math.isfinite(gate) else None
     rep.prefilter_cpu, rep.compare_cpu = result.prefilter_cpu, result.compare_cpu
@@ -166,7 +174,6 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
                                {"thumbs": p.thumbs, "fused": p.fused})
              for p in result.pairs}
     rep.biometric_matches = len(found)
-    rep.seconds["search"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     face_found = search_faces(registry, after, face_clusters) if faces else []
     rep.face_matches = len(face_found)
@@ -185,6 +192,45 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     rep.seconds["clusters"] = time.perf_counter() - t3
     rep.seconds["total"] = time.perf_counter() - t0
     return rep
+
+
+def _sharded(registry: Registry, records: dict[int, Any], full: bool, penetration: float,
+             after: int, engine: RayEngine, rep: DedupReport,
+             progress: Callable[[int, int], None] | None) -> tuple[SearchResult, float]:
+    """The biometric search on Ray actors that make and hold their own shards' codes
+    (:mod:`.sharded`): the same codes stored, gate kept and matches found as
+    :func:`_province_shard` and the embedded search, with no process holding every
+    record's code. (An incremental run searches the new records against codes cut by the
+    whole province's key counts rather than by :func:`_informative_for`: a new record
+    shares the same keys with every record either way.)"""
+    rids = np.array(sorted(records), np.int64)
+    stale = _stale(registry)
+    kept = registry.get_state(_GATE)
+    if len(rids) <= EXHAUSTIVE_BELOW:
+        plan: float | None = -math.inf
+    elif full or stale or not kept or kept == "-inf":
+        plan = None
+    else:
+        plan = float(kept)
+    run = engine.search_registry(
+        registry, rids, [records[r].id_number for r in rids.tolist()], after=after,
+        stale=stale, gate=plan, penetration=penetration, threshold=rep.threshold,
+        cap=COMMON_KEYS, batch=BATCH, progress=progress)
+    if stale:
+        registry.set_state({_KEYS: KEYS_VERSION, _PREPARED: PREPARED_VERSION})
+    if plan is None:
+        registry.set_state({_GATE: repr(run.gate)})
+    rep.probes = int(np.count_nonzero(rids > after))
+    rep.index_bytes, rep.keys_per_record = run.index_bytes, run.keys_per_record
+    rep.seconds["prefilter"], rep.seconds["search"] = run.build_seconds, run.search_seconds
+    rep.actor_peak_rss = run.actor_peak_rss
+    return run.result, run.gate
+
+
+def _stale(registry: Registry) -> bool:
+    """Whether the registry's stored codes are of another scheme than this version's."""
+    return (registry.get_state(_KEYS) != KEYS_VERSION
+            or registry.get_state(_PREPARED) != PREPARED_VERSION)
 
 
 def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
@@ -234,8 +280,7 @@ def _code_thumbs(registry: Registry, jobs: int, after: int) -> bool:
     all when the registry's are of another scheme (returned: True then). Stored in
     chunks, each in its own transaction. The records up to ``after`` were coded by the
     run that searched them: only the later ones are looked at."""
-    stale = (registry.get_state(_KEYS) != KEYS_VERSION
-             or registry.get_state(_PREPARED) != PREPARED_VERSION)
+    stale = _stale(registry)
     todo = [(r.rid, r.position, r.template)
             for r in registry.thumbs(uncoded=not stale, after=0 if stale else after)]
     for s in range(0, len(todo), _CODE_CHUNK):
@@ -286,8 +331,7 @@ def _informative(tokens: list[np.ndarray], cap: int) -> list[np.ndarray]:
     keep = np.empty(len(flat), bool)
     keep[order] = np.repeat(ok, held)
     del order, starts, held, ok
-    cuts = np.cumsum([len(t) for t in tokens])[:-1]
-    return np.split(flat[keep], np.concatenate([[0], np.cumsum(keep)])[cuts])
+    return keep_keys(tokens, keep, flat)
 
 
 #: records per chunk of :func:`_informative_for`
@@ -364,8 +408,7 @@ def _informative_for(tokens: list[np.ndarray], new: np.ndarray, cap: int
         flat = np.concatenate(part)
         keep = np.zeros(len(flat), bool)
         keep[at[ok[pos]]] = True
-        cuts = np.cumsum([len(t) for t in part])[:-1]
-        out.extend(np.split(flat[keep], np.concatenate([[0], np.cumsum(keep)])[cuts]))
+        out.extend(keep_keys(part, keep, flat))
     return out
 
 
@@ -373,8 +416,7 @@ def fit_gate(shard: Shard, penetration: float, sample: int = 256, seed: int = 0)
     """The similarity that pairs of ``sample`` random records with every other record
     exceed with probability ``penetration``."""
     n = len(shard)
-    rng = np.random.default_rng(seed)
-    rows = np.sort(rng.choice(n, min(sample, n), replace=False))
+    rows = gate_sample(n, sample, seed)
     sims = shard.similarities([shard.tokens[i] for i in rows], None, shard.count[rows])
     sims[np.arange(len(rows)), rows] = -np.inf          # a record with itself
     values = sims[np.isfinite(sims)]
