@@ -34,6 +34,7 @@ their evidence) recomputed after each run.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import time
@@ -245,8 +246,8 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
     with ``rid > after``: the codes of the records before are then cut to the keys the
     new records hold (:func:`_informative_for`), which gives the new records the
     similarities of the whole codes."""
-    stale = _code_thumbs(registry, jobs, after)
     rids = sorted(records)
+    stale = _code_thumbs(registry, jobs, after, rids)
     at = {rid: i for i, rid in enumerate(rids)}
     keys: list[list[bytes | None]] = [[None] * len(THUMBS) for _ in rids]
     for rid, position, feature in registry.thumb_features():
@@ -274,17 +275,22 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
     return shard, gate
 
 
-def _code_thumbs(registry: Registry, jobs: int, after: int) -> bool:
+def _code_thumbs(registry: Registry, jobs: int, after: int, rids: list[int]) -> bool:
     """Compute and store the keys and prepared forms (:func:`.prepared.thumb_codes`, one
-    ``prepare`` per thumb, on ``jobs`` cores) of the current thumbs that lack them, or of
-    all when the registry's are of another scheme (returned: True then). Stored in
-    chunks, each in its own transaction. The records up to ``after`` were coded by the
+    ``prepare`` per thumb, on ``jobs`` cores) of the current thumbs (of the current
+    records ``rids``, ascending) that lack them, or of all when the registry's are of
+    another scheme (returned: True then). Read and stored in chunks of at most
+    :data:`_CODE_CHUNK` thumbs, each stored in its own transaction, so that only one
+    chunk's templates are held at a time. The records up to ``after`` were coded by the
     run that searched them: only the later ones are looked at."""
     stale = _stale(registry)
-    todo = [(r.rid, r.position, r.template)
-            for r in registry.thumbs(uncoded=not stale, after=0 if stale else after)]
-    for s in range(0, len(todo), _CODE_CHUNK):
-        part = todo[s:s + _CODE_CHUNK]
+    todo = rids[bisect.bisect_right(rids, 0 if stale else after):]
+    step = max(1, _CODE_CHUNK // len(THUMBS))
+    for s in range(0, len(todo), step):
+        part = [(r.rid, r.position, r.template) for r in registry.thumbs(
+            uncoded=not stale, after=todo[s] - 1, through=todo[min(s + step, len(todo)) - 1])]
+        if not part:
+            continue
         made = map_in_order(thumb_codes, [t for _r, _p, t in part], jobs, chunksize=32)
         registry.set_features([(rid, pos, f, p)
                                for (rid, pos, _t), (f, p) in zip(part, made, strict=True)])
