@@ -259,6 +259,13 @@ def test_an_incremental_run_reads_the_prepared_thumbs_of_probes_and_candidates_o
     assert got.candidates == want.candidates > 0
     assert sorted((p.a, p.b, p.fused) for p in got.pairs) == \
         sorted((p.a, p.b, p.fused) for p in want.pairs)
+    # the candidates found to know which thumbs to read are the search's: the pre-filter
+    # is not run again, and its work is counted as if it were
+    assert got.postings == want.postings > 0 and shard.ahead_cpu > 0
+    monkeypatch.setattr(shard, "_shared", lambda *a: pytest.fail("pre-filter run twice"))
+    for part in np.array_split(probes, 3):
+        again = shard.search(shard.batch(part), gate, 0.0)
+        assert again.candidates == whole.search(whole.batch(part), gate, 0.0).candidates
 
 
 def test_codes_are_made_again_chunk_by_chunk(packages: list[Path], tmp_path: Path,

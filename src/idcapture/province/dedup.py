@@ -153,6 +153,7 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     if isinstance(engine, RayEngine):
         result, gate = _sharded(registry, records, full, penetration, after, engine, rep,
                                 progress)
+        ahead = 0.0
     else:
         shard, gate = _province_shard(registry, records, full, penetration, jobs, after)
         rows = np.nonzero(shard.rids > after)[0]
@@ -165,10 +166,11 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
         batches = [shard.batch(rows[s:s + BATCH]) for s in range(0, len(rows), BATCH)]
         result = (engine or LocalEngine(jobs)).run(shard, batches, gate, rep.threshold,
                                                    progress)
+        ahead = shard.ahead_cpu
         rep.seconds["search"] = time.perf_counter() - t2
     rep.candidates_scored = result.candidates
     rep.gate = gate if math.isfinite(gate) else None
-    rep.prefilter_cpu, rep.compare_cpu = result.prefilter_cpu, result.compare_cpu
+    rep.prefilter_cpu, rep.compare_cpu = result.prefilter_cpu + ahead, result.compare_cpu
     rep.postings = result.postings
     rep.penetration = result.candidates / max(1, result.considered)
     found = {(p.a, p.b): Match(p.a, p.b, "biometric", p.fused,
@@ -303,11 +305,11 @@ def _load_prepared(registry: Registry, shard: Shard, probes: np.ndarray, gate: f
                    cut: bool) -> None:
     """Put the stored prepared thumbs the search needs into ``shard``: every record's, or
     when the codes were cut to the new records' keys (an incremental run), only those of
-    the probes ``probes`` (rows) and of their candidates (the pre-filter run here once
-    more: cheap for a few probes, and it spares reading every record's thumbs)."""
+    the probes ``probes`` (rows) and of their candidates (the pre-filter run here, ahead
+    of the search, which reuses its candidates: :meth:`.search.Shard.find_ahead`)."""
     need: np.ndarray | None = None
     if cut:
-        found = shard.candidates(shard.batch(probes), gate) if len(probes) else []
+        found = shard.find_ahead(shard.batch(probes), gate) if len(probes) else []
         need = shard.rids[np.union1d(probes, np.concatenate(
             [np.zeros(0, np.int64), *[rows for _i, rows in found]]))]
     at = {int(r): i for i, r in enumerate(shard.rids)}
