@@ -15,6 +15,7 @@ from idcapture.province.search import SearchResult
 from idcapture.province.sharded import (
     ShardBuilder,
     ShardLost,
+    chunk_size,
     gate_sample,
     merge_key_parts,
     read_chunk,
@@ -115,3 +116,10 @@ def test_builders_give_the_whole_provinces_codes_gate_and_matches(
     fresh = ShardBuilder()
     with pytest.raises(ShardLost):
         fresh.search(chunks[0], batch, gate, 40.0)
+
+
+def test_chunks_shrink_as_actors_are_added() -> None:
+    sizes = [chunk_size(n) for n in (1, 2, 4, 8, 100, 1000)]
+    assert sizes[:3] == [4096, 4096, 4096] and sizes[-1] == 256
+    assert sizes == sorted(sizes, reverse=True)
+    assert 2 * 8 * sizes[3] <= 32_768 and sizes[4] == 256       # never under 256

@@ -2,13 +2,14 @@
 
 On the Ray engine no process holds every record's code. The records are split into as
 many contiguous stretches as there are actors, one stretch an actor. The driver (the
-process running :func:`~.dedup.dedup`) reads the registry's current records in chunks of
-:data:`CHUNK` records and hands each chunk to the actor of its stretch: a thumb goes as its
-ISO/IEC 19794-2 template where its code (pre-filter keys and prepared form,
-:func:`.prepared.thumb_codes`) is missing or of another scheme, as its stored code
-otherwise. The actor makes the missing codes (one ``prepare`` a thumb, on its own core),
-keeps the chunk and returns the new codes, which the driver stores (one transaction a
-chunk) and drops; at most :data:`AHEAD` chunks an actor are in flight.
+process running :func:`~.dedup.dedup`) reads the registry's current records in chunks
+(:func:`chunk_size`: 4,096 records, fewer with many actors) and hands each chunk to the
+actor of its stretch: a thumb goes as its ISO/IEC 19794-2 template where its code (pre-filter
+keys and prepared form, :func:`.prepared.thumb_codes`) is missing or of another
+scheme, as its stored code otherwise. The actor makes the missing codes (one ``prepare``
+a thumb, on its own core), keeps the chunk and returns the new codes, which the driver
+stores (one transaction a chunk) and drops; at most :data:`AHEAD` chunks an actor are in
+flight.
 
 The keys held by one record only or by more than ``cap`` records of the province are
 then left out, as :func:`.dedup._informative` does, without gathering the keys in one
@@ -50,17 +51,21 @@ from .prepared import thumb_codes
 from .registry import Registry
 from .search import ProbeBatch, SearchResult, Shard
 
-__all__ = ["CHUNK", "Chunk", "ShardBuilder", "ShardLost", "ShardedRun", "gate_sample",
-           "merge_key_parts", "read_chunk", "run_sharded", "sparse_quantile"]
+__all__ = ["CHUNK", "Chunk", "ShardBuilder", "ShardLost", "ShardedRun", "chunk_size",
+           "gate_sample", "merge_key_parts", "read_chunk", "run_sharded", "sparse_quantile"]
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 F32 = npt.NDArray[np.float32]
 
-#: records a chunk
+#: records a chunk (at most; see :func:`chunk_size`)
 CHUNK = 4096
 #: chunks (while building) or probe batches (while searching) in flight an actor
 AHEAD = 2
+#: records in flight while building, over all actors: chunks shrink as actors are added
+#: (down to :data:`MIN_CHUNK`), so the driver's node holds about this many at a time
+IN_FLIGHT = 32_768
+MIN_CHUNK = 256
 #: rounds of reloading lost actors in one stage before giving up
 _ROUNDS = 8
 
@@ -98,6 +103,12 @@ def read_chunk(registry: Registry, index: int, rids: I64, id_numbers: list[str],
 class ShardLost(RuntimeError):
     """An actor holds another number of chunks than it was sent (its process died and
     Ray restarted it empty), or is not at the stage a call needs."""
+
+
+def chunk_size(actors: int) -> int:
+    """Records a chunk for ``actors`` actors: :data:`CHUNK`, smaller when the chunks in
+    flight would hold more than :data:`IN_FLIGHT` records."""
+    return min(CHUNK, max(MIN_CHUNK, IN_FLIGHT // (AHEAD * max(1, actors))))
 
 
 def gate_sample(n: int, sample: int = 256, seed: int = 0) -> I64:
@@ -298,7 +309,8 @@ class _Actors:
         self.stale = stale
         cls = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=-1)(actor)
         self.cuts = np.linspace(0, len(rids), workers + 1).astype(int)
-        self.plan = [[(s, min(s + CHUNK, int(b))) for s in range(int(a), int(b), CHUNK)]
+        size = chunk_size(workers)
+        self.plan = [[(s, min(s + size, int(b))) for s in range(int(a), int(b), size)]
                      for a, b in itertools.pairwise(self.cuts)]
         self.actors = [cls.remote() for _ in range(workers)]
         self.fresh: set[tuple[int, int]] = set()     # chunks whose codes this run stored
