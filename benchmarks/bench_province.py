@@ -18,6 +18,8 @@ shared; wall time is then not a cost). Run::
     python benchmarks/bench_province.py                       # 2,000 students, minutes
     python benchmarks/bench_province.py --students 10000 --biometric 60 --same-id 30 \\
         --stations 10 --out build/province-10k
+    python benchmarks/bench_province.py --out build/province-10k --recode \\
+        --memory embedded:1 embedded:2 ray:1 ray:2        # peak memory per engine
 """
 
 from __future__ import annotations
@@ -258,6 +260,69 @@ def _incremental_last(reg_dir: Path, n: int, jobs: int) -> None:
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
+def _memory_one(reg_dir: Path, spec: str, recode: bool) -> None:
+    """One dedup --full on ``spec`` (``embedded:JOBS`` or ``ray:ACTORS``, a local Ray)
+    in this fresh process; prints its peaks as a JSON line (see :func:`_memory`)."""
+    engine_name, _, n = spec.partition(":")
+    count = int(n or 1)
+    truth = reg_dir.parent / "packages" / "truth.json"
+    engine = None
+    if engine_name == "ray":
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        import ray
+
+        from idcapture.province.engine import RayEngine
+        ray.init(num_cpus=count, include_dashboard=False, log_to_driver=False)
+        engine = RayEngine(None, workers=count)
+    with Registry(reg_dir, create=False) as reg:
+        if recode:          # the stored codes taken as of another scheme: all made again
+            reg.set_state({"prefilter_keys": "recode"})
+        w, c = time.perf_counter(), _cpu()
+        rep = dedup(reg, full=True, jobs=count, engine=engine, faces=False)
+        wall, cpu = time.perf_counter() - w, _cpu() - c
+        found = _found(reg, truth)
+        records = reg.count(current_only=True)
+    actors = [x / 1e6 for x in rep.actor_peak_rss]
+    if engine_name == "ray":
+        import ray
+        ray.shutdown()
+    print(json.dumps({
+        "spec": spec, "records": records, "wall": wall, "cpu": cpu,
+        "search_cpu": rep.prefilter_cpu + rep.compare_cpu, "build": rep.seconds["prefilter"],
+        "search": rep.seconds["search"],
+        "driver_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3,
+        "workers_mb": (actors or [resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                                  / 1e3] if count > 1 or actors else []),
+        "found": {k: list(v) for k, v in found.items()}}))
+
+
+def _memory(reg_dir: Path, specs: list[str], recode: bool) -> None:
+    """dedup --full on the registry in ``reg_dir`` once per engine ``specs``, each in a
+    fresh process: wall, CPU, peak resident memory of the driver (the process running
+    dedup) and of each worker (embedded: the largest pool process; Ray: each actor), and
+    whether the clusters are the first run's. With ``recode`` every code is made again
+    (by the driver's process pool, or by the actors)."""
+    import subprocess
+    import sys
+
+    print(f"memory: dedup --full per engine, each in a fresh process"
+          f"{', every code made again' if recode else ''} (load average "
+          f"{os.getloadavg()[0]:.1f})")
+    want = None
+    for spec in specs:
+        cmd = [sys.executable, __file__, "--memory-one", spec, "--out", str(reg_dir.parent)]
+        out = subprocess.run(cmd + (["--recode"] if recode else []), check=True,
+                             capture_output=True, text=True).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        want = want or r["found"]
+        workers = ", ".join(f"{m:.0f}" for m in r["workers_mb"]) or "-"
+        print(f"  {spec:<12} {r['records']} records: {r['wall']:7.1f} s wall (codes and "
+              f"shards {r['build']:.1f} s, search {r['search']:.1f} s), {r['cpu']:.1f} CPU "
+              f"s in the driver's process tree; peak resident memory: driver "
+              f"{r['driver_mb']:.0f} MB, workers {workers} MB; clusters "
+              f"{'identical to' if r['found'] == want else 'DIFFERENT from'} the first run's")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=2000)
@@ -284,9 +349,24 @@ def main() -> None:
     ap.add_argument("--incremental-last", type=int, default=0, metavar="N",
                     help="only time an incremental run of the last N records of the "
                          "registry in --out (made by an earlier run) as for a new package")
+    ap.add_argument("--memory", nargs="*", default=[], metavar="ENGINE",
+                    help="only run dedup --full on the registry in --out once per engine "
+                         "(embedded:JOBS or ray:ACTORS), each in a fresh process, and print "
+                         "the peak resident memory of the driver and of each worker")
+    ap.add_argument("--recode", action="store_true",
+                    help="with --memory: have every code made again in each run")
+    ap.add_argument("--memory-one", help=argparse.SUPPRESS)
     ap.add_argument("--out", help="keep the province here (default: a temporary folder); "
                                   "packages already there are reused")
     args = ap.parse_args()
+    if args.memory or args.memory_one:
+        if not args.out:
+            ap.error("--memory needs --out (the registry of an earlier run)")
+        if args.memory_one:
+            _memory_one(Path(args.out) / "registry", args.memory_one, args.recode)
+        else:
+            _memory(Path(args.out) / "registry", args.memory, args.recode)
+        return
     if args.incremental_last:
         if not args.out:
             ap.error("--incremental-last needs --out (the registry of an earlier run)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -258,3 +259,39 @@ def test_an_incremental_run_reads_the_prepared_thumbs_of_probes_and_candidates_o
     assert got.candidates == want.candidates > 0
     assert sorted((p.a, p.b, p.fused) for p in got.pairs) == \
         sorted((p.a, p.b, p.fused) for p in want.pairs)
+    # the candidates found to know which thumbs to read are the search's: the pre-filter
+    # is not run again, and its work is counted as if it were
+    assert got.postings == want.postings > 0 and shard.ahead_cpu > 0
+    monkeypatch.setattr(shard, "_shared", lambda *a: pytest.fail("pre-filter run twice"))
+    for part in np.array_split(probes, 3):
+        again = shard.search(shard.batch(part), gate, 0.0)
+        assert again.candidates == whole.search(whole.batch(part), gate, 0.0).candidates
+
+
+def test_codes_are_made_again_chunk_by_chunk(packages: list[Path], tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recoding a registry of another scheme reads the templates a chunk at a time (no
+    read holds more than a chunk's thumbs) and stores the same codes."""
+    with Registry(tmp_path / "reg") as reg:
+        ingest(reg, packages, jobs=1)
+        dedup(reg, full=True, false_clusters=BUDGET, jobs=1, faces=False)
+        want = {(t.rid, t.position): (t.feature, t.prepared) for t in reg.thumbs()}
+        reg.set_features([(rid, pos, b"\x01\x00\x00\x00", None) for rid, pos in want])
+        reg.set_state({"prefilter_keys": "mcc-24x18"})
+        monkeypatch.setattr(dedup_mod, "_CODE_CHUNK", 6)
+        reads: list[int] = []
+        thumbs = reg.thumbs
+
+        def counted(*a: Any, **kw: Any) -> Any:
+            rows = list(thumbs(*a, **kw))
+            reads.append(len(rows))
+            return iter(rows)
+
+        monkeypatch.setattr(reg, "thumbs", counted)
+        rids = sorted(r.rid for r in reg.records())
+        assert dedup_mod._code_thumbs(reg, 1, 0, rids) is True
+        monkeypatch.undo()
+        assert len(reads) >= len(rids) // 3 and max(reads) <= 6
+        assert sum(reads) == len(want)
+        assert {(t.rid, t.position): (t.feature, t.prepared) for t in reg.thumbs()} == want
+        assert reg.get_state("prefilter_keys") == KEYS_VERSION

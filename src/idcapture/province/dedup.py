@@ -34,6 +34,7 @@ their evidence) recomputed after each run.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import time
@@ -45,13 +46,14 @@ import numpy as np
 
 from ..biometrics.finger.compare import threshold_for_fmr
 from ..biometrics.finger.compare_parallel import map_in_order
-from .engine import Engine, LocalEngine
+from .engine import Engine, LocalEngine, RayEngine
 from .faces import FACE_KIND, annotate_clusters, search_faces
-from .features import KEYS_VERSION, record_tokens
+from .features import KEYS_VERSION, keep_keys, record_tokens
 from .package import THUMBS
 from .prepared import PREPARED_VERSION, thumb_codes
 from .registry import Match, Registry
-from .search import Shard
+from .search import SearchResult, Shard
+from .sharded import gate_sample
 
 __all__ = ["DedupReport", "dedup", "expected_false_hits", "fit_gate", "fused_threshold",
            "record_pairs"]
@@ -114,6 +116,8 @@ class DedupReport:
     keys_per_record: float = 0.0
     #: pairs of records matched on the faces alone (:mod:`.faces`)
     face_matches: int = 0
+    #: each Ray actor's peak resident memory, bytes (empty on the embedded engine)
+    actor_peak_rss: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -146,27 +150,33 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     t1 = time.perf_counter()
     if penetration is None:
         penetration = min(1.0, CANDIDATES / max(1, len(records)))
-    shard, gate = _province_shard(registry, records, full, penetration, jobs, after)
-    rows = np.nonzero(shard.rids > after)[0]
-    rep.index_bytes = shard.nbytes
-    rep.keys_per_record = float(shard.count.mean()) if len(shard) else 0.0
-    rep.seconds["prefilter"] = time.perf_counter() - t1
-    # search the probes
-    t2 = time.perf_counter()
-    rep.probes = len(rows)
-    batches = [shard.batch(rows[s:s + BATCH]) for s in range(0, len(rows), BATCH)]
-    result = (engine or LocalEngine(jobs)).run(shard, batches, gate, rep.threshold,
-                                               progress)
+    if isinstance(engine, RayEngine):
+        result, gate = _sharded(registry, records, full, penetration, after, engine, rep,
+                                progress)
+        ahead = 0.0
+    else:
+        shard, gate = _province_shard(registry, records, full, penetration, jobs, after)
+        rows = np.nonzero(shard.rids > after)[0]
+        rep.index_bytes = shard.nbytes
+        rep.keys_per_record = float(shard.count.mean()) if len(shard) else 0.0
+        rep.seconds["prefilter"] = time.perf_counter() - t1
+        # search the probes
+        t2 = time.perf_counter()
+        rep.probes = len(rows)
+        batches = [shard.batch(rows[s:s + BATCH]) for s in range(0, len(rows), BATCH)]
+        result = (engine or LocalEngine(jobs)).run(shard, batches, gate, rep.threshold,
+                                                   progress)
+        ahead = shard.ahead_cpu
+        rep.seconds["search"] = time.perf_counter() - t2
     rep.candidates_scored = result.candidates
     rep.gate = gate if math.isfinite(gate) else None
-    rep.prefilter_cpu, rep.compare_cpu = result.prefilter_cpu, result.compare_cpu
+    rep.prefilter_cpu, rep.compare_cpu = result.prefilter_cpu + ahead, result.compare_cpu
     rep.postings = result.postings
     rep.penetration = result.candidates / max(1, result.considered)
     found = {(p.a, p.b): Match(p.a, p.b, "biometric", p.fused,
                                {"thumbs": p.thumbs, "fused": p.fused})
              for p in result.pairs}
     rep.biometric_matches = len(found)
-    rep.seconds["search"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     face_found = search_faces(registry, after, face_clusters) if faces else []
     rep.face_matches = len(face_found)
@@ -187,6 +197,45 @@ def dedup(registry: Registry, *, full: bool = False, false_clusters: float = 1.0
     return rep
 
 
+def _sharded(registry: Registry, records: dict[int, Any], full: bool, penetration: float,
+             after: int, engine: RayEngine, rep: DedupReport,
+             progress: Callable[[int, int], None] | None) -> tuple[SearchResult, float]:
+    """The biometric search on Ray actors that make and hold their own shards' codes
+    (:mod:`.sharded`): the same codes stored, gate kept and matches found as
+    :func:`_province_shard` and the embedded search, with no process holding every
+    record's code. (An incremental run searches the new records against codes cut by the
+    whole province's key counts rather than by :func:`_informative_for`: a new record
+    shares the same keys with every record either way.)"""
+    rids = np.array(sorted(records), np.int64)
+    stale = _stale(registry)
+    kept = registry.get_state(_GATE)
+    if len(rids) <= EXHAUSTIVE_BELOW:
+        plan: float | None = -math.inf
+    elif full or stale or not kept or kept == "-inf":
+        plan = None
+    else:
+        plan = float(kept)
+    run = engine.search_registry(
+        registry, rids, [records[r].id_number for r in rids.tolist()], after=after,
+        stale=stale, gate=plan, penetration=penetration, threshold=rep.threshold,
+        cap=COMMON_KEYS, batch=BATCH, progress=progress)
+    if stale:
+        registry.set_state({_KEYS: KEYS_VERSION, _PREPARED: PREPARED_VERSION})
+    if plan is None:
+        registry.set_state({_GATE: repr(run.gate)})
+    rep.probes = int(np.count_nonzero(rids > after))
+    rep.index_bytes, rep.keys_per_record = run.index_bytes, run.keys_per_record
+    rep.seconds["prefilter"], rep.seconds["search"] = run.build_seconds, run.search_seconds
+    rep.actor_peak_rss = run.actor_peak_rss
+    return run.result, run.gate
+
+
+def _stale(registry: Registry) -> bool:
+    """Whether the registry's stored codes are of another scheme than this version's."""
+    return (registry.get_state(_KEYS) != KEYS_VERSION
+            or registry.get_state(_PREPARED) != PREPARED_VERSION)
+
+
 def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
                     penetration: float, jobs: int, after: int = 0) -> tuple[Shard, float]:
     """Every current record's code and the prepared thumbs the search needs
@@ -199,8 +248,8 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
     with ``rid > after``: the codes of the records before are then cut to the keys the
     new records hold (:func:`_informative_for`), which gives the new records the
     similarities of the whole codes."""
-    stale = _code_thumbs(registry, jobs, after)
     rids = sorted(records)
+    stale = _code_thumbs(registry, jobs, after, rids)
     at = {rid: i for i, rid in enumerate(rids)}
     keys: list[list[bytes | None]] = [[None] * len(THUMBS) for _ in rids]
     for rid, position, feature in registry.thumb_features():
@@ -228,18 +277,22 @@ def _province_shard(registry: Registry, records: dict[int, Any], full: bool,
     return shard, gate
 
 
-def _code_thumbs(registry: Registry, jobs: int, after: int) -> bool:
+def _code_thumbs(registry: Registry, jobs: int, after: int, rids: list[int]) -> bool:
     """Compute and store the keys and prepared forms (:func:`.prepared.thumb_codes`, one
-    ``prepare`` per thumb, on ``jobs`` cores) of the current thumbs that lack them, or of
-    all when the registry's are of another scheme (returned: True then). Stored in
-    chunks, each in its own transaction. The records up to ``after`` were coded by the
+    ``prepare`` per thumb, on ``jobs`` cores) of the current thumbs (of the current
+    records ``rids``, ascending) that lack them, or of all when the registry's are of
+    another scheme (returned: True then). Read and stored in chunks of at most
+    :data:`_CODE_CHUNK` thumbs, each stored in its own transaction, so that only one
+    chunk's templates are held at a time. The records up to ``after`` were coded by the
     run that searched them: only the later ones are looked at."""
-    stale = (registry.get_state(_KEYS) != KEYS_VERSION
-             or registry.get_state(_PREPARED) != PREPARED_VERSION)
-    todo = [(r.rid, r.position, r.template)
-            for r in registry.thumbs(uncoded=not stale, after=0 if stale else after)]
-    for s in range(0, len(todo), _CODE_CHUNK):
-        part = todo[s:s + _CODE_CHUNK]
+    stale = _stale(registry)
+    todo = rids[bisect.bisect_right(rids, 0 if stale else after):]
+    step = max(1, _CODE_CHUNK // len(THUMBS))
+    for s in range(0, len(todo), step):
+        part = [(r.rid, r.position, r.template) for r in registry.thumbs(
+            uncoded=not stale, after=todo[s] - 1, through=todo[min(s + step, len(todo)) - 1])]
+        if not part:
+            continue
         made = map_in_order(thumb_codes, [t for _r, _p, t in part], jobs, chunksize=32)
         registry.set_features([(rid, pos, f, p)
                                for (rid, pos, _t), (f, p) in zip(part, made, strict=True)])
@@ -252,11 +305,11 @@ def _load_prepared(registry: Registry, shard: Shard, probes: np.ndarray, gate: f
                    cut: bool) -> None:
     """Put the stored prepared thumbs the search needs into ``shard``: every record's, or
     when the codes were cut to the new records' keys (an incremental run), only those of
-    the probes ``probes`` (rows) and of their candidates (the pre-filter run here once
-    more: cheap for a few probes, and it spares reading every record's thumbs)."""
+    the probes ``probes`` (rows) and of their candidates (the pre-filter run here, ahead
+    of the search, which reuses its candidates: :meth:`.search.Shard.find_ahead`)."""
     need: np.ndarray | None = None
     if cut:
-        found = shard.candidates(shard.batch(probes), gate) if len(probes) else []
+        found = shard.find_ahead(shard.batch(probes), gate) if len(probes) else []
         need = shard.rids[np.union1d(probes, np.concatenate(
             [np.zeros(0, np.int64), *[rows for _i, rows in found]]))]
     at = {int(r): i for i, r in enumerate(shard.rids)}
@@ -286,8 +339,7 @@ def _informative(tokens: list[np.ndarray], cap: int) -> list[np.ndarray]:
     keep = np.empty(len(flat), bool)
     keep[order] = np.repeat(ok, held)
     del order, starts, held, ok
-    cuts = np.cumsum([len(t) for t in tokens])[:-1]
-    return np.split(flat[keep], np.concatenate([[0], np.cumsum(keep)])[cuts])
+    return keep_keys(tokens, keep, flat)
 
 
 #: records per chunk of :func:`_informative_for`
@@ -364,8 +416,7 @@ def _informative_for(tokens: list[np.ndarray], new: np.ndarray, cap: int
         flat = np.concatenate(part)
         keep = np.zeros(len(flat), bool)
         keep[at[ok[pos]]] = True
-        cuts = np.cumsum([len(t) for t in part])[:-1]
-        out.extend(np.split(flat[keep], np.concatenate([[0], np.cumsum(keep)])[cuts]))
+        out.extend(keep_keys(part, keep, flat))
     return out
 
 
@@ -373,8 +424,7 @@ def fit_gate(shard: Shard, penetration: float, sample: int = 256, seed: int = 0)
     """The similarity that pairs of ``sample`` random records with every other record
     exceed with probability ``penetration``."""
     n = len(shard)
-    rng = np.random.default_rng(seed)
-    rows = np.sort(rng.choice(n, min(sample, n), replace=False))
+    rows = gate_sample(n, sample, seed)
     sims = shard.similarities([shard.tokens[i] for i in rows], None, shard.count[rows])
     sims[np.arange(len(rows)), rows] = -np.inf          # a record with itself
     values = sims[np.isfinite(sims)]

@@ -15,6 +15,10 @@ their matches are identical (see :mod:`.search`).
     same shard and its unfinished calls are retried (``max_restarts``,
     ``max_task_retries``), and as a batch's answer is a pure function of the batch and
     the shard, a retried call adds nothing twice. Needs the ``province-ray`` extra.
+    :meth:`RayEngine.run` searches a shard built by the caller;
+    :meth:`RayEngine.search_registry` (what :func:`~.dedup.dedup` uses) has the actors
+    make their own shards' codes from the registry's records, streamed to them in chunks,
+    so that no process holds every record's code (:mod:`.sharded`).
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from ..biometrics.finger.compare_parallel import resolve_jobs
 from ..errors import ConfigError
+from .registry import Registry
 from .search import ProbeBatch, SearchResult, Shard
+from .sharded import ShardBuilder, ShardedRun, run_sharded
 
 __all__ = ["Engine", "LocalEngine", "RayEngine", "make_engine", "split_shard"]
 
@@ -104,7 +111,8 @@ class RayEngine:
     name = "ray"
 
     def __init__(self, address: str | None = None, workers: int = 2,
-                 actor: type[ShardActor] | None = None) -> None:
+                 actor: type[ShardActor] | None = None,
+                 builder: type[ShardBuilder] | None = None) -> None:
         try:
             import ray
         except ImportError:
@@ -114,12 +122,24 @@ class RayEngine:
         self.address = address
         self.workers = max(1, workers)
         self.actor = actor or ShardActor
+        self.builder = builder or ShardBuilder
+
+    def _init(self) -> None:
+        if not self.ray.is_initialized():
+            self.ray.init(address=self.address, log_to_driver=False)
+
+    def search_registry(self, registry: Registry, rids: npt.NDArray[np.int64],
+                        id_numbers: list[str], **kw: Any) -> ShardedRun:
+        """Code, shard and search the registry's records ``rids`` on the actors
+        (:func:`.sharded.run_sharded`, which takes ``kw``)."""
+        self._init()
+        return run_sharded(self.ray, self.builder, self.workers, registry, rids,
+                           id_numbers, **kw)
 
     def run(self, shard: Shard, batches: Sequence[ProbeBatch], gate: float,
             threshold: float, progress: Progress | None = None) -> SearchResult:
         ray = self.ray
-        if not ray.is_initialized():
-            ray.init(address=self.address, log_to_driver=False)
+        self._init()
         actor = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=-1)(self.actor)
         # the shards stay referenced here for the whole run: an actor restarted after its
         # process died is built again from the same object

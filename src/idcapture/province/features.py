@@ -36,7 +36,7 @@ from ..biometrics.finger.template import FingerTemplate
 from ..formats import iso19794_2
 
 __all__ = ["KEYS_VERSION", "KEY_BITS", "KEY_TABLES", "cylinder_keys", "feature_bytes",
-           "record_tokens", "thumb_keys"]
+           "keep_keys", "record_tokens", "thumb_keys"]
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -104,3 +104,15 @@ def record_tokens(thumbs: list[bytes | None]) -> U64:
     parts = [np.frombuffer(b, "<u4").astype(np.uint64) + np.uint64(i << 32)
              for i, b in enumerate(thumbs) if b is not None]
     return np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+
+
+def keep_keys(tokens: list[U64], keep: npt.NDArray[np.bool_],
+              flat: U64 | None = None) -> list[U64]:
+    """Each code of ``tokens`` cut to its keys where ``keep`` (one flag a key, the codes
+    one after another; ``flat``: the codes so concatenated, when at hand), in order."""
+    if not tokens:
+        return tokens
+    if flat is None:
+        flat = np.concatenate(tokens)
+    cuts = np.cumsum([len(t) for t in tokens])[:-1]
+    return np.split(flat[keep], np.concatenate([[0], np.cumsum(keep)])[cuts])

@@ -334,11 +334,11 @@ class Registry:
         sql = "SELECT COUNT(*) FROM records" + (" WHERE current = 1" if current_only else "")
         return int(self.db.execute(sql).fetchone()[0])
 
-    def thumbs(self, current_only: bool = True, *, uncoded: bool = False, after: int = 0
-               ) -> Iterator[ThumbRow]:
-        """Thumbs (of current records by default) of records with ``rid > after``, in
-        rid order; ``uncoded``: only those whose pre-filter keys or prepared form are not
-        stored."""
+    def thumbs(self, current_only: bool = True, *, uncoded: bool = False, after: int = 0,
+               through: int | None = None) -> Iterator[ThumbRow]:
+        """Thumbs (of current records by default) of records with ``rid > after`` (and
+        ``<= through``), in rid order; ``uncoded``: only those whose pre-filter keys or
+        prepared form are not stored."""
         sql = ("SELECT t.rid, t.position, t.template, t.source, t.feature, p.form "
                "FROM thumbs t JOIN records r ON r.rid = t.rid LEFT JOIN prepared p "
                "ON p.rid = t.rid AND p.position = t.position WHERE t.rid > ?")
@@ -346,7 +346,10 @@ class Registry:
             sql += " AND r.current = 1"
         if uncoded:
             sql += " AND (t.feature IS NULL OR p.form IS NULL)"
-        for r in self.db.execute(sql + " ORDER BY t.rid, t.position", (after,)):
+        args: tuple[int, ...] = (after,)
+        if through is not None:
+            sql, args = sql + " AND t.rid <= ?", (after, through)
+        for r in self.db.execute(sql + " ORDER BY t.rid, t.position", args):
             yield ThumbRow(int(r[0]), str(r[1]), bytes(r[2]), str(r[3]),
                            None if r[4] is None else bytes(r[4]),
                            None if r[5] is None else bytes(r[5]))

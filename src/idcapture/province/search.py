@@ -142,6 +142,10 @@ class Shard:
         self._keys, self._rows = flat[order], owner[order]
         # prepared templates of recent candidates (~110 kB each, so a bounded number)
         self._prepared: OrderedDict[tuple[int, str], PreparedTemplate] = OrderedDict()
+        # candidates found ahead of the search: gate -> probe rid -> (rows, entries read)
+        self._known: dict[float, dict[int, tuple[I64, int]]] = {}
+        #: CPU seconds :meth:`find_ahead` spent
+        self.ahead_cpu = 0.0
 
     def __len__(self) -> int:
         return len(self.rids)
@@ -198,10 +202,11 @@ class Shard:
         return np.asarray(shared.reshape(len(tokens), n) / norm, np.float32)
 
     def _shared(self, tokens: list[U64], pc: npt.NDArray[np.float64], end: int
-                ) -> tuple[I64, I64, npt.NDArray[np.float64], int]:
+                ) -> tuple[I64, I64, npt.NDArray[np.float64], I64]:
         """(probe index, row, similarity) of every pair of a code in ``tokens`` and a row
-        in ``[0, end)`` sharing at least one key, and the inverted-list entries read (the
-        work, which grows with the lists read, not with ``len(tokens) * end``)."""
+        in ``[0, end)`` sharing at least one key, and the inverted-list entries read for
+        each code (the work, which grows with the lists read, not with
+        ``len(tokens) * end``)."""
         pt = np.concatenate(tokens)
         tag = np.repeat(np.arange(len(tokens)), [len(t) for t in tokens])
         lo = np.searchsorted(self._keys, pt, side="left")
@@ -212,25 +217,57 @@ class Shard:
         pair, shared = np.unique(who[keep] * end + rows[keep], return_counts=True)
         pi, row = pair // end, pair % end
         sim = shared / np.sqrt(np.maximum(pc[pi] * self.count[row], 1.0))
-        return pi, row, sim, len(flat)
+        return pi, row, sim, np.bincount(who, minlength=len(tokens)).astype(np.int64)
 
     def candidates(self, probes: ProbeBatch, gate: float,
                    result: SearchResult | None = None) -> list[tuple[int, I64]]:
         """(probe index, shard rows) of every probe's candidates (see the module docs);
-        the inverted-list entries read are added to ``result``."""
+        the inverted-list entries read are added to ``result``. Probes whose candidates
+        at ``gate`` were found beforehand (:meth:`find_ahead`) are not looked up again."""
+        known = self._known.get(gate, {})
+        if len(probes) and all(int(r) in known for r in probes.rids.tolist()):
+            out = []
+            for i, r in enumerate(probes.rids.tolist()):
+                rows, read = known[r]
+                if result is not None:
+                    result.postings += read
+                if len(rows):
+                    out.append((i, rows))
+            return out
+        return self._candidates(probes, gate, result)
+
+    def find_ahead(self, probes: ProbeBatch, gate: float) -> list[tuple[int, I64]]:
+        """:meth:`candidates` of ``probes``, kept in the shard (with the entries each
+        probe read, and the CPU seconds spent, :attr:`ahead_cpu`) so that the search of
+        these probes at ``gate`` does not run the pre-filter again."""
+        c = time.process_time()
+        reads: list[int] = []
+        found = self._candidates(probes, gate, None, reads)
+        rows = dict(found)
+        self._known[gate] = {int(r): (rows.get(i, np.zeros(0, np.int64)), reads[i])
+                             for i, r in enumerate(probes.rids.tolist())}
+        self.ahead_cpu += time.process_time() - c
+        return found
+
+    def _candidates(self, probes: ProbeBatch, gate: float, result: SearchResult | None,
+                    reads: list[int] | None = None) -> list[tuple[int, I64]]:
         out: list[tuple[int, I64]] = []
         counts = probes.key_counts()
         for s in range(0, len(probes), _BLOCK):
             rids = probes.rids[s:s + _BLOCK]
             # only records ingested before the probe: one column range per block
             end = int(np.searchsorted(self.rids, rids.max()))
+            if (end == 0 or gate <= 0) and reads is not None:
+                reads.extend([0] * len(rids))
             if end == 0:
                 continue
             if gate > 0:        # pairs sharing no key cannot reach it: sparse counts
                 pi, row, sim, read = self._shared(probes.tokens[s:s + _BLOCK],
                                                   counts[s:s + _BLOCK], end)
                 if result is not None:
-                    result.postings += read
+                    result.postings += int(read.sum())
+                if reads is not None:
+                    reads.extend(read.tolist())
                 sel = (sim >= gate) & (self.rids[row] < rids[pi])
                 pi, row = pi[sel], row[sel]
             else:
