@@ -98,6 +98,11 @@ def test_flow_classes_follow_the_natural_frequencies() -> None:
 def test_a_flow_grid_too_coarse_is_refused() -> None:
     with pytest.raises(ConfigError, match="8 cells"):
         finger_flow(np.random.default_rng(0), size=(60, 60), step=10)
+    with pytest.raises(ConfigError, match="step"):
+        finger_flow(np.random.default_rng(0), step=0)
+    with pytest.raises(ConfigError, match="2 cells"):
+        flow_template(np.zeros((1, 9)), np.ones((1, 9), bool), np.random.default_rng(0),
+                      step=10)
     flow = finger_flow(np.random.default_rng(0), finger_class=FingerClass.ARCH)
     assert isinstance(flow, FingerFlow) and flow.finger_class is FingerClass.ARCH
 

@@ -82,8 +82,10 @@ def finger_flow(rng: np.random.Generator, size: tuple[int, int] = DEFAULT_SIZE,
     class-typical singular points, zero-pole flow with the smooth random turn), on a
     ``size[0] // step`` by ``size[1] // step`` grid, without the ridge growth.
     """
+    if step < 1:
+        raise ConfigError(f"a flow grid step must be >= 1 px, got {step}", "bad-shape")
     h, w = int(size[0]) // step, int(size[1]) // step
-    if step < 1 or h < 8 or w < 8:
+    if h < 8 or w < 8:
         raise ConfigError(f"a flow grid needs >= 8 cells a side, got {h}x{w} "
                           f"(size {size}, step {step})", "bad-shape")
     fc = finger_class if finger_class is not None else pick_class(rng)
@@ -113,7 +115,7 @@ def _bilinear_axial(orientation: npt.NDArray[np.floating], u: npt.NDArray[np.flo
     h, w = orientation.shape
     u = np.clip(u, 0.0, w - 1.0)
     v = np.clip(v, 0.0, h - 1.0)
-    j0 = np.minimum(u.astype(np.intp), w - 2)       # grids have >= 8 cells a side
+    j0 = np.minimum(u.astype(np.intp), w - 2)       # flow_template checks w, h >= 2
     i0 = np.minimum(v.astype(np.intp), h - 2)
     fu, fv = u - j0, v - i0
     c = np.cos(2.0 * orientation.astype(np.float64))
@@ -139,6 +141,9 @@ def flow_template(orientation: npt.NDArray[np.floating], mask: npt.NDArray[np.bo
     """
     if orientation.shape != mask.shape or orientation.ndim != 2:
         raise ConfigError("orientation and mask must be 2-D arrays of one shape", "bad-shape")
+    if step < 1 or (step > 1 and min(mask.shape) < 2):
+        raise ConfigError(f"a grid step of {step} px needs a grid of >= 2 cells a side",
+                          "bad-shape")
     ys, xs = np.nonzero(mask)
     if len(xs) == 0 or count < 1:
         raise ConfigError("empty finger mask or no minutiae asked for", "bad-mask")
