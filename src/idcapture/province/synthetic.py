@@ -16,9 +16,12 @@ through three kinds:
 
 Planted duplicates and their originals are rendered (:mod:`idcapture.synth.fingerprints`)
 and extracted, and their packages carry the thumb images (PNG) and the templates. The
-bulk students are template-level (:func:`idcapture.synth.templates.flow_template`): their
-packages carry only the ISO/IEC 19794-2 templates, since rendering 100,000 fingers is
-too slow. ``truth.json`` lists every planted pair as (station, registration number).
+bulk students are template-level (:func:`idcapture.synth.templates.individual_template`):
+every bulk thumb has a flow field of its own (the master generator's pattern class,
+singular points and smoothly turned flow, without growing ridges) and minutiae drawn
+along it, and the packages carry only the ISO/IEC 19794-2 templates, since rendering
+100,000 fingers is too slow. ``truth.json`` lists every planted pair as (station,
+registration number).
 
 With a folder of identity-labelled photos (``faces``), students get portraits
 (:mod:`.synthetic_faces`): the two records of a ``biometric`` or ``same-id`` duplicate
@@ -49,7 +52,7 @@ from ..formats.export_xlsx import DEFAULT_PROFILE, write_workbook
 from ..formats.images import encode_png
 from ..synth.fingerprints import generate_master, make_impression
 from ..synth.students import sample_students
-from ..synth.templates import flow_template
+from ..synth.templates import individual_template
 from .faces import FACE_KIND
 from .package import PACKAGE_FORMAT, THUMBS, template_member
 from .synthetic_faces import give_portraits
@@ -57,7 +60,9 @@ from .synthetic_faces import give_portraits
 __all__ = ["DUPLICATE_KINDS", "SyntheticProvince", "synth_province"]
 
 DUPLICATE_KINDS = ("biometric", "same-id", "shared-thumb")
-_FLOW_MASTERS = 2
+#: bulk thumbs made per task: each chunk has its own seed, so the province does not
+#: depend on the number of processes
+_BULK_CHUNK = 2_000
 
 
 @dataclass
@@ -94,6 +99,13 @@ def _rendered(seed: int) -> list[tuple[FingerTemplate, np.ndarray]]:
     return out
 
 
+def _bulk(task: tuple[int, int, int]) -> list[FingerTemplate]:
+    """``count`` template-level thumbs, each of its own flow field, for chunk ``chunk``."""
+    seed, chunk, count = task
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(chunk), 0xB01C]))
+    return [individual_template(rng) for _ in range(count)]
+
+
 def synth_province(out: str | Path, *, students: int, duplicates: int, stations: int,
                    seed: int = 1, kinds: dict[str, int] | None = None,
                    jobs: int = 0, faces: str | Path | None = None,
@@ -113,7 +125,6 @@ def synth_province(out: str | Path, *, students: int, duplicates: int, stations:
     if stations < 2 or students < 2 * max(1, duplicates) or duplicates < 0:
         raise ConfigError("a synthetic province needs >= 2 stations and at least two "
                           "students per planted duplicate", "bad-province")
-    rng = np.random.default_rng(seed)
     rows = sample_students(students + duplicates, seed=seed, schools=stations)
     base, extra = rows[:students], rows[students:]
     per = -(-students // stations)
@@ -147,12 +158,12 @@ def synth_province(out: str | Path, *, students: int, duplicates: int, stations:
     if faces is not None:
         give_portraits(faces, [(d["kind"], d["original"], d["duplicate"]) for d in planted],
                        people, seed)
-    masters = [generate_master(seed * 7_919 + m) for m in range(_FLOW_MASTERS)]
-    for p in everyone:
-        for t in THUMBS:
-            if t not in p.thumbs:
-                m = masters[int(rng.integers(len(masters)))]
-                p.thumbs[t] = flow_template(m.orientation, m.mask, rng)
+    bare = [(p, t) for p in everyone for t in THUMBS if t not in p.thumbs]
+    tasks = [(seed, c, min(_BULK_CHUNK, len(bare) - c * _BULK_CHUNK))
+             for c in range(-(-len(bare) // _BULK_CHUNK))]
+    made = [t for chunk in map_in_order(_bulk, tasks, jobs) for t in chunk]
+    for (p, t), template in zip(bare, made, strict=True):
+        p.thumbs[t] = template
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     regs: dict[int, str] = {}

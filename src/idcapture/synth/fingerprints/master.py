@@ -27,7 +27,8 @@ from .orientation import (
     place_singular_points,
 )
 
-__all__ = ["DEFAULT_SIZE", "MasterPrint", "generate_master", "signed_ridge_distance"]
+__all__ = ["DEFAULT_SIZE", "MasterPrint", "generate_master", "pick_class",
+           "signed_ridge_distance"]
 
 #: default master size ``(height, width)`` in pixels: a thumb at 500 ppi
 DEFAULT_SIZE = (500, 400)
@@ -96,7 +97,8 @@ def signed_ridge_distance(binary: npt.NDArray[np.bool_]) -> npt.NDArray[np.float
     return np.where(binary, d_in - 0.5, 0.5 - d_out).astype(np.float32)
 
 
-def _pick_class(rng: np.random.Generator) -> FingerClass:
+def pick_class(rng: np.random.Generator) -> FingerClass:
+    """A pattern class drawn with the natural frequencies (:data:`CLASS_FREQUENCIES`)."""
     classes = list(CLASS_FREQUENCIES)
     probs = np.array([CLASS_FREQUENCIES[c] for c in classes], np.float64)
     return classes[int(rng.choice(len(classes), p=probs / probs.sum()))]
@@ -138,7 +140,7 @@ def generate_master(seed: int, finger_class: FingerClass | str | None = None,
             raise ConfigError(f"unknown finger class {finger_class!r} (one of {names})"
                               ) from None
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x5F1]))
-    fc = finger_class if finger_class is not None else _pick_class(rng)
+    fc = finger_class if finger_class is not None else pick_class(rng)
     if finger_size is None:
         fsize = (0.9 * h, 0.82 * w)
     else:
