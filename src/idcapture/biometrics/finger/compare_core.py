@@ -446,8 +446,6 @@ def _and_counts(ap: np.ndarray, gp: np.ndarray, x: np.ndarray, y: np.ndarray
 
 #: galleries with at most this many cylinders are compared in one block, not by sector
 _ONE_BLOCK_COLUMNS = 1024
-#: columns per step of one sector's block (its intermediate arrays stay in the caches)
-_BLOCK_STEP = 512
 
 
 def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccParams
@@ -479,21 +477,11 @@ def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccPara
         pa = ap if every else ap[rows]
         pq = pq_all if every else pq_all[np.concatenate([rows, rows + na])]
         pv = va32 if every else va32[rows]
-        # the acceptance value's product over the whole sector at once: its rounding
-        # depends on where a column sits in the product (the counts are exact anyway)
         xq = pq @ gallery.valid_dir[:, lo:hi]
-        steps = [(c0, min(c0 + _BLOCK_STEP, hi - lo)) for c0 in range(0, hi - lo, _BLOCK_STEP)]
-        block = np.empty((len(rows), hi - lo), F32) if len(steps) != 1 else None
-        for c0, c1 in steps:
-            y = pv @ gallery.bit_sums[:, lo + c0:lo + c1]                # |b & va|
-            part = _similarity_from_counts(
-                _and_counts(pa, gallery.packed[:, lo + c0:lo + c1], xq[:len(rows), c0:c1], y),
-                xq[:, c0:c1], y, dcells, params)
-            if block is None:
-                block = part
-            else:
-                block[:, c0:c1] = part
-        assert block is not None
+        y = pv @ gallery.bit_sums[:, lo:hi]                           # |b & va|
+        block = _similarity_from_counts(
+            _and_counts(pa, gallery.packed[:, lo:hi], xq[:len(rows)], y), xq, y, dcells,
+            params)
         out.append((rows, lo, block))
     return out
 
