@@ -618,9 +618,9 @@ def _raw_scores(probe: GalleryArrays | _PairSide, gallery: GalleryArrays | _Pair
         arg_col = np.zeros(ncols + 1, np.intp)
         for brow, lo, block in blocks:
             hi = lo + block.shape[1]
-            am = block.argmax(0)
-            best_col[lo:hi] = block[am, np.arange(len(am))]
-            arg_col[lo:hi] = brow[am]
+            top = block.max(0)
+            best_col[lo:hi] = top
+            arg_col[lo:hi] = brow[(block == top).argmax(0)]
         best_flat = np.zeros(m * k, F32)
         best_flat[gallery.col_index] = best_col
         best = best_flat.reshape(m, k)                            # (m, k), 0 for padding
@@ -776,11 +776,15 @@ def _raw_scores(probe: GalleryArrays | _PairSide, gallery: GalleryArrays | _Pair
     na8 = pxy.shape[-2]
     rot = np.arctan2(sr[:, 0], cr[:, 0])
     g8 = _angle_bytes(all_angle + rot[:, None].astype(F32))  # (m, kall)
-    p8r = p8[:, None, :] if paired else p8[None, None, :]
-    dang = np.subtract(g8[:, :, None], p8r).reshape(m * kall, na8)  # + tol
+    if paired:
+        dang = np.subtract(g8[:, :, None], p8[:, None, :]).reshape(m * kall, na8)  # + tol
+        angle_ok = np.less_equal(dang, 2 * tol, out=dang.view(np.bool_))
+    else:
+        # one probe: its minutiae against each of the 256 byte directions, looked up
+        table = np.less_equal(np.arange(256, dtype=np.uint8)[:, None] - p8, 2 * tol)
+        angle_ok = np.take(table, g8.ravel(), axis=0)
     # one byte per pair: near (common area) + paired (distance and direction), so 0, 1 or
     # 2 (paired implies near): after OR-ing bytes, bit 1 = some pair, any bit = some near
-    angle_ok = np.less_equal(dang, 2 * tol, out=dang.view(np.bool_))
     per_probe, per_ref = _pairing(gx, gy, pxy, angle_ok, cpa, c)
     ov_a = np.maximum((per_probe != 0).sum(1), c.min_overlap).astype(np.float64)
     ov_b = np.maximum((per_ref != 0).sum(1), c.min_overlap).astype(np.float64)
@@ -840,7 +844,11 @@ def _pairing(gx: np.ndarray, gy: np.ndarray, pxy: np.ndarray, angle_ok: np.ndarr
     # product: |p - g|^2 = |p|^2 + |g|^2 - 2 p.g
     fp = np.concatenate([pxy, np.ones((*pxy.shape[:-1], 1), F32),
                          (pxy * pxy).sum(-1, keepdims=True)], -1)
-    fg = np.stack([-2.0 * gx, -2.0 * gy, gx * gx + gy * gy, np.ones_like(gx)], -1)
+    fg = np.empty((m, kall, 4), F32 if gx.dtype == F32 else np.float64)
+    np.multiply(gx, -2.0, out=fg[..., 0])
+    np.multiply(gy, -2.0, out=fg[..., 1])
+    np.add(gx * gx, gy * gy, out=fg[..., 2])
+    fg[..., 3] = 1.0
     if pxy.ndim == 2:
         dist2 = fg.reshape(-1, 4).astype(F32, copy=False) @ fp.T  # (m * kall, na8)
     else:                                                         # one probe per row
