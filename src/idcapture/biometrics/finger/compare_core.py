@@ -129,7 +129,8 @@ class GalleryArrays(TemplateSlots):
 
     **Cylinders** (only real ones, no padding) are stored feature-major and grouped by
     the direction of their minutia in :data:`SECTORS` sectors of 45 degrees: column
-    ``c`` of ``bits`` (dc*nd, n) cell bits, ``bit_sums`` (dc, n) bits summed over
+    ``c`` of ``packed`` (words, n) cell bits (``cells`` = dc*nd of them, packed 64 to a
+    word; :attr:`bits` unpacks them), ``bit_sums`` (dc, n) bits summed over
     directions and ``valid_dir`` (dc + 2, n) validity bits followed by the cosine and
     sine of the minutia direction is the cylinder ``col_index[c]`` (``template * k +
     cylinder``); sector ``s`` holds columns ``sector_start[s]:sector_start[s + 1]``, and
@@ -143,15 +144,27 @@ class GalleryArrays(TemplateSlots):
     ``float32``.
     """
 
-    bits: npt.NDArray[np.float32]
+    packed: npt.NDArray[np.uint64]
     bit_sums: npt.NDArray[np.float32]
     valid_dir: npt.NDArray[np.float32]
     #: where the columns are: sector bounds, each column's cylinder, each cylinder's column
     sector_start: npt.NDArray[np.intp]
     col_index: npt.NDArray[np.intp]
     col_pos: npt.NDArray[np.intp]
-    #: the cell bits of ``bits`` packed 64 to a word, word-major ``(words, n)``
-    packed: npt.NDArray[np.uint64]
+    #: cell bits per cylinder (dc*nd)
+    cells: int
+
+    @property
+    def columns(self) -> int:
+        """Cylinders stored (columns of the arrays)."""
+        return int(self.packed.shape[1])
+
+    @property
+    def bits(self) -> npt.NDArray[np.float32]:
+        """The cell bits as 0/1 ``float32``, feature-major ``(cells, n)`` (unpacked on each
+        use: the kernel reads the packed words)."""
+        out: npt.NDArray[np.float32] = _unpack_bits(self.packed.T, self.cells).T
+        return out
 
     def slots(self, k: int, k_all: int) -> tuple[np.ndarray, ...]:
         """A one-template batch as :func:`raw_scores_paired` stacks it, cut or padded with
@@ -183,8 +196,9 @@ class GalleryArrays(TemplateSlots):
         (n, words) of template 0's ``n = count[0]`` cylinders, in cylinder order."""
         n = int(self.count[0])
         cols = self.col_pos[:n]
-        return (self.bits[:, cols].T, self.bit_sums[:, cols].T, self.valid_dir[:-2, cols].T,
-                np.ascontiguousarray(self.packed[:, cols].T))
+        packed = np.ascontiguousarray(self.packed[:, cols].T)
+        return (_unpack_bits(packed, self.cells), self.bit_sums[:, cols].T,
+                self.valid_dir[:-2, cols].T, packed)
 
 
 def _sigmoid(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
@@ -228,8 +242,14 @@ def _pack_bits(rows: np.ndarray) -> npt.NDArray[np.uint64]:
     """0/1 rows ``(n, f)`` packed 64 to a word: ``(n, ceil(f / 64))`` (padding bits 0)."""
     words = -(-rows.shape[1] // 64)
     packed = np.zeros((rows.shape[0], words * 8), np.uint8)
-    packed[:, :-(-rows.shape[1] // 8)] = np.packbits(rows > 0.5, axis=1)
+    packed[:, :-(-rows.shape[1] // 8)] = np.packbits(rows > 0, axis=1)
     return packed.view(np.uint64)
+
+
+def _unpack_bits(packed: np.ndarray, f: int) -> npt.NDArray[np.float32]:
+    """Rows of :func:`_pack_bits` back to 0/1 ``float32`` ``(n, f)``."""
+    rows = np.ascontiguousarray(packed).view(np.uint8)
+    return np.unpackbits(rows, axis=1, count=f).astype(F32)
 
 
 def gallery_from_cells(bits: np.ndarray, valid: np.ndarray, xy: np.ndarray,
@@ -249,14 +269,13 @@ def gallery_from_cells(bits: np.ndarray, valid: np.ndarray, xy: np.ndarray,
     sector_start = np.searchsorted(sec[order], np.arange(SECTORS + 1)).astype(np.intp)
     col_pos = np.full(m * k, -1, np.intp)
     col_pos[col_index] = np.arange(len(col_index))
-    b = np.asarray(bits).reshape(m * k, c2, nd)[col_index][:, dc, :].astype(F32)
+    b = np.asarray(bits).reshape(m * k, c2, nd)[col_index][:, dc, :]
     direction = _unit(angle)
     vd = np.concatenate([np.asarray(valid).reshape(m * k, c2)[col_index][:, dc],
                          direction.reshape(m * k, 2)[col_index]], 1)
-    flat = b.reshape(len(col_index), len(dc) * nd)
     return GalleryArrays(
-        bits=np.ascontiguousarray(flat.T), packed=np.ascontiguousarray(_pack_bits(flat).T),
-        bit_sums=np.ascontiguousarray(b.sum(-1, dtype=F32).T),
+        packed=np.ascontiguousarray(_pack_bits(b.reshape(len(col_index), len(dc) * nd)).T),
+        cells=len(dc) * nd, bit_sums=np.ascontiguousarray(b.sum(-1, dtype=F32).T),
         valid_dir=np.ascontiguousarray(vd.T, dtype=F32), sector_start=sector_start,
         col_index=col_index, col_pos=col_pos, xy=np.asarray(xy, dtype=F32),
         direction=direction, angle=np.asarray(angle, dtype=F32), count=cnt,
@@ -343,8 +362,8 @@ def concat_galleries(parts: list[GalleryArrays], k: int, k_all: int) -> GalleryA
                 for p, keep in zip(parts, keeps, strict=True)]
         return np.ascontiguousarray(np.concatenate(arrs, axis=1)[:, order])
 
-    return GalleryArrays(bits=joined("bits"), bit_sums=joined("bit_sums"),
-                         valid_dir=joined("valid_dir"), packed=joined("packed"),
+    return GalleryArrays(packed=joined("packed"), cells=parts[0].cells,
+                         bit_sums=joined("bit_sums"), valid_dir=joined("valid_dir"),
                          sector_start=sector_start,
                          col_index=col_index, col_pos=col_pos, xy=xy, direction=_unit(ang),
                          angle=ang, count=cnt, all_xy=axy, all_angle=aang, all_count=acnt)
@@ -456,9 +475,9 @@ def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccPara
     na = a.shape[0]
     pdir = probe.direction[0, :na]
     dcells = gallery.valid_dir.shape[0] - 2
-    if gallery.bits.shape[1] <= _ONE_BLOCK_COLUMNS:
+    if gallery.columns <= _ONE_BLOCK_COLUMNS:
         # small galleries: one block (the clamp rejects the far sectors' pairs anyway)
-        spans = [(np.arange(na), 0, gallery.bits.shape[1])]
+        spans = [(np.arange(na), 0, gallery.columns)]
     else:
         psec = _sectors(probe.angle[0, :na])
         spans = []
@@ -566,7 +585,7 @@ def _pair_side(parts: list[GalleryArrays], k: int, k_all: int, params: MccParams
     """Stack one-template arrays into one side of paired comparisons (see
     :class:`_PairSide`)."""
     rows_needed = len(disc_cells(params)) * params.nd
-    if any(p.bits.shape[0] != rows_needed for p in parts):
+    if any(p.cells != rows_needed for p in parts):
         raise ValueError("templates prepared with other cylinder parameters")
     slots = [p.slots(k, k_all) for p in parts]
 
@@ -611,7 +630,7 @@ def _raw_scores(probe: GalleryArrays | _PairSide, gallery: GalleryArrays | _Pair
     else:
         assert isinstance(probe, GalleryArrays) and isinstance(gallery, GalleryArrays)
         blocks = _sector_blocks(probe, gallery, params)
-        ncols = gallery.bits.shape[1]
+        ncols = gallery.columns
         best_col = np.zeros(ncols, F32)
         # each column's most similar probe cylinder (the first of equals), with a last
         # entry 0 for padding slots (column -1)
