@@ -5,11 +5,12 @@ only Python loops run over the 8 direction sectors and the 5 relaxation iteratio
 
 1. **Local similarities** of every probe cylinder against every cylinder of the gallery
    within 90 degrees of its direction (the gallery's cylinders are grouped by direction
-   sector, see :class:`GalleryArrays`), from three matrix products per sector giving
-   exact bit counts (validity bits depend on the spatial cell only, so two of the
-   products run on the disc's spatial cells instead of cells x directions).
+   sector, see :class:`GalleryArrays`), from exact bit counts per sector: ``|a & b|``
+   from the cell bits packed 64 to a word (AND, then bit counts), the others from two
+   small matrix products (validity bits depend on the spatial cell only, so they run on
+   the disc's spatial cells instead of cells x directions).
 2. **Pair selection**: each reference cylinder offers its most similar probe cylinder,
-   and the ``n_r`` (20) best offers of each template go on (empty ones for templates
+   and the ``n_r`` (16) best offers of each template go on (empty ones for templates
    with fewer cylinders).
 3. **Relaxation** (MCC's LSS-R): each pair's similarity is raised or damped by how well
    its distances and angles to the other selected pairs agree in both prints.
@@ -17,10 +18,11 @@ only Python loops run over the 8 direction sectors and the 5 relaxation iteratio
    rigid alignment (rotation and translation); with it, all minutiae of both prints are
    paired within a distance and angle tolerance (one distance product; directions
    compared as bytes), and the count of paired minutiae is normalised by the number of
-   minutiae inside the common area of the two prints. Before the pairing, a **local
-   correction** moves each aligned reference minutia by the residuals of the consistent
-   pairs near it (``warp_sigma``), so that a print bent by the finger's pressure keeps its
-   far minutiae paired without a wider tolerance. Options, off by default (measured on
+   minutiae inside the common area of the two prints. Optionally, before the pairing, a
+   **local correction** moves each aligned reference minutia by the residuals of the
+   consistent pairs near it (``warp_sigma``), so that a print bent by the finger's
+   pressure keeps its far minutiae paired without a wider tolerance. Options, off by
+   default (measured on
    nine real sets, their gains did not pay for their cost or their risk; see
    docs/integrators/fingerprint-matching.md): ``pair_distance_slope`` lets the distance
    tolerance grow away from the centre of the aligned pairs; ``hypotheses`` tries
