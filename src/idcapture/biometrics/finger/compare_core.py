@@ -193,14 +193,13 @@ class GalleryArrays(TemplateSlots):
             got = cache[(k, k_all)] = tuple(out)
         return got
 
-    def probe_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Cell bits (n, dc*nd), bit sums (n, dc), validity (n, dc) and packed cell bits
-        (n, words) of template 0's ``n = count[0]`` cylinders, in cylinder order."""
+    def probe_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Bit sums (n, dc), validity (n, dc) and packed cell bits (n, words) of template
+        0's ``n = count[0]`` cylinders, in cylinder order."""
         n = int(self.count[0])
         cols = self.col_pos[:n]
-        packed = np.ascontiguousarray(self.packed[:, cols].T)
-        return (_unpack_bits(packed, self.cells), self.bit_sums[:, cols].T,
-                self.valid_dir[:-2, cols].T, packed)
+        return (self.bit_sums[:, cols].T, self.valid_dir[:-2, cols].T,
+                np.ascontiguousarray(self.packed[:, cols].T))
 
 
 def _sigmoid(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
@@ -473,8 +472,8 @@ def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccPara
                    ) -> list[tuple[np.ndarray, int, np.ndarray]]:
     """``(probe rows, first column, similarities)`` for each direction sector of the
     gallery: the probe cylinders within 90 degrees of the sector against its columns."""
-    a, asum, va, ap = probe.probe_matrices()
-    na = a.shape[0]
+    asum, va, ap = probe.probe_matrices()
+    na = asum.shape[0]
     pdir = probe.direction[0, :na]
     dcells = gallery.valid_dir.shape[0] - 2
     if gallery.columns <= _ONE_BLOCK_COLUMNS:
