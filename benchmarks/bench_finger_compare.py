@@ -29,6 +29,7 @@ import numpy as np
 from idcapture.biometrics.finger import extract
 from idcapture.biometrics.finger.compare import (
     MAX_CYLINDERS,
+    MAX_MINUTIAE_PAIRED,
     compare,
     compare_many,
     compare_pairs,
@@ -116,7 +117,9 @@ def main() -> None:
               f"{c_pair / len(flat_p) * 1e6:.0f} us per comparison "
               f"({c_call / c_pair:.1f}x fewer CPU seconds)")
     print(f"cylinders per template: mean {np.mean([len(p) for p in prepared]):.1f} "
-          f"(at most {MAX_CYLINDERS})")
+          f"(at most {MAX_CYLINDERS}); minutiae in the pairing: mean "
+          f"{np.mean([len(p.xy) for p in prepared]):.1f} (at most {MAX_MINUTIAE_PAIRED}); "
+          f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -187,7 +187,7 @@ def gallery_arrays(items: list[PreparedTemplate], params: MccParams = DEFAULT_PA
     """Stack prepared templates into one batch for :func:`compare_many` (from each
     template's own kernel arrays, made when it was prepared)."""
     rows = len(disc_cells(params)) * params.nd
-    if all(p.arrays.bits.shape[0] == rows for p in items):
+    if all(p.arrays.cells == rows for p in items):
         return concat_galleries([p.arrays for p in items], MAX_CYLINDERS, MAX_MINUTIAE_PAIRED)
     return stack_gallery([(p.cylinders, p.xy, p.angle) for p in items], params,
                          k=MAX_CYLINDERS, k_all=MAX_MINUTIAE_PAIRED)

@@ -5,11 +5,12 @@ only Python loops run over the 8 direction sectors and the 5 relaxation iteratio
 
 1. **Local similarities** of every probe cylinder against every cylinder of the gallery
    within 90 degrees of its direction (the gallery's cylinders are grouped by direction
-   sector, see :class:`GalleryArrays`), from three matrix products per sector giving
-   exact bit counts (validity bits depend on the spatial cell only, so two of the
-   products run on the disc's spatial cells instead of cells x directions).
+   sector, see :class:`GalleryArrays`), from exact bit counts per sector: ``|a & b|``
+   from the cell bits packed 64 to a word (AND, then bit counts), the others from two
+   small matrix products (validity bits depend on the spatial cell only, so they run on
+   the disc's spatial cells instead of cells x directions).
 2. **Pair selection**: each reference cylinder offers its most similar probe cylinder,
-   and the ``n_r`` (20) best offers of each template go on (empty ones for templates
+   and the ``n_r`` (16) best offers of each template go on (empty ones for templates
    with fewer cylinders).
 3. **Relaxation** (MCC's LSS-R): each pair's similarity is raised or damped by how well
    its distances and angles to the other selected pairs agree in both prints.
@@ -17,10 +18,11 @@ only Python loops run over the 8 direction sectors and the 5 relaxation iteratio
    rigid alignment (rotation and translation); with it, all minutiae of both prints are
    paired within a distance and angle tolerance (one distance product; directions
    compared as bytes), and the count of paired minutiae is normalised by the number of
-   minutiae inside the common area of the two prints. Before the pairing, a **local
-   correction** moves each aligned reference minutia by the residuals of the consistent
-   pairs near it (``warp_sigma``), so that a print bent by the finger's pressure keeps its
-   far minutiae paired without a wider tolerance. Options, off by default (measured on
+   minutiae inside the common area of the two prints. Optionally, before the pairing, a
+   **local correction** moves each aligned reference minutia by the residuals of the
+   consistent pairs near it (``warp_sigma``), so that a print bent by the finger's
+   pressure keeps its far minutiae paired without a wider tolerance. Options, off by
+   default (measured on
    nine real sets, their gains did not pay for their cost or their risk; see
    docs/integrators/fingerprint-matching.md): ``pair_distance_slope`` lets the distance
    tolerance grow away from the centre of the aligned pairs; ``hypotheses`` tries
@@ -129,7 +131,8 @@ class GalleryArrays(TemplateSlots):
 
     **Cylinders** (only real ones, no padding) are stored feature-major and grouped by
     the direction of their minutia in :data:`SECTORS` sectors of 45 degrees: column
-    ``c`` of ``bits`` (dc*nd, n) cell bits, ``bit_sums`` (dc, n) bits summed over
+    ``c`` of ``packed`` (words, n) cell bits (``cells`` = dc*nd of them, packed 64 to a
+    word; :attr:`bits` unpacks them), ``bit_sums`` (dc, n) bits summed over
     directions and ``valid_dir`` (dc + 2, n) validity bits followed by the cosine and
     sine of the minutia direction is the cylinder ``col_index[c]`` (``template * k +
     cylinder``); sector ``s`` holds columns ``sector_start[s]:sector_start[s + 1]``, and
@@ -143,13 +146,27 @@ class GalleryArrays(TemplateSlots):
     ``float32``.
     """
 
-    bits: npt.NDArray[np.float32]
+    packed: npt.NDArray[np.uint64]
     bit_sums: npt.NDArray[np.float32]
     valid_dir: npt.NDArray[np.float32]
     #: where the columns are: sector bounds, each column's cylinder, each cylinder's column
     sector_start: npt.NDArray[np.intp]
     col_index: npt.NDArray[np.intp]
     col_pos: npt.NDArray[np.intp]
+    #: cell bits per cylinder (dc*nd)
+    cells: int
+
+    @property
+    def columns(self) -> int:
+        """Cylinders stored (columns of the arrays)."""
+        return int(self.packed.shape[1])
+
+    @property
+    def bits(self) -> npt.NDArray[np.float32]:
+        """The cell bits as 0/1 ``float32``, feature-major ``(cells, n)`` (unpacked on each
+        use: the kernel reads the packed words)."""
+        out: npt.NDArray[np.float32] = _unpack_bits(self.packed.T, self.cells).T
+        return out
 
     def slots(self, k: int, k_all: int) -> tuple[np.ndarray, ...]:
         """A one-template batch as :func:`raw_scores_paired` stacks it, cut or padded with
@@ -177,11 +194,12 @@ class GalleryArrays(TemplateSlots):
         return got
 
     def probe_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Cell bits (n, dc*nd), bit sums (n, dc) and validity (n, dc) of template 0's
-        ``n = count[0]`` cylinders, in cylinder order."""
+        """Bit sums (n, dc), validity (n, dc) and packed cell bits (n, words) of template
+        0's ``n = count[0]`` cylinders, in cylinder order."""
         n = int(self.count[0])
         cols = self.col_pos[:n]
-        return self.bits[:, cols].T, self.bit_sums[:, cols].T, self.valid_dir[:-2, cols].T
+        return (self.bit_sums[:, cols].T, self.valid_dir[:-2, cols].T,
+                np.ascontiguousarray(self.packed[:, cols].T))
 
 
 def _sigmoid(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
@@ -190,12 +208,14 @@ def _sigmoid(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
 
 
 def _sigmoid_denominator(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
-    """``1 + e^z`` of :func:`_sigmoid`, with ``z`` clipped to +-20 (float32 stays normal)."""
-    z = np.multiply(v - mu, -tau, dtype=F32)
-    np.clip(z, -20.0, 20.0, out=z)
-    np.exp(z, out=z)
-    z += 1.0
-    return z
+    """``1 + e^z`` of :func:`_sigmoid`, with ``z`` clipped to +-20 (float32 stays normal),
+    computed in place: ``v`` (float32) is overwritten and returned."""
+    v -= mu
+    v *= -tau
+    np.clip(v, -20.0, 20.0, out=v)
+    np.exp(v, out=v)
+    v += 1.0
+    return v
 
 
 def _angle_bytes(angle: np.ndarray) -> npt.NDArray[np.uint8]:
@@ -219,6 +239,20 @@ def _sectors(angle: np.ndarray) -> npt.NDArray[np.intp]:
                       .astype(np.intp) % SECTORS)
 
 
+def _pack_bits(rows: np.ndarray) -> npt.NDArray[np.uint64]:
+    """0/1 rows ``(n, f)`` packed 64 to a word: ``(n, ceil(f / 64))`` (padding bits 0)."""
+    words = -(-rows.shape[1] // 64)
+    packed = np.zeros((rows.shape[0], words * 8), np.uint8)
+    packed[:, :-(-rows.shape[1] // 8)] = np.packbits(rows > 0, axis=1)
+    return packed.view(np.uint64)
+
+
+def _unpack_bits(packed: np.ndarray, f: int) -> npt.NDArray[np.float32]:
+    """Rows of :func:`_pack_bits` back to 0/1 ``float32`` ``(n, f)``."""
+    rows = np.ascontiguousarray(packed).view(np.uint8)
+    return np.unpackbits(rows, axis=1, count=f).astype(F32)
+
+
 def gallery_from_cells(bits: np.ndarray, valid: np.ndarray, xy: np.ndarray,
                        angle: np.ndarray, count: np.ndarray, all_xy: np.ndarray,
                        all_angle: np.ndarray, all_count: np.ndarray,
@@ -236,13 +270,13 @@ def gallery_from_cells(bits: np.ndarray, valid: np.ndarray, xy: np.ndarray,
     sector_start = np.searchsorted(sec[order], np.arange(SECTORS + 1)).astype(np.intp)
     col_pos = np.full(m * k, -1, np.intp)
     col_pos[col_index] = np.arange(len(col_index))
-    b = np.asarray(bits).reshape(m * k, c2, nd)[col_index][:, dc, :].astype(F32)
+    b = np.asarray(bits).reshape(m * k, c2, nd)[col_index][:, dc, :]
     direction = _unit(angle)
     vd = np.concatenate([np.asarray(valid).reshape(m * k, c2)[col_index][:, dc],
                          direction.reshape(m * k, 2)[col_index]], 1)
     return GalleryArrays(
-        bits=np.ascontiguousarray(b.reshape(len(col_index), len(dc) * nd).T),
-        bit_sums=np.ascontiguousarray(b.sum(-1, dtype=F32).T),
+        packed=np.ascontiguousarray(_pack_bits(b.reshape(len(col_index), len(dc) * nd)).T),
+        cells=len(dc) * nd, bit_sums=np.ascontiguousarray(b.sum(-1, dtype=F32).T),
         valid_dir=np.ascontiguousarray(vd.T, dtype=F32), sector_start=sector_start,
         col_index=col_index, col_pos=col_pos, xy=np.asarray(xy, dtype=F32),
         direction=direction, angle=np.asarray(angle, dtype=F32), count=cnt,
@@ -327,10 +361,11 @@ def concat_galleries(parts: list[GalleryArrays], k: int, k_all: int) -> GalleryA
     def joined(name: str) -> np.ndarray:
         arrs = [getattr(p, name) if keep is None else getattr(p, name)[:, keep]
                 for p, keep in zip(parts, keeps, strict=True)]
-        return np.ascontiguousarray(np.concatenate(arrs, axis=1)[:, order], dtype=F32)
+        return np.ascontiguousarray(np.concatenate(arrs, axis=1)[:, order])
 
-    return GalleryArrays(bits=joined("bits"), bit_sums=joined("bit_sums"),
-                         valid_dir=joined("valid_dir"), sector_start=sector_start,
+    return GalleryArrays(packed=joined("packed"), cells=parts[0].cells,
+                         bit_sums=joined("bit_sums"), valid_dir=joined("valid_dir"),
+                         sector_start=sector_start,
                          col_index=col_index, col_pos=col_pos, xy=xy, direction=_unit(ang),
                          angle=ang, count=cnt, all_xy=axy, all_angle=aang, all_count=acnt)
 
@@ -343,27 +378,53 @@ def _block_similarity(a: np.ndarray, asum: np.ndarray, va: np.ndarray, pdir: np.
 
     Three matrix products give exact integer counts: ``-2|a & b|``; ``|a & vb|`` together
     with the acceptance value ``q``; and ``|b & va|``. The bit similarity is then a dozen
-    in-place array passes. MCC's two rejections are folded into one clamp, ``sim = max(0,
-    min(sim, q))`` with ``q = 2 (common - t) - B (1 - cos(da - db))``, where ``t`` is
+    in-place array passes (:func:`_similarity_from_counts`).
+    """
+    dcells = gvd.shape[-2] - 2
+    d = np.ascontiguousarray(-2.0 * a, dtype=F32) @ gb           # -2 |a & b|
+    xq = _acceptance_rows(asum, va, pdir, dcells, params) @ gvd
+    y = np.ascontiguousarray(va, dtype=F32) @ gs                  # |b & va|
+    d += xq[..., :a.shape[-2], :]
+    d += y
+    return _similarity_from_counts(d, xq, y, dcells, params)
+
+
+def _acceptance_rows(asum: np.ndarray, va: np.ndarray, pdir: np.ndarray, dcells: int,
+                     params: MccParams) -> np.ndarray:
+    """Probe rows of the second product: the bit sums (giving ``|a & vb|``), then twice
+    the validity with the scaled direction (giving the acceptance value less its
+    offset)."""
+    na = asum.shape[-2]
+    big = _acceptance_terms(dcells, params)[1]
+    pq = np.zeros((*asum.shape[:-2], 2 * na, dcells + 2), F32)
+    pq[..., :na, :dcells] = asum
+    pq[..., na:, :dcells] = 2.0 * va
+    pq[..., na:, dcells:] = big * pdir
+    return pq
+
+
+def _acceptance_terms(dcells: int, params: MccParams) -> tuple[float, float]:
+    """``t`` (common cells needed, less a half) and ``B`` of the acceptance value."""
+    thr = math.ceil(params.min_matchable_fraction * dcells - 1e-9) - 0.5
+    return thr, 2.0 * (dcells - thr)
+
+
+def _similarity_from_counts(d: np.ndarray, xq: np.ndarray, y: np.ndarray, dcells: int,
+                            params: MccParams) -> np.ndarray:
+    """The bit similarity from exact counts: ``d`` = ``|(a ^ b) & va & vb|`` =
+    ``|a & vb| + |b & va| - 2 |a & b|`` (overwritten), ``xq`` the second product
+    (``|a & vb|`` rows, then the acceptance rows) and ``y`` = ``|b & va|``.
+
+    MCC's two rejections are folded into one clamp, ``sim = max(0, min(sim, q))`` with
+    ``q = 2 (common - t) - B (1 - cos(da - db))``, where ``t`` is
     ``min_matchable_fraction`` of the disc cells and ``B = 2 (disc - t)``: two fully
     valid cylinders are rejected when their minutia directions differ by more than 90
     degrees (as in MCC), and cylinders with fewer common cells tolerate less direction
     difference (with ``t`` common cells, none); pairs near the limit are damped.
     """
-    na = a.shape[-2]
-    dcells = gvd.shape[-2] - 2
-    d = np.ascontiguousarray(-2.0 * a, dtype=F32) @ gb           # -2 |a & b|
-    thr = math.ceil(params.min_matchable_fraction * dcells - 1e-9) - 0.5
-    big = 2.0 * (dcells - thr)
-    pq = np.zeros((*a.shape[:-2], 2 * na, dcells + 2), F32)
-    pq[..., :na, :dcells] = asum
-    pq[..., na:, :dcells] = 2.0 * va
-    pq[..., na:, dcells:] = big * pdir
-    xq = pq @ gvd
+    na = d.shape[-2]
+    thr, big = _acceptance_terms(dcells, params)
     x, q = xq[..., :na, :], xq[..., na:, :]                       # |a & vb|, acceptance
-    y = np.ascontiguousarray(va, dtype=F32) @ gs                  # |b & va|
-    d += x
-    d += y                                    # |(a ^ b) & va & vb|, exact integers >= 0
     np.sqrt(d, out=d)
     np.sqrt(x, out=x)
     np.sqrt(y, out=y)
@@ -377,6 +438,32 @@ def _block_similarity(a: np.ndarray, asum: np.ndarray, va: np.ndarray, pdir: np.
     return np.asarray(d, dtype=F32)
 
 
+def _and_counts(ap: np.ndarray, gp: np.ndarray, x: np.ndarray, y: np.ndarray
+                ) -> np.ndarray:
+    """``x + y - 2 |a & b|`` (float32; exact integers) of packed probe rows ``ap`` (na,
+    words) against packed reference columns ``gp`` (words, n), with ``x`` and ``y`` (na,
+    n) the other two counts: the Hamming count of :func:`_similarity_from_counts`, with
+    ``|a & b|`` from bit counts instead of a float product of the cell bits (about half
+    its time). Word by word, so that the temporaries stay small."""
+    shape = (ap.shape[0], gp.shape[1])
+    both = np.empty(shape, np.uint64)
+    count = np.empty(shape, np.uint8)
+    total = np.zeros(shape, np.uint16)
+    for first in range(0, ap.shape[1], 3):
+        # at most three words per uint8 sum (3 x 64 < 256), the sums added in uint16
+        np.bitwise_and(ap[:, first, None], gp[first], out=both)
+        part = np.bitwise_count(both)
+        for w in range(first + 1, min(first + 3, ap.shape[1])):
+            np.bitwise_and(ap[:, w, None], gp[w], out=both)
+            np.bitwise_count(both, out=count)
+            part += count
+        total += part
+    total += total
+    d: np.ndarray = np.add(x, y)
+    np.subtract(d, total, out=d)
+    return d
+
+
 #: galleries with at most this many cylinders are compared in one block, not by sector
 _ONE_BLOCK_COLUMNS = 1024
 
@@ -385,24 +472,37 @@ def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccPara
                    ) -> list[tuple[np.ndarray, int, np.ndarray]]:
     """``(probe rows, first column, similarities)`` for each direction sector of the
     gallery: the probe cylinders within 90 degrees of the sector against its columns."""
-    a, asum, va = probe.probe_matrices()
-    na = a.shape[0]
+    asum, va, ap = probe.probe_matrices()
+    na = asum.shape[0]
     pdir = probe.direction[0, :na]
-    if gallery.bits.shape[1] <= _ONE_BLOCK_COLUMNS:
+    dcells = gallery.valid_dir.shape[0] - 2
+    if gallery.columns <= _ONE_BLOCK_COLUMNS:
         # small galleries: one block (the clamp rejects the far sectors' pairs anyway)
-        return [(np.arange(na), 0, _block_similarity(
-            a, asum, va, pdir, gallery.bits, gallery.bit_sums, gallery.valid_dir, params))]
-    psec = _sectors(probe.angle[0, :na])
+        spans = [(np.arange(na), 0, gallery.columns)]
+    else:
+        psec = _sectors(probe.angle[0, :na])
+        spans = []
+        for s in range(SECTORS):
+            lo, hi = int(gallery.sector_start[s]), int(gallery.sector_start[s + 1])
+            near = (psec - s) % SECTORS
+            rows = np.flatnonzero((near <= 2) | (near >= SECTORS - 2))
+            if hi > lo and len(rows):
+                spans.append((rows, lo, hi))
+    # the probe's side of the products, made once
+    pq_all = _acceptance_rows(asum, va, pdir, dcells, params)
+    va32 = np.ascontiguousarray(va, dtype=F32)
     out = []
-    for s in range(SECTORS):
-        lo, hi = int(gallery.sector_start[s]), int(gallery.sector_start[s + 1])
-        near = (psec - s) % SECTORS
-        rows = np.flatnonzero((near <= 2) | (near >= SECTORS - 2))
-        if hi == lo or len(rows) == 0:
-            continue
-        out.append((rows, lo, _block_similarity(
-            a[rows], asum[rows], va[rows], pdir[rows], gallery.bits[:, lo:hi],
-            gallery.bit_sums[:, lo:hi], gallery.valid_dir[:, lo:hi], params)))
+    for rows, lo, hi in spans:
+        every = len(rows) == na
+        pa = ap if every else ap[rows]
+        pq = pq_all if every else pq_all[np.concatenate([rows, rows + na])]
+        pv = va32 if every else va32[rows]
+        xq = pq @ gallery.valid_dir[:, lo:hi]
+        y = pv @ gallery.bit_sums[:, lo:hi]                           # |b & va|
+        block = _similarity_from_counts(
+            _and_counts(pa, gallery.packed[:, lo:hi], xq[:len(rows)], y), xq, y, dcells,
+            params)
+        out.append((rows, lo, block))
     return out
 
 
@@ -486,7 +586,7 @@ def _pair_side(parts: list[GalleryArrays], k: int, k_all: int, params: MccParams
     """Stack one-template arrays into one side of paired comparisons (see
     :class:`_PairSide`)."""
     rows_needed = len(disc_cells(params)) * params.nd
-    if any(p.bits.shape[0] != rows_needed for p in parts):
+    if any(p.cells != rows_needed for p in parts):
         raise ValueError("templates prepared with other cylinder parameters")
     slots = [p.slots(k, k_all) for p in parts]
 
@@ -531,9 +631,16 @@ def _raw_scores(probe: GalleryArrays | _PairSide, gallery: GalleryArrays | _Pair
     else:
         assert isinstance(probe, GalleryArrays) and isinstance(gallery, GalleryArrays)
         blocks = _sector_blocks(probe, gallery, params)
-        best_col = np.zeros(gallery.bits.shape[1], F32)
-        for _, lo, block in blocks:
-            best_col[lo:lo + block.shape[1]] = block.max(0)
+        ncols = gallery.columns
+        best_col = np.zeros(ncols, F32)
+        # each column's most similar probe cylinder (the first of equals), with a last
+        # entry 0 for padding slots (column -1)
+        arg_col = np.zeros(ncols + 1, np.intp)
+        for brow, lo, block in blocks:
+            hi = lo + block.shape[1]
+            top = block.max(0)
+            best_col[lo:hi] = top
+            arg_col[lo:hi] = brow[(block == top).argmax(0)]
         best_flat = np.zeros(m * k, F32)
         best_flat[gallery.col_index] = best_col
         best = best_flat.reshape(m, k)                            # (m, k), 0 for padding
@@ -554,13 +661,7 @@ def _raw_scores(probe: GalleryArrays | _PairSide, gallery: GalleryArrays | _Pair
         prow: int | np.ndarray = rows
     else:
         assert isinstance(gallery, GalleryArrays)
-        col = gallery.col_pos[(rows * k + ib).ravel()]
-        ia_flat = np.zeros(m * nr, np.intp)
-        for brow, lo, block in blocks:
-            inb = np.flatnonzero((col >= lo) & (col < lo + block.shape[1]))
-            if len(inb):
-                ia_flat[inb] = brow[np.take(block, col[inb] - lo, axis=1).argmax(0)]
-        ia = ia_flat.reshape(m, nr)
+        ia = arg_col[gallery.col_pos[rows * k + ib]]
         prow = 0
     pa = probe.xy[prow, ia]                                       # (m, nr, 2)
     ua = probe.direction[prow, ia]
@@ -609,16 +710,23 @@ def _raw_scores(probe: GalleryArrays | _PairSide, gallery: GalleryArrays | _Pair
     dot /= tmp
     d3 = _angle_gap_inplace(dot)
     c = cparams
+    ia16, ib16 = ia.astype(np.int16), ib.astype(np.int16)
+    same = (ia16[:, :, None] == ia16[:, None, :]) | (ib16[:, :, None] == ib16[:, None, :])
+    same |= ~(used[:, :, None] & used[:, None, :])
+    # pairs compatible enough for the consistent set (before d1-d3 become sigmoid terms)
+    comp = np.less(d1, c.set_distance)
+    flags = np.less(d2, c.set_angle)
+    comp &= flags
+    np.less(d3, c.set_angle, out=flags)
+    comp &= flags
+    np.greater(comp, same, out=comp)    # and not the same minutia twice
     # product of the three sigmoids as 1 / prod(1 + e^z), z clipped to +-20 so that no
     # value falls into float32's denormal range (which is very slow to compute with)
     rho = _sigmoid_denominator(d1, c.mu_distance, c.tau_distance)
     rho *= _sigmoid_denominator(d2, c.mu_angle, c.tau_angle)
     rho *= _sigmoid_denominator(d3, c.mu_angle, c.tau_angle)
     np.reciprocal(rho, out=rho)
-    ia16, ib16 = ia.astype(np.int16), ib.astype(np.int16)
-    same = (ia16[:, :, None] == ia16[:, None, :]) | (ib16[:, :, None] == ib16[:, None, :])
-    same |= ~(used[:, :, None] & used[:, None, :])
-    rho[same] = 0.0                     # includes the diagonal and the empty pairs
+    np.copyto(rho, 0.0, where=same)     # includes the diagonal and the empty pairs
     lam = lam0.astype(np.float32)
     w = c.relaxation_weight
     for _ in range(c.relaxation_iterations):
@@ -633,7 +741,6 @@ def _raw_scores(probe: GalleryArrays | _PairSide, gallery: GalleryArrays | _Pair
     local = (lam_sorted * keep).sum(1) / np.maximum(n_p, 1)
 
     # consistent set around the best relaxed pair
-    comp = (d1 < c.set_distance) & (d2 < c.set_angle) & (d3 < c.set_angle) & ~same
     eye = np.eye(nr, dtype=bool)
     comp[:, eye] = True
     compf = comp.astype(np.float32)
@@ -689,11 +796,15 @@ def _raw_scores(probe: GalleryArrays | _PairSide, gallery: GalleryArrays | _Pair
     na8 = pxy.shape[-2]
     rot = np.arctan2(sr[:, 0], cr[:, 0])
     g8 = _angle_bytes(all_angle + rot[:, None].astype(F32))  # (m, kall)
-    p8r = p8[:, None, :] if paired else p8[None, None, :]
-    dang = np.subtract(g8[:, :, None], p8r).reshape(m * kall, na8)  # + tol
+    if paired:
+        dang = np.subtract(g8[:, :, None], p8[:, None, :]).reshape(m * kall, na8)  # + tol
+        angle_ok = np.less_equal(dang, 2 * tol, out=dang.view(np.bool_))
+    else:
+        # one probe: its minutiae against each of the 256 byte directions, looked up
+        table = np.less_equal(np.arange(256, dtype=np.uint8)[:, None] - p8, 2 * tol)
+        angle_ok = np.take(table, g8.ravel(), axis=0)
     # one byte per pair: near (common area) + paired (distance and direction), so 0, 1 or
     # 2 (paired implies near): after OR-ing bytes, bit 1 = some pair, any bit = some near
-    angle_ok = np.less_equal(dang, 2 * tol, out=dang.view(np.bool_))
     per_probe, per_ref = _pairing(gx, gy, pxy, angle_ok, cpa, c)
     ov_a = np.maximum((per_probe != 0).sum(1), c.min_overlap).astype(np.float64)
     ov_b = np.maximum((per_ref != 0).sum(1), c.min_overlap).astype(np.float64)
@@ -753,7 +864,11 @@ def _pairing(gx: np.ndarray, gy: np.ndarray, pxy: np.ndarray, angle_ok: np.ndarr
     # product: |p - g|^2 = |p|^2 + |g|^2 - 2 p.g
     fp = np.concatenate([pxy, np.ones((*pxy.shape[:-1], 1), F32),
                          (pxy * pxy).sum(-1, keepdims=True)], -1)
-    fg = np.stack([-2.0 * gx, -2.0 * gy, gx * gx + gy * gy, np.ones_like(gx)], -1)
+    fg = np.empty((m, kall, 4), F32 if gx.dtype == F32 else np.float64)
+    np.multiply(gx, -2.0, out=fg[..., 0])
+    np.multiply(gy, -2.0, out=fg[..., 1])
+    np.add(gx * gx, gy * gy, out=fg[..., 2])
+    fg[..., 3] = 1.0
     if pxy.ndim == 2:
         dist2 = fg.reshape(-1, 4).astype(F32, copy=False) @ fp.T  # (m * kall, na8)
     else:                                                         # one probe per row
