@@ -88,9 +88,9 @@ def _student_thumbs(args: tuple[int, bool]) -> tuple[FingerTemplate, FingerTempl
         else:
             m = generate_master(50_000 + 2 * i + k)
             t = extract(make_impression(m, seed=i * 2 + k).image, m.ppi)
-        # minutiae only (what the comparator reads), so the cache file stays small
-        out.append(dataclasses.replace(t, orientation=None, coherence=None, ridge_period=None,
-                                       mask=None))
+        # what the comparator reads (minutiae and the block maps of its texture
+        # cylinders), so the cache file stays small
+        out.append(dataclasses.replace(t, coherence=None))
     return out[0], out[1]
 
 
@@ -101,7 +101,7 @@ def _student_templates(n: int, flow: bool, jobs: int, first: int, cache: str | N
     import pickle
     from pathlib import Path
 
-    key = (n, flow, first)
+    key = (n, flow, first, "maps")
     path = Path(cache) if cache else None
     if path is not None and path.is_file():
         with path.open("rb") as fh:

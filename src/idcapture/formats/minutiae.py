@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from ..errors import RecordError
 from ..record import FingerPosition
 from ._binary import ByteReader, FormatError, check_uint
+from .minutiae_maps import AREA_BLOCK_MAPS, block_maps_area, read_block_maps
 
 if TYPE_CHECKING:
     from ..biometrics.finger.template import FingerTemplate
@@ -400,8 +401,16 @@ class MinutiaeRecord:
         for view in self.views:
             mins = tuple(Minutia(float(m.x), float(m.y), (m.angle * unit) % (2 * math.pi),
                                  kinds[m.type], int(m.quality)) for m in view.minutiae)
+            area = view.area(AREA_BLOCK_MAPS)
+            if area is None:
+                out.append(FingerTemplate(self.width, self.height, ppi, mins,
+                                          int(view.quality), FingerPosition(view.position)))
+                continue
+            label = MinutiaeStandard(self.standard).label
+            maps = read_block_maps(area.data, f"{label}.view[{len(out)}].block_maps")
             out.append(FingerTemplate(self.width, self.height, ppi, mins, int(view.quality),
-                                      FingerPosition(view.position)))
+                                      FingerPosition(view.position), maps.block_size,
+                                      maps.orientation, None, maps.ridge_period, maps.mask))
         return out
 
 
@@ -603,8 +612,12 @@ def from_template(templates: FingerTemplate | Sequence[FingerTemplate],
                   capture_device_type: int = 0, certification_flags: int = 0,
                   product_owner: int = 0, product_type: int = 0,
                   extended_data: Iterable[Iterable[ExtendedDataArea]] | None = None,
-                  ) -> MinutiaeRecord:
+                  block_maps: bool = True) -> MinutiaeRecord:
     """Build a record with one view per template.
+
+    With ``block_maps`` (the default), a template that carries the extractor's block maps
+    gets them in a vendor-defined extended data area (:mod:`.minutiae_maps`), which the
+    comparator's texture cylinders are made from when the record is read back.
 
     All templates must share image size and resolution (a record has one header).
     View numbers count up per finger position in the order given. Positions are
@@ -645,9 +658,12 @@ def from_template(templates: FingerTemplate | Sequence[FingerTemplate],
                           _angle_units(m.angle, std),
                           min(max(int(m.quality), 0), 100))
             for m in mins)
+        ext = ext_lists[n] if n < len(ext_lists) else ()
+        maps = block_maps_area(t) if block_maps else None
+        if maps is not None and not any(a.type_id == AREA_BLOCK_MAPS for a in ext):
+            ext = (*ext, ExtendedDataArea(AREA_BLOCK_MAPS, maps))
         views.append(FingerView(pos, number, impression_type,
-                                min(max(int(t.quality), 0), 100), rec_mins,
-                                ext_lists[n] if n < len(ext_lists) else ()))
+                                min(max(int(t.quality), 0), 100), rec_mins, ext))
     ppcm = ppi_to_ppcm(first.resolution_ppi)
     return MinutiaeRecord(std, first.width, first.height, ppcm, ppcm, tuple(views),
                           capture_device_type, certification_flags, product_owner,

@@ -24,6 +24,7 @@ from idcapture.biometrics.finger.compare_eval import error_rates, fvc_pairs
 from idcapture.biometrics.finger.compare_parallel import all_pair_scores, clusters
 from idcapture.biometrics.finger.mcc import DEFAULT_PARAMS, local_similarity
 from idcapture.biometrics.finger.template import FingerTemplate
+from idcapture.biometrics.finger.texture import TextureParams
 from idcapture.errors import ConfigError
 from idcapture.synth.fingerprints import generate_master, make_impression
 
@@ -102,7 +103,8 @@ def test_kernel_similarities_match_the_plain_mcc_formula(
     a = prepare(synthetic["3_1"])
     refs = [prepare(synthetic[n]) for n in ("3_2", "4_1", "4_2")]
     gallery = gallery_arrays(refs)
-    dense = local_similarities(a.arrays, gallery)               # (na, m, k)
+    dense = local_similarities(a.arrays, gallery, DEFAULT_PARAMS,
+                               TextureParams(weight=0.0))       # (na, m, k), no texture
     full = DEFAULT_PARAMS.disc_cells
     a_full = a.cylinders.valid.reshape(len(a), -1, DEFAULT_PARAMS.nd)[:, :, 0].sum(1) == full
     checked = 0

@@ -47,7 +47,8 @@ def test_gallery_joined_from_prepared_templates_equals_the_stacked_one(
     for items in (prepared, prepared[:1], prepared[2:4] * 3, [_tiny(), *prepared]):
         joined = gallery_arrays(items)
         stacked = stack_gallery([(p.cylinders, p.xy, p.angle) for p in items],
-                                k=MAX_CYLINDERS, k_all=MAX_MINUTIAE_PAIRED)
+                                k=MAX_CYLINDERS, k_all=MAX_MINUTIAE_PAIRED,
+                                textures=[p.texture for p in items])
         for name in joined.__dataclass_fields__:
             a, b = getattr(joined, name), getattr(stacked, name)
             if not isinstance(a, np.ndarray):

@@ -45,6 +45,7 @@ import numpy.typing as npt
 
 from .blas import single_blas_thread
 from .mcc import DEFAULT_PARAMS, CylinderSet, MccParams
+from .texture import DEFAULT_TEXTURE, CylinderTexture, TextureParams, fuse, texture_similarity
 
 __all__ = ["ConsolidationParams", "GalleryArrays", "TemplateSlots", "concat_galleries",
            "disc_cells", "gallery_from_cells", "raw_scores", "raw_scores_paired",
@@ -87,6 +88,9 @@ class ConsolidationParams:
     #: paired minutiae needed for full weight: with fewer, the score is scaled by
     #: ``(paired / min_paired) ** 2`` (chance alignments pair only a handful)
     min_paired: float = 8.0
+    #: texture cylinders fused into the local similarities (:mod:`.texture`; used when
+    #: both templates carry them)
+    texture: TextureParams = DEFAULT_TEXTURE
 
 
 DEFAULT_CONSOLIDATION = ConsolidationParams()
@@ -155,6 +159,12 @@ class GalleryArrays(TemplateSlots):
     col_pos: npt.NDArray[np.intp]
     #: cell bits per cylinder (dc*nd)
     cells: int
+    #: texture cylinders (:mod:`.texture`) column by column like ``bits``: orientation
+    #: (2C, n), validity (C, n), mean log ridge period (n,); ``None`` when no template of
+    #: the batch has them (columns of templates without them have no valid cell)
+    tex_orient: npt.NDArray[np.float32] | None = None
+    tex_valid: npt.NDArray[np.float32] | None = None
+    tex_period: npt.NDArray[np.float32] | None = None
 
     @property
     def columns(self) -> int:
@@ -190,6 +200,12 @@ class GalleryArrays(TemplateSlots):
                 m = min(n, a.shape[1])
                 v[:m] = a[0, :m]
                 out.append(v)
+            if self.tex_orient is not None and self.tex_valid is not None \
+                    and self.tex_period is not None:
+                for a in (self.tex_orient, self.tex_valid, self.tex_period[None, :]):
+                    rows = np.zeros((max(self.k, k), a.shape[0]), F32)
+                    rows[self.col_index] = a.T
+                    out.append(rows[:k])
             got = cache[(k, k_all)] = tuple(out)
         return got
 
@@ -200,6 +216,15 @@ class GalleryArrays(TemplateSlots):
         cols = self.col_pos[:n]
         return (self.bit_sums[:, cols].T, self.valid_dir[:-2, cols].T,
                 np.ascontiguousarray(self.packed[:, cols].T))
+
+    def probe_texture(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Texture orientation (n, 2C), validity (n, C) and period (n,) of template 0's
+        cylinders, in cylinder order (``None`` without texture)."""
+        if self.tex_orient is None or self.tex_valid is None or self.tex_period is None:
+            return None
+        cols = self.col_pos[:int(self.count[0])]
+        return (np.ascontiguousarray(self.tex_orient[:, cols].T),
+                np.ascontiguousarray(self.tex_valid[:, cols].T), self.tex_period[cols])
 
 
 def _sigmoid(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
@@ -256,9 +281,13 @@ def _unpack_bits(packed: np.ndarray, f: int) -> npt.NDArray[np.float32]:
 def gallery_from_cells(bits: np.ndarray, valid: np.ndarray, xy: np.ndarray,
                        angle: np.ndarray, count: np.ndarray, all_xy: np.ndarray,
                        all_angle: np.ndarray, all_count: np.ndarray,
-                       params: MccParams = DEFAULT_PARAMS) -> GalleryArrays:
+                       params: MccParams = DEFAULT_PARAMS,
+                       texture: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                       ) -> GalleryArrays:
     """Kernel layout from full cylinders: ``bits`` (m, k, ns*ns*nd) and spatial ``valid``
-    (m, k, ns*ns) as 0/1 (any dtype), the rest as in :class:`GalleryArrays`."""
+    (m, k, ns*ns) as 0/1 (any dtype), the rest as in :class:`GalleryArrays`; ``texture``
+    optionally the texture cylinders' orientation (m, k, 2C), validity (m, k, C) and
+    period (m, k)."""
     m, k = bits.shape[:2]
     c2, nd = params.ns * params.ns, params.nd
     dc = disc_cells(params)
@@ -274,6 +303,11 @@ def gallery_from_cells(bits: np.ndarray, valid: np.ndarray, xy: np.ndarray,
     direction = _unit(angle)
     vd = np.concatenate([np.asarray(valid).reshape(m * k, c2)[col_index][:, dc],
                          direction.reshape(m * k, 2)[col_index]], 1)
+    tex: list[np.ndarray | None] = [None, None, None]
+    if texture is not None:
+        tex = [np.ascontiguousarray(np.asarray(t, F32).reshape(m * k, -1)[col_index].T)
+               for t in texture]
+        tex[2] = np.ascontiguousarray(tex[2][0])          # type: ignore[index]
     return GalleryArrays(
         packed=np.ascontiguousarray(_pack_bits(b.reshape(len(col_index), len(dc) * nd)).T),
         cells=len(dc) * nd, bit_sums=np.ascontiguousarray(b.sum(-1, dtype=F32).T),
@@ -281,13 +315,16 @@ def gallery_from_cells(bits: np.ndarray, valid: np.ndarray, xy: np.ndarray,
         col_index=col_index, col_pos=col_pos, xy=np.asarray(xy, dtype=F32),
         direction=direction, angle=np.asarray(angle, dtype=F32), count=cnt,
         all_xy=np.asarray(all_xy, dtype=F32), all_angle=np.asarray(all_angle, dtype=F32),
-        all_count=np.asarray(all_count, dtype=np.int32))
+        all_count=np.asarray(all_count, dtype=np.int32), tex_orient=tex[0], tex_valid=tex[1],
+        tex_period=tex[2])
 
 
 def stack_gallery(sets: list[tuple[CylinderSet, np.ndarray, np.ndarray]],
                   params: MccParams = DEFAULT_PARAMS, k: int | None = None,
-                  k_all: int | None = None) -> GalleryArrays:
-    """Pad ``(cylinders, all_xy, all_angle)`` triples into one :class:`GalleryArrays`."""
+                  k_all: int | None = None,
+                  textures: list[CylinderTexture | None] | None = None) -> GalleryArrays:
+    """Pad ``(cylinders, all_xy, all_angle)`` triples into one :class:`GalleryArrays`
+    (with ``textures``, each set's texture cylinders or ``None``)."""
     m = len(sets)
     c2 = params.ns * params.ns
     k = k if k is not None else max([len(s[0]) for s in sets] + [1])
@@ -311,7 +348,18 @@ def stack_gallery(sets: list[tuple[CylinderSet, np.ndarray, np.ndarray]],
         axy[i, :na] = mxy[:na]
         aang[i, :na] = mang[:na]
         acnt[i] = na
-    return gallery_from_cells(bits, valid, xy, ang, cnt, axy, aang, acnt, params)
+    tex = None
+    if textures is not None and any(t is not None for t in textures):
+        cells = next(t for t in textures if t is not None).valid.shape[1]
+        tex = (np.zeros((m, k, 2 * cells), F32), np.zeros((m, k, cells), F32),
+               np.zeros((m, k), F32))
+        for i, t in enumerate(textures):
+            if t is not None:
+                n = min(len(t), k)
+                tex[0][i, :n] = t.orientation[:n]
+                tex[1][i, :n] = t.valid[:n]
+                tex[2][i, :n] = t.period[:n]
+    return gallery_from_cells(bits, valid, xy, ang, cnt, axy, aang, acnt, params, tex)
 
 
 def concat_galleries(parts: list[GalleryArrays], k: int, k_all: int) -> GalleryArrays:
@@ -363,11 +411,29 @@ def concat_galleries(parts: list[GalleryArrays], k: int, k_all: int) -> GalleryA
                 for p, keep in zip(parts, keeps, strict=True)]
         return np.ascontiguousarray(np.concatenate(arrs, axis=1)[:, order])
 
+    tex: list[np.ndarray | None] = [None, None, None]
+    with_tex = [p for p in parts if p.tex_valid is not None]
+    if with_tex:
+        # templates without texture get columns with no valid cell
+        shapes = [a.shape[0] for a in (with_tex[0].tex_orient, with_tex[0].tex_valid)
+                  if a is not None]
+        for t, (name, rows) in enumerate((("tex_orient", shapes[0]), ("tex_valid", shapes[1]),
+                                          ("tex_period", 0))):
+            arrs = []
+            for p, kept in zip(parts, keeps, strict=True):
+                got: np.ndarray | None = getattr(p, name)
+                ncol = len(p.col_index) if kept is None else len(kept)
+                if got is None:
+                    arrs.append(np.zeros((rows, ncol) if rows else (ncol,), F32))
+                else:
+                    arrs.append(got if kept is None else got[..., kept])
+            tex[t] = np.ascontiguousarray(np.concatenate(arrs, axis=-1)[..., order], dtype=F32)
     return GalleryArrays(packed=joined("packed"), cells=parts[0].cells,
                          bit_sums=joined("bit_sums"), valid_dir=joined("valid_dir"),
                          sector_start=sector_start,
                          col_index=col_index, col_pos=col_pos, xy=xy, direction=_unit(ang),
-                         angle=ang, count=cnt, all_xy=axy, all_angle=aang, all_count=acnt)
+                         angle=ang, count=cnt, all_xy=axy, all_angle=aang, all_count=acnt,
+                         tex_orient=tex[0], tex_valid=tex[1], tex_period=tex[2])
 
 
 def _block_similarity(a: np.ndarray, asum: np.ndarray, va: np.ndarray, pdir: np.ndarray,
@@ -468,10 +534,34 @@ def _and_counts(ap: np.ndarray, gp: np.ndarray, x: np.ndarray, y: np.ndarray
 _ONE_BLOCK_COLUMNS = 1024
 
 
-def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccParams
+def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccParams,
+                   texture: TextureParams = DEFAULT_TEXTURE
                    ) -> list[tuple[np.ndarray, int, np.ndarray]]:
     """``(probe rows, first column, similarities)`` for each direction sector of the
-    gallery: the probe cylinders within 90 degrees of the sector against its columns."""
+    gallery: the probe cylinders within 90 degrees of the sector against its columns
+    (with texture cylinders fused in where both sides have them)."""
+    blocks = _mcc_sector_blocks(probe, gallery, params)
+    ptex = probe.probe_texture() if texture.weight > 0.0 else None
+    if ptex is None or gallery.tex_orient is None or gallery.tex_valid is None \
+            or gallery.tex_period is None:
+        return blocks
+    po, pv, pp = ptex
+    pdir = probe.direction[0, :po.shape[0]]
+    out = []
+    for rows, lo, block in blocks:
+        hi = lo + block.shape[1]
+        ts, counts = texture_similarity(po[rows], pv[rows], pp[rows],
+                                        gallery.tex_orient[:, lo:hi],
+                                        gallery.tex_valid[:, lo:hi],
+                                        gallery.tex_period[lo:hi], texture)
+        same_side = (pdir[rows] @ gallery.valid_dir[-2:, lo:hi]) > 0.0
+        out.append((rows, lo, fuse(block, ts, counts, same_side, texture.weight)))
+    return out
+
+
+def _mcc_sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccParams
+                       ) -> list[tuple[np.ndarray, int, np.ndarray]]:
+    """:func:`_sector_blocks` of the minutiae cylinders alone."""
     asum, va, ap = probe.probe_matrices()
     na = asum.shape[0]
     pdir = probe.direction[0, :na]
@@ -507,13 +597,14 @@ def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccPara
 
 
 def local_similarities(probe: GalleryArrays, gallery: GalleryArrays,
-                       params: MccParams = DEFAULT_PARAMS) -> np.ndarray:
+                       params: MccParams = DEFAULT_PARAMS,
+                       texture: TextureParams = DEFAULT_TEXTURE) -> np.ndarray:
     """Dense ``(np, m, k)`` similarities of the probe's cylinders (template 0 of
     ``probe``) against every cylinder slot of the gallery (0 for padding and for pairs
     more than 90 degrees apart). The kernel itself never builds this array."""
     na = int(probe.count[0])
     dense = np.zeros((na, len(gallery) * gallery.k), F32)
-    for rows, lo, block in _sector_blocks(probe, gallery, params):
+    for rows, lo, block in _sector_blocks(probe, gallery, params, texture):
         cols = gallery.col_index[lo:lo + block.shape[1]]
         dense[np.ix_(rows, cols)] = block
     return dense.reshape(na, len(gallery), gallery.k)
@@ -579,6 +670,9 @@ class _PairSide(TemplateSlots):
     bits: np.ndarray
     bit_sums: np.ndarray
     valid_dir: np.ndarray
+    #: texture cylinders laid out like ``bits`` (orientation, validity, period (m, 1, k)
+    #: or (m, k, 1)), ``None`` when no template of the side has them
+    tex: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _pair_side(parts: list[GalleryArrays], k: int, k_all: int, params: MccParams,
@@ -597,19 +691,38 @@ def _pair_side(parts: list[GalleryArrays], k: int, k_all: int, params: MccParams
         return stacked(i).transpose(0, 2, 1) if columns_last else stacked(i)
 
     ang = stacked(4)
+    tex = None
+    with_tex = [v for v in slots if len(v) > 7]
+    if with_tex:
+        # templates without texture: no valid cell
+        blank = tuple(np.zeros_like(a) for a in with_tex[0][7:])
+        full = [v[7:] if len(v) > 7 else blank for v in slots]
+        t = [np.stack([f[i] for f in full]) for i in range(3)]
+        if columns_last:
+            t = [a.transpose(0, 2, 1) for a in t]
+        tex = (t[0], t[1], t[2])
     return _PairSide(
         bits=dense(0), bit_sums=dense(1), valid_dir=dense(2), xy=stacked(3),
         direction=_unit(ang), angle=ang,
         count=np.minimum([int(p.count[0]) for p in parts], k).astype(np.int32),
         all_xy=stacked(5), all_angle=stacked(6),
-        all_count=np.minimum([int(p.all_count[0]) for p in parts], k_all).astype(np.int32))
+        all_count=np.minimum([int(p.all_count[0]) for p in parts], k_all).astype(np.int32),
+        tex=tex)
 
 
-def _paired_similarities(probe: _PairSide, ref: _PairSide, params: MccParams) -> np.ndarray:
+def _paired_similarities(probe: _PairSide, ref: _PairSide, params: MccParams,
+                         texture: TextureParams = DEFAULT_TEXTURE) -> np.ndarray:
     """``(m, kp, k)`` similarities of every cylinder of probe ``i`` against every cylinder
-    slot of reference ``i`` (0 for padding on either side)."""
-    return _block_similarity(probe.bits, probe.bit_sums, probe.valid_dir[..., :-2],
+    slot of reference ``i`` (0 for padding on either side; texture fused in where both
+    have it)."""
+    sims = _block_similarity(probe.bits, probe.bit_sums, probe.valid_dir[..., :-2],
                              probe.direction, ref.bits, ref.bit_sums, ref.valid_dir, params)
+    if probe.tex is None or ref.tex is None or texture.weight <= 0.0:
+        return sims
+    (po, pv, pp), (ro, rv, rp) = probe.tex, ref.tex
+    ts, counts = texture_similarity(po, pv, pp[..., 0], ro, rv, rp[..., 0, :], texture)
+    same_side = (probe.direction @ ref.valid_dir[..., -2:, :]) > 0.0
+    return fuse(sims, ts, counts, same_side, texture.weight)
 
 
 def _raw_scores(probe: GalleryArrays | _PairSide, gallery: GalleryArrays | _PairSide,
@@ -624,13 +737,13 @@ def _raw_scores(probe: GalleryArrays | _PairSide, gallery: GalleryArrays | _Pair
     # cylinders at the edge of a print resemble many others).
     rows = np.arange(m)[:, None]
     if isinstance(probe, _PairSide) and isinstance(gallery, _PairSide):
-        sims = _paired_similarities(probe, gallery, params)      # (m, kp, k)
+        sims = _paired_similarities(probe, gallery, params, cparams.texture)  # (m, kp, k)
         best = sims.max(1)
         blocks: list[tuple[np.ndarray, int, np.ndarray]] = []
         na_rows: float | np.ndarray = probe.count.astype(np.float64)
     else:
         assert isinstance(probe, GalleryArrays) and isinstance(gallery, GalleryArrays)
-        blocks = _sector_blocks(probe, gallery, params)
+        blocks = _sector_blocks(probe, gallery, params, cparams.texture)
         ncols = gallery.columns
         best_col = np.zeros(ncols, F32)
         # each column's most similar probe cylinder (the first of equals), with a last

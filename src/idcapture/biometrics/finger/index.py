@@ -67,6 +67,7 @@ from .compare import (
 from .compare_core import GalleryArrays, gallery_from_cells, raw_scores
 from .mcc import DEFAULT_PARAMS, MccParams
 from .template import FingerTemplate
+from .texture import DEFAULT_TEXTURE, orientation_rows
 
 __all__ = ["Candidate", "FingerIndex", "IndexParams", "pack_template"]
 
@@ -128,6 +129,11 @@ class PackedTemplate:
     all_xy: F32       # (ka, 2)
     all_angle: F32    # (ka,)
     cell_bits: npt.NDArray[np.bool_]   # (k, cells), for key computation
+    #: texture cylinders (:mod:`.texture`): orientation steps (k, C), validity bits
+    #: (k, C/8), periods (k,); ``None`` for a template without block maps
+    tex_cells: U8 | None = None
+    tex_valid: U8 | None = None
+    tex_period: F32 | None = None
 
 
 def pack_template(t: FingerTemplate | PreparedTemplate,
@@ -138,10 +144,14 @@ def pack_template(t: FingerTemplate | PreparedTemplate,
     k = min(len(cs), MAX_CYLINDERS)
     cb = cs.bits[:k] > 0.5
     val = cs.valid[:k].reshape(k, params.ns * params.ns, params.nd)[:, :, 0] > 0.5
+    tex = p.texture
     return PackedTemplate(np.packbits(cb, axis=1), np.packbits(val, axis=1),
                           cs.xy[:k].astype(np.float32), cs.angle[:k].astype(np.float32),
                           p.xy[:MAX_MINUTIAE_PAIRED].astype(np.float32),
-                          p.angle[:MAX_MINUTIAE_PAIRED].astype(np.float32), cb)
+                          p.angle[:MAX_MINUTIAE_PAIRED].astype(np.float32), cb,
+                          None if tex is None else tex.cells[:k],
+                          None if tex is None else np.packbits(tex.valid[:k] > 0.5, axis=1),
+                          None if tex is None else tex.period[:k])
 
 
 def _expand(lo: npt.NDArray[np.int64], lens: npt.NDArray[np.int64],
@@ -188,6 +198,12 @@ class FingerIndex:
         self._all_xy = np.zeros((0, ka, 2), np.float32)
         self._all_angle = np.zeros((0, ka), np.float32)
         self._all_count = np.zeros(0, np.int32)
+        # texture cylinders (rows without them have no valid cell)
+        tc = DEFAULT_TEXTURE.cells
+        self._tcells = np.zeros((0, k, tc), np.uint8)
+        self._tvalid = np.zeros((0, k, (tc + 7) // 8), np.uint8)
+        self._tperiod = np.zeros((0, k), np.float32)
+        self._with_texture = 0
         self.labels: list[str] = []
         # cylinders are numbered in enrolment order; owner template of each (with capacity)
         self._cyl_owner = np.zeros(0, np.int32)
@@ -244,6 +260,11 @@ class FingerIndex:
             self._xy[r, :c], self._angle[r, :c], self._count[r] = p.xy, p.angle, c
             self._all_xy[r, :a], self._all_angle[r, :a], self._all_count[r] = \
                 p.all_xy, p.all_angle, a
+            if p.tex_cells is not None and p.tex_valid is not None \
+                    and p.tex_period is not None:
+                self._tcells[r, :c], self._tvalid[r, :c] = p.tex_cells, p.tex_valid
+                self._tperiod[r, :c] = p.tex_period
+                self._with_texture += 1
             self._cyl_owner[self._ncyl:self._ncyl + c] = r
             self._ncyl += c
         self.labels.extend(str(x) for x in labels)
@@ -264,7 +285,7 @@ class FingerIndex:
         new = max(need, 2 * cap, 16)
         n = len(self.labels)
         for name in ("_bits", "_valid", "_xy", "_angle", "_count", "_all_xy", "_all_angle",
-                     "_all_count"):
+                     "_all_count", "_tcells", "_tvalid", "_tperiod"):
             old = getattr(self, name)
             grown = np.zeros((new, *old.shape[1:]), old.dtype)
             grown[:n] = old[:n]
@@ -339,7 +360,7 @@ class FingerIndex:
         """Bytes held by the packed templates and the key tables."""
         n = len(self)
         arrays = (self._bits, self._valid, self._xy, self._angle, self._count, self._all_xy,
-                  self._all_angle, self._all_count)
+                  self._all_angle, self._all_count, self._tcells, self._tvalid, self._tperiod)
         return int(sum(a[:n].nbytes for a in arrays) + self._offsets.nbytes
                    + self._ids[:, :self._nmain].nbytes
                    + self._dkey.nbytes + self._did.nbytes + self._cyl_owner[:self._ncyl].nbytes)
@@ -352,8 +373,14 @@ class FingerIndex:
         p = self.mcc
         bits = np.unpackbits(self._bits[r], axis=2, count=p.cells)
         valid = np.unpackbits(self._valid[r], axis=2, count=p.ns * p.ns)
+        tex = None
+        if self._with_texture:
+            tv = np.unpackbits(self._tvalid[r], axis=2,
+                               count=self._tcells.shape[2]).astype(np.float32)
+            tex = (orientation_rows(self._tcells[r], tv), tv, self._tperiod[r])
         return gallery_from_cells(bits, valid, self._xy[r], self._angle[r], self._count[r],
-                                  self._all_xy[r], self._all_angle[r], self._all_count[r], p)
+                                  self._all_xy[r], self._all_angle[r], self._all_count[r], p,
+                                  tex)
 
     def votes(self, probe: FingerTemplate | PreparedTemplate | PackedTemplate
               ) -> npt.NDArray[np.int64]:
