@@ -31,14 +31,12 @@ from idcapture.biometrics.finger import extract
 from idcapture.biometrics.finger.compare import (
     MAX_CYLINDERS,
     MAX_MINUTIAE_PAIRED,
-    PreparedTemplate,
     compare,
     compare_many,
     compare_pairs,
     gallery_arrays,
     prepare,
 )
-from idcapture.biometrics.finger.compare_core import GalleryArrays
 from idcapture.synth.fingerprints import generate_master, make_impression
 
 REPS = 9
@@ -73,19 +71,21 @@ def main() -> None:
     gallery = gallery_arrays(prepared * 80)  # ~1,900 templates per batched call
     n = len(gallery)
 
-    def batched_rate(probes: list[PreparedTemplate], batch: GalleryArrays
-                     ) -> tuple[float, float]:
-        state = {"r": 0}
-
-        def batched_call() -> None:
-            state["r"] += 1
-            compare_many(probes[state["r"] % len(probes)], batch)
-
-        cpu, wall = _timed(batched_call)
-        return n / cpu, n / wall
-
-    batched, batched_wall = batched_rate(prepared, gallery)
-    plain_rate = batched_rate(plain, gallery_arrays(plain * 80))[0]
+    plain_gallery = gallery_arrays(plain * 80)
+    cpu: dict[str, list[float]] = {"texture": [], "plain": []}
+    walls: list[float] = []
+    # the two alternate call by call, so that both see the same load on a shared machine
+    for r in range(2 * REPS + 2):
+        use_tex = r % 2 == 0
+        probe = (prepared if use_tex else plain)[(r // 2) % len(prepared)]
+        c0, t0 = time.process_time(), time.perf_counter()
+        compare_many(probe, gallery if use_tex else plain_gallery)
+        if r >= 2:                                                    # after a warm-up
+            cpu["texture" if use_tex else "plain"].append(time.process_time() - c0)
+            if use_tex:
+                walls.append(time.perf_counter() - t0)
+    batched, batched_wall = n / float(np.median(cpu["texture"])), n / min(walls)
+    plain_rate = n / float(np.median(cpu["plain"]))
     rng = np.random.default_rng(0)
     ref_a = (rng.random((40, 384)) < 0.4).astype(np.float32)
     ref_b = (rng.random((40 * n, 384)) < 0.4).astype(np.float32)

@@ -45,7 +45,15 @@ import numpy.typing as npt
 
 from .blas import single_blas_thread
 from .mcc import DEFAULT_PARAMS, CylinderSet, MccParams
-from .texture import DEFAULT_TEXTURE, CylinderTexture, TextureParams, fuse, texture_similarity
+from .texture import (
+    DEFAULT_TEXTURE,
+    CylinderTexture,
+    TextureParams,
+    agreement,
+    fuse,
+    fuse_into,
+    texture_similarity,
+)
 
 __all__ = ["ConsolidationParams", "GalleryArrays", "TemplateSlots", "concat_galleries",
            "disc_cells", "gallery_from_cells", "raw_scores", "raw_scores_paired",
@@ -216,6 +224,17 @@ class GalleryArrays(TemplateSlots):
         cols = self.col_pos[:n]
         return (self.bit_sums[:, cols].T, self.valid_dir[:-2, cols].T,
                 np.ascontiguousarray(self.packed[:, cols].T))
+
+    def tex_valid_bits(self) -> npt.NDArray[np.uint64] | None:
+        """The texture validity of each column packed in one word (made on first use and
+        kept); ``None`` without texture or with more than 64 cells."""
+        cache: dict[str, npt.NDArray[np.uint64] | None] = \
+            self.__dict__.setdefault("_tex_bits", {})
+        if "bits" not in cache:
+            v = self.tex_valid
+            cache["bits"] = None if v is None or v.shape[0] > 64 else \
+                np.ascontiguousarray(_pack_bits(v.T)[:, 0])
+        return cache["bits"]
 
     def probe_texture(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Texture orientation (n, 2C), validity (n, C) and period (n,) of template 0's
@@ -547,15 +566,21 @@ def _sector_blocks(probe: GalleryArrays, gallery: GalleryArrays, params: MccPara
         return blocks
     po, pv, pp = ptex
     pdir = probe.direction[0, :po.shape[0]]
+    cells = pv.shape[1]
+    gbits = gallery.tex_valid_bits()
+    pbits = _pack_bits(pv)[:, 0] if gbits is not None else None
     out = []
     for rows, lo, block in blocks:
         hi = lo + block.shape[1]
-        ts, counts = texture_similarity(po[rows], pv[rows], pp[rows],
-                                        gallery.tex_orient[:, lo:hi],
-                                        gallery.tex_valid[:, lo:hi],
-                                        gallery.tex_period[lo:hi], texture)
+        ts = po[rows] @ gallery.tex_orient[:, lo:hi]
+        if gbits is not None and pbits is not None:
+            # cells valid in both, as exact bit counts of the packed validity
+            common = np.bitwise_count(np.bitwise_and(pbits[rows, None], gbits[None, lo:hi]))
+        else:
+            common = pv[rows] @ gallery.tex_valid[:, lo:hi]
+        counts = agreement(ts, common, cells, pp[rows], gallery.tex_period[lo:hi], texture)
         same_side = (pdir[rows] @ gallery.valid_dir[-2:, lo:hi]) > 0.0
-        out.append((rows, lo, fuse(block, ts, counts, same_side, texture.weight)))
+        out.append((rows, lo, fuse_into(block, ts, counts, same_side, texture.weight)))
     return out
 
 

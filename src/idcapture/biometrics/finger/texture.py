@@ -27,6 +27,7 @@ texture; their comparisons use the minutiae cylinders alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,8 +37,8 @@ from .mcc import CylinderSet
 from .template import FingerTemplate
 
 __all__ = ["ANGLE_STEPS", "DEFAULT_TEXTURE", "CylinderTexture", "TextureParams",
-           "cylinder_texture", "from_cells", "fuse", "has_maps", "orientation_rows",
-           "texture_similarity"]
+           "agreement", "cylinder_texture", "from_cells", "fuse", "fuse_into", "has_maps",
+           "orientation_rows", "texture_similarity"]
 
 F32 = np.float32
 
@@ -186,35 +187,66 @@ def texture_similarity(a_orient: np.ndarray, a_valid: np.ndarray, a_period: np.n
     (``b_orient`` (.., 2C, n), ``b_valid`` (.., C, n), ``b_period`` (.., n)), and where it
     counts (enough cells valid in both): two ``(.., r, n)`` arrays."""
     num = a_orient @ b_orient
-    common = a_valid @ b_valid
-    cells = a_valid.shape[-1]
-    counts = common >= params.min_common * cells
-    np.maximum(common, 1.0, out=common)
-    num /= common
+    counts = agreement(num, a_valid @ b_valid, a_valid.shape[-1], a_period, b_period, params)
+    num *= counts
+    return num.astype(F32, copy=False), counts
+
+
+def _power_of_two(x: float) -> bool:
+    return x > 0.0 and math.frexp(x)[0] == 0.5
+
+
+def agreement(num: np.ndarray, common: np.ndarray, cells: int, a_period: np.ndarray,
+              b_period: np.ndarray, params: TextureParams = DEFAULT_TEXTURE) -> np.ndarray:
+    """The texture similarity from ``num`` (.., r, n) the products of the orientation
+    rows (overwritten with the similarity; not yet zeroed where it does not count) and
+    ``common`` (.., r, n) the cells valid in both (float32, or exact integers; may be
+    overwritten); returns where the similarity counts. Steps that cannot change a value
+    (scaling by 1, adding 0) are skipped, and scaling by a power of two is applied to the
+    periods before their differences (exact either way)."""
+    counts: np.ndarray = common >= math.ceil(params.min_common * cells - 1e-9) \
+        if common.dtype.kind == "u" else common >= params.min_common * cells
+    np.maximum(common, 1, out=common)
+    np.divide(num, common, out=num)
     num -= params.base
     num *= 1.0 / (1.0 - params.base)
     np.clip(num, 0.0, 1.0, out=num)
     if params.period_weight > 0.0:
-        d = a_period[..., :, None] - b_period[..., None, :]
-        d *= 1.0 / params.period_tolerance
+        scale = 1.0 / params.period_tolerance
+        if _power_of_two(scale):
+            a = np.asarray(a_period, F32) * F32(scale)
+            d = np.subtract(a[..., :, None], np.asarray(b_period, F32)[..., None, :] * F32(scale))
+        else:
+            d = a_period[..., :, None] - b_period[..., None, :]
+            d *= scale
         d *= d
         np.negative(d, out=d)
         np.exp(d, out=d)
-        d *= params.period_weight
-        d += 1.0 - params.period_weight
+        if params.period_weight != 1.0:
+            d *= params.period_weight
+            d += 1.0 - params.period_weight
         num *= d
-    num *= counts
-    return num.astype(F32, copy=False), counts
+    return counts
 
 
 def fuse(mcc: np.ndarray, tex: np.ndarray, counts: np.ndarray, same_side: np.ndarray,
          weight: float) -> np.ndarray:
     """``mcc + weight (tex - mcc)`` where texture counts and the two minutiae point within
     90 degrees of each other (``same_side``); ``mcc`` elsewhere."""
-    tex = np.where(same_side, tex, 0.0).astype(F32, copy=False)
+    return _blend(mcc, np.where(same_side, tex, 0.0).astype(F32, copy=False), counts, weight)
+
+
+def fuse_into(mcc: np.ndarray, tex: np.ndarray, counts: np.ndarray, same_side: np.ndarray,
+              weight: float) -> np.ndarray:
+    """:func:`fuse` computed in ``tex`` (float32, 0 or more, overwritten and returned),
+    which need not be zeroed where texture does not count: the same values."""
+    np.multiply(tex, same_side, out=tex)
+    return _blend(mcc, tex, counts, weight)
+
+
+def _blend(mcc: np.ndarray, tex: np.ndarray, counts: np.ndarray, weight: float) -> np.ndarray:
     tex -= mcc
     tex *= F32(weight)
     tex *= counts
     tex += mcc
     return tex
-
