@@ -204,9 +204,13 @@ def agreement(num: np.ndarray, common: np.ndarray, cells: int, a_period: np.ndar
     overwritten); returns where the similarity counts. Steps that cannot change a value
     (scaling by 1, adding 0) are skipped, and scaling by a power of two is applied to the
     periods before their differences (exact either way)."""
-    counts: np.ndarray = common >= math.ceil(params.min_common * cells - 1e-9) \
-        if common.dtype.kind == "u" else common >= params.min_common * cells
-    np.maximum(common, 1, out=common)
+    if common.dtype.kind == "u":
+        # exact counts: compared as integers, then made float32 (faster to divide by)
+        counts: np.ndarray = common >= math.ceil(params.min_common * cells - 1e-9)
+        common = common.astype(F32)
+    else:
+        counts = common >= params.min_common * cells
+    np.maximum(common, 1.0, out=common)
     np.divide(num, common, out=num)
     num -= params.base
     num *= 1.0 / (1.0 - params.base)
