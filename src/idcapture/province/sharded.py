@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import resource
 import time
 from collections import deque
 from collections.abc import Callable
@@ -280,7 +279,12 @@ class ShardBuilder:
         return shard.search(batch, gate, threshold)
 
     def peak_rss(self) -> int:
-        """Peak resident memory of the actor's process, bytes."""
+        """Peak resident memory of the actor's process, bytes (0 where the platform does
+        not report it: the ``resource`` module is Unix only)."""
+        try:
+            import resource
+        except ImportError:
+            return 0
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
