@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from idcapture.biometrics.finger.blocks import BLOCK
+from idcapture.biometrics.finger.compare import prepare
 from idcapture.errors import ConfigError
 from idcapture.formats import iso19794_2
 from idcapture.province.synthetic import synth_province
@@ -71,6 +73,33 @@ def test_individual_templates_are_seeded_and_lie_on_the_finger() -> None:
     cells = flow.mask[(a[:, 1] + 0.5).astype(int) // flow.step,
                       (a[:, 0] + 0.5).astype(int) // flow.step]
     assert cells.all()
+
+
+def test_individual_templates_carry_block_maps_of_their_flow() -> None:
+    rng = np.random.default_rng(21)
+    for _ in range(5):
+        t = individual_template(rng)
+        assert t.block_size == BLOCK
+        assert t.orientation is not None and t.ridge_period is not None and t.mask is not None
+        assert t.orientation.shape == t.ridge_period.shape == t.mask.shape == (32, 25)
+        # the maps follow the flow the minutiae were drawn along: each minutia's
+        # direction agrees with its block's orientation, most minutiae lie on masked blocks
+        a = t.as_array()
+        rows = np.clip((a[:, 1] + 0.5).astype(int) // BLOCK, 0, 31)
+        cols = np.clip((a[:, 0] + 0.5).astype(int) // BLOCK, 0, 24)
+        assert np.cos(2.0 * (a[:, 2] - t.orientation[rows, cols])).mean() > 0.85
+        assert t.mask[rows, cols].mean() > 0.85
+        assert 0.2 < t.mask.mean() < 0.9
+        # one ridge period a finger, in the master generator's 0.43-0.53 mm
+        assert np.ptp(t.ridge_period) == 0.0
+        assert 8.4 < t.ridge_period[0, 0] < 10.5
+        # the comparator makes texture cylinders for it, and so for it read from its record
+        tex = prepare(t).texture
+        assert tex is not None and tex.period.shape == (len(prepare(t).cylinders),)
+        back = iso19794_2.read(iso19794_2.template_record(t)).to_templates()[0]
+        assert prepare(back).texture is not None
+    flat = flow_template(np.zeros((50, 40)), np.ones((50, 40), bool), rng, step=10)
+    assert prepare(flat).texture is None
 
 
 def test_individual_fingers_have_flow_fields_of_their_own() -> None:

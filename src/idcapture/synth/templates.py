@@ -18,21 +18,29 @@ silhouette) on a coarse grid without growing ridges, about a millisecond a finge
 :func:`individual_template` draws a template from it. Templates from different flow
 fields differ in flow as different fingers do, not only in where their minutiae lie.
 
+An individual template also carries block maps like an extracted one's (orientation
+resampled from its flow onto the extractor's 16 px blocks, one ridge period for the
+finger drawn as the master generator draws it, the fingertip mask), so the comparator
+makes texture cylinders for it (:mod:`idcapture.biometrics.finger.texture`) and scores
+its pairs as it scores extracted templates'.
+
 These are not images and not extractor output: they stand in for enrolled templates in
 speed measurements and false-hit counts, and say nothing about extraction accuracy.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from ..biometrics.finger.blocks import BLOCK
 from ..biometrics.finger.template import FingerTemplate
 from ..errors import ConfigError
-from .fingerprints.master import DEFAULT_SIZE, pick_class
+from .fingerprints.master import DEFAULT_SIZE, PERIOD_MM, pick_class
 from .fingerprints.orientation import (
     FingerClass,
     finger_mask,
@@ -40,8 +48,8 @@ from .fingerprints.orientation import (
     place_singular_points,
 )
 
-__all__ = ["FLOW_STEP", "MINUTIAE_PER_THUMB", "FingerFlow", "finger_flow", "flow_template",
-           "individual_template"]
+__all__ = ["FLOW_STEP", "MINUTIAE_PER_THUMB", "FingerFlow", "finger_flow", "flow_block_maps",
+           "flow_template", "individual_template"]
 
 #: grid step, in pixels, of a finger's own flow field (:func:`finger_flow`): the flow
 #: turns slowly over a ridge period (~9 px at 500 ppi) except within a few pixels of a
@@ -99,13 +107,48 @@ def individual_template(rng: np.random.Generator, size: tuple[int, int] = DEFAUL
                         step: int = FLOW_STEP, ppi: int = 500) -> FingerTemplate:
     """A template of a finger of its own: a new :func:`finger_flow` and minutiae along it.
 
-    The count is drawn from :data:`MINUTIAE_PER_THUMB` (clipped to 20-100).
+    The count is drawn from :data:`MINUTIAE_PER_THUMB` (clipped to 20-100). The template
+    carries block maps (:func:`flow_block_maps`) with a ridge period drawn from the master
+    generator's range, so the comparator makes texture cylinders for it.
     """
     flow = finger_flow(rng, size, step)
     mean, sd = MINUTIAE_PER_THUMB
     count = int(np.clip(round(rng.normal(mean, sd)), 20, 100))
-    return flow_template(flow.orientation, flow.mask, rng, count=count, ppi=ppi,
-                         step=flow.step)
+    t = flow_template(flow.orientation, flow.mask, rng, count=count, ppi=ppi,
+                      step=flow.step)
+    period = float(rng.uniform(*PERIOD_MM)) * 500.0 / 25.4
+    orientation, ridge_period, mask = flow_block_maps(flow, (t.height, t.width), period, ppi)
+    return dataclasses.replace(t, block_size=BLOCK, orientation=orientation,
+                               ridge_period=ridge_period, mask=mask)
+
+
+def flow_block_maps(flow: FingerFlow, size: tuple[int, int], period: float, ppi: int = 500
+                    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
+                               npt.NDArray[np.bool_]]:
+    """Block maps of a ``size`` (height, width; pixels at ``ppi``) template drawn from
+    ``flow``, on the extractor's blocks (:data:`~idcapture.biometrics.finger.blocks.BLOCK`
+    px at 500 ppi, as :class:`~idcapture.biometrics.finger.template.FingerTemplate` keeps
+    them): the orientation at each block centre (read bilinearly from the flow grid), a
+    ridge period of ``period`` px at 500 ppi everywhere, and the blocks whose centre lies
+    in the fingertip mask.
+    """
+    if period <= 0.0 or ppi <= 0:
+        raise ConfigError(f"a ridge period and resolution must be > 0, got {period} px, "
+                          f"{ppi} ppi", "bad-shape")
+    scale = ppi / 500.0                                    # template px per 500-ppi px
+    rows = -(-round(size[0] / scale) // BLOCK)
+    cols = -(-round(size[1] / scale) // BLOCK)
+    cy = (np.arange(rows, dtype=np.float64) * BLOCK + BLOCK / 2.0 - 0.5) * scale
+    cx = (np.arange(cols, dtype=np.float64) * BLOCK + BLOCK / 2.0 - 0.5) * scale
+    gx, gy = np.meshgrid(cx, cy)
+    u, v = (gx + 0.5) / flow.step - 0.5, (gy + 0.5) / flow.step - 0.5
+    orientation = _bilinear_axial(flow.orientation, u, v)
+    h, w = flow.mask.shape
+    ji = np.clip(np.floor((gx + 0.5) / flow.step).astype(np.intp), 0, w - 1)
+    ii = np.clip(np.floor((gy + 0.5) / flow.step).astype(np.intp), 0, h - 1)
+    inside = (gx + 0.5 < w * flow.step) & (gy + 0.5 < h * flow.step)
+    mask = np.asarray(flow.mask[ii, ji] & inside, np.bool_)
+    return orientation, np.full((rows, cols), float(period)), mask
 
 
 def _bilinear_axial(orientation: npt.NDArray[np.floating], u: npt.NDArray[np.float64],
